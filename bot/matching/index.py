@@ -1,0 +1,273 @@
+"""The search index built from the catalogue: vocabulary, postings and phrase tables.
+
+Everything a query needs is precomputed here as dicts and numpy arrays, so answering a query
+is a handful of dict lookups and vector operations, with no spaCy call on the hot path.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
+
+import numpy as np
+
+from bot.matching.lexicon import GENERIC_WORDS, KIND_HINTS, lexicon_words, synonym_map
+from bot.matching.normalize import normalize
+from bot.matching.typos import Repairer
+
+if TYPE_CHECKING:  # pragma: no cover
+    import jieba
+    from bot.catalogue import Catalogue
+
+INDEX_VERSION = 3
+MAX_PHRASE = 16  # longest alias we look for verbatim; longer ones still match by units
+# Field weights of the BM25F document: aliases and keywords are how people talk.
+FIELD_WEIGHTS = {"name": 1.5, "alias": 2.0, "keyword": 2.0, "summary": 0.6}
+BM25_K1, BM25_B = 1.2, 0.5
+_CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
+
+
+@dataclass
+class Doc:
+    code: str
+    department: str
+    kind: str
+    name: str
+
+
+@dataclass
+class Index:
+    """Immutable once built; pickled into the Rasa model as is (minus the lazy segmenter)."""
+
+    docs: List[Doc]
+    fingerprint: str
+    dict_words: List[str]  # the domain dictionary fed to the segmenter
+    synonyms: Dict[str, str]
+    unit_ids: Dict[str, int]  # unit (token or "#"+bigram) → id
+    idf: np.ndarray  # per unit id
+    # BM25F postings per unit id: docs and precomputed idf·saturated-tf values
+    doc_post: List[Tuple[np.ndarray, np.ndarray]]
+    # Entry (name or alias) postings per unit id, the entry → doc map and each entry's weight
+    entry_post: List[np.ndarray]
+    entry_doc: np.ndarray
+    entry_total: np.ndarray
+    doc_entry_start: np.ndarray  # entries are grouped by doc: doc i owns [start[i], start[i+1])
+    phrases: Dict[str, Tuple[int, ...]]  # verbatim alias/name → docs
+    dept_hints: Dict[str, str]  # department alias or name → department code
+    dept_docs: Dict[str, np.ndarray]
+    kind_docs: Dict[str, np.ndarray]
+    repairer: Repairer
+    version: int = INDEX_VERSION
+    _tokenizer: Any = field(default=None, repr=False, compare=False)
+    _spacy: Any = field(default=None, repr=False, compare=False)
+
+    # -- pickling: the segmenter holds a lock and is cheap to rebuild from dict_words
+    def __getstate__(self) -> Dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_tokenizer"] = None
+        state["_spacy"] = None
+        return state
+
+    @property
+    def tokenizer(self) -> "jieba.Tokenizer":
+        if self._tokenizer is None:
+            self._tokenizer = make_tokenizer(self.dict_words)
+        return self._tokenizer
+
+    def tokens(self, text: str) -> List[str]:
+        """Canonical tokens of a normalised text (synonyms folded, spaces dropped)."""
+        out = []
+        for tok in self.tokenizer.lcut(text, HMM=True):
+            tok = tok.strip()
+            if tok:
+                out.append(self.synonyms.get(tok, tok))
+        return out
+
+    def spacy_phrase_matcher(self) -> Tuple[Any, Any]:
+        """spaCy's blank zh pipeline (jieba segmenter) with a PhraseMatcher over names and aliases.
+
+        Not used per query (the verbatim phrase table is a dict lookup and ~50x cheaper); kept for
+        tools that want spaCy Docs and spans, and to cross-check the phrase table in tests.
+        """
+        if self._spacy is None:
+            import spacy
+            from spacy.matcher import PhraseMatcher
+
+            nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
+            matcher = PhraseMatcher(nlp.vocab)
+            by_doc: Dict[int, List[str]] = defaultdict(list)
+            for phrase, docs in self.phrases.items():
+                for d in docs:
+                    by_doc[d].append(phrase)
+            for d, phrases in by_doc.items():
+                matcher.add(str(d), list(nlp.tokenizer.pipe(phrases)))
+            self._spacy = (nlp, matcher)
+        return self._spacy
+
+
+def make_tokenizer(words: Iterable[str]) -> "jieba.Tokenizer":
+    """A private jieba Tokenizer (never the global one) that keeps every domain word whole."""
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    tok = jieba.Tokenizer()
+    tok.initialize()
+    for word in words:
+        # Frequent enough to beat any split of the word, rare enough not to glue neighbours.
+        tok.add_word(word, freq=max(tok.FREQ.get(word, 0) or 0, 3000))
+    return tok
+
+
+def bigrams(text: str) -> List[str]:
+    """Character bigrams inside CJK runs (latin and digits are handled as tokens)."""
+    grams = []
+    for run in _CJK_RUN.findall(text):
+        grams.extend("#" + run[i:i + 2] for i in range(len(run) - 1))
+    return grams
+
+
+def content_units(tokens: Sequence[str], text: str) -> List[str]:
+    """Tokens minus generic words, plus character bigrams: what a text is about."""
+    units = [t for t in tokens if t not in GENERIC_WORDS and (len(t) > 1 or not t.isascii())]
+    return units + bigrams(text)
+
+
+def _guide_fields(guide: Any) -> Dict[str, List[str]]:
+    return {
+        "name": [normalize(guide.name)],
+        "alias": [normalize(a) for a in guide.aliases],
+        "keyword": [normalize(k) for k in guide.keywords],
+        "summary": [normalize(guide.summary)],
+    }
+
+
+def build_index(catalogue: "Catalogue") -> Index:
+    guides = list(catalogue.all_guides())
+    docs = [Doc(g.code, g.department, g.kind, g.name) for g in guides]
+    fields = [_guide_fields(g) for g in guides]
+    syn = synonym_map()
+
+    # 1. Domain dictionary: keywords, short names and aliases, department words, lexicon.
+    dict_words: Set[str] = set(lexicon_words())
+    dept_hints: Dict[str, str] = {}
+    for dept in catalogue.departments.values():
+        for word in [dept.name, *dept.aliases]:
+            w = normalize(word)
+            if len(w) >= 2 and not w.isdigit():
+                dept_hints[w] = dept.code
+                if len(w) <= 6:
+                    dict_words.add(w)
+    for f in fields:
+        for w in f["keyword"] + f["alias"] + f["name"]:
+            if 2 <= len(w) <= 4 and " " not in w:
+                dict_words.add(w)
+    words_sorted = sorted(dict_words)
+    tokenizer = make_tokenizer(words_sorted)
+
+    def toks(text: str) -> List[str]:
+        return [syn.get(t, t) for t in (x.strip() for x in tokenizer.lcut(text, HMM=True)) if t]
+
+    # 2. Units per field, document frequencies.
+    unit_ids: Dict[str, int] = {}
+    doc_tf: List[Counter] = []
+    entries: List[Tuple[int, Counter]] = []
+    term_weight: Counter = Counter()
+    for d, f in enumerate(fields):
+        tf: Counter = Counter()
+        for fname, texts in f.items():
+            weight = FIELD_WEIGHTS[fname]
+            for text in texts:
+                t = toks(text)
+                units = content_units(t, text)
+                for u in units:
+                    tf[u] += weight
+                if fname in ("name", "alias"):
+                    entries.append((d, Counter(units)))
+                for w in t:
+                    if len(w) >= 2:
+                        term_weight[w] += 1
+        doc_tf.append(tf)
+        for u in tf:
+            if u not in unit_ids:
+                unit_ids[u] = len(unit_ids)
+    n_docs = len(docs)
+    df = np.zeros(len(unit_ids), dtype=np.float64)
+    for tf in doc_tf:
+        for u in tf:
+            df[unit_ids[u]] += 1
+    idf = np.log1p((n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
+
+    # 3. BM25F postings with saturation precomputed: a query just sums arrays.
+    lengths = np.array([sum(tf.values()) for tf in doc_tf], dtype=np.float64)
+    avg = float(lengths.mean()) if n_docs else 1.0
+    post_docs: List[List[int]] = [[] for _ in unit_ids]
+    post_vals: List[List[float]] = [[] for _ in unit_ids]
+    for d, tf in enumerate(doc_tf):
+        norm = BM25_K1 * (1 - BM25_B + BM25_B * lengths[d] / avg)
+        for u, f in tf.items():
+            uid = unit_ids[u]
+            post_docs[uid].append(d)
+            post_vals[uid].append(idf[uid] * f * (BM25_K1 + 1) / (f + norm))
+    doc_post = [(np.array(ds, dtype=np.int32), np.array(vs, dtype=np.float32))
+                for ds, vs in zip(post_docs, post_vals)]
+
+    # 4. Entry postings: each name/alias is a small bag of units, compared whole.
+    entry_doc = np.array([d for d, _ in entries], dtype=np.int32)
+    entry_total = np.array([sum(idf[unit_ids[u]] for u in c) or 1.0 for _, c in entries], dtype=np.float32)
+    e_post: List[List[int]] = [[] for _ in unit_ids]
+    for e, (_, c) in enumerate(entries):
+        for u in c:
+            e_post[unit_ids[u]].append(e)
+    entry_post = [np.array(es, dtype=np.int32) for es in e_post]
+    doc_entry_start = np.searchsorted(entry_doc, np.arange(n_docs)).astype(np.int64)
+
+    # 5. Verbatim phrases: names and aliases, looked up by substring in the query.
+    phrases: Dict[str, Set[int]] = defaultdict(set)
+    for d, f in enumerate(fields):
+        for text in f["name"] + f["alias"]:
+            if 2 <= len(text) <= MAX_PHRASE:
+                phrases[text].add(d)
+
+    dept_docs: Dict[str, List[int]] = defaultdict(list)
+    kind_docs: Dict[str, List[int]] = defaultdict(list)
+    for d, doc in enumerate(docs):
+        dept_docs[doc.department].append(d)
+        kind_docs[doc.kind].append(d)
+
+    repair_terms = [w for w in term_weight if w not in GENERIC_WORDS and w not in syn]
+    repair_terms += [w for f in fields for w in f["keyword"]] + list(dept_hints)
+    repairer = Repairer.build(repair_terms, weights=dict(term_weight))
+
+    index = Index(
+        docs=docs, fingerprint=getattr(catalogue, "fingerprint", ""), dict_words=words_sorted,
+        synonyms=syn, unit_ids=unit_ids, idf=idf, doc_post=doc_post, entry_post=entry_post,
+        entry_doc=entry_doc, entry_total=entry_total, doc_entry_start=doc_entry_start,
+        phrases={p: tuple(sorted(ds)) for p, ds in phrases.items()}, dept_hints=dept_hints,
+        dept_docs={k: np.array(v, dtype=np.int32) for k, v in dept_docs.items()},
+        kind_docs={k: np.array(v, dtype=np.int32) for k, v in kind_docs.items()},
+        repairer=repairer,
+    )
+    index._tokenizer = tokenizer
+    return index
+
+
+def kind_hint_words() -> Dict[str, List[str]]:
+    return {k: [normalize(w) for w in ws] for k, ws in KIND_HINTS.items()}
+
+
+def idf_of(index: Index, unit: str) -> float:
+    uid = index.unit_ids.get(unit)
+    return float(index.idf[uid]) if uid is not None else 0.0
+
+
+def max_idf(index: Index) -> float:
+    return float(index.idf.max()) if len(index.idf) else 1.0
+
+
+def log_docs(index: Index) -> float:
+    return math.log1p(len(index.docs))

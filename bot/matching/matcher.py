@@ -1,0 +1,215 @@
+"""Finds the matter a citizen's message is about, or abstains.
+
+Pipeline: normalise → repair (sound-alikes, pinyin abbreviations) → segment with the domain
+dictionary → score every matter on several signals → a logistic layer turns the signals into
+a probability-like score (fitted on tests/data/dev_queries.yml by benchmarks/matching/fit.py).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from bot.matching.index import BM25_K1, Index, build_index, content_units, kind_hint_words
+from bot.matching.normalize import normalize
+
+if TYPE_CHECKING:  # pragma: no cover
+    from bot.catalogue import Catalogue
+
+FEATURES = (
+    "entry",        # best name/alias similarity (weighted F over units)
+    "entry_cover",  # share of the best-covered alias that the query contains
+    "bm25",         # BM25F over all fields, as the share of the query's known content covered
+    "phrase",       # a name or alias appears verbatim in the query
+    "specific",     # the most specific unit the doc shares with the query (idf, scaled)
+    "known",        # share of the query's content words the catalogue knows at all
+    "kind_match",   # the query's problem/complaint/bundle words fit the doc's kind
+    "kind_clash",   # the query hints a kind and this doc is another kind
+    "dept",         # the query names the doc's department
+    "rank_gap",     # how far ahead of the runner-up this doc's raw score is
+)
+# Fitted weights (benchmarks/matching/fit.py on dev_queries); the bias comes last.
+WEIGHTS: Tuple[float, ...] = (3.0, 1.5, 3.0, 1.0, 2.0, 2.0, 0.8, -0.8, 0.6, 3.0, -6.0)
+ABSTAIN_BELOW = 0.5   # calibrated score under which we say "not sure"
+CLARIFY_WITHIN = 0.08  # two candidates closer than this (both plausible) → ask which one
+N_CANDIDATES = 30
+ENTRY_BETA2 = 2.0  # F-beta²: an alias fully said matters more than extra words in the query
+
+
+@dataclass
+class Match:
+    matter: str
+    department: str
+    score: float
+    name: str = ""
+    features: Dict[str, float] = field(default_factory=dict, repr=False, compare=False)
+
+
+@dataclass
+class MatchResult:
+    query: str
+    matches: List[Match]
+    abstain: bool
+    clarify: bool = False
+    normalized: str = ""
+
+    def to_dict(self, top_k: Optional[int] = None) -> Dict[str, Any]:
+        matches = self.matches[:top_k] if top_k else self.matches
+        return {
+            "query": self.query,
+            "matches": [{"matter": m.matter, "department": m.department, "score": round(m.score, 4)}
+                        for m in matches],
+            "abstain": self.abstain,
+        }
+
+    def to_json(self, top_k: Optional[int] = None) -> str:
+        """One line of ``onetrip match`` output."""
+        return json.dumps(self.to_dict(top_k), ensure_ascii=False)
+
+
+@dataclass
+class QueryAnalysis:
+    """Everything derived from the query text alone; exposed for debugging and the CLI."""
+
+    normalized: str
+    repaired: str
+    tokens: List[str]
+    unit_ids: List[int]
+    unit_idf: np.ndarray
+    known_share: float
+    kinds: List[str]
+    departments: List[str]
+
+
+class Matcher:
+    def __init__(self, index: Index, weights: Sequence[float] = WEIGHTS,
+                 abstain_below: float = ABSTAIN_BELOW, clarify_within: float = CLARIFY_WITHIN):
+        self.index = index
+        self.weights = np.asarray(weights, dtype=np.float64)
+        self.abstain_below = abstain_below
+        self.clarify_within = clarify_within
+        self._kind_words = kind_hint_words()
+        self._n = len(index.docs)
+        self._max_idf = float(index.idf.max()) if len(index.idf) else 1.0
+
+    @classmethod
+    def from_catalogue(cls, catalogue: "Catalogue", **kwargs: Any) -> "Matcher":
+        return cls(build_index(catalogue), **kwargs)
+
+    # -- query analysis -------------------------------------------------------------------
+    def analyse(self, text: str) -> QueryAnalysis:
+        idx = self.index
+        norm = normalize(text)
+        repaired = idx.repairer.repair(norm) if norm else ""
+        tokens = idx.tokens(repaired) if repaired else []
+        units = list(dict.fromkeys(content_units(tokens, repaired)))
+        ids = [idx.unit_ids[u] for u in units if u in idx.unit_ids]
+        # Content words only (not bigrams): how much of what the citizen said do we know?
+        words = [u for u in units if not u.startswith("#")]
+        known = sum(1 for w in words if w in idx.unit_ids)
+        known_share = known / len(words) if words else 0.0
+        kinds = [k for k, ws in self._kind_words.items() if any(w in repaired for w in ws)]
+        depts = sorted({code for w, code in idx.dept_hints.items() if w in repaired})
+        return QueryAnalysis(norm, repaired, tokens, ids, idx.idf[ids] if ids else np.zeros(0, np.float32),
+                             known_share, kinds, depts)
+
+    def _phrase_hits(self, text: str) -> Dict[int, int]:
+        """doc → length of the longest of its names/aliases found verbatim in the text."""
+        hits: Dict[int, int] = {}
+        phrases = self.index.phrases
+        n = len(text)
+        for i in range(n):
+            for j in range(i + 2, min(n, i + 16) + 1):
+                docs = phrases.get(text[i:j])
+                if docs:
+                    for d in docs:
+                        if hits.get(d, 0) < j - i:
+                            hits[d] = j - i
+        return hits
+
+    # -- scoring ------------------------------------------------------------------------
+    def features(self, qa: QueryAnalysis) -> Tuple[np.ndarray, np.ndarray]:
+        """(candidate doc ids, feature matrix) for the most promising docs."""
+        idx, n = self.index, self._n
+        if not qa.unit_ids or n == 0:
+            return np.zeros(0, np.int64), np.zeros((0, len(FEATURES)))
+        bm25 = np.zeros(n, np.float64)
+        spec = np.zeros(n, np.float64)
+        for uid, w in zip(qa.unit_ids, qa.unit_idf):
+            ds, vs = idx.doc_post[uid]
+            bm25[ds] += vs
+            _max_into(spec, ds, float(w))
+        q_total = float(qa.unit_idf.sum()) * (BM25_K1 + 1)
+        bm25 /= q_total if q_total else 1.0
+
+        posts = [idx.entry_post[u] for u in qa.unit_ids]
+        lens = [len(p) for p in posts]
+        if sum(lens):
+            e_ids = np.concatenate(posts)
+            e_w = np.repeat(qa.unit_idf.astype(np.float64), lens)
+            overlap = np.bincount(e_ids, weights=e_w, minlength=len(idx.entry_doc))
+        else:
+            overlap = np.zeros(len(idx.entry_doc))
+        cov_e = overlap / idx.entry_total
+        cov_q = overlap / max(float(qa.unit_idf.sum()), 1e-9)
+        f = (1 + ENTRY_BETA2) * cov_e * cov_q / np.maximum(ENTRY_BETA2 * cov_q + cov_e, 1e-9)
+        entry = np.maximum.reduceat(f, idx.doc_entry_start) if len(f) else np.zeros(n)
+        entry_cover = np.maximum.reduceat(cov_e, idx.doc_entry_start) if len(f) else np.zeros(n)
+
+        phrase = np.zeros(n, np.float64)
+        for d, length in self._phrase_hits(qa.repaired).items():
+            phrase[d] = min(1.0, length / 4.0)
+
+        raw = entry + bm25 + 0.5 * phrase
+        k = min(N_CANDIDATES, n)
+        cand = np.argpartition(-raw, k - 1)[:k] if k < n else np.arange(n)
+        cand = cand[np.argsort(-raw[cand], kind="stable")]
+        gap = raw[cand] - (raw[cand[1]] if len(cand) > 1 else 0.0)
+        gap[1:] = raw[cand[1:]] - raw[cand[0]]
+
+        feats = np.zeros((len(cand), len(FEATURES)), np.float64)
+        feats[:, 0] = entry[cand]
+        feats[:, 1] = entry_cover[cand]
+        feats[:, 2] = bm25[cand]
+        feats[:, 3] = phrase[cand]
+        feats[:, 4] = spec[cand] / self._max_idf
+        feats[:, 5] = qa.known_share
+        for r, d in enumerate(cand):
+            doc = idx.docs[d]
+            if qa.kinds:
+                feats[r, 6] = 1.0 if doc.kind in qa.kinds else 0.0
+                feats[r, 7] = 0.0 if doc.kind in qa.kinds else 1.0
+            feats[r, 8] = 1.0 if doc.department in qa.departments else 0.0
+        feats[:, 9] = np.clip(gap, -1.0, 1.0)
+        return cand, feats
+
+    def score(self, feats: np.ndarray) -> np.ndarray:
+        z = feats @ self.weights[:-1] + self.weights[-1]
+        return 1.0 / (1.0 + np.exp(-z))
+
+    def match(self, text: str, top_k: int = 5) -> MatchResult:
+        qa = self.analyse(text)
+        query = text if isinstance(text, str) else ""
+        cand, feats = self.features(qa)
+        if len(cand) == 0:
+            return MatchResult(query, [], abstain=True, normalized=qa.normalized)
+        scores = self.score(feats)
+        order = np.argsort(-scores, kind="stable")[: max(top_k, 2)]
+        matches = []
+        for r in order:
+            doc = self.index.docs[cand[r]]
+            matches.append(Match(doc.code, doc.department, float(scores[r]), doc.name,
+                                 dict(zip(FEATURES, feats[r].round(4).tolist()))))
+        top = matches[0].score
+        abstain = top < self.abstain_below
+        clarify = (not abstain and len(matches) > 1
+                   and top - matches[1].score < self.clarify_within)
+        return MatchResult(query, matches[:top_k], abstain, clarify, qa.normalized)
+
+
+def _max_into(target: np.ndarray, ids: np.ndarray, value: float) -> None:
+    target[ids] = np.maximum(target[ids], value)

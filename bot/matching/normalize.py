@@ -1,0 +1,58 @@
+"""Text normalisation shared by the index and the queries, so both sides look alike.
+
+Order matters: HTML and entities go first (they hide real characters), then NFKC folds
+full-width forms, then OpenCC turns Traditional into Simplified, then everything that is
+not a letter or digit becomes a single space.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from functools import lru_cache
+
+import opencc
+
+MAX_CHARS = 500  # longer messages are letters, not queries: the head carries the request
+
+_TAG_RE = re.compile(r"<[^<>]{0,200}>")
+_NON_WORD_RE = re.compile(r"[\W_]+")  # punctuation, emoji, symbols, control characters
+_CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_LATIN_RE = re.compile(r"[a-z]+")
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+def normalize(text: object, max_chars: int = MAX_CHARS) -> str:
+    """Canonical matching form: simplified, half-width, lower-case, words separated by one space."""
+    if not isinstance(text, str) or not text:
+        return ""
+    # Read a bounded head: a 1 MB paste must not cost more than a normal query.
+    text = text[: max_chars * 4]
+    if "<" in text:
+        text = _TAG_RE.sub(" ", text)
+    if "&" in text:
+        text = html.unescape(text)
+    text = unicodedata.normalize("NFKC", text)
+    text = _NON_WORD_RE.sub(" ", text).strip()
+    if not text:
+        return ""
+    if _CJK_RE.search(text):
+        text = _t2s().convert(text)
+    text = text.lower()
+    # Spaces between two CJK characters are noise ("身份证 过期"); keep them elsewhere.
+    text = re.sub(r"(?<=[\u3400-\u9fff]) (?=[\u3400-\u9fff])", "", text)
+    return text[:max_chars]
+
+
+def latin_words(text: str) -> list[str]:
+    """Runs of latin letters in a normalised text (pinyin abbreviations such as sfz, gjj)."""
+    return _LATIN_RE.findall(text)
+
+
+def has_cjk(text: str) -> bool:
+    return bool(_CJK_RE.search(text))
