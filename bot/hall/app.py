@@ -1,0 +1,76 @@
+"""The hall's ASGI app. uvicorn: `uvicorn --factory bot.hall.app:create_app`."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from pathlib import Path
+from typing import Optional
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from bot.hall import errors
+from bot.hall.auth import Signer
+from bot.hall.db import make_engine, make_sessionmaker, upgrade
+from bot.hall.sla import load_config
+from bot.hall.state import HallState
+from bot.settings import Settings, get_settings, load_settings
+
+log = logging.getLogger(__name__)
+HERE = Path(__file__).resolve().parent
+
+
+def _with_secrets(settings: Settings) -> Settings:
+    """A hall started by hand (not by `onetrip up`) still gets its generated secrets."""
+    if settings.hall_secret_key and settings.hall_service_token:
+        return settings
+    return load_settings(create_secrets=True)
+
+
+def create_app(settings: Optional[Settings] = None, run_events: bool = True) -> FastAPI:
+    settings = _with_secrets(settings or get_settings())
+    engine = make_engine(settings.database_url)
+    upgrade(engine)  # idempotent; `onetrip up` has usually done it already
+    state = HallState(
+        settings=settings, engine=engine, sessions=make_sessionmaker(engine),
+        sla=load_config(), signer=Signer(settings.hall_secret_key),
+    )
+    from bot.hall.events import EventHub
+
+    state.hub = EventHub(state)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI):
+        task = asyncio.create_task(state.hub.run()) if run_events else None
+        try:
+            yield
+        finally:
+            if task:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+            engine.dispose()
+
+    app = FastAPI(
+        title="OneTrip 服务大厅",
+        description="事项库、工单与工作人员控制台（一次办）",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.hall = state
+    errors.install(app)
+    app.add_middleware(errors.BodyGuard)
+
+    @app.get("/healthz", tags=["运维"])
+    def healthz():
+        return {"status": "ok"}
+
+    from bot.hall.api import router as api_router
+    from bot.hall.console import router as console_router
+
+    app.include_router(api_router)
+    app.include_router(console_router)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    return app

@@ -1,0 +1,71 @@
+"""FastAPI dependencies: the hall state, a database session, who is calling."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator, Optional
+
+from fastapi import Depends, HTTPException, Request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.hall import models
+from bot.hall.auth import same_secret
+from bot.hall.state import HallState
+
+
+def get_state(request: Request) -> HallState:
+    return request.app.state.hall
+
+
+def get_db(state: HallState = Depends(get_state)) -> Iterator[Session]:
+    session = state.sessions()
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+@dataclass
+class Caller:
+    service: bool
+    user: Optional[models.User] = None
+
+    @property
+    def name(self) -> str:
+        return "service" if self.service else self.user.username
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+def _bearer(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" else ""
+
+
+def load_user(session: Session, username: str) -> Optional[models.User]:
+    user = session.execute(select(models.User).where(models.User.username == username)).scalar_one_or_none()
+    return user if user and user.active else None
+
+
+def caller(request: Request, state: HallState = Depends(get_state), db: Session = Depends(get_db)) -> Caller:
+    """The service token (the action server) or a staff member's bearer token."""
+    token = _bearer(request)
+    if not token:
+        raise HTTPException(401, "需要登录或服务令牌", headers={"WWW-Authenticate": "Bearer"})
+    if same_secret(token, state.settings.hall_service_token):
+        return Caller(service=True)
+    username = state.signer.read_token(token)
+    user = load_user(db, username) if username else None
+    if user is None:
+        raise HTTPException(401, "令牌无效或已过期，请重新登录", headers={"WWW-Authenticate": "Bearer"})
+    return Caller(service=False, user=user)
+
+
+def service_only(who: Caller = Depends(caller)) -> Caller:
+    if not who.service:
+        raise HTTPException(403, "此接口仅供机器人服务调用")
+    return who

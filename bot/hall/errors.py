@@ -1,0 +1,123 @@
+"""Every bad input gets a 4xx with a Chinese ``detail``; nothing reaches a 500 by being malformed."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 64 * 1024
+
+DEFAULT_DETAILS = {
+    400: "请求格式错误", 401: "需要登录", 403: "无权访问", 404: "未找到", 405: "不支持该请求方法",
+    413: "请求内容过大（上限64KB）", 415: "不支持的内容类型", 422: "请求参数不合法", 429: "请求过于频繁，请稍后再试",
+}
+
+FIELD_ERRORS = {
+    "value_error.missing": "缺少此字段",
+    "value_error.extra": "未知字段",
+    "type_error.none.not_allowed": "不能为空",
+    "type_error.integer": "应为整数",
+    "type_error.bool": "应为true或false",
+    "type_error.str": "应为文字",
+    "value_error.any_str.max_length": "内容过长",
+    "value_error.any_str.min_length": "内容过短或为空",
+    "value_error.number.not_ge": "数值过小",
+    "value_error.number.not_le": "数值过大",
+    "value_error.const": "取值不在允许范围内",
+    "type_error.enum": "取值不在允许范围内",
+    "value_error.jsondecode": "JSON格式错误",
+}
+
+
+def _chinese(err: dict) -> str:
+    where = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
+    message = FIELD_ERRORS.get(err.get("type", ""))
+    if message is None:
+        raw = err.get("msg", "")
+        # our own validators already speak Chinese; anything else gets a generic phrase
+        message = raw if any("\u4e00" <= ch <= "\u9fff" for ch in raw) else "取值不合法"
+    return f"{where}：{message}" if where else message
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError):
+        errors = exc.errors()
+        if any(e.get("type") == "value_error.jsondecode" for e in errors):
+            return JSONResponse({"detail": "JSON格式错误"}, status_code=400)
+        details = "；".join(_chinese(e) for e in errors[:10])
+        return JSONResponse({"detail": f"请求参数不合法：{details}"}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException):
+        detail = exc.detail
+        if not isinstance(detail, str) or not any("\u4e00" <= ch <= "\u9fff" for ch in detail):
+            detail = DEFAULT_DETAILS.get(exc.status_code, "请求有误")
+        return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _crash(request: Request, exc: Exception):
+        log.exception("unhandled error on %s", request.url.path)
+        return JSONResponse({"detail": "服务器内部错误，请稍后再试"}, status_code=500)
+
+
+class BodyGuard:
+    """ASGI middleware: bodies over 64 KiB -> 413; JSON bodies must be UTF-8 and parse -> else 400.
+
+    Checked before routing so every endpoint gets the same answers.
+    """
+
+    def __init__(self, app, max_body: int = MAX_BODY):
+        self.app, self.max_body = app, max_body
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            return await self.app(scope, receive, send)
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        length = headers.get("content-length", "")
+        if length.isdigit() and int(length) > self.max_body:
+            return await _reply(send, 413, DEFAULT_DETAILS[413])
+        body = bytearray()
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+            if len(body) > self.max_body:
+                return await _reply(send, 413, DEFAULT_DETAILS[413])
+        if "json" in headers.get("content-type", "") and body:
+            try:
+                text = bytes(body).decode("utf-8")
+            except UnicodeDecodeError:
+                return await _reply(send, 400, "请求内容不是有效的UTF-8编码")
+            try:
+                json.loads(text)
+            except ValueError:
+                return await _reply(send, 400, "JSON格式错误")
+        sent = False
+
+        async def replay():
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": bytes(body), "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+async def _reply(send, status: int, detail: str) -> None:
+    payload = json.dumps({"detail": detail}, ensure_ascii=False).encode("utf-8")
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json; charset=utf-8"),
+                            (b"content-length", str(len(payload)).encode())]})
+    await send({"type": "http.response.body", "body": payload})

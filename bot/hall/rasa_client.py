@@ -1,0 +1,76 @@
+"""Rasa's HTTP API as the console uses it (token auth: ?token=RASA_TOKEN)."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional
+from urllib.parse import quote
+
+import httpx
+
+
+class RasaUnavailable(Exception):
+    """Rasa did not answer, or answered with an error; the message is shown to staff."""
+
+
+class RasaClient:
+    def __init__(self, base_url: str, token: str, timeout: float = 10.0,
+                 transport: Optional[httpx.AsyncBaseTransport] = None):
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self.timeout = timeout
+        self.transport = transport
+
+    def _url(self, conversation_id: str, tail: str) -> str:
+        return f"{self.base_url}/conversations/{quote(conversation_id, safe='')}/{tail}"
+
+    async def _call(self, method: str, url: str, params: Dict[str, str], json: Any = None) -> Any:
+        params = dict(params)
+        if self.token:
+            params["token"] = self.token
+        try:
+            async with httpx.AsyncClient(timeout=self.timeout, transport=self.transport) as client:
+                response = await client.request(method, url, params=params, json=json)
+        except httpx.HTTPError as exc:
+            raise RasaUnavailable(f"无法连接对话引擎（Rasa）：{type(exc).__name__}") from exc
+        if response.status_code >= 400:
+            raise RasaUnavailable(f"对话引擎（Rasa）返回错误 {response.status_code}")
+        try:
+            return response.json()
+        except ValueError:
+            return None
+
+    async def tracker(self, conversation_id: str) -> Dict[str, Any]:
+        return await self._call("GET", self._url(conversation_id, "tracker"), {"include_events": "ALL"})
+
+    async def append_events(self, conversation_id: str, events: List[Dict[str, Any]]) -> Any:
+        return await self._call("POST", self._url(conversation_id, "tracker/events"), {}, json=events)
+
+    async def execute(self, conversation_id: str, action: str) -> Any:
+        return await self._call("POST", self._url(conversation_id, "execute"),
+                                {"output_channel": "latest"}, json={"name": action})
+
+    async def send_staff_message(self, conversation_id: str, text: str) -> None:
+        await self.append_events(conversation_id, [{"event": "slot", "name": "staff_message", "value": text}])
+        await self.execute(conversation_id, "action_relay_staff_message")
+
+    async def release(self, conversation_id: str) -> None:
+        await self.append_events(conversation_id, [{"event": "resume"}])
+        await self.execute(conversation_id, "action_handoff_released")
+
+    async def resolved(self, conversation_id: str, number: str) -> None:
+        await self.append_events(conversation_id, [{"event": "slot", "name": "resolved_ticket", "value": number}])
+        await self.execute(conversation_id, "action_ticket_resolved")
+
+
+def transcript(tracker: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """User and bot messages of a tracker, oldest first: {who, text, timestamp}."""
+    lines = []
+    for event in (tracker or {}).get("events") or []:
+        kind = event.get("event")
+        if kind in ("user", "bot"):
+            text = event.get("text")
+            if text is None and kind == "bot":
+                data = event.get("data") or {}
+                text = data.get("custom") and str(data["custom"]) or ""
+            lines.append({"who": kind, "text": text or "", "timestamp": event.get("timestamp")})
+    return lines
