@@ -1,0 +1,135 @@
+"""Rasa graph component: finds the service matter (事项) a message is about.
+
+It adds ``matter`` and ``department`` entities when the match is confident and unambiguous,
+and always sets the ``matter_match`` message property (added to Rasa's output properties, so
+it reaches the parse result and ``tracker.latest_message``) with the candidates and the
+abstain/clarify decision, for the dialogue to ask "which one?" or hand over.
+"""
+
+from __future__ import annotations
+
+import logging
+import pickle
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+logger = logging.getLogger(__name__)
+
+MATCH_PROPERTY = "matter_match"
+INDEX_FILE = "matter_index.pkl"
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=True)
+class MatterMatcher(GraphComponent, EntityExtractorMixin):
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"catalogue_path": "data/catalogue", "top_k": 5}
+
+    @classmethod
+    def required_packages(cls) -> List[Text]:
+        return ["jieba", "opencc", "pypinyin"]
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
+        """The catalogue's content hash: editing a matter retrains this component only."""
+        from bot.catalogue import catalogue_fingerprint
+
+        path = config.get("catalogue_path") or cls.get_default_config()["catalogue_path"]
+        return catalogue_fingerprint(path)
+
+    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+                 matcher: Any = None) -> None:
+        self._config = {**self.get_default_config(), **config}
+        self._model_storage = model_storage
+        self._resource = resource
+        self._matcher = matcher
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "MatterMatcher":
+        return cls(config, model_storage, resource)
+
+    # -- training -------------------------------------------------------------------------
+    def _build(self) -> Any:
+        from bot.catalogue import load_catalogue
+        from bot.matching.matcher import Matcher
+
+        return Matcher.from_catalogue(load_catalogue(Path(self._config["catalogue_path"])))
+
+    def train(self, training_data: TrainingData) -> Resource:
+        self._matcher = self._build()
+        self.persist()
+        return self._resource
+
+    def persist(self) -> None:
+        with self._model_storage.write_to(self._resource) as directory:
+            with (directory / INDEX_FILE).open("wb") as fh:
+                pickle.dump(self._matcher.index, fh, protocol=pickle.HIGHEST_PROTOCOL)
+
+    @classmethod
+    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> "MatterMatcher":
+        from bot.matching.index import INDEX_VERSION
+        from bot.matching.matcher import Matcher
+
+        component = cls(config, model_storage, resource)
+        try:
+            with model_storage.read_from(resource) as directory:
+                with (directory / INDEX_FILE).open("rb") as fh:
+                    index = pickle.load(fh)
+            if getattr(index, "version", None) != INDEX_VERSION:
+                raise ValueError(f"index version {getattr(index, 'version', None)} != {INDEX_VERSION}")
+            component._matcher = Matcher(index)
+        except (ValueError, OSError, EOFError, pickle.UnpicklingError, AttributeError) as exc:
+            # A model trained by older code, or a resource never written: the catalogue is
+            # the source of truth, so rebuild from it rather than refuse to serve.
+            logger.warning("MatterMatcher: no usable persisted index (%s); building from the catalogue", exc)
+            component._matcher = component._build()
+        return component
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        # Training examples carry no matter entities: the matcher is not learned from NLU data.
+        return training_data
+
+    # -- inference ------------------------------------------------------------------------
+    def process(self, messages: List[Message]) -> List[Message]:
+        if self._matcher is None:
+            self._matcher = self._build()
+        top_k = int(self._config["top_k"])
+        for message in messages:
+            text = message.get(TEXT) or ""
+            result = self._matcher.match(text, top_k=top_k)
+            message.set(MATCH_PROPERTY, {
+                "abstain": result.abstain,
+                "clarify": result.clarify,
+                "matches": [{"matter": m.matter, "department": m.department,
+                             "score": round(m.score, 4), "name": m.name} for m in result.matches],
+            }, add_to_output=True)
+            if result.abstain or result.clarify or not result.matches:
+                continue
+            best = result.matches[0]
+            start, end = self._span(text, best.name)
+            entities = [
+                {"entity": "matter", "value": best.matter, "confidence": round(best.score, 4),
+                 "start": start, "end": end},
+                {"entity": "department", "value": best.department, "confidence": round(best.score, 4),
+                 "start": start, "end": end},
+            ]
+            message.set(ENTITIES, message.get(ENTITIES, []) + self.add_extractor_name(entities),
+                        add_to_output=True)
+        return messages
+
+    @staticmethod
+    def _span(text: str, name: str) -> tuple:
+        # The matter is what the whole message is about; point at the name if it was said.
+        pos = text.find(name) if name else -1
+        return (pos, pos + len(name)) if pos >= 0 else (0, len(text))
