@@ -60,6 +60,11 @@ def install(app: FastAPI) -> None:
         detail = exc.detail
         if not isinstance(detail, str) or not any("\u4e00" <= ch <= "\u9fff" for ch in detail):
             detail = DEFAULT_DETAILS.get(exc.status_code, "请求有误")
+        if request.url.path.startswith("/console") and exc.status_code >= 400:
+            from bot.hall.console.session import templates
+
+            return templates.TemplateResponse(request, "error.html", {"status": exc.status_code, "detail": detail,
+                                                                      "who": None}, status_code=exc.status_code)
         return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)

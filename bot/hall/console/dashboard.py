@@ -1,0 +1,89 @@
+"""Dashboard: tickets per department and kind, first-response times, overdue, ratings, unmatched."""
+
+from __future__ import annotations
+
+import csv
+import io
+import statistics
+from collections import Counter
+from typing import Dict, List, Optional
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.hall import models
+from bot.hall.api.feedback import LEVEL_NAMES
+from bot.hall.db import utcnow
+from bot.hall.deps import get_db
+from bot.hall.tickets import KIND_NAMES
+from bot.hall.console.session import Viewer, templates, viewer
+
+router = APIRouter()
+
+
+def stats(db: Session, who: Viewer) -> Dict:
+    T = models.Ticket
+    scope = [] if who.sees_all else [T.department == who.user.department]
+    names = {d.code: d.name for d in db.execute(select(models.Department)).scalars()}
+    by_dept_kind: Dict[str, Counter] = {}
+    for dept, kind, n in db.execute(select(T.department, T.kind, func.count()).where(*scope)
+                                    .group_by(T.department, T.kind)):
+        by_dept_kind.setdefault(dept, Counter())[kind] = n
+    waits: List[float] = [
+        (first - created).total_seconds() / 60
+        for created, first in db.execute(select(T.created_at, T.first_response_at)
+                                         .where(T.first_response_at.isnot(None), *scope))
+    ]
+    overdue = db.execute(select(func.count()).select_from(T).where(
+        T.status != "resolved", T.due_at < utcnow(), *scope)).scalar_one()
+    open_count = db.execute(select(func.count()).select_from(T).where(T.status != "resolved", *scope)).scalar_one()
+    ratings = Counter(dict(db.execute(select(models.Rating.level, func.count()).group_by(models.Rating.level)).all()))
+    unmatched = db.execute(select(models.Unmatched).order_by(models.Unmatched.id.desc()).limit(50)).scalars().all()
+    unmatched_total = db.execute(select(func.count(models.Unmatched.id))).scalar_one()
+    median: Optional[float] = statistics.median(waits) if waits else None
+    depts = [{"code": d, "name": names.get(d, d), "kinds": c, "total": sum(c.values())}
+             for d, c in sorted(by_dept_kind.items(), key=lambda x: -sum(x[1].values()))]
+    rating_rows = [{"level": lvl, "name": LEVEL_NAMES[lvl], "count": ratings.get(lvl, 0)} for lvl in (5, 4, 3, 2, 1)]
+    return {
+        "departments": depts, "kinds": KIND_NAMES,
+        "median_first_response": median, "responded": len(waits),
+        "overdue": overdue, "open": open_count,
+        "ratings": rating_rows, "ratings_total": sum(ratings.values()),
+        "unmatched": unmatched, "unmatched_total": unmatched_total,
+        "max_dept": max([d["total"] for d in depts] or [1]),
+        "max_rating": max([r["count"] for r in rating_rows] or [1]) or 1,
+    }
+
+
+@router.get("/dashboard", response_class=HTMLResponse)
+def dashboard(request: Request, who: Viewer = Depends(viewer), db: Session = Depends(get_db)):
+    return templates.TemplateResponse(request, "dashboard.html", {"who": who, "s": stats(db, who)})
+
+
+@router.get("/dashboard.csv")
+def dashboard_csv(who: Viewer = Depends(viewer), db: Session = Depends(get_db)):
+    s = stats(db, who)
+    out = io.StringIO()
+    w = csv.writer(out)
+    w.writerow(["类别", "项目", "子项", "数值"])
+    for d in s["departments"]:
+        for kind, name in KIND_NAMES.items():
+            w.writerow(["工单", d["name"], name, d["kinds"].get(kind, 0)])
+    w.writerow(["指标", "首次响应时间中位数（分钟）", "",
+                "" if s["median_first_response"] is None else round(s["median_first_response"], 1)])
+    w.writerow(["指标", "未办结工单", "", s["open"]])
+    w.writerow(["指标", "已超时工单", "", s["overdue"]])
+    for r in s["ratings"]:
+        w.writerow(["好差评", r["name"], r["level"], r["count"]])
+    for u in s["unmatched"]:
+        w.writerow(["未匹配", u.channel, u.created_at.isoformat(timespec="seconds"), _csv_safe(u.text)])
+    # BOM: Excel on Windows opens the Chinese correctly
+    return Response("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="dashboard.csv"'})
+
+
+def _csv_safe(text: str) -> str:
+    """Citizens' text must not become a spreadsheet formula."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
