@@ -22,11 +22,12 @@ if TYPE_CHECKING:  # pragma: no cover
     import jieba
     from bot.catalogue import Catalogue
 
-INDEX_VERSION = 3
+INDEX_VERSION = 4
 MAX_PHRASE = 16  # longest alias we look for verbatim; longer ones still match by units
 # Field weights of the BM25F document: aliases and keywords are how people talk.
 FIELD_WEIGHTS = {"name": 1.5, "alias": 2.0, "keyword": 2.0, "summary": 0.6}
 BM25_K1, BM25_B = 1.2, 0.5
+COMMON_WORD_FREQ = 100  # jieba dictionary count above which a word is ordinary language
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
 
 
@@ -85,6 +86,10 @@ class Index:
             if tok:
                 out.append(self.synonyms.get(tok, tok))
         return out
+
+    def is_common(self, word: str) -> bool:
+        """A frequent general-language word (车子, 一下): never "repaired" into a domain term."""
+        return (self.tokenizer.FREQ.get(word) or 0) >= COMMON_WORD_FREQ
 
     def spacy_phrase_matcher(self) -> Tuple[Any, Any]:
         """spaCy's blank zh pipeline (jieba segmenter) with a PhraseMatcher over names and aliases.
@@ -239,7 +244,7 @@ def build_index(catalogue: "Catalogue") -> Index:
         dept_docs[doc.department].append(d)
         kind_docs[doc.kind].append(d)
 
-    repair_terms = [w for w in term_weight if w not in GENERIC_WORDS and w not in syn]
+    repair_terms = [w for w in term_weight if w not in GENERIC_WORDS] + lexicon_words()
     repair_terms += [w for f in fields for w in f["keyword"]] + list(dept_hints)
     repairer = Repairer.build(repair_terms, weights=dict(term_weight))
 

@@ -104,7 +104,7 @@ class Matcher:
     def analyse(self, text: str) -> QueryAnalysis:
         idx = self.index
         norm = normalize(text)
-        repaired = idx.repairer.repair(norm) if norm else ""
+        repaired = idx.repairer.repair(norm, idx.is_common) if norm else ""
         tokens = idx.tokens(repaired) if repaired else []
         units = list(dict.fromkeys(content_units(tokens, repaired)))
         ids = [idx.unit_ids[u] for u in units if u in idx.unit_ids]

@@ -3,10 +3,9 @@
 Two repairs, both driven by the domain vocabulary (names, aliases, keywords), so they only
 ever produce words the catalogue knows:
 
-* sound-alike: a span whose toneless pinyin equals a domain term's (身分证 → 身份证,
-  公基金 → 公积金, 社宝卡 → 社保卡). For terms of three or more characters one character may
-  also differ in the final but keep its initial (户口薄 bao → 户口簿 bu): shape-alike
-  slips that pinyin alone misses.
+* sound-alike: a span whose toneless pinyin equals a domain term's and that differs from it
+  in one character (身分证 → 身份证, 公基金 → 公积金, 社宝卡 → 社保卡, 投述 → 投诉). A short
+  table of shape-alike characters covers slips pinyin misses (户口薄 → 户口簿).
 * latin: sfz / gjj (pinyin initials) and yibao / shebao (full pinyin) become the term.
 """
 
@@ -14,32 +13,26 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Optional, Tuple
+from typing import Callable, Dict, Iterable, List, Optional, Tuple
 
-from pypinyin import Style, lazy_pinyin, pinyin
+from pypinyin import lazy_pinyin
 
 from bot.matching.normalize import latin_words
 
 MIN_TERM, MAX_TERM = 2, 6
 _CJK_ONLY = re.compile(r"^[\u3400-\u9fff]+$")
-_INITIALS = ("zh", "ch", "sh", "b", "p", "m", "f", "d", "t", "n", "l", "g", "k", "h", "j", "q", "x", "r",
-             "z", "c", "s", "y", "w")
-
-
-def _initial(syllable: str) -> str:
-    for ini in _INITIALS:
-        if syllable.startswith(ini):
-            return ini
-    return ""  # vowel-initial syllable
-
-
+# Characters people pick for a look-alike (not a sound-alike): 户口薄 for 户口簿.
+SHAPE_ALIKE = {"薄": "簿", "蒲": "簿", "帐": "账", "己": "已", "拔": "拨", "侯": "候", "即": "既", "概": "慨"}
+# Two-letter chat abbreviations that are not pinyin initials of a matter word.
+LATIN_STOP = {"sb", "ok", "hi", "bb", "gg", "mm", "jj", "nb", "dd", "kk", "hh", "tm", "nm", "xx", "zz", "yy", "qq",
+              "pk", "vs", "ps", "pm", "am", "id", "it", "me", "no", "so", "go", "do", "be", "we", "he", "an", "in",
+              "on", "of", "to", "is", "at", "by", "or", "my", "up", "us", "if", "as", "hr", "kb", "mb", "gb", "tv"}
 @dataclass
 class Repairer:
     """Built once from the domain terms; ``repair`` costs a few dict lookups per character."""
 
     terms: Dict[str, int]  # term → how many catalogue records use it (ties go to the commoner)
     by_sound: Dict[str, str] = field(default_factory=dict)  # "shen fen zheng" → 身份证
-    by_initials: Dict[str, Tuple[str, ...]] = field(default_factory=dict)  # "b|h kou" style keys
     by_latin: Dict[str, str] = field(default_factory=dict)  # "sfz" / "shenfenzheng" → 身份证
     _char_readings: Dict[str, Tuple[str, ...]] = field(default_factory=dict, repr=False)
 
@@ -56,14 +49,9 @@ class Repairer:
             syllables = lazy_pinyin(term)
             key = " ".join(syllables)
             rep.by_sound.setdefault(key, term)
-            if len(term) >= 3:
-                for i in range(len(term)):
-                    fuzzy = syllables[:i] + [_initial(syllables[i]) + "*"] + syllables[i + 1:]
-                    rep.by_initials.setdefault(" ".join(fuzzy), tuple())
-                    rep.by_initials[" ".join(fuzzy)] += (term,)
             if 2 <= len(term) <= 4:
                 initials = "".join(s[0] for s in syllables if s)
-                if len(initials) >= 3:  # two letters (sb, yb) are too often something else
+                if len(initials) >= 3 or (len(term) == 2 and initials not in LATIN_STOP):
                     rep.by_latin.setdefault(initials, term)
             rep.by_latin.setdefault("".join(syllables), term)
         return rep
@@ -71,8 +59,12 @@ class Repairer:
     def _readings(self, char: str) -> Tuple[str, ...]:
         cached = self._char_readings.get(char)
         if cached is None:
-            readings = pinyin(char, style=Style.NORMAL, heteronym=True)[0] if _CJK_ONLY.match(char) else [char]
-            cached = tuple(dict.fromkeys(readings))[:4]
+            # The default reading only: heteronyms (车 ju, 参 shen) invent far more typos than
+            # they explain. Shape-alike slips borrow their partner's reading.
+            readings = [lazy_pinyin(char)[0]] if _CJK_ONLY.match(char) else [char]
+            if char in SHAPE_ALIKE:
+                readings += lazy_pinyin(SHAPE_ALIKE[char])
+            cached = tuple(dict.fromkeys(readings))
             self._char_readings[char] = cached
         return cached
 
@@ -84,28 +76,40 @@ class Repairer:
                 text = re.sub(rf"(?<![a-z]){word}(?![a-z])", term, text)
         return text
 
-    def repair_sound(self, text: str) -> str:
-        """Replace spans that sound like a domain term but are spelt differently."""
-        if len(text) < MIN_TERM:
+    def repair_sound(self, text: str, is_common: Optional[Callable[[str], bool]] = None) -> str:
+        """Replace spans that sound like a domain term but are spelt differently.
+
+        Spans overlapping a correctly spelt term are left alone (失业金 must not become 后事
+        + 业金), and so are spans that are common words in their own right (车子 is not a typo
+        of 橘子): ``is_common`` answers that from the segmenter's dictionary.
+        """
+        n = len(text)
+        if n < MIN_TERM:
             return text
+        covered = [False] * n
+        for i in range(n):
+            for size in range(MIN_TERM, min(MAX_TERM, n - i) + 1):
+                if text[i:i + size] in self.terms:
+                    for k in range(i, i + size):
+                        covered[k] = True
         out: List[str] = []
-        i, n = 0, len(text)
+        i = 0
         while i < n:
-            replaced = False
-            for size in range(min(MAX_TERM, n - i), MIN_TERM - 1, -1):
-                span = text[i:i + size]
-                if span in self.terms:
-                    out.append(span)
-                    i += size
-                    replaced = True
-                    break
-                term = self._sound_alike(span)
-                if term:
-                    out.append(term)
-                    i += size
-                    replaced = True
-                    break
-            if not replaced:
+            done = False
+            if not covered[i]:
+                for size in range(min(MAX_TERM, n - i), MIN_TERM - 1, -1):
+                    if any(covered[i:i + size]):
+                        continue
+                    span = text[i:i + size]
+                    if is_common is not None and is_common(span):
+                        continue
+                    term = self._sound_alike(span)
+                    if term:
+                        out.append(term)
+                        i += size
+                        done = True
+                        break
+            if not done:
                 out.append(text[i])
                 i += 1
         return "".join(out)
@@ -113,23 +117,15 @@ class Repairer:
     def _sound_alike(self, span: str) -> Optional[str]:
         if not _CJK_ONLY.match(span):
             return None
-        readings = [self._readings(c) for c in span]
-        # Exact toneless pinyin, trying each character's readings (薄 is bao/bo, 分 is fen).
-        for combo in _combos(readings, limit=16):
+        for combo in _combos([self._readings(c) for c in span], limit=8):
             term = self.by_sound.get(" ".join(combo))
-            if term and _shares(span, term, need=len(span) - (1 if len(span) <= 3 else 2)):
+            # All but one character agree: a slip of the IME, not a different word.
+            if term and term != span and _shares(span, term, need=len(span) - 1):
                 return term
-        if len(span) >= 3:
-            for i in range(len(span)):
-                for combo in _combos(readings[:i] + [tuple(_initial(r) + "*" for r in readings[i])]
-                                     + readings[i + 1:], limit=16):
-                    for term in self.by_initials.get(" ".join(combo), ()):
-                        if len(term) == len(span) and _shares(span, term, need=len(span) - 1):
-                            return term
         return None
 
-    def repair(self, text: str) -> str:
-        return self.repair_sound(self.repair_latin(text))
+    def repair(self, text: str, is_common: Optional[Callable[[str], bool]] = None) -> str:
+        return self.repair_sound(self.repair_latin(text), is_common)
 
 
 def _shares(span: str, term: str, need: int) -> bool:
