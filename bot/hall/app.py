@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from pathlib import Path
 from typing import Optional
 
@@ -27,6 +28,13 @@ def _with_secrets(settings: Settings) -> Settings:
     if settings.hall_secret_key and settings.hall_service_token:
         return settings
     return load_settings(create_secrets=True)
+
+
+def _fingerprint(state: HallState) -> str:
+    from bot.hall.catalogue_store import stored_fingerprint
+
+    with state.sessions() as session:
+        return stored_fingerprint(session) or ""
 
 
 def create_app(settings: Optional[Settings] = None, run_events: bool = True) -> FastAPI:
@@ -62,6 +70,20 @@ def create_app(settings: Optional[Settings] = None, run_events: bool = True) -> 
     app.state.hall = state
     errors.install(app)
     app.add_middleware(errors.BodyGuard)
+
+    version = {"value": "", "at": 0.0}
+
+    @app.middleware("http")
+    async def catalogue_version(request, call_next):
+        # The action server drops its cached guides when this header changes (a new import).
+        response = await call_next(request)
+        if request.url.path.startswith("/api/"):
+            now = time.monotonic()
+            if now - version["at"] > 5:
+                version["value"], version["at"] = await asyncio.to_thread(_fingerprint, state), now
+            if version["value"]:
+                response.headers["X-Catalogue-Version"] = version["value"]
+        return response
 
     @app.get("/healthz", tags=["运维"])
     def healthz():

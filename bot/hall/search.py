@@ -40,7 +40,10 @@ def search_codes(state, session: Session, q: str, limit: int) -> List[str]:
         try:
             result = matcher.match(q, limit)
             if not getattr(result, "abstain", False):
-                codes = [_code_of(m.matter) for m in getattr(result, "matches", [])]
+                matches = list(getattr(result, "matches", []))
+                # the matcher scores every matter; a search lists only the plausible ones
+                floor = max(0.01, 0.05 * max((float(getattr(m, "score", 0) or 0) for m in matches), default=0))
+                codes = [_code_of(m.matter) for m in matches if float(getattr(m, "score", 0) or 0) >= floor]
                 codes = [c for c in codes if c]
                 if codes:
                     return codes
