@@ -1,0 +1,127 @@
+"""Client of the service-hall API (the 事项库 and 工单 systems), one per action-server process.
+
+The base URL and the service token are configuration (HALL_URL, HALL_SERVICE_TOKEN), so a
+deployment can point the actions at its own systems. Every call has a 3 s budget: a citizen is
+better served by an apology and the 12345 hotline than by a long silence.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any, Dict, List, Optional
+
+import httpx
+
+from bot.settings import get_settings
+
+logger = logging.getLogger(__name__)
+
+TIMEOUT = httpx.Timeout(3.0)
+GUIDE_TTL = 300.0  # seconds a guide stays cached; the hall's catalogue version invalidates sooner
+
+
+class HallUnavailable(Exception):
+    """The hall did not answer in time or answered with a server error."""
+
+
+class HallClient:
+    def __init__(self, base_url: str, token: str) -> None:
+        self._base_url = base_url.rstrip("/")
+        self._headers = {"Authorization": f"Bearer {token}"}
+        self._client: Optional[httpx.AsyncClient] = None
+        self._loop: Optional[asyncio.AbstractEventLoop] = None
+        self._guides: Dict[str, tuple] = {}
+        self._catalogue_version: Optional[str] = None
+
+    def _http(self) -> httpx.AsyncClient:
+        loop = asyncio.get_running_loop()
+        if self._client is None or self._loop is not loop:
+            # One connection pool per event loop (Sanic runs one loop per worker).
+            self._client = httpx.AsyncClient(
+                base_url=self._base_url, headers=self._headers, timeout=TIMEOUT
+            )
+            self._loop = loop
+        return self._client
+
+    async def _request(self, method: str, path: str, retries: int = 0, **kwargs: Any) -> httpx.Response:
+        last: Exception = HallUnavailable("no attempt")
+        for attempt in range(retries + 1):
+            try:
+                response = await self._http().request(method, path, **kwargs)
+            except httpx.HTTPError as exc:
+                last = exc
+            else:
+                if response.status_code < 500:
+                    self._note_version(response)
+                    return response
+                last = HallUnavailable(f"{method} {path}: HTTP {response.status_code}")
+            if attempt < retries:
+                await asyncio.sleep(0.3 * (attempt + 1))
+        logger.warning("service hall unavailable: %s %s: %s", method, path, last)
+        raise HallUnavailable(str(last)) from last
+
+    def _note_version(self, response: httpx.Response) -> None:
+        version = response.headers.get("x-catalogue-version")
+        if version and version != self._catalogue_version:
+            self._catalogue_version = version
+            self._guides.clear()
+
+    async def guide(self, code: str) -> Optional[Dict[str, Any]]:
+        """The whole 办事指南 of a matter or bundle, or None for an unknown code."""
+        cached = self._guides.get(code)
+        if cached and time.monotonic() - cached[0] < GUIDE_TTL:
+            return cached[1]
+        response = await self._request("GET", f"/api/matters/{code}", retries=1)
+        if response.status_code == 404:
+            return None
+        response.raise_for_status()
+        guide = response.json()
+        self._guides[code] = (time.monotonic(), guide)
+        return guide
+
+    async def create_ticket(self, payload: Dict[str, Any]) -> Dict[str, Any]:
+        """Open a ticket; the payload's idempotency_key makes retries safe, so we retry."""
+        response = await self._request("POST", "/api/tickets", retries=2, json=payload)
+        if response.status_code >= 400:
+            logger.error("ticket refused by the hall: %s %s", response.status_code, response.text[:300])
+            raise HallUnavailable(f"ticket refused: HTTP {response.status_code}")
+        return response.json()
+
+    async def ticket(self, number: str) -> Optional[Dict[str, Any]]:
+        response = await self._request("GET", f"/api/tickets/{number}", retries=1)
+        return response.json() if response.status_code == 200 else None
+
+    async def lookup_tickets(
+        self, conversation_id: str, number: Optional[str] = None, phone: Optional[str] = None
+    ) -> List[Dict[str, Any]]:
+        body = {"conversation_id": conversation_id, "number": number, "phone": phone}
+        response = await self._request("POST", "/api/tickets/lookup", retries=1, json=body)
+        if response.status_code >= 400:
+            return []
+        return response.json().get("items", [])
+
+    async def record_rating(self, payload: Dict[str, Any]) -> None:
+        await self._request("POST", "/api/ratings", retries=2, json=payload)
+
+    async def record_unmatched(self, conversation_id: str, text: str, channel: str) -> None:
+        try:
+            await self._request(
+                "POST", "/api/unmatched",
+                json={"conversation_id": conversation_id, "text": text[:2000], "channel": channel},
+            )
+        except HallUnavailable:
+            pass  # statistics only: never let it disturb the conversation
+
+
+_client: Optional[HallClient] = None
+
+
+def hall() -> HallClient:
+    """The process-wide client, configured once from the environment."""
+    global _client
+    if _client is None:
+        settings = get_settings()
+        _client = HallClient(settings.hall_url, settings.hall_service_token)
+    return _client

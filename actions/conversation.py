@@ -1,0 +1,87 @@
+"""Reading what the citizen said from the tracker: the matcher's result, entities, choices."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional
+
+from rasa_sdk import Tracker
+
+_CN_NUMBERS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "1": 1, "2": 2, "3": 3, "4": 4, "5": 5}
+_CHOICE_RE = re.compile(r"^\s*(?:第|选|选择|就)?\s*([1-5一二两三四五])\s*(?:个|项|条|号|吧|呀|啊)?\s*[。.!！]?\s*$")
+_ORDINAL_RE = re.compile(r"第\s*([1-5一二两三四五])\s*(?:个|项|条)")
+_LAST_RE = re.compile(r"最后(?:一|那)?个|最后那")
+
+
+@dataclass
+class MatchView:
+    """The MatterMatcher's verdict on the latest message."""
+
+    abstain: bool = True
+    clarify: bool = False
+    matches: List[Dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def top(self) -> Optional[str]:
+        return self.matches[0]["matter"] if self.matches else None
+
+
+def match_of(tracker: Tracker) -> MatchView:
+    data = tracker.latest_message.get("matter_match") or {}
+    return MatchView(
+        abstain=bool(data.get("abstain", True)),
+        clarify=bool(data.get("clarify", False)),
+        matches=list(data.get("matches") or []),
+    )
+
+
+def entity(tracker: Tracker, name: str) -> Optional[str]:
+    value = next(tracker.get_latest_entity_values(name), None)
+    return str(value) if value is not None else None
+
+
+def intent_of(tracker: Tracker) -> str:
+    return (tracker.latest_message.get("intent") or {}).get("name") or ""
+
+
+def text_of(tracker: Tracker) -> str:
+    return tracker.latest_message.get("text") or ""
+
+
+def channel_of(tracker: Tracker) -> str:
+    return tracker.get_latest_input_channel() or "rest"
+
+
+def choice_number(text: str) -> Optional[int]:
+    """1-based option number from "2", "第二个", "选3", or -1 for "最后那个"."""
+    text = text.strip()
+    for pattern in (_CHOICE_RE, _ORDINAL_RE):
+        found = pattern.search(text)
+        if found:
+            return _CN_NUMBERS[found.group(1)]
+    if _LAST_RE.search(text):
+        return -1
+    return None
+
+
+def user_texts(tracker: Tracker) -> List[str]:
+    return [e.get("text") or "" for e in tracker.events if e.get("event") == "user"]
+
+
+def latest_user_timestamp(tracker: Tracker) -> float:
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return float(event.get("timestamp") or 0)
+    return 0.0
+
+
+def idempotency_key(tracker: Tracker, purpose: str) -> str:
+    """Stable for one request: same conversation, same purpose, same triggering user message.
+
+    Rasa may call an action again after a timeout or restart; the tracker is the same then, so the
+    key is too, and the hall returns the ticket it already made instead of a second one.
+    """
+    raw = f"{tracker.sender_id}|{purpose}|{latest_user_timestamp(tracker):.6f}"
+    return hashlib.sha256(raw.encode()).hexdigest()[:40]

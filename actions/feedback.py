@@ -1,0 +1,108 @@
+"""好差评: the five-level rating at the end of a served conversation, and 差评 follow-up."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.api.hall import HallUnavailable, hall
+from actions.conversation import channel_of, entity, idempotency_key, intent_of, text_of
+from actions.validation import mainland_mobile
+from bot.matching.normalize import normalize
+
+# Zhejiang's 好差评 levels; 不满意 and 非常不满意 count as 差评.
+LEVELS = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
+BAD = 2
+# Words citizens use, checked longest first ("非常不满意" before "不满意" before "满意").
+_WORDS = [
+    ("非常不满意", 1), ("很不满意", 1), ("太差", 1), ("垃圾", 1), ("一星", 1),
+    ("不满意", 2), ("不太满意", 2), ("差评", 2), ("不好", 2), ("两星", 2), ("二星", 2),
+    ("基本满意", 3), ("一般", 3), ("还行", 3), ("凑合", 3), ("还可以", 3), ("三星", 3),
+    ("非常满意", 5), ("很满意", 5), ("五星", 5), ("特别满意", 5), ("太棒", 5),
+    ("满意", 4), ("好评", 4), ("不错", 4), ("四星", 4), ("挺好", 4),
+]
+
+
+def rating_level(tracker: Tracker) -> Optional[int]:
+    value = entity(tracker, "rating")
+    if value and value.strip().isdigit() and 1 <= int(value) <= 5:
+        return int(value)
+    text = normalize(text_of(tracker))
+    for word, level in sorted(_WORDS, key=lambda w: -len(w[0])):
+        if word in text:
+            return level
+    return None
+
+
+class ActionRecordRating(Action):
+    def name(self) -> Text:
+        return "action_record_rating"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        level = rating_level(tracker)
+        if level is None:
+            dispatcher.utter_message(response="utter_ask_rating")
+            return []
+        try:
+            await hall().record_rating(
+                {
+                    "conversation_id": tracker.sender_id,
+                    "level": level,
+                    "matter": tracker.get_slot("current_matter"),
+                    "ticket": tracker.get_slot("last_ticket"),
+                    "channel": channel_of(tracker),
+                    "idempotency_key": idempotency_key(tracker, "rating"),
+                }
+            )
+        except HallUnavailable:
+            pass  # the rating is in the tracker; the hall's dashboard misses one, the citizen nothing
+        events: List[EventType] = [SlotSet("rating", str(level)), SlotSet("served", False)]
+        if level > BAD:
+            dispatcher.utter_message(text=f"感谢您的评价（{LEVELS[level]}）！祝您办事顺利。")
+            return events
+        dispatcher.utter_message(
+            text=f"收到您的评价（{LEVELS[level]}）。按照好差评制度，政务服务办会在1个工作日内回访，15日内反馈整改情况。"
+        )
+        return events + [SlotSet("ticket_kind", "feedback"), SlotSet("ticket_matter", tracker.get_slot("current_matter")),
+                         FollowupAction("feedback_form")]
+
+
+class ValidateFeedbackForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_feedback_form"
+
+    def validate_rating_reason(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        text = str(value or "").strip()
+        return {"rating_reason": text[:1000] if text else None}
+
+    def validate_contact_phone(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        phone = mainland_mobile(str(value or ""))
+        if not phone:
+            dispatcher.utter_message(text="这个号码好像不对，请输入11位手机号码，例如 13812345678。")
+        return {"contact_phone": phone}
+
+
+class ActionGoodbye(Action):
+    """Thanks or goodbye: a served conversation ends with the 好差评 question."""
+
+    def name(self) -> Text:
+        return "action_goodbye"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        if tracker.get_slot("served"):
+            dispatcher.utter_message(response="utter_ask_rating")
+            return []
+        dispatcher.utter_message(response="utter_thank" if intent_of(tracker) == "thank" else "utter_goodbye")
+        return []

@@ -1,0 +1,184 @@
+"""action_answer_matter: answers about a matter, asks which one, or starts a ticket form.
+
+The matcher (bot.nlu.matter_matcher) finds the matter; this action decides what to do with it:
+service matters are answered (overview or one aspect), bundles as one, guidance and complaint
+matters open the ticket form. Follow-ups ("那要多少钱？") answer for the current matter.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import render
+from actions.api.hall import HallUnavailable, hall
+from actions.conversation import (
+    channel_of,
+    choice_number,
+    entity,
+    intent_of,
+    match_of,
+    text_of,
+    user_texts,
+)
+from actions.regions import find_region
+from bot.matching.normalize import normalize
+
+logger = logging.getLogger(__name__)
+
+TICKET_KINDS = ("guidance", "complaint")
+MIN_DESCRIPTION_CHARS = 12  # shorter than this, the form asks for more detail
+MAX_CLARIFY = 3
+# Below the matcher's confidence but worth offering as options when the intent is about a matter.
+PLAUSIBLE_SCORE = 0.3
+MATTER_INTENTS = ("ask_matter", "ask_aspect", "request_guidance", "complain", "nlu_fallback")
+
+
+def hall_down(dispatcher: CollectingDispatcher) -> List[EventType]:
+    dispatcher.utter_message(response="utter_hall_unavailable")
+    return []
+
+
+class ActionAnswerMatter(Action):
+    def name(self) -> Text:
+        return "action_answer_matter"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        intent = intent_of(tracker)
+        view = match_of(tracker)
+        aspect = entity(tracker, "aspect")
+        current = tracker.get_slot("current_matter")
+        candidates: List[str] = tracker.get_slot("candidates") or []
+
+        try:
+            # 1. An explicit matter: a button payload or a confident match.
+            code = entity(tracker, "matter")
+            # 2. A pick among the options we offered: by number or by words.
+            if not code and candidates:
+                code = self._picked(tracker, candidates, view)
+            if intent == "correct_matter" and not code:
+                return await self._correct(dispatcher, tracker, view, current, candidates)
+            if code:
+                return await self._answer(dispatcher, tracker, code, aspect or "overview")
+            # 3. Close candidates: ask which one.
+            if view.clarify and len(view.matches) >= 2:
+                return await self._clarify(dispatcher, [m["matter"] for m in view.matches])
+            # 4. A follow-up about the current matter ("那要多少钱？").
+            if current and (aspect or intent == "ask_aspect"):
+                return await self._answer(dispatcher, tracker, current, aspect or "overview")
+            # 5. Not confident, but the citizen clearly asks about some matter: offer the best few.
+            plausible = [m["matter"] for m in view.matches if m["score"] >= PLAUSIBLE_SCORE]
+            if intent in MATTER_INTENTS and plausible:
+                return await self._clarify(dispatcher, plausible)
+        except HallUnavailable:
+            return hall_down(dispatcher)
+
+        # 6. Nothing to go on.
+        await hall().record_unmatched(tracker.sender_id, text_of(tracker), channel_of(tracker))
+        if intent == "out_of_scope":
+            dispatcher.utter_message(response="utter_out_of_scope")
+        elif intent in ("affirm", "deny"):
+            dispatcher.utter_message(text="好的。还有什么要办的事，直接告诉我就行。")
+        else:
+            dispatcher.utter_message(response="utter_ask_rephrase")
+        return []
+
+    @staticmethod
+    def _picked(tracker: Tracker, candidates: List[str], view) -> Optional[str]:
+        number = choice_number(text_of(tracker))
+        if number is not None:
+            index = len(candidates) - 1 if number == -1 else number - 1
+            return candidates[index] if 0 <= index < len(candidates) else None
+        # Words naming one of the options ("换领那个"): the matcher ranks it among them.
+        for match in view.matches[:MAX_CLARIFY]:
+            if match["matter"] in candidates:
+                return match["matter"]
+        return None
+
+    async def _correct(self, dispatcher, tracker, view, current, candidates) -> List[EventType]:
+        others = [c for c in candidates if c != current]
+        if others:
+            return await self._clarify(dispatcher, others, "抱歉理解错了。您是想问下面哪一项？")
+        dispatcher.utter_message(text="抱歉理解错了。您能换个说法，说说具体想办什么吗？")
+        return [SlotSet("current_matter", None)]
+
+    async def _clarify(
+        self, dispatcher: CollectingDispatcher, codes: List[str], question: str = "您问的是下面哪一项？"
+    ) -> List[EventType]:
+        codes = list(dict.fromkeys(codes))[:MAX_CLARIFY]
+        buttons = []
+        for code in codes:
+            guide = await hall().guide(code)
+            if guide:
+                dept = guide.get("department_name") or guide["department"]
+                buttons.append({"title": f"{guide['name']}（{dept}）", "payload": f'/choose{{"matter": "{code}"}}'})
+        dispatcher.utter_message(
+            text=question + "（点选或回复序号即可，都不是请换个说法）",
+            buttons=buttons,
+            json_message={"clarify": codes},
+        )
+        return [SlotSet("candidates", codes)]
+
+    async def _answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, code: str, aspect: str
+    ) -> List[EventType]:
+        guide = await hall().guide(code)
+        if guide is None:
+            logger.warning("matcher returned unknown matter %s", code)
+            dispatcher.utter_message(response="utter_ask_rephrase")
+            return []
+        events: List[EventType] = [SlotSet("current_matter", code)]
+        # Keep the other candidates so that "不是这个" can offer them.
+        view = match_of(tracker)
+        others = [m["matter"] for m in view.matches[:MAX_CLARIFY] if m["matter"] != code]
+        events.append(SlotSet("candidates", [code] + others))
+
+        if guide["kind"] in TICKET_KINDS:
+            return events + self._start_ticket(dispatcher, tracker, guide)
+        if guide["kind"] == "bundle":
+            dispatcher.utter_message(text=render.bundle_text(guide), json_message=render.matter_payload(guide, "overview"))
+        else:
+            aspect = aspect if aspect in render.ASPECTS else "overview"
+            dispatcher.utter_message(text=render.answer_text(guide, aspect), json_message=render.matter_payload(guide, aspect))
+        await self._related(dispatcher, guide)
+        return events + [SlotSet("served", True)]
+
+    @staticmethod
+    async def _related(dispatcher: CollectingDispatcher, guide: Dict[str, Any]) -> None:
+        """增值服务: at most two next matters the citizen is likely to need."""
+        buttons, codes = [], []
+        for code in guide.get("related", [])[:2]:
+            try:
+                related = await hall().guide(code)
+            except HallUnavailable:
+                return
+            if related:
+                buttons.append({"title": related["name"], "payload": f'/ask_matter{{"matter": "{code}"}}'})
+                codes.append(code)
+        if buttons:
+            dispatcher.utter_message(text="您可能接下来还要办：", buttons=buttons, json_message={"related": codes})
+
+    @staticmethod
+    def _start_ticket(dispatcher: CollectingDispatcher, tracker: Tracker, guide: Dict[str, Any]) -> List[EventType]:
+        dispatcher.utter_message(text=render.ticket_intro(guide), json_message={"matter": guide["code"], "aspect": "overview", "card": render.card(guide)})
+        return prefill_ticket_form(tracker, guide["kind"], guide["code"])
+
+
+def prefill_ticket_form(tracker: Tracker, kind: str, matter: Optional[str]) -> List[EventType]:
+    """Slots the citizen already gave: the problem as first told, the region from any message."""
+    text = text_of(tracker)
+    events: List[EventType] = [SlotSet("ticket_kind", kind), SlotSet("ticket_matter", matter)]
+    if len(normalize(text)) >= MIN_DESCRIPTION_CHARS:
+        events.append(SlotSet("problem_description", text.strip()))
+    region = tracker.get_slot("region") or next(
+        (r for r in (find_region(t) for t in user_texts(tracker)) if r), None
+    )
+    if region:
+        events.append(SlotSet("region", region))
+    return events + [FollowupAction("ticket_form")]

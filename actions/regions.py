@@ -1,0 +1,55 @@
+"""Finding the city/county a citizen mentions, from data/lexicon/regions.yml."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple
+
+import yaml
+
+from bot.matching.normalize import normalize
+
+LEXICON = Path(__file__).resolve().parents[1] / "data" / "lexicon" / "regions.yml"
+_SUFFIXES = ("畲族自治县", "自治县", "市", "区", "县")
+# Free text that still names a place outside the lexicon (another province, a town).
+_PLACE_RE = re.compile(r"[\u4e00-\u9fff]{1,8}(?:省|市|区|县|镇|乡|街道|村)")
+
+
+def _short(name: str) -> str:
+    for suffix in _SUFFIXES:
+        if name.endswith(suffix) and len(name) - len(suffix) >= 2:
+            return name[: -len(suffix)]
+    return name
+
+
+@lru_cache(maxsize=1)
+def _patterns() -> List[Tuple[str, str]]:
+    """(pattern, canonical) pairs, longest first: county names before city names."""
+    data: Dict[str, List[str]] = yaml.safe_load(LEXICON.read_text(encoding="utf-8"))["regions"]
+    pairs: List[Tuple[str, str]] = []
+    for city, counties in data.items():
+        for county in counties:
+            canonical = f"{city}{county}" if not county.startswith(city) else county
+            pairs += [(county, canonical), (_short(county), canonical)]
+        pairs += [(city, city), (_short(city), city)]
+    return sorted(set(pairs), key=lambda p: -len(p[0]))
+
+
+def find_region(text: str) -> Optional[str]:
+    """The canonical region named in the text ("萧山" → "杭州市萧山区"), or None."""
+    text = normalize(text)
+    found: Optional[str] = None
+    for pattern, canonical in _patterns():
+        if pattern in text:
+            # Prefer the most specific: a county beats its city.
+            if found is None or (canonical.startswith(found) and len(canonical) > len(found)):
+                found = canonical
+    return found
+
+
+def looks_like_place(text: str) -> Optional[str]:
+    """A place name outside Zhejiang's lexicon, as the citizen wrote it."""
+    match = _PLACE_RE.search(normalize(text))
+    return match.group(0) if match else None

@@ -1,0 +1,176 @@
+"""Turning a 办事指南 (as the hall returns it) into what the citizen reads, and its card payload."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List
+
+ASPECTS = ("overview", "materials", "steps", "time_limit", "fee", "location", "online", "visits")
+ASPECT_HINT = "还可以接着问我：要带什么材料、办理流程、多久办好、收不收费、在哪里办、网上能不能办、要跑几次。"
+
+
+def visits_badge(visits: int) -> str:
+    return "跑零次" if visits == 0 else "最多跑一次"
+
+
+def _material_line(material: Dict[str, Any]) -> str:
+    line = f"{material['name']}（{material['form']}"
+    if material.get("copies", 1) > 1:
+        line += f"{material['copies']}份"
+    line += "）"
+    if material.get("exempt"):
+        line += "——免提交，部门通过数据共享获取"
+    if material.get("note"):
+        line += f"；{material['note']}"
+    return line
+
+
+def _materials(guide: Dict[str, Any]) -> List[Dict[str, Any]]:
+    return guide.get("merged_materials") or guide.get("materials") or []
+
+
+def _time_limit(guide: Dict[str, Any]) -> str:
+    limit = guide["time_limit"]
+    promised = "即办" if limit.get("promised_days") == 0 else limit["promised"]
+    return f"承诺{promised}（法定{limit['legal']}）" if promised != "即办" else f"即办（法定{limit['legal']}）"
+
+
+def _fee(guide: Dict[str, Any]) -> str:
+    fee = guide["fee"]
+    return "不收费" if fee.get("free") else f"{fee['amount']}（依据：{fee['basis']}）"
+
+
+def _online(guide: Dict[str, Any]) -> str:
+    online = guide["online"]
+    text = f"{online['entry']}"
+    text += "，可全程网办，不用跑腿" if online.get("full_online") else "，可网上申请或预约"
+    if online.get("note"):
+        text += f"（{online['note']}）"
+    return text
+
+
+def _location(guide: Dict[str, Any]) -> str:
+    loc = guide["location"]
+    return f"{loc['window']}；{loc['address']}；办公时间：{loc['hours']}"
+
+
+def _header(guide: Dict[str, Any]) -> str:
+    dept = guide.get("department_name") or guide["department"]
+    return f"【{guide['name']}】{dept}"
+
+
+def answer_text(guide: Dict[str, Any], aspect: str) -> str:
+    """The answer to one aspect of a matter, in plain Chinese."""
+    header = _header(guide)
+    if aspect == "materials":
+        items = _materials(guide)
+        lines = [f"{i}. {_material_line(m)}" for i, m in enumerate(items, 1)]
+        exempt = sum(1 for m in items if m.get("exempt"))
+        tail = f"\n其中{exempt}项免提交。" if exempt else ""
+        return f"{header}\n需要准备的材料：\n" + "\n".join(lines) + tail
+    if aspect == "steps":
+        lines = [f"{i}. {step}" for i, step in enumerate(guide["steps"], 1)]
+        return f"{header}\n办理流程：\n" + "\n".join(lines)
+    if aspect == "time_limit":
+        return f"{header}\n办结时限：{_time_limit(guide)}。"
+    if aspect == "fee":
+        return f"{header}\n收费：{_fee(guide)}。"
+    if aspect == "location":
+        return f"{header}\n办理地点：{_location(guide)}。\n咨询电话：{guide['phone']}"
+    if aspect == "online":
+        return f"{header}\n网上办理：{_online(guide)}。"
+    if aspect == "visits":
+        visits = guide["visits"]
+        detail = "全程不用到现场" if visits == 0 else "最多到现场一次"
+        return f"{header}\n到现场次数：{visits}次（{visits_badge(visits)}），{detail}。"
+    return overview_text(guide)
+
+
+def overview_text(guide: Dict[str, Any]) -> str:
+    items = _materials(guide)
+    names = "、".join(m["name"] for m in items[:5] if not m.get("exempt")) or "无需提交纸质材料"
+    more = f"等{len(items)}项" if len(items) > 5 else ""
+    lines = [
+        _header(guide),
+        guide["summary"],
+        f"· {visits_badge(guide['visits'])}",
+        f"· 材料：{names}{more}",
+        f"· 时限：{_time_limit(guide)}",
+        f"· 收费：{'不收费' if guide['fee'].get('free') else guide['fee']['amount']}",
+        f"· 地点：{guide['location']['window']}",
+        f"· 网上办：{_online(guide)}",
+        ASPECT_HINT,
+    ]
+    return "\n".join(lines)
+
+
+def bundle_text(guide: Dict[str, Any]) -> str:
+    members = guide.get("member_guides") or []
+    member_lines = [f"{i}. {m['name']}（{m.get('department_name') or m['department']}）" for i, m in enumerate(members, 1)]
+    materials = guide.get("merged_materials") or []
+    material_lines = []
+    for m in materials:
+        line = _material_line(m)
+        if len(m.get("needed_by", [])) > 1:
+            line += f"（{len(m['needed_by'])}个事项共用，只交一份）"
+        material_lines.append(f"· {line}")
+    return "\n".join(
+        [
+            f"【{guide['name']}】一件事联办，牵头部门：{guide.get('department_name') or guide['department']}",
+            guide["summary"],
+            "一次提交，以下事项并联办理：",
+            *member_lines,
+            "合并后的材料清单（共用材料只交一份）：",
+            *material_lines,
+            f"从这里开始：{guide['start']}",
+            f"到现场次数：{visits_badge(guide['visits'])}；时限：{_time_limit(guide)}；收费：{_fee(guide)}。",
+        ]
+    )
+
+
+def card(guide: Dict[str, Any]) -> Dict[str, Any]:
+    """The data the web widget draws a matter card from."""
+    return {
+        "name": guide["name"],
+        "kind": guide["kind"],
+        "department": guide["department"],
+        "department_name": guide.get("department_name") or guide["department"],
+        "visits": guide["visits"],
+        "badge": visits_badge(guide["visits"]),
+        "materials": [
+            {"name": m["name"], "form": m["form"], "exempt": bool(m.get("exempt"))} for m in _materials(guide)
+        ],
+        "time_limit": _time_limit(guide),
+        "fee": "不收费" if guide["fee"].get("free") else guide["fee"]["amount"],
+        "online": {"entry": guide["online"]["entry"], "url": guide["online"]["url"],
+                   "full_online": bool(guide["online"].get("full_online"))},
+        "phone": guide["phone"],
+    }
+
+
+def matter_payload(guide: Dict[str, Any], aspect: str) -> Dict[str, Any]:
+    return {"matter": guide["code"], "aspect": aspect, "card": card(guide)}
+
+
+def ticket_intro(guide: Dict[str, Any]) -> str:
+    """What a guidance or complaint matter promises, before the form asks its questions."""
+    ticket = guide.get("ticket") or {}
+    dept = guide.get("department_name") or guide["department"]
+    if guide["kind"] == "guidance":
+        opening = f"这个问题可以请{dept}的专家远程帮您看看（{guide['name']}，免费）。"
+    else:
+        opening = f"这个问题由{dept}受理（{guide['name']}）。"
+    tell = "、".join(ticket.get("tell", [])[:4])
+    promise = ticket.get("response", "")
+    return f"{opening}{ticket.get('answered_by', '')}会{promise}。我先帮您记几项信息，最好说清：{tell}。"
+
+
+def describe_ticket(ticket: Dict[str, Any]) -> str:
+    status = {"open": "待处理", "in_progress": "处理中", "resolved": "已办结"}.get(ticket.get("status"), ticket.get("status", ""))
+    line = f"工单 {ticket['number']}（{ticket.get('department_name') or ticket['department']}）：{status}"
+    if ticket.get("matter_name"):
+        line += f"，事项：{ticket['matter_name']}"
+    if ticket.get("resolution"):
+        line += f"，办理结果：{ticket['resolution']}"
+    elif ticket.get("promised_response"):
+        line += f"，承诺：{ticket['promised_response']}"
+    return line

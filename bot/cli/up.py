@@ -1,0 +1,234 @@
+"""`onetrip up`: start Rasa (5005), the action server (5055) and the service hall (8000).
+
+A small supervisor: pre-flight checks with clear errors, then three children in their own
+process groups with prefixed, coloured logs. Ctrl-C stops all three; a crash of one is reported
+and stops the others; the children die with the supervisor (PR_SET_PDEATHSIG), so no orphans.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import httpx
+
+from bot.cli.train import ensure_model, rasa_bin, rasa_env
+from bot.privacy import mask_text
+from bot.settings import ROOT, Settings, load_settings
+
+COLOURS = {"rasa": "\033[35m", "actions": "\033[36m", "hall": "\033[33m"}
+RESET = "\033[0m"
+STOP_GRACE = 10.0
+READY_TIMEOUT = 300.0
+
+
+class ConfigError(SystemExit):
+    """A problem the operator must fix: printed plainly, exit status 2, no traceback."""
+
+    def __init__(self, message: str) -> None:
+        print(f"onetrip: {message}", file=sys.stderr)
+        super().__init__(2)
+
+
+def check_var_dir(var_dir: Path) -> None:
+    try:
+        var_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=var_dir, prefix=".write-test-"):
+            pass
+    except OSError as exc:
+        raise ConfigError(
+            f"数据目录 {var_dir} 不可写（{exc.strerror or exc}）。请检查权限，或用 ONETRIP_VAR 指定其他目录。"
+        )
+
+
+def check_port_free(host: str, port: int, what: str, variable: str) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            raise ConfigError(
+                f"{what}的端口 {host}:{port} 已被占用或不可用（{exc.strerror}）。"
+                f"请先停止占用它的程序，或设置 {variable} 换一个端口。"
+            )
+
+
+def _die_with_parent() -> None:  # runs in the child between fork and exec
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
+@dataclass
+class Child:
+    name: str
+    command: List[str]
+    env: Dict[str, str]
+    health_url: str
+    process: Optional[subprocess.Popen] = None
+    reader: Optional[threading.Thread] = field(default=None, repr=False)
+
+    def start(self, lock: threading.Lock) -> None:
+        self.process = subprocess.Popen(
+            self.command, cwd=ROOT, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=_die_with_parent,
+        )
+        self.reader = threading.Thread(target=self._pump, args=(lock,), daemon=True)
+        self.reader.start()
+
+    def _pump(self, lock: threading.Lock) -> None:
+        colour = COLOURS.get(self.name, "") if sys.stdout.isatty() else ""
+        reset = RESET if colour else ""
+        prefix = f"{colour}{self.name:<8}|{reset} "
+        assert self.process and self.process.stdout
+        for raw in iter(self.process.stdout.readline, b""):
+            line = mask_text(raw.decode("utf-8", "replace").rstrip())
+            with lock:
+                print(prefix + line, flush=True)
+
+    def signal(self, sig: int) -> None:
+        if self.process and self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, sig)
+            except ProcessLookupError:
+                pass
+
+
+def children(settings: Settings, model: Path) -> List[Child]:
+    env = rasa_env(settings.child_env())
+    python = sys.executable
+    return [
+        Child(
+            "rasa",
+            [
+                rasa_bin(), "run", "--model", str(model), "--enable-api",
+                "--auth-token", settings.rasa_token, "--cors", "*",
+                "--interface", settings.host, "--port", str(settings.rasa_port),
+                "--endpoints", str(settings.endpoints_file), "--credentials", str(settings.credentials_file),
+            ],
+            env,
+            f"http://{settings.host}:{settings.rasa_port}/",
+        ),
+        Child(
+            "actions",
+            [python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.actions_port)],
+            {**env, "SANIC_HOST": settings.host},
+            f"http://{settings.host}:{settings.actions_port}/health",
+        ),
+        Child(
+            "hall",
+            [
+                python, "-m", "uvicorn", "bot.hall.app:create_app", "--factory",
+                "--host", settings.host, "--port", str(settings.hall_port), "--no-access-log",
+            ],
+            env,
+            f"http://{settings.host}:{settings.hall_port}/healthz",
+        ),
+    ]
+
+
+def prepare_hall(settings: Settings) -> None:
+    """Migrations, catalogue import, and the first admin account (password printed once)."""
+    from bot.hall.bootstrap import prepare
+
+    password = prepare(settings)
+    if password:
+        print(
+            "\n" + "=" * 64 + "\n"
+            f"  已创建管理员账号 admin，初始密码：{password}\n"
+            f"  （只显示这一次。请登录 http://{settings.host}:{settings.hall_port}/console 后修改。）\n"
+            + "=" * 64 + "\n",
+            flush=True,
+        )
+
+
+class Supervisor:
+    def __init__(self, kids: List[Child]) -> None:
+        self.kids = kids
+        self.lock = threading.Lock()
+        self.stopping = threading.Event()
+
+    def _on_signal(self, signum, frame) -> None:  # noqa: ARG002
+        self.stopping.set()
+
+    def _wait_ready(self) -> None:
+        deadline = time.monotonic() + READY_TIMEOUT
+        pending = {kid.name: kid.health_url for kid in self.kids}
+        while pending and not self.stopping.is_set() and time.monotonic() < deadline:
+            for name, url in list(pending.items()):
+                try:
+                    if httpx.get(url, timeout=1.0).status_code == 200:
+                        del pending[name]
+                except httpx.HTTPError:
+                    pass
+            time.sleep(0.5)
+        if not pending:
+            with self.lock:
+                print("\nonetrip: 一次办已启动 / OneTrip is up:\n" + "\n".join(f"  {k.name:<8} {k.health_url}" for k in self.kids) + "\n", flush=True)
+
+    def run(self) -> int:
+        signal.signal(signal.SIGINT, self._on_signal)
+        signal.signal(signal.SIGTERM, self._on_signal)
+        for kid in self.kids:
+            kid.start(self.lock)
+        threading.Thread(target=self._wait_ready, daemon=True).start()
+        status = 0
+        while not self.stopping.wait(0.3):
+            crashed = next((k for k in self.kids if k.process and k.process.poll() is not None), None)
+            if crashed:
+                code = crashed.process.returncode
+                with self.lock:
+                    print(f"onetrip: {crashed.name} 已退出（代码 {code}），正在停止其他进程", file=sys.stderr, flush=True)
+                status = 1
+                break
+        self.stop()
+        return status
+
+    def stop(self) -> None:
+        for kid in self.kids:
+            kid.signal(signal.SIGTERM)
+        deadline = time.monotonic() + STOP_GRACE
+        for kid in self.kids:
+            if kid.process:
+                try:
+                    kid.process.wait(timeout=max(0.1, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    kid.signal(signal.SIGKILL)
+                    kid.process.wait()
+        for kid in self.kids:
+            if kid.reader:
+                kid.reader.join(timeout=2)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        settings = load_settings()
+    except ValueError as exc:
+        raise ConfigError(str(exc))
+    check_var_dir(settings.var_dir)
+    settings = load_settings(create_secrets=True)
+    for what, port, variable in (
+        ("Rasa 服务", settings.rasa_port, "RASA_PORT"),
+        ("动作服务", settings.actions_port, "ACTIONS_PORT"),
+        ("服务大厅", settings.hall_port, "HALL_PORT"),
+    ):
+        check_port_free(settings.host, port, what, variable)
+    model = ensure_model(force=False)
+    prepare_hall(settings)
+    return Supervisor(children(settings, model)).run()
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("up", help="启动 Rasa（5005）、动作服务（5055）和服务大厅（8000）")
+    parser.set_defaults(func=run)

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# The whole suite, as `make test` and CI run it: data validation, the model, then pytest
+# (unit, integration, end-to-end on loopback ports, browser). Exit status is the suite's.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+export RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2 SQLALCHEMY_SILENCE_UBER_WARNING=1 \
+       PYTHONWARNINGS=ignore::DeprecationWarning HF_HUB_OFFLINE=1
+status=0
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+step "browser for the UI tests"
+bash scripts/ensure_chromium.sh || { echo "test: Chromium is not available; browser tests will fail" >&2; }
+
+step "catalogue schema"
+$BIN/onetrip catalogue validate data/catalogue || exit 1
+
+step "Rasa model"
+$BIN/onetrip train || exit 1
+
+step "rasa data validate"
+$BIN/rasa data validate --data data/nlu data/rules data/stories \
+    --domain domain.yml --config config.yml 2>&1 | grep -vE "DeprecationWarning|declare_namespace|pkg_resources|^\s*$" 
+[ "${PIPESTATUS[0]}" -eq 0 ] || exit 1
+
+run_pytest() {
+    # pytest exits 5 when it collected nothing: a suite that ran no test is broken, say so.
+    $BIN/python -m pytest "$@"
+    local rc=$?
+    if [ "$rc" -eq 5 ]; then
+        echo "test: pytest collected no tests for: $*" >&2
+        return 1
+    fi
+    return "$rc"
+}
+
+step "pytest (SQLite)"
+run_pytest -q -p no:cacheprovider tests || status=1
+
+# The hall's suite again on PostgreSQL when one is reachable (CI has one at 127.0.0.1:5432).
+pg_url="${ONETRIP_TEST_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/test}"
+if $BIN/python - "$pg_url" <<'PY' 2>/dev/null
+import sys, sqlalchemy
+sqlalchemy.create_engine(sys.argv[1]).connect().close()
+PY
+then
+    step "pytest (hall on PostgreSQL)"
+    DATABASE_URL="$pg_url" run_pytest -q -p no:cacheprovider tests/hall || status=1
+else
+    echo "test: PostgreSQL at $pg_url not reachable; the PostgreSQL run of the hall suite is skipped"
+    if [ "${CI:-}" = "true" ]; then status=1; fi
+fi
+
+exit $status
