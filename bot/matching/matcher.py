@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from bot.matching.index import BM25_K1, Index, build_index, content_units, kind_hint_words
+from bot.matching.index import BM25_K1, Index, bigrams, build_index, content_units, kind_hint_words
+from bot.matching.lexicon import ACTION_WORDS
 from bot.matching.normalize import normalize
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -26,15 +27,17 @@ FEATURES = (
     "bm25",         # BM25F over all fields, as the share of the query's known content covered
     "phrase",       # a name or alias appears verbatim in the query
     "specific",     # the most specific unit the doc shares with the query (idf, scaled)
-    "known",        # share of the query's content words the catalogue knows at all
+    "cover",        # share of the query's content words (idf-weighted) this doc accounts for
+    "obj_cover",    # the same over object words only (身份证, 虾苗), 0 when the query names none
+    "obj_cover2",   # its square: a half-explained message is much less than half as convincing
     "kind_match",   # the query's problem/complaint/bundle words fit the doc's kind
     "kind_clash",   # the query hints a kind and this doc is another kind
     "dept",         # the query names the doc's department
     "rank_gap",     # how far ahead of the runner-up this doc's raw score is
 )
-# Fitted weights (benchmarks/matching/fit.py on dev_queries); the bias comes last.
-WEIGHTS: Tuple[float, ...] = (3.0, 1.5, 3.0, 1.0, 2.0, 2.0, 0.8, -0.8, 0.6, 3.0, -6.0)
-ABSTAIN_BELOW = 0.5   # calibrated score under which we say "not sure"
+# Fitted on dev_queries by benchmarks/matching/fit.py; the last weight is the null option's score.
+WEIGHTS: Tuple[float, ...] = (3.153, 5.950, -0.539, -2.333, 1.743, -0.371, 3.718, -0.580, 1.758, -0.050, 2.287, 3.178, 5.927)
+ABSTAIN_BELOW = 0.425  # top probability under which we say "not sure" (fitted with the weights)
 CLARIFY_WITHIN = 0.08  # two candidates closer than this (both plausible) → ask which one
 N_CANDIDATES = 30
 ENTRY_BETA2 = 2.0  # F-beta²: an alias fully said matters more than extra words in the query
@@ -81,6 +84,7 @@ class QueryAnalysis:
     unit_ids: List[int]
     unit_idf: np.ndarray
     known_share: float
+    content: List[Tuple[str, float, bool]]  # (token, weight, is an object word)
     kinds: List[str]
     departments: List[str]
 
@@ -112,10 +116,16 @@ class Matcher:
         words = [u for u in units if not u.startswith("#")]
         known = sum(1 for w in words if w in idx.unit_ids)
         known_share = known / len(words) if words else 0.0
+        default_w = 0.8 * self._max_idf  # an unknown word is content we cannot account for
+        content = []
+        for w in dict.fromkeys(words):
+            uid = idx.unit_ids.get(w)
+            weight = float(idx.idf[uid]) if uid is not None else default_w
+            content.append((w, weight, w not in ACTION_WORDS))
         kinds = [k for k, ws in self._kind_words.items() if any(w in repaired for w in ws)]
         depts = sorted({code for w, code in idx.dept_hints.items() if w in repaired})
         return QueryAnalysis(norm, repaired, tokens, ids, idx.idf[ids] if ids else np.zeros(0, np.float32),
-                             known_share, kinds, depts)
+                             known_share, content, kinds, depts)
 
     def _phrase_hits(self, text: str) -> Dict[int, int]:
         """doc → length of the longest of its names/aliases found verbatim in the text."""
@@ -160,6 +170,8 @@ class Matcher:
         entry = np.maximum.reduceat(f, idx.doc_entry_start) if len(f) else np.zeros(n)
         entry_cover = np.maximum.reduceat(cov_e, idx.doc_entry_start) if len(f) else np.zeros(n)
 
+        cover, obj_cover = self._cover(qa)
+
         phrase = np.zeros(n, np.float64)
         for d, length in self._phrase_hits(qa.repaired).items():
             phrase[d] = min(1.0, length / 4.0)
@@ -177,19 +189,55 @@ class Matcher:
         feats[:, 2] = bm25[cand]
         feats[:, 3] = phrase[cand]
         feats[:, 4] = spec[cand] / self._max_idf
-        feats[:, 5] = qa.known_share
+        feats[:, 5] = cover[cand]
+        feats[:, 6] = obj_cover[cand]
+        feats[:, 7] = obj_cover[cand] ** 2
         for r, d in enumerate(cand):
             doc = idx.docs[d]
             if qa.kinds:
-                feats[r, 6] = 1.0 if doc.kind in qa.kinds else 0.0
-                feats[r, 7] = 0.0 if doc.kind in qa.kinds else 1.0
-            feats[r, 8] = 1.0 if doc.department in qa.departments else 0.0
-        feats[:, 9] = np.clip(gap, -1.0, 1.0)
+                feats[r, 8] = 1.0 if doc.kind in qa.kinds else 0.0
+                feats[r, 9] = 0.0 if doc.kind in qa.kinds else 1.0
+            feats[r, 10] = 1.0 if doc.department in qa.departments else 0.0
+        feats[:, 11] = np.clip(gap, -1.0, 1.0)
         return cand, feats
 
+    def _cover(self, qa: QueryAnalysis) -> Tuple[np.ndarray, np.ndarray]:
+        """Per doc: how much of what the citizen said it accounts for (words, or half their bigrams)."""
+        idx, n = self.index, self._n
+        total = np.zeros(n, np.float64)
+        obj = np.zeros(n, np.float64)
+        w_all = w_obj = 0.0
+        for word, weight, is_object in qa.content:
+            hit = np.zeros(n, np.float64)
+            uid = idx.unit_ids.get(word)
+            if uid is not None:
+                hit[idx.doc_post[uid][0]] = 1.0
+            grams = bigrams(word)
+            if grams:
+                part = np.zeros(n, np.float64)
+                for g in grams:
+                    gid = idx.unit_ids.get(g)
+                    if gid is not None:
+                        part[idx.doc_post[gid][0]] += 1.0 / len(grams)
+                np.maximum(hit, np.where(part >= 0.5, part, 0.0), out=hit)
+            total += weight * hit
+            w_all += weight
+            if is_object:
+                obj += weight * hit
+                w_obj += weight
+        return total / (w_all or 1.0), obj / (w_obj or 1.0)
+
     def score(self, feats: np.ndarray) -> np.ndarray:
-        z = feats @ self.weights[:-1] + self.weights[-1]
-        return 1.0 / (1.0 + np.exp(-z))
+        """Probability of each candidate being the matter, next to a "none of these" option.
+
+        A conditional logit: softmax over the candidates' linear scores plus a constant null
+        score (the last weight). Out-of-scope and vague messages push mass to the null option,
+        so a low top score means "not sure", and two similar scores mean "ask which one".
+        """
+        z = feats @ self.weights[:-1]
+        top = max(float(z.max()) if len(z) else 0.0, float(self.weights[-1]))
+        e = np.exp(z - top)
+        return e / (e.sum() + math.exp(float(self.weights[-1]) - top))
 
     def match(self, text: str, top_k: int = 5) -> MatchResult:
         qa = self.analyse(text)
@@ -205,7 +253,9 @@ class Matcher:
             matches.append(Match(doc.code, doc.department, float(scores[r]), doc.name,
                                  dict(zip(FEATURES, feats[r].round(4).tolist()))))
         top = matches[0].score
-        abstain = top < self.abstain_below
+        # A message that names no object (我要备案, 需要准备什么) is too vague whatever it scores.
+        vague = not any(is_object for _, _, is_object in qa.content)
+        abstain = vague or top < self.abstain_below
         clarify = (not abstain and len(matches) > 1
                    and top - matches[1].score < self.clarify_within)
         return MatchResult(query, matches[:top_k], abstain, clarify, qa.normalized)
