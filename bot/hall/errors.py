@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from urllib.parse import unquote_to_bytes
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -83,7 +84,14 @@ class BodyGuard:
         self.app, self.max_body = app, max_body
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        try:  # percent-escapes in the path or query must decode to UTF-8 too
+            unquote_to_bytes(scope.get("raw_path") or b"").decode("utf-8")
+            unquote_to_bytes(scope.get("query_string") or b"").decode("utf-8")
+        except UnicodeDecodeError:
+            return await _reply(send, 400, "请求地址不是有效的UTF-8编码")
+        if scope["method"] in ("GET", "HEAD", "OPTIONS"):
             return await self.app(scope, receive, send)
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
         length = headers.get("content-length", "")
@@ -106,7 +114,7 @@ class BodyGuard:
                 return await _reply(send, 400, "请求内容不是有效的UTF-8编码")
             try:
                 json.loads(text)
-            except ValueError:
+            except (ValueError, RecursionError):  # deeply nested arrays must not become a 500
                 return await _reply(send, 400, "JSON格式错误")
         sent = False
 

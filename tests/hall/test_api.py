@@ -192,3 +192,20 @@ def test_ratings_idempotent_and_unmatched(client):
     r = client.post("/api/unmatched", json={"conversation_id": "c", "text": "我想办个啥", "channel": "rest"},
                     headers=SERVICE)
     assert r.status_code == 201
+
+
+def test_hostile_inputs_never_500(client):
+    probes = [
+        ("post", "/api/tickets", {"content": b"[" * 60000, "headers": {**SERVICE, "Content-Type": "application/json"}}),
+        ("get", "/api/matters?q=%FF%FE", {"headers": SERVICE}),
+        ("get", "/api/matters?limit=99999999999999999999999", {"headers": SERVICE}),
+        ("get", "/api/tickets/%00%FF", {"headers": SERVICE}),
+        ("post", "/console/login", {"content": b"username=%FF&password=%FE&csrf=", "headers": {"Content-Type": "application/x-www-form-urlencoded"}}),
+        ("post", "/console/login", {"content": b"\xff\xfe", "headers": {"Content-Type": "multipart/form-data; boundary=x"}}),
+        ("post", "/api/ratings", {"json": {"conversation_id": "c", "level": "五", "idempotency_key": "k"}, "headers": SERVICE}),
+        ("post", "/api/tickets", {"json": ticket_body(conversation_id="x" * 5000), "headers": SERVICE}),
+        ("post", "/api/auth/login", {"json": {"username": None, "password": 1}}),
+    ]
+    for method, url, kwargs in probes:
+        r = getattr(client, method)(url, **kwargs)
+        assert 400 <= r.status_code < 500, (url, r.status_code, r.text[:200])
