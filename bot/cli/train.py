@@ -67,8 +67,9 @@ def ensure_model(force: bool = False, quiet: bool = False) -> Path:
     """Train when needed; return the model path. Raises SystemExit with Rasa's code on failure."""
     settings = load_settings()
     settings.var_dir.mkdir(parents=True, exist_ok=True)
-    stamp = settings.var_dir / "model.fingerprint"
     model = settings.model_path
+    # The stamp lives beside the model, so any var/ (a test's, a second instance's) can reuse it.
+    stamp = model.with_name(model.name.removesuffix(".tar.gz") + ".fingerprint")
     fingerprint = inputs_fingerprint()
     if not force and model.exists() and stamp.exists() and stamp.read_text().strip() == fingerprint:
         if not quiet:
