@@ -41,6 +41,21 @@ MSG
     rm -f "$stamp"
 fi
 
+# The web widget's browser dependency (socket.io-client, served by the hall at
+# /widget/socket.io.min.js) from package-lock.json; node_modules/ is git-ignored.
+npm_stamp=node_modules/.onetrip-installed
+npm_want=$(sha256sum package-lock.json | cut -c1-16)
+if [ ! -f "$npm_stamp" ] || [ "$(cat "$npm_stamp")" != "$npm_want" ]; then
+    if command -v npm >/dev/null 2>&1; then
+        echo "bootstrap: installing the web widget's socket.io client (npm ci)"
+        npm ci --no-audit --no-fund --loglevel=error
+        echo "$npm_want" > "$npm_stamp"
+    else
+        echo "bootstrap: npm not found; skipping the web widget's socket.io client" \
+             "(install Node.js/npm and re-run to use the widget at /widget.js)" >&2
+    fi
+fi
+
 want=$(cat pyproject.toml requirements/constraints.txt | sha256sum | cut -c1-16)-$extras
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
     exit 0
