@@ -21,6 +21,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_add(args: argparse.Namespace) -> int:
     from bot.hall.db import make_engine, make_sessionmaker, upgrade
+    from bot.hall.tickets import audit
     from bot.hall.users import UserError, add_user
     from bot.settings import get_settings
 
@@ -31,6 +32,7 @@ def run_add(args: argparse.Namespace) -> int:
         session = make_sessionmaker(engine)()
         try:
             user, password = add_user(session, args.name, args.role, args.department, args.password)
+            audit(session, None, "user_add", user.username, f"命令行创建，角色 {user.role}")
             session.commit()
         except UserError as exc:
             session.rollback()

@@ -91,8 +91,10 @@ def create_app(settings: Optional[Settings] = None, run_events: bool = True) -> 
 
     from bot.hall.api import router as api_router
     from bot.hall.console import router as console_router
+    from bot.hall.widget_routes import router as widget_router
 
     app.include_router(api_router)
     app.include_router(console_router)
+    app.include_router(widget_router)  # / (demo portal), /widget.js, /widget/*
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     return app
