@@ -1,0 +1,248 @@
+"""The WeChat channel's durable state: inbound de-duplication, the outbox, the shared access token.
+
+One database (ONETRIP_WECHAT_DB; SQLite in var/wechat.db by default, PostgreSQL when several Rasa
+servers share the work). Only portable SQL: INSERT that may hit the primary key, and conditional
+UPDATEs whose row count says who won, so two servers never claim the same row.
+
+All calls are blocking; the channel runs them in a worker thread (`asyncio.to_thread`).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+from sqlalchemy import (
+    Column, Float, Index, Integer, MetaData, String, Table, Text, create_engine, delete, event,
+    insert, select, update,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+
+PROCESSING, PASSIVE, ASYNC = "processing", "passive", "async"
+PENDING, SENT, FAILED = "pending", "sent", "failed"
+
+metadata = MetaData()
+
+inbound = Table(
+    "wechat_inbound",
+    metadata,
+    Column("key", String(160), primary_key=True),  # msg:<MsgId> or evt:<openid>:<CreateTime>:<event>
+    Column("openid", String(64), nullable=False),
+    Column("status", String(16), nullable=False),  # processing | passive | async
+    Column("reply", Text, nullable=True),  # the passive reply's text, replayed to a retry
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+Index("ix_wechat_inbound_created", inbound.c.created_at)
+
+outbox = Table(
+    "wechat_outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("openid", String(64), nullable=False),
+    Column("payload", Text, nullable=False),  # the JSON body of /cgi-bin/message/custom/send
+    Column("status", String(16), nullable=False, default=PENDING),  # pending | sent | failed
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", Float, nullable=False),
+    Column("locked_until", Float, nullable=True),  # a sender's claim; expires if it dies
+    Column("last_error", Text, nullable=True),
+    Column("created_at", Float, nullable=False),
+    Column("sent_at", Float, nullable=True),
+)
+Index("ix_wechat_outbox_due", outbox.c.status, outbox.c.id)
+
+tokens = Table(
+    "wechat_token",
+    metadata,
+    Column("app_id", String(64), primary_key=True),
+    Column("access_token", Text, nullable=False),
+    Column("expires_at", Float, nullable=False),
+)
+
+
+def default_db_url() -> str:
+    import os
+
+    url = os.environ.get("ONETRIP_WECHAT_DB", "").strip()
+    if url:
+        return url
+    from bot.settings import get_settings
+
+    return f"sqlite:///{get_settings().var_dir / 'wechat.db'}"
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, future=True, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn, _record):
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+        return engine
+    return create_engine(url, future=True, pool_pre_ping=True, pool_size=5, max_overflow=10)
+
+
+@dataclass
+class Inbound:
+    key: str
+    status: str
+    reply: Optional[str]
+
+
+@dataclass
+class OutboxRow:
+    id: int
+    openid: str
+    payload: Dict[str, Any]
+    attempts: int
+    created_at: float
+
+
+class WeChatStore:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        metadata.create_all(self.engine)
+
+    # -- inbound de-duplication -------------------------------------------------------------
+
+    def claim(self, key: str, openid: str) -> bool:
+        """True for the first delivery of this key; False for WeChat's retries of it."""
+        now = time.time()
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(inbound).values(
+                    key=key, openid=openid, status=PROCESSING, reply=None, created_at=now, updated_at=now))
+            return True
+        except IntegrityError:
+            return False
+
+    def finish(self, key: str, status: str, reply: Optional[str] = None) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(inbound).where(inbound.c.key == key).values(
+                status=status, reply=reply, updated_at=time.time()))
+
+    def inbound(self, key: str) -> Optional[Inbound]:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(inbound.c.key, inbound.c.status, inbound.c.reply)
+                               .where(inbound.c.key == key)).first()
+        return Inbound(row.key, row.status, row.reply) if row else None
+
+    def prune(self, inbound_days: float = 3, sent_days: float = 7) -> None:
+        now = time.time()
+        with self.engine.begin() as conn:
+            conn.execute(delete(inbound).where(inbound.c.created_at < now - inbound_days * 86400))
+            conn.execute(delete(outbox).where(outbox.c.status == SENT,
+                                              outbox.c.created_at < now - sent_days * 86400))
+
+    # -- outbox ---------------------------------------------------------------------------------
+
+    def enqueue(self, openid: str, payloads: List[Dict[str, Any]]) -> List[int]:
+        """Add messages in order, in one transaction; their ids."""
+        now = time.time()
+        ids = []
+        with self.engine.begin() as conn:
+            for payload in payloads:
+                result = conn.execute(insert(outbox).values(
+                    openid=openid, payload=json.dumps(payload, ensure_ascii=False), status=PENDING,
+                    attempts=0, next_attempt_at=now, locked_until=None, last_error=None,
+                    created_at=now, sent_at=None))
+                ids.append(int(result.inserted_primary_key[0]))
+        return ids
+
+    def claim_due(self, lease: float = 60.0, limit: int = 200) -> List[OutboxRow]:
+        """The oldest pending message of each citizen, if due and not claimed by another sender.
+
+        Later messages of a citizen wait for the earlier ones, so they arrive in order.
+        """
+        now = time.time()
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(outbox).where(outbox.c.status == PENDING).order_by(outbox.c.id).limit(limit)
+            ).fetchall()
+        first: Dict[str, Any] = {}
+        for row in rows:
+            first.setdefault(row.openid, row)
+        claimed: List[OutboxRow] = []
+        for row in first.values():
+            if row.next_attempt_at > now or (row.locked_until and row.locked_until > now):
+                continue
+            with self.engine.begin() as conn:
+                won = conn.execute(
+                    update(outbox)
+                    .where(outbox.c.id == row.id, outbox.c.status == PENDING,
+                           outbox.c.attempts == row.attempts)
+                    .values(locked_until=now + lease)
+                ).rowcount
+            if won == 1:
+                claimed.append(OutboxRow(row.id, row.openid, json.loads(row.payload), row.attempts, row.created_at))
+        return claimed
+
+    def mark_sent(self, row_id: int) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(outbox).where(outbox.c.id == row_id).values(
+                status=SENT, sent_at=time.time(), locked_until=None, last_error=None))
+
+    def mark_retry(self, row_id: int, attempts: int, delay: float, error: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(outbox).where(outbox.c.id == row_id).values(
+                attempts=attempts, next_attempt_at=time.time() + delay, locked_until=None,
+                last_error=error[:500]))
+
+    def mark_failed(self, row_id: int, attempts: int, error: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(outbox).where(outbox.c.id == row_id).values(
+                status=FAILED, attempts=attempts, locked_until=None, last_error=error[:500]))
+
+    def outbox_counts(self) -> Dict[str, int]:
+        from sqlalchemy import func
+
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(outbox.c.status, func.count()).group_by(outbox.c.status)).fetchall()
+        return {status: count for status, count in rows}
+
+    def next_due_in(self) -> Optional[float]:
+        from sqlalchemy import func
+
+        with self.engine.connect() as conn:
+            due = conn.execute(select(func.min(outbox.c.next_attempt_at)).where(outbox.c.status == PENDING)).scalar()
+        return None if due is None else max(0.0, due - time.time())
+
+    # -- the access token, shared by every server of this account --------------------------------
+
+    def stored_token(self, app_id: str) -> Optional[tuple]:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(tokens.c.access_token, tokens.c.expires_at)
+                               .where(tokens.c.app_id == app_id)).first()
+        return (row.access_token, row.expires_at) if row else None
+
+    def store_token(self, app_id: str, token: str, expires_at: float) -> None:
+        values = dict(access_token=token, expires_at=expires_at)
+        with self.engine.begin() as conn:
+            if conn.execute(update(tokens).where(tokens.c.app_id == app_id).values(**values)).rowcount:
+                return
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(tokens).values(app_id=app_id, **values))
+        except IntegrityError:  # another server stored one meanwhile; ours is newer
+            with self.engine.begin() as conn:
+                conn.execute(update(tokens).where(tokens.c.app_id == app_id).values(**values))
+
+    def forget_token(self, app_id: str, token: str) -> None:
+        """Drop the stored token if it is still the one that WeChat refused."""
+        with self.engine.begin() as conn:
+            conn.execute(delete(tokens).where(tokens.c.app_id == app_id, tokens.c.access_token == token))
+
+    def close(self) -> None:
+        self.engine.dispose()
