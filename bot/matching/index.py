@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import jieba
     from bot.catalogue import Catalogue
 
-INDEX_VERSION = 4
+INDEX_VERSION = 8
 MAX_PHRASE = 16  # longest alias we look for verbatim; longer ones still match by units
 # Field weights of the BM25F document: aliases and keywords are how people talk.
 FIELD_WEIGHTS = {"name": 1.5, "alias": 2.0, "keyword": 2.0, "summary": 0.6}
@@ -64,6 +64,7 @@ class Index:
     version: int = INDEX_VERSION
     _tokenizer: Any = field(default=None, repr=False, compare=False)
     _spacy: Any = field(default=None, repr=False, compare=False)
+    _domain: Any = field(default=None, repr=False, compare=False)
 
     # -- pickling: the segmenter holds a lock and is cheap to rebuild from dict_words
     def __getstate__(self) -> Dict[str, Any]:
@@ -89,7 +90,10 @@ class Index:
 
     def is_common(self, word: str) -> bool:
         """A frequent general-language word (车子, 一下): never "repaired" into a domain term."""
-        return (self.tokenizer.FREQ.get(word) or 0) >= COMMON_WORD_FREQ
+        if self._domain is None:
+            self._domain = frozenset(self.dict_words)
+        # Our own dictionary additions (户口薄 is an alias) do not make a word ordinary language.
+        return word not in self._domain and (self.tokenizer.FREQ.get(word) or 0) >= COMMON_WORD_FREQ
 
     def spacy_phrase_matcher(self) -> Tuple[Any, Any]:
         """spaCy's blank zh pipeline (jieba segmenter) with a PhraseMatcher over names and aliases.

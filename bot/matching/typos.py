@@ -43,7 +43,7 @@ class Repairer:
         for term in terms:
             if MIN_TERM <= len(term) <= MAX_TERM and _CJK_ONLY.match(term):
                 counted[term] = max(counted.get(term, 0), weights.get(term, 1))
-        rep = cls(terms=counted)
+        rep = cls(terms=dict(counted))
         # Commoner terms first, so on a key collision the commoner term keeps the key.
         for term in sorted(counted, key=lambda t: (-counted[t], t)):
             syllables = lazy_pinyin(term)
@@ -54,6 +54,11 @@ class Repairer:
                 if len(initials) >= 3 or (len(term) == 2 and initials not in LATIN_STOP):
                     rep.by_latin.setdefault(initials, term)
             rep.by_latin.setdefault("".join(syllables), term)
+        # The catalogue lists misspellings as aliases (身分证 next to 身份证, 户口薄 next to
+        # 户口簿): they are repaired like any other slip, not protected as words of their own.
+        for term in [t for t in rep.terms if len(t) >= 3]:
+            if rep._sound_alike(term):
+                del rep.terms[term]
         return rep
 
     def _readings(self, char: str) -> Tuple[str, ...]:
@@ -86,29 +91,30 @@ class Repairer:
         n = len(text)
         if n < MIN_TERM:
             return text
-        covered = [False] * n
-        for i in range(n):
-            for size in range(MIN_TERM, min(MAX_TERM, n - i) + 1):
-                if text[i:i + size] in self.terms:
-                    for k in range(i, i + size):
-                        covered[k] = True
+        # Occurrences of correctly spelt terms. A repair may swallow whole terms (公基金 holds 基金)
+        # but never cut one (后失 must not become 后事 inside 失业金).
+        spans = [(i, i + size) for i in range(n) for size in range(MIN_TERM, min(MAX_TERM, n - i) + 1)
+                 if text[i:i + size] in self.terms]
+
+        def cuts_a_term(a: int, b: int) -> bool:
+            return any(i < b and j > a and not (a <= i and j <= b) for i, j in spans)
+
         out: List[str] = []
         i = 0
         while i < n:
             done = False
-            if not covered[i]:
-                for size in range(min(MAX_TERM, n - i), MIN_TERM - 1, -1):
-                    if any(covered[i:i + size]):
-                        continue
-                    span = text[i:i + size]
-                    if is_common is not None and is_common(span):
-                        continue
-                    term = self._sound_alike(span)
-                    if term:
-                        out.append(term)
-                        i += size
-                        done = True
-                        break
+            for size in range(min(MAX_TERM, n - i), MIN_TERM - 1, -1):
+                span = text[i:i + size]
+                if span in self.terms or cuts_a_term(i, i + size):
+                    continue
+                if is_common is not None and is_common(span):
+                    continue
+                term = self._sound_alike(span)
+                if term:
+                    out.append(term)
+                    i += size
+                    done = True
+                    break
             if not done:
                 out.append(text[i])
                 i += 1

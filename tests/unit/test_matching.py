@@ -1,0 +1,130 @@
+"""The matter matcher on the real catalogue: normalisation, repair, ranking, abstention, robustness."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from bot.catalogue import load_catalogue
+from bot.matching.matcher import Matcher, MatchResult
+from bot.matching.normalize import normalize
+
+
+@pytest.fixture(scope="module")
+def matcher() -> Matcher:
+    return Matcher.from_catalogue(load_catalogue())
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("身分證到期怎麼辦", "身分证到期怎么办"),            # Traditional → Simplified
+    ("ＳＦＺ过期！！", "sfz过期"),                        # full-width → half-width, lower-case
+    ("<b>社保卡</b>丢了&amp;", "社保卡丢了"),             # tags and entities
+    ("身份证 过期　了", "身份证过期了"),                  # spaces between CJK are noise
+    ("😀🎉", ""),
+    ("\x00\x07", ""),
+    ("", ""),
+])
+def test_normalize(raw: str, expected: str) -> None:
+    assert normalize(raw) == expected
+
+
+def test_normalize_caps_length_and_non_strings() -> None:
+    assert len(normalize("证" * 5000)) == 500
+    assert normalize(None) == ""  # type: ignore[arg-type]
+    assert normalize(42) == ""  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("typed, repaired", [
+    ("身分证过期", "身份证"),
+    ("公基金提取", "公积金"),
+    ("社宝卡丢了", "社保卡"),
+    ("户口薄丢了", "户口簿"),
+    ("sfz过期了", "身份证"),
+    ("gjj怎么提取", "公积金"),
+])
+def test_repair(matcher: Matcher, typed: str, repaired: str) -> None:
+    assert repaired in matcher.analyse(typed).repaired
+
+
+@pytest.mark.parametrize("text", ["车子要年检了", "离职后失业金怎么领", "一下子没了收入"])
+def test_repair_leaves_real_words_alone(matcher: Matcher, text: str) -> None:
+    assert matcher.analyse(text).repaired == normalize(text)
+
+
+@pytest.mark.parametrize("text, code", [
+    ("身份证下个月过期", "gongan.id_card_renew"),
+    ("身分證到期怎麼辦", "gongan.id_card_renew"),
+    ("ＳＦＺ过期了咋办", "gongan.id_card_renew"),
+    ("社宝卡丢了", "renshe.social_card_lost"),
+    ("公积金能拿来交房租吗", "gjj.withdraw_rent"),
+    ("公基金租房提取", "gjj.withdraw_rent"),
+    ("我家虾苗这几天死了好多", "nongye.aquaculture_guidance"),
+    ("二手房怎么过户", "bdc.transfer_secondhand"),
+    ("驾照丢了", "gongan.driving_license_lost"),
+])
+def test_matches(matcher: Matcher, text: str, code: str) -> None:
+    result = matcher.match(text)
+    assert not result.abstain, result
+    assert result.matches[0].matter == code
+    assert result.matches[0].department == code.split(".")[0]
+
+
+@pytest.mark.parametrize("text", [
+    "你好", "今天天气怎么样", "讲个笑话", "谢谢你", "我想办个证", "材料要哪些", "去哪个部门", "我要备案",
+])
+def test_abstains_on_chitchat_and_vague(matcher: Matcher, text: str) -> None:
+    assert matcher.match(text).abstain
+
+
+@pytest.mark.parametrize("text", [
+    "", " ", "\n\t", "x" * 5000, "身份证" * 2000, "😀😀😀", "<script>alert('x')</script>",
+    "'; DROP TABLE matters; --", "\x00\x01\x02", "ｓｆｚ", "a", "1234567890", "！？。，",
+])
+def test_never_crashes(matcher: Matcher, text: str) -> None:
+    start = time.perf_counter()
+    result = matcher.match(text)
+    assert time.perf_counter() - start < 0.5
+    assert isinstance(result, MatchResult)
+    for m in result.matches:
+        assert 0.0 <= m.score <= 1.0
+    json.loads(result.to_json())
+
+
+def test_non_string_input(matcher: Matcher) -> None:
+    assert matcher.match(None).abstain  # type: ignore[arg-type]
+
+
+def test_result_shape(matcher: Matcher) -> None:
+    result = matcher.match("社保卡丢了怎么补办", top_k=3)
+    scores = [m.score for m in result.matches]
+    assert scores == sorted(scores, reverse=True) and len(scores) <= 3
+    assert all(0.0 <= s <= 1.0 for s in scores)
+    assert sum(scores) <= 1.0 + 1e-9  # one probability mass, shared with "none of these"
+    data = json.loads(result.to_json(3))
+    assert list(data) == ["query", "matches", "abstain"]
+    assert list(data["matches"][0]) == ["matter", "department", "score"]
+    assert "社保卡" in result.to_json()  # ensure_ascii=False
+
+
+def test_clarify_when_candidates_are_close(matcher: Matcher) -> None:
+    matcher_copy = Matcher(matcher.index, clarify_within=1.0, abstain_below=0.0)
+    assert matcher_copy.match("身份证").clarify
+
+
+def test_spacy_phrase_matcher_agrees_with_phrase_table(matcher: Matcher) -> None:
+    nlp, phrase_matcher = matcher.index.spacy_phrase_matcher()
+    doc = nlp("我想问问社保卡丢了怎么补办")
+    docs_found = {int(nlp.vocab.strings[mid]) for mid, _, _ in phrase_matcher(doc)}
+    table = matcher._phrase_hits(normalize("我想问问社保卡丢了怎么补办"))
+    assert docs_found and docs_found <= set(table)
+
+
+def test_segmenter_keeps_domain_words_whole(matcher: Matcher) -> None:
+    tokens = matcher.index.tokens("我家虾苗死了，公积金和不动产的事")
+    for word in ("虾苗", "公积金", "不动产"):
+        assert word in tokens
+    import jieba
+
+    assert matcher.index.tokenizer is not jieba.dt  # a private instance, not the global one
