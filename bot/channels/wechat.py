@@ -68,11 +68,22 @@ class BadRequest(Exception):
 # -- rendering ----------------------------------------------------------------------------------
 
 
+_NUMBER_RE = re.compile(r"^\s*(?:第|选|选择)?\s*([1-9][0-9]?)\s*(?:个|项|号)?\s*[。.!！]?\s*$")
+CHOICE_MAX_AGE = 30 * 60.0
+
+
+def choice_number(text: str) -> Optional[int]:
+    found = _NUMBER_RE.match(text or "")
+    return int(found.group(1)) if found else None
+
+
 def render_buttons(text: str, buttons: Iterable[Dict[str, Any]]) -> str:
     """Buttons become numbered choices; the citizen answers with the number.
 
-    The dialogue maps "1", "第二个", "最后那个" back to the offered options itself
-    (actions/conversation.py choice_number), so the number is sent on as plain text.
+    The channel remembers the buttons' payloads per citizen and sends the chosen one on when the
+    answer is a bare number, exactly what a tap on the web widget sends. (The dialogue also maps
+    "1", "第二个", "最后那个" for clarifications by itself, but not for the 好差评 buttons, whose
+    numbers would read as the opposite rating.) Anything else is sent on as typed.
     """
     titles = [str(b.get("title") or b.get("payload") or "").strip() for b in buttons]
     titles = [t for t in titles if t]
@@ -149,6 +160,7 @@ class WeChatOutput(OutputChannel):
     def __init__(self, outbox: OutboxWorker, collecting: bool = False) -> None:
         self.outbox = outbox
         self.collecting = collecting
+        self.store = outbox.store
         self.collected: List[str] = []
         self._lock = asyncio.Lock()
 
@@ -177,11 +189,20 @@ class WeChatOutput(OutputChannel):
 
     async def send_text_with_buttons(self, recipient_id: Text, text: Text,
                                      buttons: List[Dict[Text, Any]], **kwargs: Any) -> None:
+        await self._offer(recipient_id, buttons)
         await self._emit(recipient_id, render_buttons(text, buttons))
 
     async def send_quick_replies(self, recipient_id: Text, text: Text,
                                  quick_replies: List[Dict[Text, Any]], **kwargs: Any) -> None:
+        await self._offer(recipient_id, quick_replies)
         await self._emit(recipient_id, render_buttons(text, quick_replies))
+
+    async def _offer(self, recipient_id: Text, buttons: List[Dict[Text, Any]]) -> None:
+        """Remember what each number stands for, so "1" becomes the first button's payload."""
+        payloads = [str(b.get("payload") or b.get("title") or "") for b in buttons
+                    if str(b.get("title") or b.get("payload") or "").strip()]
+        if payloads:
+            await asyncio.to_thread(self.store.offer_choices, recipient_id, payloads)
 
     async def send_image_url(self, recipient_id: Text, image: Text, **kwargs: Any) -> None:
         await self._emit(recipient_id, f"图片：{image}")
@@ -394,7 +415,13 @@ class WeChatInput(InputChannel):
         route, text = self._route(message)
         logger.info("wechat: %s from …%s: %s", message.type, openid[-6:], mask_text((text or "")[:200]))
         if route == "rasa":
-            return await self._converse(key, openid, text, message)
+            if message.type in ("text", "voice"):
+                payload = await asyncio.to_thread(
+                    self.store.take_choice, openid, choice_number(text), CHOICE_MAX_AGE)
+                if payload:
+                    logger.info("wechat: choice %s → %s", text, payload)
+                    text = payload
+            return await self._converse(key, openid, text, message, on_new_message)
         pieces = split_text(text or "")
         reply = pieces[0] if pieces else None
         await asyncio.to_thread(self.store.finish, key, PASSIVE, reply)
@@ -415,7 +442,8 @@ class WeChatInput(InputChannel):
                 return None
             await asyncio.sleep(0.1)
 
-    async def _converse(self, key: str, openid: str, text: str, message: Any) -> Optional[str]:
+    async def _converse(self, key: str, openid: str, text: str, message: Any,
+                        on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Optional[str]:
         output = WeChatOutput(self.outbox, collecting=True)
         metadata = {"wechat": {"msg_type": message.type, "msg_id": str(message.id or ""),
                                "account": message.target or ""}}

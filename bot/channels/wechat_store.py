@@ -55,6 +55,14 @@ outbox = Table(
 )
 Index("ix_wechat_outbox_due", outbox.c.status, outbox.c.id)
 
+choices = Table(
+    "wechat_choices",
+    metadata,
+    Column("openid", String(64), primary_key=True),
+    Column("payloads", Text, nullable=False),  # JSON list: what "1", "2", … stand for
+    Column("offered_at", Float, nullable=False),
+)
+
 tokens = Table(
     "wechat_token",
     metadata,
@@ -218,6 +226,33 @@ class WeChatStore:
         with self.engine.connect() as conn:
             due = conn.execute(select(func.min(outbox.c.next_attempt_at)).where(outbox.c.status == PENDING)).scalar()
         return None if due is None else max(0.0, due - time.time())
+
+    # -- numbered choices (buttons rendered as "回复序号") ------------------------------------------
+
+    def offer_choices(self, openid: str, payloads: List[str]) -> None:
+        values = dict(payloads=json.dumps(payloads, ensure_ascii=False), offered_at=time.time())
+        with self.engine.begin() as conn:
+            if conn.execute(update(choices).where(choices.c.openid == openid).values(**values)).rowcount:
+                return
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(choices).values(openid=openid, **values))
+        except IntegrityError:
+            with self.engine.begin() as conn:
+                conn.execute(update(choices).where(choices.c.openid == openid).values(**values))
+
+    def take_choice(self, openid: str, number: Optional[int], max_age: float) -> Optional[str]:
+        """The payload behind the number the citizen sent; any message ends the offer."""
+        with self.engine.begin() as conn:
+            row = conn.execute(select(choices.c.payloads, choices.c.offered_at)
+                               .where(choices.c.openid == openid)).first()
+            if row is None:
+                return None
+            conn.execute(delete(choices).where(choices.c.openid == openid))
+        if number is None or time.time() - row.offered_at > max_age:
+            return None
+        payloads = json.loads(row.payloads)
+        return payloads[number - 1] if 1 <= number <= len(payloads) else None
 
     # -- the access token, shared by every server of this account --------------------------------
 
