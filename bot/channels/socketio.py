@@ -154,6 +154,9 @@ class SocketIOInput(RasaSocketIOInput):
             data = data if isinstance(data, dict) else {}
             session_id = valid_session_id(data.get("session_id")) or uuid.uuid4().hex
             if self.session_persistence:
+                previous = (await sio.get_session(sid, namespace=namespace) or {}).get("session_id")
+                if previous and previous != session_id:
+                    await sio.leave_room(sid, previous, namespace=namespace)
                 await sio.enter_room(sid, session_id, namespace=namespace)
                 await sio.save_session(sid, {"session_id": session_id}, namespace=namespace)
             await sio.emit("session_confirm", session_id, room=sid, namespace=namespace)
