@@ -413,7 +413,8 @@ class WeChatInput(InputChannel):
             logger.info("wechat: retry of %s from %s, not processed again", key, openid[-6:])
             return await self._outcome_of(key)
         route, text = self._route(message)
-        logger.info("wechat: %s from …%s: %s", message.type, openid[-6:], mask_text((text or "")[:200]))
+        shown = mask_text((text or "")[:200]) if route == "rasa" else f"({route} reply)"
+        logger.info("wechat: %s from …%s: %s", getattr(message, "event", "") or message.type, openid[-6:], shown)
         if route == "rasa":
             if message.type in ("text", "voice"):
                 payload = await asyncio.to_thread(
