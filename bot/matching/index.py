@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import jieba
     from bot.catalogue import Catalogue
 
-INDEX_VERSION = 8
+INDEX_VERSION = 10
 MAX_PHRASE = 16  # longest alias we look for verbatim; longer ones still match by units
 # Field weights of the BM25F document: aliases and keywords are how people talk.
 FIELD_WEIGHTS = {"name": 1.5, "alias": 2.0, "keyword": 2.0, "summary": 0.6}
@@ -53,6 +53,7 @@ class Index:
     doc_post: List[Tuple[np.ndarray, np.ndarray]]
     # Entry (name or alias) postings per unit id, the entry → doc map and each entry's weight
     entry_post: List[np.ndarray]
+    topic_post: List[np.ndarray]  # per unit id: docs whose name or keywords contain it
     entry_doc: np.ndarray
     entry_total: np.ndarray
     doc_entry_start: np.ndarray  # entries are grouped by doc: doc i owns [start[i], start[i+1])
@@ -184,10 +185,12 @@ def build_index(catalogue: "Catalogue") -> Index:
     # 2. Units per field, document frequencies.
     unit_ids: Dict[str, int] = {}
     doc_tf: List[Counter] = []
+    topic_units: List[Set[str]] = []
     entries: List[Tuple[int, Counter]] = []
     term_weight: Counter = Counter()
     for d, f in enumerate(fields):
         tf: Counter = Counter()
+        topical: Set[str] = set()
         for fname, texts in f.items():
             weight = FIELD_WEIGHTS[fname]
             for text in texts:
@@ -197,10 +200,13 @@ def build_index(catalogue: "Catalogue") -> Index:
                     tf[u] += weight
                 if fname in ("name", "alias"):
                     entries.append((d, Counter(units)))
+                if fname in ("name", "keyword"):
+                    topical.update(units)
                 for w in t:
                     if len(w) >= 2:
                         term_weight[w] += 1
         doc_tf.append(tf)
+        topic_units.append(topical)
         for u in tf:
             if u not in unit_ids:
                 unit_ids[u] = len(unit_ids)
@@ -233,6 +239,11 @@ def build_index(catalogue: "Catalogue") -> Index:
         for u in c:
             e_post[unit_ids[u]].append(e)
     entry_post = [np.array(es, dtype=np.int32) for es in e_post]
+    t_post: List[List[int]] = [[] for _ in unit_ids]
+    for d, units in enumerate(topic_units):
+        for u in units:
+            t_post[unit_ids[u]].append(d)
+    topic_post = [np.array(ds, dtype=np.int32) for ds in t_post]
     doc_entry_start = np.searchsorted(entry_doc, np.arange(n_docs)).astype(np.int64)
 
     # 5. Verbatim phrases: names and aliases, looked up by substring in the query.
@@ -254,7 +265,7 @@ def build_index(catalogue: "Catalogue") -> Index:
 
     index = Index(
         docs=docs, fingerprint=getattr(catalogue, "fingerprint", ""), dict_words=words_sorted,
-        synonyms=syn, unit_ids=unit_ids, idf=idf, doc_post=doc_post, entry_post=entry_post,
+        synonyms=syn, unit_ids=unit_ids, idf=idf, doc_post=doc_post, entry_post=entry_post, topic_post=topic_post,
         entry_doc=entry_doc, entry_total=entry_total, doc_entry_start=doc_entry_start,
         phrases={p: tuple(sorted(ds)) for p, ds in phrases.items()}, dept_hints=dept_hints,
         dept_docs={k: np.array(v, dtype=np.int32) for k, v in dept_docs.items()},

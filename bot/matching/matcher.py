@@ -30,14 +30,15 @@ FEATURES = (
     "cover",        # share of the query's content words (idf-weighted) this doc accounts for
     "obj_cover",    # the same over object words only (身份证, 虾苗), 0 when the query names none
     "obj_cover2",   # its square: a half-explained message is much less than half as convincing
+    "topic_cover",  # object words found in the doc's name or keywords, not just in its context
     "kind_match",   # the query's problem/complaint/bundle words fit the doc's kind
     "kind_clash",   # the query hints a kind and this doc is another kind
     "dept",         # the query names the doc's department
     "rank_gap",     # how far ahead of the runner-up this doc's raw score is
 )
 # Fitted on dev_queries by benchmarks/matching/fit.py; the last weight is the null option's score.
-WEIGHTS: Tuple[float, ...] = (3.153, 5.950, -0.539, -2.333, 1.743, -0.371, 3.718, -0.580, 1.758, -0.050, 2.287, 3.178, 5.927)
-ABSTAIN_BELOW = 0.425  # top probability under which we say "not sure" (fitted with the weights)
+WEIGHTS: Tuple[float, ...] = (4.407, 6.832, 1.167, -1.463, 3.400, -0.355, 2.730, -1.669, 2.657, 1.680, -0.111, 2.160, 3.093, 6.179)
+ABSTAIN_BELOW = 0.55  # top probability under which we say "not sure" (fitted with the weights)
 CLARIFY_WITHIN = 0.08  # two candidates closer than this (both plausible) → ask which one
 N_CANDIDATES = 30
 ENTRY_BETA2 = 2.0  # F-beta²: an alias fully said matters more than extra words in the query
@@ -170,7 +171,7 @@ class Matcher:
         entry = np.maximum.reduceat(f, idx.doc_entry_start) if len(f) else np.zeros(n)
         entry_cover = np.maximum.reduceat(cov_e, idx.doc_entry_start) if len(f) else np.zeros(n)
 
-        cover, obj_cover = self._cover(qa)
+        cover, obj_cover, topic_cover = self._cover(qa)
 
         phrase = np.zeros(n, np.float64)
         for d, length in self._phrase_hits(qa.repaired).items():
@@ -188,24 +189,28 @@ class Matcher:
         feats[:, 1] = entry_cover[cand]
         feats[:, 2] = bm25[cand]
         feats[:, 3] = phrase[cand]
-        feats[:, 4] = spec[cand] / self._max_idf
+        feats[:, 4] = spec[cand] / self._max_idf * np.maximum(obj_cover[cand], topic_cover[cand])
         feats[:, 5] = cover[cand]
         feats[:, 6] = obj_cover[cand]
         feats[:, 7] = obj_cover[cand] ** 2
+        feats[:, 8] = topic_cover[cand]
         for r, d in enumerate(cand):
             doc = idx.docs[d]
             if qa.kinds:
-                feats[r, 8] = 1.0 if doc.kind in qa.kinds else 0.0
-                feats[r, 9] = 0.0 if doc.kind in qa.kinds else 1.0
-            feats[r, 10] = 1.0 if doc.department in qa.departments else 0.0
-        feats[:, 11] = np.clip(gap, -1.0, 1.0)
+                feats[r, 9] = 1.0 if doc.kind in qa.kinds else 0.0
+                feats[r, 10] = 0.0 if doc.kind in qa.kinds else 1.0
+            feats[r, 11] = 1.0 if doc.department in qa.departments else 0.0
+        # A lonely or rare hit only counts as much as the message is explained: chit-chat often
+        # shares one rare word (附近, 心情) with a single matter.
+        feats[:, 12] = np.clip(gap, -1.0, 1.0) * np.maximum(obj_cover[cand], topic_cover[cand])
         return cand, feats
 
-    def _cover(self, qa: QueryAnalysis) -> Tuple[np.ndarray, np.ndarray]:
+    def _cover(self, qa: QueryAnalysis) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per doc: how much of what the citizen said it accounts for (words, or half their bigrams)."""
         idx, n = self.index, self._n
         total = np.zeros(n, np.float64)
         obj = np.zeros(n, np.float64)
+        topic = np.zeros(n, np.float64)
         w_all = w_obj = 0.0
         for word, weight, is_object in qa.content:
             hit = np.zeros(n, np.float64)
@@ -225,7 +230,9 @@ class Matcher:
             if is_object:
                 obj += weight * hit
                 w_obj += weight
-        return total / (w_all or 1.0), obj / (w_obj or 1.0)
+                if uid is not None and len(idx.topic_post[uid]):
+                    topic[idx.topic_post[uid]] += weight
+        return total / (w_all or 1.0), obj / (w_obj or 1.0), topic / (w_obj or 1.0)
 
     def score(self, feats: np.ndarray) -> np.ndarray:
         """Probability of each candidate being the matter, next to a "none of these" option.

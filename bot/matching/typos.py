@@ -34,6 +34,7 @@ class Repairer:
     terms: Dict[str, int]  # term → how many catalogue records use it (ties go to the commoner)
     by_sound: Dict[str, str] = field(default_factory=dict)  # "shen fen zheng" → 身份证
     by_latin: Dict[str, str] = field(default_factory=dict)  # "sfz" / "shenfenzheng" → 身份证
+    first_sizes: Dict[str, set] = field(default_factory=dict)  # first syllable → term lengths
     _char_readings: Dict[str, Tuple[str, ...]] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -49,6 +50,7 @@ class Repairer:
             syllables = lazy_pinyin(term)
             key = " ".join(syllables)
             rep.by_sound.setdefault(key, term)
+            rep.first_sizes.setdefault(syllables[0], set()).add(len(term))
             if 2 <= len(term) <= 4:
                 initials = "".join(s[0] for s in syllables if s)
                 if len(initials) >= 3 or (len(term) == 2 and initials not in LATIN_STOP):
@@ -92,20 +94,25 @@ class Repairer:
         if n < MIN_TERM:
             return text
         # Occurrences of correctly spelt terms. A repair may swallow whole terms (公基金 holds 基金)
-        # but never cut one (后失 must not become 后事 inside 失业金).
-        spans = [(i, i + size) for i in range(n) for size in range(MIN_TERM, min(MAX_TERM, n - i) + 1)
-                 if text[i:i + size] in self.terms]
-
-        def cuts_a_term(a: int, b: int) -> bool:
-            return any(i < b and j > a and not (a <= i and j <= b) for i, j in spans)
-
+        # but never cut one (后失 must not become 后事 inside 失业金): crossing[k] says a term
+        # runs across the boundary before character k.
+        crossing = [False] * (n + 1)
+        for i in range(n):
+            for size in range(MIN_TERM, min(MAX_TERM, n - i) + 1):
+                if text[i:i + size] in self.terms:
+                    for k in range(i + 1, i + size):
+                        crossing[k] = True
         out: List[str] = []
         i = 0
         while i < n:
             done = False
-            for size in range(min(MAX_TERM, n - i), MIN_TERM - 1, -1):
+            # Only lengths of terms that start with this sound are worth trying.
+            sizes = set()
+            for reading in self._readings(text[i]):
+                sizes |= self.first_sizes.get(reading, set())
+            for size in sorted((z for z in sizes if i + z <= n), reverse=True):
                 span = text[i:i + size]
-                if span in self.terms or cuts_a_term(i, i + size):
+                if span in self.terms or crossing[i] or crossing[i + size]:
                     continue
                 if is_common is not None and is_common(span):
                     continue
