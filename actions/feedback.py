@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -48,7 +48,7 @@ class ActionRecordRating(Action):
         level = rating_level(tracker)
         if level is None:
             dispatcher.utter_message(response="utter_ask_rating")
-            return []
+            return [SlotSet("ticket_kind", None)]
         try:
             await hall().record_rating(
                 {
@@ -62,15 +62,15 @@ class ActionRecordRating(Action):
             )
         except HallUnavailable:
             pass  # the rating is in the tracker; the hall's dashboard misses one, the citizen nothing
-        events: List[EventType] = [SlotSet("rating", str(level)), SlotSet("served", False)]
+        events: List[EventType] = [SlotSet("rating", str(level)), SlotSet("served", False), SlotSet("ticket_kind", None)]
         if level > BAD:
             dispatcher.utter_message(text=f"感谢您的评价（{LEVELS[level]}）！祝您办事顺利。")
             return events
         dispatcher.utter_message(
             text=f"收到您的评价（{LEVELS[level]}）。按照好差评制度，政务服务办会在1个工作日内回访，15日内反馈整改情况。"
         )
-        return events + [SlotSet("ticket_kind", "feedback"), SlotSet("ticket_matter", tracker.get_slot("current_matter")),
-                         FollowupAction("feedback_form")]
+        # ticket_kind=feedback: a rule starts feedback_form (reason, phone for the call back).
+        return events[:-1] + [SlotSet("ticket_kind", "feedback"), SlotSet("ticket_matter", tracker.get_slot("current_matter"))]
 
 
 class ValidateFeedbackForm(FormValidationAction):

@@ -11,7 +11,7 @@ import logging
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import render
@@ -50,6 +50,15 @@ class ActionAnswerMatter(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
+        events = await self._respond(dispatcher, tracker)
+        # ticket_kind decides the next step (rules): set it on every turn, never leave a stale one.
+        if not any(e.get("event") == "slot" and e.get("name") == "ticket_kind" for e in events):
+            events.append(SlotSet("ticket_kind", None))
+        return events
+
+    async def _respond(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> List[EventType]:
         intent = intent_of(tracker)
         view = match_of(tracker)
         aspect = entity(tracker, "aspect")
@@ -57,29 +66,33 @@ class ActionAnswerMatter(Action):
         candidates: List[str] = tracker.get_slot("candidates") or []
 
         try:
-            # 1. An explicit matter: a button payload or a confident match.
+            # 1. A bare follow-up about the current matter ("那要多少钱？"): the aspect is all
+            #    the message says, so a stray match on its words must not replace the matter.
+            if current and aspect and is_bare_followup(tracker):
+                return await self._answer(dispatcher, tracker, current, aspect)
+            # 2. An explicit matter: a button payload or a confident match.
             code = entity(tracker, "matter")
-            # 2. A pick among the options we offered: by number or by words.
+            # 3. A pick among the options we offered: by number or by words.
             if not code and candidates:
                 code = self._picked(tracker, candidates, view)
             if intent == "correct_matter" and not code:
                 return await self._correct(dispatcher, tracker, view, current, candidates)
             if code:
                 return await self._answer(dispatcher, tracker, code, aspect or "overview")
-            # 3. Close candidates: ask which one.
+            # 4. Close candidates: ask which one.
             if view.clarify and len(view.matches) >= 2:
                 return await self._clarify(dispatcher, [m["matter"] for m in view.matches])
-            # 4. A follow-up about the current matter ("那要多少钱？").
+            # 5. An aspect question with no new matter: about the current one.
             if current and (aspect or intent == "ask_aspect"):
                 return await self._answer(dispatcher, tracker, current, aspect or "overview")
-            # 5. Not confident, but the citizen clearly asks about some matter: offer the best few.
+            # 6. Not confident, but the citizen clearly asks about some matter: offer the best few.
             plausible = [m["matter"] for m in view.matches if m["score"] >= PLAUSIBLE_SCORE]
             if intent in MATTER_INTENTS and plausible:
                 return await self._clarify(dispatcher, plausible)
         except HallUnavailable:
             return hall_down(dispatcher)
 
-        # 6. Nothing to go on.
+        # 7. Nothing to go on.
         await hall().record_unmatched(tracker.sender_id, text_of(tracker), channel_of(tracker))
         if intent == "out_of_scope":
             dispatcher.utter_message(response="utter_out_of_scope")
@@ -170,8 +183,24 @@ class ActionAnswerMatter(Action):
         return prefill_ticket_form(tracker, guide["kind"], guide["code"])
 
 
+# Words that carry no topic of their own in a follow-up ("那这个要多少钱呢？").
+_FILLER = set("那这个要呢吗嘛啊呀吧还请问我的了能可以是不么得都就在也去该")
+
+
+def is_bare_followup(tracker: Tracker) -> bool:
+    """True when the message is only an aspect question, with no topic words besides it."""
+    text = normalize(text_of(tracker))  # aspect offsets are positions in this form
+    for found in tracker.latest_message.get("entities") or []:
+        if found.get("entity") == "aspect" and found.get("start") is not None:
+            text = text[: found["start"]] + text[found["end"]:]
+            break
+    text = text.replace(" ", "")
+    return sum(1 for ch in text if ch not in _FILLER) <= 2
+
+
 def prefill_ticket_form(tracker: Tracker, kind: str, matter: Optional[str]) -> List[EventType]:
-    """Slots the citizen already gave: the problem as first told, the region from any message."""
+    """Set ticket_kind (a rule then starts ticket_form) and what the citizen already told:
+    the problem as first told, the region from any of their messages."""
     text = text_of(tracker)
     events: List[EventType] = [SlotSet("ticket_kind", kind), SlotSet("ticket_matter", matter)]
     if len(normalize(text)) >= MIN_DESCRIPTION_CHARS:
@@ -181,4 +210,4 @@ def prefill_ticket_form(tracker: Tracker, kind: str, matter: Optional[str]) -> L
     )
     if region:
         events.append(SlotSet("region", region))
-    return events + [FollowupAction("ticket_form")]
+    return events

@@ -159,9 +159,8 @@ def ticket_intro(guide: Dict[str, Any]) -> str:
         opening = f"这个问题可以请{dept}的专家远程帮您看看（{guide['name']}，免费）。"
     else:
         opening = f"这个问题由{dept}受理（{guide['name']}）。"
-    tell = "、".join(ticket.get("tell", [])[:4])
     promise = ticket.get("response", "")
-    return f"{opening}{ticket.get('answered_by', '')}会{promise}。我先帮您记几项信息，最好说清：{tell}。"
+    return f"{opening}{ticket.get('answered_by', '')}会{promise}。我先帮您记几项信息。"
 
 
 def describe_ticket(ticket: Dict[str, Any]) -> str:

@@ -23,6 +23,7 @@ logger = logging.getLogger(__name__)
 
 FALLBACK_DEPARTMENT = "zwfw"  # 政务服务办: the 兜底 window and the 好差评 channel
 TICKET_NUMBER_RE = re.compile(r"ZJ\d{8}-\d{4}", re.IGNORECASE)
+ASK_MARK = "请详细说说遇到的情况"
 RETRY_MARK = "能再多说一些吗"
 FORM_SLOTS = ("problem_description", "consent", "ticket_kind", "ticket_matter", "rating", "rating_reason")
 
@@ -38,23 +39,15 @@ class ValidateTicketForm(FormValidationAction):
     def name(self) -> Text:
         return "validate_ticket_form"
 
-    async def validate_problem_description(
+    def validate_problem_description(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
         text = str(value or "").strip()
+        # Too thin: ask once for more (action_ask_ticket_form_problem_description); a second
+        # short answer is accepted rather than trapping the citizen in the form.
         asked_before = RETRY_MARK in _last_bot_text(tracker)
-        if substance(text) >= MIN_DESCRIPTION_CHARS or (asked_before and substance(text) >= 4):
+        if substance(text) >= MIN_DESCRIPTION_CHARS or (asked_before and substance(text) >= 2):
             return {"problem_description": text[:2000]}
-        hints = "具体情况、发生时间、涉及的单位或地点"
-        matter = tracker.get_slot("ticket_matter")
-        if matter:
-            try:
-                guide = await hall().guide(matter)
-            except HallUnavailable:
-                guide = None
-            if guide and guide.get("ticket"):
-                hints = "；".join(guide["ticket"]["tell"])
-        dispatcher.utter_message(text=f"{RETRY_MARK}？说得越具体，工作人员越能帮上忙。比如：{hints}。")
         return {"problem_description": None}
 
     def validate_region(
@@ -81,6 +74,32 @@ class ValidateTicketForm(FormValidationAction):
         if value is False:
             dispatcher.utter_message(response="utter_no_consent")
         return {"consent": bool(value)}
+
+
+class ActionAskProblemDescription(Action):
+    """Asks for the problem with what this matter's experts need to know (the guide's `tell`)."""
+
+    def name(self) -> Text:
+        return "action_ask_ticket_form_problem_description"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        hints = "要办的是什么事、在哪里办的、卡在哪一步"
+        matter = tracker.get_slot("ticket_matter")
+        if matter:
+            try:
+                guide = await hall().guide(matter)
+            except HallUnavailable:
+                guide = None
+            if guide and guide.get("ticket"):
+                hints = "；".join(guide["ticket"]["tell"][:4])
+        last = _last_bot_text(tracker)
+        if ASK_MARK in last or RETRY_MARK in last:  # the citizen answered, but too briefly
+            dispatcher.utter_message(text=f"{RETRY_MARK}？说得越具体，工作人员越能帮上忙。比如：{hints}。")
+        else:
+            dispatcher.utter_message(text=f"{ASK_MARK}，最好包括：{hints}。")
+        return []
 
 
 class ActionOpenTicket(Action):

@@ -140,9 +140,13 @@ def children(settings: Settings, model: Path) -> List[Child]:
 
 def prepare_hall(settings: Settings) -> None:
     """Migrations, catalogue import, and the first admin account (password printed once)."""
+    from bot.catalogue import CatalogueError
     from bot.hall.bootstrap import prepare
 
-    password = prepare(settings)
+    try:
+        password = prepare(settings)
+    except CatalogueError as exc:
+        raise ConfigError(f"事项库 {settings.catalogue_path} 校验未通过，服务未启动：\n" + "\n".join(f"  - {p}" for p in exc.problems))
     if password:
         print(
             "\n" + "=" * 64 + "\n"
