@@ -68,6 +68,7 @@ class OutboxWorker:
         if self._task is None or self._task.done():
             self._wake = asyncio.Event()
             self._task = asyncio.get_running_loop().create_task(self._run(), name="wechat-outbox")
+            logger.info("wechat: outbox worker started (%s)", self.store.engine.url.render_as_string(hide_password=True))
 
     async def stop(self) -> None:
         if self._task is not None:

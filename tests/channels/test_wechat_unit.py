@@ -269,3 +269,33 @@ async def test_staff_reply_goes_through_the_outbox(channel, fake):
     await output.send_response("o-staff", {"text": "【工作人员】您好", "custom": {"handoff": True}})
     rows = channel.store.claim_due()
     assert [r.payload for r in rows] == [{"touser": "o-staff", "msgtype": "text", "text": {"content": "【工作人员】您好"}}]
+
+
+# -- the same database code on PostgreSQL (several Rasa servers share one) --------------------------
+
+
+@pytest.mark.postgres
+def test_store_on_postgresql():
+    import os
+
+    url = os.environ.get("ONETRIP_TEST_WECHAT_PG")
+    if not url:
+        pytest.skip("set ONETRIP_TEST_WECHAT_PG=postgresql://… to run against PostgreSQL")
+    one, two = WeChatStore(url), WeChatStore(url)  # two servers
+    key = f"msg:pg-{time.time_ns()}"
+    assert one.claim(key, "o-pg") and not two.claim(key, "o-pg")
+    one.finish(key, PASSIVE, "答")
+    assert two.inbound(key).reply == "答"
+    openid = f"o-pg-{time.time_ns()}"
+    one.enqueue(openid, [{"n": 1}, {"n": 2}])
+    claimed = [r for r in one.claim_due() + two.claim_due() if r.openid == openid]
+    assert [r.payload for r in claimed] == [{"n": 1}]  # one server, first message only
+    one.mark_sent(claimed[0].id)
+    assert [r.payload for r in two.claim_due() if r.openid == openid] == [{"n": 2}]
+    one.store_token("wx-pg", "t1", time.time() + 60)
+    two.store_token("wx-pg", "t2", time.time() + 60)
+    assert one.stored_token("wx-pg")[0] == "t2"
+    one.offer_choices(openid, ["/a", "/b"])
+    two.offer_choices(openid, ["/c", "/d"])
+    assert one.take_choice(openid, 2, 60) == "/d" and two.take_choice(openid, 1, 60) is None
+    one.close(), two.close()
