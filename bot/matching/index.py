@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import jieba
     from bot.catalogue import Catalogue
 
-INDEX_VERSION = 10
+INDEX_VERSION = 12
 MAX_PHRASE = 16  # longest alias we look for verbatim; longer ones still match by units
 # Field weights of the BM25F document: aliases and keywords are how people talk.
 FIELD_WEIGHTS = {"name": 1.5, "alias": 2.0, "keyword": 2.0, "summary": 0.6}
@@ -79,6 +79,10 @@ class Index:
         if self._tokenizer is None:
             self._tokenizer = make_tokenizer(self.dict_words)
         return self._tokenizer
+
+    def raw_tokens(self, text: str) -> List[str]:
+        """The segmenter's words, spaces included, so their lengths add up to the text's."""
+        return self.tokenizer.lcut(text, HMM=False)
 
     def tokens(self, text: str) -> List[str]:
         """Canonical tokens of a normalised text (synonyms folded, spaces dropped)."""
@@ -202,9 +206,10 @@ def build_index(catalogue: "Catalogue") -> Index:
                     entries.append((d, Counter(units)))
                 if fname in ("name", "keyword"):
                     topical.update(units)
-                for w in t:
-                    if len(w) >= 2:
-                        term_weight[w] += 1
+                if fname != "summary":  # repair targets: words people use for matters, not prose
+                    for w in t:
+                        if len(w) >= 2:
+                            term_weight[w] += 1
         doc_tf.append(tf)
         topic_units.append(topical)
         for u in tf:

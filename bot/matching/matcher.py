@@ -37,8 +37,8 @@ FEATURES = (
     "rank_gap",     # how far ahead of the runner-up this doc's raw score is
 )
 # Fitted on dev_queries by benchmarks/matching/fit.py; the last weight is the null option's score.
-WEIGHTS: Tuple[float, ...] = (4.407, 6.832, 1.167, -1.463, 3.400, -0.355, 2.730, -1.669, 2.657, 1.680, -0.111, 2.160, 3.093, 6.179)
-ABSTAIN_BELOW = 0.55  # top probability under which we say "not sure" (fitted with the weights)
+WEIGHTS: Tuple[float, ...] = (4.290, 6.725, 1.263, -1.411, 3.443, -0.381, 2.702, -1.520, 2.973, 1.701, -0.085, 2.151, 3.226, 6.180)
+ABSTAIN_BELOW = 0.45  # top probability under which we say "not sure" (fitted with the weights)
 CLARIFY_WITHIN = 0.08  # two candidates closer than this (both plausible) → ask which one
 N_CANDIDATES = 30
 ENTRY_BETA2 = 2.0  # F-beta²: an alias fully said matters more than extra words in the query
@@ -109,7 +109,7 @@ class Matcher:
     def analyse(self, text: str) -> QueryAnalysis:
         idx = self.index
         norm = normalize(text)
-        repaired = idx.repairer.repair(norm, idx.is_common) if norm else ""
+        repaired = idx.repairer.repair(norm, idx.is_common, idx.raw_tokens) if norm else ""
         tokens = idx.tokens(repaired) if repaired else []
         units = list(dict.fromkeys(content_units(tokens, repaired)))
         ids = [idx.unit_ids[u] for u in units if u in idx.unit_ids]

@@ -27,6 +27,17 @@ SHAPE_ALIKE = {"薄": "簿", "蒲": "簿", "帐": "账", "己": "已", "拔": "�
 LATIN_STOP = {"sb", "ok", "hi", "bb", "gg", "mm", "jj", "nb", "dd", "kk", "hh", "tm", "nm", "xx", "zz", "yy", "qq",
               "pk", "vs", "ps", "pm", "am", "id", "it", "me", "no", "so", "go", "do", "be", "we", "he", "an", "in",
               "on", "of", "to", "is", "at", "by", "or", "my", "up", "us", "if", "as", "hr", "kb", "mb", "gb", "tv"}
+def fuzzy(syllable: str) -> str:
+    """Fold the sound pairs IMEs and southern accents mix up: zh/z, ch/c, sh/s, n/l, -ng/-n."""
+    if syllable[:2] in ("zh", "ch", "sh"):
+        syllable = syllable[0] + syllable[2:]
+    elif syllable.startswith("n"):
+        syllable = "l" + syllable[1:]
+    if syllable.endswith("ng") and len(syllable) > 2:
+        syllable = syllable[:-1]
+    return syllable
+
+
 @dataclass
 class Repairer:
     """Built once from the domain terms; ``repair`` costs a few dict lookups per character."""
@@ -48,9 +59,9 @@ class Repairer:
         # Commoner terms first, so on a key collision the commoner term keeps the key.
         for term in sorted(counted, key=lambda t: (-counted[t], t)):
             syllables = lazy_pinyin(term)
-            key = " ".join(syllables)
+            key = " ".join(fuzzy(x) for x in syllables)
             rep.by_sound.setdefault(key, term)
-            rep.first_sizes.setdefault(syllables[0], set()).add(len(term))
+            rep.first_sizes.setdefault(fuzzy(syllables[0]), set()).add(len(term))
             if 2 <= len(term) <= 4:
                 initials = "".join(s[0] for s in syllables if s)
                 if len(initials) >= 3 or (len(term) == 2 and initials not in LATIN_STOP):
@@ -71,6 +82,7 @@ class Repairer:
             readings = [lazy_pinyin(char)[0]] if _CJK_ONLY.match(char) else [char]
             if char in SHAPE_ALIKE:
                 readings += lazy_pinyin(SHAPE_ALIKE[char])
+            readings = [fuzzy(r) for r in readings]
             cached = tuple(dict.fromkeys(readings))
             self._char_readings[char] = cached
         return cached
@@ -83,7 +95,8 @@ class Repairer:
                 text = re.sub(rf"(?<![a-z]){word}(?![a-z])", term, text)
         return text
 
-    def repair_sound(self, text: str, is_common: Optional[Callable[[str], bool]] = None) -> str:
+    def repair_sound(self, text: str, is_common: Optional[Callable[[str], bool]] = None,
+                     tokens: Optional[List[str]] = None) -> str:
         """Replace spans that sound like a domain term but are spelt differently.
 
         Spans overlapping a correctly spelt term are left alone (失业金 must not become 后事
@@ -96,12 +109,20 @@ class Repairer:
         # Occurrences of correctly spelt terms. A repair may swallow whole terms (公基金 holds 基金)
         # but never cut one (后失 must not become 后事 inside 失业金): crossing[k] says a term
         # runs across the boundary before character k.
+        # The segmenter's words are protected the same way: a slip sits inside a word or makes
+        # up whole ones (投述, 公+基金), it does not straddle two (夜宵|吃 is not 夜 + 小吃).
         crossing = [False] * (n + 1)
         for i in range(n):
             for size in range(MIN_TERM, min(MAX_TERM, n - i) + 1):
                 if text[i:i + size] in self.terms:
                     for k in range(i + 1, i + size):
                         crossing[k] = True
+        if tokens and sum(map(len, tokens)) == n:
+            pos = 0
+            for tok in tokens:
+                for k in range(pos + 1, pos + len(tok)):
+                    crossing[k] = True
+                pos += len(tok)
         out: List[str] = []
         i = 0
         while i < n:
@@ -137,8 +158,10 @@ class Repairer:
                 return term
         return None
 
-    def repair(self, text: str, is_common: Optional[Callable[[str], bool]] = None) -> str:
-        return self.repair_sound(self.repair_latin(text), is_common)
+    def repair(self, text: str, is_common: Optional[Callable[[str], bool]] = None,
+               segment: Optional[Callable[[str], List[str]]] = None) -> str:
+        text = self.repair_latin(text)
+        return self.repair_sound(text, is_common, segment(text) if segment else None)
 
 
 def _shares(span: str, term: str, need: int) -> bool:
