@@ -27,8 +27,9 @@ class HallUnavailable(Exception):
 
 
 class HallClient:
-    def __init__(self, base_url: str, token: str) -> None:
+    def __init__(self, base_url: str, token: str, transport: Optional[httpx.AsyncBaseTransport] = None) -> None:
         self._base_url = base_url.rstrip("/")
+        self._transport = transport  # tests pass httpx.ASGITransport(app) to run the hall in-process
         self._headers = {"Authorization": f"Bearer {token}"}
         self._client: Optional[httpx.AsyncClient] = None
         self._loop: Optional[asyncio.AbstractEventLoop] = None
@@ -40,7 +41,7 @@ class HallClient:
         if self._client is None or self._loop is not loop:
             # One connection pool per event loop (Sanic runs one loop per worker).
             self._client = httpx.AsyncClient(
-                base_url=self._base_url, headers=self._headers, timeout=TIMEOUT
+                base_url=self._base_url, headers=self._headers, timeout=TIMEOUT, transport=self._transport
             )
             self._loop = loop
         return self._client

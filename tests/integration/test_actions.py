@@ -1,0 +1,203 @@
+"""The actions against the real hall app in-process (httpx ASGI transport, a real SQLite database),
+with messages parsed by the real matcher: no part of OneTrip is mocked."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import httpx
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+import actions.api.hall as hall_module
+from actions.api.hall import HallClient
+from actions.feedback import ActionRecordRating
+from actions.handoff import ActionHandoff
+from actions.matters import ActionAnswerMatter
+from actions.tickets import ActionOpenTicket, ActionTicketStatus, ValidateTicketForm
+from bot.catalogue import load_catalogue
+from bot.hall.app import create_app
+from bot.hall.bootstrap import prepare
+from bot.matching import Matcher
+from bot.settings import load_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+TOKEN = "service-token-for-tests"
+
+
+@pytest.fixture(scope="module")
+def matcher() -> Matcher:
+    return Matcher.from_catalogue(load_catalogue(ROOT / "data" / "catalogue"))
+
+
+@pytest.fixture
+def hall_app(tmp_path, monkeypatch):
+    env = {
+        "ONETRIP_VAR": str(tmp_path),
+        "ONETRIP_CATALOGUE": str(ROOT / "data" / "catalogue"),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'hall.db'}",
+        "ONETRIP_EVENTS_URL": f"sqlite:///{tmp_path / 'events.db'}",
+        "HALL_SERVICE_TOKEN": TOKEN,
+        "HALL_SECRET_KEY": "k" * 32,
+        "RASA_TOKEN": "unused",
+        "RASA_URL": "http://127.0.0.1:9",
+    }
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    settings = load_settings()
+    prepare(settings)
+    return create_app(settings, run_events=False)
+
+
+@pytest.fixture
+def hall(hall_app, monkeypatch) -> HallClient:
+    client = HallClient("http://hall", TOKEN, transport=httpx.ASGITransport(app=hall_app))
+    monkeypatch.setattr(hall_module, "_client", client)
+    return client
+
+
+def parsed(matcher: Matcher, text: str, intent: str, entities: Optional[List[dict]] = None) -> Dict[str, Any]:
+    result = matcher.match(text, top_k=5)
+    ents = list(entities or [])
+    if not result.abstain and not result.clarify and result.matches:
+        ents.append({"entity": "matter", "value": result.matches[0].matter, "extractor": "MatterMatcher"})
+    return {
+        "text": text,
+        "intent": {"name": intent, "confidence": 0.99},
+        "entities": ents,
+        "matter_match": {
+            "abstain": result.abstain,
+            "clarify": result.clarify,
+            "matches": [{"matter": m.matter, "department": m.department, "score": m.score} for m in result.matches],
+        },
+    }
+
+
+def tracker(message: Dict[str, Any], slots: Optional[Dict[str, Any]] = None, sender: str = "citizen-1") -> Tracker:
+    events = [{"event": "user", "text": message["text"], "timestamp": time.time(), "parse_data": message,
+               "input_channel": "rest"}]
+    return Tracker(sender, slots or {}, message, events, False, None, {}, "action_listen")
+
+
+def slots_of(events: List[dict]) -> Dict[str, Any]:
+    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+async def test_requirements_overview_and_aspect(matcher, hall):
+    dispatcher = CollectingDispatcher()
+    message = parsed(matcher, "身份证下个月就过期了", "ask_matter")
+    events = await ActionAnswerMatter().run(dispatcher, tracker(message), {})
+    assert slots_of(events)["current_matter"] == "gongan.id_card_renew"
+    payloads = [m["custom"] for m in dispatcher.messages if m.get("custom")]
+    assert payloads[0]["matter"] == "gongan.id_card_renew" and payloads[0]["aspect"] == "overview"
+    assert "最多跑一次" in dispatcher.messages[0]["text"] or "跑零次" in dispatcher.messages[0]["text"]
+
+    follow = CollectingDispatcher()
+    message = parsed(matcher, "那要多少钱？", "ask_aspect",
+                     [{"entity": "aspect", "value": "fee", "start": 1, "end": 4}])
+    await ActionAnswerMatter().run(follow, tracker(message, {"current_matter": "gongan.id_card_renew"}), {})
+    assert follow.messages[0]["custom"]["aspect"] == "fee"
+    assert follow.messages[0]["custom"]["matter"] == "gongan.id_card_renew"
+    assert "20元" in follow.messages[0]["text"]
+
+
+async def test_related_services_after_new_house(matcher, hall):
+    dispatcher = CollectingDispatcher()
+    await ActionAnswerMatter().run(dispatcher, tracker(parsed(matcher, "新房办证", "ask_matter")), {})
+    related = [m["custom"]["related"] for m in dispatcher.messages if m.get("custom", {}).get("related")]
+    assert related and 1 <= len(related[0]) <= 2
+    assert "gjj.withdraw_purchase" in related[0] or "gongyong.water_transfer" in related[0] or "shuiwu.deed_tax" in related[0]
+
+
+async def test_bundle_lists_members_and_merged_materials(matcher, hall):
+    dispatcher = CollectingDispatcher()
+    await ActionAnswerMatter().run(dispatcher, tracker(parsed(matcher, "孩子刚出生要办哪些手续", "ask_matter")), {})
+    text = dispatcher.messages[0]["text"]
+    assert dispatcher.messages[0]["custom"]["matter"] == "yjs.newborn"
+    assert "出生医学证明" in text and "合并后的材料清单" in text
+
+
+async def test_guidance_sets_ticket_kind_and_region_from_first_message(matcher, hall):
+    dispatcher = CollectingDispatcher()
+    message = parsed(matcher, "我在湖州德清，家里虾塘的虾苗这几天死了好多，水有点发红", "request_guidance")
+    events = await ActionAnswerMatter().run(dispatcher, tracker(message), {})
+    slots = slots_of(events)
+    assert slots["ticket_kind"] == "guidance"
+    assert slots["ticket_matter"] == "nongye.aquaculture_guidance"
+    assert slots["region"] == "湖州市德清县"
+    assert slots["problem_description"].startswith("我在湖州德清")
+
+
+def test_phone_is_validated_and_reasked():
+    form = ValidateTicketForm()
+    dispatcher = CollectingDispatcher()
+    t = tracker({"text": "138123", "intent": {"name": "inform"}, "entities": []})
+    assert form.validate_contact_phone("138123", dispatcher, t, {}) == {"contact_phone": None}
+    assert "手机号码" in dispatcher.messages[0]["text"]
+    assert form.validate_contact_phone("电话 138 1234 5678", dispatcher, t, {}) == {"contact_phone": "13812345678"}
+
+
+async def test_ticket_is_opened_once_even_when_the_action_is_retried(hall):
+    slots = {"ticket_kind": "guidance", "ticket_matter": "nongye.aquaculture_guidance",
+             "problem_description": "南美白对虾放苗半个月，每天死几百尾", "region": "宁波市象山县",
+             "contact_phone": "13812345678", "consent": True}
+    t = tracker({"text": "同意", "intent": {"name": "affirm"}, "entities": []}, slots, sender="retry-1")
+    first, second = CollectingDispatcher(), CollectingDispatcher()
+    await ActionOpenTicket().run(first, t, {})
+    await ActionOpenTicket().run(second, t, {})  # Rasa retrying the same action call
+    one, two = first.messages[-1]["custom"], second.messages[-1]["custom"]
+    assert one["ticket"] == two["ticket"] and one["kind"] == "guidance" and one["department"] == "nongye"
+    tickets = await hall.lookup_tickets("retry-1", number=one["ticket"])
+    assert len(tickets) == 1
+    assert "13812345678" not in first.messages[0]["text"]  # the confirmation masks the phone
+
+
+async def test_ticket_status_shows_only_the_citizens_own_tickets(hall):
+    slots = {"ticket_kind": "complaint", "ticket_matter": "renshe.wage_arrears",
+             "problem_description": "老板拖欠三个月工资不给", "region": "杭州市萧山区",
+             "contact_phone": "13912345678", "consent": True}
+    opener = CollectingDispatcher()
+    await ActionOpenTicket().run(opener, tracker({"text": "同意", "intent": {"name": "affirm"}, "entities": []}, slots, "owner"), {})
+    number = opener.messages[-1]["custom"]["ticket"]
+
+    mine = CollectingDispatcher()
+    await ActionTicketStatus().run(mine, tracker({"text": f"{number}怎么样了", "intent": {"name": "ticket_status"}, "entities": []}, sender="owner"), {})
+    assert number in mine.messages[0]["text"]
+
+    stranger = CollectingDispatcher()
+    await ActionTicketStatus().run(stranger, tracker({"text": f"{number}怎么样了", "intent": {"name": "ticket_status"}, "entities": []}, sender="stranger"), {})
+    assert number not in stranger.messages[0]["text"]
+
+
+async def test_handoff_opens_a_ticket_and_pauses(hall):
+    dispatcher = CollectingDispatcher()
+    events = await ActionHandoff().run(dispatcher, tracker({"text": "转人工", "intent": {"name": "human_handoff"}, "entities": []}, sender="h-1"), {})
+    assert any(e.get("event") == "pause" for e in events)
+    assert dispatcher.messages[0]["custom"]["handoff"] is True
+    assert dispatcher.messages[0]["custom"]["kind"] == "handoff"
+
+
+async def test_bad_rating_opens_feedback_form_good_rating_does_not(matcher, hall):
+    good = await ActionRecordRating().run(CollectingDispatcher(), tracker(
+        {"text": "/rate", "intent": {"name": "rate"}, "entities": [{"entity": "rating", "value": "5"}]}, sender="r1"), {})
+    assert slots_of(good)["ticket_kind"] is None
+    bad = await ActionRecordRating().run(CollectingDispatcher(), tracker(
+        {"text": "非常不满意", "intent": {"name": "rate"}, "entities": []}, sender="r2"), {})
+    assert slots_of(bad)["ticket_kind"] == "feedback" and slots_of(bad)["rating"] == "1"
+
+
+async def test_hall_down_gets_an_apology_and_the_hotline(matcher, monkeypatch):
+    monkeypatch.setattr(hall_module, "_client", HallClient("http://127.0.0.1:9", TOKEN))
+    dispatcher = CollectingDispatcher()
+    events = await ActionAnswerMatter().run(dispatcher, tracker(parsed(matcher, "身份证下个月就过期了", "ask_matter")), {})
+    assert dispatcher.messages[0]["response"] == "utter_hall_unavailable"
+    domain = (ROOT / "domain.yml").read_text(encoding="utf-8")
+    assert "12345" in domain.split("utter_hall_unavailable:")[1].split("utter_")[0]
+    assert isinstance(events, list)
+    opener = CollectingDispatcher()
+    await ActionOpenTicket().run(opener, tracker({"text": "同意", "intent": {"name": "affirm"}, "entities": []},
+                                                 {"ticket_kind": "fallback", "problem_description": "白跑一趟"}), {})
+    assert "12345" in opener.messages[0]["text"]
