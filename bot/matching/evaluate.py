@@ -36,7 +36,11 @@ class Outcome:
         return None if self.result.abstain or not self.result.matches else self.result.matches[0].department
 
     def top(self, k: int) -> bool:
-        return not self.result.abstain and self.query.matter in [m.matter for m in self.result.matches[:k]]
+        return not self.result.abstain and self.listed(k)
+
+    def listed(self, k: int) -> bool:
+        """Among the first k candidates, abstaining or not (what a reader of the list sees)."""
+        return self.query.matter in [m.matter for m in self.result.matches[:k]]
 
 
 @dataclass
@@ -82,6 +86,7 @@ def _figures(outcomes: List[Outcome]) -> Dict[str, float]:
         fig["top1"] = sum(o.top(1) for o in inscope) / len(inscope)
         fig["top3"] = sum(o.top(3) for o in inscope) / len(inscope)
         fig["department"] = sum(o.predicted_department == o.gold_department for o in inscope) / len(inscope)
+        fig["top3_listed"] = sum(o.listed(3) for o in inscope) / len(inscope)
         fig["false_abstention"] = sum(o.result.abstain for o in inscope) / len(inscope)
         fig["clarify"] = sum(o.result.clarify for o in inscope) / len(inscope)
     if outscope:
@@ -114,10 +119,12 @@ def department_confusion(report: Report) -> Tuple[List[str], List[List[int]]]:
 def format_report(report: Report) -> str:
     def line(name: str, fig: Dict[str, float]) -> str:
         cells = [f"{name:<16}", f"{int(fig.get('queries', 0)):>5}"]
-        for key in ("top1", "top3", "department", "false_abstention", "abstention"):
+        for key in ("top1", "top3", "department", "false_abstention", "abstention", "top3_listed"):
             cells.append(f"{fig[key]:>8.3f}" if key in fig else f"{'-':>8}")
         return " ".join(cells)
 
-    head = f"{'style':<16} {'n':>5} " + " ".join(f"{h:>8}" for h in ("top1", "top3", "dept", "false_ab", "abstain"))
+    head = f"{'style':<16} {'n':>5} " + " ".join(f"{h:>8}" for h in ("top1", "top3", "dept", "false_ab", "abstain", "top3*"))
     rows = [head, line("ALL", report.figures)] + [line(s, f) for s, f in report.per_style.items()]
+    rows.append("top1/top3/dept count only answered queries; abstain = share of out-of-scope and vague "
+                "queries refused; top3* = expected matter among the 3 listed candidates, abstained or not")
     return "\n".join(rows)
