@@ -123,7 +123,7 @@
 
   var launcher = el("button", {
     className: "ot-launcher", type: "button", "aria-expanded": "false", "aria-controls": "ot-panel",
-    "aria-label": "打开" + cfg.title,
+    "aria-label": "打开" + cfg.title, onclick: function () { setOpen(true); },
   }, [svg("M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2zm3 6.5a1.5 1.5 0 1 0 0 .01zm5 0a1.5 1.5 0 1 0 0 .01zm5 0a1.5 1.5 0 1 0 0 .01z"),
     el("span", { text: "在线咨询" })]);
 
@@ -308,7 +308,7 @@
     return el("div", { className: "ot-ticket", role: "note", "aria-label": handoff ? "已转人工" : "工单已提交" }, [
       el("div", { className: "ot-ticket-label", text: handoff ? "已转人工 · 工单编号" : "工单已提交 · 工单编号" }),
       el("strong", { className: "ot-ticket-no", text: custom.ticket }),
-      custom.department ? el("div", { className: "ot-ticket-dept", text: "受理部门代码：" + custom.department }) : null,
+      el("div", { className: "ot-ticket-dept", text: handoff ? "工作人员会在这里直接回复您" : "查进度时请提供此编号" }),
     ]);
   }
 
