@@ -78,7 +78,9 @@ class ActionAnswerMatter(Action):
             if intent == "correct_matter" and not code:
                 return await self._correct(dispatcher, tracker, view, current, candidates)
             if code:
-                return await self._answer(dispatcher, tracker, code, aspect or "overview")
+                # Keep the options around so that "不是这个" can offer the others.
+                alternatives = candidates if code in candidates else [m["matter"] for m in view.matches[:MAX_CLARIFY]]
+                return await self._answer(dispatcher, tracker, code, aspect or "overview", alternatives)
             # 4. Close candidates: ask which one.
             if view.clarify and len(view.matches) >= 2:
                 return await self._clarify(dispatcher, [m["matter"] for m in view.matches])
@@ -139,7 +141,8 @@ class ActionAnswerMatter(Action):
         return [SlotSet("candidates", codes)]
 
     async def _answer(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, code: str, aspect: str
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, code: str, aspect: str,
+        alternatives: Optional[List[str]] = None,
     ) -> List[EventType]:
         guide = await hall().guide(code)
         if guide is None:
@@ -147,10 +150,8 @@ class ActionAnswerMatter(Action):
             dispatcher.utter_message(response="utter_ask_rephrase")
             return []
         events: List[EventType] = [SlotSet("current_matter", code)]
-        # Keep the other candidates so that "不是这个" can offer them.
-        view = match_of(tracker)
-        others = [m["matter"] for m in view.matches[:MAX_CLARIFY] if m["matter"] != code]
-        events.append(SlotSet("candidates", [code] + others))
+        if alternatives is not None:
+            events.append(SlotSet("candidates", [code] + [c for c in alternatives if c != code]))
 
         if guide["kind"] in TICKET_KINDS:
             return events + self._start_ticket(dispatcher, tracker, guide)
