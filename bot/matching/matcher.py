@@ -38,6 +38,12 @@ FEATURES = (
 )
 # Fitted on dev_queries by benchmarks/matching/fit.py; the last weight is the null option's score.
 WEIGHTS: Tuple[float, ...] = (4.290, 6.725, 1.263, -1.411, 3.443, -0.381, 2.702, -1.520, 2.973, 1.701, -0.085, 2.151, 3.226, 6.180)
+# With the optional semantic signal: two more features (best cosine to a name/alias, scaled,
+# and its gap to the best candidate's), fitted the same way (fit.py --semantic).
+SEMANTIC_FEATURES = FEATURES + ("dense", "dense_gap")
+SEMANTIC_WEIGHTS: Tuple[float, ...] = (2.273, 4.686, 0.481, -0.481, 2.523, -2.021, 2.013, -1.093, 2.020, 1.200, 0.133, 1.236, 1.924, 4.805, 4.857, 7.743)
+SEMANTIC_ABSTAIN_BELOW = 0.325
+N_DENSE_CANDIDATES = 5  # the semantic signal may also bring in candidates the words missed
 ABSTAIN_BELOW = 0.45  # top probability under which we say "not sure" (fitted with the weights)
 CLARIFY_WITHIN = 0.08  # two candidates closer than this (both plausible) → ask which one
 N_CANDIDATES = 30
@@ -91,10 +97,25 @@ class QueryAnalysis:
 
 
 class Matcher:
-    def __init__(self, index: Index, weights: Sequence[float] = WEIGHTS,
-                 abstain_below: float = ABSTAIN_BELOW, clarify_within: float = CLARIFY_WITHIN):
+    def __init__(self, index: Index, weights: Optional[Sequence[float]] = None,
+                 abstain_below: Optional[float] = None, clarify_within: float = CLARIFY_WITHIN,
+                 semantic: Optional[bool] = None):
         self.index = index
-        self.weights = np.asarray(weights, dtype=np.float64)
+        self.encoder = None
+        if index.dense is not None:
+            from bot.matching.semantic import load_encoder
+
+            self.encoder = load_encoder()  # None: the extra is not installed, fall back to words
+        fitted = len(SEMANTIC_WEIGHTS) == len(SEMANTIC_FEATURES) + 1
+        semantic = self.encoder is not None and (fitted if semantic is None else semantic)
+        self.semantic = semantic
+        self._dense_matrix = index.dense.astype(np.float32) if semantic else None
+        self._query_vectors: Dict[str, np.ndarray] = {}
+        self.feature_names = SEMANTIC_FEATURES if semantic else FEATURES
+        default_w = SEMANTIC_WEIGHTS if semantic else WEIGHTS
+        self.weights = np.asarray(weights if weights is not None else default_w, dtype=np.float64)
+        if abstain_below is None:
+            abstain_below = SEMANTIC_ABSTAIN_BELOW if semantic else ABSTAIN_BELOW
         self.abstain_below = abstain_below
         self.clarify_within = clarify_within
         self._kind_words = kind_hint_words()
@@ -102,8 +123,8 @@ class Matcher:
         self._max_idf = float(index.idf.max()) if len(index.idf) else 1.0
 
     @classmethod
-    def from_catalogue(cls, catalogue: "Catalogue", **kwargs: Any) -> "Matcher":
-        return cls(build_index(catalogue), **kwargs)
+    def from_catalogue(cls, catalogue: "Catalogue", semantic: bool = False, **kwargs: Any) -> "Matcher":
+        return cls(build_index(catalogue, semantic=semantic), **kwargs)
 
     # -- query analysis -------------------------------------------------------------------
     def analyse(self, text: str) -> QueryAnalysis:
@@ -147,7 +168,7 @@ class Matcher:
         """(candidate doc ids, feature matrix) for the most promising docs."""
         idx, n = self.index, self._n
         if not qa.unit_ids or n == 0:
-            return np.zeros(0, np.int64), np.zeros((0, len(FEATURES)))
+            return np.zeros(0, np.int64), np.zeros((0, len(self.feature_names)))
         bm25 = np.zeros(n, np.float64)
         spec = np.zeros(n, np.float64)
         for uid, w in zip(qa.unit_ids, qa.unit_idf):
@@ -181,10 +202,15 @@ class Matcher:
         k = min(N_CANDIDATES, n)
         cand = np.argpartition(-raw, k - 1)[:k] if k < n else np.arange(n)
         cand = cand[np.argsort(-raw[cand], kind="stable")]
+        dense = None
+        if self.semantic:
+            dense = self._dense(qa.normalized)
+            extra = [d for d in np.argsort(-dense)[:N_DENSE_CANDIDATES] if d not in set(cand.tolist())]
+            cand = np.concatenate([cand, np.array(extra, dtype=cand.dtype)])
         gap = raw[cand] - (raw[cand[1]] if len(cand) > 1 else 0.0)
         gap[1:] = raw[cand[1:]] - raw[cand[0]]
 
-        feats = np.zeros((len(cand), len(FEATURES)), np.float64)
+        feats = np.zeros((len(cand), len(self.feature_names)), np.float64)
         feats[:, 0] = entry[cand]
         feats[:, 1] = entry_cover[cand]
         feats[:, 2] = bm25[cand]
@@ -203,7 +229,23 @@ class Matcher:
         # A lonely or rare hit only counts as much as the message is explained: chit-chat often
         # shares one rare word (附近, 心情) with a single matter.
         feats[:, 12] = np.clip(gap, -1.0, 1.0) * np.maximum(obj_cover[cand], topic_cover[cand])
+        if dense is not None:
+            # e5 cosines crowd into 0.7-0.95: centre and stretch them so weights stay modest.
+            feats[:, 13] = (dense[cand] - 0.8) * 10
+            feats[:, 14] = (dense[cand] - dense[cand].max()) * 20
         return cand, feats
+
+    def _dense(self, text: str) -> np.ndarray:
+        """Best cosine between the query and each doc's names/aliases."""
+        q = self._query_vectors.get(text)
+        if q is None:
+            q = self.encoder.queries([text])[0]
+            if len(self._query_vectors) < 10_000:  # bounded: repeated questions are common
+                self._query_vectors[text] = q
+        sims = self._dense_matrix @ q
+        best = np.full(self._n, -1.0, np.float64)
+        np.maximum.at(best, self.index.dense_doc, sims)
+        return best
 
     def _cover(self, qa: QueryAnalysis) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per doc: how much of what the citizen said it accounts for (words, or half their bigrams)."""
@@ -258,7 +300,7 @@ class Matcher:
         for r in order:
             doc = self.index.docs[cand[r]]
             matches.append(Match(doc.code, doc.department, float(scores[r]), doc.name,
-                                 dict(zip(FEATURES, feats[r].round(4).tolist()))))
+                                 dict(zip(self.feature_names, feats[r].round(4).tolist()))))
         top = matches[0].score
         # A message that names no object (我要备案, 需要准备什么) is too vague whatever it scores.
         vague = not any(is_object for _, _, is_object in qa.content)

