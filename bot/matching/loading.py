@@ -37,8 +37,11 @@ def load_matcher(catalogue_path: Union[str, Path, None] = None, use_cache: bool 
         except Exception as exc:  # a stale or truncated cache is rebuilt, never fatal
             print(f"onetrip: ignoring matcher cache {cached}: {exc}", file=sys.stderr)
     matcher = Matcher.from_catalogue(load_catalogue(root), semantic=semantic)
-    if use_cache:
-        save_index(matcher.index, cached)
+    if use_cache and save_index(matcher.index, cached):
+        # Indexes of older catalogues or older code are dead weight: keep the current ones only.
+        for old in cached.parent.glob("matcher-*.pkl"):
+            if not old.name.startswith(f"matcher-{INDEX_VERSION}-{fingerprint}"):
+                old.unlink(missing_ok=True)
     return matcher
 
 
