@@ -1,0 +1,498 @@
+"""`onetrip bench`: OneTrip under concurrent citizens, next to a bare Rasa baseline.
+
+    .venv/bin/onetrip bench                              # 16 citizens, own stack + baseline
+    .venv/bin/onetrip bench --concurrency 1,4,16,64      # sweep: docs/bench.md + docs/bench-latency.png
+    .venv/bin/onetrip bench --soak 300                   # 5 minutes at the goal load: memory growth, lost messages
+    .venv/bin/onetrip bench --rasa-url http://127.0.0.1:5005 --no-baseline   # a stack already running
+
+Each level runs the baseline and then OneTrip with the same citizens, conversations and texts
+(benchmarks/scenarios.py), so the ratios come from the same minute of the same machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import platform
+import shlex
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+from benchmarks import scenarios as sc
+from benchmarks.load import lost_messages, run_load
+from benchmarks.servers import ROOT, Servers, attach_onetrip, describe, start_baseline, start_onetrip
+from benchmarks.stats import per_scenario, ratio, summarise
+
+MB = 1024 * 1024
+GOALS = {
+    "throughput_ratio_min": 0.6,
+    "p50_ratio_max": 2.0,
+    "p95_ms_max": 500.0,
+    "errors_max": 0,
+    "rss_total_mb_max": 2.5 * 1024,
+    "soak_growth_max": 0.10,
+}
+DOC = ROOT / "docs" / "bench.md"
+PLOT = ROOT / "docs" / "bench-latency.png"
+
+
+class RssSampler:
+    """RSS of each server (with its children) sampled during a run; peak of each and of the sum."""
+
+    def __init__(self, servers: Servers) -> None:
+        self.servers = servers
+        self.samples: List[tuple] = []  # (seconds since start, {name: bytes})
+        self.started = time.monotonic()
+
+    def sample(self) -> None:
+        self.samples.append((time.monotonic() - self.started, self.servers.rss()))
+
+    def report(self) -> Dict[str, Any]:
+        if not self.samples:
+            return {}
+        names = sorted({n for _, s in self.samples for n in s})
+        peak = {n: round(max(s.get(n, 0) for _, s in self.samples) / MB, 1) for n in names}
+        end = {n: round(self.samples[-1][1].get(n, 0) / MB, 1) for n in names}
+        total_peak = round(max(sum(s.values()) for _, s in self.samples) / MB, 1)
+        return {"peak_mb": peak, "end_mb": end, "total_peak_mb": total_peak, "samples": len(self.samples)}
+
+
+class Profiler:
+    """py-spy attached to running servers for the duration of one load run (collapsed stacks)."""
+
+    def __init__(self, servers: Servers, out_dir: Path, names=("rasa", "actions", "hall"), rate: int = 50) -> None:
+        self.jobs: List[tuple] = []
+        spy = Path(sys.executable).with_name("py-spy")
+        if not spy.exists():
+            print("bench: --profile needs py-spy (.venv/bin/pip install py-spy); not profiling", file=sys.stderr)
+            return
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for name in names:
+            pid = servers.pids.get(name)
+            if pid is None:
+                continue
+            path = out_dir / f"profile-{name}.txt"
+            process = subprocess.Popen(
+                [str(spy), "record", "--pid", str(pid), "--rate", str(rate), "--format", "raw",
+                 "--output", str(path), "--nonblocking", "--subprocesses"],
+                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+            )
+            self.jobs.append((name, process, path))
+        time.sleep(1.0)  # let py-spy attach before the load starts
+
+    def stop(self) -> Dict[str, Any]:
+        found: Dict[str, Any] = {}
+        for name, process, path in self.jobs:
+            process.send_signal(signal.SIGINT)  # py-spy writes its output on Ctrl-C
+            try:
+                _, err = process.communicate(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                _, err = process.communicate()
+            if path.exists():
+                found[name] = {"file": str(path), **summarise_profile(path)}
+            else:
+                found[name] = {"error": (err or b"").decode("utf-8", "replace")[-500:]}
+        return found
+
+
+def summarise_profile(path: Path, top: int = 15) -> Dict[str, Any]:
+    """Self and inclusive sample shares per function from py-spy's collapsed stacks."""
+    own: Dict[str, int] = {}
+    inclusive: Dict[str, int] = {}
+    total = 0
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not count.isdigit():
+            continue
+        n = int(count)
+        total += n
+        frames = [f for f in stack.split(";") if f and not f.startswith("process ") and not f.startswith("thread ")]
+        if not frames:
+            continue
+        own[frames[-1]] = own.get(frames[-1], 0) + n
+        for frame in set(frames):
+            inclusive[frame] = inclusive.get(frame, 0) + n
+
+    def share(table: Dict[str, int], project_only: bool = False) -> List[List[Any]]:
+        rows = sorted(table.items(), key=lambda kv: -kv[1])
+        if project_only:
+            rows = [r for r in rows if any(k in r[0] for k in ("bot/", "actions/", "rasa/", "rasa_sdk/"))]
+        return [[frame[:160], round(100.0 * n / total, 1)] for frame, n in rows[:top]] if total else []
+
+    return {"samples": total, "self_top": share(own), "inclusive_top": share(inclusive, project_only=True)}
+
+
+def parse_levels(text: str) -> List[int]:
+    levels = [int(part) for part in text.replace(" ", "").split(",") if part]
+    if not levels or any(level < 1 or level > 512 for level in levels):
+        raise argparse.ArgumentTypeError("concurrency levels are integers between 1 and 512, e.g. 1,4,16,64")
+    return levels
+
+
+def one_run(servers: Servers, scenarios, concurrency: int, args, prefix: str, run_id: int,
+            duration: Optional[float] = None, tick: float = 1.0, profile_dir: Optional[Path] = None) -> Dict[str, Any]:
+    sampler = RssSampler(servers)
+    sampler.sample()
+    profiler = Profiler(servers, profile_dir) if profile_dir else None
+    result = asyncio.run(
+        run_load(
+            servers.rasa_url, scenarios, concurrency,
+            conversations=None if duration else args.conversations, duration=duration,
+            think=args.think, timeout=args.timeout, prefix=prefix, run_id=run_id,
+            on_tick=sampler.sample, tick=tick,
+        )
+    )
+    sampler.sample()
+    summary = summarise(result.samples, result.wall)
+    summary.update(concurrency=concurrency, conversations=result.conversations,
+                   per_scenario=per_scenario(result.samples), rss=sampler.report())
+    if profiler:
+        summary["profile"] = profiler.stop()
+    if servers.token:
+        summary["tracker"] = asyncio.run(lost_messages(servers.rasa_url, servers.token, result.sent))
+    else:
+        summary["tracker"] = {"skipped": "no RASA_TOKEN found"}
+    if duration:
+        summary["rss_series"] = [[round(t, 1), {k: round(v / MB, 1) for k, v in s.items()}] for t, s in sampler.samples]
+    if not servers.alive():
+        summary["crashed"] = True
+    return summary
+
+
+def warm_up(servers: Servers, scenarios, args) -> None:
+    """One conversation of each scenario, not counted: lazy model loading, first connections."""
+    asyncio.run(run_load(servers.rasa_url, scenarios, len(scenarios), conversations=1,
+                         timeout=max(args.timeout, 120), prefix=f"warm-{os.getpid()}"))
+
+
+def goals(onetrip: Dict[str, Any], baseline: Optional[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    checks: List[Dict[str, Any]] = []
+
+    def add(name: str, value, limit, ok: Optional[bool]) -> None:
+        checks.append({"goal": name, "value": value, "limit": limit, "ok": ok})
+
+    if baseline:
+        r = ratio(onetrip["throughput_msg_s"], baseline["throughput_msg_s"])
+        add("throughput ≥ 0.6 × baseline", r, GOALS["throughput_ratio_min"], r is not None and r >= GOALS["throughput_ratio_min"])
+        r = ratio(onetrip["p50_ms"], baseline["p50_ms"])
+        add("p50 ≤ 2 × baseline", r, GOALS["p50_ratio_max"], r is not None and r <= GOALS["p50_ratio_max"])
+    else:
+        add("throughput ≥ 0.6 × baseline", None, GOALS["throughput_ratio_min"], None)
+        add("p50 ≤ 2 × baseline", None, GOALS["p50_ratio_max"], None)
+    p95 = onetrip["p95_ms"]
+    add("p95 ≤ 500 ms", p95, GOALS["p95_ms_max"], p95 is not None and p95 <= GOALS["p95_ms_max"])
+    errors = onetrip["errors"] + int(onetrip.get("tracker", {}).get("lost", 0) or 0)
+    add("zero errors (incl. lost messages)", errors, 0, errors == 0)
+    rss = onetrip.get("rss", {}).get("total_peak_mb")
+    want = {"rasa", "actions", "hall"} <= set(onetrip.get("rss", {}).get("peak_mb", {}))
+    add("rasa + actions + hall RSS < 2.5 GB", rss, GOALS["rss_total_mb_max"],
+        (rss is not None and rss < GOALS["rss_total_mb_max"]) if want else None)
+    return checks
+
+
+def machine() -> Dict[str, Any]:
+    return {
+        "cpus": os.cpu_count(),
+        "loadavg": [round(x, 2) for x in os.getloadavg()],
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+
+
+def fmt(value, digits: int = 1) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{value:.{digits}f}" if isinstance(value, float) else str(value)
+
+
+def table(rows: List[Dict[str, Any]]) -> str:
+    head = "| target | citizens | messages | errors | msg/s | p50 ms | p95 ms | p99 ms | max ms | RSS peak MB (rasa/actions/hall, total) | lost |"
+    lines = [head, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|"]
+    for row in rows:
+        rss = row.get("rss", {})
+        peaks = rss.get("peak_mb", {})
+        per = "/".join(fmt(peaks.get(n)) for n in ("rasa", "actions", "hall") if n in peaks)
+        lost = row.get("tracker", {}).get("lost", "–")
+        lines.append(
+            f"| {row['target']} | {row['concurrency']} | {row['messages']} | {row['errors']} | "
+            f"{fmt(row['throughput_msg_s'], 2)} | {fmt(row['p50_ms'])} | {fmt(row['p95_ms'])} | {fmt(row['p99_ms'])} | "
+            f"{fmt(row['max_ms'])} | {per} ({fmt(rss.get('total_peak_mb'))}) | {lost} |"
+        )
+    return "\n".join(lines)
+
+
+def goals_table(checks: List[Dict[str, Any]], level: int) -> str:
+    lines = [f"Goals at {level} concurrent citizens:", "", "| goal | measured | verdict |", "|---|---:|---|"]
+    for c in checks:
+        verdict = {True: "PASS", False: "FAIL", None: "not measured"}[c["ok"]]
+        lines.append(f"| {c['goal']} | {fmt(c['value'], 2) if isinstance(c['value'], float) else fmt(c['value'])} | {verdict} |")
+    return "\n".join(lines)
+
+
+def errors_text(rows: List[Dict[str, Any]]) -> str:
+    lines = []
+    for row in rows:
+        if row["errors"] or row.get("tracker", {}).get("lost"):
+            lines.append(f"- {row['target']} @ {row['concurrency']}: {row['error_kinds']} e.g. "
+                         + "; ".join(f"{k}: {v}" for k, v in row["error_examples"].items())
+                         + (f"; lost {row['tracker']['lost']}: {row['tracker']['lost_examples']}" if row.get("tracker", {}).get("lost") else ""))
+    return "\n".join(lines)
+
+
+def profile_text(rows: List[Dict[str, Any]]) -> str:
+    out = []
+    for row in rows:
+        for name, prof in (row.get("profile") or {}).items():
+            if "error" in prof:
+                out.append(f"- {name}: py-spy failed: {prof['error']}")
+                continue
+            out.append(f"\n{name} ({prof['samples']} samples, {row['concurrency']} citizens; {prof['file']}):")
+            out.append("  self time:")
+            out += [f"    {share:5.1f}%  {frame}" for frame, share in prof["self_top"][:10]]
+            out.append("  inclusive (project and Rasa frames):")
+            out += [f"    {share:5.1f}%  {frame}" for frame, share in prof["inclusive_top"][:12]]
+    return "\n".join(out)
+
+
+def plot(rows: List[Dict[str, Any]], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (lat, tput) = plt.subplots(1, 2, figsize=(11, 4.2))
+    for target, style in (("onetrip", "-"), ("baseline", "--")):
+        mine = sorted((r for r in rows if r["target"] == target), key=lambda r: r["concurrency"])
+        if not mine:
+            continue
+        xs = [r["concurrency"] for r in mine]
+        for key, colour in (("p50_ms", "tab:blue"), ("p95_ms", "tab:orange"), ("p99_ms", "tab:red")):
+            lat.plot(xs, [r[key] for r in mine], style, marker="o", color=colour, label=f"{target} {key[:3]}")
+        tput.plot(xs, [r["throughput_msg_s"] for r in mine], style, marker="o", label=target)
+    for ax in (lat, tput):
+        ax.set_xscale("log", base=2)
+        ax.set_xlabel("concurrent citizens")
+        ax.grid(True, alpha=0.3)
+        ax.legend(fontsize=8)
+    lat.set_yscale("log")
+    lat.set_ylabel("latency per message (ms)")
+    lat.axhline(GOALS["p95_ms_max"], color="grey", linewidth=0.8)
+    tput.set_ylabel("messages per second")
+    fig.suptitle("onetrip bench: REST webhook latency and throughput (dashed: bare Rasa baseline)", fontsize=10)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def replace_section(doc: Path, key: str, body: str) -> None:
+    """Rewrite only the generated part of docs/bench.md between its markers (the findings stay)."""
+    start, end = f"<!-- bench:{key}:start -->", f"<!-- bench:{key}:end -->"
+    text = doc.read_text(encoding="utf-8") if doc.exists() else "# Benchmarks\n"
+    block = f"{start}\n{body.rstrip()}\n{end}"
+    if start in text and end in text:
+        before, rest = text.split(start, 1)
+        _, after = rest.split(end, 1)
+        text = before + block + after
+    else:
+        text = text.rstrip() + "\n\n" + block + "\n"
+    doc.parent.mkdir(parents=True, exist_ok=True)
+    doc.write_text(text, encoding="utf-8")
+
+
+def command_line() -> str:
+    """The command as typed: `onetrip bench …` (or the same options through python -m benchmarks.bench)."""
+    rest = sys.argv[2:] if sys.argv[1:2] == ["bench"] else sys.argv[1:]
+    return " ".join(shlex.quote(a) for a in [".venv/bin/onetrip", "bench", *rest])
+
+
+def render(kind: str, report: Dict[str, Any]) -> str:
+    rows = report["rows"]
+    parts = [
+        f"Command: `{report['command']}`  ",
+        f"When: {report['started']} · machine: {report['machine_before']['cpus']} CPUs, "
+        f"load average before {report['machine_before']['loadavg']} after {report['machine_after']['loadavg']}"
+        + ("  \n**Noisy machine** (load average ≥ CPUs before the run): re-measure on a quiet one." if report.get("noisy") else ""),
+        "",
+        table(rows),
+        "",
+    ]
+    if report.get("goals"):
+        parts += [goals_table(report["goals"], report["goal_concurrency"]), ""]
+    if kind == "soak" and report.get("soak"):
+        s = report["soak"]
+        parts += [f"Soak: {s['seconds']} s at {s['concurrency']} citizens, RSS every {s['every']} s. "
+                  f"Growth first→last sample: total {fmt(100 * s['growth_total'])} % "
+                  f"({', '.join(f'{k} {fmt(100 * v)} %' for k, v in s['growth'].items())}); goal ≤ 10 %: "
+                  f"{'PASS' if s['ok'] else 'FAIL'}. Errors {s['errors']}, lost messages {s['lost']}.", ""]
+    err = errors_text(rows)
+    if err:
+        parts += ["Errors:", "", err, ""]
+    parts += ["<details><summary>JSON</summary>", "", "```json",
+              json.dumps({k: v for k, v in report.items() if k != "profile_text"}, ensure_ascii=False, indent=1),
+              "```", "", "</details>"]
+    return "\n".join(parts)
+
+
+def run(args: argparse.Namespace) -> int:
+    levels: List[int] = args.concurrency
+    if args.soak:
+        levels = [levels[0] if len(levels) == 1 else args.goal_concurrency]
+    goal_level = args.goal_concurrency if args.goal_concurrency in levels else max(levels)
+    started = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    before = machine()
+    run_id = int(time.time()) % 100000
+    onetrip_servers: Optional[Servers] = None
+    baseline: Optional[Servers] = None
+    rows: List[Dict[str, Any]] = []
+    profile_dir = Path(args.profile_dir) if args.profile else None
+    try:
+        if args.rasa_url:
+            onetrip_servers = attach_onetrip(args.rasa_url, args.token)
+        else:
+            print("bench: starting OneTrip (onetrip up on free loopback ports, temporary var/)…", flush=True)
+            onetrip_servers = start_onetrip(keep_var=args.keep_var)
+        print("bench: OneTrip at", onetrip_servers.rasa_url, *describe(onetrip_servers), sep="\n  ", flush=True)
+        if not args.no_baseline and not args.soak:
+            print("bench: starting the bare Rasa baseline…", flush=True)
+            baseline = start_baseline()
+            print("bench: baseline at", baseline.rasa_url, flush=True)
+            warm_up(baseline, sc.baseline_of(sc.ONETRIP), args)
+        warm_up(onetrip_servers, sc.ONETRIP, args)
+
+        if args.soak:
+            level = levels[0]
+            print(f"bench: soak, {args.soak} s at {level} citizens…", flush=True)
+            row = one_run(onetrip_servers, sc.ONETRIP, level, args, f"soak-{run_id}", run_id,
+                          duration=float(args.soak), tick=args.every, profile_dir=profile_dir)
+            row["target"] = "onetrip"
+            rows.append(row)
+        else:
+            for level in levels:
+                if baseline is not None:
+                    print(f"bench: baseline, {level} citizens…", flush=True)
+                    row = one_run(baseline, sc.baseline_of(sc.ONETRIP), level, args, f"base-{run_id}-{level}", run_id,
+                                  duration=args.duration)
+                    row["target"] = "baseline"
+                    rows.append(row)
+                    print("  " + line(row), flush=True)
+                print(f"bench: onetrip, {level} citizens…", flush=True)
+                row = one_run(onetrip_servers, sc.ONETRIP, level, args, f"bench-{run_id}-{level}", run_id,
+                              duration=args.duration, profile_dir=profile_dir if level == goal_level else None)
+                row["target"] = "onetrip"
+                rows.append(row)
+                print("  " + line(row), flush=True)
+    finally:
+        for servers in (baseline, onetrip_servers):
+            if servers is not None:
+                servers.stop()
+
+    after = machine()
+    report: Dict[str, Any] = {
+        "command": command_line(), "started": started, "machine_before": before, "machine_after": after,
+        "noisy": before["loadavg"][0] >= (before["cpus"] or 1),
+        "options": {k: v for k, v in vars(args).items() if k != "func" and k != "token"},
+        "goal_concurrency": goal_level, "rows": rows,
+    }
+    mine = next((r for r in rows if r["target"] == "onetrip" and r["concurrency"] == goal_level), None)
+    base = next((r for r in rows if r["target"] == "baseline" and r["concurrency"] == goal_level), None)
+    if mine and not args.soak:
+        report["goals"] = goals(mine, base)
+    if args.soak and mine:
+        series = mine.get("rss_series") or []
+        first, last = (series[0][1], series[-1][1]) if series else ({}, {})
+        growth = {k: round(last.get(k, 0) / v - 1, 4) for k, v in first.items() if v}
+        total_first, total_last = sum(first.values()), sum(last.values())
+        growth_total = round(total_last / total_first - 1, 4) if total_first else 0.0
+        lost = int(mine.get("tracker", {}).get("lost", 0) or 0)
+        report["soak"] = {
+            "seconds": args.soak, "concurrency": mine["concurrency"], "every": args.every,
+            "growth": growth, "growth_total": growth_total, "errors": mine["errors"], "lost": lost,
+            "ok": growth_total <= GOALS["soak_growth_max"] and mine["errors"] == 0 and lost == 0,
+        }
+
+    print()
+    print(table(rows))
+    if report.get("goals"):
+        print()
+        print(goals_table(report["goals"], goal_level))
+    if report.get("soak"):
+        s = report["soak"]
+        print(f"\nsoak: memory growth total {100 * s['growth_total']:.1f} % {s['growth']}, errors {s['errors']}, "
+              f"lost {s['lost']} → {'PASS' if s['ok'] else 'FAIL'}")
+    err = errors_text(rows)
+    if err:
+        print("\nerrors:\n" + err)
+    prof = profile_text(rows)
+    if prof:
+        print("\nprofile:" + prof)
+    if report["noisy"]:
+        print(f"\nbench: the load average was {before['loadavg']} on {before['cpus']} CPUs before the run: "
+              "figures are noisy, measure again on a quiet machine.")
+
+    if not args.no_write:
+        doc = Path(args.doc)
+        key = "soak" if args.soak else ("sweep" if len(levels) > 1 else "run")
+        replace_section(doc, key, render("soak" if args.soak else "sweep", report))
+        if len(levels) > 1 and not args.soak:
+            plot(rows, Path(args.plot))
+            print(f"bench: wrote {doc} and {args.plot}")
+        else:
+            print(f"bench: wrote {doc}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+    failed = [g for g in report.get("goals", []) if g["ok"] is False]
+    if report.get("soak") and not report["soak"]["ok"]:
+        failed.append({"goal": "soak"})
+    return 1 if (args.check and failed) else 0
+
+
+def line(row: Dict[str, Any]) -> str:
+    rss = row.get("rss", {})
+    return (f"{row['messages']} msgs, {row['errors']} errors, {row['throughput_msg_s']:.2f} msg/s, "
+            f"p50 {fmt(row['p50_ms'])} p95 {fmt(row['p95_ms'])} p99 {fmt(row['p99_ms'])} ms, "
+            f"RSS peak {rss.get('peak_mb')} total {rss.get('total_peak_mb')} MB, "
+            f"lost {row.get('tracker', {}).get('lost', '–')}")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--concurrency", type=parse_levels, default=[16], metavar="N[,N…]",
+                        help="concurrent citizens; a list sweeps and plots (default 16)")
+    bound = parser.add_mutually_exclusive_group()
+    bound.add_argument("--conversations", type=int, default=3, help="conversations per citizen and level (default 3)")
+    bound.add_argument("--duration", type=float, help="seconds per level instead of a number of conversations")
+    parser.add_argument("--soak", type=int, metavar="SECONDS", help="soak at the goal load: RSS growth, errors, lost messages")
+    parser.add_argument("--every", type=float, default=10.0, help="RSS sampling period of a soak (default 10 s)")
+    parser.add_argument("--goal-concurrency", type=int, default=16, help="level the goals are checked at (default 16)")
+    parser.add_argument("--think", type=float, default=0.0, help="mean think time between messages, seconds (default 0: closed loop)")
+    parser.add_argument("--timeout", type=float, default=30.0, help="per-message timeout, seconds")
+    parser.add_argument("--rasa-url", help="drive a running OneTrip (loopback) instead of starting one")
+    parser.add_argument("--token", help="Rasa HTTP API token for --rasa-url (default: its var/secrets.env)")
+    parser.add_argument("--no-baseline", action="store_true", help="skip the bare Rasa baseline")
+    parser.add_argument("--profile", action="store_true", help="py-spy the servers during the goal level")
+    parser.add_argument("--profile-dir", default=str(ROOT / "var" / "bench"), help="where profiles go (default var/bench)")
+    parser.add_argument("--doc", default=str(DOC), help="Markdown report (default docs/bench.md)")
+    parser.add_argument("--plot", default=str(PLOT), help="latency plot of a sweep (default docs/bench-latency.png)")
+    parser.add_argument("--no-write", action="store_true", help="print only; do not touch docs/")
+    parser.add_argument("--json", help="also write the whole report as JSON here")
+    parser.add_argument("--keep-var", action="store_true", help="keep the temporary var/ of the stack it started")
+    parser.add_argument("--check", action="store_true", help="exit 1 when a goal is missed")
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="bench")
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
