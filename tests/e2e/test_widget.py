@@ -91,6 +91,14 @@ class Widget:
         self.page.screenshot(path=str(SHOTS / f"widget-{name}.png"))
 
 
+def show(locator) -> None:
+    """Scroll the conversation so that this element starts near the top (for the screenshots)."""
+    locator.evaluate(
+        "e => { const log = e.closest('.ot-log');"
+        " log.scrollTop += e.getBoundingClientRect().top - log.getBoundingClientRect().top - 48; }"
+    )
+
+
 @pytest.fixture
 def widget(browser, stack) -> Iterator[Widget]:
     context = browser.new_context(viewport=DESKTOP, locale="zh-CN")
@@ -144,7 +152,7 @@ def test_matter_card(widget):
     expect(page.locator(".ot-typing")).to_be_hidden()
     # Related matters come as buttons.
     expect(widget.bot.last.locator(".ot-choice").first).to_be_visible()
-    page.locator(".ot-log").evaluate("e => e.scrollTop = 0")
+    show(card)
     widget.shot("desktop")
 
 
@@ -249,7 +257,7 @@ def test_mobile_width(mobile):
     assert overflow <= 0
     card = answer.locator(".ot-card").bounding_box()
     assert card["x"] >= 0 and card["x"] + card["width"] <= MOBILE["width"]
-    answer.locator(".ot-card").scroll_into_view_if_needed()
+    show(answer.locator(".ot-card"))
     mobile.shot("mobile")
     # Closing the panel shows the launcher; Enter on it opens the panel again.
     page.locator(".ot-iconbtn[aria-label='收起对话窗口']").click()

@@ -425,6 +425,7 @@
       socket = window.io(cfg.server, {
         path: cfg.socketPath,
         transports: ["websocket", "polling"],
+        tryAllTransports: true, // a proxy without WebSocket falls back to long-polling
         reconnectionDelayMax: 10000,
       });
       socket.on("connect", function () {
