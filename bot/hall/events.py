@@ -1,10 +1,17 @@
-"""Live updates: reads Rasa's SQL event broker table and pushes messages to open ticket pages.
+"""Live updates: reads Rasa's event stream and pushes messages to open ticket pages.
 
-Rasa (endpoints.yml, event_broker type SQL) writes every event to the ``events`` table of
-ONETRIP_EVENTS_URL (columns id, sender_id, data as JSON text). One background task polls it from
-the last id and fans user/bot events of conversations with open tickets out to Server-Sent
-Event subscribers. This is the only module that knows where events come from, so a RabbitMQ
-consumer can replace ``poll_once`` later.
+Two sources, one interface (``EventHub.run`` fans user/bot events out to Server-Sent Event
+subscribers, whatever the source):
+
+* SQL (the embedded default, ONETRIP_EVENTS_URL=sqlite:///… or postgresql://…): Rasa's SQL event
+  broker writes every event to the ``events`` table (columns id, sender_id, data as JSON text).
+  ``poll_once`` reads it from the last id, for conversations with open tickets.
+* RabbitMQ (ONETRIP_EVENTS_URL=amqp://…, deploy/endpoints.scale.yml): Rasa's Pika broker publishes
+  every event to the fanout exchange ONETRIP_EVENTS_EXCHANGE. Each hall instance declares its own
+  exclusive, auto-deleted queue bound to that exchange, so every instance gets every event of
+  every Rasa server and no instance takes messages meant for another instance's SSE clients (a
+  shared queue would deal them out round-robin). Events of conversations nobody watches on this
+  instance are dropped on arrival.
 """
 
 from __future__ import annotations
@@ -12,6 +19,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
+import socket
+import uuid
 from collections import defaultdict
 from typing import Any, Dict, List, Optional, Set
 
@@ -21,6 +31,22 @@ from sqlalchemy.exc import SQLAlchemyError
 
 log = logging.getLogger(__name__)
 
+EXCHANGE_ENV = "ONETRIP_EVENTS_EXCHANGE"
+DEFAULT_EXCHANGE = "onetrip-events"
+QUEUE_MAX_LENGTH = 10000  # per hall instance; a stalled hall drops the oldest, Rasa is not slowed
+
+
+def is_amqp(url: str) -> bool:
+    return url.startswith(("amqp://", "amqps://"))
+
+
+def message_of(sender: Optional[str], event: Any) -> Optional[Dict[str, Any]]:
+    """The SSE message for one Rasa event, or None when it is not a user/bot message."""
+    if not isinstance(event, dict) or event.get("event") not in ("user", "bot") or not sender:
+        return None
+    return {"conversation_id": sender, "who": event["event"],
+            "text": event.get("text") or "", "timestamp": event.get("timestamp")}
+
 
 class EventHub:
     def __init__(self, state, interval: float = 1.0):
@@ -29,6 +55,8 @@ class EventHub:
         self.last_id: Optional[int] = None
         self._engine: Optional[Engine] = None
         self._subscribers: Dict[str, Set[asyncio.Queue]] = defaultdict(set)
+        self.queue_name: Optional[str] = None  # the instance's RabbitMQ queue, once declared
+        self.consumed = 0  # events received from the source (RabbitMQ), for tests and metrics
 
     # --- subscribers (one per open ticket page) ---
     def subscribe(self, conversation_id: str) -> asyncio.Queue:
@@ -46,7 +74,14 @@ class EventHub:
             if not queue.full():  # a stalled browser loses updates, not the server's memory
                 queue.put_nowait(message)
 
-    # --- the source: Rasa's SQL event broker ---
+    async def run(self) -> None:
+        """Consume the configured source until cancelled."""
+        if is_amqp(self.state.settings.events_url):
+            await self.run_amqp()
+        else:
+            await self.run_sql()
+
+    # --- source 1: Rasa's SQL event broker (embedded default) ---
     def _source(self) -> Engine:
         if self._engine is None:
             url = self.state.settings.events_url
@@ -88,12 +123,12 @@ class EventHub:
                 event = json.loads(data)
             except (TypeError, ValueError):
                 continue
-            if event.get("event") in ("user", "bot"):
-                out.append({"conversation_id": sender, "who": event["event"],
-                            "text": event.get("text") or "", "timestamp": event.get("timestamp")})
+            message = message_of(sender, event)
+            if message:
+                out.append(message)
         return out
 
-    async def run(self) -> None:
+    async def run_sql(self) -> None:
         warned = False
         while True:
             try:
@@ -107,3 +142,54 @@ class EventHub:
             except Exception:
                 log.exception("event consumer error")
             await asyncio.sleep(self.interval)
+
+    # --- source 2: Rasa's Pika event broker (RabbitMQ, scale-out) ---
+    def handle_body(self, body: bytes) -> Optional[Dict[str, Any]]:
+        """One message from RabbitMQ (a serialised Rasa event): publish it to local subscribers."""
+        self.consumed += 1
+        try:
+            event = json.loads(body)
+        except (TypeError, ValueError):
+            return None
+        sender = event.get("sender_id") if isinstance(event, dict) else None
+        if sender not in self._subscribers:  # nobody watches this conversation here
+            return None
+        message = message_of(sender, event)
+        if message:
+            self.publish(sender, message)
+        return message
+
+    async def run_amqp(self) -> None:
+        import aio_pika
+
+        url = self.state.settings.events_url
+        exchange_name = os.environ.get(EXCHANGE_ENV, "").strip() or DEFAULT_EXCHANGE
+        # A name of our own (not server-named): a robust connection re-declares it after a reconnect.
+        name = f"onetrip-hall.{socket.gethostname()}.{os.getpid()}.{uuid.uuid4().hex[:8]}"
+        while True:
+            try:
+                connection = await aio_pika.connect_robust(url)
+                break
+            except Exception as exc:  # RabbitMQ not up yet: keep the hall serving, retry
+                log.warning("RabbitMQ not reachable yet (%s); retrying", exc)
+                await asyncio.sleep(max(self.interval, 2.0))
+        try:
+            channel = await connection.channel()
+            # Same declaration as Rasa's PikaEventBroker (fanout, not durable): whoever starts
+            # first creates it.
+            exchange = await channel.declare_exchange(exchange_name, type=aio_pika.ExchangeType.FANOUT)
+            queue = await channel.declare_queue(
+                name, exclusive=True, auto_delete=True,
+                arguments={"x-max-length": QUEUE_MAX_LENGTH, "x-overflow": "drop-head"},
+            )
+            await queue.bind(exchange, "")
+            self.queue_name = name
+            log.info("consuming Rasa events from exchange %r through queue %r", exchange_name, name)
+            async with queue.iterator(no_ack=True) as messages:  # live updates: at most once
+                async for message in messages:
+                    try:
+                        self.handle_body(message.body)
+                    except Exception:
+                        log.exception("event consumer error")
+        finally:
+            await connection.close()

@@ -1,0 +1,4 @@
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "scale: scale-out stack on PostgreSQL, Redis and RabbitMQ (two Rasa servers)"
+    )
