@@ -4,23 +4,34 @@
 * ``/widget/widget.css``: its style sheet (widget.js adds it to the page);
 * ``/widget/socket.io.min.js``: the socket.io client, from node_modules (``npm ci``), never
   copied into the repository;
+* ``/widget/history``: the bot's messages of a widget conversation after a time, so a citizen
+  who comes back (a reload, a dropped connection, the tab closed while staff replied) sees what
+  was sent meanwhile. The hall reads Rasa's tracker with its own token; the browser never has
+  one. Only conversations whose last message came in through the socket.io channel answer, and
+  only by their session id, which the widget got from the server (a random 128-bit id);
 * ``/``: a demo 政务服务 portal page with the widget open in a corner, talking to RASA_URL.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import Any, Dict, List
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from bot.hall.rasa_client import RasaClient, RasaUnavailable
 from bot.settings import ROOT
 
 HERE = Path(__file__).resolve().parent
 WIDGET_DIR = HERE / "static" / "widget"
 SOCKETIO_CLIENT = ROOT / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js"
 CACHE = {"Cache-Control": "public, max-age=300"}
+# The same check as bot.channels.socketio.valid_session_id (not imported: that pulls in Rasa).
+SESSION_ID_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+HISTORY_LIMIT = 50
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(HERE / "templates"))
@@ -44,6 +55,49 @@ def socketio_client() -> Response:
             status_code=503, media_type="text/javascript; charset=utf-8",
         )
     return FileResponse(SOCKETIO_CLIENT, media_type="text/javascript; charset=utf-8", headers=CACHE)
+
+
+def _history_response(body: Dict[str, Any], status: int = 200) -> JSONResponse:
+    # Read from any page that embeds the widget; no cookies are involved.
+    return JSONResponse(body, status_code=status,
+                        headers={"Access-Control-Allow-Origin": "*", "Cache-Control": "no-store"})
+
+
+def bot_messages(tracker: Dict[str, Any], after: float) -> List[Dict[str, Any]]:
+    """The bot's messages after `after` (epoch seconds), in the widget's bot_uttered shape."""
+    messages = []
+    for event in tracker.get("events") or []:
+        if event.get("event") != "bot" or float(event.get("timestamp") or 0) <= after:
+            continue
+        data = event.get("data") or {}
+        message: Dict[str, Any] = {"timestamp": event.get("timestamp")}
+        if event.get("text"):
+            message["text"] = event["text"]
+        buttons = data.get("buttons") or data.get("quick_replies") or []
+        if buttons:
+            message["quick_replies"] = [
+                {"content_type": "text", "title": b.get("title", ""), "payload": b.get("payload", "")}
+                for b in buttons if isinstance(b, dict)
+            ]
+        if data.get("custom"):
+            message["custom"] = data["custom"]
+        if len(message) > 1:
+            messages.append(message)
+    return messages[-HISTORY_LIMIT:]
+
+
+@router.get("/widget/history")
+async def history(request: Request, session: str = "", after: float = 0.0) -> Response:
+    if not SESSION_ID_RE.match(session):
+        return _history_response({"detail": "无效的会话编号"}, 400)
+    settings = request.app.state.hall.settings
+    try:
+        tracker = await RasaClient(settings.rasa_url, settings.rasa_token).tracker(session)
+    except RasaUnavailable:
+        return _history_response({"detail": "对话引擎暂时不可用"}, 503)
+    if (tracker or {}).get("latest_input_channel") != "socketio":
+        return _history_response({"messages": []})  # not a widget conversation: nothing to show
+    return _history_response({"messages": bot_messages(tracker, after)})
 
 
 @router.get("/", response_class=HTMLResponse)

@@ -196,20 +196,37 @@ def test_guidance_ticket_history_after_reload_and_staff_reply(widget, stack):
 
     # Staff reply, exactly as the console sends it: through Rasa's HTTP API, output_channel=latest.
     before = widget.bot.count()
-    token = {"token": stack.secret("RASA_TOKEN")}
     reply = "您好，我是水产站的王工。请先停止投喂，开增氧机，我下午过来看塘口。"
-    r = httpx.post(f"{stack.rasa_url}/conversations/{session}/tracker/events", params=token,
-                   json=[{"event": "slot", "name": "staff_message", "value": reply}], timeout=30)
-    r.raise_for_status()
-    r = httpx.post(f"{stack.rasa_url}/conversations/{session}/execute",
-                   params={**token, "output_channel": "latest"}, json={"name": "action_relay_staff_message"},
-                   timeout=30)
-    r.raise_for_status()
+    staff_reply(stack, session, reply)
     staff = widget.wait_bot(before)
     expect(staff).to_have_class(re.compile(r"\bot-staff\b"))
     expect(staff.locator(".ot-who")).to_have_text("工作人员")
     expect(staff.locator(".ot-bubble")).to_have_text(reply)
     widget.shot("staff-reply")
+
+    # A reply sent while the page is closed is there when the citizen comes back (the hall
+    # reads it from Rasa's tracker: /widget/history), once.
+    page.goto("about:blank")
+    later = "王工：塘口看过了，是弧菌感染，药已经开好，明天送到。"
+    staff_reply(stack, session, later)
+    widget.open()
+    expect(page.locator(".ot-msg.ot-staff .ot-bubble", has_text=later)).to_have_count(1, timeout=ANSWER_TIMEOUT)
+    expect(page.locator(".ot-msg.ot-staff .ot-bubble", has_text=reply)).to_have_count(1)
+    assert page.locator(".ot-ticket-no").count() == 1
+    history = httpx.get(f"{stack.hall_url}/widget/history", params={"session": session, "after": 0}, timeout=10)
+    assert history.headers["access-control-allow-origin"] == "*"
+    assert any(m.get("text") == "【工作人员】" + later for m in history.json()["messages"])
+    assert httpx.get(f"{stack.hall_url}/widget/history", params={"session": "../x"}, timeout=10).status_code == 400
+
+
+def staff_reply(stack, session: str, text: str) -> None:
+    """What the console does: set the slot, then execute the relay action on the latest channel."""
+    token = {"token": stack.secret("RASA_TOKEN")}
+    httpx.post(f"{stack.rasa_url}/conversations/{session}/tracker/events", params=token,
+               json=[{"event": "slot", "name": "staff_message", "value": text}], timeout=30).raise_for_status()
+    httpx.post(f"{stack.rasa_url}/conversations/{session}/execute",
+               params={**token, "output_channel": "latest"}, json={"name": "action_relay_staff_message"},
+               timeout=30).raise_for_status()
 
 
 def test_rating_buttons(widget):

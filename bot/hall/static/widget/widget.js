@@ -388,7 +388,36 @@
     input.focus();
   }
 
-  function onBot(message) {
+  function seen(entry) {
+    // The same message from the socket and from /widget/history (a few ms apart at most).
+    for (var i = transcript.length - 1; i >= 0 && i >= transcript.length - 20; i--) {
+      var old = transcript[i];
+      if (old.who === "bot" && old.text === entry.text && Math.abs((old.ts || 0) - entry.ts) < 5000 &&
+          JSON.stringify(old.custom || null) === JSON.stringify(entry.custom || null)) { return true; }
+    }
+    return false;
+  }
+
+  function catchUp() {
+    // Messages sent while this page was closed or offline (e.g. a staff reply): the hall reads
+    // them from Rasa's tracker. Only for a conversation that has started.
+    var after = 0;
+    for (var i = transcript.length - 1; i >= 0; i--) {
+      if (transcript[i].who === "bot" && transcript[i].ts) { after = transcript[i].ts / 1000; break; }
+    }
+    // No bot message yet: no conversation in Rasa either (and asking would start one).
+    if (!after || !sessionId || !window.fetch) { return; }
+    var asked = sessionId;
+    window.fetch(HALL + "/widget/history?session=" + encodeURIComponent(asked) + "&after=" + after, { credentials: "omit" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (body) {
+        if (!body || asked !== sessionId || !Array.isArray(body.messages)) { return; }
+        body.messages.forEach(function (m) { onBot(m, true); });
+      })
+      .catch(function () { /* the socket still works; history is a bonus */ });
+  }
+
+  function onBot(message, fromHistory) {
     if (!message || typeof message !== "object") { return; }
     var entry = { who: "bot", ts: typeof message.timestamp === "number" ? Math.round(message.timestamp * 1000) : Date.now() };
     if (typeof message.text === "string") { entry.text = message.text; }
@@ -400,7 +429,8 @@
     if (message.custom && typeof message.custom === "object") { entry.custom = message.custom; }
     if (message.attachment && message.attachment.type === "image") { entry.text = (entry.text ? entry.text + "\n" : "") + "[图片]"; }
     if (!entry.text && !entry.custom && !entry.quick_replies) { return; }
-    showTyping(false);
+    if (seen(entry)) { return; }
+    if (!fromHistory) { showTyping(false); }
     add(entry);
   }
 
@@ -449,11 +479,12 @@
         }
         confirmed = true;
         setStatus("online", "在线 · 一般几秒内回复");
+        catchUp();
         while (queue.length) {
           socket.emit("user_uttered", { message: queue.shift(), session_id: sessionId });
         }
       });
-      socket.on("bot_uttered", onBot);
+      socket.on("bot_uttered", function (message) { onBot(message, false); });
       socket.on("disconnect", function () {
         confirmed = false;
         setStatus("offline", "连接已断开，正在重新连接…");
