@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import ctypes
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -41,15 +42,33 @@ class ConfigError(SystemExit):
         super().__init__(2)
 
 
+MIN_FREE_MB = 50  # databases, logs and Rasa's cache grow in var/; refuse to start on a full disk
+
+
 def check_var_dir(var_dir: Path) -> None:
     try:
         var_dir.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=var_dir, prefix=".write-test-"):
             pass
+        free_mb = shutil.disk_usage(var_dir).free // (1024 * 1024)
     except OSError as exc:
         raise ConfigError(
             f"数据目录 {var_dir} 不可写（{exc.strerror or exc}）。请检查权限，或用 ONETRIP_VAR 指定其他目录。"
         )
+    if free_mb < MIN_FREE_MB:
+        raise ConfigError(
+            f"数据目录 {var_dir} 所在磁盘只剩 {free_mb} MB（至少需要 {MIN_FREE_MB} MB）。"
+            "请清理磁盘，或用 ONETRIP_VAR 指定其他目录。"
+        )
+
+
+def disk_error(var_dir: Path, what: str, exc: BaseException) -> ConfigError:
+    """A write that failed in var/ (disk full, file-size limit): a plain error, not a traceback."""
+    reason = getattr(exc, "strerror", None) or str(getattr(exc, "orig", None) or exc).splitlines()[0]
+    return ConfigError(
+        f"{what}写入失败（{reason}）。数据目录 {var_dir} 可能已满或受文件大小限制；"
+        "已写入的内容保持完整，清理磁盘后重新运行 onetrip up 即可。"
+    )
 
 
 def check_port_free(host: str, port: int, what: str, variable: str) -> None:
@@ -143,8 +162,14 @@ def prepare_hall(settings: Settings) -> None:
     from bot.catalogue import CatalogueError
     from bot.hall.bootstrap import prepare
 
+    from sqlalchemy.exc import OperationalError
+
     try:
         password = prepare(settings)
+    except (OperationalError, OSError) as exc:
+        if not settings.database_url.startswith("sqlite"):
+            raise
+        raise disk_error(settings.var_dir, "服务大厅数据库", exc)
     except CatalogueError as exc:
         raise ConfigError(f"事项库 {settings.catalogue_path} 校验未通过，服务未启动：\n" + "\n".join(f"  - {p}" for p in exc.problems))
     if password:
@@ -221,7 +246,10 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise ConfigError(str(exc))
     check_var_dir(settings.var_dir)
-    settings = load_settings(create_secrets=True)
+    try:
+        settings = load_settings(create_secrets=True)
+    except OSError as exc:
+        raise disk_error(settings.var_dir, "密钥文件 secrets.env ", exc)
     for what, port, variable in (
         ("Rasa 服务", settings.rasa_port, "RASA_PORT"),
         ("动作服务", settings.actions_port, "ACTIONS_PORT"),

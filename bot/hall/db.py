@@ -64,6 +64,33 @@ def upgrade(engine: Engine) -> None:
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+    migrating = _transactional_sqlite(engine) if engine.dialect.name == "sqlite" else engine
+    try:
+        with migrating.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+    finally:
+        if migrating is not engine:
+            migrating.dispose()
+
+
+def _transactional_sqlite(engine: Engine) -> Engine:
+    """An engine whose transactions include DDL: pysqlite commits before CREATE/ALTER on its own,
+    so a migration stopped half-way (a full disk) would leave tables without alembic_version and
+    every later start would fail on "table already exists". SQLAlchemy's documented recipe:
+    no implicit transactions from the driver, an explicit BEGIN from SQLAlchemy."""
+    migrating = create_engine(engine.url, future=True, connect_args={"check_same_thread": False, "timeout": 30})
+
+    @event.listens_for(migrating, "connect")
+    def _connect(dbapi_conn, _record):
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    @event.listens_for(migrating, "begin")
+    def _begin(conn):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return migrating
