@@ -77,11 +77,13 @@ def latest_user_timestamp(tracker: Tracker) -> float:
     return 0.0
 
 
-def idempotency_key(tracker: Tracker, purpose: str) -> str:
+def idempotency_key(tracker: Tracker, purpose: str, anchor: Optional[float] = None) -> str:
     """Stable for one request: same conversation, same purpose, same triggering user message.
 
     Rasa may call an action again after a timeout or restart; the tracker is the same then, so the
-    key is too, and the hall returns the ticket it already made instead of a second one.
+    key is too, and the hall returns the ticket it already made instead of a second one. `anchor`
+    replaces the triggering message's time when a request spans turns (a form re-submitted).
     """
-    raw = f"{tracker.sender_id}|{purpose}|{latest_user_timestamp(tracker):.6f}"
+    moment = latest_user_timestamp(tracker) if anchor is None else anchor
+    raw = f"{tracker.sender_id}|{purpose}|{moment:.6f}"
     return hashlib.sha256(raw.encode()).hexdigest()[:40]

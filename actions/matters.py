@@ -50,7 +50,13 @@ class ActionAnswerMatter(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        events = await self._respond(dispatcher, tracker)
+        from actions.tickets import ActionOpenTicket, pending_ticket, wants_submit
+
+        if pending_ticket(tracker) and wants_submit(tracker, intent_of(tracker)):
+            # "提交" after "工单系统暂时没有响应": submit the form the citizen already filled in.
+            events = await ActionOpenTicket().open(dispatcher, tracker, None)
+        else:
+            events = await self._respond(dispatcher, tracker)
         # ticket_kind decides the next step (rules): set it on every turn, never leave a stale one.
         if not any(e.get("event") == "slot" and e.get("name") == "ticket_kind" for e in events):
             events.append(SlotSet("ticket_kind", None))

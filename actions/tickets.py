@@ -28,6 +28,46 @@ RETRY_MARK = "能再多说一些吗"
 FORM_SLOTS = ("problem_description", "consent", "ticket_kind", "ticket_matter", "rating", "rating_reason")
 
 
+SUBMIT_WORD = "提交"
+CONTENT_SLOTS = ("problem_description", "rating_reason")
+
+
+def form_anchor(tracker: Tracker) -> Optional[float]:
+    """When the form's content was last given: the same for every attempt to submit that form."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "slot" and event.get("name") in CONTENT_SLOTS and event.get("value"):
+            return float(event.get("timestamp") or 0) or None
+    return None
+
+
+def pending_ticket(tracker: Tracker) -> bool:
+    """A filled-in form whose ticket was never confirmed: action_open_ticket clears the form's
+    slots once the hall has answered, so they are still set only when the hall (or the action
+    server) was down at submission."""
+    if (tracker.active_loop or {}).get("name"):
+        return False
+    if tracker.get_slot("problem_description") and tracker.get_slot("consent") is True:
+        return True
+    return bool(tracker.get_slot("rating") and tracker.get_slot("rating_reason"))
+
+
+def wants_submit(tracker: Tracker, intent: str) -> bool:
+    """"提交" (what the apology asks for) or a plain yes."""
+    text = text_of(tracker).strip()
+    return intent == "affirm" or (SUBMIT_WORD in text and len(text) <= 12)
+
+
+async def _pending_kind(tracker: Tracker) -> str:
+    kind = tracker.get_slot("ticket_kind")
+    if kind:
+        return kind
+    if not tracker.get_slot("problem_description"):
+        return "feedback"
+    matter = tracker.get_slot("ticket_matter")
+    guide = await hall().guide(matter) if matter else None
+    return guide["kind"] if guide and guide.get("kind") in ("guidance", "complaint") else "fallback"
+
+
 def _last_bot_text(tracker: Tracker) -> str:
     for event in reversed(tracker.events):
         if event.get("event") == "bot":
@@ -111,10 +151,14 @@ class ActionOpenTicket(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        kind = tracker.get_slot("ticket_kind") or "guidance"
+        return await self.open(dispatcher, tracker, tracker.get_slot("ticket_kind") or "guidance")
+
+    async def open(self, dispatcher: CollectingDispatcher, tracker: Tracker, kind: Optional[str]) -> List[EventType]:
+        """Opens the ticket; kind None: a re-submission after an outage, the kind is worked out."""
         matter = tracker.get_slot("ticket_matter")
         department = FALLBACK_DEPARTMENT
         try:
+            kind = kind or await _pending_kind(tracker)
             if matter and kind in ("guidance", "complaint"):
                 guide = await hall().guide(matter)
                 department = guide["department"] if guide else FALLBACK_DEPARTMENT
@@ -131,7 +175,9 @@ class ActionOpenTicket(Action):
                 "region": tracker.get_slot("region"),
                 "contact_phone": tracker.get_slot("contact_phone"),
                 "consent": bool(tracker.get_slot("consent")) if kind != "feedback" else True,
-                "idempotency_key": idempotency_key(tracker, f"ticket:{kind}"),
+                # Anchored on the form's content, not this message: a re-submission after an outage
+                # (the hall may have stored the first attempt) gets the same ticket, never a second.
+                "idempotency_key": idempotency_key(tracker, f"ticket:{kind}", form_anchor(tracker)),
                 "rating": int(rating) if rating else None,
                 "reason": tracker.get_slot("rating_reason"),
             }
