@@ -87,9 +87,9 @@ def main() -> int:
     args = ap.parse_args()
     matcher = load_matcher(semantic=args.semantic)
     if args.semantic:
-        from bot.matching.matcher import Matcher
+        from bot.matching.matcher import SEMANTIC_FEATURES, Matcher
 
-        matcher = Matcher(matcher.index, semantic=True, weights=np.zeros(16))
+        matcher = Matcher(matcher.index, semantic=True, weights=np.zeros(len(SEMANTIC_FEATURES) + 1))
     queries = load_queries(args.queries)
     feats_by_query, gold_by_query = [], []
     for q in queries:
