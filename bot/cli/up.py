@@ -95,6 +95,8 @@ class Child:
     command: List[str]
     env: Dict[str, str]
     health_url: str
+    # Rasa answers "/" before its model is loaded; /status (token) answers 200 only once it is.
+    ready_url: Optional[str] = None
     process: Optional[subprocess.Popen] = None
     reader: Optional[threading.Thread] = field(default=None, repr=False)
 
@@ -138,6 +140,7 @@ def children(settings: Settings, model: Path) -> List[Child]:
             ],
             env,
             f"http://{settings.host}:{settings.rasa_port}/",
+            ready_url=f"http://{settings.host}:{settings.rasa_port}/status?token={settings.rasa_token}",
         ),
         Child(
             "actions",
@@ -191,16 +194,21 @@ class Supervisor:
     def _on_signal(self, signum, frame) -> None:  # noqa: ARG002
         self.stopping.set()
 
+    @staticmethod
+    def _ready(kid: Child) -> bool:
+        try:
+            response = httpx.get(kid.ready_url or kid.health_url, timeout=2.0)
+        except httpx.HTTPError:
+            return False
+        if response.status_code != 200:
+            return False
+        return not kid.ready_url or bool(response.json().get("model_id"))
+
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + READY_TIMEOUT
-        pending = {kid.name: kid.health_url for kid in self.kids}
+        pending = list(self.kids)
         while pending and not self.stopping.is_set() and time.monotonic() < deadline:
-            for name, url in list(pending.items()):
-                try:
-                    if httpx.get(url, timeout=1.0).status_code == 200:
-                        del pending[name]
-                except httpx.HTTPError:
-                    pass
+            pending = [kid for kid in pending if not self._ready(kid)]
             time.sleep(0.5)
         if not pending:
             with self.lock:
