@@ -104,20 +104,46 @@ class Profiler:
         return found
 
 
+# Leaf frames where a thread waits for work: an event loop in select(), an idle pool thread.
+IDLE_LEAVES = ("_worker (concurrent/futures/thread.py", "serve (sanic/server/runners.py", "asyncio_run (uvicorn/",
+               "select (selectors.py", "run_forever (asyncio/", "wait (threading.py", "_bootstrap (threading.py")
+
+
+# Stages of one message, as shares of the busy samples (a frame counted once per stack).
+HOT_PATH = [
+    ("rasa: REST webhook → agent.handle_message", "handle_message (rasa/core/agent.py"),
+    ("rasa: NLU parse (jieba, DIET, MatterMatcher…)", "_parse_message_with_graph (rasa/core/processor.py"),
+    ("rasa: MatterMatcher.process", "process (bot/nlu/matter_matcher.py"),
+    ("rasa: policy prediction", "_predict_next_with_tracker (rasa/core/processor.py"),
+    ("rasa: running actions (CPU; HTTP waits are idle)", "run (rasa/core/actions/action.py"),
+    ("rasa: jsonschema validation of action responses", "_validate_action_result (rasa/core/actions/action.py"),
+    ("rasa: tracker retrieve (SQL)", "retrieve (rasa/core/tracker_store.py"),
+    ("rasa: tracker save (SQL)", "save_tracker (rasa/core/processor.py"),
+    ("rasa: SQL event broker publish", "publish (rasa/core/brokers/sql.py"),
+    ("rasa: SQLite commit", "do_commit (sqlalchemy/engine/default.py"),
+    ("actions: webhook", "webhook (rasa_sdk/endpoint.py"),
+    ("actions: hall client", "_request (actions/api/hall.py"),
+    ("hall: catalogue version middleware", "catalogue_version (bot/hall/app.py"),
+    ("hall: events poller", "poll_once (bot/hall/events.py"),
+]
+
+
 def summarise_profile(path: Path, top: int = 15) -> Dict[str, Any]:
-    """Self and inclusive sample shares per function from py-spy's collapsed stacks."""
+    """Self and inclusive shares per function from py-spy's collapsed stacks, over busy samples
+    (idle waits left out); `hot_path` is the share under each frame of one message's handling."""
     own: Dict[str, int] = {}
     inclusive: Dict[str, int] = {}
-    total = 0
+    total = idle = 0
     for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
         stack, _, count = line.rpartition(" ")
         if not count.isdigit():
             continue
         n = int(count)
-        total += n
         frames = [f for f in stack.split(";") if f and not f.startswith("process ") and not f.startswith("thread ")]
-        if not frames:
+        if not frames or frames[-1].startswith(IDLE_LEAVES):
+            idle += n
             continue
+        total += n
         own[frames[-1]] = own.get(frames[-1], 0) + n
         for frame in set(frames):
             inclusive[frame] = inclusive.get(frame, 0) + n
@@ -128,7 +154,13 @@ def summarise_profile(path: Path, top: int = 15) -> Dict[str, Any]:
             rows = [r for r in rows if any(k in r[0] for k in ("bot/", "actions/", "rasa/", "rasa_sdk/"))]
         return [[frame[:160], round(100.0 * n / total, 1)] for frame, n in rows[:top]] if total else []
 
-    return {"samples": total, "self_top": share(own), "inclusive_top": share(inclusive, project_only=True)}
+    hot_path = []
+    for label, frame_prefix in HOT_PATH:
+        hits = sum(n for frame, n in inclusive.items() if frame.startswith(frame_prefix))
+        if hits:
+            hot_path.append([label, round(100.0 * hits / total, 1)])
+    return {"samples": total, "idle_samples": idle, "self_top": share(own),
+            "inclusive_top": share(inclusive, project_only=True), "hot_path": hot_path}
 
 
 def parse_levels(text: str) -> List[int]:
@@ -242,8 +274,8 @@ def errors_text(rows: List[Dict[str, Any]]) -> str:
     lines = []
     for row in rows:
         if row["errors"] or row.get("tracker", {}).get("lost"):
-            lines.append(f"- {row['target']} @ {row['concurrency']}: {row['error_kinds']} e.g. "
-                         + "; ".join(f"{k}: {v}" for k, v in row["error_examples"].items())
+            lines.append(f"- {row['target']} @ {row['concurrency']}: {row['error_kinds']}: "
+                         + "; ".join(f"{text} ×{n}" for text, n in row.get("error_details", []))
                          + (f"; lost {row['tracker']['lost']}: {row['tracker']['lost_examples']}" if row.get("tracker", {}).get("lost") else ""))
     return "\n".join(lines)
 
@@ -255,7 +287,11 @@ def profile_text(rows: List[Dict[str, Any]]) -> str:
             if "error" in prof:
                 out.append(f"- {name}: py-spy failed: {prof['error']}")
                 continue
-            out.append(f"\n{name} ({prof['samples']} samples, {row['concurrency']} citizens; {prof['file']}):")
+            out.append(f"\n{name} ({prof['samples']} busy samples, {prof.get('idle_samples', 0)} idle left out, "
+                       f"{row['concurrency']} citizens; {prof['file']}):")
+            if prof.get("hot_path"):
+                out.append("  stages:")
+                out += [f"    {share:5.1f}%  {label}" for label, share in prof["hot_path"]]
             out.append("  self time:")
             out += [f"    {share:5.1f}%  {frame}" for frame, share in prof["self_top"][:10]]
             out.append("  inclusive (project and Rasa frames):")
@@ -360,7 +396,7 @@ def run(args: argparse.Namespace) -> int:
             onetrip_servers = attach_onetrip(args.rasa_url, args.token)
         else:
             print("bench: starting OneTrip (onetrip up on free loopback ports, temporary var/)…", flush=True)
-            onetrip_servers = start_onetrip(keep_var=args.keep_var)
+            onetrip_servers = start_onetrip(keep_var=args.keep_var, endpoints=args.endpoints)
         print("bench: OneTrip at", onetrip_servers.rasa_url, *describe(onetrip_servers), sep="\n  ", flush=True)
         if not args.no_baseline and not args.soak:
             print("bench: starting the bare Rasa baseline…", flush=True)
@@ -478,6 +514,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rasa-url", help="drive a running OneTrip (loopback) instead of starting one")
     parser.add_argument("--token", help="Rasa HTTP API token for --rasa-url (default: its var/secrets.env)")
     parser.add_argument("--no-baseline", action="store_true", help="skip the bare Rasa baseline")
+    parser.add_argument("--endpoints", help="experiment: start OneTrip with this endpoints.yml instead "
+                        "(e.g. benchmarks/experiments/endpoints.fast.yml)")
     parser.add_argument("--profile", action="store_true", help="py-spy the servers during the goal level")
     parser.add_argument("--profile-dir", default=str(ROOT / "var" / "bench"), help="where profiles go (default var/bench)")
     parser.add_argument("--doc", default=str(DOC), help="Markdown report (default docs/bench.md)")

@@ -108,10 +108,16 @@ def _wait(url: str, process: subprocess.Popen, what: str, log_path: Path, timeou
     raise RuntimeError(f"{what} did not answer at {url} within {timeout:.0f} s (log: {log_path})")
 
 
-def start_onetrip(keep_var: bool = False) -> Servers:
-    """`onetrip up` on free loopback ports in a fresh temporary var/ (like tests/stack.py)."""
+def start_onetrip(keep_var: bool = False, endpoints: Optional[str] = None) -> Servers:
+    """`onetrip up` on free loopback ports in a fresh temporary var/ (like tests/stack.py).
+
+    `endpoints`: another endpoints.yml (an experiment); the repository then goes on the servers'
+    PYTHONPATH so that it may name classes under benchmarks/."""
     var_dir = Path(tempfile.mkdtemp(prefix="onetrip-bench-"))
     env = dict(os.environ)
+    if endpoints:
+        env["ONETRIP_ENDPOINTS"] = str(Path(endpoints).resolve())
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
     ports = {"RASA_PORT": free_port(), "ACTIONS_PORT": free_port(), "HALL_PORT": free_port()}
     env.update({"ONETRIP_VAR": str(var_dir), "PYTHONUNBUFFERED": "1", **{k: str(v) for k, v in ports.items()}})
     for name in ("DATABASE_URL", "RASA_URL", "HALL_URL", "ONETRIP_ACTION_ENDPOINT",

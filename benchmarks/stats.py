@@ -42,6 +42,7 @@ def summarise(samples: Sequence[Sample], wall: float) -> Dict[str, Any]:
     for s in samples:
         if s.error and s.error not in examples:
             examples[s.error] = f"{s.scenario}#{s.step}: {s.detail}"[:200]
+    details = Counter(f"{s.error} {s.scenario}#{s.step}: {s.detail}"[:200] for s in samples if s.error)
     ms = lambda v: round(v * 1000, 1) if not math.isnan(v) else None  # noqa: E731
     return {
         "messages": len(samples),
@@ -49,6 +50,7 @@ def summarise(samples: Sequence[Sample], wall: float) -> Dict[str, Any]:
         "errors": sum(errors.values()),
         "error_kinds": dict(sorted(errors.items())),
         "error_examples": examples,
+        "error_details": [[text, n] for text, n in details.most_common(10)],
         "wall_s": round(wall, 3),
         "throughput_msg_s": round(ok / wall, 3) if wall > 0 else 0.0,
         "p50_ms": ms(percentile(latencies, 50)),
