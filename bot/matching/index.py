@@ -6,7 +6,6 @@ is a handful of dict lookups and vector operations, with no spaCy call on the ho
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -299,16 +298,3 @@ def build_index(catalogue: "Catalogue", semantic: bool = False) -> Index:
 
 def kind_hint_words() -> Dict[str, List[str]]:
     return {k: [normalize(w) for w in ws] for k, ws in KIND_HINTS.items()}
-
-
-def idf_of(index: Index, unit: str) -> float:
-    uid = index.unit_ids.get(unit)
-    return float(index.idf[uid]) if uid is not None else 0.0
-
-
-def max_idf(index: Index) -> float:
-    return float(index.idf.max()) if len(index.idf) else 1.0
-
-
-def log_docs(index: Index) -> float:
-    return math.log1p(len(index.docs))

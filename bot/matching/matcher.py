@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -42,7 +42,7 @@ WEIGHTS: Tuple[float, ...] = (4.063, 5.827, 2.194, -1.059, 2.796, 0.715, 2.301, 
 # With the optional semantic signal: two more features (best cosine to a name/alias, scaled,
 # and its gap to the best candidate's), fitted the same way (fit.py --semantic).
 SEMANTIC_FEATURES = FEATURES + ("dense", "dense_gap")
-SEMANTIC_WEIGHTS: Tuple[float, ...] = (2.273, 4.686, 0.481, -0.481, 2.523, -2.021, 2.013, -1.093, 2.020, 1.200, 0.133, 1.236, 1.924, 4.805, 4.857, 7.743)
+SEMANTIC_WEIGHTS: Tuple[float, ...] = (2.148, 4.173, 0.763, -0.299, 2.055, -1.138, 1.622, -0.736, 2.100, 0.893, 0.061, 1.120, 1.835, 4.345, 4.032, 4.907, 8.632)
 SEMANTIC_ABSTAIN_BELOW = 0.325
 N_DENSE_CANDIDATES = 5  # the semantic signal may also bring in candidates the words missed
 ABSTAIN_BELOW = 0.45  # top probability under which we say "not sure" (2-fold CV on dev, fit.py)
