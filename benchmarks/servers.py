@@ -114,6 +114,7 @@ def start_onetrip(keep_var: bool = False, endpoints: Optional[str] = None) -> Se
     `endpoints`: another endpoints.yml (an experiment); the repository then goes on the servers'
     PYTHONPATH so that it may name classes under benchmarks/."""
     var_dir = Path(tempfile.mkdtemp(prefix="onetrip-bench-"))
+    _safe_secrets(var_dir)
     env = dict(os.environ)
     if endpoints:
         env["ONETRIP_ENDPOINTS"] = str(Path(endpoints).resolve())
@@ -144,6 +145,20 @@ def start_onetrip(keep_var: bool = False, endpoints: Optional[str] = None) -> Se
         servers.stop()
         raise
     return servers
+
+
+def _safe_secrets(var_dir: Path) -> None:
+    """Generate var/secrets.env up front, none starting with "-": `onetrip up` passes the Rasa
+    token as `--auth-token TOKEN`, and argparse takes a token like "-abc…" for an option
+    (token_urlsafe starts with "-" once in 64 draws; bug reported, bot/cli/up.py)."""
+    from bot.settings import ensure_secrets
+
+    path = var_dir / "secrets.env"
+    for _ in range(100):
+        values = ensure_secrets(var_dir)
+        if not any(v.startswith("-") for v in values.values()):
+            return
+        path.unlink()
 
 
 def procs_secret(var_dir: Path, name: str) -> str:
@@ -206,7 +221,7 @@ def ensure_baseline_model() -> Path:
 def start_baseline() -> Servers:
     model = ensure_baseline_model()
     port = free_port()
-    token = secrets.token_urlsafe(24)
+    token = secrets.token_hex(24)  # never starts with "-" (see _safe_secrets)
     var_dir = Path(tempfile.mkdtemp(prefix="onetrip-bench-baseline-"))
     log_path = var_dir / "rasa.log"
     log = open(log_path, "ab")
