@@ -56,7 +56,8 @@ class ActionHandoff(Action):
         dispatcher.utter_message(
             text=f"好的，已为您转接{dept}的工作人员（工单 {ticket['number']}）。"
             f"工作人员会在这里直接回复您，{ticket.get('promised_response', '请稍候')}。在此期间我先不插话。",
-            json_message={"handoff": True, "ticket": ticket["number"], "department": ticket["department"], "kind": "handoff"},
+            json_message={"handoff": True, "ticket": ticket["number"], "department": ticket["department"],
+                          "department_name": dept, "kind": "handoff"},
         )
         return [SlotSet("last_ticket", ticket["number"]), SlotSet("served", True), ConversationPaused()]
 

@@ -195,7 +195,8 @@ class ActionOpenTicket(Action):
             text=f"已为您提交工单，编号 {ticket['number']}，由{dept}处理{contact}。\n"
             f"承诺：{ticket.get('promised_response', '')}。\n"
             "想查进度时说“我的工单怎么样了”并附上工单号即可。",
-            json_message={"ticket": ticket["number"], "department": ticket["department"], "kind": ticket["kind"]},
+            json_message={"ticket": ticket["number"], "department": ticket["department"],
+                          "department_name": dept, "kind": ticket["kind"]},
         )
         return [SlotSet(slot, None) for slot in FORM_SLOTS] + [
             SlotSet("last_ticket", ticket["number"]),

@@ -7,6 +7,9 @@ docs/screenshots/widget-*.png.
 
 from __future__ import annotations
 
+import os
+import tempfile
+
 import re
 from pathlib import Path
 from typing import Iterator
@@ -17,7 +20,9 @@ import pytest
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 ROOT = Path(__file__).resolve().parents[2]
-SHOTS = ROOT / "docs" / "screenshots"
+# Screenshots for the README are refreshed only when asked (ONETRIP_SCREENSHOTS=1), so that a
+# test run leaves the working tree clean; otherwise they go to a temporary directory.
+SHOTS = ROOT / "docs" / "screenshots" if os.environ.get("ONETRIP_SCREENSHOTS") else Path(tempfile.gettempdir()) / "onetrip-screenshots"
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
