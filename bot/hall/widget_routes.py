@@ -102,7 +102,16 @@ async def history(request: Request, session: str = "", after: float = 0.0) -> Re
 
 @router.get("/", response_class=HTMLResponse)
 def demo(request: Request) -> Response:
-    settings = request.app.state.hall.settings
+    state = request.app.state.hall
+    catalogue = state.catalogue()
+    # The portal's figures come from the catalogue the hall serves, not from a brochure.
+    matters = list(catalogue.matters.values()) if catalogue else []
+    stats = {
+        "matters": len(matters),
+        "zero_trip": round(100 * sum(1 for m in matters if m.visits == 0) / len(matters)) if matters else 0,
+        "departments": len(catalogue.departments) if catalogue else 0,
+    }
     return templates.TemplateResponse(
-        request, "demo.html", {"rasa_url": settings.rasa_url, "hall_url": str(request.base_url).rstrip("/")}
+        request, "demo.html",
+        {"rasa_url": state.settings.rasa_url, "hall_url": str(request.base_url).rstrip("/"), "stats": stats},
     )
