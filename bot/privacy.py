@@ -44,8 +44,14 @@ class MaskingFilter(logging.Filter):
 
 
 def install_log_masking() -> None:
-    """Attach the masking filter to every handler of the root logger (idempotent)."""
-    root = logging.getLogger()
-    for handler in root.handlers:
-        if not any(isinstance(f, MaskingFilter) for f in handler.filters):
-            handler.addFilter(MaskingFilter())
+    """Attach the masking filter to every handler configured so far (idempotent).
+
+    Servers such as uvicorn give their own loggers handlers, so the root logger is not enough.
+    """
+    loggers = [logging.getLogger()] + [
+        logger for logger in logging.root.manager.loggerDict.values() if isinstance(logger, logging.Logger)
+    ]
+    for logger in loggers:
+        for handler in logger.handlers:
+            if not any(isinstance(f, MaskingFilter) for f in handler.filters):
+                handler.addFilter(MaskingFilter())

@@ -17,6 +17,7 @@ from bot.hall.auth import Signer
 from bot.hall.db import make_engine, make_sessionmaker, upgrade
 from bot.hall.sla import load_config
 from bot.hall.state import HallState
+from bot.privacy import install_log_masking
 from bot.settings import Settings, get_settings, load_settings
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,7 @@ def _fingerprint(state: HallState) -> str:
 
 
 def create_app(settings: Optional[Settings] = None, run_events: bool = True) -> FastAPI:
+    install_log_masking()  # uvicorn has configured its loggers by the time it calls the factory
     settings = _with_secrets(settings or get_settings())
     engine = make_engine(settings.database_url)
     upgrade(engine)  # idempotent; `onetrip up` has usually done it already

@@ -1,0 +1,6 @@
+"""OneTrip's Rasa graph components. Importing them also masks phone and ID numbers in the Rasa
+server's logs (Rasa imports components after it has configured logging)."""
+
+from bot.privacy import install_log_masking
+
+install_log_masking()
