@@ -24,6 +24,7 @@ import socket
 import uuid
 from collections import defaultdict
 from typing import Any, Dict, List, Optional, Set
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
@@ -32,12 +33,27 @@ from sqlalchemy.exc import SQLAlchemyError
 log = logging.getLogger(__name__)
 
 EXCHANGE_ENV = "ONETRIP_EVENTS_EXCHANGE"
+USER_ENV, PASSWORD_ENV = "ONETRIP_RABBITMQ_USER", "ONETRIP_RABBITMQ_PASSWORD"
 DEFAULT_EXCHANGE = "onetrip-events"
 QUEUE_MAX_LENGTH = 10000  # per hall instance; a stalled hall drops the oldest, Rasa is not slowed
 
 
 def is_amqp(url: str) -> bool:
     return url.startswith(("amqp://", "amqps://"))
+
+
+def amqp_url(url: str) -> str:
+    """ONETRIP_EVENTS_URL with ONETRIP_RABBITMQ_USER/PASSWORD, as Rasa's Pika broker combines them.
+
+    The credentials stay out of the URL so that Rasa's log line "RabbitMQ connection to '<url>'
+    was established" does not print the password.
+    """
+    user = os.environ.get(USER_ENV, "")
+    parts = urlsplit(url)
+    if user and "@" not in parts.netloc:
+        secret = quote(os.environ.get(PASSWORD_ENV, ""), safe="")
+        url = urlunsplit(parts._replace(netloc=f"{quote(user, safe='')}:{secret}@{parts.netloc}"))
+    return url
 
 
 def message_of(sender: Optional[str], event: Any) -> Optional[Dict[str, Any]]:
@@ -162,7 +178,7 @@ class EventHub:
     async def run_amqp(self) -> None:
         import aio_pika
 
-        url = self.state.settings.events_url
+        url = amqp_url(self.state.settings.events_url)
         exchange_name = os.environ.get(EXCHANGE_ENV, "").strip() or DEFAULT_EXCHANGE
         # A name of our own (not server-named): a robust connection re-declares it after a reconnect.
         name = f"onetrip-hall.{socket.gethostname()}.{os.getpid()}.{uuid.uuid4().hex[:8]}"
@@ -171,7 +187,7 @@ class EventHub:
                 connection = await aio_pika.connect_robust(url)
                 break
             except Exception as exc:  # RabbitMQ not up yet: keep the hall serving, retry
-                log.warning("RabbitMQ not reachable yet (%s); retrying", exc)
+                log.warning("RabbitMQ not reachable yet (%s); retrying", type(exc).__name__)
                 await asyncio.sleep(max(self.interval, 2.0))
         try:
             channel = await connection.channel()

@@ -45,7 +45,8 @@ ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = ROOT / ".venv" / "bin"
 PG_ADMIN_URL = os.environ.get("ONETRIP_SCALE_PG", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_HOST, REDIS_PORT, REDIS_DB = "127.0.0.1", 6379, 11
-AMQP_URL = os.environ.get("ONETRIP_SCALE_AMQP", "amqp://guest:guest@127.0.0.1:5672/")
+AMQP_URL = os.environ.get("ONETRIP_SCALE_AMQP", "amqp://127.0.0.1:5672/")
+AMQP_USER, AMQP_PASSWORD = "guest", "guest"
 START_TIMEOUT = 240.0
 LOCK_LIFETIME = 15  # TICKET_LOCK_LIFETIME: how long a dead server's conversation lock blocks
 
@@ -186,7 +187,7 @@ def redis_cleanup(prefix: str) -> int:
 async def amqp_cleanup(exchange: str, queue: str) -> None:
     import aio_pika
 
-    connection = await aio_pika.connect(AMQP_URL)
+    connection = await aio_pika.connect(AMQP_URL.replace("://", f"://{AMQP_USER}:{AMQP_PASSWORD}@", 1))
     try:
         channel = await connection.channel()
         await channel.queue_delete(queue)
@@ -252,6 +253,7 @@ def cluster(tmp_path_factory):
         "ONETRIP_TRACKER_URL": pg_url,
         "ONETRIP_WECHAT_DB": pg_url,
         "ONETRIP_EVENTS_URL": AMQP_URL,
+        "ONETRIP_RABBITMQ_USER": AMQP_USER, "ONETRIP_RABBITMQ_PASSWORD": AMQP_PASSWORD,
         "ONETRIP_EVENTS_EXCHANGE": exchange,
         "ONETRIP_EVENTS_QUEUE": queue,
         "ONETRIP_REDIS_HOST": REDIS_HOST, "ONETRIP_REDIS_PORT": str(REDIS_PORT),
@@ -348,10 +350,12 @@ COMPLAINT = ["老板拖欠我三个月工资了，一直不给，我要投诉", 
 # --- (a) context and tickets across servers; the hall's fanout -------------------------------
 
 async def test_conversation_alternates_between_servers(cluster, monkeypatch):
-    from bot.hall.events import EXCHANGE_ENV, EventHub
+    from bot.hall.events import EXCHANGE_ENV, PASSWORD_ENV, USER_ENV, EventHub
 
     a, b = cluster.rasa
     monkeypatch.setenv(EXCHANGE_ENV, cluster.exchange)
+    monkeypatch.setenv(USER_ENV, AMQP_USER)
+    monkeypatch.setenv(PASSWORD_ENV, AMQP_PASSWORD)
     state = SimpleNamespace(settings=SimpleNamespace(events_url=AMQP_URL))
     hubs = [EventHub(state), EventHub(state)]  # two hall instances
     tasks = [asyncio.create_task(hub.run()) for hub in hubs]
@@ -460,12 +464,14 @@ SCRIPTS = [
     [*COMPLAINT, "办身份证换领要带什么", "那要多少钱？", "在哪里办？", "公积金能拿来交房租吗", "要带什么材料", "谢谢"],
 ]
 KILL_AFTER = 30  # successful replies before B is killed
+RETRY_DELAY = 2.5  # seconds before re-sending after an ambiguous failure (> 2 lock poll intervals)
+CLIENT_TIMEOUT = 60.0  # > TICKET_LOCK_LIFETIME + a slow turn
 
 
 async def test_kill_one_server_under_load(cluster):
     a, b = cluster.rasa
     dead: set = set()
-    stats = {"replies": 0, "connect_retries": 0, "ambiguous_failures": 0,
+    stats = {"replies": 0, "connect_retries": 0, "ambiguous_failures": 0, "read_timeouts": 0,
              "ambiguous_already_processed": 0, "ambiguous_resent": 0, "by_server": {a: 0, b: 0}}
     latencies: List[float] = []
     kill_now = asyncio.Event()
@@ -490,16 +496,26 @@ async def test_kill_one_server_under_load(cluster):
                     started = time.monotonic()
                     try:
                         response = await client.post(f"{server}/webhooks/rest/webhook",
-                                                     json={"sender": sender, "message": text}, timeout=90)
+                                                     json={"sender": sender, "message": text},
+                                                     timeout=CLIENT_TIMEOUT)
                         response.raise_for_status()
                     except httpx.ConnectError:  # never reached the server: resend elsewhere
                         dead.add(server)
                         stats["connect_retries"] += 1
                         continue
-                    except (httpx.ReadError, httpx.RemoteProtocolError, httpx.WriteError):
+                    except (httpx.ReadError, httpx.RemoteProtocolError, httpx.WriteError,
+                            httpx.ReadTimeout) as exc:
                         # The request may have been processed before the server died.
-                        dead.add(server)
+                        if isinstance(exc, httpx.ReadTimeout):
+                            stats["read_timeouts"] += 1  # see RETRY_DELAY: should stay 0
+                        else:
+                            dead.add(server)
                         stats["ambiguous_failures"] += 1
+                        # Not at once: Rasa 3.6's RedisLockStore waits forever when the waiter's own
+                        # ticket expires in the same poll interval (1 s) as the dead server's ticket
+                        # (the emptied lock then serves "ticket 0"). A re-send issued RETRY_DELAY
+                        # after the dead server's ticket expires clear of it. docs/deploy.md.
+                        await asyncio.sleep(RETRY_DELAY)
                         survivor = next(s for s in cluster.rasa if s not in dead)
                         if await processed(client, survivor, sender, i, text):
                             stats["ambiguous_already_processed"] += 1
@@ -562,4 +578,5 @@ async def test_kill_one_server_under_load(cluster):
         "tickets": sum(len(t) for t in tickets.values()),
     }
     assert not lost and not duplicated, (lost, duplicated)
+    assert stats["read_timeouts"] == 0, "a turn hung on the lock store (see RETRY_DELAY)"
     assert {s: len(t) for s, t in tickets.items()} == {s: 1 for s, _ in citizens}
