@@ -71,6 +71,10 @@ class ActionAnswerMatter(Action):
         current = tracker.get_slot("current_matter")
         candidates: List[str] = tracker.get_slot("candidates") or []
 
+        if intent in ("affirm", "deny") and not entity(tracker, "matter"):
+            # "好的" / "不用了" outside a question name no matter, whatever words they share.
+            dispatcher.utter_message(text="好的。还有什么要办的事，直接告诉我就行。")
+            return []
         try:
             # 1. A bare follow-up about the current matter ("那要多少钱？"): the aspect is all
             #    the message says, so a stray match on its words must not replace the matter.
@@ -104,8 +108,6 @@ class ActionAnswerMatter(Action):
         await hall().record_unmatched(tracker.sender_id, text_of(tracker), channel_of(tracker))
         if intent == "out_of_scope":
             dispatcher.utter_message(response="utter_out_of_scope")
-        elif intent in ("affirm", "deny"):
-            dispatcher.utter_message(text="好的。还有什么要办的事，直接告诉我就行。")
         else:
             dispatcher.utter_message(response="utter_ask_rephrase")
         return []
