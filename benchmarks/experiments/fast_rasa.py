@@ -13,6 +13,8 @@ when it creates the event broker below, which also applies fix 1.
    which no other conversation progresses. BatchedSQLEventBroker writes the events of one
    tracker save in one transaction, on a single writer thread (order kept), with WAL and
    synchronous=NORMAL on SQLite.
+3. (endpoints.fast-wal.yml only) the tracker store on SQLite with WAL and synchronous=NORMAL:
+   Rasa's SQLTrackerStore commits each save (rollback journal, full fsync) on the event loop.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from typing import Any, Dict, List, Optional, Text
 import jsonschema
 from rasa.core.actions.action import RemoteAction
 from rasa.core.brokers.sql import SQLEventBroker
+from rasa.core.tracker_store import SQLTrackerStore
 from sqlalchemy import event as sa_event
 
 logger = logging.getLogger(__name__)
@@ -55,20 +58,31 @@ def _validate_action_result(self, result: Dict[Text, Any]) -> bool:
 RemoteAction._validate_action_result = _validate_action_result
 
 
+def _wal(engine) -> None:
+    if engine.dialect.name != "sqlite":
+        return
+
+    @sa_event.listens_for(engine, "connect")
+    def _pragmas(dbapi_conn, _record):
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    engine.dispose()  # reconnect with the pragmas
+
+
+class WALSQLTrackerStore(SQLTrackerStore):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _wal(self.engine)
+
+
 class BatchedSQLEventBroker(SQLEventBroker):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if self.engine.dialect.name == "sqlite":
-
-            @sa_event.listens_for(self.engine, "connect")
-            def _pragmas(dbapi_conn, _record):
-                cur = dbapi_conn.cursor()
-                cur.execute("PRAGMA journal_mode=WAL")
-                cur.execute("PRAGMA synchronous=NORMAL")
-                cur.execute("PRAGMA busy_timeout=30000")
-                cur.close()
-
-            self.engine.dispose()  # reconnect with the pragmas
+        _wal(self.engine)
         self._pending: List[Dict[str, Any]] = []
         self._scheduled = False
         self._writer = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="event-writer")

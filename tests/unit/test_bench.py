@@ -232,3 +232,24 @@ def test_profile_summary_and_report_section(tmp_path):
     text = doc.read_text()
     assert "Findings written by hand." in text and "second" in text and "first" not in text
     assert text.count("<!-- bench:sweep:start -->") == 1
+
+
+def test_the_command_against_a_running_server(fake, tmp_path):
+    """`onetrip bench --rasa-url …`: a sweep then a soak on the same server, the report's
+    sections, the plot, and --check failing on errors (the fake answers no OneTrip payloads)."""
+    from bot.cli import build_parser
+
+    doc, png = tmp_path / "bench.md", tmp_path / "latency.png"
+    args = build_parser().parse_args([
+        "bench", "--rasa-url", fake.url, "--token", TOKEN, "--no-baseline", "--concurrency", "1,2",
+        "--conversations", "1", "--soak", "1", "--every", "0.2", "--doc", str(doc), "--plot", str(png), "--check",
+    ])
+    assert args.func(args) == 1
+    text = doc.read_text(encoding="utf-8")
+    for key in ("sweep", "soak"):
+        assert text.count(f"<!-- bench:{key}:start -->") == 1
+    assert "| onetrip | 2 |" in text and "Soak: 1 s at 16 citizens" in text and "payload" in text
+    assert png.stat().st_size > 1000
+    senders = list(fake.received)
+    assert any(s.startswith("soak-") for s in senders) and any(s.startswith("bench-") for s in senders)
+    assert len(senders) == len(set(senders))
