@@ -33,11 +33,19 @@ CONTENT_SLOTS = ("problem_description", "rating_reason")
 
 
 def form_anchor(tracker: Tracker) -> Optional[float]:
-    """When the form's content was last given: the same for every attempt to submit that form."""
-    for event in reversed(tracker.events):
-        if event.get("event") == "slot" and event.get("name") in CONTENT_SLOTS and event.get("value"):
-            return float(event.get("timestamp") or 0) or None
-    return None
+    """Which turn of the conversation gave the form's content, counted in citizen messages.
+
+    The same for every attempt to submit that form, and also when a Rasa server died after the
+    hall stored the ticket but before the tracker was saved: the message the citizen then sends
+    again lands on the same turn, where a timestamp would differ.
+    """
+    turn, anchor = 0, None
+    for event in tracker.events:
+        if event.get("event") == "user":
+            turn += 1
+        elif event.get("event") == "slot" and event.get("name") in CONTENT_SLOTS and event.get("value"):
+            anchor = float(turn)
+    return anchor
 
 
 def pending_ticket(tracker: Tracker) -> bool:
