@@ -30,6 +30,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.privacy import mask_text
+
 log = logging.getLogger(__name__)
 
 EXCHANGE_ENV = "ONETRIP_EVENTS_EXCHANGE"
@@ -61,7 +63,7 @@ def message_of(sender: Optional[str], event: Any) -> Optional[Dict[str, Any]]:
     if not isinstance(event, dict) or event.get("event") not in ("user", "bot") or not sender:
         return None
     return {"conversation_id": sender, "who": event["event"],
-            "text": event.get("text") or "", "timestamp": event.get("timestamp")}
+            "text": mask_text(event.get("text") or ""), "timestamp": event.get("timestamp")}
 
 
 class EventHub:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.hall import models, sla
 from bot.hall.db import utcnow
-from bot.privacy import mask_phone
+from bot.privacy import mask_phone, mask_text
 
 STATUS_NAMES = {"open": "待处理", "in_progress": "处理中", "resolved": "已办结"}
 KIND_NAMES = {
@@ -48,7 +48,7 @@ def ticket_json(session: Session, ticket: models.Ticket) -> dict:
         "matter_name": matter.name if matter else None,
         "conversation_id": ticket.conversation_id,
         "channel": ticket.channel,
-        "description": ticket.description,
+        "description": mask_text(ticket.description or ""),
         "region": ticket.region,
         "contact_phone_masked": mask_phone(ticket.contact_phone) if ticket.contact_phone else None,
         "consent": ticket.consent,

@@ -218,3 +218,21 @@ def test_staff_cannot_manage_users(client, make_user):
     console_login(client, "li")
     assert client.get("/console/users").status_code == 403
     assert client.get("/console/audit").status_code == 403
+
+
+def test_numbers_citizens_typed_are_masked_until_revealed(client, make_user, sessions, app):
+    make_user("zhao", "supervisor", None)
+    typed = [{"event": "user", "text": "我电话13912345678，身份证330102199001011234", "timestamp": 1764000000.0}]
+    with RasaStub(typed) as s:
+        app.state.hall.rasa = RasaClient(s.url, "rasa-secret")
+        t = new_ticket(client, description="请回电13912345678", conversation_id="conv-numbers")
+        console_login(client, "zhao")
+        page = client.get(f"/console/tickets/{t['number']}").text
+        assert "13912345678" not in page and "330102199001011234" not in page
+        assert "139****5678" in page and "330102********1234" in page
+        shown = client.get(f"/console/tickets/{t['number']}?show_numbers=1").text
+        assert "13912345678" in shown and "330102199001011234" in shown
+    assert "13912345678" not in client.get("/api/tickets/" + t["number"], headers=SERVICE).text
+    with sessions() as s:
+        reveals = [a for a in s.execute(select(models.AuditEntry)).scalars() if a.action == "reveal"]
+    assert reveals and reveals[0].target == t["number"]

@@ -124,10 +124,13 @@ def _fmt_ts(ts) -> str:
 
 
 @router.get("/tickets/{number}", response_class=HTMLResponse)
-async def ticket_page(request: Request, number: str, notice: str = "", who: Viewer = Depends(viewer),
-                      db: Session = Depends(get_db), state: HallState = Depends(get_state)):
+async def ticket_page(request: Request, number: str, notice: str = "", show_numbers: bool = False,
+                      who: Viewer = Depends(viewer), db: Session = Depends(get_db),
+                      state: HallState = Depends(get_state)):
     ticket = load_ticket(db, number, who)
     audit(db, who.user.username, "view", ticket.number, ip=client_ip(request))
+    if show_numbers:
+        audit(db, who.user.username, "reveal", ticket.number, "查看聊天记录中的号码", ip=client_ip(request))
     db.commit()
     lines, rasa_error = [], None
     try:
@@ -148,7 +151,7 @@ async def ticket_page(request: Request, number: str, notice: str = "", who: View
         "departments": departments, "department_name": dept.name if dept else ticket.department,
         "remaining": sla.remaining_text(ticket.due_at, now) if ticket.status != "resolved" else "已办结",
         "overdue": ticket.status != "resolved" and ticket.due_at is not None and ticket.due_at < now,
-        "masked_phone": _masked(ticket), "notice": notice,
+        "masked_phone": _masked(ticket), "notice": notice, "show_numbers": show_numbers,
     })
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from bot.hall import models
 from bot.hall.deps import get_db, get_state, load_user
 from bot.hall.state import HallState
+from bot.privacy import mask_text
 from bot.hall.tickets import KIND_NAMES, ROLE_NAMES, STATUS_NAMES, iso
 
 COOKIE = "hall_session"
@@ -26,6 +27,8 @@ _env = Environment(
 )
 _env.globals.update(KIND_NAMES=KIND_NAMES, STATUS_NAMES=STATUS_NAMES, ROLE_NAMES=ROLE_NAMES)
 _env.filters["local"] = lambda v: (iso(v) or "")[:16].replace("T", " ")
+# Phone and ID numbers citizens typed stay masked in staff views until revealed (and audited).
+_env.filters["masked"] = lambda v: mask_text(v or "")
 templates = Jinja2Templates(env=_env)
 
 
