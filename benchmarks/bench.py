@@ -120,7 +120,7 @@ HOT_PATH = [
     ("rasa: tracker retrieve (SQL)", "retrieve (rasa/core/tracker_store.py"),
     ("rasa: tracker save (SQL)", "save_tracker (rasa/core/processor.py"),
     ("rasa: SQL event broker publish", "publish (rasa/core/brokers/sql.py"),
-    ("rasa: SQLite commit", "do_commit (sqlalchemy/engine/default.py"),
+    ("SQLite/SQL commits (any caller)", "do_commit (sqlalchemy/engine/default.py"),
     ("actions: webhook", "webhook (rasa_sdk/endpoint.py"),
     ("actions: hall client", "_request (actions/api/hall.py"),
     ("hall: catalogue version middleware", "catalogue_version (bot/hall/app.py"),
@@ -175,6 +175,7 @@ def one_run(servers: Servers, scenarios, concurrency: int, args, prefix: str, ru
     sampler = RssSampler(servers)
     sampler.sample()
     profiler = Profiler(servers, profile_dir) if profile_dir else None
+    cpu_before = servers.cpu()
     result = asyncio.run(
         run_load(
             servers.rasa_url, scenarios, concurrency,
@@ -183,10 +184,12 @@ def one_run(servers: Servers, scenarios, concurrency: int, args, prefix: str, ru
             on_tick=sampler.sample, tick=tick,
         )
     )
+    cpu_after = servers.cpu()
     sampler.sample()
     summary = summarise(result.samples, result.wall)
     summary.update(concurrency=concurrency, conversations=result.conversations,
-                   per_scenario=per_scenario(result.samples), rss=sampler.report())
+                   per_scenario=per_scenario(result.samples), rss=sampler.report(),
+                   cpu=cpu_report(cpu_before, cpu_after, result.wall, len(result.samples)))
     if profiler:
         summary["profile"] = profiler.stop()
     if servers.token:
@@ -198,6 +201,17 @@ def one_run(servers: Servers, scenarios, concurrency: int, args, prefix: str, ru
     if not servers.alive():
         summary["crashed"] = True
     return summary
+
+
+def cpu_report(before: Dict[str, float], after: Dict[str, float], wall: float, messages: int) -> Dict[str, Any]:
+    """CPU per server over a run: seconds, share of one core (1.0: an event loop saturated),
+    milliseconds per message. Includes the profiler's own overhead when --profile is on."""
+    out: Dict[str, Any] = {}
+    for name in after:
+        used = max(0.0, after[name] - before.get(name, 0.0))
+        out[name] = {"cpu_s": round(used, 2), "core_share": round(used / wall, 2) if wall else None,
+                     "ms_per_msg": round(1000 * used / messages, 1) if messages else None}
+    return out
 
 
 def warm_up(servers: Servers, scenarios, args) -> None:
@@ -247,17 +261,21 @@ def fmt(value, digits: int = 1) -> str:
 
 
 def table(rows: List[Dict[str, Any]]) -> str:
-    head = "| target | citizens | messages | errors | msg/s | p50 ms | p95 ms | p99 ms | max ms | RSS peak MB (rasa/actions/hall, total) | lost |"
-    lines = [head, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|"]
+    head = ("| target | citizens | messages | errors | msg/s | p50 ms | p95 ms | p99 ms | max ms "
+            "| RSS peak MB (rasa/actions/hall, total) | CPU ms/msg (share of a core) | lost |")
+    lines = [head, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|"]
     for row in rows:
         rss = row.get("rss", {})
         peaks = rss.get("peak_mb", {})
         per = "/".join(fmt(peaks.get(n)) for n in ("rasa", "actions", "hall") if n in peaks)
         lost = row.get("tracker", {}).get("lost", "–")
+        cpu = row.get("cpu", {})
+        cpus = "/".join(f"{fmt(cpu[n]['ms_per_msg'])} ({fmt(cpu[n]['core_share'], 2)})"
+                        for n in ("rasa", "actions", "hall") if n in cpu)
         lines.append(
             f"| {row['target']} | {row['concurrency']} | {row['messages']} | {row['errors']} | "
             f"{fmt(row['throughput_msg_s'], 2)} | {fmt(row['p50_ms'])} | {fmt(row['p95_ms'])} | {fmt(row['p99_ms'])} | "
-            f"{fmt(row['max_ms'])} | {per} ({fmt(rss.get('total_peak_mb'))}) | {lost} |"
+            f"{fmt(row['max_ms'])} | {per} ({fmt(rss.get('total_peak_mb'))}) | {cpus} | {lost} |"
         )
     return "\n".join(lines)
 
@@ -524,7 +542,9 @@ def line(row: Dict[str, Any]) -> str:
     rss = row.get("rss", {})
     return (f"{row['messages']} msgs, {row['errors']} errors, {row['throughput_msg_s']:.2f} msg/s, "
             f"p50 {fmt(row['p50_ms'])} p95 {fmt(row['p95_ms'])} p99 {fmt(row['p99_ms'])} ms, "
-            f"RSS peak {rss.get('peak_mb')} total {rss.get('total_peak_mb')} MB, "
+            f"RSS peak {rss.get('peak_mb')} total {rss.get('total_peak_mb')} MB, CPU "
+            + ", ".join(f"{n} {c['ms_per_msg']} ms/msg ({c['core_share']} core)" for n, c in row.get("cpu", {}).items())
+            + ", "
             f"lost {row.get('tracker', {}).get('lost', '–')}")
 
 

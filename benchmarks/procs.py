@@ -66,6 +66,26 @@ def tree_rss(pid: int) -> int:
     return sum(rss_bytes(p) for p in [pid, *descendants(pid)])
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far, 0 when it is gone."""
+    if psutil is not None:
+        try:
+            times = psutil.Process(pid).cpu_times()
+            return float(times.user + times.system)
+        except psutil.Error:
+            return 0.0
+    try:
+        stat = (PROC / str(pid) / "stat").read_text()
+    except OSError:
+        return 0.0
+    fields = stat.rsplit(")", 1)[1].split()  # fields[0] is the state (field 3 of stat(5))
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
+def tree_cpu(pid: int) -> float:
+    return sum(cpu_seconds(p) for p in [pid, *descendants(pid)])
+
+
 def cmdline(pid: int) -> List[str]:
     try:
         raw = (PROC / str(pid) / "cmdline").read_bytes()

@@ -69,6 +69,10 @@ class Servers:
         """RSS in bytes per server, each with its descendants."""
         return {name: procs.tree_rss(pid) for name, pid in self.pids.items()}
 
+    def cpu(self) -> Dict[str, float]:
+        """CPU seconds used so far per server, each with its descendants."""
+        return {name: procs.tree_cpu(pid) for name, pid in self.pids.items()}
+
     def alive(self) -> bool:
         return self.process is None or self.process.poll() is None
 

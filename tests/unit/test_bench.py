@@ -211,6 +211,10 @@ def test_rss_and_listener_from_proc(fake):
     assert procs.tree_rss(os.getpid()) >= procs.rss_bytes(os.getpid()) > 10 * 1024 * 1024
     assert procs.listener_pid(fake.server_address[1]) == os.getpid()
     assert procs.rss_bytes(2 ** 22 + 12345) == 0  # no such process
+    before = procs.cpu_seconds(os.getpid())
+    sum(i * i for i in range(3_000_000))  # burn some CPU
+    assert procs.cpu_seconds(os.getpid()) > before
+    assert procs.cpu_seconds(2 ** 22 + 12345) == 0.0
 
 
 def test_profile_summary_and_report_section(tmp_path):
@@ -249,6 +253,7 @@ def test_the_command_against_a_running_server(fake, tmp_path):
     for key in ("sweep", "soak"):
         assert text.count(f"<!-- bench:{key}:start -->") == 1
     assert "| onetrip | 2 |" in text and "Soak: 1 s at 16 citizens" in text and "payload" in text
+    assert "CPU ms/msg" in text
     assert png.stat().st_size > 1000
     senders = list(fake.received)
     assert any(s.startswith("soak-") for s in senders) and any(s.startswith("bench-") for s in senders)
