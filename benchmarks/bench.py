@@ -121,6 +121,7 @@ HOT_PATH = [
     ("rasa: tracker save (SQL)", "save_tracker (rasa/core/processor.py"),
     ("rasa: SQL event broker publish", "publish (rasa/core/brokers/sql.py"),
     ("SQLite/SQL commits (any caller)", "do_commit (sqlalchemy/engine/default.py"),
+    ("any jsonschema frame (py-spy cuts deep stacks, so this is the fuller count)", "(jsonschema/"),
     ("actions: webhook", "webhook (rasa_sdk/endpoint.py"),
     ("actions: hall client", "_request (actions/api/hall.py"),
     ("hall: catalogue version middleware", "catalogue_version (bot/hall/app.py"),
@@ -133,6 +134,7 @@ def summarise_profile(path: Path, top: int = 15) -> Dict[str, Any]:
     (idle waits left out); `hot_path` is the share under each frame of one message's handling."""
     own: Dict[str, int] = {}
     inclusive: Dict[str, int] = {}
+    stages: Dict[str, int] = {}
     total = idle = 0
     for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
         stack, _, count = line.rpartition(" ")
@@ -144,6 +146,9 @@ def summarise_profile(path: Path, top: int = 15) -> Dict[str, Any]:
             idle += n
             continue
         total += n
+        for label, marker in HOT_PATH:
+            if any(marker in frame for frame in frames):
+                stages[label] = stages.get(label, 0) + n
         own[frames[-1]] = own.get(frames[-1], 0) + n
         for frame in set(frames):
             inclusive[frame] = inclusive.get(frame, 0) + n
@@ -154,11 +159,7 @@ def summarise_profile(path: Path, top: int = 15) -> Dict[str, Any]:
             rows = [r for r in rows if any(k in r[0] for k in ("bot/", "actions/", "rasa/", "rasa_sdk/"))]
         return [[frame[:160], round(100.0 * n / total, 1)] for frame, n in rows[:top]] if total else []
 
-    hot_path = []
-    for label, frame_prefix in HOT_PATH:
-        hits = sum(n for frame, n in inclusive.items() if frame.startswith(frame_prefix))
-        if hits:
-            hot_path.append([label, round(100.0 * hits / total, 1)])
+    hot_path = [[label, round(100.0 * stages[label] / total, 1)] for label, _ in HOT_PATH if stages.get(label)]
     return {"samples": total, "idle_samples": idle, "self_top": share(own),
             "inclusive_top": share(inclusive, project_only=True), "hot_path": hot_path}
 
