@@ -546,7 +546,8 @@ def line(row: Dict[str, Any]) -> str:
             f"RSS peak {rss.get('peak_mb')} total {rss.get('total_peak_mb')} MB, CPU "
             + ", ".join(f"{n} {c['ms_per_msg']} ms/msg ({c['core_share']} core)" for n, c in row.get("cpu", {}).items())
             + ", "
-            f"lost {row.get('tracker', {}).get('lost', '–')}")
+            f"lost {row.get('tracker', {}).get('lost', '–')}, "
+            f"tracker events per message {row.get('tracker', {}).get('events_per_message', '–')}")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -167,6 +167,7 @@ async def lost_messages(
     require_loopback(rasa_url)
     missing: Dict[str, List[str]] = {}
     failures: Dict[str, str] = {}
+    events_seen = [0]
     semaphore = asyncio.Semaphore(parallel)
 
     async with httpx.AsyncClient(timeout=httpx.Timeout(timeout), trust_env=False) as client:
@@ -184,7 +185,9 @@ async def lost_messages(
                 failures[sender] = f"HTTP {response.status_code}"
                 return
             seen: Dict[str, int] = defaultdict(int)
-            for event in response.json().get("events") or []:
+            events = response.json().get("events") or []
+            events_seen[0] += len(events)
+            for event in events:
                 if event.get("event") == "user":
                     seen[event.get("text") or ""] += 1
             lost = []
@@ -201,6 +204,8 @@ async def lost_messages(
         "conversations_checked": len(sent),
         "messages_sent": sum(len(t) for t in sent.values()),
         "lost": sum(len(t) for t in missing.values()),
+        # each event is one row (and, with Rasa's SQL event broker, one commit) per message
+        "events_per_message": round(events_seen[0] / max(1, sum(len(t) for t in sent.values())), 1),
         "lost_examples": dict(list(missing.items())[:5]),
         "tracker_failures": len(failures),
         "tracker_failure_examples": dict(list(failures.items())[:5]),

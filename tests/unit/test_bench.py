@@ -157,6 +157,7 @@ async def test_lost_messages_are_found_in_the_trackers(fake):
     assert report["messages_sent"] == sum(len(t) for t in result.sent.values()) == 20
     assert report["lost"] == 1 and report["lost_examples"] == {victim: ["quiet"]}
     assert report["tracker_failures"] == 0
+    assert report["events_per_message"] == round(19 / 20, 1)  # the fake's tracker: one event per message kept
 
     refused = await lost_messages(fake.url, "wrong-token", result.sent)
     assert refused["tracker_failures"] == 2 and refused["lost"] == 0
