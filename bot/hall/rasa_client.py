@@ -46,8 +46,12 @@ class RasaClient:
         return await self._call("POST", self._url(conversation_id, "tracker/events"), {}, json=events)
 
     async def execute(self, conversation_id: str, action: str) -> Any:
-        return await self._call("POST", self._url(conversation_id, "execute"),
-                                {"output_channel": "latest"}, json={"name": action})
+        result = await self._call("POST", self._url(conversation_id, "execute"),
+                                  {"output_channel": "latest"}, json={"name": action})
+        # Rasa's `execute` does not end with action_listen as a predicted turn would; without it
+        # the citizen's next message does not match the rules (a rating after 办结 would fall back).
+        await self.append_events(conversation_id, [{"event": "action", "name": "action_listen"}])
+        return result
 
     async def send_staff_message(self, conversation_id: str, text: str) -> None:
         await self.append_events(conversation_id, [{"event": "slot", "name": "staff_message", "value": text}])
@@ -58,7 +62,11 @@ class RasaClient:
         await self.execute(conversation_id, "action_handoff_released")
 
     async def resolved(self, conversation_id: str, number: str) -> None:
-        await self.append_events(conversation_id, [{"event": "slot", "name": "resolved_ticket", "value": number}])
+        # Resolving ends the staff's part: the bot takes the conversation back (a no-op when it was
+        # never paused), tells the citizen and asks for the 好差评, which it must then hear.
+        await self.append_events(conversation_id, [
+            {"event": "resume"}, {"event": "slot", "name": "resolved_ticket", "value": number},
+        ])
         await self.execute(conversation_id, "action_ticket_resolved")
 
 

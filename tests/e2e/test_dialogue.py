@@ -143,10 +143,13 @@ def test_handoff_staff_reply_and_release(stack):
                          json={"name": "action_relay_staff_message"}, timeout=30)
     relayed.raise_for_status()
     assert any("小王" in (m.get("text") or "") for m in relayed.json()["messages"])
+    listen = [{"event": "action", "name": "action_listen"}]  # as the hall does after each execute
+    httpx.post(f"{stack.rasa_url}/conversations/{me}/tracker/events", params=token, json=listen, timeout=10).raise_for_status()
     # Released: the bot answers again.
     httpx.post(f"{stack.rasa_url}/conversations/{me}/tracker/events", params=token,
                json=[{"event": "resume"}], timeout=10).raise_for_status()
-    assert stack.say(me, "那要多少钱") != []
+    payload = matter_payload(stack.say(me, "那要多少钱"))
+    assert (payload["matter"], payload["aspect"]) == ("gongan.id_card_renew", "fee")
 
 
 def test_rating_and_bad_rating_follow_up(stack):

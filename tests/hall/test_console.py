@@ -124,13 +124,16 @@ def test_reply_release_resolve_reach_rasa(client, make_user, sessions, stub):
 
     stub.calls.clear()
     client.post(f"/console/tickets/{t['number']}/release", data={"csrf": token})
-    assert [c["json"] for c in stub.calls if c["method"] == "POST"] == [[{"event": "resume"}], {"name": "action_handoff_released"}]
+    listen = [{"event": "action", "name": "action_listen"}]
+    assert [c["json"] for c in stub.calls if c["method"] == "POST"] == [
+        [{"event": "resume"}], {"name": "action_handoff_released"}, listen]
 
     stub.calls.clear()
     r = client.post(f"/console/tickets/{t['number']}/resolve", data={"resolution": "已退款", "csrf": token})
     assert "已办结" in r.text
     assert [c["json"] for c in stub.calls if c["method"] == "POST"] == [
-        [{"event": "slot", "name": "resolved_ticket", "value": t["number"]}], {"name": "action_ticket_resolved"}]
+        [{"event": "resume"}, {"event": "slot", "name": "resolved_ticket", "value": t["number"]}],
+        {"name": "action_ticket_resolved"}, listen]
     api = client.get(f"/api/tickets/{t['number']}", headers=SERVICE).json()
     assert api["status"] == "resolved" and api["resolution"] == "已退款" and api["resolved_at"]
 
