@@ -176,7 +176,7 @@ def one_run(servers: Servers, scenarios, concurrency: int, args, prefix: str, ru
     sampler = RssSampler(servers)
     sampler.sample()
     profiler = Profiler(servers, profile_dir) if profile_dir else None
-    cpu_before = servers.cpu()
+    cpu_before, sched_before = servers.cpu(), servers.sched()
     result = asyncio.run(
         run_load(
             servers.rasa_url, scenarios, concurrency,
@@ -185,12 +185,12 @@ def one_run(servers: Servers, scenarios, concurrency: int, args, prefix: str, ru
             on_tick=sampler.sample, tick=tick,
         )
     )
-    cpu_after = servers.cpu()
+    cpu_after, sched_after = servers.cpu(), servers.sched()
     sampler.sample()
     summary = summarise(result.samples, result.wall)
     summary.update(concurrency=concurrency, conversations=result.conversations,
                    per_scenario=per_scenario(result.samples), rss=sampler.report(),
-                   cpu=cpu_report(cpu_before, cpu_after, result.wall, len(result.samples)))
+                   cpu=cpu_report(cpu_before, cpu_after, result.wall, len(result.samples), sched_before, sched_after))
     if profiler:
         summary["profile"] = profiler.stop()
     if servers.token:
@@ -204,14 +204,22 @@ def one_run(servers: Servers, scenarios, concurrency: int, args, prefix: str, ru
     return summary
 
 
-def cpu_report(before: Dict[str, float], after: Dict[str, float], wall: float, messages: int) -> Dict[str, Any]:
-    """CPU per server over a run: seconds, share of one core (1.0: an event loop saturated),
-    milliseconds per message. Includes the profiler's own overhead when --profile is on."""
+def cpu_report(before: Dict[str, float], after: Dict[str, float], wall: float, messages: int,
+               sched_before: Optional[Dict[str, tuple]] = None, sched_after: Optional[Dict[str, tuple]] = None,
+               ) -> Dict[str, Any]:
+    """CPU per server over a run: seconds, share of one core, milliseconds per message; and how
+    its main thread (the event loop) spent the wall time: running, runnable but waiting for a
+    CPU (other processes on the machine), or neither (blocked in I/O such as fsync, or idle)."""
     out: Dict[str, Any] = {}
     for name in after:
         used = max(0.0, after[name] - before.get(name, 0.0))
         out[name] = {"cpu_s": round(used, 2), "core_share": round(used / wall, 2) if wall else None,
                      "ms_per_msg": round(1000 * used / messages, 1) if messages else None}
+        if sched_before and sched_after and name in sched_after and wall:
+            run = sched_after[name][0] - sched_before.get(name, (0, 0))[0]
+            wait = sched_after[name][1] - sched_before.get(name, (0, 0))[1]
+            out[name]["loop"] = {"running": round(run / wall, 2), "waiting_for_cpu": round(wait / wall, 2),
+                                 "blocked_or_idle": round(max(0.0, 1 - (run + wait) / wall), 2)}
     return out
 
 
@@ -263,8 +271,9 @@ def fmt(value, digits: int = 1) -> str:
 
 def table(rows: List[Dict[str, Any]]) -> str:
     head = ("| target | citizens | messages | errors | msg/s | p50 ms | p95 ms | p99 ms | max ms "
-            "| RSS peak MB (rasa/actions/hall, total) | CPU ms/msg (share of a core) | lost |")
-    lines = [head, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|"]
+            "| RSS peak MB (rasa/actions/hall, total) | CPU ms/msg (share of a core) "
+            "| Rasa event loop: running / waiting for a CPU / blocked or idle | lost |")
+    lines = [head, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|---:|"]
     for row in rows:
         rss = row.get("rss", {})
         peaks = rss.get("peak_mb", {})
@@ -273,10 +282,11 @@ def table(rows: List[Dict[str, Any]]) -> str:
         cpu = row.get("cpu", {})
         cpus = "/".join(f"{fmt(cpu[n]['ms_per_msg'])} ({fmt(cpu[n]['core_share'], 2)})"
                         for n in ("rasa", "actions", "hall") if n in cpu)
+        loop = " / ".join(f"{round(100 * v)} %" for v in cpu.get("rasa", {}).get("loop", {}).values()) or "–"
         lines.append(
             f"| {row['target']} | {row['concurrency']} | {row['messages']} | {row['errors']} | "
             f"{fmt(row['throughput_msg_s'], 2)} | {fmt(row['p50_ms'])} | {fmt(row['p95_ms'])} | {fmt(row['p99_ms'])} | "
-            f"{fmt(row['max_ms'])} | {per} ({fmt(rss.get('total_peak_mb'))}) | {cpus} | {lost} |"
+            f"{fmt(row['max_ms'])} | {per} ({fmt(rss.get('total_peak_mb'))}) | {cpus} | {loop} | {lost} |"
         )
     return "\n".join(lines)
 
@@ -545,6 +555,9 @@ def line(row: Dict[str, Any]) -> str:
             f"p50 {fmt(row['p50_ms'])} p95 {fmt(row['p95_ms'])} p99 {fmt(row['p99_ms'])} ms, "
             f"RSS peak {rss.get('peak_mb')} total {rss.get('total_peak_mb')} MB, CPU "
             + ", ".join(f"{n} {c['ms_per_msg']} ms/msg ({c['core_share']} core)" for n, c in row.get("cpu", {}).items())
+            + (", rasa loop running/waiting for CPU/blocked or idle "
+               + "/".join(str(v) for v in row["cpu"]["rasa"]["loop"].values())
+               if "loop" in row.get("cpu", {}).get("rasa", {}) else "")
             + ", "
             f"lost {row.get('tracker', {}).get('lost', '–')}, "
             f"tracker events per message {row.get('tracker', {}).get('events_per_message', '–')}")

@@ -82,6 +82,17 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
 
 
+def schedstat(pid: int) -> tuple:
+    """(seconds on a CPU, seconds runnable but waiting for a CPU) of the process's main thread
+    (/proc/PID/schedstat; the event loop of rasa, the action server and the hall). (0, 0) if
+    unavailable."""
+    try:
+        run_ns, wait_ns, _ = (PROC / str(pid) / "schedstat").read_text().split()[:3]
+        return int(run_ns) / 1e9, int(wait_ns) / 1e9
+    except (OSError, ValueError):
+        return 0.0, 0.0
+
+
 def tree_cpu(pid: int) -> float:
     return sum(cpu_seconds(p) for p in [pid, *descendants(pid)])
 

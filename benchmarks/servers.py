@@ -73,6 +73,10 @@ class Servers:
         """CPU seconds used so far per server, each with its descendants."""
         return {name: procs.tree_cpu(pid) for name, pid in self.pids.items()}
 
+    def sched(self) -> Dict[str, tuple]:
+        """Main-thread (running, waiting for a CPU) seconds per server."""
+        return {name: procs.schedstat(pid) for name, pid in self.pids.items()}
+
     def alive(self) -> bool:
         return self.process is None or self.process.poll() is None
 

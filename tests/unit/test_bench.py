@@ -259,3 +259,13 @@ def test_the_command_against_a_running_server(fake, tmp_path):
     senders = list(fake.received)
     assert any(s.startswith("soak-") for s in senders) and any(s.startswith("bench-") for s in senders)
     assert len(senders) == len(set(senders))
+
+
+def test_cpu_report_splits_the_event_loop_time():
+    from benchmarks.bench import cpu_report
+
+    report = cpu_report({"rasa": 10.0}, {"rasa": 14.0}, wall=10.0, messages=40,
+                        sched_before={"rasa": (5.0, 1.0)}, sched_after={"rasa": (8.0, 3.0)})
+    assert report["rasa"]["cpu_s"] == 4.0 and report["rasa"]["core_share"] == 0.4
+    assert report["rasa"]["ms_per_msg"] == 100.0
+    assert report["rasa"]["loop"] == {"running": 0.3, "waiting_for_cpu": 0.2, "blocked_or_idle": 0.5}
