@@ -134,7 +134,7 @@ def children(settings: Settings, model: Path) -> List[Child]:
             "rasa",
             [
                 rasa_bin(), "run", "--model", str(model), "--enable-api",
-                "--auth-token", settings.rasa_token, "--cors", "*",
+                f"--auth-token={settings.rasa_token}", "--cors", "*",  # "=": a token may start with "-"
                 "--interface", settings.host, "--port", str(settings.rasa_port),
                 "--endpoints", str(settings.endpoints_file), "--credentials", str(settings.credentials_file),
             ],
