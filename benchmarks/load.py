@@ -144,8 +144,8 @@ async def run_load(
         if on_tick is not None:
 
             async def ticking() -> None:
-                while True:
-                    on_tick()
+                while True:  # off the event loop: reading /proc must not delay the citizens
+                    await asyncio.to_thread(on_tick)
                     await asyncio.sleep(tick)
 
             ticker = asyncio.create_task(ticking())
