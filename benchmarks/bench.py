@@ -194,7 +194,17 @@ def one_run(servers: Servers, scenarios, concurrency: int, args, prefix: str, ru
     if profiler:
         summary["profile"] = profiler.stop()
     if servers.token:
-        summary["tracker"] = asyncio.run(lost_messages(servers.rasa_url, servers.token, result.sent))
+        tracker = asyncio.run(lost_messages(servers.rasa_url, servers.token, result.sent))
+        if tracker["lost"] and servers.alive():
+            # A message whose request timed out may still be queued in Rasa: look again later.
+            grace = getattr(args, "late_grace", None)
+            time.sleep(min(args.timeout, 30.0) if grace is None else grace)
+            again = {s: result.sent[s] for s in tracker["lost_senders"]}
+            recheck = asyncio.run(lost_messages(servers.rasa_url, servers.token, again))
+            tracker.update(late=tracker["lost"] - recheck["lost"], lost=recheck["lost"],
+                           lost_examples=recheck["lost_examples"], lost_senders=recheck["lost_senders"])
+        tracker.pop("lost_senders", None)
+        summary["tracker"] = tracker
     else:
         summary["tracker"] = {"skipped": "no RASA_TOKEN found"}
     if duration:

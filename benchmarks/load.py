@@ -207,6 +207,7 @@ async def lost_messages(
         # each event is one row (and, with Rasa's SQL event broker, one commit) per message
         "events_per_message": round(events_seen[0] / max(1, sum(len(t) for t in sent.values())), 1),
         "lost_examples": dict(list(missing.items())[:5]),
+        "lost_senders": sorted(missing),
         "tracker_failures": len(failures),
         "tracker_failure_examples": dict(list(failures.items())[:5]),
     }

@@ -35,6 +35,8 @@ class FakeRasa(ThreadingHTTPServer):
         self.received = defaultdict(list)  # sender → texts, in order
         self.lock = threading.Lock()
         self.drop = set()  # (sender, text) not written to the tracker: a "lost" message
+        self.late = set()  # texts missing from a tracker's first read only (still queued)
+        self.read = set()  # senders whose tracker was read
 
     @property
     def url(self) -> str:
@@ -86,7 +88,10 @@ class Handler(BaseHTTPRequestHandler):
             return self._send(401, {"error": "token"})
         sender = url.path.split("/")[2]
         with self.server.lock:
-            texts = [t for t in self.server.received.get(sender, []) if (sender, t) not in self.server.drop]
+            first = sender not in self.server.read
+            self.server.read.add(sender)
+            texts = [t for t in self.server.received.get(sender, [])
+                     if (sender, t) not in self.server.drop and not (first and t in self.server.late)]
         self._send(200, {"sender_id": sender, "events": [{"event": "user", "text": t} for t in texts]})
 
 
@@ -269,3 +274,16 @@ def test_cpu_report_splits_the_event_loop_time():
     assert report["rasa"]["cpu_s"] == 4.0 and report["rasa"]["core_share"] == 0.4
     assert report["rasa"]["ms_per_msg"] == 100.0
     assert report["rasa"]["loop"] == {"running": 0.3, "waiting_for_cpu": 0.2, "blocked_or_idle": 0.5}
+
+
+def test_a_late_message_is_not_counted_lost(fake):
+    import argparse
+
+    from benchmarks.bench import one_run
+    from benchmarks.servers import Servers
+
+    fake.late.add("quiet")
+    args = argparse.Namespace(conversations=1, think=0.0, timeout=30.0, late_grace=0.05)
+    row = one_run(Servers("onetrip", fake.url, TOKEN), [SCENARIO], 3, args, "late", 1)
+    assert row["tracker"]["late"] == 3 and row["tracker"]["lost"] == 0
+    assert row["messages"] == 30 and row["error_kinds"]["http_500"] == 3
