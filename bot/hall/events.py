@@ -103,7 +103,7 @@ class EventHub:
     def _source(self) -> Engine:
         if self._engine is None:
             url = self.state.settings.events_url
-            args = {"check_same_thread": False} if url.startswith("sqlite") else {}
+            args = {"check_same_thread": False, "timeout": 30} if url.startswith("sqlite") else {}  # WAL writer: wait, never fail
             self._engine = create_engine(url, future=True, connect_args=args)
         return self._engine
 
