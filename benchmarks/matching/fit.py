@@ -89,7 +89,8 @@ def main() -> int:
     if args.semantic:
         from bot.matching.matcher import SEMANTIC_FEATURES, Matcher
 
-        matcher = Matcher(matcher.index, semantic=True, weights=np.zeros(len(SEMANTIC_FEATURES) + 1))
+        matcher = Matcher(matcher.index, semantic=True, cascade=False,
+                          weights=np.zeros(len(SEMANTIC_FEATURES) + 1))
     queries = load_queries(args.queries)
     feats_by_query, gold_by_query = [], []
     for q in queries:
@@ -123,7 +124,27 @@ def main() -> int:
     print(f"{prefix}WEIGHTS = (" + ", ".join(f"{v:.3f}" for v in w) + ")")
     print("  # " + ", ".join(matcher.feature_names) + ", null option")
     print(f"{prefix}ABSTAIN_BELOW = {best[1]:.3f}")
+    if args.semantic:
+        fit_cascade(matcher, queries)
     return 0
+
+
+def fit_cascade(matcher, queries) -> None:
+    """CASCADE_BELOW: the lowest lexical confidence that may skip the embedding, chosen as the
+    smallest semantic-path share whose dev accuracy is within half a point of the best."""
+    rows = []
+    for t in np.arange(0.0, 1.0001, 0.05):
+        matcher.cascade, matcher.cascade_below = True, float(t)
+        report = evaluate(matcher, queries)
+        fig = report.figures
+        share = sum(o.result.path == "semantic" for o in report.outcomes) / len(report.outcomes)
+        acc = (fig.get("top1", 0) + fig.get("abstention", 0)) / 2
+        rows.append((float(t), acc, share))
+        print(f"  cascade below {t:.2f}: top1 {fig.get('top1', 0):.3f} abstention "
+              f"{fig.get('abstention', 0):.3f} semantic share {share:.3f}")
+    best_acc = max(a for _, a, _ in rows)
+    t, _, share = min((r for r in rows if r[1] >= best_acc - 0.005), key=lambda r: (r[2], r[0]))
+    print(f"CASCADE_BELOW = {t:.2f}  # semantic share on dev {share:.3f}")
 
 
 if __name__ == "__main__":

