@@ -12,8 +12,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("eval", help="在标注查询集上评估事项匹配（准确率、拒识率、部门混淆矩阵）")
     p.add_argument("--queries", default="tests/data/eval_queries.yml", help="标注查询文件")
     p.add_argument("--catalogue", default=None, help="事项库目录（默认 data/catalogue）")
-    p.add_argument("--semantic", action="store_true",
-                   help="加用语义向量（需安装 semantic 附加依赖；每条约慢 40 毫秒）")
+    p.add_argument("--semantic", action=argparse.BooleanOptionalAction, default=True,
+                   help="语义级联（默认开启：词法不确定时才加用语义向量）；--no-semantic 只用词法")
     p.add_argument("--png", default=None, help="把部门混淆矩阵画成 PNG，如 docs/eval-confusion.png")
     p.add_argument("--errors", action="store_true", help="列出每一条错误")
     p.set_defaults(func=run)

@@ -11,8 +11,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("match", help="按行读取群众说法，输出匹配的事项（JSON Lines）")
     p.add_argument("--top", type=int, default=3, help="每行最多输出几个候选事项（默认 3）")
     p.add_argument("--catalogue", default=None, help="事项库目录（默认 data/catalogue）")
-    p.add_argument("--semantic", action="store_true",
-                   help="加用语义向量（需安装 semantic 附加依赖；每条约慢 40 毫秒）")
+    p.add_argument("--semantic", action=argparse.BooleanOptionalAction, default=True,
+                   help="语义级联（默认开启：词法不确定时才加用语义向量）；--no-semantic 只用词法")
     p.add_argument("--no-cache", action="store_true", help="不使用 var/cache 中的索引缓存")
     p.set_defaults(func=run)
 
