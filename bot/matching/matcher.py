@@ -342,9 +342,9 @@ class Matcher:
 
     def needs_semantic(self, result: MatchResult, qa: QueryAnalysis) -> bool:
         """Is a lexical answer unsure enough to pay for the query embedding?"""
-        if self._vague(qa):
-            return False  # abstains whatever the scores
-        if result.abstain or result.clarify or not result.matches:
+        if self._vague(qa) or not result.matches:
+            return False  # abstains whatever the scores; no known word: no candidates either way
+        if result.abstain or result.clarify:
             return True
         return result.matches[0].score < self.cascade_below
 
