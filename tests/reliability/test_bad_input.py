@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 import uuid
 from typing import Any, Dict, List
 
@@ -164,7 +165,12 @@ def test_socketio_odd_user_uttered_payloads(healthy):
 
     got = asyncio.run(asyncio.wait_for(run(), 120))
     assert any("身份证" in json.dumps(g, ensure_ascii=False) for g in got), got[-3:]
-    texts = [e.get("text") for e in user_events(split, session)]
+    # Messages are handled one at a time per conversation; wait until the last one is in the tracker.
+    for _ in range(150):
+        texts = [e.get("text") for e in user_events(split, session)]
+        if texts and texts[-1] == "办身份证换领要带什么":
+            break
+        time.sleep(0.2)
     sent = [p["message"] for p in odd if isinstance(p, dict) and p.get("session_id") == session
             and isinstance(p.get("message"), str)]
     # Every well-formed message recorded once (long ones cut at the channel's limit), odd ones not at all.
