@@ -58,6 +58,9 @@ CASCADE_BELOW = 0.70
 N_DENSE_CANDIDATES = 5  # the semantic signal may also bring in candidates the words missed
 ABSTAIN_BELOW = 0.45  # top probability under which we say "not sure" (2-fold CV on dev, fit.py)
 CLARIFY_WITHIN = 0.08  # two candidates closer than this (both plausible) → ask which one
+# Not confident, and a runner-up is plausible too ("身份证"): ask which one rather than guess.
+CLARIFY_UNSURE_BELOW = 0.70
+CLARIFY_RUNNER_UP = 0.15
 N_CANDIDATES = 30
 ENTRY_BETA2 = 2.0  # F-beta²: an alias fully said matters more than extra words in the query
 
@@ -371,7 +374,8 @@ class Matcher:
         top = matches[0].score
         abstain = self._vague(qa) or top < abstain_below
         clarify = (not abstain and len(matches) > 1
-                   and top - matches[1].score < self.clarify_within)
+                   and (top - matches[1].score < self.clarify_within
+                        or (top < CLARIFY_UNSURE_BELOW and matches[1].score >= CLARIFY_RUNNER_UP)))
         return MatchResult(query, matches[:top_k], abstain, clarify, qa.normalized, path)
 
 
