@@ -187,7 +187,9 @@ class SplitStack:
         return response.json()
 
     def tracker(self, sender: str) -> Dict[str, Any]:
-        response = httpx.get(f"{self.rasa_url}/conversations/{sender}/tracker", params=self.token, timeout=15)
+        # ALL events: a citizen's "/restart" hides earlier turns from Rasa's default view, not from the store.
+        response = httpx.get(f"{self.rasa_url}/conversations/{sender}/tracker",
+                             params={**self.token, "include_events": "ALL"}, timeout=15)
         response.raise_for_status()
         return response.json()
 

