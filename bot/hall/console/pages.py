@@ -102,6 +102,7 @@ def queue(request: Request, kind: str = "", status: str = "active", department: 
     departments = db.execute(select(models.Department).order_by(models.Department.code)).scalars().all()
     return templates.TemplateResponse(request, "queue.html", {
         "who": who, "rows": rows, "departments": departments,
+        "department_names": {d.code: d.name for d in departments},
         "filters": {"kind": kind, "status": status, "department": department, "q": q},
     })
 
