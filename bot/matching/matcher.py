@@ -12,6 +12,7 @@ semantic-aware weights. ``MatchResult.path`` tells which stage answered.
 from __future__ import annotations
 
 import json
+import logging
 import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
@@ -57,6 +58,7 @@ SEMANTIC_ABSTAIN_BELOW = 0.325
 CASCADE_BELOW = 0.70
 N_DENSE_CANDIDATES = 5  # the semantic signal may also bring in candidates the words missed
 ABSTAIN_BELOW = 0.45  # top probability under which we say "not sure" (2-fold CV on dev, fit.py)
+SEMANTIC_MAX_MATTERS = 1500  # above this catalogue size the cascade's embedding stage is off
 CLARIFY_WITHIN = 0.08  # two candidates closer than this (both plausible) → ask which one
 # Not confident, and a runner-up is plausible too ("身份证"): ask which one rather than guess.
 CLARIFY_UNSURE_BELOW = 0.70
@@ -158,6 +160,13 @@ class Matcher:
     @classmethod
     def from_catalogue(cls, catalogue: "Catalogue", semantic: bool = False, use_cache: bool = True,
                        **kwargs: Any) -> "Matcher":
+        size = len(catalogue.matters) + len(catalogue.bundles)
+        if semantic and size > SEMANTIC_MAX_MATTERS:
+            # Embedding a catalogue this large takes minutes and its queries take the slow path
+            # more often; words alone meet the latency goals there (README, "Matching: measured").
+            logging.getLogger(__name__).info(
+                "matcher: %d matters > %d: semantic stage off, words only", size, SEMANTIC_MAX_MATTERS)
+            semantic = False
         return cls(build_index(catalogue, semantic=semantic, use_cache=use_cache), semantic=semantic or None,
                    **kwargs)
 
