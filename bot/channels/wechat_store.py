@@ -20,7 +20,7 @@ from sqlalchemy import (
     insert, select, update,
 )
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, ProgrammingError
 
 PROCESSING, PASSIVE, ASYNC = "processing", "passive", "async"
 PENDING, SENT, FAILED = "pending", "sent", "failed"
@@ -117,11 +117,24 @@ class OutboxRow:
     created_at: float
 
 
+def create_tables(engine, attempts: int = 5) -> None:
+    """CREATE TABLE IF NOT EXISTS, safe when several Rasa servers start together on PostgreSQL:
+    the loser of the race sees "already exists" and simply checks again."""
+    for attempt in range(attempts):
+        try:
+            metadata.create_all(engine)
+            return
+        except (ProgrammingError, IntegrityError):
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.2 * (attempt + 1))
+
+
 class WeChatStore:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = make_engine(url)
-        metadata.create_all(self.engine)
+        create_tables(self.engine)
 
     # -- inbound de-duplication -------------------------------------------------------------
 

@@ -165,18 +165,18 @@ def test_socketio_odd_user_uttered_payloads(healthy):
 
     got = asyncio.run(asyncio.wait_for(run(), 120))
     assert any("身份证" in json.dumps(g, ensure_ascii=False) for g in got), got[-3:]
-    # Messages are handled one at a time per conversation; wait until the last one is in the tracker.
-    for _ in range(150):
-        texts = [e.get("text") for e in user_events(split, session)]
-        if texts and texts[-1] == "办身份证换领要带什么":
-            break
-        time.sleep(0.2)
     sent = [p["message"] for p in odd if isinstance(p, dict) and p.get("session_id") == session
             and isinstance(p.get("message"), str)]
-    # Every well-formed message recorded once (long ones cut at the channel's limit), odd ones not at all.
-    missing = [t for t in sent if t.strip() and t[:2000] not in texts]
+    # Every non-blank, well-formed message is recorded (long ones cut at the channel's limit);
+    # socket.io handles a client's events concurrently, so the order of arrival is not asserted.
+    expected = [t[:2000] for t in sent if t.strip()] + ["办身份证换领要带什么"]
+    for _ in range(150):
+        texts = [e.get("text") for e in user_events(split, session)]
+        missing = [t for t in expected if t not in texts]
+        if not missing:
+            break
+        time.sleep(0.2)
     assert not missing, missing
-    assert texts[-1] == "办身份证换领要带什么"
     alive(split)
 
 
