@@ -590,7 +590,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--token", help="Rasa HTTP API token for --rasa-url (default: its var/secrets.env)")
     parser.add_argument("--no-baseline", action="store_true", help="skip the bare Rasa baseline")
     parser.add_argument("--endpoints", help="experiment: start OneTrip with this endpoints.yml instead "
-                        "(e.g. benchmarks/experiments/endpoints.fast.yml)")
+                        "(e.g. benchmarks/experiments/endpoints.plain-sql.yml, the stock stores)")
     parser.add_argument("--profile", action="store_true", help="py-spy the servers during the goal level")
     parser.add_argument("--profile-dir", default=str(ROOT / "var" / "bench"), help="where profiles go (default var/bench)")
     parser.add_argument("--doc", default=str(DOC), help="Markdown report (default docs/bench.md)")
