@@ -156,15 +156,15 @@ def test_socketio_odd_user_uttered_payloads(healthy):
             TALLY["socketio"] += 1
             await asyncio.sleep(0.05)
         await client.emit("user_uttered", {"session_id": session, "message": "办身份证换领要带什么"})
-        for _ in range(150):  # up to 30 s for the last answer
-            if any("身份证" in json.dumps(g, ensure_ascii=False) for g in got):
+        for _ in range(150):  # up to 30 s for the answer to the last message (its matter card)
+            if any("gongan.id_card_renew" in json.dumps(g, ensure_ascii=False) for g in got):
                 break
             await asyncio.sleep(0.2)
         await client.disconnect()
         return got
 
     got = asyncio.run(asyncio.wait_for(run(), 120))
-    assert any("身份证" in json.dumps(g, ensure_ascii=False) for g in got), got[-3:]
+    assert any("gongan.id_card_renew" in json.dumps(g, ensure_ascii=False) for g in got), got[-3:]
     sent = [p["message"] for p in odd if isinstance(p, dict) and p.get("session_id") == session
             and isinstance(p.get("message"), str)]
     # Every non-blank, well-formed message is recorded (long ones cut at the channel's limit);
