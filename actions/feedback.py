@@ -11,7 +11,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.api.hall import HallUnavailable, hall
 from actions.conversation import channel_of, entity, idempotency_key, intent_of, text_of
-from actions.validation import mainland_mobile
+from actions.validation import contact_phone_slot
 from bot.matching.normalize import normalize
 
 # Zhejiang's 好差评 levels; 不满意 and 非常不满意 count as 差评.
@@ -86,10 +86,7 @@ class ValidateFeedbackForm(FormValidationAction):
     def validate_contact_phone(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        phone = mainland_mobile(str(value or ""))
-        if not phone:
-            dispatcher.utter_message(text="这个号码好像不对，请输入11位手机号码，例如 13812345678。")
-        return {"contact_phone": phone}
+        return contact_phone_slot(value, dispatcher)
 
 
 class ActionGoodbye(Action):

@@ -16,7 +16,7 @@ from actions.api.hall import HallUnavailable, hall
 from actions.conversation import channel_of, idempotency_key, match_of, text_of
 from actions.matters import MIN_DESCRIPTION_CHARS, hall_down, prefill_ticket_form
 from actions.regions import find_region, looks_like_place
-from actions.validation import mainland_mobile, substance
+from actions.validation import contact_phone_slot, mainland_mobile, substance
 from bot.privacy import mask_phone
 
 logger = logging.getLogger(__name__)
@@ -110,11 +110,7 @@ class ValidateTicketForm(FormValidationAction):
     def validate_contact_phone(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        phone = mainland_mobile(str(value or ""))
-        if phone:
-            return {"contact_phone": phone}
-        dispatcher.utter_message(text="这个号码好像不对，请输入11位手机号码，例如 13812345678。")
-        return {"contact_phone": None}
+        return contact_phone_slot(value, dispatcher)
 
     def validate_consent(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
-from typing import Optional
+from typing import Any, Dict, Optional
+
+from rasa_sdk.executor import CollectingDispatcher
 
 import phonenumbers
 
@@ -32,3 +34,11 @@ def mainland_mobile(text: str) -> Optional[str]:
 def substance(text: str) -> int:
     """How much a description says: its length without punctuation, emoji and spaces."""
     return len(normalize(text).replace(" ", ""))
+
+
+def contact_phone_slot(value: Any, dispatcher: CollectingDispatcher) -> Dict[str, Optional[str]]:
+    """The `contact_phone` slot of any form: the number, or None and a request to type it again."""
+    phone = mainland_mobile(str(value or ""))
+    if not phone:
+        dispatcher.utter_message(text="这个号码好像不对，请输入11位手机号码，例如 13812345678。")
+    return {"contact_phone": phone}
