@@ -44,6 +44,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncRedisManager, AsyncServer
 
+from bot.channels.widget_format import widget_message
+
 logger = logging.getLogger(__name__)
 
 REDIS_ENV = "ONETRIP_SOCKETIO_REDIS_URL"
@@ -64,18 +66,8 @@ class SocketIOOutput(RasaSocketIOOutput):
         return "socketio"
 
     async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
-        event: Dict[str, Any] = {"timestamp": time.time()}
-        if message.get("text"):
-            event["text"] = message["text"]
-        buttons = message.get("quick_replies") or message.get("buttons") or []
-        if buttons:
-            event["quick_replies"] = [
-                {"content_type": "text", "title": b.get("title", ""), "payload": b.get("payload", "")}
-                for b in buttons
-                if isinstance(b, dict)
-            ]
-        if message.get("custom"):
-            event["custom"] = message["custom"]
+        event = widget_message(time.time(), message.get("text"),
+                               message.get("quick_replies") or message.get("buttons"), message.get("custom"))
         if message.get("image"):
             event["attachment"] = {"type": "image", "payload": {"src": message["image"]}}
         elif message.get("attachment"):

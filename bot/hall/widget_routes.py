@@ -22,6 +22,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from bot.channels.widget_format import widget_message
 from bot.hall.rasa_client import RasaClient, RasaUnavailable
 from bot.settings import ROOT
 
@@ -70,17 +71,8 @@ def bot_messages(tracker: Dict[str, Any], after: float) -> List[Dict[str, Any]]:
         if event.get("event") != "bot" or float(event.get("timestamp") or 0) <= after:
             continue
         data = event.get("data") or {}
-        message: Dict[str, Any] = {"timestamp": event.get("timestamp")}
-        if event.get("text"):
-            message["text"] = event["text"]
-        buttons = data.get("buttons") or data.get("quick_replies") or []
-        if buttons:
-            message["quick_replies"] = [
-                {"content_type": "text", "title": b.get("title", ""), "payload": b.get("payload", "")}
-                for b in buttons if isinstance(b, dict)
-            ]
-        if data.get("custom"):
-            message["custom"] = data["custom"]
+        message = widget_message(event.get("timestamp"), event.get("text"),
+                                 data.get("buttons") or data.get("quick_replies"), data.get("custom"))
         if len(message) > 1:
             messages.append(message)
     return messages[-HISTORY_LIMIT:]
