@@ -1,0 +1,158 @@
+"""Rasa's SQL tracker store without re-reading the whole conversation several times per message.
+
+For every citizen message Rasa's `SQLTrackerStore` reads the conversation's latest session from
+the database and replays it (`retrieve`), and on `save` reads and replays it again to find the
+events to publish (`stream_events`), then counts the stored events to find the ones to insert.
+That was about half of the Rasa server's CPU under load (docs/bench.md).
+
+`CachingSQLTrackerStore` keeps, per conversation, the rows of its latest session that it has
+already read or written (an LRU bounded in bytes) and asks the database only for rows it has not
+seen (`id > last seen id`, one indexed query). It returns exactly what Rasa's query returns:
+the same rows in the same order with the same session filter (`timestamp >=` the latest
+`session_started`), a fresh tracker every time. Rows are never updated or deleted by Rasa, and
+while one server handles a conversation the lock store keeps every other server from writing
+to it, so rows written by another server are always behind `last seen id`: the cache is safe
+with several Rasa servers on one PostgreSQL (deploy/endpoints.scale.yml).
+
+`save` computes the new events once, inserts them in one transaction and publishes them to the
+event broker after the commit (Rasa publishes before writing, so a failed write left events in
+the broker that the tracker never had).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any, List, Optional, Text, Tuple
+
+import sqlalchemy as sa
+import sqlalchemy.orm
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import Event, SessionStarted
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.rasa.sqlite import tuned_engine
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_CACHE_MB = 32
+
+
+@dataclass
+class _Tail:
+    """The stored rows of one conversation's latest session, as Rasa's query would return them."""
+
+    last_id: int = 0  # highest row id seen for the conversation, in any session
+    session_start: Optional[float] = None  # timestamp of the latest `session_started` row
+    rows: List[Tuple[Optional[float], str]] = field(default_factory=list)  # (timestamp, data)
+    size: int = 0  # bytes of `data`, for the cache bound
+
+    def add(self, row_id: int, type_name: str, timestamp: Optional[float], data: str) -> None:
+        self.last_id = max(self.last_id, row_id)
+        if type_name == SessionStarted.type_name and timestamp is not None:
+            if self.session_start is None or timestamp > self.session_start:
+                self.session_start = timestamp
+                kept = [r for r in self.rows if r[0] is not None and r[0] >= timestamp]
+                self.rows, self.size = kept, sum(len(d) for _, d in kept)
+        if self.session_start is None or (timestamp is not None and timestamp >= self.session_start):
+            self.rows.append((timestamp, data))
+            self.size += len(data)
+
+
+class CachingSQLTrackerStore(SQLTrackerStore):
+    def __init__(self, *args: Any, cache_mb: float = DEFAULT_CACHE_MB, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.engine = tuned_engine(self.engine)
+        self.sessionmaker = sqlalchemy.orm.session.sessionmaker(bind=self.engine)
+        self._cache: "OrderedDict[str, _Tail]" = OrderedDict()
+        self._cache_bytes = 0
+        self._cache_limit = int(float(cache_mb) * 1024 * 1024)
+
+    # -- reading -----------------------------------------------------------------------------
+
+    async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
+        """The tracker of the conversation's latest session, as `SQLTrackerStore.retrieve`."""
+        with self.session_scope() as session:
+            tail = self._tail(session, sender_id)
+        if not (self.domain and tail.rows):
+            return None
+        events = [json.loads(data) for _, data in tail.rows]
+        return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+
+    def _tail(self, session: sa.orm.Session, sender_id: Text) -> _Tail:
+        """The conversation's latest-session rows, brought up to date with the database."""
+        tail = self._cache.pop(sender_id, None)
+        if tail is not None:
+            self._cache_bytes -= tail.size
+            query = (
+                session.query(self.SQLEvent.id, self.SQLEvent.type_name, self.SQLEvent.timestamp, self.SQLEvent.data)
+                .filter(self.SQLEvent.sender_id == sender_id, self.SQLEvent.id > tail.last_id)
+                .order_by(self.SQLEvent.id)
+            )
+        else:
+            tail = _Tail()
+            query = self._event_query(session, sender_id, fetch_events_from_all_sessions=False).with_entities(
+                self.SQLEvent.id, self.SQLEvent.type_name, self.SQLEvent.timestamp, self.SQLEvent.data
+            )
+        for row_id, type_name, timestamp, data in query.all():
+            tail.add(row_id, type_name, timestamp, data)
+        self._remember(sender_id, tail)
+        return tail
+
+    def _remember(self, sender_id: Text, tail: _Tail) -> None:
+        if tail.size > self._cache_limit // 4:
+            return  # a huge conversation would push out everyone else; it is read as Rasa does
+        self._cache[sender_id] = tail
+        self._cache_bytes += tail.size
+        while self._cache_bytes > self._cache_limit and self._cache:
+            _, old = self._cache.popitem(last=False)
+            self._cache_bytes -= old.size
+
+    def _forget(self, sender_id: Text) -> None:
+        tail = self._cache.pop(sender_id, None)
+        if tail is not None:
+            self._cache_bytes -= tail.size
+
+    # -- writing -----------------------------------------------------------------------------
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Insert the events not stored yet in one transaction, then publish them."""
+        sender_id = tracker.sender_id
+        try:
+            with self.session_scope() as session:
+                stored = len(self._tail(session, sender_id).rows)
+                new_events = list(itertools.islice(tracker.events, stored, len(tracker.events)))
+                if not new_events:
+                    return
+                dumped = [event.as_dict() for event in new_events]
+                rows = [self._row(sender_id, event, data) for event, data in zip(new_events, dumped)]
+                session.add_all(rows)
+                session.flush()  # assigns the ids, which the commit would expire
+                written = [(row.id, row.type_name, row.timestamp, row.data) for row in rows]
+                session.commit()
+        except Exception:
+            self._forget(sender_id)  # whatever happened, read the database next time
+            raise
+        tail = self._cache.pop(sender_id, None)
+        if tail is not None:  # not cached (too big or pushed out): the next read loads it whole
+            self._cache_bytes -= tail.size
+            for row in written:
+                tail.add(*row)
+            self._remember(sender_id, tail)
+        logger.debug("Tracker with sender_id '%s' stored to database", sender_id)
+        if self.event_broker is not None:
+            for data in dumped:
+                self.event_broker.publish({"sender_id": sender_id, **data})
+
+    def _row(self, sender_id: Text, event: Event, data: dict) -> Any:
+        return self.SQLEvent(
+            sender_id=sender_id,
+            type_name=event.type_name,
+            timestamp=data.get("timestamp"),
+            intent_name=data.get("parse_data", {}).get("intent", {}).get("name"),
+            action_name=data.get("name"),
+            data=json.dumps(data),
+        )
