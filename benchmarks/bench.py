@@ -29,7 +29,7 @@ from typing import Any, Dict, List, Optional
 from benchmarks import scenarios as sc
 from benchmarks.load import lost_messages, run_load
 from benchmarks.servers import ROOT, Servers, attach_onetrip, describe, start_baseline, start_onetrip
-from benchmarks.stats import per_scenario, ratio, summarise
+from benchmarks.stats import per_scenario, per_step, ratio, summarise
 
 MB = 1024 * 1024
 GOALS = {
@@ -189,7 +189,7 @@ def one_run(servers: Servers, scenarios, concurrency: int, args, prefix: str, ru
     sampler.sample()
     summary = summarise(result.samples, result.wall)
     summary.update(concurrency=concurrency, conversations=result.conversations,
-                   per_scenario=per_scenario(result.samples), rss=sampler.report(),
+                   per_scenario=per_scenario(result.samples), per_step=per_step(result.samples), rss=sampler.report(),
                    cpu=cpu_report(cpu_before, cpu_after, result.wall, len(result.samples), sched_before, sched_after))
     if profiler:
         summary["profile"] = profiler.stop()

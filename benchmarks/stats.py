@@ -70,3 +70,15 @@ def ratio(value: Optional[float], base: Optional[float]) -> Optional[float]:
 def per_scenario(samples: List[Sample]) -> Dict[str, int]:
     """Messages per scenario (for the report)."""
     return dict(Counter(s.scenario for s in samples))
+
+
+def per_step(samples: List[Sample]) -> Dict[str, Dict[str, Any]]:
+    """Latency of each step of each scenario (`scenario#step`), slowest median first."""
+    steps: Dict[str, List[float]] = {}
+    for s in samples:
+        steps.setdefault(f"{s.scenario}#{s.step}", []).append(s.latency)
+    table = {
+        key: {"n": len(v), "p50_ms": round(percentile(v, 50) * 1000, 1), "p95_ms": round(percentile(v, 95) * 1000, 1)}
+        for key, v in steps.items()
+    }
+    return dict(sorted(table.items(), key=lambda kv: -kv[1]["p50_ms"]))
