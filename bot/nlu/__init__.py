@@ -5,8 +5,8 @@ from bot.privacy import install_log_masking
 
 install_log_masking()
 
-# Every Rasa process imports these components: make action-response validation cheap there too
-# (also under deploy/'s endpoints, which do not use bot.rasa.stores).
-from bot.rasa import validation  # noqa: E402
+# Every Rasa process imports these components: install the Rasa fixes of bot/rasa/ there, also
+# under deploy/'s endpoints.
+import bot.rasa  # noqa: E402
 
-validation.install()
+bot.rasa.install()

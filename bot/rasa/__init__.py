@@ -1,5 +1,15 @@
 """Rasa 3.6 extensions that make the embedded default fast enough to serve many citizens.
 
 Rasa Open Source 3.6.21 is the last open-source release, so what is patched here will not move.
-Measured effect (docs/bench.md): about 3× the throughput of the plain SQLite configuration.
+`install()` is called by every Rasa process of OneTrip (bot/nlu/__init__.py: Rasa imports the
+custom components), whatever its endpoints; the stores are chosen in endpoints.yml.
+Measured effect: docs/bench.md.
 """
+
+
+def install() -> None:
+    """Idempotent: cached action-response validation and event-class lookup."""
+    from bot.rasa import events, validation
+
+    validation.install()
+    events.install()

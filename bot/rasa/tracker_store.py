@@ -5,11 +5,12 @@ the database and replays it (`retrieve`), and on `save` reads and replays it aga
 events to publish (`stream_events`), then counts the stored events to find the ones to insert.
 That was about half of the Rasa server's CPU under load (docs/bench.md).
 
-`CachingSQLTrackerStore` keeps, per conversation, the rows of its latest session that it has
-already read or written (an LRU bounded in bytes) and asks the database only for rows it has not
-seen (`id > last seen id`, one indexed query). It returns exactly what Rasa's query returns:
+`CachingSQLTrackerStore` keeps, per conversation, the events of its latest session that it has
+already read or written (an LRU bounded by the size of their JSON) and asks the database only for
+rows it has not seen (`id > last seen id`, one indexed query, SQLAlchemy Core). It returns exactly what Rasa's query returns:
 the same rows in the same order with the same session filter (`timestamp >=` the latest
-`session_started`), a fresh tracker every time. Rows are never updated or deleted by Rasa, and
+`session_started`), a fresh tracker every time. (The trackers share the event objects, as Rasa's
+own `tracker.copy()` does: events are values that Rasa never changes once created.) Rows are never updated or deleted by Rasa, and
 while one server handles a conversation the lock store keeps every other server from writing
 to it, so rows written by another server are always behind `last seen id`: the cache is safe
 with several Rasa servers on one PostgreSQL (deploy/endpoints.scale.yml).
@@ -26,39 +27,46 @@ import json
 import logging
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any, List, Optional, Text, Tuple
+from typing import Any, Dict, List, Optional, Text
 
 import sqlalchemy as sa
 import sqlalchemy.orm
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy.engine import Connection
 
 from bot.rasa.sqlite import tuned_engine
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_CACHE_MB = 32
+DEFAULT_CACHE_MB = 16
 
 
 @dataclass
 class _Tail:
-    """The stored rows of one conversation's latest session, as Rasa's query would return them."""
+    """The stored events of one conversation's latest session, as Rasa's query would return them."""
 
     last_id: int = 0  # highest row id seen for the conversation, in any session
     session_start: Optional[float] = None  # timestamp of the latest `session_started` row
-    rows: List[Tuple[Optional[float], str]] = field(default_factory=list)  # (timestamp, data)
-    size: int = 0  # bytes of `data`, for the cache bound
+    events: List[Event] = field(default_factory=list)
+    sizes: List[int] = field(default_factory=list)  # length of each event's JSON
+    size: int = 0
 
-    def add(self, row_id: int, type_name: str, timestamp: Optional[float], data: str) -> None:
+    def add(self, row_id: int, type_name: str, timestamp: Optional[float], data: str, event: Optional[Event] = None) -> None:
         self.last_id = max(self.last_id, row_id)
         if type_name == SessionStarted.type_name and timestamp is not None:
             if self.session_start is None or timestamp > self.session_start:
                 self.session_start = timestamp
-                kept = [r for r in self.rows if r[0] is not None and r[0] >= timestamp]
-                self.rows, self.size = kept, sum(len(d) for _, d in kept)
+                kept = [(e, n) for e, n in zip(self.events, self.sizes) if e.timestamp is not None and e.timestamp >= timestamp]
+                self.events, self.sizes = [e for e, _ in kept], [n for _, n in kept]
+                self.size = sum(self.sizes)
         if self.session_start is None or (timestamp is not None and timestamp >= self.session_start):
-            self.rows.append((timestamp, data))
+            event = event if event is not None else Event.from_parameters(json.loads(data))
+            if event is None:  # a retired event type Rasa skips too (`deserialise_events`)
+                return
+            self.events.append(event)
+            self.sizes.append(len(data))
             self.size += len(data)
 
 
@@ -70,34 +78,45 @@ class CachingSQLTrackerStore(SQLTrackerStore):
         self._cache: "OrderedDict[str, _Tail]" = OrderedDict()
         self._cache_bytes = 0
         self._cache_limit = int(float(cache_mb) * 1024 * 1024)
+        t = self.SQLEvent.__table__
+        columns = (t.c.id, t.c.type_name, t.c.timestamp, t.c.data)
+        sender = t.c.sender_id == sa.bindparam("sender")
+        # Statements built once; SQLAlchemy caches their compiled form.
+        self._newer_rows = sa.select(*columns).where(sender, t.c.id > sa.bindparam("last")).order_by(t.c.id)
+        session_start = (
+            sa.select(sa.func.max(t.c.timestamp))
+            .where(sender, t.c.type_name == SessionStarted.type_name)
+            .scalar_subquery()
+        )
+        # Rasa's `_event_query(..., fetch_events_from_all_sessions=False)` in Core.
+        self._latest_session_rows = (
+            sa.select(*columns)
+            .where(sender, sa.or_(t.c.timestamp >= session_start, session_start.is_(None)))
+            .order_by(t.c.id)
+        )
+        self._last_id = sa.select(sa.func.max(t.c.id)).where(sender)
+        self._insert = t.insert()
 
     # -- reading -----------------------------------------------------------------------------
 
     async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
         """The tracker of the conversation's latest session, as `SQLTrackerStore.retrieve`."""
-        with self.session_scope() as session:
-            tail = self._tail(session, sender_id)
-        if not (self.domain and tail.rows):
+        with self.engine.connect() as conn:
+            tail = self._tail(conn, sender_id)
+        if not (self.domain and tail.events):
             return None
-        events = [json.loads(data) for _, data in tail.rows]
-        return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+        return DialogueStateTracker.from_events(sender_id, list(tail.events), self.domain.slots)
 
-    def _tail(self, session: sa.orm.Session, sender_id: Text) -> _Tail:
-        """The conversation's latest-session rows, brought up to date with the database."""
+    def _tail(self, conn: Connection, sender_id: Text) -> _Tail:
+        """The conversation's latest-session events, brought up to date with the database."""
         tail = self._cache.pop(sender_id, None)
         if tail is not None:
             self._cache_bytes -= tail.size
-            query = (
-                session.query(self.SQLEvent.id, self.SQLEvent.type_name, self.SQLEvent.timestamp, self.SQLEvent.data)
-                .filter(self.SQLEvent.sender_id == sender_id, self.SQLEvent.id > tail.last_id)
-                .order_by(self.SQLEvent.id)
-            )
+            rows = conn.execute(self._newer_rows, {"sender": sender_id, "last": tail.last_id})
         else:
             tail = _Tail()
-            query = self._event_query(session, sender_id, fetch_events_from_all_sessions=False).with_entities(
-                self.SQLEvent.id, self.SQLEvent.type_name, self.SQLEvent.timestamp, self.SQLEvent.data
-            )
-        for row_id, type_name, timestamp, data in query.all():
+            rows = conn.execute(self._latest_session_rows, {"sender": sender_id})
+        for row_id, type_name, timestamp, data in rows:
             tail.add(row_id, type_name, timestamp, data)
         self._remember(sender_id, tail)
         return tail
@@ -122,37 +141,37 @@ class CachingSQLTrackerStore(SQLTrackerStore):
         """Insert the events not stored yet in one transaction, then publish them."""
         sender_id = tracker.sender_id
         try:
-            with self.session_scope() as session:
-                stored = len(self._tail(session, sender_id).rows)
+            with self.engine.begin() as conn:
+                stored = len(self._tail(conn, sender_id).events)
                 new_events = list(itertools.islice(tracker.events, stored, len(tracker.events)))
                 if not new_events:
                     return
                 dumped = [event.as_dict() for event in new_events]
                 rows = [self._row(sender_id, event, data) for event, data in zip(new_events, dumped)]
-                session.add_all(rows)
-                session.flush()  # assigns the ids, which the commit would expire
-                written = [(row.id, row.type_name, row.timestamp, row.data) for row in rows]
-                session.commit()
+                conn.execute(self._insert, rows)
+                last_id = conn.execute(self._last_id, {"sender": sender_id}).scalar()
         except Exception:
             self._forget(sender_id)  # whatever happened, read the database next time
             raise
         tail = self._cache.pop(sender_id, None)
         if tail is not None:  # not cached (too big or pushed out): the next read loads it whole
             self._cache_bytes -= tail.size
-            for row in written:
-                tail.add(*row)
+            for event, row in zip(new_events, rows):
+                tail.add(0, row["type_name"], row["timestamp"], row["data"], event)
+            tail.last_id = max(tail.last_id, last_id or 0)
             self._remember(sender_id, tail)
         logger.debug("Tracker with sender_id '%s' stored to database", sender_id)
         if self.event_broker is not None:
             for data in dumped:
                 self.event_broker.publish({"sender_id": sender_id, **data})
 
-    def _row(self, sender_id: Text, event: Event, data: dict) -> Any:
-        return self.SQLEvent(
-            sender_id=sender_id,
-            type_name=event.type_name,
-            timestamp=data.get("timestamp"),
-            intent_name=data.get("parse_data", {}).get("intent", {}).get("name"),
-            action_name=data.get("name"),
-            data=json.dumps(data),
-        )
+    @staticmethod
+    def _row(sender_id: Text, event: Event, data: Dict[str, Any]) -> Dict[str, Any]:
+        return {
+            "sender_id": sender_id,
+            "type_name": event.type_name,
+            "timestamp": data.get("timestamp"),
+            "intent_name": data.get("parse_data", {}).get("intent", {}).get("name"),
+            "action_name": data.get("name"),
+            "data": json.dumps(data),
+        }
