@@ -8,8 +8,9 @@ Measured effect: docs/bench.md.
 
 
 def install() -> None:
-    """Idempotent: cached action-response validation and event-class lookup."""
-    from bot.rasa import events, validation
+    """Idempotent: cached action-response validation, event-class lookup, intent features."""
+    from bot.rasa import classifier, events, validation
 
     validation.install()
     events.install()
+    classifier.install()
