@@ -126,8 +126,17 @@ class Child:
                 pass
 
 
+# Each server answers on one event loop, and its matrices are small (one message at a time):
+# BLAS worker threads only spin beside it. Measured at 16 citizens: OpenBLAS's idle thread in
+# the Rasa server burnt ~4 ms of CPU per message on 2 cores (docs/bench.md). A value set by the
+# operator wins.
+ONE_BLAS_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
 def children(settings: Settings, model: Path) -> List[Child]:
     env = rasa_env(settings.child_env())
+    for name, value in ONE_BLAS_THREAD.items():
+        env.setdefault(name, value)
     python = sys.executable
     return [
         Child(
