@@ -15,6 +15,8 @@ from rasa.core.channels.rest import RestInput as RasaRestInput
 from sanic import Blueprint, response
 from sanic.request import Request
 
+from bot.channels.admission import admitted
+
 MAX_BODY = 64 * 1024
 MAX_SENDER = 128
 
@@ -47,7 +49,7 @@ class RestInput(RasaRestInput):
     def blueprint(
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> Blueprint:
-        webhook = super().blueprint(on_new_message)
+        webhook = super().blueprint(admitted(on_new_message))
 
         @webhook.middleware("request")
         async def check_body(request: Request) -> Optional[response.HTTPResponse]:

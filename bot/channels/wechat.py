@@ -39,6 +39,7 @@ from wechatpy.exceptions import InvalidSignatureException
 from wechatpy.replies import create_reply
 from wechatpy.utils import check_signature
 
+from bot.channels.admission import admitted
 from bot.channels.outbox import OutboxWorker
 from bot.channels.wechat_api import WeChatAPI
 from bot.channels.wechat_store import ASYNC, PASSIVE, WeChatStore, default_db_url
@@ -272,6 +273,7 @@ class WeChatInput(InputChannel):
     # -- HTTP --------------------------------------------------------------------------------------
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        on_new_message = admitted(on_new_message)
         bp = Blueprint("wechat_webhook", __name__)
 
         @bp.listener("after_server_start")
