@@ -12,9 +12,9 @@ from typing import List
 
 import numpy as np
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
-from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, TEXT
 from rasa.shared.nlu.training_data.message import Message
-from scipy.sparse import csr_matrix, vstack
+from scipy.sparse import csr_matrix, hstack, vstack
 
 _rasa_create_X = LogisticRegressionClassifier._create_X
 
@@ -22,11 +22,13 @@ _rasa_create_X = LogisticRegressionClassifier._create_X
 def create_X(self: LogisticRegressionClassifier, messages: List[Message]) -> csr_matrix:
     rows = []
     for message in messages:
-        sparse = message.get_sparse_features(attribute=TEXT)[1]
-        dense = message.get_dense_features(attribute=TEXT)[1]
-        if sparse is None or dense is not None:
-            return _rasa_create_X(self, messages)
-        rows.append(sparse.features)
+        # The sentence features only: Rasa's `get_sparse_features` also combines (copies and
+        # stacks) the per-token sequence features, which the classifier never reads.
+        sentence = [f for f in message.features if f.attribute == TEXT and f.type == FEATURE_TYPE_SENTENCE]
+        sparse = [f.features for f in sentence if f.is_sparse()]
+        if not sparse or len(sparse) != len(sentence):
+            return _rasa_create_X(self, messages)  # no features, or dense ones: Rasa's own code
+        rows.append(sparse[0] if len(sparse) == 1 else hstack(sparse))
     if len(rows) == 1:
         return csr_matrix(rows[0], dtype=np.float64)
     return vstack(rows, format="csr", dtype=np.float64)

@@ -25,6 +25,7 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+import weakref
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Text
@@ -78,6 +79,10 @@ class CachingSQLTrackerStore(SQLTrackerStore):
         self._cache: "OrderedDict[str, _Tail]" = OrderedDict()
         self._cache_bytes = 0
         self._cache_limit = int(float(cache_mb) * 1024 * 1024)
+        # The tracker last returned for each conversation. Rasa retrieves, processes and saves
+        # a conversation under its lock store's lock, so nothing else writes to it in between:
+        # saving that very tracker needs no second look at the database.
+        self._handed_out: "weakref.WeakValueDictionary[str, DialogueStateTracker]" = weakref.WeakValueDictionary()
         t = self.SQLEvent.__table__
         columns = (t.c.id, t.c.type_name, t.c.timestamp, t.c.data)
         sender = t.c.sender_id == sa.bindparam("sender")
@@ -105,7 +110,9 @@ class CachingSQLTrackerStore(SQLTrackerStore):
             tail = self._tail(conn, sender_id)
         if not (self.domain and tail.events):
             return None
-        return DialogueStateTracker.from_events(sender_id, list(tail.events), self.domain.slots)
+        tracker = DialogueStateTracker.from_events(sender_id, list(tail.events), self.domain.slots)
+        self._handed_out[sender_id] = tracker
+        return tracker
 
     def _tail(self, conn: Connection, sender_id: Text) -> _Tail:
         """The conversation's latest-session events, brought up to date with the database."""
@@ -142,7 +149,10 @@ class CachingSQLTrackerStore(SQLTrackerStore):
         sender_id = tracker.sender_id
         try:
             with self.engine.begin() as conn:
-                stored = len(self._tail(conn, sender_id).events)
+                handed_out = self._handed_out.pop(sender_id, None)
+                cached = self._cache.get(sender_id)
+                tail = cached if cached is not None and handed_out is tracker else self._tail(conn, sender_id)
+                stored = len(tail.events)
                 new_events = list(itertools.islice(tracker.events, stored, len(tracker.events)))
                 if not new_events:
                     return
