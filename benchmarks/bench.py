@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 from benchmarks import scenarios as sc
-from benchmarks.load import lost_messages, run_load
+from benchmarks.load import LoadResult, lost_messages, run_load
 from benchmarks.servers import ROOT, Servers, attach_onetrip, describe, start_baseline, start_onetrip
 from benchmarks.stats import per_scenario, per_step, ratio, summarise
 
@@ -171,47 +171,102 @@ def parse_levels(text: str) -> List[int]:
     return levels
 
 
+class Segments:
+    """What one target did over one or more stretches of load (interleaved rounds): every
+    message's sample, the wall time, CPU and scheduler time, memory samples; summarised as one
+    row. Rounds let the baseline and OneTrip take turns, so a machine whose speed drifts (shared
+    cores) slows both alike instead of whichever ran second."""
+
+    def __init__(self, servers: Servers, tick: float = 1.0) -> None:
+        self.servers = servers
+        self.sampler = RssSampler(servers)
+        self.tick = tick
+        self.result = LoadResult()
+        self.cpu: Dict[str, float] = {}
+        self.sched: Dict[str, tuple] = {}
+
+    def run(self, scenarios, concurrency: int, args, prefix: str, run_id: int,
+            duration: Optional[float] = None) -> None:
+        self.sampler.sample()
+        cpu_before, sched_before = self.servers.cpu(), self.servers.sched()
+        result = asyncio.run(
+            run_load(
+                self.servers.rasa_url, scenarios, concurrency,
+                conversations=None if duration else args.conversations, duration=duration,
+                think=args.think, timeout=args.timeout, prefix=prefix, run_id=run_id,
+                on_tick=self.sampler.sample, tick=self.tick,
+            )
+        )
+        cpu_after, sched_after = self.servers.cpu(), self.servers.sched()
+        self.sampler.sample()
+        for name, value in cpu_after.items():
+            self.cpu[name] = self.cpu.get(name, 0.0) + max(0.0, value - cpu_before.get(name, 0.0))
+        for name, (run, wait) in sched_after.items():
+            run0, wait0 = sched_before.get(name, (0, 0))
+            total = self.sched.get(name, (0, 0))
+            self.sched[name] = (total[0] + run - run0, total[1] + wait - wait0)
+        self.result.samples += result.samples
+        self.result.wall += result.wall
+        self.result.conversations += result.conversations
+        for sender, texts in result.sent.items():
+            self.result.sent[sender] += texts
+
+    def summary(self, concurrency: int, args, duration: Optional[float] = None,
+                profile: Optional[Dict[str, Any]] = None, rounds: int = 1) -> Dict[str, Any]:
+        servers, result = self.servers, self.result
+        summary = summarise(result.samples, result.wall)
+        zero = {name: 0.0 for name in self.cpu}
+        sched_zero = {name: (0, 0) for name in self.sched}
+        summary.update(concurrency=concurrency, conversations=result.conversations, rounds=rounds,
+                       per_scenario=per_scenario(result.samples), per_step=per_step(result.samples),
+                       rss=self.sampler.report(),
+                       cpu=cpu_report(zero, self.cpu, result.wall, len(result.samples), sched_zero, self.sched))
+        if profile:
+            summary["profile"] = profile
+        if servers.token:
+            tracker = asyncio.run(lost_messages(servers.rasa_url, servers.token, result.sent))
+            if tracker["lost"] and servers.alive():
+                # A message whose request timed out may still be queued in Rasa: look again later.
+                grace = getattr(args, "late_grace", None)
+                time.sleep(min(args.timeout, 30.0) if grace is None else grace)
+                again = {s: result.sent[s] for s in tracker["lost_senders"]}
+                recheck = asyncio.run(lost_messages(servers.rasa_url, servers.token, again))
+                tracker.update(late=tracker["lost"] - recheck["lost"], lost=recheck["lost"],
+                               lost_examples=recheck["lost_examples"], lost_senders=recheck["lost_senders"])
+            tracker.pop("lost_senders", None)
+            summary["tracker"] = tracker
+        else:
+            summary["tracker"] = {"skipped": "no RASA_TOKEN found"}
+        if duration:
+            summary["rss_series"] = [[round(t, 1), {k: round(v / MB, 1) for k, v in s.items()}]
+                                     for t, s in self.sampler.samples]
+        if not servers.alive():
+            summary["crashed"] = True
+        return summary
+
+
 def one_run(servers: Servers, scenarios, concurrency: int, args, prefix: str, run_id: int,
             duration: Optional[float] = None, tick: float = 1.0, profile_dir: Optional[Path] = None) -> Dict[str, Any]:
-    sampler = RssSampler(servers)
-    sampler.sample()
+    segments = Segments(servers, tick)
     profiler = Profiler(servers, profile_dir) if profile_dir else None
-    cpu_before, sched_before = servers.cpu(), servers.sched()
-    result = asyncio.run(
-        run_load(
-            servers.rasa_url, scenarios, concurrency,
-            conversations=None if duration else args.conversations, duration=duration,
-            think=args.think, timeout=args.timeout, prefix=prefix, run_id=run_id,
-            on_tick=sampler.sample, tick=tick,
-        )
-    )
-    cpu_after, sched_after = servers.cpu(), servers.sched()
-    sampler.sample()
-    summary = summarise(result.samples, result.wall)
-    summary.update(concurrency=concurrency, conversations=result.conversations,
-                   per_scenario=per_scenario(result.samples), per_step=per_step(result.samples), rss=sampler.report(),
-                   cpu=cpu_report(cpu_before, cpu_after, result.wall, len(result.samples), sched_before, sched_after))
-    if profiler:
-        summary["profile"] = profiler.stop()
-    if servers.token:
-        tracker = asyncio.run(lost_messages(servers.rasa_url, servers.token, result.sent))
-        if tracker["lost"] and servers.alive():
-            # A message whose request timed out may still be queued in Rasa: look again later.
-            grace = getattr(args, "late_grace", None)
-            time.sleep(min(args.timeout, 30.0) if grace is None else grace)
-            again = {s: result.sent[s] for s in tracker["lost_senders"]}
-            recheck = asyncio.run(lost_messages(servers.rasa_url, servers.token, again))
-            tracker.update(late=tracker["lost"] - recheck["lost"], lost=recheck["lost"],
-                           lost_examples=recheck["lost_examples"], lost_senders=recheck["lost_senders"])
-        tracker.pop("lost_senders", None)
-        summary["tracker"] = tracker
-    else:
-        summary["tracker"] = {"skipped": "no RASA_TOKEN found"}
-    if duration:
-        summary["rss_series"] = [[round(t, 1), {k: round(v / MB, 1) for k, v in s.items()}] for t, s in sampler.samples]
-    if not servers.alive():
-        summary["crashed"] = True
-    return summary
+    segments.run(scenarios, concurrency, args, prefix, run_id, duration)
+    return segments.summary(concurrency, args, duration, profiler.stop() if profiler else None)
+
+
+def interleaved(baseline: Servers, onetrip: Servers, concurrency: int, args, run_id: int,
+                profile_dir: Optional[Path] = None) -> List[Dict[str, Any]]:
+    """`args.rounds` turns of baseline then OneTrip, each turn the same citizens and texts."""
+    base, mine = Segments(baseline), Segments(onetrip)
+    profiler = Profiler(onetrip, profile_dir) if profile_dir else None
+    for r in range(args.rounds):
+        base.run(sc.baseline_of(sc.ONETRIP), concurrency, args, f"base-{run_id}-{concurrency}-{r}", run_id,
+                 duration=args.duration)
+        mine.run(sc.ONETRIP, concurrency, args, f"bench-{run_id}-{concurrency}-{r}", run_id,
+                 duration=args.duration)
+    rows = [base.summary(concurrency, args, rounds=args.rounds),
+            mine.summary(concurrency, args, profile=profiler.stop() if profiler else None, rounds=args.rounds)]
+    rows[0]["target"], rows[1]["target"] = "baseline", "onetrip"
+    return rows
 
 
 def cpu_report(before: Dict[str, float], after: Dict[str, float], wall: float, messages: int,
@@ -471,18 +526,18 @@ def run(args: argparse.Namespace) -> int:
 
         for level in levels if sweep else []:
             if baseline is not None:
-                print(f"bench: baseline, {level} citizens…", flush=True)
-                row = one_run(baseline, sc.baseline_of(sc.ONETRIP), level, args, f"base-{run_id}-{level}", run_id,
-                              duration=args.duration)
-                row["target"] = "baseline"
+                print(f"bench: baseline and onetrip in turns ({args.rounds} rounds), {level} citizens…", flush=True)
+                pair = interleaved(baseline, onetrip_servers, level, args, run_id,
+                                   profile_dir=profile_dir if level == goal_level else None)
+            else:
+                print(f"bench: onetrip, {level} citizens…", flush=True)
+                pair = [one_run(onetrip_servers, sc.ONETRIP, level, args, f"bench-{run_id}-{level}", run_id,
+                                duration=args.duration,
+                                profile_dir=profile_dir if level == goal_level else None)]
+                pair[0]["target"] = "onetrip"
+            for row in pair:
                 rows.append(row)
                 print("  " + line(row), flush=True)
-            print(f"bench: onetrip, {level} citizens…", flush=True)
-            row = one_run(onetrip_servers, sc.ONETRIP, level, args, f"bench-{run_id}-{level}", run_id,
-                          duration=args.duration, profile_dir=profile_dir if level == goal_level else None)
-            row["target"] = "onetrip"
-            rows.append(row)
-            print("  " + line(row), flush=True)
         if baseline is not None:
             baseline.stop()  # not needed for the soak; frees its memory and CPU
         if args.soak:
@@ -579,6 +634,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     bound = parser.add_mutually_exclusive_group()
     bound.add_argument("--conversations", type=int, default=3, help="conversations per citizen and level (default 3)")
     bound.add_argument("--duration", type=float, help="seconds per level instead of a number of conversations")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="turns of baseline then OneTrip per level, pooled (default 3; drift on shared cores hits both)")
     parser.add_argument("--soak", type=int, metavar="SECONDS",
                         help="soak at the goal load: RSS growth, errors, lost messages (after the sweep when "
                              "--concurrency is given too, on the same stack)")

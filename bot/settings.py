@@ -140,7 +140,8 @@ def load_settings(create_secrets: bool = False) -> Settings:
         catalogue_path=Path(_env("ONETRIP_CATALOGUE", str(ROOT / "data" / "catalogue"))).resolve(),
         database_url=_env("DATABASE_URL", f"sqlite:///{var_dir / 'hall.db'}"),
         tracker_url=_env("ONETRIP_TRACKER_URL", f"sqlite:///{var_dir / 'tracker.db'}"),
-        events_url=_env("ONETRIP_EVENTS_URL", f"sqlite:///{var_dir / 'events.db'}"),
+        # Where the hall follows Rasa's events: by default the tracker store's own `events` table.
+        events_url=_env("ONETRIP_EVENTS_URL", _env("ONETRIP_TRACKER_URL", f"sqlite:///{var_dir / 'tracker.db'}")),
         rasa_url=_env("RASA_URL", f"http://{host}:{rasa_port}"),
         hall_url=_env("HALL_URL", f"http://{host}:{hall_port}"),
         action_endpoint=_env("ONETRIP_ACTION_ENDPOINT", f"http://{host}:{actions_port}/webhook"),

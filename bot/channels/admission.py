@@ -13,7 +13,7 @@ are delayed by that much at most, never held behind them. Every channel of OneTr
 socket.io, WeChat) wraps its `on_new_message` with `admitted`.
 
 Environment (read when the first message arrives):
-  ONETRIP_MAX_CONCURRENT_MESSAGES  messages in processing per Rasa process (default 2; 0 = no limit)
+  ONETRIP_MAX_CONCURRENT_MESSAGES  messages in processing per Rasa process (default 3; 0 = no limit)
   ONETRIP_ADMISSION_PATIENCE       seconds a message waits for its turn at most (default 1.0)
 """
 
@@ -27,7 +27,7 @@ from typing import Any, Awaitable, Callable, Deque, Optional
 
 from rasa.core.channels.channel import UserMessage
 
-DEFAULT_LIMIT = 2
+DEFAULT_LIMIT = 3
 DEFAULT_PATIENCE = 1.0
 Handler = Callable[[UserMessage], Awaitable[Any]]
 

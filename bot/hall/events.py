@@ -3,9 +3,11 @@
 Two sources, one interface (``EventHub.run`` fans user/bot events out to Server-Sent Event
 subscribers, whatever the source):
 
-* SQL (the embedded default, ONETRIP_EVENTS_URL=sqlite:///… or postgresql://…): Rasa's SQL event
-  broker writes every event to the ``events`` table (columns id, sender_id, data as JSON text).
-  ``poll_once`` reads it from the last id, for conversations with open tickets.
+* SQL (the embedded default, ONETRIP_EVENTS_URL=sqlite:///… or postgresql://…, by default the
+  tracker store's URL): Rasa's SQL tracker store keeps every event in its ``events`` table
+  (columns id, sender_id, data as JSON text; Rasa's SQL event broker writes a table of the same
+  shape, which works too). ``poll_once`` reads it from the last id, for conversations with open
+  tickets. Rows are only ever appended, so following the ids misses nothing.
 * RabbitMQ (ONETRIP_EVENTS_URL=amqp://…, deploy/endpoints.scale.yml): Rasa's Pika broker publishes
   every event to the fanout exchange ONETRIP_EVENTS_EXCHANGE. Each hall instance declares its own
   exclusive, auto-deleted queue bound to that exchange, so every instance gets every event of

@@ -1,4 +1,4 @@
-"""SQLite tuning shared by the tracker store and the event broker of the embedded default.
+"""SQLite tuning for the tracker store of the embedded default.
 
 - WAL journal with `synchronous=NORMAL`: a commit no longer waits for a full fsync while Rasa's
   event loop is blocked (12 ms → 0.02 ms per commit on these machines). A process crash loses

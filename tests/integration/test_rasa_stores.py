@@ -25,7 +25,6 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.rasa.event_broker import BatchedSQLEventBroker
 from bot.rasa.tracker_store import CachingSQLTrackerStore
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -169,7 +168,7 @@ async def test_small_cache_evicts_and_stays_right(domain, db_url):
 
 
 async def test_events_published_once_after_the_commit(domain, tmp_path):
-    broker = BatchedSQLEventBroker(host=f"sqlite:///{tmp_path / 'events.db'}")
+    broker = SQLEventBroker(host=f"sqlite:///{tmp_path / 'events.db'}")
     ours = CachingSQLTrackerStore(domain=domain, host=f"sqlite:///{tmp_path / 'rasa.db'}", event_broker=broker)
     tracker = DialogueStateTracker("citizen-4", domain.slots)
     events = _events("citizen-4", 2, time.time())
@@ -180,7 +179,6 @@ async def test_events_published_once_after_the_commit(domain, tmp_path):
     for event in events[5:]:
         tracker.update(event)
     await ours.save(tracker)
-    await broker.close()
     reader = SQLEventBroker(host=f"sqlite:///{tmp_path / 'events.db'}")
     with reader.session_scope() as session:
         published = [json.loads(row.data) for row in session.query(reader.SQLBrokerEvent).order_by("id")]
@@ -189,7 +187,7 @@ async def test_events_published_once_after_the_commit(domain, tmp_path):
 
 
 async def test_failed_write_publishes_nothing_and_loses_no_state(domain, tmp_path):
-    broker = BatchedSQLEventBroker(host=f"sqlite:///{tmp_path / 'events.db'}")
+    broker = SQLEventBroker(host=f"sqlite:///{tmp_path / 'events.db'}")
     db = tmp_path / "rasa.db"
     ours = CachingSQLTrackerStore(domain=domain, host=f"sqlite:///{db}", event_broker=broker)
     tracker = DialogueStateTracker("citizen-5", domain.slots)
@@ -209,7 +207,6 @@ async def test_failed_write_publishes_nothing_and_loses_no_state(domain, tmp_pat
     finally:
         conn.rollback()
         conn.close()
-    await broker.close()
     reader = SQLEventBroker(host=f"sqlite:///{tmp_path / 'events.db'}")
     with reader.session_scope() as session:
         assert session.query(reader.SQLBrokerEvent).count() == 5  # the first save only
