@@ -51,6 +51,12 @@ class RestInput(RasaRestInput):
     ) -> Blueprint:
         webhook = super().blueprint(admitted(on_new_message))
 
+        @webhook.listener("after_server_stop")
+        async def close_action_sessions(app, loop) -> None:  # noqa: ANN001, ARG001
+            from bot.rasa.action_client import close_sessions
+
+            await close_sessions()  # the shared action-server sessions of bot/rasa/action_client.py
+
         @webhook.middleware("request")
         async def check_body(request: Request) -> Optional[response.HTTPResponse]:
             if request.method == "POST" and request.path.rstrip("/").endswith("/webhook"):

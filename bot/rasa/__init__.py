@@ -8,9 +8,11 @@ Measured effect: docs/bench.md.
 
 
 def install() -> None:
-    """Idempotent: cached action-response validation, event-class lookup, intent features."""
-    from bot.rasa import classifier, events, validation
+    """Idempotent: cached action-response validation, event-class lookup, intent features, one
+    HTTP session per endpoint."""
+    from bot.rasa import action_client, classifier, events, validation
 
     validation.install()
     events.install()
     classifier.install()
+    action_client.install()
