@@ -9,10 +9,11 @@ Measured effect: docs/bench.md.
 
 def install() -> None:
     """Idempotent: cached action-response validation, event-class lookup, intent features, one
-    HTTP session per endpoint."""
-    from bot.rasa import action_client, classifier, events, validation
+    HTTP session per endpoint, an apology when the action server is down."""
+    from bot.rasa import action_client, action_outage, classifier, events, validation
 
     validation.install()
     events.install()
     classifier.install()
     action_client.install()
+    action_outage.install()

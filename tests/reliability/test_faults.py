@@ -93,9 +93,8 @@ def test_action_server_killed_and_restarted_mid_conversation(healthy):
     assert user.count("同意") == 1 and user.count("提交") == 1
 
 
-@pytest.mark.xfail(strict=True, reason="Rasa 3.6 sends the citizen nothing when the action server is unreachable "
-                                       "(it logs 'Failed to execute custom action' and answers [])")
 def test_citizen_gets_an_apology_while_the_action_server_is_down():
+    # Rasa 3.6 alone answers [] (bot/rasa/action_outage.py answers with the hotline instead).
     if not OUTAGE:
         pytest.skip("needs test_action_server_killed_and_restarted_mid_conversation")
     assert all(messages and "12345" in texts(messages) for messages in OUTAGE.values()), OUTAGE
