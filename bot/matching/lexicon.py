@@ -7,7 +7,11 @@ the query side, so "社保卡掉了" meets an alias written as "社保卡丢了"
 
 from __future__ import annotations
 
+import functools
+from pathlib import Path
 from typing import Dict, FrozenSet, List
+
+import yaml
 
 SYNONYM_GROUPS: List[List[str]] = [
     ["丢失", "丢了", "丢", "掉了", "弄丢", "遗失", "搞丢", "不见了", "找不到", "丢掉", "被偷", "被偷了", "失窃"],
@@ -75,7 +79,8 @@ ACTION_WORDS: FrozenSet[str] = frozenset(
     取 提取 报销 补贴 补助 缴纳 交 开 开户 领取 领 预约 打印 开具 证明 证书 登记证 许可证 执照 手续 条件 信息 业务
     资格 待遇 标准 政策 准备 排队 过期 丢失 改 年检 续期 延期 撤销 恢复 复核 考试 投诉 举报 咨询 评价 表扬 材料
     费用 多少钱 时间 多久 进度 结果 网上 线上 窗口 现场 一次 一起 一件事 全部 所有 这个 那个 那边 老家 本地 外地
-    以前 之前 之后 以后 地方 证 卡 本 表""".split()
+    以前 之前 之后 以后 地方 证 卡 本 表
+    带 跑 几次 次 趟 到场 本人 办好 弄 搞 换证 同意""".split()
 )
 
 # Kind hints: words that say what sort of help the citizen needs.
@@ -104,3 +109,26 @@ def lexicon_words() -> List[str]:
     words = {w for g in SYNONYM_GROUPS for w in g}
     words |= {w for ws in KIND_HINTS.values() for w in ws}
     return sorted(w for w in words if len(w) >= 2)
+
+
+_REGIONS = Path(__file__).resolve().parents[2] / "data" / "lexicon" / "regions.yml"
+_PLACE_SUFFIXES = ("畲族自治县", "自治县", "市", "区", "县", "省")
+
+
+@functools.lru_cache(maxsize=1)
+def place_words() -> FrozenSet[str]:
+    """Zhejiang's place names, with and without 市/区/县 (data/lexicon/regions.yml). Where the
+    citizen is says nothing about which matter they need: "宁波象山" alone is not a matter."""
+    words = {"浙江", "浙江省"}
+    try:
+        regions = yaml.safe_load(_REGIONS.read_text(encoding="utf-8")).get("regions") or {}
+    except (OSError, yaml.YAMLError, AttributeError):
+        return frozenset(words)
+    for city, districts in regions.items():
+        for name in [city, *(districts or [])]:
+            words.add(name)
+            for suffix in _PLACE_SUFFIXES:
+                if name.endswith(suffix) and len(name) - len(suffix) >= 2:
+                    words.add(name[: -len(suffix)])
+                    break
+    return frozenset(words)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from bot.matching.index import BM25_K1, Index, bigrams, build_index, content_units, kind_hint_words
-from bot.matching.lexicon import ACTION_WORDS
+from bot.matching.lexicon import ACTION_WORDS, place_words
 from bot.matching.normalize import normalize
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -184,10 +184,11 @@ class Matcher:
         known_share = known / len(words) if words else 0.0
         default_w = 0.8 * self._max_idf  # an unknown word is content we cannot account for
         content = []
+        places = place_words()
         for w in dict.fromkeys(words):
             uid = idx.unit_ids.get(w)
             weight = float(idx.idf[uid]) if uid is not None else default_w
-            content.append((w, weight, w not in ACTION_WORDS))
+            content.append((w, weight, w not in ACTION_WORDS and w not in places))
         kinds = [k for k, ws in self._kind_words.items() if any(w in repaired for w in ws)]
         depts = sorted({code for w, code in idx.dept_hints.items() if w in repaired})
         return QueryAnalysis(norm, repaired, tokens, ids, idx.idf[ids] if ids else np.zeros(0, np.float32),

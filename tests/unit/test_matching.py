@@ -63,6 +63,8 @@ def test_repair_leaves_real_words_alone(matcher: Matcher, text: str) -> None:
     ("我家虾苗这几天死了好多", "nongye.aquaculture_guidance"),
     ("二手房怎么过户", "bdc.transfer_secondhand"),
     ("驾照丢了", "gongan.driving_license_lost"),
+    ("我在宁波，养老保险怎么转到杭州", "renshe.pension_transfer"),
+    ("邻居不同意加装电梯怎么办", "zhujian.elevator_retrofit"),
 ])
 def test_matches(matcher: Matcher, text: str, code: str) -> None:
     result = matcher.match(text)
@@ -73,6 +75,8 @@ def test_matches(matcher: Matcher, text: str, code: str) -> None:
 
 @pytest.mark.parametrize("text", [
     "你好", "今天天气怎么样", "讲个笑话", "谢谢你", "我想办个证", "材料要哪些", "去哪个部门", "我要备案",
+    # A follow-up, an answer to a form question or a place names no matter on its own.
+    "要带什么材料", "要跑几次", "同意", "宁波象山", "湖州德清", "需要本人到场吗",
 ])
 def test_abstains_on_chitchat_and_vague(matcher: Matcher, text: str) -> None:
     assert matcher.match(text).abstain
