@@ -25,7 +25,7 @@ from actions.conversation import (
     text_of,
     user_texts,
 )
-from actions.regions import find_region
+from bot.regions import find_region
 from bot.matching.normalize import normalize
 
 logger = logging.getLogger(__name__)
@@ -38,19 +38,18 @@ PLAUSIBLE_SCORE = 0.3
 MATTER_INTENTS = ("ask_matter", "ask_aspect", "request_guidance", "complain", "nlu_fallback")
 
 
-# Slots the rules read (featurized): set on every turn even when unchanged, since a rule step
-# `slot_was_set` follows the action. Every other slot is only bookkeeping for the actions.
-RULE_SLOTS = {"ticket_kind"}
-
-
-def without_repeats(tracker: Tracker, events: List[EventType]) -> List[EventType]:
+def without_repeats(tracker: Tracker, domain: Dict[Text, Any], events: List[EventType]) -> List[EventType]:
     """The events without SlotSets that change nothing (a follow-up about the same matter): each
-    event is stored, replayed and sent to the action server for the rest of the conversation."""
-    return [
-        e for e in events
-        if not (e.get("event") == "slot" and e.get("name") not in RULE_SLOTS
-                and tracker.get_slot(e.get("name")) == e.get("value"))
-    ]
+    event is stored, replayed and sent to the action server for the rest of the conversation.
+    Slots that influence the conversation are kept: rules expect their `slot_was_set` step."""
+    slots = domain.get("slots") or {}
+
+    def repeat(e: EventType) -> bool:
+        name = e.get("name")
+        return (e.get("event") == "slot" and not (slots.get(name) or {}).get("influence_conversation", True)
+                and tracker.get_slot(name) == e.get("value"))
+
+    return [e for e in events if not repeat(e)]
 
 
 def hall_down(dispatcher: CollectingDispatcher) -> List[EventType]:
@@ -75,7 +74,7 @@ class ActionAnswerMatter(Action):
         # ticket_kind decides the next step (rules): set it on every turn, never leave a stale one.
         if not any(e.get("event") == "slot" and e.get("name") == "ticket_kind" for e in events):
             events.append(SlotSet("ticket_kind", None))
-        return without_repeats(tracker, events)
+        return without_repeats(tracker, domain, events)
 
     async def _respond(
         self, dispatcher: CollectingDispatcher, tracker: Tracker

@@ -15,7 +15,7 @@ from actions import render
 from actions.api.hall import HallUnavailable, hall
 from actions.conversation import channel_of, idempotency_key, match_of, text_of
 from actions.matters import MIN_DESCRIPTION_CHARS, hall_down, prefill_ticket_form
-from actions.regions import find_region, looks_like_place
+from bot.regions import find_region, looks_like_place
 from actions.validation import contact_phone_slot, mainland_mobile, substance
 from bot.privacy import mask_phone
 

@@ -16,6 +16,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 
 from bot.channels.admission import admitted
+from bot.rasa.action_client import close_sessions
 
 MAX_BODY = 64 * 1024
 MAX_SENDER = 128
@@ -53,8 +54,6 @@ class RestInput(RasaRestInput):
 
         @webhook.listener("after_server_stop")
         async def close_action_sessions(app, loop) -> None:  # noqa: ANN001, ARG001
-            from bot.rasa.action_client import close_sessions
-
             await close_sessions()  # the shared action-server sessions of bot/rasa/action_client.py
 
         @webhook.middleware("request")

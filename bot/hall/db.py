@@ -11,6 +11,8 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.sqlite import pragmas_on_connect
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
@@ -27,15 +29,8 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(
             url, future=True, connect_args={"check_same_thread": False, "timeout": 30}
         )
-
-        @event.listens_for(engine, "connect")
-        def _pragmas(dbapi_conn, _record):  # WAL lets the console read while the bot writes
-            cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA busy_timeout=30000")
-            cur.execute("PRAGMA foreign_keys=ON")
-            cur.close()
-
+        # WAL lets the console read while the bot writes.
+        pragmas_on_connect(engine, "journal_mode=WAL", "busy_timeout=30000", "foreign_keys=ON")
         return engine
     return create_engine(url, future=True, pool_pre_ping=True, pool_size=10, max_overflow=20)
 

@@ -7,11 +7,7 @@ the query side, so "社保卡掉了" meets an alias written as "社保卡丢了"
 
 from __future__ import annotations
 
-import functools
-from pathlib import Path
 from typing import Dict, FrozenSet, List
-
-import yaml
 
 SYNONYM_GROUPS: List[List[str]] = [
     ["丢失", "丢了", "丢", "掉了", "弄丢", "遗失", "搞丢", "不见了", "找不到", "丢掉", "被偷", "被偷了", "失窃"],
@@ -110,25 +106,3 @@ def lexicon_words() -> List[str]:
     words |= {w for ws in KIND_HINTS.values() for w in ws}
     return sorted(w for w in words if len(w) >= 2)
 
-
-_REGIONS = Path(__file__).resolve().parents[2] / "data" / "lexicon" / "regions.yml"
-_PLACE_SUFFIXES = ("畲族自治县", "自治县", "市", "区", "县", "省")
-
-
-@functools.lru_cache(maxsize=1)
-def place_words() -> FrozenSet[str]:
-    """Zhejiang's place names, with and without 市/区/县 (data/lexicon/regions.yml). Where the
-    citizen is says nothing about which matter they need: "宁波象山" alone is not a matter."""
-    words = {"浙江", "浙江省"}
-    try:
-        regions = yaml.safe_load(_REGIONS.read_text(encoding="utf-8")).get("regions") or {}
-    except (OSError, yaml.YAMLError, AttributeError):
-        return frozenset(words)
-    for city, districts in regions.items():
-        for name in [city, *(districts or [])]:
-            words.add(name)
-            for suffix in _PLACE_SUFFIXES:
-                if name.endswith(suffix) and len(name) - len(suffix) >= 2:
-                    words.add(name[: -len(suffix)])
-                    break
-    return frozenset(words)

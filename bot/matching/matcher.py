@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from bot.matching.index import BM25_K1, Index, bigrams, build_index, content_units, kind_hint_words
-from bot.matching.lexicon import ACTION_WORDS, place_words
+from bot.matching.lexicon import ACTION_WORDS
 from bot.matching.normalize import normalize
+from bot import regions  # module, not name: bot.regions imports bot.matching.normalize
 
 if TYPE_CHECKING:  # pragma: no cover
     from bot.catalogue import Catalogue
@@ -184,7 +185,7 @@ class Matcher:
         known_share = known / len(words) if words else 0.0
         default_w = 0.8 * self._max_idf  # an unknown word is content we cannot account for
         content = []
-        places = place_words()
+        places = regions.place_words()
         for w in dict.fromkeys(words):
             uid = idx.unit_ids.get(w)
             weight = float(idx.idf[uid]) if uid is not None else default_w

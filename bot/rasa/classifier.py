@@ -4,7 +4,7 @@ the rows: for the one message of a chat turn that assembly cost more than the pr
 itself (≈3 ms against ≈0.7 ms on these machines). When a message has no dense features — the
 case of OneTrip's pipeline, count vectors only — the row is its sparse sentence features, as
 float64 like Rasa's; anything else goes to Rasa's own code. Same matrix, same predictions
-(tests/unit/test_rasa_patches.py)."""
+(tests/unit/test_rasa_classifier.py)."""
 
 from __future__ import annotations
 

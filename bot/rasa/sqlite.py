@@ -11,9 +11,10 @@ Other databases (PostgreSQL in deploy/) are left as Rasa configures them.
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import QueuePool
+
+from bot.sqlite import pragmas_on_connect
 
 
 def tuned_engine(engine: Engine) -> Engine:
@@ -22,26 +23,11 @@ def tuned_engine(engine: Engine) -> Engine:
         return engine
     url = engine.url
     engine.dispose()
-    # Connections are handed out by the pool to one user at a time, so sharing them between
-    # Rasa's event loop and a writer thread is safe (sqlite3 is built thread-safe).
+    # check_same_thread off: the pool hands a connection to one user at a time, and Rasa's
+    # inherited methods may run in a worker thread (sqlite3 is built thread-safe).
     tuned = sa.create_engine(
         url, poolclass=QueuePool, pool_size=4, max_overflow=4, connect_args={"check_same_thread": False}
     )
-    use_wal(tuned)
+    # WAL journal, normal sync, and wait for locks instead of failing.
+    pragmas_on_connect(tuned, "journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=30000")
     return tuned
-
-
-def use_wal(engine: Engine) -> None:
-    """SQLite only: WAL journal, normal sync, and wait for locks instead of failing."""
-    if engine.dialect.name != "sqlite":
-        return
-
-    @sa_event.listens_for(engine, "connect")
-    def _pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.close()
-
-    engine.dispose()  # connections opened before the listener reconnect with the pragmas

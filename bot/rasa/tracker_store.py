@@ -116,9 +116,8 @@ class CachingSQLTrackerStore(SQLTrackerStore):
 
     def _tail(self, conn: Connection, sender_id: Text) -> _Tail:
         """The conversation's latest-session events, brought up to date with the database."""
-        tail = self._cache.pop(sender_id, None)
+        tail = self._take(sender_id)
         if tail is not None:
-            self._cache_bytes -= tail.size
             rows = conn.execute(self._newer_rows, {"sender": sender_id, "last": tail.last_id})
         else:
             tail = _Tail()
@@ -137,10 +136,12 @@ class CachingSQLTrackerStore(SQLTrackerStore):
             _, old = self._cache.popitem(last=False)
             self._cache_bytes -= old.size
 
-    def _forget(self, sender_id: Text) -> None:
+    def _take(self, sender_id: Text) -> Optional[_Tail]:
+        """The conversation's cached tail, out of the cache (put it back with `_remember`)."""
         tail = self._cache.pop(sender_id, None)
         if tail is not None:
             self._cache_bytes -= tail.size
+        return tail
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -161,11 +162,10 @@ class CachingSQLTrackerStore(SQLTrackerStore):
                 conn.execute(self._insert, rows)
                 last_id = conn.execute(self._last_id, {"sender": sender_id}).scalar()
         except Exception:
-            self._forget(sender_id)  # whatever happened, read the database next time
+            self._take(sender_id)  # whatever happened, read the database next time
             raise
-        tail = self._cache.pop(sender_id, None)
+        tail = self._take(sender_id)
         if tail is not None:  # not cached (too big or pushed out): the next read loads it whole
-            self._cache_bytes -= tail.size
             for event, row in zip(new_events, rows):
                 tail.add(0, row["type_name"], row["timestamp"], row["data"], event)
             tail.last_id = max(tail.last_id, last_id or 0)

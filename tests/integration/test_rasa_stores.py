@@ -167,34 +167,38 @@ async def test_small_cache_evicts_and_stays_right(domain, db_url):
         assert _dump(await ours.retrieve(sender)) == _dump(await rasa.retrieve(sender)) == _dump(tracker)
 
 
-async def test_events_published_once_after_the_commit(domain, tmp_path):
+async def _store_with_broker_and_first_save(domain, tmp_path, sender: str):
+    """A caching store publishing to Rasa's SQL broker, and a tracker whose first 5 events it saved."""
     broker = SQLEventBroker(host=f"sqlite:///{tmp_path / 'events.db'}")
     ours = CachingSQLTrackerStore(domain=domain, host=f"sqlite:///{tmp_path / 'rasa.db'}", event_broker=broker)
-    tracker = DialogueStateTracker("citizen-4", domain.slots)
-    events = _events("citizen-4", 2, time.time())
+    tracker = DialogueStateTracker(sender, domain.slots)
+    events = _events(sender, 2, time.time())
     for event in events[:5]:
         tracker.update(event)
     await ours.save(tracker)
+    return ours, tracker, events
+
+
+def _published(tmp_path) -> list:
+    reader = SQLEventBroker(host=f"sqlite:///{tmp_path / 'events.db'}")
+    with reader.session_scope() as session:
+        return [json.loads(row.data) for row in session.query(reader.SQLBrokerEvent).order_by("id")]
+
+
+async def test_events_published_once_after_the_commit(domain, tmp_path):
+    ours, tracker, events = await _store_with_broker_and_first_save(domain, tmp_path, "citizen-4")
     await ours.save(tracker)  # nothing new: nothing published
     for event in events[5:]:
         tracker.update(event)
     await ours.save(tracker)
-    reader = SQLEventBroker(host=f"sqlite:///{tmp_path / 'events.db'}")
-    with reader.session_scope() as session:
-        published = [json.loads(row.data) for row in session.query(reader.SQLBrokerEvent).order_by("id")]
+    published = _published(tmp_path)
     assert [p["sender_id"] for p in published] == ["citizen-4"] * len(events)
     assert [{k: v for k, v in p.items() if k != "sender_id"} for p in published] == _dump(tracker)
 
 
 async def test_failed_write_publishes_nothing_and_loses_no_state(domain, tmp_path):
-    broker = SQLEventBroker(host=f"sqlite:///{tmp_path / 'events.db'}")
+    ours, tracker, events = await _store_with_broker_and_first_save(domain, tmp_path, "citizen-5")
     db = tmp_path / "rasa.db"
-    ours = CachingSQLTrackerStore(domain=domain, host=f"sqlite:///{db}", event_broker=broker)
-    tracker = DialogueStateTracker("citizen-5", domain.slots)
-    events = _events("citizen-5", 2, time.time())
-    for event in events[:5]:
-        tracker.update(event)
-    await ours.save(tracker)
     # Another process locks the database for writing: our save fails after its busy timeout.
     locker = sa.create_engine(f"sqlite:///{db}")
     conn = locker.raw_connection()
@@ -207,9 +211,7 @@ async def test_failed_write_publishes_nothing_and_loses_no_state(domain, tmp_pat
     finally:
         conn.rollback()
         conn.close()
-    reader = SQLEventBroker(host=f"sqlite:///{tmp_path / 'events.db'}")
-    with reader.session_scope() as session:
-        assert session.query(reader.SQLBrokerEvent).count() == 5  # the first save only
+    assert len(_published(tmp_path)) == 5  # the first save only
     # Once the database is free again the same tracker saves whole, nothing doubled.
     ours2 = CachingSQLTrackerStore(domain=domain, host=f"sqlite:///{db}")
     await ours.save(tracker)

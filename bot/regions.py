@@ -1,17 +1,20 @@
-"""Finding the city/county a citizen mentions, from data/lexicon/regions.yml."""
+"""Zhejiang's cities and counties (data/lexicon/regions.yml): which one a citizen mentions (the
+actions fill the `region` slot with it), and which words are only places (the matcher does not
+take them for the object of a matter: "宁波象山" alone names no matter)."""
 
 from __future__ import annotations
 
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, FrozenSet, List, Optional, Tuple
 
 import yaml
 
 from bot.matching.normalize import normalize
 
 LEXICON = Path(__file__).resolve().parents[1] / "data" / "lexicon" / "regions.yml"
+PROVINCE = ("浙江", "浙江省")
 _SUFFIXES = ("畲族自治县", "自治县", "市", "区", "县")
 # Free text that still names a place outside the lexicon (another province, a town).
 _PLACE_RE = re.compile(r"[\u4e00-\u9fff]{1,8}(?:省|市|区|县|镇|乡|街道|村)")
@@ -35,6 +38,12 @@ def _patterns() -> List[Tuple[str, str]]:
             pairs += [(county, canonical), (_short(county), canonical)]
         pairs += [(city, city), (_short(city), city)]
     return sorted(set(pairs), key=lambda p: -len(p[0]))
+
+
+@lru_cache(maxsize=1)
+def place_words() -> FrozenSet[str]:
+    """Every name of a city or county, full and short (萧山区, 萧山), and the province's."""
+    return frozenset(pattern for pattern, _ in _patterns()) | frozenset(PROVINCE)
 
 
 def find_region(text: str) -> Optional[str]:
