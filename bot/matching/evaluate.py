@@ -125,6 +125,7 @@ def format_report(report: Report) -> str:
 
     head = f"{'style':<16} {'n':>5} " + " ".join(f"{h:>8}" for h in ("top1", "top3", "dept", "false_ab", "abstain", "top3*"))
     rows = [head, line("ALL", report.figures)] + [line(s, f) for s, f in report.per_style.items()]
-    rows.append("top1/top3/dept count only answered queries; abstain = share of out-of-scope and vague "
-                "queries refused; top3* = expected matter among the 3 listed candidates, abstained or not")
+    rows.append("top1/top3/dept: share of in-scope queries answered with it (an abstention is a miss); "
+                "false_ab = in-scope queries refused; abstain = share of out-of-scope and vague queries "
+                "refused; top3* = expected matter among the 3 listed candidates, abstained or not")
     return "\n".join(rows)

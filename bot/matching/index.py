@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
 import numpy as np
 
@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import jieba
     from bot.catalogue import Catalogue
 
-INDEX_VERSION = 13
+INDEX_VERSION = 14
 MAX_PHRASE = 16  # longest alias we look for verbatim; longer ones still match by units
 # Field weights of the BM25F document: aliases and keywords are how people talk.
 FIELD_WEIGHTS = {"name": 1.5, "alias": 2.0, "keyword": 2.0, "summary": 0.6}
@@ -61,6 +61,11 @@ class Index:
     dept_docs: Dict[str, np.ndarray]
     kind_docs: Dict[str, np.ndarray]
     repairer: Repairer
+    # Words that say nothing about a matter: our generic words plus spaCy's Chinese stop words,
+    # minus any word a matter's name or keywords use (保险, 个人 are stop words to spaCy).
+    stop_words: FrozenSet[str] = GENERIC_WORDS
+    # Bundle doc → its member docs (a message naming several members asks for the bundle).
+    bundle_members: Dict[int, Tuple[int, ...]] = field(default_factory=dict)
     version: int = INDEX_VERSION
     # Optional semantic signal (bot/matching/semantic.py): one unit vector per matter (rows of
     # ``dense``), owned by ``dense_doc``.
@@ -148,10 +153,19 @@ def bigrams(text: str) -> List[str]:
     return grams
 
 
-def content_units(tokens: Sequence[str], text: str) -> List[str]:
-    """Tokens minus generic words, plus character bigrams: what a text is about."""
-    units = [t for t in tokens if t not in GENERIC_WORDS and (len(t) > 1 or not t.isascii())]
+def content_units(tokens: Sequence[str], text: str, stop_words: FrozenSet[str] = GENERIC_WORDS) -> List[str]:
+    """Tokens minus stop words, plus character bigrams: what a text is about."""
+    units = [t for t in tokens if t not in stop_words and (len(t) > 1 or not t.isascii())]
     return units + bigrams(text)
+
+
+def stop_words_for(topical_texts: Sequence[str]) -> FrozenSet[str]:
+    """GENERIC_WORDS and spaCy's Chinese stop words, except those inside a matter's name or
+    keywords (保险 in 养老保险, 个人 in 个人所得税: stop words to spaCy, matter words to us)."""
+    from spacy.lang.zh.stop_words import STOP_WORDS
+
+    joined = "\n".join(topical_texts)
+    return frozenset(GENERIC_WORDS | {w for w in STOP_WORDS if w not in joined})
 
 
 def _guide_fields(guide: Any) -> Dict[str, List[str]]:
@@ -189,6 +203,8 @@ def build_index(catalogue: "Catalogue", semantic: bool = False, use_cache: bool 
     def toks(text: str) -> List[str]:
         return [syn.get(t, t) for t in (x.strip() for x in tokenizer.lcut(text, HMM=True)) if t]
 
+    stop_words = stop_words_for([text for f in fields for text in f["name"] + f["keyword"]])
+
     # 2. Units per field, document frequencies.
     unit_ids: Dict[str, int] = {}
     doc_tf: List[Counter] = []
@@ -202,7 +218,7 @@ def build_index(catalogue: "Catalogue", semantic: bool = False, use_cache: bool 
             weight = FIELD_WEIGHTS[fname]
             for text in texts:
                 t = toks(text)
-                units = content_units(t, text)
+                units = content_units(t, text, stop_words)
                 for u in units:
                     tf[u] += weight
                 if fname in ("name", "alias"):
@@ -267,6 +283,10 @@ def build_index(catalogue: "Catalogue", semantic: bool = False, use_cache: bool 
         dept_docs[doc.department].append(d)
         kind_docs[doc.kind].append(d)
 
+    by_code = {doc.code: d for d, doc in enumerate(docs)}
+    bundle_members = {by_code[b.code]: tuple(by_code[m] for m in b.members if m in by_code)
+                      for b in catalogue.bundles.values()} if hasattr(catalogue, "bundles") else {}
+
     repair_terms = [w for w in term_weight if w not in GENERIC_WORDS] + lexicon_words()
     repair_terms += [w for f in fields for w in f["keyword"]] + list(dept_hints)
     repairer = Repairer.build(repair_terms, weights=dict(term_weight))
@@ -278,7 +298,7 @@ def build_index(catalogue: "Catalogue", semantic: bool = False, use_cache: bool 
         phrases={p: tuple(sorted(ds)) for p, ds in phrases.items()}, dept_hints=dept_hints,
         dept_docs={k: np.array(v, dtype=np.int32) for k, v in dept_docs.items()},
         kind_docs={k: np.array(v, dtype=np.int32) for k, v in kind_docs.items()},
-        repairer=repairer,
+        repairer=repairer, stop_words=stop_words, bundle_members=bundle_members,
     )
     index._tokenizer = tokenizer
     if semantic:

@@ -63,7 +63,7 @@ GENERIC_WORDS: FrozenSet[str] = frozenset(
     """我 我们 你 你们 他 她 它 的 了 吗 呢 吧 啊 呀 哦 嗯 么 是 在 有 和 与 及 或 也 都 就 还 又 要 想 想要 需要
     能 能不能 可以 可不可以 会 该 应该 得 请问 请 问 问一下 一下 咨询 你好 您好 谢谢 好的 一个 个 这个 那个 哪个 什么
     怎么 怎样 如何 为什么 哪里 哪儿 哪些 多少 几 多久 时候 现在 今天 明天 昨天 最近 这几天 已经 刚刚 刚 马上
-    下个月 上个月 今年 明年 去年 快 要求 流程 手续 材料 资料 东西 事 事情 事儿 问题 情况 办理 怎么办 部门 窗口
+    我要 我想 哪办 去哪办 在哪办 有个 办事 人工 客服 人工客服 下个月 上个月 今年 明年 去年 快 要求 流程 手续 材料 资料 东西 事 事情 事儿 问题 情况 办理 怎么办 部门 窗口
     地方 去 到 来 给 把 被 让 用 拿 对 从 跟 吗 不 没 没有 还是 然后 所以 因为 如果 但是 可是 一 二 三 家 家里
     我家 自己 本人 人 证 证件 相关 需不需要 具体 一般 比较 很 太 好 好多 非常 能否 是否 请教 帮 帮我 帮忙 查 有没有 有无 能办 能办吗 可以办 好办 哪里办 在哪 在哪里 去哪 去哪里 伐 啥 咋 嘛 呗 哈 噢 喔 哎 唉""".split()
 )
@@ -76,8 +76,26 @@ ACTION_WORDS: FrozenSet[str] = frozenset(
     资格 待遇 标准 政策 准备 排队 过期 丢失 改 年检 续期 延期 撤销 恢复 复核 考试 投诉 举报 咨询 评价 表扬 材料
     费用 多少钱 时间 多久 进度 结果 网上 线上 窗口 现场 一次 一起 一件事 全部 所有 这个 那个 那边 老家 本地 外地
     以前 之前 之后 以后 地方 证 卡 本 表
-    带 跑 几次 次 趟 到场 本人 办好 弄 搞 换证 同意""".split()
+    带 跑 几次 次 趟 到场 本人 办好 弄 搞 换证 同意 办证 代办 代理 委托 申报""".split()
 )
+
+# English that citizens mix in ("ID card丢了", "driver license快过期了"), folded into the Chinese
+# word the catalogue uses. Lower-case, matched as whole words, longest first.
+ENGLISH_TERMS: Dict[str, str] = {
+    "id card": "身份证", "identity card": "身份证", "passport": "护照", "visa": "签证",
+    "driver license": "驾驶证", "drivers license": "驾驶证", "driver s license": "驾驶证",
+    "driving license": "驾驶证", "driving licence": "驾驶证", "license plate": "车牌",
+    "police clearance": "无犯罪记录证明", "criminal record": "无犯罪记录证明",
+    "business license": "营业执照", "company": "公司", "shop": "店", "invoice": "发票", "tax refund": "退税",
+    "tax": "税", "social security card": "社保卡", "social security": "社保", "social insurance": "社保",
+    "medical insurance": "医保", "health insurance": "医保", "housing fund": "公积金", "provident fund": "公积金",
+    "pension": "养老金", "retirement": "退休", "retire": "退休", "unemployment": "失业", "salary": "工资",
+    "wage": "工资", "wages": "工资", "birth certificate": "出生证明", "baby": "宝宝", "marriage": "结婚",
+    "married": "结婚", "divorce": "离婚", "house": "房子", "apartment": "房子", "mortgage": "抵押",
+    "loan": "贷款", "rent": "租房", "school": "学校", "vaccine": "疫苗", "vaccination": "疫苗接种",
+    "hukou": "户口", "complaint": "投诉", "car": "车", "card": "卡", "lost": "丢了", "expired": "过期",
+    "renew": "换", "online": "网上", "lawyer": "律师", "notary": "公证", "taxi": "出租车", "didi": "网约车",
+}
 
 # Kind hints: words that say what sort of help the citizen needs.
 KIND_HINTS: Dict[str, List[str]] = {

@@ -17,6 +17,7 @@ from typing import Callable, Dict, Iterable, List, Optional, Tuple
 
 from pypinyin import lazy_pinyin
 
+from bot.matching.lexicon import ENGLISH_TERMS
 from bot.matching.normalize import latin_words
 
 MIN_TERM, MAX_TERM = 2, 6
@@ -27,6 +28,13 @@ SHAPE_ALIKE = {"薄": "簿", "蒲": "簿", "帐": "账", "己": "已", "拔": "�
 LATIN_STOP = {"sb", "ok", "hi", "bb", "gg", "mm", "jj", "nb", "dd", "kk", "hh", "tm", "nm", "xx", "zz", "yy", "qq",
               "pk", "vs", "ps", "pm", "am", "id", "it", "me", "no", "so", "go", "do", "be", "we", "he", "an", "in",
               "on", "of", "to", "is", "at", "by", "or", "my", "up", "us", "if", "as", "hr", "kb", "mb", "gb", "tv"}
+_LATIN_ANY = re.compile(r"[a-z]")
+_CJK_GAP = re.compile(r"(?<=[\u3400-\u9fff]) (?=[\u3400-\u9fff])")
+_LATIN_RUN = re.compile(r"(?<![a-z])[a-z]+(?: [a-z]+)+(?![a-z])")  # two or more words in a row
+_ENGLISH_RE = re.compile(r"(?<![a-z])(?:" + "|".join(
+    re.escape(t) for t in sorted(ENGLISH_TERMS, key=len, reverse=True)) + r")(?![a-z])")
+
+
 def fuzzy(syllable: str) -> str:
     """Fold the sound pairs IMEs and southern accents mix up: zh/z, ch/c, sh/s, n/l, -ng/-n."""
     if syllable[:2] in ("zh", "ch", "sh"):
@@ -88,12 +96,20 @@ class Repairer:
         return cached
 
     def repair_latin(self, text: str) -> str:
-        """sfz过期 → 身份证过期. Only whole latin runs of 2+ letters that spell a term are replaced."""
+        """sfz过期 → 身份证过期. Only whole latin runs of 2+ letters that spell a term are replaced;
+        pinyin typed with spaces (jiezhong zheng) is tried joined, English through ENGLISH_TERMS."""
+        if not _LATIN_ANY.search(text):
+            return text
+        text = _ENGLISH_RE.sub(lambda m: ENGLISH_TERMS[m.group(0)], text)
+        for run in _LATIN_RUN.findall(text):
+            joined = run.replace(" ", "")
+            if " " in run and joined in self.by_latin:
+                text = text.replace(run, self.by_latin[joined])
         for word in set(latin_words(text)):
             term = self.by_latin.get(word) if len(word) >= 2 else None
             if term:
                 text = re.sub(rf"(?<![a-z]){word}(?![a-z])", term, text)
-        return text
+        return _CJK_GAP.sub("", text)  # 社保 卡 → 社保卡, as normalize() does for typed text
 
     def repair_sound(self, text: str, is_common: Optional[Callable[[str], bool]] = None,
                      tokens: Optional[List[str]] = None) -> str:

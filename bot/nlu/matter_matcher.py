@@ -44,11 +44,13 @@ class MatterMatcher(GraphComponent, EntityExtractorMixin):
 
     @classmethod
     def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
-        """The catalogue's content hash: editing a matter retrains this component only."""
+        """The catalogue's content hash and the index format: editing a matter (or the way the
+        index is built) retrains this component only."""
         from bot.catalogue import catalogue_fingerprint
+        from bot.matching.index import INDEX_VERSION
 
         path = config.get("catalogue_path") or cls.get_default_config()["catalogue_path"]
-        return catalogue_fingerprint(path)
+        return f"{catalogue_fingerprint(path)}-v{INDEX_VERSION}"
 
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
                  matcher: Any = None) -> None:

