@@ -21,7 +21,22 @@ if TYPE_CHECKING:  # pragma: no cover
     import jieba
     from bot.catalogue import Catalogue
 
-INDEX_VERSION = 14
+INDEX_VERSION = 17
+# The modules whose code decides what an index holds (words, synonyms, stop words, vectors).
+_BUILD_SOURCES = ("index.py", "lexicon.py", "typos.py", "normalize.py", "semantic.py")
+
+
+def build_key() -> str:
+    """INDEX_VERSION plus a hash of the code that builds an index: cached indexes and the Rasa
+    component's fingerprint follow an edit of the lexicon (a synonym, a stop word) by themselves."""
+    import hashlib
+    from pathlib import Path
+
+    digest = hashlib.sha1()
+    here = Path(__file__).resolve().parent
+    for name in _BUILD_SOURCES:
+        digest.update((here / name).read_bytes())
+    return f"{INDEX_VERSION}.{digest.hexdigest()[:10]}"
 MAX_PHRASE = 16  # longest alias we look for verbatim; longer ones still match by units
 # Field weights of the BM25F document: aliases and keywords are how people talk.
 FIELD_WEIGHTS = {"name": 1.5, "alias": 2.0, "keyword": 2.0, "summary": 0.6}
@@ -95,7 +110,7 @@ class Index:
     def tokens(self, text: str) -> List[str]:
         """Canonical tokens of a normalised text (synonyms folded, spaces dropped)."""
         out = []
-        for tok in self.tokenizer.lcut(text, HMM=True):
+        for tok in self.tokenizer.lcut(text, HMM=False):
             tok = tok.strip()
             if tok:
                 out.append(self.synonyms.get(tok, tok))
@@ -160,12 +175,15 @@ def content_units(tokens: Sequence[str], text: str, stop_words: FrozenSet[str] =
 
 
 def stop_words_for(topical_texts: Sequence[str]) -> FrozenSet[str]:
-    """GENERIC_WORDS and spaCy's Chinese stop words, except those inside a matter's name or
-    keywords (保险 in 养老保险, 个人 in 个人所得税: stop words to spaCy, matter words to us)."""
+    """GENERIC_WORDS and spaCy's Chinese stop words, except words of two or more characters inside
+    a matter's name or keywords (保险 in 养老保险, 个人 in 个人所得税: stop words to spaCy, matter
+    words to us). A single character (等, 找, 把) stays a stop word unless it is a keyword itself."""
     from spacy.lang.zh.stop_words import STOP_WORDS
 
     joined = "\n".join(topical_texts)
-    return frozenset(GENERIC_WORDS | {w for w in STOP_WORDS if w not in joined})
+    whole = set(topical_texts)
+    kept = {w for w in STOP_WORDS if (len(w) >= 2 and w in joined) or w in whole}
+    return frozenset(GENERIC_WORDS | (set(STOP_WORDS) - kept))
 
 
 def _guide_fields(guide: Any) -> Dict[str, List[str]]:
@@ -201,7 +219,7 @@ def build_index(catalogue: "Catalogue", semantic: bool = False, use_cache: bool 
     tokenizer = make_tokenizer(words_sorted)
 
     def toks(text: str) -> List[str]:
-        return [syn.get(t, t) for t in (x.strip() for x in tokenizer.lcut(text, HMM=True)) if t]
+        return [syn.get(t, t) for t in (x.strip() for x in tokenizer.lcut(text, HMM=False)) if t]
 
     stop_words = stop_words_for([text for f in fields for text in f["name"] + f["keyword"]])
 

@@ -7,7 +7,16 @@ the query side, so "社保卡掉了" meets an alias written as "社保卡丢了"
 
 from __future__ import annotations
 
-from typing import Dict, FrozenSet, List
+from functools import lru_cache
+from pathlib import Path
+from typing import Dict, FrozenSet, List, Optional, Tuple
+
+import yaml
+
+from bot.matching.normalize import normalize
+
+ASPECTS_FILE = Path(__file__).resolve().parents[2] / "data" / "lexicon" / "aspects.yml"
+ASPECTS = ("materials", "steps", "time_limit", "fee", "location", "online", "visits")
 
 SYNONYM_GROUPS: List[List[str]] = [
     ["丢失", "丢了", "丢", "掉了", "弄丢", "遗失", "搞丢", "不见了", "找不到", "丢掉", "被偷", "被偷了", "失窃"],
@@ -26,7 +35,7 @@ SYNONYM_GROUPS: List[List[str]] = [
     ["办理", "办", "弄", "搞", "申请", "申领", "办个", "办一个", "办张", "办一张"],
     ["取", "提取", "拿出来", "取出来", "提出来", "取出", "提"],
     ["迁", "迁入", "迁移", "迁出", "转入", "转出", "转移", "转", "转过来", "转过去", "转回", "转回来", "迁过来", "落过来"],
-    ["注销", "销户", "取消", "撤销"],
+    ["注销", "销户", "取消", "撤销", "关掉", "关门", "关了"],
     ["出生", "生了", "刚出生", "刚生", "生孩子", "生小孩", "生宝宝", "新生"],
     ["死了", "死掉", "死", "死了好多", "病死"],
     ["生病", "得病", "发病", "有病", "病了", "不舒服"],
@@ -55,6 +64,11 @@ SYNONYM_GROUPS: List[List[str]] = [
     ["多少钱", "费用", "收费", "收多少钱", "要钱吗", "交多少"],
     ["交", "缴", "缴纳", "交钱"],
     ["贷款", "借款", "按揭", "贷"],
+    # What people say for a change of owner: 旧车/旧房子 "改名字" is a 过户.
+    ["过户", "改名字", "换名字", "改名", "更名", "名字改成", "改成我的名字", "转到名下", "改到名下", "改到我名下",
+     "转到我名下"],
+    ["年检", "验车", "车检", "检车", "年审", "审车"],
+    ["失业", "没活干", "没工作", "丢了工作", "丢工作", "下岗", "被裁", "被裁员", "裁员", "没了工作", "失去工作"],
 ]
 
 # Words that carry no matter: requests, fillers and particles. They still count in BM25 (with
@@ -63,7 +77,7 @@ GENERIC_WORDS: FrozenSet[str] = frozenset(
     """我 我们 你 你们 他 她 它 的 了 吗 呢 吧 啊 呀 哦 嗯 么 是 在 有 和 与 及 或 也 都 就 还 又 要 想 想要 需要
     能 能不能 可以 可不可以 会 该 应该 得 请问 请 问 问一下 一下 咨询 你好 您好 谢谢 好的 一个 个 这个 那个 哪个 什么
     怎么 怎样 如何 为什么 哪里 哪儿 哪些 多少 几 多久 时候 现在 今天 明天 昨天 最近 这几天 已经 刚刚 刚 马上
-    我要 我想 哪办 去哪办 在哪办 有个 办事 人工 客服 人工客服 下个月 上个月 今年 明年 去年 快 要求 流程 手续 材料 资料 东西 事 事情 事儿 问题 情况 办理 怎么办 部门 窗口
+    我要 我想 哪办 去哪办 在哪办 有个 办事 人工 客服 人工客服 找 找谁 等 下个月 上个月 今年 明年 去年 快 要求 流程 手续 材料 资料 东西 事 事情 事儿 问题 情况 办理 怎么办 部门 窗口
     地方 去 到 来 给 把 被 让 用 拿 对 从 跟 吗 不 没 没有 还是 然后 所以 因为 如果 但是 可是 一 二 三 家 家里
     我家 自己 本人 人 证 证件 相关 需不需要 具体 一般 比较 很 太 好 好多 非常 能否 是否 请教 帮 帮我 帮忙 查 有没有 有无 能办 能办吗 可以办 好办 哪里办 在哪 在哪里 去哪 去哪里 伐 啥 咋 嘛 呗 哈 噢 喔 哎 唉""".split()
 )
@@ -124,3 +138,22 @@ def lexicon_words() -> List[str]:
     words |= {w for ws in KIND_HINTS.values() for w in ws}
     return sorted(w for w in words if len(w) >= 2)
 
+
+
+def load_aspects(path: Optional[Path] = None) -> List[Tuple[str, str]]:
+    """(phrase, aspect) pairs of data/lexicon/aspects.yml, longest phrase first so 网上能办 wins
+    over 网上. The Rasa AspectExtractor reads them to fill the aspect; the matcher to know that
+    these words (要带啥, 几天, 网上能办) ask about a matter without naming one."""
+    path = path or ASPECTS_FILE
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    pairs = []
+    for aspect, phrases in (data.get("aspects") or {}).items():
+        if aspect not in ASPECTS:
+            raise ValueError(f"{path}: unknown aspect {aspect!r}; expected one of {ASPECTS}")
+        pairs += [(normalize(str(p)), aspect) for p in phrases or []]
+    return sorted(pairs, key=lambda pair: -len(pair[0]))
+
+
+@lru_cache(maxsize=1)
+def aspect_words() -> FrozenSet[str]:
+    return frozenset(phrase for phrase, _ in load_aspects())

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Optional, Union
 
-from bot.matching.index import INDEX_VERSION, Index
+from bot.matching.index import INDEX_VERSION, Index, build_key
 from bot.matching.matcher import Matcher
 from bot.matching.semantic import cache_dir  # noqa: F401  (re-exported: var/cache or $ONETRIP_CACHE)
 
@@ -26,7 +26,8 @@ def load_matcher(catalogue_path: Union[str, Path, None] = None, use_cache: bool 
 
     root = Path(catalogue_path) if catalogue_path else default_catalogue_path()
     fingerprint = catalogue_fingerprint(root)
-    cached = cache_dir() / f"matcher-{INDEX_VERSION}-{fingerprint}{'-sem' if semantic else ''}.pkl"
+    key = build_key()
+    cached = cache_dir() / f"matcher-{key}-{fingerprint}{'-sem' if semantic else ''}.pkl"
     if use_cache and cached.exists():
         try:
             with cached.open("rb") as fh:
@@ -42,7 +43,7 @@ def load_matcher(catalogue_path: Union[str, Path, None] = None, use_cache: bool 
     if use_cache and save_index(matcher.index, cached):
         # Indexes of older catalogues or older code are dead weight: keep the current ones only.
         for old in cached.parent.glob("matcher-*.pkl"):
-            if not old.name.startswith(f"matcher-{INDEX_VERSION}-{fingerprint}"):
+            if not old.name.startswith(f"matcher-{key}-{fingerprint}"):
                 old.unlink(missing_ok=True)
     return matcher
 

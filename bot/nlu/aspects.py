@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Text, Tuple
 
-import yaml
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -18,21 +17,8 @@ from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.matching.lexicon import load_aspects as load_lexicon
 from bot.matching.normalize import normalize
-
-ASPECTS = ("materials", "steps", "time_limit", "fee", "location", "online", "visits")
-
-
-def load_lexicon(path: Path) -> List[Tuple[str, str]]:
-    """(phrase, aspect) pairs, longest phrase first so 网上能办 wins over 网上."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    pairs = []
-    for aspect, phrases in (data.get("aspects") or {}).items():
-        if aspect not in ASPECTS:
-            raise ValueError(f"{path}: unknown aspect {aspect!r}; expected one of {ASPECTS}")
-        pairs += [(normalize(str(p)), aspect) for p in phrases or []]
-    return sorted(pairs, key=lambda pair: -len(pair[0]))
-
 
 def find_aspect(text: str, lexicon: List[Tuple[str, str]]) -> Optional[Tuple[str, int, int]]:
     """The aspect of the earliest, longest lexicon phrase in the text."""

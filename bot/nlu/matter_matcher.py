@@ -47,10 +47,10 @@ class MatterMatcher(GraphComponent, EntityExtractorMixin):
         """The catalogue's content hash and the index format: editing a matter (or the way the
         index is built) retrains this component only."""
         from bot.catalogue import catalogue_fingerprint
-        from bot.matching.index import INDEX_VERSION
+        from bot.matching.index import build_key
 
         path = config.get("catalogue_path") or cls.get_default_config()["catalogue_path"]
-        return f"{catalogue_fingerprint(path)}-v{INDEX_VERSION}"
+        return f"{catalogue_fingerprint(path)}-v{build_key()}"
 
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
                  matcher: Any = None) -> None:

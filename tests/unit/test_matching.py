@@ -69,6 +69,9 @@ def test_repair_leaves_real_words_alone(matcher: Matcher, text: str) -> None:
     ("驾照丢了", "gongan.driving_license_lost"),
     ("我在宁波，养老保险怎么转到杭州", "renshe.pension_transfer"),
     ("邻居不同意加装电梯怎么办", "zhujian.elevator_retrofit"),
+    # Colloquial verbs folded by the lexicon: 改名字 of an old car is a 过户, 验车 is the 年检.
+    ("车卖给朋友了，要改名字", "gongan.vehicle_transfer"),
+    ("小车要去验车了", "gongan.vehicle_inspection"),
 ])
 def test_matches(matcher: Matcher, text: str, code: str) -> None:
     result = matcher.match(text)
@@ -81,6 +84,8 @@ def test_matches(matcher: Matcher, text: str, code: str) -> None:
     "你好", "今天天气怎么样", "讲个笑话", "谢谢你", "我想办个证", "材料要哪些", "去哪个部门", "我要备案",
     # A follow-up, an answer to a form question or a place names no matter on its own.
     "要带什么材料", "要跑几次", "同意", "宁波象山", "湖州德清", "需要本人到场吗",
+    # An aspect question (data/lexicon/aspects.yml) without its matter.
+    "要等几天", "办好了多久能拿到", "还要跑几趟", "这个事情找哪个部门",
 ])
 def test_abstains_on_chitchat_and_vague(matcher: Matcher, text: str) -> None:
     assert matcher.match(text).abstain
