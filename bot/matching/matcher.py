@@ -52,7 +52,7 @@ FEATURES = (
 WEIGHTS: Tuple[float, ...] = (1.014, 6.313, 4.135, -1.587, 3.819, 3.280, 3.830, -4.124, 4.198, 1.483, 0.044, 2.392, 1.756, 10.124, 1.815, 12.754)
 ABSTAIN_BELOW = 0.425  # fit.py: words only, top probability under which we say "not sure"
 # With the semantic signal: two more features (cosine to the matter's vector, the mean of its name
-# and first aliases' embeddings, scaled, and its gap to the best candidate's).
+# and all its aliases' embeddings, scaled, and its gap to the best candidate's).
 SEMANTIC_FEATURES = FEATURES + ("dense", "dense_gap")
 SEMANTIC_WEIGHTS: Tuple[float, ...] = (1.152, 3.838, 2.058, -0.877, 3.308, 1.051, 3.144, -2.034, 2.802, 0.785, -0.230, 1.250, 1.577, 6.691, 0.295, 7.376, 5.950, 15.242)
 SEMANTIC_ABSTAIN_BELOW = 0.150  # fit.py
