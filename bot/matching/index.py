@@ -6,9 +6,12 @@ is a handful of dict lookups and vector operations, with no spaCy call on the ho
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
 import numpy as np
@@ -22,27 +25,25 @@ if TYPE_CHECKING:  # pragma: no cover
     from bot.catalogue import Catalogue
 
 INDEX_VERSION = 17
-# The modules whose code decides what an index holds (words, synonyms, stop words, vectors).
-_BUILD_SOURCES = ("index.py", "lexicon.py", "typos.py", "normalize.py", "semantic.py")
-
-
-def build_key() -> str:
-    """INDEX_VERSION plus a hash of the code that builds an index: cached indexes and the Rasa
-    component's fingerprint follow an edit of the lexicon (a synonym, a stop word) by themselves."""
-    import hashlib
-    from pathlib import Path
-
-    digest = hashlib.sha1()
-    here = Path(__file__).resolve().parent
-    for name in _BUILD_SOURCES:
-        digest.update((here / name).read_bytes())
-    return f"{INDEX_VERSION}.{digest.hexdigest()[:10]}"
 MAX_PHRASE = 16  # longest alias we look for verbatim; longer ones still match by units
 # Field weights of the BM25F document: aliases and keywords are how people talk.
 FIELD_WEIGHTS = {"name": 1.5, "alias": 2.0, "keyword": 2.0, "summary": 0.6}
 BM25_K1, BM25_B = 1.2, 0.5
 COMMON_WORD_FREQ = 100  # jieba dictionary count above which a word is ordinary language
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
+# The modules whose code decides what an index holds (words, synonyms, stop words, vectors).
+_BUILD_SOURCES = ("index.py", "lexicon.py", "typos.py", "normalize.py", "semantic.py")
+
+
+@lru_cache(maxsize=1)
+def build_key() -> str:
+    """INDEX_VERSION plus a hash of the code that builds an index: cached indexes and the Rasa
+    component's fingerprint follow an edit of the lexicon (a synonym, a stop word) by themselves."""
+    digest = hashlib.sha1()
+    here = Path(__file__).resolve().parent
+    for name in _BUILD_SOURCES:
+        digest.update((here / name).read_bytes())
+    return f"{INDEX_VERSION}.{digest.hexdigest()[:10]}"
 
 
 @dataclass

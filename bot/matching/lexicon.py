@@ -139,7 +139,6 @@ def lexicon_words() -> List[str]:
     return sorted(w for w in words if len(w) >= 2)
 
 
-
 def load_aspects(path: Optional[Path] = None) -> List[Tuple[str, str]]:
     """(phrase, aspect) pairs of data/lexicon/aspects.yml, longest phrase first so 网上能办 wins
     over 网上. The Rasa AspectExtractor reads them to fill the aspect; the matcher to know that

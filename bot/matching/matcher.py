@@ -47,8 +47,8 @@ FEATURES = (
 # Every constant below marked "fit.py" comes from benchmarks/matching/fit.py --semantic, run on
 # tests/data/dev_queries.yml and tests/data/blind_fit_queries.yml (never on the held-out sets):
 # weights by a conditional logit over each query's candidates and a "none of these" option (the
-# last weight is the null option's score), thresholds out of fold, for the widest margin over the
-# issue's goals (top-1 0.90, top-3 0.97, department 0.95, abstention 0.90).
+# last weight is the null option's score), thresholds out of fold for the best balanced accuracy
+# (top-1 + abstention).
 WEIGHTS: Tuple[float, ...] = (1.014, 6.313, 4.135, -1.587, 3.819, 3.280, 3.830, -4.124, 4.198, 1.483, 0.044, 2.392, 1.756, 10.124, 1.815, 12.754)
 ABSTAIN_BELOW = 0.425  # fit.py: words only, top probability under which we say "not sure"
 # With the semantic signal: two more features (cosine to the matter's vector, the mean of its name
@@ -156,6 +156,9 @@ class Matcher:
         self.lexical_abstain_below = ABSTAIN_BELOW if semantic else abstain_below
         self.clarify_within = clarify_within
         self._kind_words = kind_hint_words()
+        # Words that name no matter: actions, places and aspect questions (几天, 要带啥), so
+        # "宁波象山要等几天" is vague.
+        self._not_objects = ACTION_WORDS | regions.place_words() | aspect_words()
         self._n = len(index.docs)
         self._max_idf = float(index.idf.max()) if len(index.idf) else 1.0
 
@@ -190,12 +193,10 @@ class Matcher:
         known_share = known / len(words) if words else 0.0
         default_w = 0.8 * self._max_idf  # an unknown word is content we cannot account for
         content = []
-        # Places and aspect questions (几天, 要带啥) name no matter: "宁波象山要等几天" is vague.
-        not_objects = regions.place_words() | aspect_words()
         for w in dict.fromkeys(words):
             uid = idx.unit_ids.get(w)
             weight = float(idx.idf[uid]) if uid is not None else default_w
-            content.append((w, weight, w not in ACTION_WORDS and w not in not_objects))
+            content.append((w, weight, w not in self._not_objects))
         kinds = [k for k, ws in self._kind_words.items() if any(w in repaired for w in ws)]
         depts = sorted({code for w, code in idx.dept_hints.items() if w in repaired})
         return QueryAnalysis(norm, repaired, tokens, ids, idx.idf[ids] if ids else np.zeros(0, np.float32),
@@ -309,8 +310,6 @@ class Matcher:
         best = np.full(self._n, -1.0, np.float64)
         np.maximum.at(best, self.index.dense_doc, sims)
         return best
-
-
 
     def _bundle_spread(self, qa: QueryAnalysis, phrase_hits: Dict[int, int]) -> Dict[int, float]:
         """Per bundle: members the message names apart, beyond the first, scaled to [0, 1].

@@ -17,7 +17,7 @@ from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.matching.lexicon import load_aspects as load_lexicon
+from bot.matching.lexicon import load_aspects
 from bot.matching.normalize import normalize
 
 def find_aspect(text: str, lexicon: List[Tuple[str, str]]) -> Optional[Tuple[str, int, int]]:
@@ -44,7 +44,7 @@ class AspectExtractor(GraphComponent, EntityExtractorMixin):
         return path.read_text(encoding="utf-8") if path.exists() else None
 
     def __init__(self, config: Dict[Text, Any]) -> None:
-        self._lexicon = load_lexicon(Path(config["lexicon_path"]))
+        self._lexicon = load_aspects(Path(config["lexicon_path"]))
 
     @classmethod
     def create(
