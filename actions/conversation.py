@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Tracker
 
-_CN_NUMBERS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "1": 1, "2": 2, "3": 3, "4": 4, "5": 5}
-_CHOICE_RE = re.compile(r"^\s*(?:第|选|选择|就)?\s*([1-5一二两三四五])\s*(?:个|项|条|号|吧|呀|啊)?\s*[。.!！]?\s*$")
-_ORDINAL_RE = re.compile(r"第\s*([1-5一二两三四五])\s*(?:个|项|条)")
-_LAST_RE = re.compile(r"最后(?:一|那)?个|最后那")
+from bot.vocabulary import Channel
 
 
 @dataclass
@@ -51,18 +47,14 @@ def text_of(tracker: Tracker) -> str:
 
 
 def channel_of(tracker: Tracker) -> str:
-    return tracker.get_latest_input_channel() or "rest"
+    return tracker.get_latest_input_channel() or Channel.REST.value
 
 
-def choice_number(text: str) -> Optional[int]:
-    """1-based option number from "2", "第二个", "选3", or -1 for "最后那个"."""
-    text = text.strip()
-    for pattern in (_CHOICE_RE, _ORDINAL_RE):
-        found = pattern.search(text)
-        if found:
-            return _CN_NUMBERS[found.group(1)]
-    if _LAST_RE.search(text):
-        return -1
+def last_bot_response(tracker: Tracker) -> Optional[str]:
+    """The domain response (`utter_…`) of the bot's last message, None for free text."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "bot":
+            return (event.get("metadata") or {}).get("utter_action")
     return None
 
 

@@ -4,19 +4,14 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Text
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.types import DomainDict
 
 from actions.api.hall import HallUnavailable, hall
 from actions.conversation import channel_of, entity, idempotency_key, intent_of, text_of
-from actions.validation import contact_phone_slot
-from bot.matching.normalize import normalize
-
-# Zhejiang's 好差评 levels; 不满意 and 非常不满意 count as 差评.
-LEVELS = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
-BAD = 2
+from bot.text.normalize import normalize
+from bot.vocabulary import BAD_RATING_MAX, RATING_LEVELS, TicketKind
 # Words citizens use, checked longest first ("非常不满意" before "不满意" before "满意").
 _WORDS = [
     ("非常不满意", 1), ("很不满意", 1), ("太差", 1), ("垃圾", 1), ("一星", 1),
@@ -63,30 +58,13 @@ class ActionRecordRating(Action):
         except HallUnavailable:
             pass  # the rating is in the tracker; the hall's dashboard misses one, the citizen nothing
         events: List[EventType] = [SlotSet("rating", str(level)), SlotSet("served", False), SlotSet("ticket_kind", None)]
-        if level > BAD:
-            dispatcher.utter_message(text=f"感谢您的评价（{LEVELS[level]}）！祝您办事顺利。")
+        if level > BAD_RATING_MAX:
+            dispatcher.utter_message(response="utter_rating_thanks", level_name=RATING_LEVELS[level])
             return events
-        dispatcher.utter_message(
-            text=f"收到您的评价（{LEVELS[level]}）。按照好差评制度，政务服务办会在1个工作日内回访，15日内反馈整改情况。"
-        )
+        dispatcher.utter_message(response="utter_rating_bad", level_name=RATING_LEVELS[level])
         # ticket_kind=feedback: a rule starts feedback_form (reason, phone for the call back).
-        return events[:-1] + [SlotSet("ticket_kind", "feedback"), SlotSet("ticket_matter", tracker.get_slot("current_matter"))]
-
-
-class ValidateFeedbackForm(FormValidationAction):
-    def name(self) -> Text:
-        return "validate_feedback_form"
-
-    def validate_rating_reason(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
-        text = str(value or "").strip()
-        return {"rating_reason": text[:1000] if text else None}
-
-    def validate_contact_phone(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
-        return contact_phone_slot(value, dispatcher)
+        return events[:-1] + [SlotSet("ticket_kind", TicketKind.FEEDBACK.value),
+                              SlotSet("ticket_matter", tracker.get_slot("current_matter"))]
 
 
 class ActionGoodbye(Action):

@@ -14,8 +14,9 @@ from rasa_sdk.events import ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.api.hall import HallUnavailable, hall
-from actions.conversation import channel_of, idempotency_key, user_texts
-from actions.tickets import FALLBACK_DEPARTMENT
+from actions.conversation import user_texts
+from actions.ticket_request import department_for, ticket_request
+from bot.vocabulary import TicketKind
 
 
 class ActionHandoff(Action):
@@ -25,39 +26,25 @@ class ActionHandoff(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        department = FALLBACK_DEPARTMENT
         matter = tracker.get_slot("current_matter")
+        kind = TicketKind.HANDOFF.value
         try:
-            if matter:
-                guide = await hall().guide(matter)
-                if guide and guide["kind"] != "bundle":
-                    department = guide["department"]
+            guide = await hall().guide(matter) if matter else None
             recent = [t for t in user_texts(tracker)[-6:] if t]
-            ticket = await hall().create_ticket(
-                {
-                    "kind": "handoff",
-                    "department": department,
-                    "matter": matter,
-                    "conversation_id": tracker.sender_id,
-                    "channel": channel_of(tracker),
-                    "description": "群众申请转人工。最近的话：" + " / ".join(recent),
-                    "region": tracker.get_slot("region"),
-                    "contact_phone": tracker.get_slot("contact_phone"),
-                    "consent": True,  # asking for a person is asking staff to read the conversation
-                    "idempotency_key": idempotency_key(tracker, "ticket:handoff"),
-                }
-            )
+            ticket = await hall().create_ticket(ticket_request(
+                tracker, kind, department_for(kind, guide), "群众申请转人工。最近的话：" + " / ".join(recent),
+                matter=matter,
+                consent=True,  # asking for a person is asking staff to read the conversation
+            ))
         except HallUnavailable:
-            dispatcher.utter_message(
-                text="抱歉，人工服务暂时接不通。您可以拨打12345政务服务热线，或稍后再说“转人工”。"
-            )
+            dispatcher.utter_message(response="utter_handoff_unavailable")
             return []
         dept = ticket.get("department_name") or ticket["department"]
         dispatcher.utter_message(
-            text=f"好的，已为您转接{dept}的工作人员（工单 {ticket['number']}）。"
-            f"工作人员会在这里直接回复您，{ticket.get('promised_response', '请稍候')}。在此期间我先不插话。",
+            response="utter_handoff_started", department_name=dept, number=ticket["number"],
+            promise=ticket.get("promised_response") or "请稍候",
             json_message={"handoff": True, "ticket": ticket["number"], "department": ticket["department"],
-                          "department_name": dept, "kind": "handoff"},
+                          "department_name": dept, "kind": kind},
         )
         return [SlotSet("last_ticket", ticket["number"]), SlotSet("served", True), ConversationPaused()]
 
@@ -71,7 +58,7 @@ class ActionRelayStaffMessage(Action):
     ) -> List[EventType]:
         text = (tracker.get_slot("staff_message") or "").strip()
         if text:
-            dispatcher.utter_message(text=f"【工作人员】{text}")
+            dispatcher.utter_message(response="utter_staff_message", text=text)
         return [SlotSet("staff_message", None)]
 
 
@@ -82,7 +69,7 @@ class ActionHandoffReleased(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        dispatcher.utter_message(text="工作人员已结束人工服务，接下来由智能助手继续为您服务。还有什么需要帮忙的吗？")
+        dispatcher.utter_message(response="utter_handoff_released")
         return []
 
 
@@ -103,10 +90,7 @@ class ActionTicketResolved(Action):
         except HallUnavailable:
             ticket = None
         resolution = f"：{ticket['resolution']}" if ticket and ticket.get("resolution") else ""
-        dispatcher.utter_message(text=f"您的工单 {number} 已办结{resolution}。")
-        again = ticket is not None and ticket.get("kind") == "feedback"
-        dispatcher.utter_message(
-            response="utter_ask_rating",
-            **({"text": "问题处理后，欢迎您再评价一次（追评）："} if again else {}),
-        )
+        dispatcher.utter_message(response="utter_ticket_resolved", number=number, resolution=resolution)
+        again = ticket is not None and ticket.get("kind") == TicketKind.FEEDBACK
+        dispatcher.utter_message(response="utter_ask_rating_again" if again else "utter_ask_rating")
         return [SlotSet("resolved_ticket", None), SlotSet("last_ticket", number), SlotSet("rating", None)]

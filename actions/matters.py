@@ -16,22 +16,15 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import render
 from actions.api.hall import HallUnavailable, hall
-from actions.conversation import (
-    channel_of,
-    choice_number,
-    entity,
-    intent_of,
-    match_of,
-    text_of,
-    user_texts,
-)
-from bot.regions import find_region
-from bot.matching.normalize import normalize
+from actions.conversation import channel_of, entity, intent_of, match_of, text_of
+from actions.forms import pending_ticket, prefill_ticket_form, wants_submit
+from actions.tickets import ActionOpenTicket
+from bot.text.choices import choice_number
+from bot.text.normalize import normalize
+from bot.vocabulary import TICKET_MATTER_KINDS, Aspect, MatterKind
 
 logger = logging.getLogger(__name__)
 
-TICKET_KINDS = ("guidance", "complaint")
-MIN_DESCRIPTION_CHARS = 12  # shorter than this, the form asks for more detail
 MAX_CLARIFY = 3
 # Below the matcher's confidence but worth offering as options when the intent is about a matter.
 PLAUSIBLE_SCORE = 0.3
@@ -52,11 +45,6 @@ def without_repeats(tracker: Tracker, domain: Dict[Text, Any], events: List[Even
     return [e for e in events if not repeat(e)]
 
 
-def hall_down(dispatcher: CollectingDispatcher) -> List[EventType]:
-    dispatcher.utter_message(response="utter_hall_unavailable")
-    return []
-
-
 class ActionAnswerMatter(Action):
     def name(self) -> Text:
         return "action_answer_matter"
@@ -64,8 +52,6 @@ class ActionAnswerMatter(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        from actions.tickets import ActionOpenTicket, pending_ticket, wants_submit
-
         if pending_ticket(tracker) and wants_submit(tracker, intent_of(tracker)):
             # "提交" after "工单系统暂时没有响应": submit the form the citizen already filled in.
             events = await ActionOpenTicket().open(dispatcher, tracker, None)
@@ -87,7 +73,7 @@ class ActionAnswerMatter(Action):
 
         if intent in ("affirm", "deny") and not entity(tracker, "matter"):
             # "好的" / "不用了" outside a question name no matter, whatever words they share.
-            dispatcher.utter_message(text="好的。还有什么要办的事，直接告诉我就行。")
+            dispatcher.utter_message(response="utter_anything_else")
             return []
         try:
             # 1. A bare follow-up about the current matter ("那要多少钱？"): the aspect is all
@@ -104,19 +90,20 @@ class ActionAnswerMatter(Action):
             if code:
                 # Keep the options around so that "不是这个" can offer the others.
                 alternatives = candidates if code in candidates else [m["matter"] for m in view.matches[:MAX_CLARIFY]]
-                return await self._answer(dispatcher, tracker, code, aspect or "overview", alternatives)
+                return await self._answer(dispatcher, tracker, code, aspect or Aspect.OVERVIEW, alternatives)
             # 4. Close candidates: ask which one.
             if view.clarify and len(view.matches) >= 2:
                 return await self._clarify(dispatcher, [m["matter"] for m in view.matches])
             # 5. An aspect question with no new matter: about the current one.
             if current and (aspect or intent == "ask_aspect"):
-                return await self._answer(dispatcher, tracker, current, aspect or "overview")
+                return await self._answer(dispatcher, tracker, current, aspect or Aspect.OVERVIEW)
             # 6. Not confident, but the citizen clearly asks about some matter: offer the best few.
             plausible = [m["matter"] for m in view.matches if m["score"] >= PLAUSIBLE_SCORE]
             if intent in MATTER_INTENTS and plausible:
                 return await self._clarify(dispatcher, plausible)
         except HallUnavailable:
-            return hall_down(dispatcher)
+            dispatcher.utter_message(response="utter_hall_unavailable")
+            return []
 
         # 7. Nothing to go on.
         await hall().record_unmatched(tracker.sender_id, text_of(tracker), channel_of(tracker))
@@ -141,12 +128,12 @@ class ActionAnswerMatter(Action):
     async def _correct(self, dispatcher, tracker, view, current, candidates) -> List[EventType]:
         others = [c for c in candidates if c != current]
         if others:
-            return await self._clarify(dispatcher, others, "抱歉理解错了。您是想问下面哪一项？")
-        dispatcher.utter_message(text="抱歉理解错了。您能换个说法，说说具体想办什么吗？")
+            return await self._clarify(dispatcher, others, "utter_clarify_after_correction")
+        dispatcher.utter_message(response="utter_rephrase_after_correction")
         return [SlotSet("current_matter", None)]
 
     async def _clarify(
-        self, dispatcher: CollectingDispatcher, codes: List[str], question: str = "您问的是下面哪一项？"
+        self, dispatcher: CollectingDispatcher, codes: List[str], question: str = "utter_clarify"
     ) -> List[EventType]:
         codes = list(dict.fromkeys(codes))[:MAX_CLARIFY]
         buttons = []
@@ -155,11 +142,7 @@ class ActionAnswerMatter(Action):
             if guide:
                 dept = guide.get("department_name") or guide["department"]
                 buttons.append({"title": f"{guide['name']}（{dept}）", "payload": f'/choose{{"matter": "{code}"}}'})
-        dispatcher.utter_message(
-            text=question + "（点选或回复序号即可，都不是请换个说法）",
-            buttons=buttons,
-            json_message={"clarify": codes},
-        )
+        dispatcher.utter_message(response=question, buttons=buttons, json_message={"clarify": codes})
         return [SlotSet("candidates", codes)]
 
     async def _answer(
@@ -175,12 +158,12 @@ class ActionAnswerMatter(Action):
         if alternatives is not None:
             events.append(SlotSet("candidates", [code] + [c for c in alternatives if c != code]))
 
-        if guide["kind"] in TICKET_KINDS:
+        if guide["kind"] in TICKET_MATTER_KINDS:
             return events + self._start_ticket(dispatcher, tracker, guide)
-        if guide["kind"] == "bundle":
-            dispatcher.utter_message(text=render.bundle_text(guide), json_message=render.matter_payload(guide, "overview"))
+        if guide["kind"] == MatterKind.BUNDLE:
+            dispatcher.utter_message(text=render.bundle_text(guide), json_message=render.matter_payload(guide, Aspect.OVERVIEW))
         else:
-            aspect = aspect if aspect in render.ASPECTS else "overview"
+            aspect = aspect if aspect in render.ASPECTS else Aspect.OVERVIEW.value
             dispatcher.utter_message(text=render.answer_text(guide, aspect), json_message=render.matter_payload(guide, aspect))
         await self._related(dispatcher, guide)
         return events + [SlotSet("served", True)]
@@ -198,11 +181,11 @@ class ActionAnswerMatter(Action):
                 buttons.append({"title": related["name"], "payload": f'/ask_matter{{"matter": "{code}"}}'})
                 codes.append(code)
         if buttons:
-            dispatcher.utter_message(text="您可能接下来还要办：", buttons=buttons, json_message={"related": codes})
+            dispatcher.utter_message(response="utter_related", buttons=buttons, json_message={"related": codes})
 
     @staticmethod
     def _start_ticket(dispatcher: CollectingDispatcher, tracker: Tracker, guide: Dict[str, Any]) -> List[EventType]:
-        dispatcher.utter_message(text=render.ticket_intro(guide), json_message={"matter": guide["code"], "aspect": "overview", "card": render.card(guide)})
+        dispatcher.utter_message(text=render.ticket_intro(guide), json_message=render.matter_payload(guide, Aspect.OVERVIEW))
         return prefill_ticket_form(tracker, guide["kind"], guide["code"])
 
 
@@ -212,25 +195,10 @@ _FILLER = set("那这个要呢吗嘛啊呀吧还请问我的了能可以是不�
 
 def is_bare_followup(tracker: Tracker) -> bool:
     """True when the message is only an aspect question, with no topic words besides it."""
-    text = normalize(text_of(tracker))  # aspect offsets are positions in this form
+    text = text_of(tracker)  # entity offsets are positions in the text as written (bot.text)
     for found in tracker.latest_message.get("entities") or []:
         if found.get("entity") == "aspect" and found.get("start") is not None:
             text = text[: found["start"]] + text[found["end"]:]
             break
-    text = text.replace(" ", "")
+    text = normalize(text).replace(" ", "")
     return sum(1 for ch in text if ch not in _FILLER) <= 2
-
-
-def prefill_ticket_form(tracker: Tracker, kind: str, matter: Optional[str]) -> List[EventType]:
-    """Set ticket_kind (a rule then starts ticket_form) and what the citizen already told:
-    the problem as first told, the region from any of their messages."""
-    text = text_of(tracker)
-    events: List[EventType] = [SlotSet("ticket_kind", kind), SlotSet("ticket_matter", matter)]
-    if len(normalize(text)) >= MIN_DESCRIPTION_CHARS:
-        events.append(SlotSet("problem_description", text.strip()))
-    region = tracker.get_slot("region") or next(
-        (r for r in (find_region(t) for t in user_texts(tracker)) if r), None
-    )
-    if region:
-        events.append(SlotSet("region", region))
-    return events

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import Any, Callable, Dict, List
 
-ASPECTS = ("overview", "materials", "steps", "time_limit", "fee", "location", "online", "visits")
+from bot.vocabulary import Aspect, MatterKind, TicketStatus
+
+ASPECTS = Aspect.values()
 ASPECT_HINT = "还可以接着问我：要带什么材料、办理流程、多久办好、收不收费、在哪里办、网上能不能办、要跑几次。"
 
 
@@ -58,31 +60,41 @@ def _header(guide: Dict[str, Any]) -> str:
     return f"【{guide['name']}】{dept}"
 
 
+def _materials_answer(guide: Dict[str, Any]) -> str:
+    items = _materials(guide)
+    lines = [f"{i}. {_material_line(m)}" for i, m in enumerate(items, 1)]
+    exempt = sum(1 for m in items if m.get("exempt"))
+    tail = f"\n其中{exempt}项免提交。" if exempt else ""
+    return "需要准备的材料：\n" + "\n".join(lines) + tail
+
+
+def _conditions_answer(guide: Dict[str, Any]) -> str:
+    lines = [f"{i}. {line}" for i, line in enumerate(guide.get("conditions") or [], 1)]
+    return "申请条件：\n" + ("\n".join(lines) if lines else "没有特别的条件，符合事项说明的情形即可申请。")
+
+
+def _visits_answer(guide: Dict[str, Any]) -> str:
+    visits = guide["visits"]
+    detail = "全程不用到现场" if visits == 0 else "最多到现场一次"
+    return f"到现场次数：{visits}次（{visits_badge(visits)}），{detail}。"
+
+
+_ANSWERS: Dict[str, Callable[[Dict[str, Any]], str]] = {
+    Aspect.CONDITIONS: _conditions_answer,
+    Aspect.MATERIALS: _materials_answer,
+    Aspect.STEPS: lambda g: "办理流程：\n" + "\n".join(f"{i}. {step}" for i, step in enumerate(g["steps"], 1)),
+    Aspect.TIME_LIMIT: lambda g: f"办结时限：{_time_limit(g)}。",
+    Aspect.FEE: lambda g: f"收费：{_fee(g)}。",
+    Aspect.LOCATION: lambda g: f"办理地点：{_location(g)}。\n咨询电话：{g['phone']}",
+    Aspect.ONLINE: lambda g: f"网上办理：{_online(g)}。",
+    Aspect.VISITS: _visits_answer,
+}
+
+
 def answer_text(guide: Dict[str, Any], aspect: str) -> str:
-    """The answer to one aspect of a matter, in plain Chinese."""
-    header = _header(guide)
-    if aspect == "materials":
-        items = _materials(guide)
-        lines = [f"{i}. {_material_line(m)}" for i, m in enumerate(items, 1)]
-        exempt = sum(1 for m in items if m.get("exempt"))
-        tail = f"\n其中{exempt}项免提交。" if exempt else ""
-        return f"{header}\n需要准备的材料：\n" + "\n".join(lines) + tail
-    if aspect == "steps":
-        lines = [f"{i}. {step}" for i, step in enumerate(guide["steps"], 1)]
-        return f"{header}\n办理流程：\n" + "\n".join(lines)
-    if aspect == "time_limit":
-        return f"{header}\n办结时限：{_time_limit(guide)}。"
-    if aspect == "fee":
-        return f"{header}\n收费：{_fee(guide)}。"
-    if aspect == "location":
-        return f"{header}\n办理地点：{_location(guide)}。\n咨询电话：{guide['phone']}"
-    if aspect == "online":
-        return f"{header}\n网上办理：{_online(guide)}。"
-    if aspect == "visits":
-        visits = guide["visits"]
-        detail = "全程不用到现场" if visits == 0 else "最多到现场一次"
-        return f"{header}\n到现场次数：{visits}次（{visits_badge(visits)}），{detail}。"
-    return overview_text(guide)
+    """The answer to one aspect of a matter, in plain Chinese (the overview for any other)."""
+    answer = _ANSWERS.get(aspect)
+    return f"{_header(guide)}\n{answer(guide)}" if answer else overview_text(guide)
 
 
 def overview_text(guide: Dict[str, Any]) -> str:
@@ -155,7 +167,7 @@ def ticket_intro(guide: Dict[str, Any]) -> str:
     """What a guidance or complaint matter promises, before the form asks its questions."""
     ticket = guide.get("ticket") or {}
     dept = guide.get("department_name") or guide["department"]
-    if guide["kind"] == "guidance":
+    if guide["kind"] == MatterKind.GUIDANCE:
         opening = f"这个问题可以请{dept}的专家远程帮您看看（{guide['name']}，免费）。"
     else:
         opening = f"这个问题由{dept}受理（{guide['name']}）。"
@@ -164,7 +176,7 @@ def ticket_intro(guide: Dict[str, Any]) -> str:
 
 
 def describe_ticket(ticket: Dict[str, Any]) -> str:
-    status = {"open": "待处理", "in_progress": "处理中", "resolved": "已办结"}.get(ticket.get("status"), ticket.get("status", ""))
+    status = TicketStatus.labels().get(ticket.get("status"), ticket.get("status", ""))
     line = f"工单 {ticket['number']}（{ticket.get('department_name') or ticket['department']}）：{status}"
     if ticket.get("matter_name"):
         line += f"，事项：{ticket['matter_name']}"

@@ -659,7 +659,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="bench")
+    parser = argparse.ArgumentParser(prog="onetrip bench")
     add_arguments(parser)
     return run(parser.parse_args(argv))
 

@@ -9,11 +9,9 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
@@ -22,17 +20,12 @@ from urllib.parse import urlparse
 import httpx
 
 from benchmarks import procs
+from bot.procs import free_port, spawn, stack_env, stop, wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "benchmarks" / "baseline"
 BASELINE_MODEL = BASELINE / "models" / "baseline.tar.gz"
 START_TIMEOUT = 300.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def rasa_env(extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
@@ -43,12 +36,6 @@ def rasa_env(extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
 
 def rasa_bin() -> str:
     return str(Path(sys.executable).with_name("rasa"))
-
-
-def _die_with_parent() -> None:
-    from bot.cli.up import _die_with_parent as die
-
-    die()
 
 
 @dataclass
@@ -86,14 +73,8 @@ class Servers:
         return ""
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            # Only what we started: our own process group (start_new_session=True).
-            self.process.send_signal(signal.SIGINT if self.name == "onetrip" else signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
+        # Only what we started: our own process group. `onetrip up` stops its children on SIGINT.
+        stop(self.process, signal.SIGINT if self.name == "onetrip" else signal.SIGTERM)
         if self._log is not None:
             self._log.close()  # type: ignore[attr-defined]
             self._log = None
@@ -102,18 +83,14 @@ class Servers:
 
 
 def _wait(url: str, process: subprocess.Popen, what: str, log_path: Path, timeout: float = START_TIMEOUT) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            tail = "\n".join(log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-40:])
-            raise RuntimeError(f"{what} exited with {process.returncode} while starting:\n{tail}")
+    def answers() -> bool:
         try:
-            if httpx.get(url, timeout=2.0, trust_env=False).status_code == 200:
-                return
+            return httpx.get(url, timeout=2.0, trust_env=False).status_code == 200
         except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    raise RuntimeError(f"{what} did not answer at {url} within {timeout:.0f} s (log: {log_path})")
+            return False
+
+    tail = lambda: "\n".join(log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-40:])  # noqa: E731
+    wait_until(answers, process, timeout, what, tail)
 
 
 def start_onetrip(keep_var: bool = False, endpoints: Optional[str] = None) -> Servers:
@@ -123,30 +100,20 @@ def start_onetrip(keep_var: bool = False, endpoints: Optional[str] = None) -> Se
     PYTHONPATH so that it may name classes under benchmarks/."""
     var_dir = Path(tempfile.mkdtemp(prefix="onetrip-bench-"))
     _safe_secrets(var_dir)
-    env = dict(os.environ)
+    extra = {}
     if endpoints:
-        env["ONETRIP_ENDPOINTS"] = str(Path(endpoints).resolve())
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
-    ports = {"RASA_PORT": free_port(), "ACTIONS_PORT": free_port(), "HALL_PORT": free_port()}
-    env.update({"ONETRIP_VAR": str(var_dir), "PYTHONUNBUFFERED": "1", **{k: str(v) for k, v in ports.items()}})
-    for name in ("DATABASE_URL", "RASA_URL", "HALL_URL", "ONETRIP_ACTION_ENDPOINT",
-                 "ONETRIP_TRACKER_URL", "ONETRIP_EVENTS_URL", "ONETRIP_HOST"):
-        env.pop(name, None)
+        extra["ONETRIP_ENDPOINTS"] = str(Path(endpoints).resolve())
+        extra["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
+    env, ports = stack_env(var_dir, dict(os.environ), extra)
     log_path = var_dir / "stack.log"
     log = open(log_path, "ab")
     onetrip = Path(sys.executable).with_name("onetrip")
-    process = subprocess.Popen(
-        [str(onetrip), "up"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL, start_new_session=True,
-    )
+    process = spawn([str(onetrip), "up"], env, ROOT, stdout=log)
     servers = Servers("onetrip", f"http://127.0.0.1:{ports['RASA_PORT']}", "", process=process,
                       var_dir=var_dir, log_path=log_path, keep_var=keep_var, _log=log)
     try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while "OneTrip is up" not in log_path.read_text(encoding="utf-8", errors="replace"):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"onetrip up did not come up (exit {process.poll()}):\n{servers.log_tail()}")
-            time.sleep(0.5)
+        wait_until(lambda: "OneTrip is up" in log_path.read_text(encoding="utf-8", errors="replace"),
+                   process, START_TIMEOUT, "onetrip up", servers.log_tail)
         servers.token = procs_secret(var_dir, "RASA_TOKEN")
         servers.pids = procs.classify(procs.descendants(process.pid))
     except BaseException:
@@ -233,13 +200,11 @@ def start_baseline() -> Servers:
     var_dir = Path(tempfile.mkdtemp(prefix="onetrip-bench-baseline-"))
     log_path = var_dir / "rasa.log"
     log = open(log_path, "ab")
-    process = subprocess.Popen(
+    process = spawn(
         [rasa_bin(), "run", "--model", str(model), "--enable-api", "--auth-token", token,
          "--interface", "127.0.0.1", "--port", str(port),
          "--credentials", str(BASELINE / "credentials.yml"), "--endpoints", str(BASELINE / "endpoints.yml")],
-        cwd=var_dir, env=rasa_env(), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-        start_new_session=True, preexec_fn=_die_with_parent,
-    )
+        rasa_env(), var_dir, stdout=log)
     servers = Servers("baseline", f"http://127.0.0.1:{port}", token, pids={"rasa": process.pid},
                       process=process, var_dir=var_dir, log_path=log_path, _log=log)
     try:

@@ -25,6 +25,63 @@ def _env(name: str, default: str) -> str:
     return value or default
 
 
+def _number(name: str, default: float) -> float:
+    """A non-negative number from the environment; unset or unreadable gives the default."""
+    raw = os.environ.get(name, "").strip()
+    try:
+        return max(0.0, float(raw)) if raw else default
+    except ValueError:
+        return default
+
+
+def process_env(**extra: str) -> Dict[str, str]:
+    """This process's environment, for a child process, with `extra` on top."""
+    return {**os.environ, **extra}
+
+
+# Tunables read where they are used (each call reads the environment anew, so a test or an
+# operator can change one without restarting the module that caches the Settings).
+
+def cache_dir() -> Path:
+    """Where the matcher keeps built indexes and embeddings (ONETRIP_CACHE)."""
+    return Path(_env("ONETRIP_CACHE", str(Path.cwd() / "var" / "cache")))
+
+
+def sla_file() -> str | None:
+    """An optional YAML file overriding the SLA defaults (ONETRIP_SLA_FILE)."""
+    return _env("ONETRIP_SLA_FILE", "") or None
+
+
+def rabbitmq_credentials() -> tuple[str, str]:
+    """User and password for an AMQP events URL, kept out of the URL itself."""
+    return _env("ONETRIP_RABBITMQ_USER", ""), os.environ.get("ONETRIP_RABBITMQ_PASSWORD", "")
+
+
+def events_exchange(default: str) -> str:
+    return _env("ONETRIP_EVENTS_EXCHANGE", default)
+
+
+def socketio_redis_url() -> str:
+    """Redis shared by several Rasa servers' socket.io channels (ONETRIP_SOCKETIO_REDIS_URL)."""
+    return _env("ONETRIP_SOCKETIO_REDIS_URL", "")
+
+
+def wechat_db_url() -> str:
+    """The WeChat channel's store: ONETRIP_WECHAT_DB, else var/wechat.db."""
+    return _env("ONETRIP_WECHAT_DB", "") or f"sqlite:///{get_settings().var_dir / 'wechat.db'}"
+
+
+def wechat_timing(name: str, default: float) -> float:
+    """ONETRIP_WECHAT_<NAME> (seconds): PASSIVE_SECONDS, MAX_SKEW, RETRY_BASE, OUTBOX_POLL."""
+    return _number(f"ONETRIP_WECHAT_{name}", default)
+
+
+def admission(default_limit: int, default_patience: float) -> tuple[int, float]:
+    """How many messages each server processes at once, and how long a message waits for a turn."""
+    return (int(_number("ONETRIP_MAX_CONCURRENT_MESSAGES", default_limit)),
+            _number("ONETRIP_ADMISSION_PATIENCE", default_patience))
+
+
 def _port(name: str, default: int) -> int:
     raw = _env(name, str(default))
     if not raw.isdigit() or not 0 < int(raw) < 65536:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import threading
 import time
@@ -18,15 +17,12 @@ from typing import Any, Dict, List, Optional
 
 import httpx
 
+from bot import procs
+from bot.procs import free_port  # noqa: F401  (tests import it from here)
+
 ROOT = Path(__file__).resolve().parents[1]
 ONETRIP = ROOT / ".venv" / "bin" / "onetrip"
 START_TIMEOUT = 300.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
@@ -90,35 +86,14 @@ class Stack:
         return "\n".join(self.log)
 
     def stop(self) -> int:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-        return self.process.returncode
+        # `onetrip up` stops its three servers on SIGINT, as on Ctrl-C.
+        return procs.stop(self.process, signal.SIGINT)
 
 
 def start_stack(var_dir: Path, extra_env: Optional[Dict[str, str]] = None) -> Stack:
-    env = dict(os.environ)
-    env.update(
-        {
-            "ONETRIP_VAR": str(var_dir),
-            "RASA_PORT": str(free_port()),
-            "ACTIONS_PORT": str(free_port()),
-            "HALL_PORT": str(free_port()),
-            "PYTHONUNBUFFERED": "1",
-        }
-    )
-    for name in ("DATABASE_URL", "RASA_URL", "HALL_URL", "ONETRIP_ACTION_ENDPOINT",
-                 "ONETRIP_TRACKER_URL", "ONETRIP_EVENTS_URL"):
-        env.pop(name, None)  # derived from the ports and var/ unless a test sets them
-    env.update(extra_env or {})
-    process = subprocess.Popen(
-        [str(ONETRIP), "up"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
-    )
+    # Derived URLs come from the ports and var/ unless a test sets them in extra_env.
+    env, _ = procs.stack_env(var_dir, dict(os.environ), extra_env)
+    process = procs.spawn([str(ONETRIP), "up"], env, ROOT)
     stack = Stack(var_dir=var_dir, env=env, process=process)
     ready = threading.Event()
 

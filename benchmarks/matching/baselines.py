@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bot.catalogue import load_catalogue  # noqa: E402
 from bot.matching.evaluate import load_queries  # noqa: E402
-from bot.matching.normalize import normalize  # noqa: E402
+from bot.text.normalize import normalize  # noqa: E402
 
 
 def bm25_ranker(names: List[str]):

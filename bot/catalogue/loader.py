@@ -10,6 +10,7 @@ from typing import Callable, Dict, Iterable, List, Optional, Union
 import yaml
 from pydantic import ValidationError
 
+from bot.vocabulary import MatterKind
 from bot.catalogue.schema import (
     Bundle,
     BundlesFile,
@@ -220,7 +221,7 @@ def load_catalogue(
     for guide in list(matters.values()) + list(bundles.values()):
         if departments and guide.department not in departments:
             problems.append(f"{guide.code}：部门 {guide.department} 不在 departments.yml 中")
-        if not guide.code.startswith(guide.department + ".") and guide.kind != "bundle":
+        if not guide.code.startswith(guide.department + ".") and guide.kind != MatterKind.BUNDLE:
             problems.append(f"{guide.code}：编码前缀应为所属部门 {guide.department}")
         for code in guide.related:
             if code not in known:

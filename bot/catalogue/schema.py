@@ -11,13 +11,15 @@ from typing import List, Literal, Optional
 
 from pydantic import BaseModel, Field, root_validator, validator
 
+from bot.vocabulary import TICKET_MATTER_KINDS, MatterKind
+
 CODE_RE = re.compile(r"^[a-z]+\.[a-z0-9_]+$")
 DEPARTMENT_RE = re.compile(r"^[a-z]+$")
 # Values that mean "not filled in yet": a guide with these is not a guide.
 PLACEHOLDERS = {"待定", "待补充", "暂无", "略", "无", "xxx", "todo", "tbd", "...", "…", "-", "?", "？"}
 
 MaterialForm = Literal["原件", "复印件", "原件和复印件", "电子证照", "表格", "照片"]
-Kind = Literal["service", "guidance", "complaint"]
+Kind = Literal[(MatterKind.SERVICE.value, *TICKET_MATTER_KINDS)]  # type: ignore[valid-type]
 
 
 def _check_text(value: str) -> str:
@@ -166,9 +168,9 @@ class Matter(_Guide):
     @root_validator(skip_on_failure=True)
     def _ticket_for_tickets(cls, values):
         kind, ticket = values.get("kind"), values.get("ticket")
-        if kind in ("guidance", "complaint") and ticket is None:
+        if kind in TICKET_MATTER_KINDS and ticket is None:
             raise ValueError(f"{kind} 类事项必须有 ticket（受理说明）")
-        if kind == "service" and ticket is not None:
+        if kind == MatterKind.SERVICE and ticket is not None:
             raise ValueError("service 类事项不应有 ticket")
         return values
 

@@ -22,10 +22,11 @@ from __future__ import annotations
 import asyncio
 import collections
 import functools
-import os
 from typing import Any, Awaitable, Callable, Deque, Optional
 
 from rasa.core.channels.channel import UserMessage
+
+from bot import settings
 
 DEFAULT_LIMIT = 3
 DEFAULT_PATIENCE = 1.0
@@ -71,14 +72,6 @@ class Gate:
         self.free += 1
 
 
-def _number(name: str, default: float) -> float:
-    raw = os.environ.get(name, "").strip()
-    try:
-        return max(0.0, float(raw)) if raw else default
-    except ValueError:
-        return default
-
-
 _gate: Optional[Gate] = None
 _gate_loop: Optional[asyncio.AbstractEventLoop] = None
 
@@ -88,8 +81,7 @@ def _gate_for_loop() -> Optional[Gate]:
     global _gate, _gate_loop
     loop = asyncio.get_running_loop()
     if _gate_loop is not loop:
-        slots = int(_number("ONETRIP_MAX_CONCURRENT_MESSAGES", DEFAULT_LIMIT))
-        patience = _number("ONETRIP_ADMISSION_PATIENCE", DEFAULT_PATIENCE)
+        slots, patience = settings.admission(DEFAULT_LIMIT, DEFAULT_PATIENCE)
         _gate, _gate_loop = (Gate(slots, patience) if slots else None), loop
     return _gate
 

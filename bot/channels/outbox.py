@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import random
 import time
 from typing import Any, Dict, List, Optional
 
+from bot import settings
 from bot.channels.wechat_api import WeChatAPI, WeChatAPIError
 from bot.channels.wechat_store import WeChatStore
 from bot.privacy import mask_text
@@ -24,13 +24,6 @@ logger = logging.getLogger(__name__)
 MAX_AGE = 48 * 3600.0  # WeChat refuses 客服消息 48 hours after the citizen's last message
 MAX_DELAY = 300.0
 PRUNE_EVERY = 3600.0
-
-
-def _float_env(name: str, default: float) -> float:
-    try:
-        return float(os.environ.get(name, "") or default)
-    except ValueError:
-        return default
 
 
 def backoff(attempts: int, base: float) -> float:
@@ -48,8 +41,8 @@ class OutboxWorker:
                  poll: Optional[float] = None) -> None:
         self.store = store
         self.api = api
-        self.retry_base = retry_base if retry_base is not None else _float_env("ONETRIP_WECHAT_RETRY_BASE", 2.0)
-        self.poll = poll if poll is not None else _float_env("ONETRIP_WECHAT_OUTBOX_POLL", 2.0)
+        self.retry_base = retry_base if retry_base is not None else settings.wechat_timing("RETRY_BASE", 2.0)
+        self.poll = poll if poll is not None else settings.wechat_timing("OUTBOX_POLL", 2.0)
         self._wake = asyncio.Event()
         self._task: Optional[asyncio.Task] = None
         self._warned_unconfigured = False

@@ -17,6 +17,7 @@ from sanic.request import Request
 
 from bot.channels.admission import admitted
 from bot.rasa.action_client import close_sessions
+from bot.vocabulary import Channel
 
 MAX_BODY = 64 * 1024
 MAX_SENDER = 128
@@ -45,7 +46,7 @@ def problem(body: bytes) -> Optional[tuple]:
 class RestInput(RasaRestInput):
     @classmethod
     def name(cls) -> str:
-        return "rest"
+        return Channel.REST.value
 
     def blueprint(
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import time
 import uuid
@@ -44,12 +43,13 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncRedisManager, AsyncServer
 
+from bot import settings
 from bot.channels.admission import admitted
 from bot.channels.widget_format import widget_message
+from bot.vocabulary import Channel
 
 logger = logging.getLogger(__name__)
 
-REDIS_ENV = "ONETRIP_SOCKETIO_REDIS_URL"
 REDIS_CHANNEL = "onetrip-socketio"
 SESSION_ID_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 MAX_MESSAGE_CHARS = 2000  # a citizen's message; longer ones are cut (the hall caps tickets too)
@@ -64,7 +64,7 @@ class SocketIOOutput(RasaSocketIOOutput):
 
     @classmethod
     def name(cls) -> Text:
-        return "socketio"
+        return Channel.SOCKETIO.value
 
     async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
         event = widget_message(time.time(), message.get("text"),
@@ -87,12 +87,12 @@ class SocketIOInput(RasaSocketIOInput):
 
     @classmethod
     def name(cls) -> Text:
-        return "socketio"  # output_channel=latest finds the channel by this name
+        return Channel.SOCKETIO.value  # output_channel=latest finds the channel by this name
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
         channel = super().from_credentials(credentials)
-        redis_url = (credentials or {}).get("redis_url") or os.environ.get(REDIS_ENV, "")
+        redis_url = (credentials or {}).get("redis_url") or settings.socketio_redis_url()
         channel.redis_url = str(redis_url).strip() or None  # type: ignore[attr-defined]
         return channel
 

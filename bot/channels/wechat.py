@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import re
 import time
 from pathlib import Path
@@ -39,11 +38,13 @@ from wechatpy.exceptions import InvalidSignatureException
 from wechatpy.replies import create_reply
 from wechatpy.utils import check_signature
 
+from bot import settings
 from bot.channels.admission import admitted
 from bot.channels.outbox import OutboxWorker
 from bot.channels.wechat_api import WeChatAPI
 from bot.channels.wechat_store import ASYNC, PASSIVE, WeChatStore, default_db_url
 from bot.privacy import mask_text
+from bot.vocabulary import Channel
 
 logger = logging.getLogger(__name__)
 
@@ -167,7 +168,7 @@ class WeChatOutput(OutputChannel):
 
     @classmethod
     def name(cls) -> Text:
-        return "wechat"
+        return Channel.WECHAT.value
 
     async def _emit(self, recipient_id: Text, text: Text) -> None:
         if not text or not text.strip():
@@ -228,7 +229,7 @@ class WeChatOutput(OutputChannel):
 class WeChatInput(InputChannel):
     @classmethod
     def name(cls) -> Text:
-        return "wechat"
+        return Channel.WECHAT.value
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "WeChatInput":
@@ -251,8 +252,8 @@ class WeChatInput(InputChannel):
         self.app_id = app_id.strip()
         self.encoding_aes_key = encoding_aes_key.strip()
         self.passive_seconds = _float(
-            passive_seconds, _float(os.environ.get("ONETRIP_WECHAT_PASSIVE_SECONDS"), DEFAULT_PASSIVE_SECONDS))
-        self.max_skew = _float(os.environ.get("ONETRIP_WECHAT_MAX_SKEW"), DEFAULT_MAX_SKEW)
+            passive_seconds, settings.wechat_timing("PASSIVE_SECONDS", DEFAULT_PASSIVE_SECONDS))
+        self.max_skew = settings.wechat_timing("MAX_SKEW", DEFAULT_MAX_SKEW)
         self.menu = load_menu(menu_path)
         self.crypto: Optional[WeChatCrypto] = None
         if self.encoding_aes_key:
@@ -448,7 +449,7 @@ class WeChatInput(InputChannel):
     async def _converse(self, key: str, openid: str, text: str, message: Any,
                         on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Optional[str]:
         output = WeChatOutput(self.outbox, collecting=True)
-        metadata = {"wechat": {"msg_type": message.type, "msg_id": str(message.id or ""),
+        metadata = {Channel.WECHAT.value: {"msg_type": message.type, "msg_id": str(message.id or ""),
                                "account": message.target or ""}}
         user_message = UserMessage(text, output, openid, input_channel=self.name(), metadata=metadata)
         work = asyncio.ensure_future(on_new_message(user_message))

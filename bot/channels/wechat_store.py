@@ -12,15 +12,16 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 from sqlalchemy import (
-    Column, Float, Index, Integer, MetaData, String, Table, Text, create_engine, delete, event,
+    Column, Float, Index, Integer, MetaData, String, Table, Text, delete,
     insert, select, update,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, ProgrammingError
+
+from bot import db
 
 PROCESSING, PASSIVE, ASYNC = "processing", "passive", "async"
 PENDING, SENT, FAILED = "pending", "sent", "failed"
@@ -73,32 +74,13 @@ tokens = Table(
 
 
 def default_db_url() -> str:
-    import os
+    from bot.settings import wechat_db_url
 
-    url = os.environ.get("ONETRIP_WECHAT_DB", "").strip()
-    if url:
-        return url
-    from bot.settings import get_settings
-
-    return f"sqlite:///{get_settings().var_dir / 'wechat.db'}"
+    return wechat_db_url()
 
 
 def make_engine(url: str) -> Engine:
-    if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, future=True, connect_args={"check_same_thread": False, "timeout": 30})
-
-        @event.listens_for(engine, "connect")
-        def _pragmas(dbapi_conn, _record):
-            cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA busy_timeout=30000")
-            cur.close()
-
-        return engine
-    return create_engine(url, future=True, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    return db.make_engine(url, pool_size=5, max_overflow=10, pragmas=("journal_mode=WAL", "busy_timeout=30000"))
 
 
 @dataclass

@@ -30,7 +30,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Optional[List[str]] = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    # `onetrip bench` passes its options through to benchmarks/bench.py, which parses them.
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        if not hasattr(args, "bench_args"):
+            parser.error("无法识别的参数 / unrecognized arguments: " + " ".join(extra))
+        args.bench_args = extra
     if not getattr(args, "func", None):
         parser.print_help()
         return 0

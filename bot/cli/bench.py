@@ -1,44 +1,31 @@
 """`onetrip bench`: load benchmark of the running assistant against a bare Rasa baseline.
 
-The machinery lives in benchmarks/ (a source checkout only, not part of the installed package):
-this module adds the repository to the import path and registers the sub-command. Without
-benchmarks/ (an installed wheel) the other commands keep working and `bench` says why it can't.
+The machinery lives in benchmarks/ (a source checkout only, not part of the installed package).
+The CLI runs it as its own process (`python -m benchmarks.bench ARGS`) rather than importing it:
+the package never imports upward into the repository's tools. Without benchmarks/ (an installed
+wheel) `bench` says why it can't run.
 """
 
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
 
-from bot.settings import ROOT
+from bot.settings import ROOT, process_env
 
 HELP = "压测：N 个并发群众的多轮对话，对比裸 Rasa 基线（延迟、吞吐、错误、内存）"
 
 
 def run(args: argparse.Namespace) -> int:
-    from benchmarks.bench import run as bench
-
-    return bench(args)
-
-
-def unavailable(args: argparse.Namespace) -> int:
-    print("onetrip: bench needs a source checkout (benchmarks/ is not installed with the package)", file=sys.stderr)
-    return 2
+    if not (ROOT / "benchmarks" / "bench.py").exists():
+        print("onetrip: bench 需要源码目录中的 benchmarks/（安装包不含压测工具）", file=sys.stderr)
+        return 2
+    command = [sys.executable, "-m", "benchmarks.bench", *args.bench_args]
+    return subprocess.call(command, cwd=ROOT, env=process_env(PYTHONPATH=str(ROOT)))
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
-    try:
-        from benchmarks.bench import add_arguments
-    except ModuleNotFoundError as exc:
-        if not (exc.name or "").startswith("benchmarks"):
-            raise
-        sub.add_parser("bench", help=HELP).set_defaults(func=unavailable)
-        return
-    parser = sub.add_parser(
-        "bench", help=HELP,
-        description="Drive the REST webhook with concurrent simulated citizens; compare with a bare Rasa baseline.",
-    )
-    add_arguments(parser)
-    parser.set_defaults(func=run)
+    parser = sub.add_parser("bench", help=HELP, add_help=False,
+                            description="压测；参数见 onetrip bench --help（由 benchmarks/bench.py 解析）")
+    parser.set_defaults(func=run, bench_args=[])

@@ -8,23 +8,22 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import os
 import subprocess
 import sys
 from pathlib import Path
 from typing import Dict, Iterable, List
 
-from bot.settings import ROOT, load_settings
+from bot.settings import ROOT, load_settings, process_env
 
 TRAINING_DATA = ["data/nlu", "data/rules", "data/stories"]
 # Everything the trained model depends on: Rasa files, the catalogue and lexicons the custom
 # components read, and the components' code.
-MODEL_INPUTS = ["config.yml", "domain.yml", *TRAINING_DATA, "data/catalogue", "data/lexicon", "bot/nlu", "bot/matching"]
+MODEL_INPUTS = ["config.yml", "domain.yml", *TRAINING_DATA, "data/catalogue", "data/lexicon", "bot/nlu", "bot/matching", "bot/text"]
 
 
 def rasa_env(extra: Dict[str, str] | None = None) -> Dict[str, str]:
     """Environment for every Rasa process: offline, quiet TensorFlow, cache under var/."""
-    env = dict(os.environ)
+    env = process_env()
     env.update(
         {
             "RASA_TELEMETRY_ENABLED": "false",

@@ -8,11 +8,8 @@ and stops the others; the children die with the supervisor (PR_SET_PDEATHSIG), s
 from __future__ import annotations
 
 import argparse
-import ctypes
-import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -24,6 +21,7 @@ from typing import Dict, List, Optional
 
 import httpx
 
+from bot import procs
 from bot.cli.train import ensure_model, rasa_bin, rasa_env
 from bot.privacy import mask_text
 from bot.settings import ROOT, Settings, load_settings
@@ -72,21 +70,12 @@ def disk_error(var_dir: Path, what: str, exc: BaseException) -> ConfigError:
 
 
 def check_port_free(host: str, port: int, what: str, variable: str) -> None:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        try:
-            sock.bind((host, port))
-        except OSError as exc:
-            raise ConfigError(
-                f"{what}的端口 {host}:{port} 已被占用或不可用（{exc.strerror}）。"
-                f"请先停止占用它的程序，或设置 {variable} 换一个端口。"
-            )
-
-
-def _die_with_parent() -> None:  # runs in the child between fork and exec
-    try:
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
+    problem = procs.port_problem(host, port)
+    if problem:
+        raise ConfigError(
+            f"{what}的端口 {host}:{port} 已被占用或不可用（{problem}）。"
+            f"请先停止占用它的程序，或设置 {variable} 换一个端口。"
+        )
 
 
 @dataclass
@@ -101,10 +90,7 @@ class Child:
     reader: Optional[threading.Thread] = field(default=None, repr=False)
 
     def start(self, lock: threading.Lock) -> None:
-        self.process = subprocess.Popen(
-            self.command, cwd=ROOT, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=_die_with_parent,
-        )
+        self.process = procs.spawn(self.command, self.env, ROOT)
         self.reader = threading.Thread(target=self._pump, args=(lock,), daemon=True)
         self.reader.start()
 
@@ -119,11 +105,7 @@ class Child:
                 print(prefix + line, flush=True)
 
     def signal(self, sig: int) -> None:
-        if self.process and self.process.poll() is None:
-            try:
-                os.killpg(self.process.pid, sig)
-            except ProcessLookupError:
-                pass
+        procs.signal_group(self.process, sig)
 
 
 # Each server answers on one event loop, and its matrices are small (one message at a time):

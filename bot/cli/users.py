@@ -5,13 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 
+from bot.vocabulary import Role
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("users", help="管理服务大厅工作人员账号")
     sub = p.add_subparsers(dest="users_command", metavar="ACTION")
     add = sub.add_parser("add", help="新增工作人员账号")
     add.add_argument("name", help="用户名")
-    add.add_argument("--role", choices=["staff", "supervisor", "admin"], default="staff",
+    add.add_argument("--role", choices=Role.values(), default=Role.STAFF.value,
                      help="staff=窗口工作人员（只看本部门），supervisor=主管，admin=管理员")
     add.add_argument("--department", default=None, help="所属部门编码，如 gongan（staff 必填）")
     add.add_argument("--password", default=None, help="密码（不填则自动生成并显示一次）")

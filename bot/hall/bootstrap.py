@@ -13,6 +13,7 @@ from bot.hall.auth import generate_password, hash_password
 from bot.hall.catalogue_store import import_catalogue, stored_fingerprint
 from bot.hall.db import make_engine, make_sessionmaker, session_scope, upgrade, utcnow
 from bot.settings import Settings
+from bot.vocabulary import Role
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,7 @@ def ensure_admin(engine: Engine) -> Optional[str]:
         if session.execute(select(func.count(models.User.id))).scalar_one():
             return None
         password = generate_password()
-        session.add(models.User(username="admin", password_hash=hash_password(password), role="admin",
+        session.add(models.User(username=Role.ADMIN.value, password_hash=hash_password(password), role=Role.ADMIN.value,
                                 department=None, active=True, created_at=utcnow()))
         return password
 

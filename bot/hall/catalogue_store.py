@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.catalogue import Catalogue
 from bot.hall import models
+from bot.vocabulary import MatterKind
 
 FINGERPRINT_KEY = "catalogue_fingerprint"
 
@@ -19,7 +20,7 @@ def guide_json(catalogue: Catalogue, code: str) -> dict:
     """The whole guide as the catalogue holds it; bundles get merged materials and member summaries."""
     guide = catalogue.guide(code)
     data = json.loads(guide.json())
-    if guide.kind == "bundle":
+    if guide.kind == MatterKind.BUNDLE:
         data["merged_materials"] = [asdict(m) for m in catalogue.merged_materials(code)]
         data["member_guides"] = [
             {

@@ -7,11 +7,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.sqlite import pragmas_on_connect
+from bot.db import make_engine as _make_engine
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -22,17 +22,8 @@ def utcnow() -> datetime:
 
 
 def make_engine(url: str) -> Engine:
-    if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(
-            url, future=True, connect_args={"check_same_thread": False, "timeout": 30}
-        )
-        # WAL lets the console read while the bot writes.
-        pragmas_on_connect(engine, "journal_mode=WAL", "busy_timeout=30000", "foreign_keys=ON")
-        return engine
-    return create_engine(url, future=True, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    """The hall's engine (bot.db: WAL lets the console read while the bot writes)."""
+    return _make_engine(url)
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker:
@@ -74,15 +65,11 @@ def _transactional_sqlite(engine: Engine) -> Engine:
     so a migration stopped half-way (a full disk) would leave tables without alembic_version and
     every later start would fail on "table already exists". SQLAlchemy's documented recipe:
     no implicit transactions from the driver, an explicit BEGIN from SQLAlchemy."""
-    migrating = create_engine(engine.url, future=True, connect_args={"check_same_thread": False, "timeout": 30})
+    migrating = _make_engine(str(engine.url), pragmas=("busy_timeout=30000", "foreign_keys=ON"))
 
     @event.listens_for(migrating, "connect")
     def _connect(dbapi_conn, _record):
         dbapi_conn.isolation_level = None
-        cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA busy_timeout=30000")
-        cur.execute("PRAGMA foreign_keys=ON")
-        cur.close()
 
     @event.listens_for(migrating, "begin")
     def _begin(conn):

@@ -28,16 +28,17 @@ from collections import defaultdict
 from typing import Any, Dict, List, Optional, Set
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot import settings
+from bot.db import make_engine
 from bot.privacy import mask_text
+from bot.vocabulary import TicketStatus
 
 log = logging.getLogger(__name__)
 
-EXCHANGE_ENV = "ONETRIP_EVENTS_EXCHANGE"
-USER_ENV, PASSWORD_ENV = "ONETRIP_RABBITMQ_USER", "ONETRIP_RABBITMQ_PASSWORD"
 DEFAULT_EXCHANGE = "onetrip-events"
 QUEUE_MAX_LENGTH = 10000  # per hall instance; a stalled hall drops the oldest, Rasa is not slowed
 
@@ -52,10 +53,10 @@ def amqp_url(url: str) -> str:
     The credentials stay out of the URL so that Rasa's log line "RabbitMQ connection to '<url>'
     was established" does not print the password.
     """
-    user = os.environ.get(USER_ENV, "")
+    user, password = settings.rabbitmq_credentials()
     parts = urlsplit(url)
     if user and "@" not in parts.netloc:
-        secret = quote(os.environ.get(PASSWORD_ENV, ""), safe="")
+        secret = quote(password, safe="")
         url = urlunsplit(parts._replace(netloc=f"{quote(user, safe='')}:{secret}@{parts.netloc}"))
     return url
 
@@ -105,8 +106,8 @@ class EventHub:
     def _source(self) -> Engine:
         if self._engine is None:
             url = self.state.settings.events_url
-            args = {"check_same_thread": False, "timeout": 30} if url.startswith("sqlite") else {}  # WAL writer: wait, never fail
-            self._engine = create_engine(url, future=True, connect_args=args)
+            # Reading the tracker store's events beside its WAL writer: wait for locks, never fail.
+            self._engine = make_engine(url, pragmas=("busy_timeout=30000",))
         return self._engine
 
     def _open_conversations(self) -> Set[str]:
@@ -116,7 +117,7 @@ class EventHub:
 
         with self.state.sessions() as session:
             rows = session.execute(
-                select(models.Ticket.conversation_id).where(models.Ticket.status != "resolved")
+                select(models.Ticket.conversation_id).where(models.Ticket.status != TicketStatus.RESOLVED)
             ).scalars()
             return set(rows)
 
@@ -183,7 +184,7 @@ class EventHub:
         import aio_pika
 
         url = amqp_url(self.state.settings.events_url)
-        exchange_name = os.environ.get(EXCHANGE_ENV, "").strip() or DEFAULT_EXCHANGE
+        exchange_name = settings.events_exchange(DEFAULT_EXCHANGE)
         # A name of our own (not server-named): a robust connection re-declares it after a reconnect.
         name = f"onetrip-hall.{socket.gethostname()}.{os.getpid()}.{uuid.uuid4().hex[:8]}"
         while True:

@@ -14,11 +14,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import declarative_base
 
-Base = declarative_base()
+from bot.vocabulary import TicketStatus
 
-KINDS = ("guidance", "complaint", "fallback", "handoff", "feedback")
-STATUSES = ("open", "in_progress", "resolved")
-ROLES = ("staff", "supervisor", "admin")
+Base = declarative_base()
 
 
 class Department(Base):
@@ -76,7 +74,7 @@ class Ticket(Base):
     number = Column(String(20), nullable=False, unique=True)
     idempotency_key = Column(String(200), nullable=False, unique=True)
     kind = Column(String(20), nullable=False, index=True)
-    status = Column(String(20), nullable=False, default="open", index=True)
+    status = Column(String(20), nullable=False, default=TicketStatus.OPEN.value, index=True)
     department = Column(String(40), nullable=False, index=True)
     matter = Column(String(100), nullable=True)
     conversation_id = Column(String(200), nullable=False, index=True)
@@ -89,12 +87,10 @@ class Ticket(Base):
     reason = Column(Text, nullable=True)
     created_at = Column(DateTime, nullable=False, index=True)
     due_at = Column(DateTime, nullable=True)
-    fix_due_at = Column(DateTime, nullable=True)  # 差评: fixed within 15 days
     promised_response = Column(Text, nullable=False, default="")
     first_response_at = Column(DateTime, nullable=True)
     resolved_at = Column(DateTime, nullable=True)
     resolution = Column(Text, nullable=True)
-    assignee = Column(String(80), nullable=True)
 
 
 class StaffReply(Base):

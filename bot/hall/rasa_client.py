@@ -7,8 +7,10 @@ from urllib.parse import quote
 
 import httpx
 
+from bot.hall.ticket_service import Unreachable
 
-class RasaUnavailable(Exception):
+
+class RasaUnavailable(Unreachable):
     """Rasa did not answer, or answered with an error; the message is shown to staff."""
 
 

@@ -8,7 +8,6 @@ Asia/Shanghai. Defaults are in code; ONETRIP_SLA_FILE (YAML) may override any of
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, Optional
@@ -16,6 +15,9 @@ from zoneinfo import ZoneInfo
 
 import chinese_calendar
 import yaml
+
+from bot import settings
+from bot.vocabulary import BAD_RATING_MAX, TICKET_MATTER_KINDS, TicketKind
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -25,7 +27,6 @@ class KindRule:
     same_working_day: bool = False
     working_days: int = 0
     working_hours: int = 0
-    fix_days: int = 0  # calendar days to fix the cause (差评)
     response: str = ""
 
 
@@ -36,15 +37,18 @@ class SlaConfig:
     kinds: Dict[str, KindRule] = field(default_factory=dict)
 
 
+BAD_FEEDBACK = "feedback_bad"  # the rule for a 差评's feedback ticket (rating 1-2)
 DEFAULT_KINDS: Dict[str, KindRule] = {
-    "guidance": KindRule(same_working_day=True, response="当天（工作日）内答复"),
-    "complaint": KindRule(working_days=3, response="3个工作日内联系您并告知处理情况"),
-    "fallback": KindRule(working_days=3, response="3个工作日内由工作人员答复"),
-    "handoff": KindRule(working_hours=2, response="工作时间内2小时内由人工客服回复"),
-    "feedback": KindRule(working_days=3, response="3个工作日内回复您的评价"),
+    TicketKind.GUIDANCE: KindRule(same_working_day=True, response="当天（工作日）内答复"),
+    TicketKind.COMPLAINT: KindRule(working_days=3, response="3个工作日内联系您并告知处理情况"),
+    TicketKind.CONSULT: KindRule(working_days=3, response="3个工作日内由部门工作人员答复"),
+    TicketKind.FALLBACK: KindRule(working_days=3, response="3个工作日内由工作人员答复"),
+    TicketKind.HANDOFF: KindRule(working_hours=2, response="工作时间内2小时内由人工客服回复"),
+    TicketKind.FEEDBACK: KindRule(working_days=3, response="3个工作日内回复您的评价"),
     # 差评 (rating 1-2): a call back within 1 working day, the cause fixed within 15 days.
-    "feedback_bad": KindRule(working_days=1, fix_days=15, response="1个工作日内回访，15日内整改"),
+    BAD_FEEDBACK: KindRule(working_days=1, response="1个工作日内回访，15日内整改"),
 }
+DEFAULT_KINDS = {str(name): rule for name, rule in DEFAULT_KINDS.items()}
 
 
 def _time(value: str) -> dt.time:
@@ -61,7 +65,7 @@ def load_config(path: Optional[str] = None) -> SlaConfig:
         kinds:
           complaint: {working_days: 5, response: 5个工作日内答复}
     """
-    path = path or os.environ.get("ONETRIP_SLA_FILE", "").strip() or None
+    path = path or settings.sla_file()
     kinds = dict(DEFAULT_KINDS)
     start, end = dt.time(9, 0), dt.time(17, 0)
     if path:
@@ -139,14 +143,13 @@ def add_working_hours(moment: dt.datetime, hours: float, config: SlaConfig) -> d
 @dataclass(frozen=True)
 class Deadline:
     due_at: dt.datetime  # aware, Asia/Shanghai
-    fix_due_at: Optional[dt.datetime]
     promised_response: str
 
 
 def rule_for(kind: str, rating: Optional[int], config: SlaConfig) -> KindRule:
-    if kind == "feedback" and rating is not None and rating <= 2:
-        return config.kinds["feedback_bad"]
-    return config.kinds.get(kind) or config.kinds["fallback"]
+    if kind == TicketKind.FEEDBACK and rating is not None and rating <= BAD_RATING_MAX:
+        return config.kinds[BAD_FEEDBACK]
+    return config.kinds.get(kind) or config.kinds[TicketKind.FALLBACK.value]
 
 
 def deadline(
@@ -163,7 +166,7 @@ def deadline(
     the catalogue states what each department promises.
     """
     rule = rule_for(kind, rating, config)
-    if matter_hours and kind in ("guidance", "complaint"):
+    if matter_hours and kind in TICKET_MATTER_KINDS:
         due = add_working_hours(created, matter_hours, config)
     elif rule.working_hours:
         due = add_working_hours(created, rule.working_hours, config)
@@ -171,9 +174,8 @@ def deadline(
         due = add_working_days(created, rule.working_days, config)
     else:
         due = end_of_working_day(created, config)
-    fix = _local(created) + dt.timedelta(days=rule.fix_days) if rule.fix_days else None
-    text = matter_response if matter_response and kind in ("guidance", "complaint") else rule.response
-    return Deadline(due_at=due, fix_due_at=fix, promised_response=text)
+    text = matter_response if matter_response and kind in TICKET_MATTER_KINDS else rule.response
+    return Deadline(due_at=due, promised_response=text)
 
 
 def remaining_text(due: Optional[dt.datetime], now: dt.datetime) -> str:

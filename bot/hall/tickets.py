@@ -13,13 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.hall import models, sla
 from bot.hall.db import utcnow
 from bot.privacy import mask_phone, mask_text
+from bot.vocabulary import ALL_DEPARTMENT_ROLES, TicketStatus
 
-STATUS_NAMES = {"open": "待处理", "in_progress": "处理中", "resolved": "已办结"}
-KIND_NAMES = {
-    "guidance": "咨询指导", "complaint": "投诉", "fallback": "未能解答",
-    "handoff": "转人工", "feedback": "评价反馈",
-}
-ROLE_NAMES = {"staff": "窗口工作人员", "supervisor": "主管", "admin": "管理员"}
 
 
 def iso(moment: Optional[dt.datetime]) -> Optional[str]:
@@ -119,10 +114,9 @@ def create_ticket(
             number = _next_number(session, local)
             ticket = models.Ticket(
                 number=number,
-                status="open",
+                status=TicketStatus.OPEN.value,
                 created_at=to_utc_naive(local),
                 due_at=to_utc_naive(deadline.due_at),
-                fix_due_at=to_utc_naive(deadline.fix_due_at) if deadline.fix_due_at else None,
                 promised_response=deadline.promised_response,
                 **fields,
             )
@@ -141,7 +135,7 @@ def create_ticket(
 
 
 def visible_to(user: models.User, ticket: models.Ticket) -> bool:
-    return user.role in ("supervisor", "admin") or user.department == ticket.department
+    return user.role in ALL_DEPARTMENT_ROLES or user.department == ticket.department
 
 
 def audit(

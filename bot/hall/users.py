@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from bot.hall import models
 from bot.hall.auth import generate_password, hash_password
 from bot.hall.db import utcnow
+from bot.vocabulary import Role
 
 
 class UserError(ValueError):
@@ -23,9 +24,9 @@ def add_user(
     username = (username or "").strip()
     if not username or len(username) > 80 or any(ch.isspace() for ch in username):
         raise UserError("用户名不能为空、不能含空格，最长80个字符")
-    if role not in models.ROLES:
-        raise UserError(f"角色只能是 {' / '.join(models.ROLES)}")
-    if role == "staff" and not department:
+    if role not in Role.values():
+        raise UserError(f"角色只能是 {' / '.join(Role.values())}")
+    if role == Role.STAFF and not department:
         raise UserError("窗口工作人员（staff）必须指定所属部门 --department")
     if department and session.get(models.Department, department) is None:
         raise UserError(f"未知部门：{department}（请先导入事项库，或检查部门编码）")

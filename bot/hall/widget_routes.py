@@ -25,6 +25,7 @@ from fastapi.templating import Jinja2Templates
 from bot.channels.widget_format import widget_message
 from bot.hall.rasa_client import RasaClient, RasaUnavailable
 from bot.settings import ROOT
+from bot.vocabulary import Channel
 
 HERE = Path(__file__).resolve().parent
 WIDGET_DIR = HERE / "static" / "widget"
@@ -87,7 +88,7 @@ async def history(request: Request, session: str = "", after: float = 0.0) -> Re
         tracker = await RasaClient(settings.rasa_url, settings.rasa_token).tracker(session)
     except RasaUnavailable:
         return _history_response({"detail": "对话引擎暂时不可用"}, 503)
-    if (tracker or {}).get("latest_input_channel") != "socketio":
+    if (tracker or {}).get("latest_input_channel") != Channel.SOCKETIO:
         return _history_response({"messages": []})  # not a widget conversation: nothing to show
     return _history_response({"messages": bot_messages(tracker, after)})
 

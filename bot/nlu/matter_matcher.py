@@ -22,6 +22,9 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.text.normalize import normalize
+from bot.text.spans import locate
+
 logger = logging.getLogger(__name__)
 
 MATCH_PROPERTY = "matter_match"
@@ -137,6 +140,7 @@ class MatterMatcher(GraphComponent, EntityExtractorMixin):
 
     @staticmethod
     def _span(text: str, name: str) -> tuple:
-        # The matter is what the whole message is about; point at the name if it was said.
-        pos = text.find(name) if name else -1
-        return (pos, pos + len(name)) if pos >= 0 else (0, len(text))
+        # The matter is what the whole message is about; point at the name if it was said
+        # (offsets in the text as written, the convention of bot.text).
+        span = locate(text, normalize(name)) if name else None
+        return span if span else (0, len(text))

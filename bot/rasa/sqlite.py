@@ -10,11 +10,10 @@ Other databases (PostgreSQL in deploy/) are left as Rasa configures them.
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import QueuePool
 
-from bot.sqlite import pragmas_on_connect
+from bot.db import make_engine
 
 
 def tuned_engine(engine: Engine) -> Engine:
@@ -23,11 +22,7 @@ def tuned_engine(engine: Engine) -> Engine:
         return engine
     url = engine.url
     engine.dispose()
-    # check_same_thread off: the pool hands a connection to one user at a time, and Rasa's
-    # inherited methods may run in a worker thread (sqlite3 is built thread-safe).
-    tuned = sa.create_engine(
-        url, poolclass=QueuePool, pool_size=4, max_overflow=4, connect_args={"check_same_thread": False}
-    )
-    # WAL journal, normal sync, and wait for locks instead of failing.
-    pragmas_on_connect(tuned, "journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=30000")
-    return tuned
+    # WAL journal, normal sync, and wait for locks instead of failing; Rasa's inherited methods
+    # may run in a worker thread, which bot.db allows.
+    return make_engine(str(url), poolclass=QueuePool, pool_size=4, max_overflow=4,
+                       pragmas=("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=30000"))

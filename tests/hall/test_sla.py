@@ -48,9 +48,8 @@ def test_handoff_two_working_hours():
 def test_bad_feedback_callback_and_fix():
     d = sla.deadline("feedback", at(2025, 9, 30, 15), CFG, rating=2)
     assert d.due_at == at(2025, 10, 9, 17)
-    assert d.fix_due_at == at(2025, 10, 15, 15)
-    assert "1个工作日内回访" in d.promised_response
-    assert sla.deadline("feedback", at(2025, 9, 30, 15), CFG, rating=5).fix_due_at is None
+    assert "1个工作日内回访" in d.promised_response and "15日内整改" in d.promised_response
+    assert "回访" not in sla.deadline("feedback", at(2025, 9, 30, 15), CFG, rating=5).promised_response
 
 
 def test_matter_promise_wins_for_complaints():

@@ -247,14 +247,13 @@ def test_profile_summary_and_report_section(tmp_path):
 def test_the_command_against_a_running_server(fake, tmp_path):
     """`onetrip bench --rasa-url …`: a sweep then a soak on the same server, the report's
     sections, the plot, and --check failing on errors (the fake answers no OneTrip payloads)."""
-    from bot.cli import build_parser
+    from bot.cli import main
 
     doc, png = tmp_path / "bench.md", tmp_path / "latency.png"
-    args = build_parser().parse_args([
+    assert main([
         "bench", "--rasa-url", fake.url, "--token", TOKEN, "--no-baseline", "--concurrency", "1,2",
         "--conversations", "1", "--soak", "1", "--every", "0.2", "--doc", str(doc), "--plot", str(png), "--check",
-    ])
-    assert args.func(args) == 1
+    ]) == 1
     text = doc.read_text(encoding="utf-8")
     for key in ("sweep", "soak"):
         assert text.count(f"<!-- bench:{key}:start -->") == 1

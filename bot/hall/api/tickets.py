@@ -14,12 +14,12 @@ from bot.hall import models
 from bot.hall.deps import Caller, caller, get_db, get_state, service_only
 from bot.hall.state import HallState
 from bot.hall.tickets import create_ticket, ticket_json, visible_to
+from bot.vocabulary import FALLBACK_DEPARTMENT, Role, TicketKind, TicketStatus
 
 router = APIRouter(tags=["工单"])
 
-Kind = Literal["guidance", "complaint", "fallback", "handoff", "feedback"]
-Status = Literal["open", "in_progress", "resolved"]
-GENERAL_DEPARTMENT = "zwfw"  # 政务服务办: takes what no department was named for
+Kind = Literal[TicketKind.values()]  # type: ignore[valid-type]
+Status = Literal[TicketStatus.values()]  # type: ignore[valid-type]
 
 
 def normalize_phone(value: Optional[str]) -> Optional[str]:
@@ -101,7 +101,7 @@ def create(
             raise HTTPException(422, f"未知事项：{fields['matter']}")
         fields["department"] = fields["department"] or matter.department
     if not fields["department"]:
-        fields["department"] = GENERAL_DEPARTMENT
+        fields["department"] = FALLBACK_DEPARTMENT
     if db.get(models.Department, fields["department"]) is None:
         raise HTTPException(422, f"未知部门：{fields['department']}")
     db.close()
@@ -122,7 +122,7 @@ def list_tickets(
     who: Caller = Depends(caller),
 ):
     stmt = select(models.Ticket)
-    if who.user is not None and who.user.role == "staff":
+    if who.user is not None and who.user.role == Role.STAFF:
         stmt = stmt.where(models.Ticket.department == who.user.department)
     if conversation_id:
         stmt = stmt.where(models.Ticket.conversation_id == conversation_id)

@@ -14,11 +14,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.hall import models
-from bot.hall.api.feedback import LEVEL_NAMES
 from bot.hall.db import utcnow
 from bot.hall.deps import get_db
-from bot.hall.tickets import KIND_NAMES
 from bot.hall.console.session import Viewer, templates, viewer
+from bot.vocabulary import RATING_LEVELS, TicketKind, TicketStatus
 
 router = APIRouter()
 
@@ -37,19 +36,19 @@ def stats(db: Session, who: Viewer) -> Dict:
                                          .where(T.first_response_at.isnot(None), *scope))
     ]
     overdue = db.execute(select(func.count()).select_from(T).where(
-        T.status != "resolved", T.due_at < utcnow(), *scope)).scalar_one()
-    open_count = db.execute(select(func.count()).select_from(T).where(T.status != "resolved", *scope)).scalar_one()
+        T.status != TicketStatus.RESOLVED, T.due_at < utcnow(), *scope)).scalar_one()
+    open_count = db.execute(select(func.count()).select_from(T).where(T.status != TicketStatus.RESOLVED, *scope)).scalar_one()
     ratings = Counter(dict(db.execute(select(models.Rating.level, func.count()).group_by(models.Rating.level)).all()))
     unmatched = db.execute(select(models.Unmatched).order_by(models.Unmatched.id.desc()).limit(50)).scalars().all()
     unmatched_total = db.execute(select(func.count(models.Unmatched.id))).scalar_one()
     median: Optional[float] = statistics.median(waits) if waits else None
     depts = [{"code": d, "name": names.get(d, d), "kinds": c, "total": sum(c.values())}
              for d, c in sorted(by_dept_kind.items(), key=lambda x: -sum(x[1].values()))]
-    rating_rows = [{"level": lvl, "name": LEVEL_NAMES[lvl], "count": ratings.get(lvl, 0)} for lvl in (5, 4, 3, 2, 1)]
+    rating_rows = [{"level": lvl, "name": RATING_LEVELS[lvl], "count": ratings.get(lvl, 0)} for lvl in (5, 4, 3, 2, 1)]
     return {
-        "departments": depts, "kinds": KIND_NAMES,
+        "departments": depts, "kinds": TicketKind.labels(),
         "median_first_response": median, "responded": len(waits),
-        "overdue": overdue, "open": open_count,
+        "overdue": overdue, "unresolved": open_count,
         "ratings": rating_rows, "ratings_total": sum(ratings.values()),
         "unmatched": unmatched, "unmatched_total": unmatched_total,
         "max_dept": max([d["total"] for d in depts] or [1]),
@@ -69,11 +68,11 @@ def dashboard_csv(who: Viewer = Depends(viewer), db: Session = Depends(get_db)):
     w = csv.writer(out)
     w.writerow(["类别", "项目", "子项", "数值"])
     for d in s["departments"]:
-        for kind, name in KIND_NAMES.items():
+        for kind, name in TicketKind.labels().items():
             w.writerow(["工单", d["name"], name, d["kinds"].get(kind, 0)])
     w.writerow(["指标", "首次响应时间中位数（分钟）", "",
                 "" if s["median_first_response"] is None else round(s["median_first_response"], 1)])
-    w.writerow(["指标", "未办结工单", "", s["open"]])
+    w.writerow(["指标", "未办结工单", "", s["unresolved"]])
     w.writerow(["指标", "已超时工单", "", s["overdue"]])
     for r in s["ratings"]:
         w.writerow(["好差评", r["name"], r["level"], r["count"]])

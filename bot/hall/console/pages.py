@@ -6,20 +6,24 @@ import asyncio
 import datetime as dt
 import json
 import secrets
-from typing import Optional
+from typing import Awaitable, Optional
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, StreamingResponse
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from bot.hall import models, sla
+from bot.hall import models, sla, ticket_service
 from bot.hall.api.auth import check_login
 from bot.hall.db import utcnow
 from bot.hall.deps import client_ip, get_db, get_state
 from bot.hall.rasa_client import RasaClient, RasaUnavailable, transcript
 from bot.hall.state import HallState
-from bot.hall.tickets import audit, iso, visible_to
+from bot.hall.ticket_service import Actor, TicketError
+from bot.hall.tickets import audit, visible_to
+from bot.privacy import mask_phone
+from bot.vocabulary import TicketStatus
 from bot.hall.console.session import (
     COOKIE, LOGIN_CSRF_COOKIE, Viewer, check_csrf, optional_viewer, set_session, templates, viewer,
 )
@@ -84,7 +88,7 @@ def queue(request: Request, kind: str = "", status: str = "active", department: 
     if kind:
         stmt = stmt.where(T.kind == kind)
     if status == "active":
-        stmt = stmt.where(T.status != "resolved")
+        stmt = stmt.where(T.status != TicketStatus.RESOLVED)
     elif status:
         stmt = stmt.where(T.status == status)
     q = q.strip()[:100]
@@ -94,8 +98,7 @@ def queue(request: Request, kind: str = "", status: str = "active", department: 
     tickets = list(db.execute(stmt.order_by(T.due_at.asc().nulls_last(), T.created_at).limit(500)).scalars())
     now = utcnow()
     rows = [
-        {"t": t, "remaining": sla.remaining_text(t.due_at, now) if t.status != "resolved" else "已办结",
-         "overdue": t.status != "resolved" and t.due_at is not None and t.due_at < now,
+        {"t": t, "remaining": _remaining(t, now), "overdue": ticket_service.is_overdue(t, now),
          "age": sla.remaining_text(now, t.created_at).replace("剩余 ", "")}
         for t in tickets
     ]
@@ -109,13 +112,19 @@ def queue(request: Request, kind: str = "", status: str = "active", department: 
 
 # --- one ticket ----------------------------------------------------------------------------
 
+def _remaining(ticket: models.Ticket, now) -> str:
+    return sla.remaining_text(ticket.due_at, now) if ticket.status != TicketStatus.RESOLVED else TicketStatus.RESOLVED.label
+
+
+def _actor(request: Request, who: Viewer) -> Actor:
+    return Actor(who.user, client_ip(request))
+
+
 def load_ticket(db: Session, number: str, who: Viewer) -> models.Ticket:
-    ticket = db.execute(select(models.Ticket).where(models.Ticket.number == number)).scalar_one_or_none()
-    if ticket is None:
-        raise HTTPException(404, f"没有编号为“{number[:30]}”的工单")
-    if not visible_to(who.user, ticket):
-        raise HTTPException(403, "这张工单属于其他部门，您无权查看")
-    return ticket
+    try:
+        return ticket_service.load(db, number, Actor(who.user))
+    except TicketError as exc:
+        raise HTTPException(exc.status, exc.reason)
 
 
 def _fmt_ts(ts) -> str:
@@ -129,10 +138,7 @@ async def ticket_page(request: Request, number: str, notice: str = "", show_numb
                       who: Viewer = Depends(viewer), db: Session = Depends(get_db),
                       state: HallState = Depends(get_state)):
     ticket = load_ticket(db, number, who)
-    audit(db, who.user.username, "view", ticket.number, ip=client_ip(request))
-    if show_numbers:
-        audit(db, who.user.username, "reveal", ticket.number, "查看聊天记录中的号码", ip=client_ip(request))
-    db.commit()
+    ticket_service.viewed(db, ticket, _actor(request, who), numbers_shown=show_numbers)
     lines, rasa_error = [], None
     try:
         lines = transcript(await rasa(state).tracker(ticket.conversation_id))
@@ -150,23 +156,24 @@ async def ticket_page(request: Request, number: str, notice: str = "", show_numb
     return templates.TemplateResponse(request, "ticket.html", {
         "who": who, "t": ticket, "lines": lines, "rasa_error": rasa_error, "guide": guide, "replies": replies,
         "departments": departments, "department_name": dept.name if dept else ticket.department,
-        "remaining": sla.remaining_text(ticket.due_at, now) if ticket.status != "resolved" else "已办结",
-        "overdue": ticket.status != "resolved" and ticket.due_at is not None and ticket.due_at < now,
-        "masked_phone": _masked(ticket), "notice": notice, "show_numbers": show_numbers,
+        "remaining": _remaining(ticket, now), "overdue": ticket_service.is_overdue(ticket, now),
+        "masked_phone": mask_phone(ticket.contact_phone) if ticket.contact_phone else None,
+        "notice": notice, "show_numbers": show_numbers,
     })
 
 
-def _masked(ticket: models.Ticket) -> Optional[str]:
-    from bot.privacy import mask_phone
-
-    return mask_phone(ticket.contact_phone) if ticket.contact_phone else None
-
-
 def _back(number: str, notice: str = "") -> RedirectResponse:
-    from urllib.parse import quote
-
     return RedirectResponse(f"/console/tickets/{number}" + (f"?notice={quote(notice)}" if notice else ""),
                             status_code=303)
+
+
+async def _done(number: str, operation: Awaitable[Optional[str]], success: str) -> RedirectResponse:
+    """Back to the ticket page with the service's problem, or `success` when there was none."""
+    try:
+        problem = await operation
+    except TicketError as exc:
+        return _back(number, exc.reason)
+    return _back(number, problem or success)
 
 
 @router.post("/tickets/{number}/reveal")
@@ -174,27 +181,7 @@ def reveal(request: Request, number: str, csrf: str = Form(""), who: Viewer = De
            db: Session = Depends(get_db)):
     check_csrf(who, csrf)
     ticket = load_ticket(db, number, who)
-    audit(db, who.user.username, "reveal", ticket.number, "查看联系电话", ip=client_ip(request))
-    db.commit()
-    return JSONResponse({"phone": ticket.contact_phone or ""})
-
-
-async def _send(state: HallState, db: Session, ticket: models.Ticket, reply: models.StaffReply) -> Optional[str]:
-    """Relay one staff reply through Rasa; keep it as failed (with the reason) when Rasa is down."""
-    try:
-        await rasa(state).send_staff_message(ticket.conversation_id, reply.text)
-    except RasaUnavailable as exc:
-        reply.status, reply.error = "failed", str(exc)
-        db.commit()
-        return f"{exc}。回复已保存，可稍后点击“重新发送”。"
-    now = utcnow()
-    reply.status, reply.error, reply.sent_at = "sent", None, now
-    if ticket.first_response_at is None:
-        ticket.first_response_at = now
-    if ticket.status == "open":
-        ticket.status = "in_progress"
-    db.commit()
-    return None
+    return JSONResponse({"phone": ticket_service.reveal(db, ticket, _actor(request, who))})
 
 
 @router.post("/tickets/{number}/reply")
@@ -203,16 +190,7 @@ async def reply(request: Request, number: str, text: str = Form(..., max_length=
                 state: HallState = Depends(get_state)):
     check_csrf(who, csrf)
     ticket = load_ticket(db, number, who)
-    text = text.strip()
-    if not text:
-        return _back(number, "回复内容不能为空")
-    row = models.StaffReply(ticket_number=ticket.number, author=who.user.username, text=text,
-                            status="pending", created_at=utcnow())
-    db.add(row)
-    audit(db, who.user.username, "reply", ticket.number, ip=client_ip(request))
-    db.commit()  # saved before sending: a Rasa outage never loses the reply
-    error = await _send(state, db, ticket, row)
-    return _back(number, error or "回复已发送")
+    return await _done(number, ticket_service.reply(db, ticket, _actor(request, who), text, rasa(state)), "回复已发送")
 
 
 @router.post("/tickets/{number}/retry/{reply_id}")
@@ -221,13 +199,8 @@ async def retry(request: Request, number: str, reply_id: int, csrf: str = Form("
                 state: HallState = Depends(get_state)):
     check_csrf(who, csrf)
     ticket = load_ticket(db, number, who)
-    row = db.get(models.StaffReply, reply_id)
-    if row is None or row.ticket_number != ticket.number or row.status == "sent":
-        return _back(number, "该回复无需重新发送")
-    audit(db, who.user.username, "reply_retry", ticket.number, ip=client_ip(request))
-    db.commit()
-    error = await _send(state, db, ticket, row)
-    return _back(number, error or "回复已发送")
+    return await _done(number, ticket_service.retry(db, ticket, _actor(request, who), reply_id, rasa(state)),
+                       "回复已发送")
 
 
 @router.post("/tickets/{number}/release")
@@ -235,13 +208,8 @@ async def release(request: Request, number: str, csrf: str = Form(""), who: View
                   db: Session = Depends(get_db), state: HallState = Depends(get_state)):
     check_csrf(who, csrf)
     ticket = load_ticket(db, number, who)
-    try:
-        await rasa(state).release(ticket.conversation_id)
-    except RasaUnavailable as exc:
-        return _back(number, f"{exc}。未能释放给机器人，请稍后重试。")
-    audit(db, who.user.username, "release", ticket.number, ip=client_ip(request))
-    db.commit()
-    return _back(number, "已释放给机器人，群众可继续与机器人对话")
+    return await _done(number, ticket_service.release(db, ticket, _actor(request, who), rasa(state)),
+                       "已释放给机器人，群众可继续与机器人对话")
 
 
 @router.post("/tickets/{number}/transfer")
@@ -250,17 +218,12 @@ def transfer(request: Request, number: str, department: str = Form(..., max_leng
              db: Session = Depends(get_db)):
     check_csrf(who, csrf)
     ticket = load_ticket(db, number, who)
-    if db.get(models.Department, department) is None:
-        raise HTTPException(422, f"未知部门：{department[:40]}")
-    if not reason.strip():
-        return _back(number, "转办必须填写原因")
-    if ticket.status == "resolved":
-        return _back(number, "已办结的工单不能转办")
-    old = ticket.department
-    ticket.department, ticket.status = department, "open"
-    audit(db, who.user.username, "transfer", ticket.number, f"{old} → {department}：{reason.strip()}",
-          ip=client_ip(request))
-    db.commit()
+    try:
+        ticket_service.transfer(db, ticket, _actor(request, who), department, reason)
+    except TicketError as exc:
+        if exc.status == 422 and exc.reason.startswith("未知部门"):
+            raise HTTPException(exc.status, exc.reason)
+        return _back(number, exc.reason)
     if not visible_to(who.user, ticket):
         return RedirectResponse("/console", status_code=303)
     return _back(number, "已转办")
@@ -272,21 +235,8 @@ async def resolve(request: Request, number: str, resolution: str = Form(..., max
                   state: HallState = Depends(get_state)):
     check_csrf(who, csrf)
     ticket = load_ticket(db, number, who)
-    if not resolution.strip():
-        return _back(number, "办结必须填写处理结果")
-    if ticket.status == "resolved":
-        return _back(number, "该工单已办结")
-    now = utcnow()
-    ticket.status, ticket.resolution, ticket.resolved_at = "resolved", resolution.strip(), now
-    if ticket.first_response_at is None:
-        ticket.first_response_at = now
-    audit(db, who.user.username, "resolve", ticket.number, resolution.strip()[:200], ip=client_ip(request))
-    db.commit()
-    try:
-        await rasa(state).resolved(ticket.conversation_id, ticket.number)
-    except RasaUnavailable as exc:
-        return _back(number, f"工单已办结，但通知群众失败：{exc}")
-    return _back(number, "已办结，机器人已通知群众并邀请评价")
+    return await _done(number, ticket_service.resolve(db, ticket, _actor(request, who), resolution, rasa(state)),
+                       "已办结，机器人已通知群众并邀请评价")
 
 
 @router.get("/tickets/{number}/events")

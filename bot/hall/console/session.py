@@ -16,7 +16,8 @@ from bot.hall import models
 from bot.hall.deps import get_db, get_state, load_user
 from bot.hall.state import HallState
 from bot.privacy import mask_text
-from bot.hall.tickets import KIND_NAMES, ROLE_NAMES, STATUS_NAMES, iso
+from bot.hall.tickets import iso
+from bot.vocabulary import ALL_DEPARTMENT_ROLES, Channel, Role, TicketKind, TicketStatus
 
 COOKIE = "hall_session"
 LOGIN_CSRF_COOKIE = "hall_login_csrf"
@@ -25,7 +26,8 @@ _env = Environment(
     loader=FileSystemLoader(str(Path(__file__).resolve().parents[1] / "templates")),
     autoescape=select_autoescape(["html", "xml"], default=True),  # citizens' text is never markup
 )
-_env.globals.update(KIND_NAMES=KIND_NAMES, STATUS_NAMES=STATUS_NAMES, ROLE_NAMES=ROLE_NAMES)
+_env.globals.update(KIND_NAMES=TicketKind.labels(), STATUS_NAMES=TicketStatus.labels(),
+                    ROLE_NAMES=Role.labels(), CHANNEL_NAMES=Channel.labels())
 _env.filters["local"] = lambda v: (iso(v) or "")[:16].replace("T", " ")
 # Phone and ID numbers citizens typed stay masked in staff views until revealed (and audited).
 _env.filters["masked"] = lambda v: mask_text(v or "")
@@ -40,7 +42,7 @@ class Viewer:
 
     @property
     def sees_all(self) -> bool:
-        return self.user.role in ("supervisor", "admin")
+        return self.user.role in ALL_DEPARTMENT_ROLES
 
 
 def set_session(response, state: HallState, username: str) -> None:
@@ -66,7 +68,7 @@ def viewer(found: Optional[Viewer] = Depends(optional_viewer)) -> Viewer:
 
 
 def admin_viewer(who: Viewer = Depends(viewer)) -> Viewer:
-    if who.user.role != "admin":
+    if who.user.role != Role.ADMIN:
         raise HTTPException(403, "仅管理员可以访问此页面")
     return who
 

@@ -11,9 +11,9 @@ from typing import Dict, FrozenSet, List, Optional, Tuple
 
 import yaml
 
-from bot.matching.normalize import normalize
+from bot.text.normalize import normalize
 
-LEXICON = Path(__file__).resolve().parents[1] / "data" / "lexicon" / "regions.yml"
+LEXICON = Path(__file__).resolve().parents[2] / "data" / "lexicon" / "regions.yml"
 PROVINCE = ("浙江", "浙江省")
 _SUFFIXES = ("畲族自治县", "自治县", "市", "区", "县")
 # Free text that still names a place outside the lexicon (another province, a town).

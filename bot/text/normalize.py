@@ -52,7 +52,3 @@ def normalize(text: object, max_chars: int = MAX_CHARS) -> str:
 def latin_words(text: str) -> list[str]:
     """Runs of latin letters in a normalised text (pinyin abbreviations such as sfz, gjj)."""
     return _LATIN_RE.findall(text)
-
-
-def has_cjk(text: str) -> bool:
-    return bool(_CJK_RE.search(text))

@@ -1,0 +1,55 @@
+"""One builder for the hall's ticket request, whatever the kind (guidance, complaint, consult,
+兜底, handoff, feedback): which department takes it and what the request carries."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Optional
+
+from rasa_sdk import Tracker
+
+from actions.conversation import channel_of, idempotency_key
+from bot.vocabulary import FALLBACK_DEPARTMENT, TICKET_MATTER_KINDS, MatterKind, TicketKind
+
+
+def department_for(kind: str, guide: Optional[Dict[str, Any]]) -> str:
+    """The department a ticket goes to: the matter's own for guidance, complaints, consultations
+    and handoffs about a single matter; the 政务服务办 for 兜底, 好差评 and everything else."""
+    if guide is None or guide.get("kind") == MatterKind.BUNDLE:
+        return FALLBACK_DEPARTMENT
+    if kind in TICKET_MATTER_KINDS or kind in (TicketKind.HANDOFF, TicketKind.CONSULT):
+        return guide["department"]
+    return FALLBACK_DEPARTMENT
+
+
+def ticket_request(
+    tracker: Tracker,
+    kind: str,
+    department: str,
+    description: str,
+    *,
+    matter: Optional[str] = None,
+    consent: bool,
+    anchor: Optional[float] = None,
+    rating: Optional[int] = None,
+    reason: Optional[str] = None,
+) -> Dict[str, Any]:
+    """The body of `POST /api/tickets`.
+
+    The idempotency key names the conversation, the kind and the turn that gave the content
+    (`anchor`, default: the latest message): Rasa retrying an action, or a citizen re-submitting
+    after an outage, gets the same ticket back, never a second one.
+    """
+    return {
+        "kind": str(kind),
+        "department": department,
+        "matter": matter,
+        "conversation_id": tracker.sender_id,
+        "channel": channel_of(tracker),
+        "description": description,
+        "region": tracker.get_slot("region"),
+        "contact_phone": tracker.get_slot("contact_phone"),
+        "consent": consent,
+        "idempotency_key": idempotency_key(tracker, f"ticket:{kind}", anchor),
+        "rating": rating,
+        "reason": reason,
+    }
