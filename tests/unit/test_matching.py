@@ -9,7 +9,7 @@ import pytest
 
 from bot.catalogue import load_catalogue
 from bot.matching.matcher import Matcher, MatchResult
-from bot.matching.normalize import normalize
+from bot.text.normalize import normalize
 
 
 @pytest.fixture(scope="module")
