@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.api.hall import HallUnavailable, hall
@@ -76,6 +76,9 @@ class ActionGoodbye(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
+        if entity(tracker, "aspect") or entity(tracker, "matter"):
+            # "谢谢，那要带啥": a question with the thanks; the answering action takes it.
+            return [FollowupAction("action_answer_matter")]
         if tracker.get_slot("served"):
             dispatcher.utter_message(response="utter_ask_rating")
             return []

@@ -13,7 +13,9 @@ from rasa_sdk.types import DomainDict
 from actions.api.hall import HallUnavailable, hall
 from actions.conversation import last_bot_response, text_of, user_texts
 from bot.text.normalize import normalize
-from bot.text.phones import mainland_mobile
+from actions.cues import says
+from bot.text.phones import contact_number
+from bot.vocabulary import TicketKind
 from bot.text.regions import find_region, looks_like_place
 
 MIN_DESCRIPTION_CHARS = 12  # shorter than this, the form asks for more detail
@@ -31,12 +33,25 @@ def substance(text: str) -> int:
     return len(normalize(text).replace(" ", ""))
 
 
-def contact_phone_slot(value: Any, dispatcher: CollectingDispatcher) -> Dict[str, Optional[str]]:
-    """The `contact_phone` slot of any form: the number, or None and a request to type it again."""
-    phone = mainland_mobile(str(value or ""))
-    if not phone:
-        dispatcher.utter_message(response="utter_phone_invalid")
-    return {"contact_phone": phone}
+# Kinds of ticket a citizen may file without leaving a phone: answered in the channel they used.
+NO_PHONE_KINDS = (TicketKind.COMPLAINT.value, TicketKind.CONSULT.value, TicketKind.FEEDBACK.value)
+DECLINED = ""  # contact_phone when the citizen chose not to leave one (None: not asked yet)
+
+
+def contact_phone_slot(value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[str, Optional[str]]:
+    """The `contact_phone` slot of any form: a mobile or a landline with area code; for kinds that
+    allow it, "不留" is an answer too; otherwise None and a request to type it again."""
+    text = str(value or "")
+    phone = contact_number(text)
+    if phone:
+        return {"contact_phone": phone}
+    if says(text, "no_phone"):
+        if (tracker.get_slot("ticket_kind") or TicketKind.FEEDBACK.value) in NO_PHONE_KINDS:
+            return {"contact_phone": DECLINED}
+        dispatcher.utter_message(response="utter_phone_required")
+        return {"contact_phone": None}
+    dispatcher.utter_message(response="utter_phone_invalid")
+    return {"contact_phone": None}
 
 
 def prefill_ticket_form(tracker: Tracker, kind: str, matter: Optional[str]) -> List[EventType]:
@@ -51,6 +66,12 @@ def prefill_ticket_form(tracker: Tracker, kind: str, matter: Optional[str]) -> L
     )
     if region:
         events.append(SlotSet("region", region))
+    # A phone given in passing, in any earlier message, is not asked for again.
+    phone = tracker.get_slot("contact_phone") or next(
+        (n for n in (contact_number(t) for t in reversed(user_texts(tracker))) if n), None
+    )
+    if phone:
+        events.append(SlotSet("contact_phone", phone))
     return events
 
 
@@ -114,7 +135,7 @@ class ValidateTicketForm(FormValidationAction):
     def validate_contact_phone(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        return contact_phone_slot(value, dispatcher)
+        return contact_phone_slot(value, dispatcher, tracker)
 
     def validate_consent(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -161,4 +182,4 @@ class ValidateFeedbackForm(FormValidationAction):
     def validate_contact_phone(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        return contact_phone_slot(value, dispatcher)
+        return contact_phone_slot(value, dispatcher, tracker)

@@ -18,8 +18,12 @@ from actions import render
 from actions.api.hall import HallUnavailable, hall
 from actions.conversation import channel_of, entity, intent_of, match_of, text_of
 from actions.forms import pending_ticket, prefill_ticket_form, wants_submit
-from actions.tickets import ActionOpenTicket
+from actions.cues import says
+from actions.handoff import ActionHandoff
+from actions.tickets import ActionOpenTicket, ActionReportFailedTrip, ActionTicketStatus, asks_ticket_status
 from bot.text.choices import choice_number
+from bot.text.phones import contact_number
+from bot.text.regions import find_region
 from bot.text.normalize import normalize
 from bot.vocabulary import TICKET_MATTER_KINDS, Aspect, MatterKind
 
@@ -52,15 +56,53 @@ class ActionAnswerMatter(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        if pending_ticket(tracker) and wants_submit(tracker, intent_of(tracker)):
+        intent, text = intent_of(tracker), text_of(tracker)
+        if pending_ticket(tracker) and wants_submit(tracker, intent):
             # "提交" after "工单系统暂时没有响应": submit the form the citizen already filled in.
             events = await ActionOpenTicket().open(dispatcher, tracker, None)
+        elif intent != "rate" and says(text, "ask_person"):
+            # "让个真人来", "打字太累了找个人": a person, in whatever words.
+            return await ActionHandoff().run(dispatcher, tracker, domain)
+        elif says(text, "failed_trip"):
+            # 兜底 only for a citizen who went and could not get it done.
+            events = await ActionReportFailedTrip().run(dispatcher, tracker, domain)
+        elif asks_ticket_status(text) and not entity(tracker, "matter"):
+            events = await ActionTicketStatus().run(dispatcher, tracker, domain)
+        elif intent == "greet" and not entity(tracker, "aspect") and not entity(tracker, "matter"):
+            dispatcher.utter_message(response="utter_greet")
+            events = []
         else:
             events = await self._respond(dispatcher, tracker)
         # ticket_kind decides the next step (rules): set it on every turn, never leave a stale one.
         if not any(e.get("event") == "slot" and e.get("name") == "ticket_kind" for e in events):
             events.append(SlotSet("ticket_kind", None))
         return without_repeats(tracker, domain, events)
+
+    async def in_form(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+        """A message inside a form that the form's mapping did not take (Rasa's unhappy path)."""
+        text, requested = text_of(tracker), tracker.get_slot("requested_slot")
+        # The answer, in words the intent classifier took for a question ("杭州萧山那边").
+        if requested == "region" and find_region(text):
+            return [SlotSet("region", find_region(text))]
+        if requested == "contact_phone" and contact_number(text):
+            return [SlotSet("contact_phone", contact_number(text))]
+        if requested == "contact_phone" and sum(ch.isdigit() for ch in text) >= 3:
+            dispatcher.utter_message(response="utter_phone_invalid")  # a number, but not a phone's
+            return []
+        try:
+            view = match_of(tracker)
+            code = entity(tracker, "matter") or tracker.get_slot("current_matter")
+            aspect = entity(tracker, "aspect") or Aspect.OVERVIEW.value
+            guide = await hall().guide(code) if code and (entity(tracker, "matter") or entity(tracker, "aspect")) else None
+        except HallUnavailable:
+            guide = None
+        if guide is not None:
+            text_out = (render.bundle_answer(guide, aspect) if guide["kind"] == MatterKind.BUNDLE
+                        else render.answer_text(guide, aspect))
+            dispatcher.utter_message(text=text_out, json_message=render.matter_payload(guide, aspect))
+        elif view.matches and not view.abstain:
+            dispatcher.utter_message(response="utter_ask_rephrase")
+        return []
 
     async def _respond(
         self, dispatcher: CollectingDispatcher, tracker: Tracker
@@ -80,8 +122,13 @@ class ActionAnswerMatter(Action):
             #    the message says, so a stray match on its words must not replace the matter.
             if current and aspect and is_bare_followup(tracker):
                 return await self._answer(dispatcher, tracker, current, aspect)
-            # 2. An explicit matter: a button payload or a confident match.
+            # 2. An explicit matter: a button payload or a confident match. A follow-up that asks an
+            #    aspect stays on the current matter while the matcher still ranks it among its
+            #    candidates ("提取出来多久到账" after 公积金购房提取 is not another 提取 matter).
             code = entity(tracker, "matter")
+            ranked = [m["matter"] for m in view.matches]
+            if code and current and aspect and code != current and current in ranked and not is_button(tracker):
+                code = current
             # 3. A pick among the options we offered: by number or by words.
             if not code and candidates:
                 code = self._picked(tracker, candidates, view)
@@ -89,7 +136,7 @@ class ActionAnswerMatter(Action):
                 return await self._correct(dispatcher, tracker, view, current, candidates)
             if code:
                 # Keep the options around so that "不是这个" can offer the others.
-                alternatives = candidates if code in candidates else [m["matter"] for m in view.matches[:MAX_CLARIFY]]
+                alternatives = candidates if code in candidates else ranked[:MAX_CLARIFY]
                 return await self._answer(dispatcher, tracker, code, aspect or Aspect.OVERVIEW, alternatives)
             # 4. Close candidates: ask which one.
             if view.clarify and len(view.matches) >= 2:
@@ -160,12 +207,17 @@ class ActionAnswerMatter(Action):
 
         if guide["kind"] in TICKET_MATTER_KINDS:
             return events + self._start_ticket(dispatcher, tracker, guide)
+        aspect = aspect if aspect in render.ASPECTS else Aspect.OVERVIEW.value
+        follow_up = aspect != Aspect.OVERVIEW and tracker.get_slot("current_matter") == code
+        # A follow-up answers only what was asked, short, with the whole guide one tap away.
+        more = [{"title": "查看完整指南", "payload": f'/ask_matter{{"matter": "{code}"}}'}] if follow_up else []
         if guide["kind"] == MatterKind.BUNDLE:
-            dispatcher.utter_message(text=render.bundle_text(guide), json_message=render.matter_payload(guide, Aspect.OVERVIEW))
+            text = render.bundle_text(guide) if aspect == Aspect.OVERVIEW else render.bundle_answer(guide, aspect)
         else:
-            aspect = aspect if aspect in render.ASPECTS else Aspect.OVERVIEW.value
-            dispatcher.utter_message(text=render.answer_text(guide, aspect), json_message=render.matter_payload(guide, aspect))
-        await self._related(dispatcher, guide)
+            text = render.answer_text(guide, aspect)
+        dispatcher.utter_message(text=text, buttons=more, json_message=render.matter_payload(guide, aspect))
+        if not follow_up:
+            await self._related(dispatcher, guide)
         return events + [SlotSet("served", True)]
 
     @staticmethod
@@ -193,6 +245,11 @@ class ActionAnswerMatter(Action):
 _FILLER = set("那这个要呢吗嘛啊呀吧还请问我的了能可以是不么得都就在也去该")
 
 
+def is_button(tracker: Tracker) -> bool:
+    """The message is a button's payload ("/choose{...}"), not typed words."""
+    return text_of(tracker).startswith("/")
+
+
 def is_bare_followup(tracker: Tracker) -> bool:
     """True when the message is only an aspect question, with no topic words besides it."""
     text = text_of(tracker)  # entity offsets are positions in the text as written (bot.text)
@@ -202,3 +259,16 @@ def is_bare_followup(tracker: Tracker) -> bool:
             break
     text = normalize(text).replace(" ", "")
     return sum(1 for ch in text if ch not in _FILLER) <= 2
+
+
+class ActionAnswerInForm(Action):
+    """A question, a correction or an answer in other words in the middle of a form: answered (or
+    taken as the answer), then the form asks its question again (data/rules/tickets.yml)."""
+
+    def name(self) -> Text:
+        return "action_answer_in_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        return without_repeats(tracker, domain, await ActionAnswerMatter().in_form(dispatcher, tracker))

@@ -160,7 +160,33 @@ def card(guide: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def matter_payload(guide: Dict[str, Any], aspect: str) -> Dict[str, Any]:
-    return {"matter": guide["code"], "aspect": aspect, "card": card(guide)}
+    department = {"code": guide["department"], "name": guide.get("department_name") or guide["department"]}
+    return {"matter": guide["code"], "aspect": aspect, "department": department, "card": card(guide)}
+
+
+def bundle_answer(guide: Dict[str, Any], aspect: str) -> str:
+    """One aspect of a 一件事 bundle, for the bundle as a whole (a follow-up after its overview)."""
+    members = guide.get("member_guides") or []
+    header = f"【{guide['name']}】一件事联办"
+    if aspect == Aspect.MATERIALS:
+        lines = [f"{i}. {_material_line(m)}" for i, m in enumerate(guide.get("merged_materials") or [], 1)]
+        return f"{header}\n合并后的材料（共用材料只交一份）：\n" + "\n".join(lines)
+    if aspect == Aspect.VISITS:
+        return (f"{header}\n一次提交，全部事项并联办理：{visits_badge(guide['visits'])}"
+                f"（到现场{guide['visits']}次）。从这里开始：{guide['start']}")
+    if aspect == Aspect.TIME_LIMIT:
+        lines = [f"· {m['name']}：{_time_limit(m)}" for m in members]
+        return f"{header}\n整体时限：{_time_limit(guide)}。各事项：\n" + "\n".join(lines)
+    if aspect == Aspect.FEE:
+        lines = [f"· {m['name']}：{'不收费' if m['fee'].get('free') else m['fee']['amount']}" for m in members]
+        return f"{header}\n收费：{_fee(guide)}。各事项：\n" + "\n".join(lines)
+    if aspect in (Aspect.LOCATION, Aspect.ONLINE, Aspect.STEPS):
+        lines = [f"{i}. {m['name']}（{m.get('department_name') or m['department']}）" for i, m in enumerate(members, 1)]
+        return f"{header}\n从这里开始：{guide['start']}\n一次提交后并联办理：\n" + "\n".join(lines)
+    if aspect == Aspect.CONDITIONS:
+        lines = [f"· {m['name']}：{'；'.join(m.get('conditions') or []) or '无特别条件'}" for m in members]
+        return f"{header}\n各事项的申请条件：\n" + "\n".join(lines)
+    return bundle_text(guide)
 
 
 def ticket_intro(guide: Dict[str, Any]) -> str:

@@ -13,12 +13,19 @@ from actions import render
 from actions.api.hall import HallUnavailable, hall
 from actions.conversation import match_of, text_of
 from actions.forms import FORM_SLOTS, form_anchor, prefill_ticket_form
+from actions.cues import says
 from actions.ticket_request import department_for, ticket_request
 from bot.privacy import mask_phone
 from bot.text.phones import mainland_mobile
 from bot.vocabulary import TICKET_MATTER_KINDS, TicketKind
 
-TICKET_NUMBER_RE = re.compile(r"ZJ\d{8}-\d{4}", re.IGNORECASE)
+# With or without its prefix and hyphen: "ZJ20261203-0001", "20261203-0001", "202612030001".
+TICKET_NUMBER_RE = re.compile(r"(?:ZJ)?\s*(20\d{6})\s*[-－—_ ]?\s*(\d{4})(?!\d)", re.IGNORECASE)
+
+
+def ticket_number(text: str) -> Optional[str]:
+    found = TICKET_NUMBER_RE.search(text or "")
+    return f"ZJ{found.group(1)}-{found.group(2)}" if found else None
 
 
 async def _pending_kind(tracker: Tracker) -> str:
@@ -97,6 +104,12 @@ class ActionReportFailedTrip(Action):
         return prefill_ticket_form(tracker, TicketKind.FALLBACK.value, matter)
 
 
+def asks_ticket_status(text: str) -> bool:
+    """A question about a ticket already filed: its number, or words about a ticket. "焊工证过期了
+    还能续吗" (到期/续期) is a matter question, whatever the intent classifier says."""
+    return bool(ticket_number(text)) or says(text, "ticket_status")
+
+
 class ActionTicketStatus(Action):
     """Shows only the citizen's own tickets: by number (with phone or this conversation) or phone."""
 
@@ -107,8 +120,7 @@ class ActionTicketStatus(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
         text = text_of(tracker)
-        number_match = TICKET_NUMBER_RE.search(text)
-        number: Optional[str] = number_match.group(0).upper() if number_match else None
+        number = ticket_number(text)
         phone = mainland_mobile(text)
         if not number and not phone:
             number = tracker.get_slot("last_ticket")

@@ -29,6 +29,10 @@ def guide_json(catalogue: Catalogue, code: str) -> dict:
                 "department": member.department,
                 "summary": member.summary,
                 "visits": member.visits,
+                # what a follow-up about the whole bundle answers ("全部办完要多久", "收不收费")
+                "time_limit": json.loads(member.time_limit.json()),
+                "fee": json.loads(member.fee.json()),
+                "conditions": list(member.conditions),
             }
             for member in (catalogue.matters[c] for c in guide.members)
         ]

@@ -32,3 +32,23 @@ def mainland_mobile(text: str) -> Optional[str]:
     ):
         return None
     return found.group(1)
+
+
+_LANDLINE_RE = re.compile(r"(?<!\d)(0\d{2,3})(\d{7,8})(?!\d)")
+
+
+def landline(text: str) -> Optional[str]:
+    """A mainland fixed line with its area code ("0571-87654321" → "057187654321"), or None."""
+    found = _LANDLINE_RE.search(_digits(text))
+    if not found:
+        return None
+    try:
+        number = phonenumbers.parse(found.group(0), "CN")
+    except phonenumbers.NumberParseException:
+        return None
+    return found.group(0) if phonenumbers.is_valid_number(number) else None
+
+
+def contact_number(text: str) -> Optional[str]:
+    """A number to call the citizen back on: a mobile, else a landline with area code."""
+    return mainland_mobile(text) or landline(text)

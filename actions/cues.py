@@ -1,0 +1,31 @@
+"""Cue words (data/lexicon/cues.yml) that decide what a message is where the intent classifier
+guesses: a failed trip, a request for a person, a ticket-status question, dropping a form,
+declining to leave a phone, a complaint told as a story."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Dict, Tuple
+
+import yaml
+
+from bot.text.normalize import normalize
+
+CUES_FILE = Path(__file__).resolve().parents[1] / "data" / "lexicon" / "cues.yml"
+KINDS = ("failed_trip", "ask_person", "ticket_status", "cancel", "no_phone", "grievance")
+
+
+@lru_cache(maxsize=1)
+def _cues() -> Dict[str, Tuple[str, ...]]:
+    data = yaml.safe_load(CUES_FILE.read_text(encoding="utf-8")) or {}
+    unknown = set(data) - set(KINDS)
+    if unknown:
+        raise ValueError(f"{CUES_FILE}: 未知的类别 {sorted(unknown)}，只能是 {KINDS}")
+    return {kind: tuple(normalize(str(w)).replace(" ", "") for w in data.get(kind) or ()) for kind in KINDS}
+
+
+def says(text: str, kind: str) -> bool:
+    """True when the text holds one of the cue words of `kind`."""
+    folded = normalize(text).replace(" ", "")
+    return any(word and word in folded for word in _cues()[kind])
