@@ -7,6 +7,7 @@ command only avoids starting Rasa at all when nothing changed, which keeps `make
 from __future__ import annotations
 
 import argparse
+import fcntl
 import hashlib
 import subprocess
 import sys
@@ -63,10 +64,20 @@ def rasa_bin() -> str:
 
 
 def ensure_model(force: bool = False, quiet: bool = False) -> Path:
-    """Train when needed; return the model path. Raises SystemExit with Rasa's code on failure."""
+    """Train when needed; return the model path. Raises SystemExit with Rasa's code on failure.
+
+    Several `onetrip up`/`onetrip train` started at once (test stacks, a second instance) share
+    models/: one trains while the others wait for it, then find the model up to date."""
     settings = load_settings()
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     model = settings.model_path
+    model.parent.mkdir(parents=True, exist_ok=True)
+    with open(model.with_name(".train.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _ensure_model(settings, model, force, quiet)
+
+
+def _ensure_model(settings, model: Path, force: bool, quiet: bool) -> Path:
     # The stamp lives beside the model, so any var/ (a test's, a second instance's) can reuse it.
     stamp = model.with_name(model.name.removesuffix(".tar.gz") + ".fingerprint")
     fingerprint = inputs_fingerprint()
