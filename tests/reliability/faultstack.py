@@ -21,6 +21,7 @@ from unittest import mock
 
 import httpx
 
+from bot import procs
 from stack import ROOT, free_port
 
 READY_TIMEOUT = 240.0
@@ -64,12 +65,6 @@ def stamped_model_copy(directory: Path) -> Path:
     return model
 
 
-def _die_with_parent() -> None:
-    from bot.cli.up import _die_with_parent as die
-
-    die()
-
-
 @dataclass
 class Proc:
     name: str
@@ -85,10 +80,7 @@ class Proc:
         log = open(self.log_path, "ab")
         log.write(f"\n--- start #{self.starts + 1} ---\n".encode())
         log.flush()
-        self.process = subprocess.Popen(
-            self.command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=_die_with_parent,
-        )
+        self.process = procs.spawn(self.command, self.env, ROOT, stdout=log)
         log.close()
         self.starts += 1
         return self

@@ -39,7 +39,7 @@ import pytest
 from bot.privacy import mask_text
 
 from bot.cli.train import rasa_env
-from bot.cli.up import _die_with_parent
+from bot import procs
 
 pytestmark = [pytest.mark.e2e, pytest.mark.scale]
 
@@ -108,10 +108,7 @@ class Proc:
     def start(self) -> None:
         self.started = time.monotonic()
         log = open(self.log_path, "ab")
-        self.process = subprocess.Popen(
-            self.command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=_die_with_parent,
-        )
+        self.process = procs.spawn(self.command, self.env, ROOT, stdout=log)
         log.close()
 
     def alive(self) -> bool:
