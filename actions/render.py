@@ -7,7 +7,9 @@ from typing import Any, Callable, Dict, List
 from bot.vocabulary import Aspect, MatterKind, TicketStatus
 
 ASPECTS = Aspect.values()
-ASPECT_HINT = "还可以接着问我：要带什么材料、办理流程、多久办好、收不收费、在哪里办、网上能不能办、要跑几次。"
+ASPECT_HINT = "还可以接着问我：要带什么材料、办理流程、多久办好、收不收费、在哪里办、网上能不能办、要跑几次、依据是什么。"
+# What the bot says instead of a fact the catalogue marks `unverified: true`.
+AT_WINDOW = "具体以窗口为准"
 
 
 def visits_badge(visits: int) -> str:
@@ -31,14 +33,75 @@ def _materials(guide: Dict[str, Any]) -> List[Dict[str, Any]]:
 
 
 def _time_limit(guide: Dict[str, Any]) -> str:
+    """承诺 and 法定 time limits, each said only when the catalogue has checked it."""
     limit = guide["time_limit"]
     promised = "即办" if limit.get("promised_days") == 0 else limit["promised"]
-    return f"承诺{promised}（法定{limit['legal']}）" if promised != "即办" else f"即办（法定{limit['legal']}）"
+    legal_ok, promised_ok = not limit.get("legal_unverified"), not limit.get("promised_unverified")
+    if not legal_ok and not promised_ok:
+        return AT_WINDOW
+    if not promised_ok:
+        return f"法定{limit['legal']}（承诺时限{AT_WINDOW}）"
+    legal = f"法定{limit['legal']}" if legal_ok else f"法定时限{AT_WINDOW}"
+    return f"承诺{promised}（{legal}）" if promised != "即办" else f"即办（{legal}）"
+
+
+def _fee_short(fee: Dict[str, Any]) -> str:
+    if fee.get("unverified"):
+        return AT_WINDOW
+    return "不收费" if fee.get("free") else fee["amount"]
 
 
 def _fee(guide: Dict[str, Any]) -> str:
     fee = guide["fee"]
-    return "不收费" if fee.get("free") else f"{fee['amount']}（依据：{fee['basis']}）"
+    if fee.get("unverified") or fee.get("free") or not fee.get("basis"):
+        return _fee_short(fee)
+    return f"{fee['amount']}（依据：{fee['basis']}）"
+
+
+def _citation(item: Any) -> str:
+    if isinstance(item, str):  # a guide from before citations were structured
+        return item
+    version = f"（{item['version']}版）" if item.get("version") else ""
+    text = f"{item['title']}{version}{item.get('articles') or ''}"
+    return f"{text}（尚未核实，{AT_WINDOW}）" if item.get("unverified") else text
+
+
+def _basis_line(label: str, fact: str, basis: Any, unverified: bool) -> str:
+    if unverified:
+        return f"· {label}：{AT_WINDOW}（尚未核实依据）"
+    return f"· {label}：{fact}——依据：{basis}"
+
+
+def _basis_answer(guide: Dict[str, Any]) -> str:
+    """依据是什么: each fee and time limit with its own basis, then the legal citations."""
+    fee, limit = guide["fee"], guide["time_limit"]
+    fee_fact = "不收费" if fee.get("free") else fee.get("amount", "")
+    promised = "即办" if limit.get("promised_days") == 0 else limit["promised"]
+    lines = [
+        _basis_line("收费", fee_fact, fee.get("basis"), bool(fee.get("unverified") or not fee.get("basis"))),
+        _basis_line("法定时限", limit["legal"], limit.get("legal_basis"),
+                    bool(limit.get("legal_unverified") or not limit.get("legal_basis"))),
+        _basis_line("承诺时限", promised, limit.get("promised_basis"),
+                    bool(limit.get("promised_unverified") or not limit.get("promised_basis"))),
+    ]
+    citations = [f"{i}. {_citation(c)}" for i, c in enumerate(guide.get("legal_basis") or [], 1)]
+    text = "依据：\n" + "\n".join(lines)
+    return text + ("\n设定依据：\n" + "\n".join(citations) if citations else "")
+
+
+def source_footer(guide: Dict[str, Any]) -> str:
+    """以…为准（核对于YYYY-MM-DD）and the source's link: the last line of every answer about a guide."""
+    source = guide.get("source") or {}
+    if not source.get("title"):
+        return ""
+    checked = f"（核对于{guide['verified_on']}）" if guide.get("verified_on") else ""
+    link = f"：{source['url']}" if source.get("url") else ""
+    return f"以{source['title']}为准{checked}{link}"
+
+
+def _with_footer(guide: Dict[str, Any], text: str) -> str:
+    footer = source_footer(guide)
+    return f"{text}\n{footer}" if footer else text
 
 
 def _online(guide: Dict[str, Any]) -> str:
@@ -88,13 +151,14 @@ _ANSWERS: Dict[str, Callable[[Dict[str, Any]], str]] = {
     Aspect.LOCATION: lambda g: f"办理地点：{_location(g)}。\n咨询电话：{g['phone']}",
     Aspect.ONLINE: lambda g: f"网上办理：{_online(g)}。",
     Aspect.VISITS: _visits_answer,
+    Aspect.BASIS: _basis_answer,
 }
 
 
 def answer_text(guide: Dict[str, Any], aspect: str) -> str:
     """The answer to one aspect of a matter, in plain Chinese (the overview for any other)."""
     answer = _ANSWERS.get(aspect)
-    return f"{_header(guide)}\n{answer(guide)}" if answer else overview_text(guide)
+    return _with_footer(guide, f"{_header(guide)}\n{answer(guide)}") if answer else overview_text(guide)
 
 
 def overview_text(guide: Dict[str, Any]) -> str:
@@ -107,12 +171,12 @@ def overview_text(guide: Dict[str, Any]) -> str:
         f"· {visits_badge(guide['visits'])}",
         f"· 材料：{names}{more}",
         f"· 时限：{_time_limit(guide)}",
-        f"· 收费：{'不收费' if guide['fee'].get('free') else guide['fee']['amount']}",
+        f"· 收费：{_fee_short(guide['fee'])}",
         f"· 地点：{guide['location']['window']}",
         f"· 网上办：{_online(guide)}",
         ASPECT_HINT,
     ]
-    return "\n".join(lines)
+    return _with_footer(guide, "\n".join(lines))
 
 
 def bundle_text(guide: Dict[str, Any]) -> str:
@@ -125,7 +189,7 @@ def bundle_text(guide: Dict[str, Any]) -> str:
         if len(m.get("needed_by", [])) > 1:
             line += f"（{len(m['needed_by'])}个事项共用，只交一份）"
         material_lines.append(f"· {line}")
-    return "\n".join(
+    return _with_footer(guide, "\n".join(
         [
             f"【{guide['name']}】一件事联办，牵头部门：{guide.get('department_name') or guide['department']}",
             guide["summary"],
@@ -136,7 +200,7 @@ def bundle_text(guide: Dict[str, Any]) -> str:
             f"从这里开始：{guide['start']}",
             f"到现场次数：{visits_badge(guide['visits'])}；时限：{_time_limit(guide)}；收费：{_fee(guide)}。",
         ]
-    )
+    ))
 
 
 def card(guide: Dict[str, Any]) -> Dict[str, Any]:
@@ -152,10 +216,12 @@ def card(guide: Dict[str, Any]) -> Dict[str, Any]:
             {"name": m["name"], "form": m["form"], "exempt": bool(m.get("exempt"))} for m in _materials(guide)
         ],
         "time_limit": _time_limit(guide),
-        "fee": "不收费" if guide["fee"].get("free") else guide["fee"]["amount"],
+        "fee": _fee_short(guide["fee"]),
         "online": {"entry": guide["online"]["entry"], "url": guide["online"]["url"],
                    "full_online": bool(guide["online"].get("full_online"))},
         "phone": guide["phone"],
+        "source": {"title": (guide.get("source") or {}).get("title"), "url": (guide.get("source") or {}).get("url"),
+                   "verified_on": guide.get("verified_on")},
     }
 
 
@@ -164,8 +230,8 @@ def matter_payload(guide: Dict[str, Any], aspect: str) -> Dict[str, Any]:
     return {"matter": guide["code"], "aspect": aspect, "department": department, "card": card(guide)}
 
 
-def bundle_answer(guide: Dict[str, Any], aspect: str) -> str:
-    """One aspect of a 一件事 bundle, for the bundle as a whole (a follow-up after its overview)."""
+def _bundle_answer(guide: Dict[str, Any], aspect: str) -> str:
+    """One aspect of a 一件事 bundle, without the footer."""
     members = guide.get("member_guides") or []
     header = f"【{guide['name']}】一件事联办"
     if aspect == Aspect.MATERIALS:
@@ -178,7 +244,7 @@ def bundle_answer(guide: Dict[str, Any], aspect: str) -> str:
         lines = [f"· {m['name']}：{_time_limit(m)}" for m in members]
         return f"{header}\n整体时限：{_time_limit(guide)}。各事项：\n" + "\n".join(lines)
     if aspect == Aspect.FEE:
-        lines = [f"· {m['name']}：{'不收费' if m['fee'].get('free') else m['fee']['amount']}" for m in members]
+        lines = [f"· {m['name']}：{_fee_short(m['fee'])}" for m in members]
         return f"{header}\n收费：{_fee(guide)}。各事项：\n" + "\n".join(lines)
     if aspect in (Aspect.LOCATION, Aspect.ONLINE, Aspect.STEPS):
         lines = [f"{i}. {m['name']}（{m.get('department_name') or m['department']}）" for i, m in enumerate(members, 1)]
@@ -186,7 +252,15 @@ def bundle_answer(guide: Dict[str, Any], aspect: str) -> str:
     if aspect == Aspect.CONDITIONS:
         lines = [f"· {m['name']}：{'；'.join(m.get('conditions') or []) or '无特别条件'}" for m in members]
         return f"{header}\n各事项的申请条件：\n" + "\n".join(lines)
-    return bundle_text(guide)
+    if aspect == Aspect.BASIS:
+        return f"{header}\n{_basis_answer(guide)}"
+    return ""
+
+
+def bundle_answer(guide: Dict[str, Any], aspect: str) -> str:
+    """One aspect of a 一件事 bundle, for the bundle as a whole (a follow-up after its overview)."""
+    text = _bundle_answer(guide, aspect)
+    return _with_footer(guide, text) if text else bundle_text(guide)
 
 
 def ticket_intro(guide: Dict[str, Any]) -> str:

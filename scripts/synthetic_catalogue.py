@@ -44,7 +44,8 @@ def make_matter(i: int, dept: str, rng: random.Random, seen: set) -> dict:
             seen.add(name)
             break
     aliases = sorted({t.format(o=o, a=a, q=q) for t in rng.sample(COLLOQUIAL, 6)})
-    text = {"legal": "20个工作日", "promised": "5个工作日", "promised_days": 5}
+    text = {"legal": "20个工作日", "legal_unverified": True, "promised": "5个工作日", "promised_days": 5,
+            "promised_unverified": True}
     return {
         "code": f"{dept}.m{i:05d}", "kind": rng.choice(["service"] * 8 + ["guidance", "complaint"]),
         "name": name, "summary": f"{q}办理{o}{a}事项，依申请受理，符合条件的予以{a}。",
@@ -53,10 +54,13 @@ def make_matter(i: int, dept: str, rng: random.Random, seen: set) -> dict:
         "materials": [{"name": "申请表", "form": "表格", "copies": 1, "exempt": False},
                       {"name": "居民身份证", "form": "原件", "copies": 1, "exempt": True}],
         "steps": ["网上或窗口提交申请", "审核", "出具结果"], "time_limit": text,
-        "fee": {"free": True, "basis": "不收费"},
+        "fee": {"free": True, "basis": "不收费", "unverified": True},
         "location": {"window": "政务服务中心综合窗口", "address": "各地政务服务中心", "hours": "工作日"},
-        "online": {"entry": "浙里办", "url": "https://www.zjzwfw.gov.cn/", "full_online": True},
-        "visits": 0, "legal_basis": ["《浙江省保障“最多跑一次”改革规定》"], "phone": "12345",
+        "online": {"entry": "浙里办", "url": "https://www.zjzwfw.gov.cn/", "full_online": True, "generic": True},
+        "visits": 0, "legal_basis": [{"title": "《浙江省保障“最多跑一次”改革规定》", "unverified": True}],
+        "phone": "12345",
+        "source": {"title": "合成测试数据", "url": "https://www.zjzwfw.gov.cn/", "generic": True},
+        "verified_on": "2026-12-01",
     }
 
 

@@ -16,6 +16,10 @@ bash scripts/ensure_chromium.sh || { echo "test: Chromium is not available; brow
 step "catalogue schema"
 $BIN/onetrip catalogue validate data/catalogue || exit 1
 
+step "catalogue provenance audit (no new unchecked fact beyond data/catalogue/audit-baseline.yml)"
+$BIN/onetrip catalogue audit data/catalogue > /dev/null || {
+    echo "test: the catalogue audit found facts without a checked basis that the baseline does not know" >&2; exit 1; }
+
 step "import layering (import-linter contracts in pyproject.toml)"
 $BIN/lint-imports --no-cache 2>&1 | grep -E "KEPT|BROKEN|Contracts:|->|import" | grep -v "^Searching" || true
 [ "${PIPESTATUS[0]}" -eq 0 ] || exit 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Callable, Dict, Iterable, List, Optional, Union
 
@@ -16,7 +17,6 @@ from bot.catalogue.schema import (
     BundlesFile,
     Department,
     DepartmentsFile,
-    Material,
     Matter,
     MattersFile,
 )
@@ -31,7 +31,13 @@ FIELD_NAMES = {
     "time_limit": "办结时限", "fee": "收费", "location": "办理地点", "online": "网上办理",
     "visits": "到现场次数", "legal_basis": "设定依据", "phone": "咨询电话", "related": "相关事项",
     "ticket": "受理说明", "members": "包含事项", "start": "从哪里开始", "code": "编码",
+    "source": "来源", "verified_on": "核对日期", "basis": "依据", "unverified": "未核实标记",
+    "legal": "法定时限", "promised": "承诺时限", "legal_unverified": "法定时限未核实标记",
+    "promised_basis": "承诺时限依据", "promised_unverified": "承诺时限未核实标记",
+    "title": "文件名称", "version": "版本日期", "articles": "条款", "url": "网址", "generic": "通用链接标记",
 }
+# How old a guide's verified_on may be before validation warns (days; `--max-age-days`).
+DEFAULT_MAX_AGE_DAYS = 180
 
 
 class CatalogueError(Exception):
@@ -60,6 +66,8 @@ class Catalogue:
     matters: Dict[str, Matter]
     bundles: Dict[str, Bundle]
     fingerprint: str = ""
+    warnings: List[str] = field(default_factory=list)  # problems that do not block loading (stale checks)
+    files: Dict[str, str] = field(default_factory=dict)  # code → the file that defines it
     _merged: Dict[str, List[MergedMaterial]] = field(default_factory=dict, repr=False)
 
     def guide(self, code: str) -> Optional[Guide]:
@@ -133,7 +141,12 @@ def _describe(error: ValidationError, file: Path, records: list, list_key: str) 
             record = records[index] if index < len(records) and isinstance(records[index], dict) else {}
             where += f" 第{index + 1}项（{record.get('code', '无编码')}）"
             loc = loc[2:]
-        path = ".".join(FIELD_NAMES.get(str(p), str(p)) if isinstance(p, str) else f"[{p + 1}]" for p in loc)
+        # 办结时限 / legal_basis inside time_limit: name it as the time limit's own basis
+        names = [FIELD_NAMES.get(str(p), str(p)) if isinstance(p, str) else f"[{p + 1}]" for p in loc
+                 if p != "__root__"]
+        if len(loc) >= 2 and loc[0] == "time_limit" and loc[1] == "legal_basis":
+            names[1] = "法定时限依据"
+        path = ".".join(names)
         message = err["msg"]
         if err["type"] == "value_error.missing":
             message = "缺少此字段"
@@ -143,6 +156,10 @@ def _describe(error: ValidationError, file: Path, records: list, list_key: str) 
             message = f"类型不对：{message}"
         problems.append(f"{where} {path}：{message}" if path else f"{where}：{message}")
     return problems
+
+
+def _codes(records) -> set:
+    return {r["code"] for r in records or [] if isinstance(r, dict) and isinstance(r.get("code"), str)}
 
 
 def _read_yaml(file: Path, problems: List[str]) -> Optional[dict]:
@@ -162,17 +179,39 @@ def _read_yaml(file: Path, problems: List[str]) -> Optional[dict]:
     return data
 
 
+def stale_warnings(guides: Iterable[Guide], max_age_days: Optional[int] = DEFAULT_MAX_AGE_DAYS,
+                   today: Optional[date] = None, files: Optional[Dict[str, str]] = None) -> List[str]:
+    """One warning per guide whose verified_on is older than max_age_days (None: never warn)."""
+    if max_age_days is None:
+        return []
+    limit = (today or date.today()) - timedelta(days=max_age_days)
+    files = files or {}
+    return [
+        f"{files.get(g.code, '')}（{g.code}）核对日期：{g.verified_on.isoformat()} 已超过 {max_age_days} 天，"
+        "请对照来源重新核对后更新 verified_on"
+        for g in guides if g.verified_on < limit
+    ]
+
+
 def load_catalogue(
     path: Union[str, Path, None] = None,
     progress: Optional[Callable[[Path], None]] = None,
+    max_age_days: Optional[int] = DEFAULT_MAX_AGE_DAYS,
+    today: Optional[date] = None,
 ) -> Catalogue:
-    """Load and validate a catalogue directory; raise CatalogueError listing every problem."""
+    """Load and validate a catalogue directory; raise CatalogueError listing every problem.
+
+    A guide whose ``verified_on`` is older than ``max_age_days`` loads, with a warning in
+    ``Catalogue.warnings``."""
     root = Path(path) if path else default_catalogue_path()
     problems: List[str] = []
     if not (root / "departments.yml").exists():
         raise CatalogueError([f"{root}：找不到 departments.yml（部门清单）"])
 
     departments: Dict[str, Department] = {}
+    files: Dict[str, str] = {}
+    # codes of records that did not validate: reported once, not again as a missing reference
+    invalid: set = set()
     matters: Dict[str, Matter] = {}
     bundles: Dict[str, Bundle] = {}
 
@@ -196,8 +235,10 @@ def load_catalogue(
                     if bundle.code in bundles or bundle.code in matters:
                         problems.append(f"{file.name}：编码 {bundle.code} 重复")
                     bundles[bundle.code] = bundle
+                    files[bundle.code] = file.name
             except ValidationError as exc:
                 problems += _describe(exc, file, data.get("bundles") or [], "bundles")
+                invalid |= _codes(data.get("bundles"))
         else:
             # A matter inherits its file's department unless it names one (then they must agree).
             for record in data.get("matters") or []:
@@ -207,6 +248,7 @@ def load_catalogue(
                 parsed = MattersFile.parse_obj(data)
             except ValidationError as exc:
                 problems += _describe(exc, file, data.get("matters") or [], "matters")
+                invalid |= _codes(data.get("matters"))
                 continue
             for matter in parsed.matters:
                 if matter.department != parsed.department:
@@ -216,6 +258,7 @@ def load_catalogue(
                 if matter.code in matters:
                     problems.append(f"{file.name}：事项编码 {matter.code} 重复")
                 matters[matter.code] = matter
+                files[matter.code] = file.name
 
     known = set(matters) | set(bundles)
     for guide in list(matters.values()) + list(bundles.values()):
@@ -224,15 +267,19 @@ def load_catalogue(
         if not guide.code.startswith(guide.department + ".") and guide.kind != MatterKind.BUNDLE:
             problems.append(f"{guide.code}：编码前缀应为所属部门 {guide.department}")
         for code in guide.related:
+            if code in invalid:
+                continue
             if code not in known:
                 problems.append(f"{guide.code}：相关事项 {code} 不存在")
             elif code == guide.code:
                 problems.append(f"{guide.code}：相关事项不能是自己")
     for bundle in bundles.values():
         for code in bundle.members:
-            if code not in matters:
+            if code not in matters and code not in invalid:
                 problems.append(f"{bundle.code}：包含事项 {code} 不存在")
 
     if problems:
         raise CatalogueError(problems)
-    return Catalogue(departments, matters, bundles, fingerprint=catalogue_fingerprint(root))
+    warnings = stale_warnings(list(matters.values()) + list(bundles.values()), max_age_days, today, files)
+    return Catalogue(departments, matters, bundles, fingerprint=catalogue_fingerprint(root), warnings=warnings,
+                     files=files)

@@ -1,4 +1,5 @@
-"""``onetrip catalogue validate|import PATH``: check a 事项库 directory, load it into the hall."""
+"""``onetrip catalogue validate|audit|import PATH``: check a 事项库 directory, audit its provenance,
+load it into the hall."""
 
 from __future__ import annotations
 
@@ -11,18 +12,35 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sub = p.add_subparsers(dest="catalogue_command", metavar="ACTION")
     validate = sub.add_parser("validate", help="校验事项库目录，列出所有问题")
     validate.add_argument("path", help="事项库目录，如 data/catalogue")
+    _max_age_option(validate)
     validate.set_defaults(func=run_validate)
+    audit = sub.add_parser("audit", help="列出每个事项无依据、未核实、核对过期、通用链接和引用旧版本的事实")
+    audit.add_argument("path", help="事项库目录，如 data/catalogue")
+    _max_age_option(audit)
+    audit.add_argument("--baseline", default=None,
+                       help="基线文件（默认 PATH/audit-baseline.yml）；新事项带来问题、或已有事项新增问题时退出码为 1")
+    audit.add_argument("--laws", default=None, help="法规现行版本表（默认 PATH/laws.yml）")
+    audit.add_argument("--write-baseline", action="store_true", help="把当前结果写成基线（核实后更新基线用）")
+    audit.add_argument("--new", action="store_true", help="只列出基线之外新增的问题")
+    audit.set_defaults(func=run_audit)
     load = sub.add_parser("import", help="校验后导入服务大厅数据库（按编码更新，可重复执行）")
     load.add_argument("path", help="事项库目录，如 data/catalogue")
     load.set_defaults(func=run_import)
     p.set_defaults(func=lambda args: (p.print_help(), 0)[1])
 
 
-def _load(path: str):
+def _max_age_option(parser: argparse.ArgumentParser) -> None:
+    from bot.settings import catalogue_max_age_days
+
+    parser.add_argument("--max-age-days", type=int, default=catalogue_max_age_days(),
+                        help="verified_on 超过多少天提示重新核对（默认 180，或环境变量 ONETRIP_CATALOGUE_MAX_AGE_DAYS）")
+
+
+def _load(path: str, max_age_days=None):
     from bot.catalogue import CatalogueError, load_catalogue
 
     try:
-        return load_catalogue(path)
+        return load_catalogue(path, max_age_days=max_age_days)
     except CatalogueError as exc:
         print(f"事项库校验未通过，共 {len(exc.problems)} 个问题：", file=sys.stderr)
         for problem in exc.problems:
@@ -40,10 +58,52 @@ def _summary(catalogue) -> str:
 
 
 def run_validate(args: argparse.Namespace) -> int:
-    catalogue = _load(args.path)
+    catalogue = _load(args.path, getattr(args, "max_age_days", None))
     if catalogue is None:
+        return 2  # as `onetrip up` and `onetrip train` with a broken catalogue
+    for warning in catalogue.warnings:
+        print(f"提示：{warning}", file=sys.stderr)
+    print(f"校验通过：{_summary(catalogue)}" + (f"；{len(catalogue.warnings)} 个事项需要重新核对" if catalogue.warnings else ""))
+    return 0
+
+
+def run_audit(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot.catalogue.audit import (BASELINE_FILE, KINDS, LAWS_FILE, audit, format_report, load_baseline,
+                                     load_laws, regressions, summary, write_baseline)
+
+    catalogue = _load(args.path, None)
+    if catalogue is None:
+        return 2
+    root = Path(args.path)
+    laws = load_laws(args.laws or root / LAWS_FILE)
+    results = audit(catalogue, laws, max_age_days=args.max_age_days)
+    baseline_path = Path(args.baseline) if args.baseline else root / BASELINE_FILE
+    if args.write_baseline:
+        write_baseline(baseline_path, results)
+        print(f"已写入基线：{baseline_path}（{len(results)} 个事项）")
+        return 0
+    baseline = load_baseline(baseline_path)
+    added = regressions(results, baseline or {}) if baseline is not None else {}
+    shown = added if args.new else results
+    for line in format_report(shown, catalogue.files):
+        print(line)
+    counts = summary(results)
+    flagged = sum(1 for findings in results.values() if findings)
+    print(f"\n共 {len(results)} 个事项，其中 {flagged} 个有待核对的事实：" +
+          "，".join(f"{KINDS[k]} {v} 项" for k, v in counts.items()))
+    if baseline is None:
+        print(f"没有基线文件 {baseline_path}：只列出，不判定。用 --write-baseline 生成。", file=sys.stderr)
+        return 0
+    if added:
+        print(f"\n审计未通过：{len(added)} 个事项有基线（{baseline_path.name}）之外的新问题：", file=sys.stderr)
+        for line in format_report(added, catalogue.files):
+            print(f"  {line}", file=sys.stderr)
+        print("请为新事实填写依据（basis，文号和条款）或核实后再提交；确属无法核实的标注 unverified: true"
+              " 并由管理员更新基线。", file=sys.stderr)
         return 1
-    print(f"校验通过：{_summary(catalogue)}")
+    print("审计通过：没有基线之外的新问题。")
     return 0
 
 
@@ -56,7 +116,7 @@ def run_import(args: argparse.Namespace) -> int:
 
     catalogue = _load(args.path)
     if catalogue is None:
-        return 1
+        return 2
     engine = make_engine(get_settings().database_url)
     try:
         upgrade(engine)

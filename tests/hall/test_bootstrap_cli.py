@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import shutil
 
@@ -54,7 +55,7 @@ def test_catalogue_change_is_reimported(settings, sessions, tmp_path, monkeypatc
         assert s.get(models.Matter, "gongan.id_card_renew").name == "身份证换领"
 
 
-def test_users_cli(cli, capsys, settings):
+def test_users_cli(cli, capsys, settings, monkeypatch):
     prepare(settings)
     assert cli("users", "add", "li", "--role", "staff", "--department", "gongan") == 0
     out = capsys.readouterr().out
@@ -63,7 +64,8 @@ def test_users_cli(cli, capsys, settings):
     assert "已存在" in capsys.readouterr().err
     assert cli("users", "add", "wu", "--role", "staff", "--department", "nowhere") == 2
     assert "未知部门" in capsys.readouterr().err
-    assert cli("users", "add", "boss", "--role", "supervisor", "--password", "long-enough-1") == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO("long-enough-1\n"))  # --password: never in argv
+    assert cli("users", "add", "boss", "--role", "supervisor", "--password") == 0
     assert "初始密码" not in capsys.readouterr().out
 
 
@@ -75,7 +77,7 @@ def test_catalogue_cli(cli, capsys, settings, tmp_path):
     path = broken / "matters" / "scjg.yml"
     path.write_text(path.read_text(encoding="utf-8").replace("visits: 0", "visits: 5").replace("phone: \"12315\"\n    ticket", "ticket"),
                     encoding="utf-8")
-    assert cli("catalogue", "validate", str(broken)) == 1
+    assert cli("catalogue", "validate", str(broken)) == 2  # bad data: status 2, as `onetrip up` and `onetrip train`
     err = capsys.readouterr().err
     assert "到现场次数" in err and "咨询电话" in err
     assert cli("catalogue", "import", str(CATALOGUE)) == 0
@@ -114,5 +116,5 @@ def test_event_hub_pushes_messages_of_open_tickets(client, app, settings):
         return got
 
     got = asyncio.run(scenario())
-    assert got == {"conversation_id": "c-1", "who": "user", "text": "<b>还在吗</b>", "timestamp": 1.0}
+    assert got == {"conversation_id": "c-1", "who": "user", "author": "群众", "text": "<b>还在吗</b>", "timestamp": 1.0}
     events_db.dispose()
