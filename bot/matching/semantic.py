@@ -23,7 +23,6 @@ from __future__ import annotations
 import hashlib
 import logging
 from functools import lru_cache
-from pathlib import Path
 from typing import Dict, List, Optional, Protocol, Sequence
 
 import numpy as np

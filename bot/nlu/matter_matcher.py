@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import pickle
+import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Text
 
@@ -22,6 +23,7 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot import metrics
 from bot.text.normalize import normalize
 from bot.text.spans import locate
 
@@ -117,7 +119,11 @@ class MatterMatcher(GraphComponent, EntityExtractorMixin):
         top_k = int(self._config["top_k"])
         for message in messages:
             text = message.get(TEXT) or ""
+            started = time.perf_counter()
             result = self._matcher.match(text, top_k=top_k)
+            metrics.MATCHER_LATENCY.observe(time.perf_counter() - started)
+            metrics.MATCHER_OUTCOMES.labels("abstained" if result.abstain or not result.matches
+                                            else "ambiguous" if result.clarify else "matched").inc()
             message.set(MATCH_PROPERTY, {
                 "abstain": result.abstain,
                 "clarify": result.clarify,

@@ -25,7 +25,7 @@ def test_match_output_is_exact(tmp_path: Path) -> None:
     assert len(rows) == len(lines)
     for raw, line in zip(lines, rows):
         data = json.loads(line)
-        assert list(data) == ["query", "matches", "abstain"]
+        assert list(data) == ["query", "matches", "abstain", "department"]  # department: issue #14
         assert data["query"] == raw.rstrip("\r")
         assert isinstance(data["abstain"], bool)
         assert len(data["matches"]) <= 2
@@ -37,7 +37,7 @@ def test_match_output_is_exact(tmp_path: Path) -> None:
                                    "score": first["matches"][0]["score"]}
     assert first["abstain"] is False
     assert "社宝卡" in rows[0]  # ensure_ascii=False
-    assert json.loads(rows[1]) == {"query": "", "matches": [], "abstain": True}
+    assert json.loads(rows[1]) == {"query": "", "matches": [], "abstain": True, "department": None}
     assert json.loads(rows[3])["abstain"] is True
 
 

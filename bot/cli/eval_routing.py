@@ -1,0 +1,129 @@
+"""``onetrip eval-routing``: how often the department router names the right department."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Dict, Optional
+
+DEFAULT_MESSAGES = ["tests/data/routing/fit_A.yml", "tests/data/routing/fit_B.yml"]
+DEFAULT_PNG = "docs/routing-confusion.png"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("eval-routing", help="在标注了主管部门的群众消息上评估部门判断（判对率、拒识率、混淆矩阵）")
+    p.add_argument("--messages", nargs="+", default=DEFAULT_MESSAGES, help="标注消息文件（默认两个拟合集）")
+    p.add_argument("--catalogue", default=None, help="事项库目录（默认 data/catalogue）")
+    p.add_argument("--semantic", action=argparse.BooleanOptionalAction, default=True,
+                   help="语义级联（默认开启：词法不确定时才加用语义向量）；--no-semantic 只用词法")
+    p.add_argument("--matter", action=argparse.BooleanOptionalAction, default=True,
+                   help="像机器人一样先匹配事项，再与部门判断对照（默认开启）；--no-matter 只看部门判断")
+    p.add_argument("--png", default=DEFAULT_PNG, help=f"混淆矩阵图片（默认 {DEFAULT_PNG}）；--png '' 不画")
+    p.add_argument("--json", action="store_true", help="输出 JSON 而不是表格")
+    p.add_argument("--errors", action="store_true", help="列出每一条判错的消息")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from bot.catalogue import CatalogueError
+    from bot.routing.evaluate import combine, evaluate, format_report, load_messages, report_json
+    from bot.routing.router import load_router
+
+    sets = {}
+    for path in args.messages:
+        messages = load_messages(path)
+        if not messages:
+            print(f"onetrip eval-routing: no messages in {path}", file=sys.stderr)
+            return 2
+        sets[path] = messages
+    try:
+        router = load_router(args.catalogue, semantic=args.semantic)
+        router.ensure_vote()  # embed the knowledge now, not inside the first message's timing
+        matter_of = _matter_hints(args) if args.matter else None
+    except CatalogueError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    semantic = None if args.semantic else False
+    reports = {path: evaluate(router, messages, matter_of, semantic=semantic) for path, messages in sets.items()}
+    combined = combine(list(reports.values()))
+    if args.json:
+        out: Dict[str, object] = {"files": {p: report_json(r) for p, r in reports.items()}}
+        if len(reports) > 1:
+            out["all"] = report_json(combined)
+        print(json.dumps(out, ensure_ascii=False, indent=1))
+    else:
+        for path, report in reports.items():
+            print(f"== {path}")
+            print(format_report(report, router.names))
+            print()
+        if len(reports) > 1:
+            print("== 合计")
+            print(format_report(combined, router.names))
+        if args.errors:
+            for report in reports.values():
+                for o in report.errors():
+                    print(f"  [{o.message.style}] {o.message.text[:80]}  应为={o.message.department}"
+                          f"  判为={o.predicted}（{o.route.score:.2f}）")
+    if args.png:
+        write_confusion_png(combined, Path(args.png), router.names, ", ".join(Path(p).stem for p in reports))
+        if not args.json:
+            print(f"部门混淆矩阵 → {args.png}")
+    return 0
+
+
+def _matter_hints(args: argparse.Namespace):
+    from bot.matching.loading import load_matcher
+    from bot.routing.router import MatterHint
+
+    matcher = load_matcher(args.catalogue, semantic=args.semantic)
+
+    def hint(text: str) -> Optional[MatterHint]:
+        result = matcher.match(text, top_k=1)
+        return MatterHint.from_match({
+            "abstain": result.abstain, "clarify": result.clarify,
+            "matches": [{"matter": m.matter, "department": m.department, "score": m.score, "name": m.name}
+                        for m in result.matches[:1]],
+        })
+
+    return hint
+
+
+def write_confusion_png(report, path: Path, names: Dict[str, str], title: str = "") -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from bot.cli.eval import _cjk_font
+    from bot.routing.evaluate import OUTSIDE_LABEL, confusion
+    from bot.routing.training import NONE
+
+    labels, grid = confusion(report)
+    fonts = _cjk_font()
+    shown = labels
+    if fonts:  # Chinese names read better, but only if the glyphs exist
+        plt.rcParams["font.sans-serif"] = fonts + plt.rcParams["font.sans-serif"]
+        shown = [OUTSIDE_LABEL if c == NONE else names.get(c, c) for c in labels]
+    size = max(7.0, 0.5 * len(labels) + 3)
+    fig, ax = plt.subplots(figsize=(size, size))
+    # Rows are normalised so a small department's errors show as clearly as a big one's.
+    shares = [[v / max(1, sum(row)) for v in row] for row in grid]
+    ax.imshow(shares, cmap="Blues", vmin=0, vmax=1)
+    ax.set_xticks(range(len(labels)), shown, rotation=90, fontsize=8)
+    ax.set_yticks(range(len(labels)), shown, fontsize=8)
+    for i, row in enumerate(grid):
+        for j, value in enumerate(row):
+            if value:
+                ax.text(j, i, str(value), ha="center", va="center", fontsize=7,
+                        color="white" if shares[i][j] > 0.5 else "black")
+    ax.set_xlabel("predicted department")
+    ax.set_ylabel("expected department")
+    f = report.figures
+    ax.set_title(f"{title}  routed right {f['routed_right']:.3f}  precision {f['precision']:.3f}  "
+                 f"outside kept out {f['outside_recall']:.3f}", fontsize=9)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
