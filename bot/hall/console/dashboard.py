@@ -6,17 +6,20 @@ import csv
 import io
 import statistics
 from collections import Counter
+from types import SimpleNamespace
 from typing import Dict, List, Optional
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.hall import models
+from bot.hall import stats as figures
 from bot.hall.db import utcnow
 from bot.hall.deps import get_db
 from bot.hall.console.session import Viewer, templates, viewer
+from bot.privacy import mask_text
 from bot.vocabulary import RATING_LEVELS, TicketKind, TicketStatus
 
 router = APIRouter()
@@ -38,9 +41,11 @@ def stats(db: Session, who: Viewer) -> Dict:
     overdue = db.execute(select(func.count()).select_from(T).where(
         T.status != TicketStatus.RESOLVED, T.due_at < utcnow(), *scope)).scalar_one()
     open_count = db.execute(select(func.count()).select_from(T).where(T.status != TicketStatus.RESOLVED, *scope)).scalar_one()
-    ratings = Counter(dict(db.execute(select(models.Rating.level, func.count()).group_by(models.Rating.level)).all()))
-    unmatched = db.execute(select(models.Unmatched).order_by(models.Unmatched.id.desc()).limit(50)).scalars().all()
-    unmatched_total = db.execute(select(func.count(models.Unmatched.id))).scalar_one()
+    R, U = models.Rating, models.Unmatched
+    rating_scope, unmatched_scope = _citizen_scope(who)
+    ratings = Counter(dict(db.execute(select(R.level, func.count()).where(*rating_scope).group_by(R.level)).all()))
+    unmatched = [_shown(u) for u in db.execute(select(U).where(*unmatched_scope).order_by(U.id.desc()).limit(50)).scalars()]
+    unmatched_total = db.execute(select(func.count(U.id)).where(*unmatched_scope)).scalar_one()
     median: Optional[float] = statistics.median(waits) if waits else None
     depts = [{"code": d, "name": names.get(d, d), "kinds": c, "total": sum(c.values())}
              for d, c in sorted(by_dept_kind.items(), key=lambda x: -sum(x[1].values()))]
@@ -56,9 +61,39 @@ def stats(db: Session, who: Viewer) -> Dict:
     }
 
 
+def _citizen_scope(who: Viewer):
+    """What of the citizens' ratings and questions this viewer may see: supervisors and admins all;
+    staff those of their department (a rating through its matter or ticket, a question through the
+    matter it was wrongly matched to). A question that matched nothing belongs to no department."""
+    if who.sees_all:
+        return [], []
+    dept = who.user.department
+    R, U, M, T = models.Rating, models.Unmatched, models.Matter, models.Ticket
+    matters = select(M.code).where(M.department == dept)
+    return ([or_(R.matter.in_(matters), R.ticket.in_(select(T.number).where(T.department == dept)))],
+            [U.matter.in_(matters)])
+
+
+def _shown(row: models.Unmatched) -> SimpleNamespace:
+    """A citizen's question as staff see it: phone and ID numbers masked, text any page can hold."""
+    return SimpleNamespace(id=row.id, created_at=row.created_at, channel=row.channel,
+                           kind=getattr(row, "kind", None), matter=getattr(row, "matter", None),
+                           text=mask_text(clean_text(row.text or "")))
+
+
+def clean_text(text: str) -> str:
+    """No NUL or other control character (csv refuses NUL; browsers show garbage) and no lone
+    surrogate (it cannot be encoded as UTF-8): either would make a whole page answer 500."""
+    text = text.encode("utf-8", "replace").decode("utf-8")
+    return "".join(ch if ch >= " " or ch in "\t\n" else "\ufffd" for ch in text)
+
+
 @router.get("/dashboard", response_class=HTMLResponse)
 def dashboard(request: Request, who: Viewer = Depends(viewer), db: Session = Depends(get_db)):
-    return templates.TemplateResponse(request, "dashboard.html", {"who": who, "s": stats(db, who)})
+    # Figures per day for a date range (issue #17): bot.hall.stats, drawn by figures.html.
+    fig = figures.dashboard_context(db, None if who.sees_all else (who.user.department or "-"),
+                                    request.query_params.get("from", ""), request.query_params.get("to", ""))
+    return templates.TemplateResponse(request, "dashboard.html", {"who": who, "s": stats(db, who), "fig": fig})
 
 
 @router.get("/dashboard.csv")
@@ -84,5 +119,6 @@ def dashboard_csv(who: Viewer = Depends(viewer), db: Session = Depends(get_db)):
 
 
 def _csv_safe(text: str) -> str:
-    """Citizens' text must not become a spreadsheet formula."""
+    """Citizens' text must not become a spreadsheet formula (and must be writable at all)."""
+    text = clean_text(text)
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
