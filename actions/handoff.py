@@ -1,6 +1,11 @@
 """Human handoff: the bot steps aside while staff talk, and relays what staff write.
 
-The service hall drives the last three actions through Rasa's HTTP API
+Within office hours (the hall's working-day calendar) the handoff says the place in the queue
+and the expected wait; outside them, when staff are back and that the ticket is a call-back
+request. Either way the conversation is paused: what the citizen writes goes to the ticket, and
+"结束人工" / "转回机器人" give it back to the bot (bot.rasa.human_mode, `action_human_mode_ended`).
+
+The service hall drives the relay, release, resolution and transfer actions through Rasa's HTTP API
 (`POST /conversations/{id}/execute?output_channel=latest`), so staff words reach the citizen in
 the channel they used; `execute` runs even while the conversation is paused for handoff.
 """
@@ -16,6 +21,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.api.hall import HallUnavailable, hall
 from actions.conversation import user_texts
 from actions.ticket_request import department_for, ticket_request
+from bot.privacy import mask_phone
 from bot.vocabulary import TicketKind
 
 
@@ -40,12 +46,26 @@ class ActionHandoff(Action):
             dispatcher.utter_message(response="utter_handoff_unavailable")
             return []
         dept = ticket.get("department_name") or ticket["department"]
-        dispatcher.utter_message(
-            response="utter_handoff_started", department_name=dept, number=ticket["number"],
-            promise=ticket.get("promised_response") or "请稍候",
-            json_message={"handoff": True, "ticket": ticket["number"], "department": ticket["department"],
-                          "department_name": dept, "kind": kind},
-        )
+        info = {"handoff": True, "ticket": ticket["number"], "department": ticket["department"],
+                "department_name": dept, "kind": kind, "office_open": ticket.get("office_open"),
+                "queue_position": ticket.get("queue_position"),
+                "expected_wait_minutes": ticket.get("expected_wait_minutes"), "back_at": ticket.get("back_at")}
+        if ticket.get("office_open") is False:
+            phone = tracker.get_slot("contact_phone")
+            callback = (f"工作人员上班后会打 {mask_phone(phone)} 给您回电，不用在这里等。" if phone else
+                        "如需电话回复，请在这里留下手机号，工作人员上班后给您回电，不用在这里等。")
+            dispatcher.utter_message(response="utter_handoff_after_hours", department_name=dept,
+                                     number=ticket["number"], back=ticket.get("back_text") or "下一个工作日",
+                                     callback=callback, json_message=info)
+        elif ticket.get("queue_position"):
+            dispatcher.utter_message(response="utter_handoff_queued", department_name=dept, number=ticket["number"],
+                                     ahead=max(0, int(ticket["queue_position"]) - 1),
+                                     wait=max(1, int(ticket.get("expected_wait_minutes") or 1)), json_message=info)
+        else:
+            dispatcher.utter_message(
+                response="utter_handoff_started", department_name=dept, number=ticket["number"],
+                promise=ticket.get("promised_response") or "请稍候", json_message=info,
+            )
         return [SlotSet("last_ticket", ticket["number"]), SlotSet("served", True), ConversationPaused()]
 
 
@@ -57,8 +77,14 @@ class ActionRelayStaffMessage(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
         text = (tracker.get_slot("staff_message") or "").strip()
+        name = (tracker.get_slot("staff_name") or "").strip() or "工作人员"
+        dept = (tracker.get_slot("staff_department") or "").strip()
         if text:
-            dispatcher.utter_message(response="utter_staff_message", text=text)
+            # Who answers: department and display name (the hall never sends a login name).
+            # (not `text=`: rasa_sdk would send it instead of the response's template)
+            dispatcher.utter_message(response="utter_staff_message", staff_text=text,
+                                     staff=name if not dept or name.startswith(dept) else f"{dept} · {name}",
+                                     json_message={"human": {"department_name": dept, "staff_name": name}})
         return [SlotSet("staff_message", None)]
 
 
@@ -69,8 +95,53 @@ class ActionHandoffReleased(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        dispatcher.utter_message(response="utter_handoff_released")
+        dispatcher.utter_message(response="utter_handoff_released", json_message={"human": None})
         return []
+
+
+class ActionHumanModeEnded(Action):
+    """The citizen said "结束人工" / "转回机器人" (bot.rasa.human_mode resumed the conversation)."""
+
+    def name(self) -> Text:
+        return "action_human_mode_ended"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        try:
+            await hall().human_mode_ended(tracker.sender_id)
+        except HallUnavailable:
+            pass  # the conversation is the bot's again either way; the console shows it in the transcript
+        dispatcher.utter_message(response="utter_human_mode_ended", json_message={"human": None})
+        return []
+
+
+class ActionTicketTransferred(Action):
+    """Staff transferred a ticket: the citizen hears which department has it now, and its promise."""
+
+    def name(self) -> Text:
+        return "action_ticket_transferred"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        number = tracker.get_slot("transferred_ticket")
+        if not number:
+            return []
+        try:
+            ticket = await hall().ticket(number)
+        except HallUnavailable:
+            ticket = None
+        if ticket is None:
+            return [SlotSet("transferred_ticket", None)]
+        dept = ticket.get("department_name") or ticket["department"]
+        dispatcher.utter_message(
+            response="utter_ticket_transferred", number=number, department_name=dept,
+            promise=ticket.get("promised_response") or "",
+            json_message={"ticket": number, "department": ticket["department"], "department_name": dept,
+                          "kind": ticket["kind"], "transferred": True, "due_at": ticket.get("due_at")},
+        )
+        return [SlotSet("transferred_ticket", None), SlotSet("last_ticket", number)]
 
 
 class ActionTicketResolved(Action):

@@ -82,6 +82,24 @@ class HallClient:
         self._guides[code] = (time.monotonic(), guide)
         return guide
 
+    async def departments(self) -> List[Dict[str, Any]]:
+        """The departments (code, name, note, phone), cached like guides."""
+        cached = self._guides.get("__departments__")
+        if cached and time.monotonic() - cached[0] < GUIDE_TTL:
+            return cached[1]
+        response = await self._request("GET", "/api/departments", retries=1)
+        response.raise_for_status()
+        items = response.json().get("items", [])
+        self._guides["__departments__"] = (time.monotonic(), items)
+        return items
+
+    async def matters(self, department: Optional[str] = None, kind: Optional[str] = None) -> List[Dict[str, Any]]:
+        """Matters of one department and/or kind (code, name, kind, department)."""
+        params = {k: v for k, v in (("department", department), ("kind", kind), ("limit", 200)) if v}
+        response = await self._request("GET", "/api/matters", retries=1, params=params)
+        response.raise_for_status()
+        return response.json().get("items", [])
+
     async def create_ticket(self, payload: Dict[str, Any]) -> Dict[str, Any]:
         """Open a ticket; the payload's idempotency_key makes retries safe, so we retry."""
         response = await self._request("POST", "/api/tickets", retries=2, json=payload)
@@ -103,8 +121,17 @@ class HallClient:
             return []
         return response.json().get("items", [])
 
-    async def record_rating(self, payload: Dict[str, Any]) -> None:
-        await self._request("POST", "/api/ratings", retries=2, json=payload)
+    async def human_mode_ended(self, conversation_id: str) -> None:
+        """The citizen said "结束人工": the conversation's tickets leave human mode."""
+        from urllib.parse import quote
+
+        await self._request("POST", f"/api/conversations/{quote(conversation_id, safe='')}/human/release", retries=1)
+
+    async def record_rating(self, payload: Dict[str, Any]) -> bool:
+        """True when recorded (or the same request again); False when the hall already has a rating
+        of this conversation's service (409: one rating per served conversation)."""
+        response = await self._request("POST", "/api/ratings", retries=2, json=payload)
+        return response.status_code != 409
 
     async def record_unmatched(self, conversation_id: str, text: str, channel: str) -> None:
         try:
@@ -114,6 +141,22 @@ class HallClient:
             )
         except HallUnavailable:
             pass  # statistics only: never let it disturb the conversation
+
+    async def approved_answer(self, question: str) -> Optional[Dict[str, Any]]:
+        """The best approved answer staff gave to a question like this one, or None (issue #17)."""
+        response = await self._request("GET", "/api/approved-answers/match", retries=1,
+                                       params={"q": question[:2000]})
+        return response.json() if response.status_code == 200 else None
+
+    async def erase_conversation(self, conversation_id: str) -> Dict[str, Any]:
+        """Delete the citizen's conversation (transcript and contact details) unless a ticket is open:
+        {"erased": bool, "open_tickets": [...], "message": ...}."""
+        from urllib.parse import quote
+
+        response = await self._request("POST", f"/api/conversations/{quote(conversation_id, safe='')}/erase", retries=1)
+        if response.status_code not in (200, 409):
+            raise HallUnavailable(f"erase refused: HTTP {response.status_code}")
+        return response.json()
 
 
 _client: Optional[HallClient] = None

@@ -65,8 +65,21 @@ def message_of(sender: Optional[str], event: Any) -> Optional[Dict[str, Any]]:
     """The SSE message for one Rasa event, or None when it is not a user/bot message."""
     if not isinstance(event, dict) or event.get("event") not in ("user", "bot") or not sender:
         return None
-    return {"conversation_id": sender, "who": event["event"],
-            "text": mask_text(event.get("text") or ""), "timestamp": event.get("timestamp")}
+    from bot.hall.transcript import STAFF, readable_payload, staff_of
+
+    text = event.get("text") or ""
+    who, author = event["event"], "群众" if event["event"] == "user" else "机器人"
+    if who == "user" and text.startswith("/"):
+        text = readable_payload(text, {})  # a button's payload: its meaning, never "/affirm"
+    elif who == "bot":
+        human = staff_of(event)
+        if human is not None:
+            who, author = STAFF, human.get("staff_name") or "工作人员"
+            text = text.split("】", 1)[-1] if text.startswith("【") else text
+        elif not text:
+            return None
+    return {"conversation_id": sender, "who": who, "author": author,
+            "text": mask_text(text), "timestamp": event.get("timestamp")}
 
 
 class EventHub:

@@ -1,4 +1,12 @@
-"""Rasa's HTTP API as the console uses it (token auth: ?token=RASA_TOKEN)."""
+"""Rasa's HTTP API as the console uses it (token auth: ?token=RASA_TOKEN).
+
+Rasa 3.6 accepts its static ``--auth-token`` only as the ``token`` query parameter
+(rasa/server.py ``requires_auth``: ``request.args.get("token")``); an ``Authorization: Bearer``
+header is read only as a JWT, and only when Rasa runs with ``--jwt-secret``. So the token stays
+in the query, and it never reaches a log line: every log handler and the output of the three
+servers under `onetrip up` pass through ``bot.privacy.mask_log``, which turns ``token=...`` into
+``token=***``; the errors raised here name the exception type only, never the URL.
+"""
 
 from __future__ import annotations
 
@@ -55,8 +63,16 @@ class RasaClient:
         await self.append_events(conversation_id, [{"event": "action", "name": "action_listen"}])
         return result
 
-    async def send_staff_message(self, conversation_id: str, text: str) -> None:
-        await self.append_events(conversation_id, [{"event": "slot", "name": "staff_message", "value": text}])
+    async def send_staff_message(self, conversation_id: str, text: str, staff_name: str = "",
+                                 department_name: str = "") -> None:
+        """Human mode: the bot pauses (it stays silent until released, see bot.rasa.human_mode)
+        and relays the staff member's words with who is answering."""
+        await self.append_events(conversation_id, [
+            {"event": "pause"},
+            {"event": "slot", "name": "staff_message", "value": text},
+            {"event": "slot", "name": "staff_name", "value": staff_name},
+            {"event": "slot", "name": "staff_department", "value": department_name},
+        ])
         await self.execute(conversation_id, "action_relay_staff_message")
 
     async def release(self, conversation_id: str) -> None:
@@ -71,16 +87,7 @@ class RasaClient:
         ])
         await self.execute(conversation_id, "action_ticket_resolved")
 
-
-def transcript(tracker: Dict[str, Any]) -> List[Dict[str, Any]]:
-    """User and bot messages of a tracker, oldest first: {who, text, timestamp}."""
-    lines = []
-    for event in (tracker or {}).get("events") or []:
-        kind = event.get("event")
-        if kind in ("user", "bot"):
-            text = event.get("text")
-            if text is None and kind == "bot":
-                data = event.get("data") or {}
-                text = data.get("custom") and str(data["custom"]) or ""
-            lines.append({"who": kind, "text": text or "", "timestamp": event.get("timestamp")})
-    return lines
+    async def transferred(self, conversation_id: str, number: str) -> None:
+        """Tell the citizen their ticket went to another department (the action reads it from the hall)."""
+        await self.append_events(conversation_id, [{"event": "slot", "name": "transferred_ticket", "value": number}])
+        await self.execute(conversation_id, "action_ticket_transferred")

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import secrets
 from typing import Optional, Tuple
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.hall import models, sla
 from bot.hall.db import utcnow
 from bot.privacy import mask_phone, mask_text
-from bot.vocabulary import ALL_DEPARTMENT_ROLES, TicketStatus
+from bot.vocabulary import ALL_DEPARTMENT_ROLES, Channel, TicketStatus
 
 
 
@@ -43,6 +44,8 @@ def ticket_json(session: Session, ticket: models.Ticket) -> dict:
         "matter_name": matter.name if matter else None,
         "conversation_id": ticket.conversation_id,
         "channel": ticket.channel,
+        "channel_name": Channel.label_of(ticket.channel),
+        "human_by": ticket.human_by,
         "description": mask_text(ticket.description or ""),
         "region": ticket.region,
         "contact_phone_masked": mask_phone(ticket.contact_phone) if ticket.contact_phone else None,
@@ -54,28 +57,41 @@ def ticket_json(session: Session, ticket: models.Ticket) -> dict:
         "resolved_at": iso(ticket.resolved_at),
         "resolution": ticket.resolution,
         "rating": ticket.rating,
-        "reason": ticket.reason,
+        "reason": mask_text(ticket.reason) if ticket.reason else ticket.reason,
     }
 
 
+# The suffix of a ticket number: 6 characters without the ambiguous 0/O, 1/I/L, 2/Z, 5/S, 8/B.
+NUMBER_ALPHABET = "34679ACDEFGHJKMNPQRTUVWXY"
+NUMBER_SUFFIX_LENGTH = 6
+
+
 def _next_number(session: Session, created_local: dt.datetime) -> str:
-    """Increment today's counter. The UPDATE comes first so the transaction takes the write
-    lock before reading (SQLite: no read-to-write upgrade deadlock; PostgreSQL: row lock)."""
+    """ZJYYYYMMDD-XXXXXX with a random suffix: the number says the day, not how many tickets the
+    day had (25^6 = 244 million a day, so guessing one is hopeless and the look-ups are rate
+    limited). Unique by the tickets' unique constraint on `number`: `create_ticket` retries a
+    collision with a new number (IntegrityError), and one in 244 million per pair is rare."""
     day = created_local.strftime("%Y%m%d")
-    result = session.execute(
-        update(models.TicketCounter)
-        .where(models.TicketCounter.day == day)
-        .values(last=models.TicketCounter.last + 1)
-    )
-    if result.rowcount == 0:
-        # First ticket of the day; a concurrent first insert fails on the primary key and retries.
-        with session.begin_nested():
-            session.add(models.TicketCounter(day=day, last=1))
-        return f"ZJ{day}-0001"
-    last = session.execute(
-        select(models.TicketCounter.last).where(models.TicketCounter.day == day)
-    ).scalar_one()
-    return f"ZJ{day}-{last:04d}"
+    for _ in range(5):
+        suffix = "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(NUMBER_SUFFIX_LENGTH))
+        number = f"ZJ{day}-{suffix}"
+        taken = session.execute(select(models.Ticket.id).where(models.Ticket.number == number)).first()
+        if taken is None:
+            return number
+    raise IntegrityError("ticket number", None, Exception("five random numbers taken"))
+
+
+def deadline_for(session: Session, kind: str, matter: Optional[str], moment: dt.datetime,
+                 config: sla.SlaConfig, rating: Optional[int] = None) -> sla.Deadline:
+    """The deadline of a ticket of this kind (and matter, whose department may promise its own)."""
+    matter_hours = matter_response = None
+    if matter:
+        row = session.get(models.Matter, matter)
+        info = json.loads(row.data).get("ticket") if row else None
+        if info:
+            matter_hours, matter_response = info.get("response_hours"), info.get("response")
+    return sla.deadline(kind, moment, config, rating=rating, matter_hours=matter_hours,
+                        matter_response=matter_response)
 
 
 def find_by_key(session: Session, key: str) -> Optional[models.Ticket]:
@@ -101,16 +117,8 @@ def create_ticket(
                 return ticket_json(session, existing), False
             created = now or utcnow()
             local = (created if created.tzinfo else created.replace(tzinfo=dt.timezone.utc)).astimezone(sla.TZ)
-            matter_hours = matter_response = None
-            if fields.get("matter"):
-                row = session.get(models.Matter, fields["matter"])
-                info = json.loads(row.data).get("ticket") if row else None
-                if info:
-                    matter_hours, matter_response = info.get("response_hours"), info.get("response")
-            deadline = sla.deadline(
-                fields["kind"], local, config, rating=fields.get("rating"),
-                matter_hours=matter_hours, matter_response=matter_response,
-            )
+            deadline = deadline_for(session, fields["kind"], fields.get("matter"), local, config,
+                                    rating=fields.get("rating"))
             number = _next_number(session, local)
             ticket = models.Ticket(
                 number=number,
@@ -125,7 +133,7 @@ def create_ticket(
             session.commit()
             return ticket_json(session, ticket), True
         except (IntegrityError, OperationalError):
-            # Duplicate key (answered from the winner on the next loop) or a counter race.
+            # Duplicate key (answered from the winner on the next loop) or a number collision.
             session.rollback()
             if attempt == 7:
                 raise

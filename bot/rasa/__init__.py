@@ -9,11 +9,13 @@ Measured effect: docs/bench.md.
 
 def install() -> None:
     """Idempotent: cached action-response validation, event-class lookup, intent features, one
-    HTTP session per endpoint, an apology when the action server is down."""
-    from bot.rasa import action_client, action_outage, classifier, events, validation
+    HTTP session per endpoint, an apology when the action server is down, and human mode (the bot
+    silent while staff answer, until "结束人工")."""
+    from bot.rasa import action_client, action_outage, classifier, events, human_mode, validation
 
     validation.install()
     events.install()
     classifier.install()
     action_client.install()
     action_outage.install()
+    human_mode.install()

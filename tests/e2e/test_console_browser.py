@@ -21,7 +21,8 @@ TIMEOUT = 30_000
 
 def add_user(stack, name: str, role: str, department: str, password: str) -> None:
     result = subprocess.run([str(ONETRIP), "users", "add", name, "--role", role, "--department", department,
-                             "--password", password], cwd=ROOT, env=stack.env, capture_output=True, text=True)
+                             "--password"], input=password + "\n", cwd=ROOT, env=stack.env,
+                            capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
 
 

@@ -10,9 +10,10 @@ from urllib.parse import parse_qs, urlparse
 
 
 class RasaStub:
-    def __init__(self, events: List[Dict[str, Any]] = None):
+    def __init__(self, events: List[Dict[str, Any]] = None, channel: str = "rest"):
         self.calls: List[Dict[str, Any]] = []
         self.tracker_events = events or []
+        self.channel = channel  # the tracker's latest_input_channel
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -36,7 +37,8 @@ class RasaStub:
                 self._record(None)
                 if self.path.split("?")[0].endswith("/tracker"):
                     sender = self.path.split("/")[2]
-                    return self._reply({"sender_id": sender, "events": stub.tracker_events})
+                    return self._reply({"sender_id": sender, "events": stub.tracker_events,
+                                        "latest_input_channel": stub.channel})
                 self._reply({"error": "not found"}, 404)
 
             def do_POST(self):

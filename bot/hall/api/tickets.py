@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from bot.hall import models
 from bot.hall.deps import Caller, caller, get_db, get_state, service_only
 from bot.hall.state import HallState
+from bot.hall.ticket_service import queue_info
 from bot.hall.tickets import create_ticket, ticket_json, visible_to
 from bot.vocabulary import FALLBACK_DEPARTMENT, Role, TicketKind, TicketStatus
 
@@ -62,6 +63,8 @@ class TicketOut(BaseModel):
     matter_name: Optional[str]
     conversation_id: str
     channel: str
+    channel_name: str = ""
+    human_by: Optional[str] = None
     description: str
     region: Optional[str]
     contact_phone_masked: Optional[str]
@@ -74,6 +77,12 @@ class TicketOut(BaseModel):
     resolution: Optional[str]
     rating: Optional[int]
     reason: Optional[str]
+    # Handoff tickets, when created: office hours and the place in the department's queue.
+    office_open: Optional[bool] = None
+    back_at: Optional[str] = None
+    back_text: Optional[str] = None
+    queue_position: Optional[int] = None
+    expected_wait_minutes: Optional[int] = None
 
 
 class TicketList(BaseModel):
@@ -108,6 +117,10 @@ def create(
     data, created = create_ticket(state.sessions, fields, state.sla)
     if not created:
         response.status_code = 200  # the same request again: the same ticket
+    if data["kind"] == TicketKind.HANDOFF:
+        with state.sessions() as session:
+            ticket = session.execute(select(models.Ticket).where(models.Ticket.number == data["number"])).scalar_one()
+            data.update(queue_info(session, ticket, state.sla))
     return data
 
 

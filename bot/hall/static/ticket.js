@@ -12,16 +12,16 @@
         .catch(function () { alert("无法显示联系电话，请刷新页面后重试"); });
     });
   }
-  if (!window.EventSource) return;
+  if (!window.EventSource || !window.HALL.events) return;
   var list = document.getElementById("transcript");
   var source = new EventSource(window.HALL.events);
   source.onmessage = function (e) {
     var m = JSON.parse(e.data);
     var li = document.createElement("li");
-    li.className = m.who === "user" ? "user" : "bot";
+    li.className = m.who === "user" ? "user" : (m.who === "staff" ? "staff" : "bot");
     var who = document.createElement("span");
     who.className = "who";
-    who.textContent = m.who === "user" ? "群众" : "机器人";
+    who.textContent = m.author || (m.who === "user" ? "群众" : "机器人");
     var time = document.createElement("time");
     time.textContent = m.time || "";
     var text = document.createElement("div");
