@@ -6,6 +6,7 @@ same variables, so one table in the README documents them all.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass
@@ -41,6 +42,11 @@ def process_env(**extra: str) -> Dict[str, str]:
 
 # Tunables read where they are used (each call reads the environment anew, so a test or an
 # operator can change one without restarting the module that caches the Settings).
+
+def catalogue_max_age_days(default: int = 180) -> int:
+    """How many days a guide's verified_on may age before validation asks for a re-check."""
+    return int(_number("ONETRIP_CATALOGUE_MAX_AGE_DAYS", default))
+
 
 def cache_dir() -> Path:
     """Where the matcher keeps built indexes and embeddings (ONETRIP_CACHE)."""
@@ -80,6 +86,47 @@ def admission(default_limit: int, default_patience: float) -> tuple[int, float]:
     """How many messages each server processes at once, and how long a message waits for a turn."""
     return (int(_number("ONETRIP_MAX_CONCURRENT_MESSAGES", default_limit)),
             _number("ONETRIP_ADMISSION_PATIENCE", default_patience))
+
+
+def retention_days() -> tuple[float, float]:
+    """How long personal data is kept (days): after a ticket closes (ONETRIP_RETENTION_TICKET_DAYS,
+    default 180) and after the last message of a conversation without a ticket
+    (ONETRIP_RETENTION_CONVERSATION_DAYS, default 30)."""
+    return (_number("ONETRIP_RETENTION_TICKET_DAYS", 180.0),
+            _number("ONETRIP_RETENTION_CONVERSATION_DAYS", 30.0))
+
+
+def retention_interval_hours() -> float:
+    """How often the hall runs the retention job (ONETRIP_RETENTION_INTERVAL_HOURS, default 24; 0 = never)."""
+    return _number("ONETRIP_RETENTION_INTERVAL_HOURS", 24.0)
+
+
+def stats_follow_interval() -> float:
+    """Seconds between two reads of the tracker store's events for the figures (ONETRIP_STATS_INTERVAL)."""
+    return _number("ONETRIP_STATS_INTERVAL", 2.0) or 2.0
+
+
+def _trusted_proxies() -> tuple:
+    """ONETRIP_TRUSTED_PROXIES: addresses or networks (comma or space separated) whose
+    X-Forwarded-For / X-Forwarded-Proto the hall believes. Default none: the peer address counts."""
+    raw = _env("ONETRIP_TRUSTED_PROXIES", "")
+    networks = []
+    for item in raw.replace(",", " ").split():
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ValueError(f"ONETRIP_TRUSTED_PROXIES: {item!r} is not an IP address or network")
+    return tuple(networks)
+
+
+def _choice(name: str, default: str, allowed: tuple) -> str:
+    value = _env(name, default).lower()
+    if value not in allowed:
+        raise ValueError(f"{name}={value!r}: expected one of {', '.join(allowed)}")
+    return value
+
+
+_LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 def _port(name: str, default: int) -> int:
@@ -149,6 +196,11 @@ class Settings:
     wechat_app_secret: str = ""
     wechat_encoding_aes_key: str = ""
     wechat_api_base: str = WECHAT_API_BASE
+    # Security of the hall (README "Security").
+    trusted_proxies: tuple = ()          # ip_network objects; ONETRIP_TRUSTED_PROXIES
+    secure_cookies: str = "auto"         # auto (when the request came over https) | on | off
+    api_docs: bool = True                # /docs, /redoc, /openapi.json
+    widget_frame_ancestors: str = "'self'"  # CSP frame-ancestors of / and /widget*
 
     def child_env(self) -> Dict[str, str]:
         """The environment every child process gets (endpoints.yml reads these)."""
@@ -213,6 +265,12 @@ def load_settings(create_secrets: bool = False) -> Settings:
         wechat_app_secret=_env("WECHAT_APP_SECRET", ""),
         wechat_encoding_aes_key=_env("WECHAT_ENCODING_AES_KEY", ""),
         wechat_api_base=_env("WECHAT_API_BASE", WECHAT_API_BASE),
+        trusted_proxies=_trusted_proxies(),
+        secure_cookies=_choice("ONETRIP_SECURE_COOKIES", "auto", ("auto", "on", "off")),
+        # The API documentation is on for the embedded default on loopback (make run), off when the
+        # hall listens on other interfaces (deploy/), unless ONETRIP_API_DOCS says otherwise.
+        api_docs=_choice("ONETRIP_API_DOCS", "on" if host in _LOOPBACK else "off", ("on", "off")) == "on",
+        widget_frame_ancestors=_env("ONETRIP_WIDGET_FRAME_ANCESTORS", "'self'").replace(";", " ").replace(",", " "),
     )
 
 
@@ -220,3 +278,72 @@ def load_settings(create_secrets: bool = False) -> Settings:
 def get_settings() -> Settings:
     """The settings of this process, read once."""
     return load_settings()
+
+
+# --- chat abuse limits, socket.io sessions, observability (README "Security") ---------------------
+
+def max_message_chars() -> int:
+    """The longest citizen message any channel takes (ONETRIP_MAX_MESSAGE_CHARS, default 2000)."""
+    return int(_number("ONETRIP_MAX_MESSAGE_CHARS", 2000)) or 2000
+
+
+def _rate(name: str, default: str) -> tuple[float, float]:
+    """"N/S": N messages per S seconds (a bucket of N that refills over S); "0" or "off": no limit."""
+    raw = _env(name, default).lower()
+    if raw in ("0", "off", "none"):
+        return 0.0, 0.0
+    count, _, period = raw.partition("/")
+    try:
+        n, s = float(count), float(period or 60)
+    except ValueError:
+        raise ValueError(f"{name}={raw!r}: expected N/SECONDS, e.g. 30/60, or off")
+    return (n, s) if n > 0 and s > 0 else (0.0, 0.0)
+
+
+def chat_rate_limits() -> Dict[str, tuple]:
+    """Token buckets per sender and per address for chat messages and for ticket look-ups:
+    ONETRIP_RATE_MESSAGES_SENDER (default 60/60), ONETRIP_RATE_MESSAGES_ADDRESS (default 600/60),
+    ONETRIP_RATE_LOOKUPS_SENDER (default 5/300), ONETRIP_RATE_LOOKUPS_ADDRESS (default 30/300)."""
+    return {
+        "messages_sender": _rate("ONETRIP_RATE_MESSAGES_SENDER", "60/60"),
+        "messages_address": _rate("ONETRIP_RATE_MESSAGES_ADDRESS", "600/60"),
+        "lookups_sender": _rate("ONETRIP_RATE_LOOKUPS_SENDER", "5/300"),
+        "lookups_address": _rate("ONETRIP_RATE_LOOKUPS_ADDRESS", "30/300"),
+    }
+
+
+def rate_limit_redis_url() -> str:
+    """Redis for the rate limits shared by several Rasa servers: ONETRIP_RATE_LIMIT_REDIS_URL,
+    else ONETRIP_SOCKETIO_REDIS_URL; empty: one in-memory bucket per process."""
+    return _env("ONETRIP_RATE_LIMIT_REDIS_URL", "") or socketio_redis_url()
+
+
+def rasa_trusted_proxies() -> tuple:
+    """The proxies whose X-Forwarded-For the Rasa channels believe (the same ONETRIP_TRUSTED_PROXIES)."""
+    return _trusted_proxies()
+
+
+def session_signing_key() -> bytes:
+    """The key that signs socket.io session ids: ONETRIP_SESSION_KEY, else the Rasa token."""
+    key = _env("ONETRIP_SESSION_KEY", "") or get_settings().rasa_token
+    if not key:  # a bare channel (tests): a key of this process; ids do not survive a restart
+        key = _PROCESS_KEY
+    return key.encode("utf-8")
+
+
+_PROCESS_KEY = secrets.token_urlsafe(32)
+
+
+def wechat_nonce_seconds(default: float = 900.0) -> float:
+    """How long a WeChat signature+timestamp+nonce is remembered (ONETRIP_WECHAT_NONCE_SECONDS)."""
+    return _number("ONETRIP_WECHAT_NONCE_SECONDS", default)
+
+
+def json_logs() -> bool:
+    """ONETRIP_LOG_FORMAT=json: one JSON object per log line, masked, with the conversation id."""
+    return _env("ONETRIP_LOG_FORMAT", "text").lower() == "json"
+
+
+def metrics_enabled() -> bool:
+    """ONETRIP_METRICS=off hides /metrics (on by default)."""
+    return _env("ONETRIP_METRICS", "on").lower() not in ("off", "0", "no")

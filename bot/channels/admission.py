@@ -22,11 +22,12 @@ from __future__ import annotations
 import asyncio
 import collections
 import functools
+import time
 from typing import Any, Awaitable, Callable, Deque, Optional
 
 from rasa.core.channels.channel import UserMessage
 
-from bot import settings
+from bot import metrics, settings
 
 DEFAULT_LIMIT = 3
 DEFAULT_PATIENCE = 1.0
@@ -92,7 +93,13 @@ def admitted(on_new_message: Handler) -> Handler:
     @functools.wraps(on_new_message)
     async def handle(message: UserMessage) -> Any:
         gate = _gate_for_loop()
-        if gate is None or not await gate.enter():
+        metrics.MESSAGES.labels(str(getattr(message, "input_channel", "") or "")).inc()
+        if gate is None:
+            return await on_new_message(message)
+        started = time.perf_counter()
+        entered = await gate.enter()
+        metrics.ADMISSION_WAIT.observe(time.perf_counter() - started)
+        if not entered:
             return await on_new_message(message)
         try:
             return await on_new_message(message)

@@ -16,8 +16,14 @@ Registered in credentials.yml as ``bot.channels.socketio.SocketIOInput`` (same k
   "timestamp"}``: the text, its buttons and the card/ticket payload arrive together. (Rasa's
   ``send_custom_json`` passes the custom dict as keyword arguments of ``sio.emit``, which fails
   for OneTrip's payloads such as ``{"matter": ..., "card": ...}``.)
-* The session id the browser proposes is checked (letters, digits, ``-`` and ``_``; 8-64
-  characters); anything else gets a new random one. It is the conversation id that staff see.
+* Session ids are issued by the server only: a random 128-bit id with an HMAC of it
+  (``settings.session_signing_key()``), ``<32 hex>-<22 base64url>``. The widget keeps the id it
+  was given and proposes it again on reconnect (the protocol is unchanged); an id the server did
+  not sign (a guessed or learned-by-pattern one, an old unsigned one) gets a new id instead. The
+  session is bound to the socket: ``user_uttered`` goes to the session this socket was confirmed,
+  whatever ``session_id`` the message names. It is the conversation id that staff see.
+* Length cap, rate limits and the typed-payload check of ``bot.channels.payloads`` run before
+  Rasa; a refused message gets one ``bot_uttered`` that says why.
 * ``get_output_channel`` never returns ``None`` once the blueprint exists, so
   ``output_channel=latest`` reaches the sockets of a conversation whose last message came in
   through this channel (the sender id is the session id, which is the room).
@@ -25,6 +31,9 @@ Registered in credentials.yml as ``bot.channels.socketio.SocketIOInput`` (same k
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 import logging
 import re
@@ -44,6 +53,7 @@ from sanic.response import HTTPResponse
 from socketio import AsyncRedisManager, AsyncServer
 
 from bot import settings
+from bot.channels import payloads
 from bot.channels.admission import admitted
 from bot.channels.widget_format import widget_message
 from bot.vocabulary import Channel
@@ -52,11 +62,31 @@ logger = logging.getLogger(__name__)
 
 REDIS_CHANNEL = "onetrip-socketio"
 SESSION_ID_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
-MAX_MESSAGE_CHARS = 2000  # a citizen's message; longer ones are cut (the hall caps tickets too)
 
 
 def valid_session_id(value: Any) -> Optional[str]:
     return value if isinstance(value, str) and SESSION_ID_RE.match(value) else None
+
+
+def _signature(random_part: str) -> str:
+    digest = hmac.new(settings.session_signing_key(), random_part.encode("ascii"), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")[:22]
+
+
+def issue_session_id() -> str:
+    """A new conversation id, signed by this server (55 characters, within SESSION_ID_RE)."""
+    random_part = uuid.uuid4().hex
+    return f"{random_part}-{_signature(random_part)}"
+
+
+def signed_session_id(value: Any) -> Optional[str]:
+    """`value` when it is an id this server issued, else None."""
+    if not valid_session_id(value):
+        return None
+    random_part, _, signature = value.partition("-")
+    if len(random_part) != 32 or not re.fullmatch(r"[0-9a-f]{32}", random_part):
+        return None
+    return value if hmac.compare_digest(signature, _signature(random_part)) else None
 
 
 class SocketIOOutput(RasaSocketIOOutput):
@@ -99,6 +129,7 @@ class SocketIOInput(RasaSocketIOInput):
     def __init__(self, *args: Any, redis_url: Optional[str] = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.redis_url = redis_url
+        self.agent: Any = None  # Rasa's agent, noted at connect (its tracker store: offered payloads)
 
     def make_server(self) -> AsyncServer:
         manager = None
@@ -129,6 +160,14 @@ class SocketIOInput(RasaSocketIOInput):
 
         @sio.on("connect", namespace=namespace)
         async def connect(sid: Text, environ: Dict, auth: Optional[Dict]) -> bool:
+            request = environ.get("sanic.request")
+            if request is not None:
+                self.agent = getattr(request.app.ctx, "agent", None)
+                peer = request.remote_addr or request.ip
+                forwarded = request.headers.get("x-forwarded-for")
+            else:
+                peer, forwarded = environ.get("REMOTE_ADDR"), environ.get("HTTP_X_FORWARDED_FOR")
+            await sio.save_session(sid, {"address": payloads.client_address(peer, forwarded)}, namespace=namespace)
             if not self.jwt_key:
                 return True
             token = auth.get("token") if isinstance(auth, dict) else None
@@ -143,36 +182,40 @@ class SocketIOInput(RasaSocketIOInput):
         async def disconnect(sid: Text, *_: Any) -> None:
             logger.debug("socket %s disconnected", sid)
 
+        async def bind(sid: Text, session_id: str) -> None:
+            state = await sio.get_session(sid, namespace=namespace) or {}
+            previous = state.get("session_id")
+            if previous and previous != session_id:
+                await sio.leave_room(sid, previous, namespace=namespace)
+            await sio.enter_room(sid, session_id, namespace=namespace)
+            await sio.save_session(sid, {**state, "session_id": session_id}, namespace=namespace)
+
         @sio.on("session_request", namespace=namespace)
         async def session_request(sid: Text, data: Any = None) -> None:
             data = data if isinstance(data, dict) else {}
-            session_id = valid_session_id(data.get("session_id")) or uuid.uuid4().hex
+            proposed = data.get("session_id")
+            session_id = signed_session_id(proposed) or issue_session_id()
+            if proposed and session_id != proposed:
+                logger.info("socket.io: a session id this server did not issue was replaced")
             if self.session_persistence:
-                previous = (await sio.get_session(sid, namespace=namespace) or {}).get("session_id")
-                if previous and previous != session_id:
-                    await sio.leave_room(sid, previous, namespace=namespace)
-                await sio.enter_room(sid, session_id, namespace=namespace)
-                await sio.save_session(sid, {"session_id": session_id}, namespace=namespace)
+                await bind(sid, session_id)
             await sio.emit("session_confirm", session_id, room=sid, namespace=namespace)
 
         @sio.on(self.user_message_evt, namespace=namespace)
         async def handle_message(sid: Text, data: Any = None) -> None:
             if not isinstance(data, dict):
                 return
+            state = await sio.get_session(sid, namespace=namespace) or {}
             if self.session_persistence:
-                session_id = valid_session_id(data.get("session_id"))
+                # Bound to the socket: the session it was confirmed, never one the message names.
+                session_id = state.get("session_id")
                 if not session_id:
-                    rasa.shared.utils.io.raise_warning(
-                        "A socket.io message without a valid session_id was ignored; "
-                        "send `session_request` first."
-                    )
-                    return
-                joined = (await sio.get_session(sid, namespace=namespace) or {}).get("session_id")
-                if joined != session_id:
-                    # A message for a session this socket has not asked for: join it now, so the
-                    # reply reaches the sender (a client that skipped session_request).
-                    await sio.enter_room(sid, session_id, namespace=namespace)
-                    await sio.save_session(sid, {"session_id": session_id}, namespace=namespace)
+                    # A client that skipped session_request: its own signed id, else a new one.
+                    session_id = signed_session_id(data.get("session_id")) or issue_session_id()
+                    await bind(sid, session_id)
+                    await sio.emit("session_confirm", session_id, room=sid, namespace=namespace)
+                elif data.get("session_id") not in (None, session_id):
+                    logger.warning("socket.io: a message naming another session was kept in the socket's own")
                 sender_id = session_id
             else:
                 sender_id = sid
@@ -180,7 +223,12 @@ class SocketIOInput(RasaSocketIOInput):
             text = data.get("message", "")
             if not isinstance(text, str):
                 return
-            text = text[:MAX_MESSAGE_CHARS]
+            output = SocketIOOutput(sio, self.bot_message_evt)
+            refusal = await payloads.admit_text(text, sender_id, state.get("address"))
+            if refusal:
+                await output.send_text_message(sender_id if self.session_persistence else sid, refusal)
+                return
+            text = await payloads.screen_for(self.agent, sender_id, text)
             metadata = data.get(self.metadata_key) or {}
             if isinstance(metadata, str):
                 try:
@@ -191,7 +239,7 @@ class SocketIOInput(RasaSocketIOInput):
                 metadata = {}
             message = UserMessage(
                 text,
-                SocketIOOutput(sio, self.bot_message_evt),
+                output,
                 sender_id,
                 input_channel=self.name(),
                 metadata=metadata,

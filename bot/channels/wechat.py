@@ -19,6 +19,7 @@ parser sees them, and the XML is parsed with defusedxml first.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import re
 import time
@@ -39,6 +40,7 @@ from wechatpy.replies import create_reply
 from wechatpy.utils import check_signature
 
 from bot import settings
+from bot.channels import payloads
 from bot.channels.admission import admitted
 from bot.channels.outbox import OutboxWorker
 from bot.channels.wechat_api import WeChatAPI
@@ -343,6 +345,16 @@ class WeChatInput(InputChannel):
             if skew > self.max_skew:
                 raise BadRequest(403, "stale timestamp")
 
+    def _check_replay(self, request: Request, body: bytes) -> None:
+        """The same signature+timestamp+nonce is accepted once (again only as WeChat's retry of the
+        same body): within the timestamp's validity a captured signed URL cannot carry another body."""
+        signed = "|".join(request.args.get(name) or "" for name in ("signature", "timestamp", "nonce"))
+        keep = max(settings.wechat_nonce_seconds(), 2 * self.max_skew)
+        first = self.store.first_use(hashlib.sha256(signed.encode()).hexdigest(),
+                                     hashlib.sha256(body).hexdigest(), keep)
+        if not first:
+            raise BadRequest(403, "replayed signature")
+
     def _read(self, request: Request) -> Tuple[Any, bool]:
         """The parsed wechatpy message and whether it came encrypted; BadRequest if refused."""
         length = request.headers.get("content-length")
@@ -350,6 +362,7 @@ class WeChatInput(InputChannel):
             raise BadRequest(413, "body over 64 KiB")
         self._check_signature(request)
         body = request.body or b""
+        self._check_replay(request, body)
         check_xml(body)
         encrypted = (request.args.get("encrypt_type") or "raw").lower() == "aes"
         if encrypted:
@@ -418,6 +431,10 @@ class WeChatInput(InputChannel):
         route, text = self._route(message)
         shown = mask_text((text or "")[:200]) if route == "rasa" else f"({route} reply)"
         logger.info("wechat: %s from …%s: %s", getattr(message, "event", "") or message.type, openid[-6:], shown)
+        if route == "rasa" and message.type in ("text", "voice"):
+            refusal = await payloads.admit_text(text or "", openid, None)  # every request is WeChat's own address
+            if refusal:
+                route, text = "fixed", refusal
         if route == "rasa":
             if message.type in ("text", "voice"):
                 payload = await asyncio.to_thread(

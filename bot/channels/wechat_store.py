@@ -64,6 +64,18 @@ choices = Table(
     Column("offered_at", Float, nullable=False),
 )
 
+# Signed requests seen (signature+timestamp+nonce, with a digest of the body): in plaintext mode
+# the signature does not cover the body, so a captured URL could carry another body while its
+# timestamp is fresh. The same triple is accepted again only with the same body (WeChat's retry).
+nonces = Table(
+    "wechat_nonces",
+    metadata,
+    Column("key", String(64), primary_key=True),  # sha256 of signature|timestamp|nonce
+    Column("body", String(64), nullable=False),   # sha256 of the body
+    Column("seen_at", Float, nullable=False),
+)
+Index("ix_wechat_nonces_seen", nonces.c.seen_at)
+
 tokens = Table(
     "wechat_token",
     metadata,
@@ -130,6 +142,28 @@ class WeChatStore:
             return True
         except IntegrityError:
             return False
+
+    def first_use(self, signed: str, body: str, keep_seconds: float) -> bool:
+        """True when this signed request (digest `signed`) is new, or a retry with the same body
+        digest; False for a replay with another body. Records older than `keep_seconds` go."""
+        now = time.time()
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(nonces).values(key=signed, body=body, seen_at=now))
+            if int(now) % 16 == 0:
+                with self.engine.begin() as conn:
+                    conn.execute(delete(nonces).where(nonces.c.seen_at < now - keep_seconds))
+            return True
+        except IntegrityError:
+            with self.engine.connect() as conn:
+                row = conn.execute(select(nonces.c.body, nonces.c.seen_at).where(nonces.c.key == signed)).first()
+            if row is None:
+                return True
+            if row.seen_at < now - keep_seconds:  # an old record not yet pruned: take it over
+                with self.engine.begin() as conn:
+                    conn.execute(update(nonces).where(nonces.c.key == signed).values(body=body, seen_at=now))
+                return True
+            return row.body == body
 
     def finish(self, key: str, status: str, reply: Optional[str] = None) -> None:
         with self.engine.begin() as conn:

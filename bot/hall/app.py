@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from bot.hall import errors
 from bot.hall.auth import Signer
 from bot.hall.db import make_engine, make_sessionmaker, upgrade
+from bot.hall.security import HallSecurity
 from bot.hall.sla import load_config
 from bot.hall.state import HallState
 from bot.privacy import install_log_masking
@@ -49,18 +50,26 @@ def create_app(settings: Optional[Settings] = None, run_events: bool = True) -> 
     )
     from bot.hall.events import EventHub
 
+    from bot.hall.retention import daily as retention_daily
+    from bot.hall.stats import ConversationFollower
+
     state.hub = EventHub(state)
+    state.follower = ConversationFollower(state)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
-        task = asyncio.create_task(state.hub.run()) if run_events else None
+        # Live updates, the figures' event follower, and the daily retention job (issue #17).
+        tasks = [asyncio.create_task(job) for job in
+                 (state.hub.run(), state.follower.run(), retention_daily(state))] if run_events else []
         try:
             yield
         finally:
-            if task:
+            for task in tasks:
                 task.cancel()
+            for task in tasks:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
+            state.follower.close()
             engine.dispose()
 
     app = FastAPI(
@@ -68,10 +77,16 @@ def create_app(settings: Optional[Settings] = None, run_events: bool = True) -> 
         description="事项库、工单与工作人员控制台（一次办）",
         version="0.1.0",
         lifespan=lifespan,
+        # API documentation: a setting (ONETRIP_API_DOCS), off by default outside loopback.
+        docs_url="/docs" if settings.api_docs else None,
+        redoc_url="/redoc" if settings.api_docs else None,
+        openapi_url="/openapi.json" if settings.api_docs else None,
     )
     app.state.hall = state
     errors.install(app)
     app.add_middleware(errors.BodyGuard)
+    # Outermost: the client address behind a trusted proxy, and the security headers (security.py).
+    app.add_middleware(HallSecurity, settings=settings)
 
     version = {"value": "", "at": 0.0}
 
@@ -93,10 +108,14 @@ def create_app(settings: Optional[Settings] = None, run_events: bool = True) -> 
 
     from bot.hall.api import router as api_router
     from bot.hall.console import router as console_router
+    from bot.hall.metrics import router as metrics_router
     from bot.hall.widget_routes import router as widget_router
+    from bot.hall.widget_upload import router as widget_upload_router
 
     app.include_router(api_router)
     app.include_router(console_router)
     app.include_router(widget_router)  # / (demo portal), /widget.js, /widget/*
+    app.include_router(widget_upload_router)  # POST /widget/attachments (documented in OpenAPI)
+    app.include_router(metrics_router)  # GET /metrics (Prometheus), off with ONETRIP_METRICS=off
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     return app

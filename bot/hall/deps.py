@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.hall import models
-from bot.hall.auth import same_secret
+from bot.hall.auth import current_session, same_secret
 from bot.hall.state import HallState
 
 
@@ -37,6 +37,7 @@ class Caller:
 
 
 def client_ip(request: Request) -> str:
+    """The peer address; behind a configured proxy, the address it forwarded (app.py)."""
     return request.client.host if request.client else ""
 
 
@@ -58,11 +59,25 @@ def caller(request: Request, state: HallState = Depends(get_state), db: Session 
         raise HTTPException(401, "需要登录或服务令牌", headers={"WWW-Authenticate": "Bearer"})
     if same_secret(token, state.settings.hall_service_token):
         return Caller(service=True)
-    username = state.signer.read_token(token)
-    user = load_user(db, username) if username else None
-    if user is None:
+    found = state.signer.read_token(token)
+    user = load_user(db, found[0]) if found else None
+    if user is None or not current_session(user, found[1]):  # logged out or password reset since
         raise HTTPException(401, "令牌无效或已过期，请重新登录", headers={"WWW-Authenticate": "Bearer"})
     return Caller(service=False, user=user)
+
+
+def messenger(state: HallState):
+    """How the hall reaches citizens: Rasa's HTTP API (a test may put its own client on the state)."""
+    from bot.hall.rasa_client import RasaClient
+
+    return getattr(state, "rasa", None) or RasaClient(state.settings.rasa_url, state.settings.rasa_token)
+
+
+def staff_only(who: Caller = Depends(caller)) -> Caller:
+    """A staff member's bearer token (from POST /api/auth/login); the bot's service token is not staff."""
+    if who.user is None:
+        raise HTTPException(403, "此接口仅供工作人员使用，请用工作人员账号登录获取令牌")
+    return who
 
 
 def service_only(who: Caller = Depends(caller)) -> Caller:

@@ -14,6 +14,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 log = logging.getLogger(__name__)
 
 MAX_BODY = 64 * 1024
+# Attachment uploads (`…/attachments`): a 10 MB file and its multipart envelope.
+MAX_UPLOAD_BODY = 10 * 1024 * 1024 + 64 * 1024
+UPLOAD_TOO_LARGE = "文件过大，单个附件不能超过10MB"
 
 DEFAULT_DETAILS = {
     400: "请求格式错误", 401: "需要登录", 403: "无权访问", 404: "未找到", 405: "不支持该请求方法",
@@ -48,6 +51,13 @@ def _chinese(err: dict) -> str:
 
 
 def install(app: FastAPI) -> None:
+    from bot.hall.ticket_service import TicketError  # here: ticket_service imports much of the hall
+
+    @app.exception_handler(TicketError)
+    async def _refused(request: Request, exc: TicketError):
+        # A route that does not catch the service's refusal still answers its status, not a 500.
+        return JSONResponse({"detail": exc.reason}, status_code=exc.status)
+
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError):
         errors = exc.errors()
@@ -94,9 +104,13 @@ class BodyGuard:
         if scope["method"] in ("GET", "HEAD", "OPTIONS"):
             return await self.app(scope, receive, send)
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        path = scope.get("path", "")
+        upload = path.rstrip("/").endswith("/attachments")
+        limit, too_large = (MAX_UPLOAD_BODY, UPLOAD_TOO_LARGE) if upload else (self.max_body, DEFAULT_DETAILS[413])
+        cors = path.startswith("/widget/")  # the widget reads the answer from any page's origin
         length = headers.get("content-length", "")
-        if length.isdigit() and int(length) > self.max_body:
-            return await _reply(send, 413, DEFAULT_DETAILS[413])
+        if length.isdigit() and int(length) > limit:
+            return await _reply(send, 413, too_large, cors)
         body = bytearray()
         more = True
         while more:
@@ -105,8 +119,8 @@ class BodyGuard:
                 return
             body += message.get("body", b"")
             more = message.get("more_body", False)
-            if len(body) > self.max_body:
-                return await _reply(send, 413, DEFAULT_DETAILS[413])
+            if len(body) > limit:
+                return await _reply(send, 413, too_large, cors)
         if "json" in headers.get("content-type", "") and body:
             try:
                 text = bytes(body).decode("utf-8")
@@ -128,9 +142,10 @@ class BodyGuard:
         await self.app(scope, replay, send)
 
 
-async def _reply(send, status: int, detail: str) -> None:
+async def _reply(send, status: int, detail: str, cors: bool = False) -> None:
     payload = json.dumps({"detail": detail}, ensure_ascii=False).encode("utf-8")
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json; charset=utf-8"),
-                            (b"content-length", str(len(payload)).encode())]})
+    headers = [(b"content-type", b"application/json; charset=utf-8"), (b"content-length", str(len(payload)).encode())]
+    if cors:
+        headers.append((b"access-control-allow-origin", b"*"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": payload})

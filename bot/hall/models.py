@@ -7,14 +7,14 @@ from sqlalchemy import (
     Column,
     DateTime,
     Integer,
+    LargeBinary,
     String,
     Text,
-    UniqueConstraint,
     Index,
 )
 from sqlalchemy.orm import declarative_base
 
-from bot.vocabulary import TicketStatus
+from bot.vocabulary import QuestionKind, TicketStatus
 
 Base = declarative_base()
 
@@ -58,6 +58,24 @@ class User(Base):
     department = Column(String(40), nullable=True)
     active = Column(Boolean, nullable=False, default=True)
     created_at = Column(DateTime, nullable=False)
+    # The name a citizen reads when this person answers ("王警官"); never the login name.
+    display_name = Column(String(80), nullable=True)
+    # Sessions end server-side: every token and cookie carries the generation it was issued in;
+    # logout and a password reset increment it (bot.hall.auth).
+    session_gen = Column(Integer, nullable=False, default=0, server_default="0")
+    last_login_at = Column(DateTime, nullable=True)
+    # Shown to the owner once, on the next console page (failed logins since the last one).
+    login_notice = Column(Text, nullable=True)
+
+
+class LoginFailure(Base):
+    """One failed login, counted per account and per address by every replica (bot.hall.auth)."""
+
+    __tablename__ = "login_failures"
+    id = Column(Integer, primary_key=True)
+    at = Column(DateTime, nullable=False, index=True)
+    username = Column(String(80), nullable=False, index=True)  # as typed, lower-cased
+    ip = Column(String(80), nullable=False, index=True)
 
 
 class TicketCounter(Base):
@@ -91,6 +109,9 @@ class Ticket(Base):
     first_response_at = Column(DateTime, nullable=True)
     resolved_at = Column(DateTime, nullable=True)
     resolution = Column(Text, nullable=True)
+    # Human mode: who answers the citizen now (a display name), since when; None: the bot does.
+    human_by = Column(String(80), nullable=True)
+    human_since = Column(DateTime, nullable=True)
 
 
 class StaffReply(Base):
@@ -107,6 +128,23 @@ class StaffReply(Base):
     sent_at = Column(DateTime, nullable=True)
 
 
+class Attachment(Base):
+    """A photo or PDF of a ticket, from the citizen (widget, WeChat) or staff. Kept in the database,
+    served only to staff of the ticket's department, never from a public URL."""
+
+    __tablename__ = "attachments"
+    id = Column(Integer, primary_key=True)
+    ticket_number = Column(String(20), nullable=False, index=True)
+    name = Column(String(200), nullable=False)
+    content_type = Column(String(60), nullable=False)
+    size = Column(Integer, nullable=False)
+    data = Column(LargeBinary, nullable=True)  # None: only a remote reference (a WeChat PicUrl)
+    source_url = Column(Text, nullable=True)
+    uploaded_by = Column(String(20), nullable=False)  # citizen | staff
+    author = Column(String(80), nullable=True)  # the staff member's login, for staff uploads
+    created_at = Column(DateTime, nullable=False)
+
+
 class Rating(Base):
     __tablename__ = "ratings"
     id = Column(Integer, primary_key=True)
@@ -120,12 +158,66 @@ class Rating(Base):
 
 
 class Unmatched(Base):
+    """A question the bot could not place (kind unmatched) or placed wrongly (kind wrong: a 差评 or a
+    "不是这个" right after a matched answer; ``matter`` is what it was matched to). ``review`` is
+    what a supervisor did with it (bot.vocabulary.ReviewOutcome, with the target after a colon)."""
+
     __tablename__ = "unmatched"
     id = Column(Integer, primary_key=True)
-    conversation_id = Column(String(200), nullable=False)
+    conversation_id = Column(String(200), nullable=False, index=True)
     text = Column(Text, nullable=False)
     channel = Column(String(60), nullable=False, default="")
     created_at = Column(DateTime, nullable=False, index=True)
+    kind = Column(String(20), nullable=False, default=QuestionKind.UNMATCHED.value)
+    matter = Column(String(100), nullable=True)
+    review = Column(String(160), nullable=True)
+    reviewed_at = Column(DateTime, nullable=True)
+
+
+class ConversationStat(Base):
+    """One citizen conversation (a Rasa sender id), filled by the hall's event follower
+    (bot.hall.stats). The figures are counted from these rows, so deleting a transcript from the
+    tracker store (retention, a citizen's erasure) changes no figure: the row stays, with its
+    conversation id replaced by an anonymous token and the remembered question cleared."""
+
+    __tablename__ = "conversation_stats"
+    conversation_id = Column(String(200), primary_key=True)
+    day = Column(String(10), nullable=False, index=True)  # local (Asia/Shanghai) date of the first message
+    department = Column(String(40), nullable=True, index=True)  # of the first matter the bot placed
+    channel = Column(String(60), nullable=False, default="")
+    first_at = Column(DateTime, nullable=False)
+    last_at = Column(DateTime, nullable=False, index=True)
+    user_messages = Column(Integer, nullable=False, default=0)
+    handed = Column(Boolean, nullable=False, default=False)  # paused for a person (human mode)
+    last_question = Column(Text, nullable=True)  # the last matched question, for "不是这个" / 差评
+    last_matter = Column(String(100), nullable=True)
+
+
+class ApprovedAnswer(Base):
+    """A staff reply saved as the approved answer to a citizen's question; the bot serves it."""
+
+    __tablename__ = "approved_answers"
+    id = Column(Integer, primary_key=True)
+    question = Column(Text, nullable=False)
+    answer = Column(Text, nullable=False)
+    department = Column(String(40), nullable=False, index=True)
+    ticket_number = Column(String(20), nullable=True)
+    author = Column(String(80), nullable=False)
+    created_at = Column(DateTime, nullable=False)
+    withdrawn_at = Column(DateTime, nullable=True)
+    withdrawn_by = Column(String(80), nullable=True)
+
+
+class Erasure(Base):
+    """A citizen's request to delete their conversation. The hall deletes at once, and once more
+    when the follower sees the end of that turn (Rasa saves the turn's events after the action)."""
+
+    __tablename__ = "erasures"
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(String(200), nullable=True, index=True)  # cleared when done
+    requested_at = Column(DateTime, nullable=False)
+    after_event_id = Column(Integer, nullable=False, default=0)
+    done_at = Column(DateTime, nullable=True)
 
 
 class AuditEntry(Base):

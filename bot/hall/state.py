@@ -25,6 +25,7 @@ class HallState:
     signer: Signer
     limiter: LoginLimiter = field(default_factory=LoginLimiter)
     hub: Any = None  # bot.hall.events.EventHub
+    follower: Any = None  # bot.hall.stats.ConversationFollower (the figures)
     _catalogue: Any = None
     _matcher: Any = None
 

@@ -21,7 +21,8 @@ logger = logging.getLogger(__name__)
 
 APOLOGY = "utter_action_server_unavailable"
 # Run by the service hall through Rasa's /execute endpoint (bot/hall/rasa_client.py).
-HALL_TRIGGERED = {"action_relay_staff_message", "action_handoff_released", "action_ticket_resolved"}
+HALL_TRIGGERED = {"action_relay_staff_message", "action_handoff_released", "action_ticket_resolved",
+                  "action_ticket_transferred"}
 
 _rasa_run = RemoteAction.run
 

@@ -62,7 +62,7 @@ def test_action_server_killed_and_restarted_mid_conversation(healthy):
     actions.start().wait_ready()
     # The form is where it was: the phone again, then consent, and the ticket.
     asked = stack.say(me, SHRIMP[3])
-    assert "同意吗" in texts(asked), texts(asked)
+    assert "同意工作人员查看本次对话记录吗" in texts(asked), texts(asked)
     # The ticket requested right as the action server dies: the hall commits it, the proxy holds
     # the answer, the action server is SIGKILLed, Rasa never hears of the ticket.
     stack.proxy.committed.clear()

@@ -349,12 +349,13 @@ COMPLAINT = ["老板拖欠我三个月工资了，一直不给，我要投诉", 
 # --- (a) context and tickets across servers; the hall's fanout -------------------------------
 
 async def test_conversation_alternates_between_servers(cluster, monkeypatch):
-    from bot.hall.events import EXCHANGE_ENV, PASSWORD_ENV, USER_ENV, EventHub
+    from bot.hall.events import EventHub
 
     a, b = cluster.rasa
-    monkeypatch.setenv(EXCHANGE_ENV, cluster.exchange)
-    monkeypatch.setenv(USER_ENV, AMQP_USER)
-    monkeypatch.setenv(PASSWORD_ENV, AMQP_PASSWORD)
+    # What bot.settings reads (events_exchange, rabbitmq_credentials), as a hall replica's environment.
+    monkeypatch.setenv("ONETRIP_EVENTS_EXCHANGE", cluster.exchange)
+    monkeypatch.setenv("ONETRIP_RABBITMQ_USER", AMQP_USER)
+    monkeypatch.setenv("ONETRIP_RABBITMQ_PASSWORD", AMQP_PASSWORD)
     state = SimpleNamespace(settings=SimpleNamespace(events_url=AMQP_URL))
     hubs = [EventHub(state), EventHub(state)]  # two hall instances
     tasks = [asyncio.create_task(hub.run()) for hub in hubs]
@@ -415,8 +416,11 @@ async def test_widget_on_a_receives_staff_reply_through_b(cluster):
     confirmed = asyncio.Event()
     sio = socketio.AsyncClient(reconnection=False)
 
+    issued: Dict[str, str] = {}
+
     @sio.on("session_confirm")
     async def on_confirm(data):
+        issued["id"] = data if isinstance(data, str) else (data or {}).get("session_id", "")
         confirmed.set()
 
     @sio.on("bot_uttered")
@@ -436,6 +440,8 @@ async def test_widget_on_a_receives_staff_reply_through_b(cluster):
     try:
         await sio.emit("session_request", {"session_id": session})
         await asyncio.wait_for(confirmed.wait(), 10)
+        session = issued["id"]  # the server issues the id (a client-chosen one is replaced)
+        assert session
         await sio.emit("user_uttered", {"message": "身份证下个月就过期了", "session_id": session})
         await until(lambda d: (d.get("custom") or {}).get("matter") == "gongan.id_card_renew")
         await sio.emit("user_uttered", {"message": "转人工", "session_id": session})

@@ -2,8 +2,9 @@
 
 from fastapi import APIRouter
 
-from bot.hall.console import admin, dashboard, pages
+from bot.hall.console import admin, dashboard, pages, review, session
 
 router = APIRouter(include_in_schema=False)
-for module in (pages, dashboard, admin):
+# session first: login and /logout (which ends the session server-side) before the pages.
+for module in (session, pages, dashboard, admin, review):
     router.include_router(module.router, prefix="/console")

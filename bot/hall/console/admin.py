@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.hall import models
-from bot.hall.auth import generate_password, hash_password
+from bot.hall.auth import end_sessions, generate_password, hash_password
 from bot.hall.deps import client_ip, get_db
 from bot.hall.tickets import audit
 from bot.hall.users import UserError, add_user
@@ -56,6 +56,8 @@ def toggle_user(request: Request, username: str, csrf: str = Form(""), who: View
     if user.id == who.user.id:
         return _users_page(request, who, db, "不能停用自己的账号", status=422)
     user.active = not user.active
+    if not user.active:
+        end_sessions(user)
     audit(db, who.user.username, "user_enable" if user.active else "user_disable", username, ip=client_ip(request))
     db.commit()
     return _users_page(request, who, db, f"用户 {username} 已{'启用' if user.active else '停用'}")
@@ -70,6 +72,7 @@ def reset_password(request: Request, username: str, csrf: str = Form(""), who: V
         raise HTTPException(404, "没有这个用户")
     password = generate_password()
     user.password_hash = hash_password(password)
+    end_sessions(user)  # whoever held the old password (or a copied cookie or token) is out
     audit(db, who.user.username, "user_reset_password", username, ip=client_ip(request))
     db.commit()
     return _users_page(request, who, db, f"用户 {username} 的新密码：{password}（只显示这一次）")

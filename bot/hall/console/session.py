@@ -1,4 +1,5 @@
-"""Console sessions: a signed HttpOnly cookie holding the username and the CSRF token."""
+"""Console sessions: a signed HttpOnly cookie holding the username, the CSRF token and the user's
+session generation (logout and a password reset end every session server-side, bot.hall.auth)."""
 
 from __future__ import annotations
 
@@ -7,16 +8,18 @@ import secrets
 from pathlib import Path
 from typing import Optional
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import RedirectResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.orm import Session
 
 from bot.hall import models
-from bot.hall.deps import get_db, get_state, load_user
+from bot.hall.auth import current_session, end_sessions
+from bot.hall.deps import client_ip, get_db, get_state, load_user
 from bot.hall.state import HallState
 from bot.privacy import mask_text
-from bot.hall.tickets import iso
+from bot.hall.tickets import audit, iso
 from bot.vocabulary import ALL_DEPARTMENT_ROLES, Channel, Role, TicketKind, TicketStatus
 
 COOKIE = "hall_session"
@@ -37,8 +40,8 @@ templates = Jinja2Templates(env=_env)
 class Viewer:
     """The logged-in staff member and their CSRF token."""
 
-    def __init__(self, user: models.User, csrf: str):
-        self.user, self.csrf = user, csrf
+    def __init__(self, user: models.User, csrf: str, notice: Optional[str] = None):
+        self.user, self.csrf, self.notice = user, csrf, notice
 
     @property
     def sees_all(self) -> bool:
@@ -46,9 +49,18 @@ class Viewer:
 
 
 def set_session(response, state: HallState, username: str) -> None:
+    """The session cookie of a user who has just logged in (Secure is added by app.py behind TLS)."""
     csrf = secrets.token_urlsafe(24)
-    response.set_cookie(COOKIE, state.signer.session(username, csrf), httponly=True, samesite="lax",
-                        path="/", max_age=12 * 3600)
+    with state.sessions() as db:
+        user = load_user(db, username)
+        generation = (user.session_gen or 0) if user else -1
+    response.set_cookie(COOKIE, state.signer.session(username, csrf, generation), httponly=True,
+                        samesite="lax", path="/", max_age=12 * 3600)
+
+
+def _takes_notice(request: Request) -> bool:
+    """A page a person reads (not the live events stream, an export or a form post)."""
+    return request.method == "GET" and not request.url.path.endswith(("/events", ".csv"))
 
 
 def optional_viewer(request: Request, state: HallState = Depends(get_state),
@@ -58,7 +70,13 @@ def optional_viewer(request: Request, state: HallState = Depends(get_state),
     if not data:
         return None
     user = load_user(db, data[0])
-    return Viewer(user, data[1]) if user else None
+    if not current_session(user, data[2]):  # logged out, or the password was reset, since
+        return None
+    notice = None
+    if user.login_notice and _takes_notice(request):
+        notice, user.login_notice = user.login_notice, None  # shown once
+        db.commit()
+    return Viewer(user, data[1], notice)
 
 
 def viewer(found: Optional[Viewer] = Depends(optional_viewer)) -> Viewer:
@@ -76,3 +94,20 @@ def admin_viewer(who: Viewer = Depends(viewer)) -> Viewer:
 def check_csrf(who: Viewer, token: Optional[str]) -> None:
     if not token or not hmac.compare_digest(token.encode(), who.csrf.encode()):
         raise HTTPException(403, "表单已失效（CSRF校验失败），请刷新页面后重试")
+
+
+# Registered before the other console pages (console/__init__.py), so this is /console/logout.
+router = APIRouter()
+
+
+@router.post("/logout")
+def logout(request: Request, csrf: str = Form(""), who: Viewer = Depends(viewer), db: Session = Depends(get_db)):
+    """Ends this user's sessions server-side: the cookie (and any API token) no longer works,
+    even if it was copied before."""
+    check_csrf(who, csrf)
+    end_sessions(who.user)
+    audit(db, who.user.username, "logout", ip=client_ip(request))
+    db.commit()
+    response = RedirectResponse("/console/login", status_code=303)
+    response.delete_cookie(COOKIE, path="/")
+    return response
