@@ -95,5 +95,8 @@ def stack_env(var_dir: Path, base: Dict[str, str], extra: Optional[Dict[str, str
     ports = {name: free_port() for name in PORT_VARIABLES}
     env = {k: v for k, v in base.items() if k not in DERIVED_VARIABLES}
     env.update({"ONETRIP_VAR": str(var_dir), "PYTHONUNBUFFERED": "1", **{k: str(v) for k, v in ports.items()}})
+    # Benchmarks and test stacks are many citizens on one loopback address: no per-address limit
+    # (the per-sender one stays), unless the caller sets one.
+    env.setdefault("ONETRIP_RATE_MESSAGES_ADDRESS", "off")
     env.update(extra or {})
     return env, ports

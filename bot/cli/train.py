@@ -19,7 +19,7 @@ from bot.settings import ROOT, load_settings, process_env
 TRAINING_DATA = ["data/nlu", "data/rules", "data/stories"]
 # Everything the trained model depends on: Rasa files, the catalogue and lexicons the custom
 # components read, and the components' code.
-MODEL_INPUTS = ["config.yml", "domain.yml", *TRAINING_DATA, "data/catalogue", "data/lexicon", "bot/nlu", "bot/matching", "bot/text"]
+MODEL_INPUTS = ["config.yml", "domain.yml", *TRAINING_DATA, "data/catalogue", "data/lexicon", "bot/nlu", "bot/matching", "bot/routing", "bot/text"]
 
 
 def rasa_env(extra: Dict[str, str] | None = None) -> Dict[str, str]:
@@ -63,12 +63,30 @@ def rasa_bin() -> str:
     return str(Path(sys.executable).with_name("rasa"))
 
 
+def check_catalogue(path: Path) -> None:
+    """The catalogue the matcher trains on must validate first: a broken one is reported plainly
+    in Chinese with exit status 2, the same as `onetrip catalogue validate`, never as a Rasa
+    traceback from inside training."""
+    from bot.catalogue import CatalogueError, load_catalogue
+
+    try:
+        load_catalogue(path, max_age_days=None)
+    except CatalogueError as exc:
+        print(f"onetrip: 事项库 {path} 校验未通过，共 {len(exc.problems)} 个问题（未训练模型、未启动服务）：",
+              file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        print(f"请改正后运行 onetrip catalogue validate {path} 确认。", file=sys.stderr)
+        raise SystemExit(2)
+
+
 def ensure_model(force: bool = False, quiet: bool = False) -> Path:
     """Train when needed; return the model path. Raises SystemExit with Rasa's code on failure.
 
     Several `onetrip up`/`onetrip train` started at once (test stacks, a second instance) share
     models/: one trains while the others wait for it, then find the model up to date."""
     settings = load_settings()
+    check_catalogue(settings.catalogue_path)
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     model = settings.model_path
     model.parent.mkdir(parents=True, exist_ok=True)
@@ -83,9 +101,9 @@ def _ensure_model(settings, model: Path, force: bool, quiet: bool) -> Path:
     fingerprint = inputs_fingerprint()
     if not force and model.exists() and stamp.exists() and stamp.read_text().strip() == fingerprint:
         if not quiet:
-            print(f"onetrip: model {model.relative_to(ROOT) if model.is_relative_to(ROOT) else model} is up to date")
+            print(f"onetrip: 模型 {model.relative_to(ROOT) if model.is_relative_to(ROOT) else model} 已是最新（model up to date）")
         return model
-    print("onetrip: training the Rasa model (inputs changed since the last model)…", flush=True)
+    print("onetrip: 训练数据、事项库或配置有变化，正在训练 Rasa 模型（training）…", flush=True)
     command = [
         rasa_bin(), "train",
         "--config", "config.yml", "--domain", "domain.yml",
@@ -95,7 +113,7 @@ def _ensure_model(settings, model: Path, force: bool, quiet: bool) -> Path:
     env = rasa_env({"RASA_CACHE_DIRECTORY": str(settings.var_dir / "rasa-cache")})
     result = subprocess.run(command, cwd=ROOT, env=env)
     if result.returncode != 0 or not model.exists():
-        print("onetrip: training failed (see Rasa's output above)", file=sys.stderr)
+        print("onetrip: 模型训练失败（training failed），请查看上面 Rasa 的输出", file=sys.stderr)
         raise SystemExit(result.returncode or 1)
     stamp.write_text(fingerprint + "\n")
     return model

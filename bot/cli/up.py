@@ -8,6 +8,7 @@ and stops the others; the children die with the supervisor (PR_SET_PDEATHSIG), s
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import signal
 import subprocess
@@ -22,8 +23,8 @@ from typing import Dict, List, Optional
 import httpx
 
 from bot import procs
-from bot.cli.train import ensure_model, rasa_bin, rasa_env
-from bot.privacy import mask_text
+from bot.cli.train import ensure_model, rasa_env
+from bot.privacy import mask_log
 from bot.settings import ROOT, Settings, load_settings
 
 COLOURS = {"rasa": "\033[35m", "actions": "\033[36m", "hall": "\033[33m"}
@@ -100,7 +101,7 @@ class Child:
         prefix = f"{colour}{self.name:<8}|{reset} "
         assert self.process and self.process.stdout
         for raw in iter(self.process.stdout.readline, b""):
-            line = mask_text(raw.decode("utf-8", "replace").rstrip())
+            line = mask_log(raw.decode("utf-8", "replace").rstrip())
             with lock:
                 print(prefix + line, flush=True)
 
@@ -124,8 +125,9 @@ def children(settings: Settings, model: Path) -> List[Child]:
         Child(
             "rasa",
             [
-                rasa_bin(), "run", "--model", str(model), "--enable-api",
-                f"--auth-token={settings.rasa_token}", "--cors", "*",  # "=": a token may start with "-"
+                # Not `rasa run --auth-token=...`: that would show the token to anyone running `ps`.
+                # bot.cli.rasa_run reads it from the environment (RASA_TOKEN) and starts Rasa's own CLI.
+                python, "-m", "bot.cli.rasa_run", "run", "--model", str(model), "--enable-api", "--cors", "*",
                 "--interface", settings.host, "--port", str(settings.rasa_port),
                 "--endpoints", str(settings.endpoints_file), "--credentials", str(settings.credentials_file),
             ],
@@ -144,6 +146,9 @@ def children(settings: Settings, model: Path) -> List[Child]:
             [
                 python, "-m", "uvicorn", "bot.hall.app:create_app", "--factory",
                 "--host", settings.host, "--port", str(settings.hall_port), "--no-access-log",
+                # No version in a `server` header; forwarded headers are judged by the hall itself
+                # (ONETRIP_TRUSTED_PROXIES), not by uvicorn, which trusts 127.0.0.1 by default.
+                "--no-server-header", "--no-proxy-headers",
             ],
             env,
             f"http://{settings.host}:{settings.hall_port}/healthz",
@@ -167,13 +172,49 @@ def prepare_hall(settings: Settings) -> None:
     except CatalogueError as exc:
         raise ConfigError(f"事项库 {settings.catalogue_path} 校验未通过，服务未启动：\n" + "\n".join(f"  - {p}" for p in exc.problems))
     if password:
-        print(
-            "\n" + "=" * 64 + "\n"
-            f"  已创建管理员账号 admin，初始密码：{password}\n"
-            f"  （只显示这一次。请登录 http://{settings.host}:{settings.hall_port}/console 后修改。）\n"
-            + "=" * 64 + "\n",
-            flush=True,
-        )
+        show_first_password(settings, password)
+
+
+FIRST_PASSWORD_FILE = "first-admin-password"
+
+
+def show_first_password(settings: Settings, password: str) -> None:
+    """The first admin password: into var/first-admin-password (0600, for the operator and the
+    test stack) and onto the controlling terminal, never onto stdout, which is often a log."""
+    path = settings.var_dir / FIRST_PASSWORD_FILE
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(password + "\n")
+    os.chmod(path, 0o600)
+    url = f"http://{settings.host}:{settings.hall_port}/console"
+    shown = False
+    try:
+        with open("/dev/tty", "w", encoding="utf-8") as tty:  # the person at the terminal, not the log
+            tty.write("\n" + "=" * 64 + "\n"
+                      f"  已创建管理员账号 admin，初始密码：{password}\n"
+                      f"  （只显示这一次，不写入日志。请登录 {url} 后在“用户管理”重置密码，\n"
+                      f"    并删除 {path}。）\n" + "=" * 64 + "\n")
+            shown = True
+    except OSError:
+        pass
+    print(f"onetrip: 已创建管理员账号 admin；初始密码{'已显示在终端，并' if shown else ''}保存在 {path}"
+          "（仅本用户可读）。首次登录后请重置密码并删除该文件。", flush=True)
+
+
+PRIVATE_SUFFIXES = (".db", ".db-wal", ".db-shm", ".db-journal", ".log", ".env", ".sqlite")
+
+
+def protect_var(var_dir: Path) -> None:
+    """Personal data, logs and secrets readable by this user only: the umask for every file the
+    three servers create from now on, and chmod for what an earlier version left world-readable."""
+    os.umask(0o077)
+    try:
+        var_dir.chmod(0o700)
+        for path in var_dir.iterdir():
+            if path.is_file() and (path.name.endswith(PRIVATE_SUFFIXES) or path.name == FIRST_PASSWORD_FILE):
+                path.chmod(0o600)
+    except OSError:
+        pass  # not ours (a mounted volume): the umask still covers new files
 
 
 class Supervisor:
@@ -204,6 +245,8 @@ class Supervisor:
         if not pending:
             with self.lock:
                 print("\nonetrip: 一次办已启动 / OneTrip is up:\n" + "\n".join(f"  {k.name:<8} {k.health_url}" for k in self.kids) + "\n", flush=True)
+                for warning in _calendar_warnings():
+                    print(f"onetrip: 警告 / WARNING: {warning}", file=sys.stderr, flush=True)
 
     def run(self) -> int:
         signal.signal(signal.SIGINT, self._on_signal)
@@ -244,7 +287,9 @@ def run(args: argparse.Namespace) -> int:
         settings = load_settings()
     except ValueError as exc:
         raise ConfigError(str(exc))
+    os.umask(0o077)  # databases, logs, secrets: this user only (children inherit it)
     check_var_dir(settings.var_dir)
+    protect_var(settings.var_dir)
     try:
         settings = load_settings(create_secrets=True)
     except OSError as exc:
@@ -263,3 +308,16 @@ def run(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("up", help="启动 Rasa（5005）、动作服务（5055）和服务大厅（8000）")
     parser.set_defaults(func=run)
+
+
+def _calendar_warnings() -> list:
+    """The SLA working-day calendar's gaps and provisional years (bot.hall.sla), loudly."""
+    import datetime as dt
+
+    from bot.hall import sla
+
+    try:
+        return sla.calendar_warnings(dt.datetime.now(sla.TZ).date(), sla.load_config())
+    except Exception as exc:  # noqa: BLE001 - a broken SLA file is the hall's error to report
+        return [f"SLA 配置无法读取：{exc}"]
+

@@ -31,7 +31,7 @@ ARGS = [
 DESKTOP = {"width": 1280, "height": 800}
 MOBILE = {"width": 360, "height": 740}
 ANSWER_TIMEOUT = 30_000
-TICKET_RE = re.compile(r"^ZJ\d{8}-\d{4}$")
+TICKET_RE = re.compile(r"^ZJ\d{8}-[34679ACDEFGHJKMNPQRTUVWXY]{6}$")
 
 if not Path(CHROMIUM).exists():  # pragma: no cover
     pytest.skip("Debian's Chromium is missing (scripts/ensure_chromium.sh installs it)", allow_module_level=True)

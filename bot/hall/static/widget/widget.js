@@ -9,6 +9,13 @@
  * {text, quick_replies, custom, timestamp}. The conversation is kept in localStorage too, so a
  * reload shows it again. Nothing a citizen, the bot or staff send is ever parsed as HTML: the
  * DOM is built with createElement/textContent, and the only link is a card's http(s) URL.
+ * No inline script or style attribute, no eval: it runs under a strict Content-Security-Policy.
+ *
+ * 适老化 and accessibility: 长辈模式 (elder mode: larger text, 7:1 contrast, 48 px buttons, shorter
+ * answers, no animation; remembered in localStorage), 语音播报 on each bot message where the
+ * browser has a Chinese voice, voice input where it has speech recognition, new bot messages
+ * announced (role=log, aria-live). Photos and PDFs (button or paste) go to POST /widget/attachments
+ * (bot/hall/widget_upload.py); a staff member answering is shown in a banner (custom.human).
  * See docs/widget.md for the options.
  */
 (function () {
@@ -33,6 +40,11 @@
   };
   var MAX_ENTRIES = 300;
   var MAX_CHARS = 500;
+  var REPLY_TIMEOUT = 15000; // no reply within 15 s: say so, with the 12345 hotline
+  var NO_REPLY = "抱歉，暂时没有收到智能助手的回复。请稍后再试一次，或拨打 12345 政务服务热线咨询。";
+  var ACCEPT = "image/jpeg,image/png,image/webp,application/pdf";
+  var ELDER_SHORT = 80; // elder mode: a longer text shows its first part, the rest behind "更多"
+
   var HUMAN = { title: "转人工", payload: "/human_handoff" };
   var STARS = { "5": 5, "4": 4, "3": 3, "2": 2, "1": 1 };
 
@@ -57,7 +69,9 @@
   var transcript = sessionId ? store.get("transcript." + sessionId, []) : [];
   var queue = [];
   var socket = null;
-  var typingTimer = null;
+  var replyTimer = null;
+  var elder = !!store.get("elder", false);
+  var human = null; // {department_name, staff_name} while staff answer this conversation
 
   function saveTranscript() {
     if (!sessionId) { return; }
@@ -117,9 +131,11 @@
   }
 
   /* ---------- the widget's frame (in a shadow root, so page CSS and widget CSS stay apart) ---------- */
-  var host = el("div", { id: "onetrip-widget" });
-  var root = host.attachShadow ? host.attachShadow({ mode: "open" }) : host;
-  root.appendChild(el("link", { rel: "stylesheet", href: HALL + "/widget/widget.css" }));
+  var host = el("div", { id: "onetrip-widget", lang: "zh-CN" });
+  var shadow = host.attachShadow ? host.attachShadow({ mode: "open" }) : host;
+  shadow.appendChild(el("link", { rel: "stylesheet", href: HALL + "/widget/widget.css" }));
+  var root = el("div", { className: "ot-root", lang: "zh-CN" });
+  shadow.appendChild(root);
 
   var launcher = el("button", {
     className: "ot-launcher", type: "button", "aria-expanded": "false", "aria-controls": "ot-panel",
@@ -129,9 +145,9 @@
 
   var status = el("div", { className: "ot-status", "data-state": "connecting", text: "正在连接…" });
   var titleId = "ot-title";
-  var log = el("ol", { className: "ot-log", role: "log", "aria-live": "polite", "aria-relevant": "additions",
+  var log = el("div", { className: "ot-log", role: "log", "aria-live": "polite", "aria-relevant": "additions",
     "aria-labelledby": titleId, tabindex: "0" });
-  var typing = el("div", { className: "ot-typing", role: "status", hidden: true }, [
+  var typing = el("div", { className: "ot-typing", hidden: true }, [
     el("span", { "aria-hidden": "true" }), el("span", { "aria-hidden": "true" }), el("span", { "aria-hidden": "true" }),
     el("span", { className: "ot-sr", text: "智能助手正在输入…" }),
   ]);
@@ -140,10 +156,25 @@
     "aria-label": "输入您的问题", autocomplete: "off", enterkeyhint: "send",
   });
   var sendButton = el("button", { className: "ot-send", type: "submit", text: "发送", "aria-label": "发送消息" });
+  var fileInput = el("input", { type: "file", accept: ACCEPT, className: "ot-sr", tabindex: "-1", "aria-label": "选择图片或PDF文件" });
+  var attachButton = el("button", {
+    className: "ot-iconbtn ot-attach", type: "button", "aria-label": "发送图片或PDF文件（不超过10MB）",
+    title: "发送图片或PDF", onclick: function () { fileInput.click(); },
+  }, [svg("M16.5 6.5v10a4.5 4.5 0 0 1-9 0V5a3 3 0 0 1 6 0v10.5a1.5 1.5 0 0 1-3 0V6.5H9v9a3 3 0 0 0 6 0V5a4.5 4.5 0 0 0-9 0v11.5a6 6 0 0 0 12 0v-10z")]);
+  var micButton = el("button", {
+    className: "ot-iconbtn ot-mic", type: "button", "aria-label": "语音输入", "aria-pressed": "false",
+    title: "语音输入", hidden: true, onclick: function () { toggleListening(); },
+  }, [svg("M12 15a3 3 0 0 0 3-3V6a3 3 0 0 0-6 0v6a3 3 0 0 0 3 3zm5-3a5 5 0 0 1-10 0H5a7 7 0 0 0 6 6.93V22h2v-3.07A7 7 0 0 0 19 12z")]);
   var form = el("form", { className: "ot-form-row", onsubmit: function (event) {
     event.preventDefault();
     submitInput();
-  } }, [input, sendButton]);
+  } }, [attachButton, micButton, input, sendButton, fileInput]);
+  var elderButton = el("button", {
+    className: "ot-elderbtn", type: "button", "aria-pressed": elder ? "true" : "false",
+    title: "大字、高对比、简短回答", onclick: function () { setElder(!elder); },
+  }, [el("span", { className: "ot-switch", "aria-hidden": "true" }), el("span", { text: "长辈模式" })]);
+  var humanBanner = el("div", { className: "ot-humanbar", role: "status", hidden: true });
+  var notice = el("div", { className: "ot-sr", role: "status", "aria-live": "polite" });
   var humanButton = el("button", {
     className: "ot-tool ot-human", type: "button", text: "转人工", "aria-label": "转人工：请工作人员接手对话",
     onclick: function () { send(HUMAN.payload, HUMAN.title); },
@@ -162,9 +193,11 @@
     el("header", { className: "ot-head" }, [
       el("div", { className: "ot-logo", "aria-hidden": "true", text: "办" }),
       el("div", { className: "ot-titles" }, [el("h2", { className: "ot-title", id: titleId, text: cfg.title }), status]),
-      newButton, closeButton,
+      elderButton, newButton, closeButton,
     ]),
+    humanBanner,
     log,
+    notice,
     el("div", { className: "ot-typingwrap" }, [typing]),
     el("div", { className: "ot-tools", role: "group", "aria-label": "快捷操作" }, [
       humanButton,
@@ -175,6 +208,7 @@
   ]);
   root.appendChild(launcher);
   root.appendChild(panel);
+  root.classList.toggle("ot-elder", elder);
 
   input.addEventListener("keydown", function (event) {
     // Enter sends; Shift+Enter is a new line; Enter that confirms an IME composition does neither.
@@ -185,7 +219,19 @@
   });
   input.addEventListener("input", function () {
     input.style.height = "auto";
-    input.style.height = Math.min(input.scrollHeight, 120) + "px";
+    input.style.height = Math.min(input.scrollHeight, 240) + "px";
+  });
+  // A photo or PDF pasted into the box is sent like one chosen with the button.
+  input.addEventListener("paste", function (event) {
+    var files = event.clipboardData && event.clipboardData.files;
+    if (files && files.length) {
+      event.preventDefault();
+      Array.prototype.forEach.call(files, upload);
+    }
+  });
+  fileInput.addEventListener("change", function () {
+    Array.prototype.forEach.call(fileInput.files || [], upload);
+    fileInput.value = "";
   });
   panel.addEventListener("keydown", function (event) {
     if (event.key === "Escape") { setOpen(false); }
@@ -211,28 +257,139 @@
   }
 
   function showTyping(on) {
-    clearTimeout(typingTimer);
-    typing.hidden = !on;
-    if (on) { typingTimer = setTimeout(function () { typing.hidden = true; }, 30000); }
+    // While staff answer, nobody "types" for them: no dots and no 15-second promise.
+    clearTimeout(replyTimer);
+    typing.hidden = !on || !!human;
+    if (on && !human) {
+      replyTimer = setTimeout(function () {
+        typing.hidden = true;
+        add({ who: "system", text: NO_REPLY, ts: Date.now(), timeout: true });
+      }, REPLY_TIMEOUT);
+    }
     scrollDown();
+  }
+
+  function announce(text) {
+    notice.textContent = "";
+    setTimeout(function () { notice.textContent = text; }, 50);
+  }
+
+  /* ---------- 长辈模式 ---------- */
+  function setElder(on) {
+    elder = !!on;
+    store.set("elder", elder);
+    root.classList.toggle("ot-elder", elder);
+    elderButton.setAttribute("aria-pressed", elder ? "true" : "false");
+    renderAll();
+    announce(elder ? "已开启长辈模式：大字、简短回答" : "已关闭长辈模式");
+  }
+
+  /* ---------- human mode: who is answering ---------- */
+  function setHuman(value) {
+    human = value && typeof value === "object" ? {
+      department_name: String(value.department_name || ""), staff_name: String(value.staff_name || ""),
+    } : null;
+    humanBanner.hidden = !human;
+    var names = human ? (human.staff_name.indexOf(human.department_name) === 0 ? [human.staff_name]
+      : [human.department_name, human.staff_name]) : [];
+    humanBanner.textContent = human ? "正在为您服务：" + names.filter(Boolean).join(" ") : "";
+    if (human) { clearTimeout(replyTimer); typing.hidden = true; }
+  }
+
+  /* ---------- 语音播报 and voice input, only where the browser can ---------- */
+  var synth = window.speechSynthesis || null;
+  var zhVoice = null;
+  function pickVoice() {
+    if (!synth || typeof synth.getVoices !== "function") { return; }
+    var voices = synth.getVoices() || [];
+    zhVoice = voices.filter(function (v) { return /^zh([-_]CN)?/i.test(v.lang || ""); })
+      .sort(function (a, b) { return (/CN/i.test(b.lang) ? 1 : 0) - (/CN/i.test(a.lang) ? 1 : 0); })[0] ||
+      voices.filter(function (v) { return /^(zh|cmn)/i.test(v.lang || ""); })[0] || null;
+    root.classList.toggle("ot-can-speak", !!zhVoice);
+  }
+  if (synth) {
+    pickVoice();
+    if (typeof synth.addEventListener === "function") { synth.addEventListener("voiceschanged", pickVoice); }
+  }
+  var speaking = null;
+  function speak(text, button) {
+    if (!synth || !zhVoice) { return; }
+    var again = speaking === button;
+    synth.cancel();
+    if (speaking) { speaking.setAttribute("aria-pressed", "false"); speaking = null; }
+    if (again) { return; } // a second press stops
+    var u = new window.SpeechSynthesisUtterance(text);
+    u.voice = zhVoice;
+    u.lang = zhVoice.lang || "zh-CN";
+    u.rate = elder ? 0.85 : 1;
+    u.onend = u.onerror = function () { button.setAttribute("aria-pressed", "false"); if (speaking === button) { speaking = null; } };
+    speaking = button;
+    button.setAttribute("aria-pressed", "true");
+    synth.speak(u);
+  }
+  function spokenText(item) {
+    var parts = [];
+    item.querySelectorAll(".ot-bubble, .ot-card-name, .ot-card-dept, .ot-materials li, .ot-facts, .ot-ticket").forEach(function (n) {
+      parts.push(n.textContent);
+    });
+    return parts.join("。").replace(/\s+/g, " ").trim();
+  }
+
+  var Recognition = window.SpeechRecognition || window.webkitSpeechRecognition || null;
+  var listening = null;
+  micButton.hidden = !Recognition;
+  function toggleListening() {
+    if (!Recognition) { return; }
+    if (listening) { listening.stop(); return; }
+    var rec;
+    try { rec = new Recognition(); } catch (e) { micButton.hidden = true; return; }
+    rec.lang = "zh-CN";
+    rec.interimResults = false;
+    rec.maxAlternatives = 1;
+    rec.onresult = function (event) {
+      var said = event.results && event.results[0] && event.results[0][0] ? event.results[0][0].transcript : "";
+      if (said) { input.value = (input.value ? input.value + " " : "") + said; input.focus(); }
+    };
+    rec.onerror = function (event) {
+      if (event && (event.error === "not-allowed" || event.error === "service-not-allowed" || event.error === "network")) {
+        micButton.hidden = true; // this browser cannot after all
+        announce("语音输入不可用，请用键盘输入");
+      }
+    };
+    rec.onend = function () { listening = null; micButton.setAttribute("aria-pressed", "false"); micButton.setAttribute("aria-label", "语音输入"); };
+    listening = rec;
+    micButton.setAttribute("aria-pressed", "true");
+    micButton.setAttribute("aria-label", "正在听，请说话；再按一次结束");
+    rec.start();
   }
 
   /* ---------- rendering one entry of the transcript ---------- */
   function render(entry, index) {
     var custom = entry.custom && typeof entry.custom === "object" ? entry.custom : {};
+    if (Object.prototype.hasOwnProperty.call(custom, "human")) { setHuman(custom.human); }
+    if (entry.who === "system") { return renderNote(entry); }
+    if (entry.file) { return renderFile(entry); }
     var text = typeof entry.text === "string" ? entry.text : "";
-    var staff = entry.who === "bot" && text.indexOf("【工作人员】") === 0;
+    // A staff reply is "【who】text" (utter_staff_message) with custom.human naming who answers.
+    var staffLabel = null;
+    if (entry.who === "bot" && text.charAt(0) === "【" && text.indexOf("】") > 1 &&
+        ((custom.human && typeof custom.human === "object") || text.indexOf("【工作人员】") === 0)) {
+      staffLabel = text.slice(1, text.indexOf("】"));
+      text = text.slice(text.indexOf("】") + 1);
+    }
+    var staff = staffLabel !== null;
     var kind = entry.who === "user" ? "ot-user" : staff ? "ot-staff" : "ot-bot";
-    var item = el("li", { className: "ot-msg " + kind + (entry.welcome ? " ot-welcome" : "") });
-    var who = entry.who === "user" ? "我" : staff ? "工作人员" : "智能助手";
+    var item = el("div", { className: "ot-msg " + kind + (entry.welcome ? " ot-welcome" : "") });
+    var who = entry.who === "user" ? "我" : staff ? staffLabel : "智能助手";
     item.appendChild(el("span", { className: entry.who === "user" ? "ot-sr" : "ot-who", text: who + (entry.who === "user" ? "说：" : "") }));
-    if (staff) { text = text.slice("【工作人员】".length); }
     var hasCard = custom.card && typeof custom.card === "object";
     var folded = text && hasCard && (custom.aspect === "overview" || custom.aspect === "materials") &&
       text.indexOf("【" + custom.card.name + "】") === 0;
-    if (text && !folded) { item.appendChild(el("div", { className: "ot-bubble", text: text })); }
+    if (text && !folded) { item.appendChild(bubble(text, entry.who !== "user")); }
     if (hasCard) { item.appendChild(card(custom.card, entry)); }
-    if (folded) {
+    if (folded && elder) {
+      item.appendChild(more([el("div", { className: "ot-bubble", text: text })], "更多：文字说明（含办理地点、注意事项）"));
+    } else if (folded) {
       // The card shows the same guide: the full wording stays one click away.
       item.appendChild(el("details", { className: "ot-bubble ot-fulltext" }, [
         el("summary", { text: "查看文字说明（含办理地点、注意事项）" }), el("div", { text: text }),
@@ -241,9 +398,126 @@
     if (custom.ticket && typeof custom.ticket === "string") { item.appendChild(ticket(custom)); }
     var replies = Array.isArray(entry.quick_replies) ? entry.quick_replies : [];
     if (replies.length) { item.appendChild(choices(replies, custom, entry)); }
-    if (entry.ts) { item.appendChild(timeEl(entry.ts)); }
+    var foot = el("div", { className: "ot-msgfoot" }, [entry.ts ? timeEl(entry.ts) : null]);
+    if (entry.who !== "user") {
+      var speakButton = el("button", {
+        className: "ot-speak", type: "button", "aria-pressed": "false", "aria-label": "语音播报这条消息",
+        onclick: function () { speak(spokenText(item), speakButton); },
+      }, [svg("M3 9v6h4l5 5V4L7 9H3zm13.5 3A4.5 4.5 0 0 0 14 7.97v8.05A4.47 4.47 0 0 0 16.5 12zM14 3.23v2.06a7 7 0 0 1 0 13.42v2.06a9 9 0 0 0 0-17.54z"),
+        el("span", { text: "播报" })]);
+      foot.appendChild(speakButton);
+    }
+    if (foot.childNodes.length) { item.appendChild(foot); }
     log.appendChild(item);
     return item;
+  }
+
+  // Elder mode: a long text shows its first part; the rest is one press away ("更多").
+  function bubble(text, shorten) {
+    if (!elder || !shorten || text.length <= ELDER_SHORT) { return el("div", { className: "ot-bubble", text: text }); }
+    var cut = text.indexOf("\n", 20);
+    if (cut < 0 || cut > ELDER_SHORT) {
+      var stop = text.slice(0, ELDER_SHORT).search(/[。！？；][^。！？；]*$/);
+      cut = stop > 20 ? stop + 1 : ELDER_SHORT;
+    }
+    return el("div", { className: "ot-bubble" }, [
+      el("div", { text: text.slice(0, cut).trim() }),
+      more([el("div", { className: "ot-moretext", text: text.slice(cut).trim() })], "更多"),
+    ]);
+  }
+
+  function more(children, label) {
+    return el("details", { className: "ot-more" }, [el("summary", { text: label || "更多" })].concat(children));
+  }
+
+  function renderNote(entry) {
+    var item = el("div", { className: "ot-msg ot-note" + (entry.timeout ? " ot-timeout" : "") }, [
+      el("span", { className: "ot-sr", text: "提示：" }),
+      el("div", { className: "ot-bubble", text: String(entry.text || "") }),
+    ]);
+    log.appendChild(item);
+    return item;
+  }
+
+  function renderFile(entry) {
+    var f = entry.file || {};
+    var state = el("div", { className: "ot-filestate" });
+    var item = el("div", { className: "ot-msg ot-user ot-filemsg" }, [
+      el("span", { className: "ot-sr", text: "我发送了文件：" }),
+      el("div", { className: "ot-bubble ot-file" }, [
+        svg("M14 2H6a2 2 0 0 0-2 2v16a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2V8l-6-6zm0 1.5L18.5 8H14V3.5z"),
+        el("span", { className: "ot-filename", text: String(f.name || "文件") }),
+        el("span", { className: "ot-filesize", text: sizeLabel(f.size) }),
+      ]),
+      state,
+    ]);
+    fileState(entry, state);
+    if (entry.ts) { item.appendChild(el("div", { className: "ot-msgfoot" }, [timeEl(entry.ts)])); }
+    log.appendChild(item);
+    return item;
+  }
+
+  function fileState(entry, node) {
+    node.textContent = "";
+    node.className = "ot-filestate ot-" + (entry.state || "sent");
+    if (entry.state === "uploading") {
+      var bar = el("progress", { max: "100", value: String(entry.progress || 0), "aria-label": "上传进度" });
+      node.appendChild(bar);
+      node.appendChild(el("span", { className: "ot-pct", text: (entry.progress || 0) + "%" }));
+    } else if (entry.state === "error") {
+      node.setAttribute("role", "alert");
+      node.appendChild(el("span", { text: "未发送：" + (entry.error || "上传失败，请稍后重试") }));
+    } else if (entry.state === "interrupted") {
+      node.appendChild(el("span", { text: "上传中断，请重新发送" }));
+    } else {
+      node.appendChild(el("span", { text: "已发送给工作人员" }));
+    }
+  }
+
+  function sizeLabel(n) {
+    if (typeof n !== "number") { return ""; }
+    return n >= 1048576 ? (n / 1048576).toFixed(1) + " MB" : Math.max(1, Math.round(n / 1024)) + " KB";
+  }
+
+  /* ---------- photos and PDFs: POST /widget/attachments (bot/hall/widget_upload.py) ---------- */
+  function upload(file) {
+    if (!file) { return; }
+    var entry = { who: "user", file: { name: String(file.name || "粘贴的图片"), size: file.size }, state: "uploading", progress: 0, ts: Date.now() };
+    transcript.push(entry);
+    var item = renderFile(entry);
+    var stateNode = item.querySelector(".ot-filestate");
+    scrollDown();
+    function done(state, error) {
+      entry.state = state;
+      if (error) { entry.error = error; }
+      delete entry.progress;
+      fileState(entry, stateNode);
+      saveTranscript();
+      announce(state === "sent" ? "文件已发送" : "文件未发送：" + (error || ""));
+      scrollDown();
+    }
+    if (!sessionId) { done("error", "请先说明您的问题，提交工单或转人工后再发送图片或文件"); return; }
+    var body = new window.FormData();
+    body.append("session", sessionId);
+    body.append("file", file, entry.file.name);
+    var xhr = new window.XMLHttpRequest();
+    xhr.open("POST", HALL + "/widget/attachments");
+    xhr.responseType = "text";
+    xhr.upload.addEventListener("progress", function (event) {
+      if (!event.lengthComputable) { return; }
+      entry.progress = Math.min(99, Math.round(100 * event.loaded / event.total));
+      var bar = stateNode.querySelector("progress");
+      if (bar) { bar.value = entry.progress; stateNode.querySelector(".ot-pct").textContent = entry.progress + "%"; }
+    });
+    xhr.addEventListener("load", function () {
+      var answer = null;
+      try { answer = JSON.parse(xhr.responseText); } catch (e) { answer = null; }
+      if (xhr.status === 201) { done("sent"); return; }
+      var detail = answer && typeof answer.detail === "string" ? answer.detail : null;
+      done("error", detail || (xhr.status === 413 ? "文件超过10MB" : "上传失败（" + xhr.status + "），请稍后重试"));
+    });
+    xhr.addEventListener("error", function () { done("error", "网络异常，上传失败，请稍后重试"); });
+    xhr.send(body);
   }
 
   function card(c, entry) {
@@ -259,7 +533,7 @@
     var materials = Array.isArray(c.materials) ? c.materials : [];
     if (materials.length) {
       entry.checked = entry.checked || {};
-      var list = el("ul", { className: "ot-materials", "aria-label": "材料清单" });
+      var list = el(elder ? "ol" : "ul", { className: "ot-materials", "aria-label": "材料清单" });
       materials.forEach(function (m, i) {
         if (!m || typeof m !== "object") { return; }
         var id = "ot-m-" + Math.random().toString(36).slice(2);
@@ -277,9 +551,10 @@
           m.exempt ? el("span", { className: "ot-exempt", text: "免提交", title: "部门通过数据共享获取，不用您提交" }) : null,
         ]));
       });
-      box.appendChild(el("h4", { text: "材料清单（可勾选已备好的）" }));
+      box.appendChild(el("h4", { text: elder ? "要带的材料" : "材料清单（可勾选已备好的）" }));
       box.appendChild(list);
     }
+    var rest = elder ? el("div", { className: "ot-morebody" }) : box;
     var facts = el("dl", { className: "ot-facts" });
     [["办理时限", c.time_limit], ["收费", c.fee], ["咨询电话", c.phone]].forEach(function (pair) {
       if (pair[1]) {
@@ -287,19 +562,20 @@
         facts.appendChild(el("dd", { text: String(pair[1]) }));
       }
     });
-    if (facts.childNodes.length) { box.appendChild(facts); }
+    if (facts.childNodes.length) { rest.appendChild(facts); }
     var online = c.online && typeof c.online === "object" ? c.online : null;
     if (online && online.entry) {
       var label = String(online.entry) + (online.full_online ? " · 可全程网办" : " · 网上申请/预约");
       if (isHttpUrl(online.url)) {
-        box.appendChild(el("a", {
+        rest.appendChild(el("a", {
           className: "ot-online", href: online.url, target: "_blank", rel: "noopener noreferrer",
           "aria-label": "网上办理：" + label + "（在新窗口打开）", text: "网上办理：" + label,
         }));
       } else {
-        box.appendChild(el("p", { className: "ot-online-text", text: "网上办理：" + label }));
+        rest.appendChild(el("p", { className: "ot-online-text", text: "网上办理：" + label }));
       }
     }
+    if (elder && rest.childNodes.length) { box.appendChild(more([rest], "更多：时限、收费、电话、网上办理")); }
     return box;
   }
 
@@ -360,6 +636,7 @@
 
   function renderAll() {
     log.textContent = "";
+    setHuman(null);
     render({ who: "bot", text: cfg.greeting, welcome: true });
     transcript.forEach(render);
     scrollDown();
@@ -388,12 +665,19 @@
     input.focus();
   }
 
-  function seen(entry) {
-    // The same message from the socket and from /widget/history (a few ms apart at most).
-    for (var i = transcript.length - 1; i >= 0 && i >= transcript.length - 20; i--) {
+  function seen(entry, matched) {
+    // A message replayed by /widget/history that the socket already delivered (its timestamp is
+    // the tracker's, the socket's a few ms later). Each stored message stands for one replayed
+    // message only, so two identical replies in a row are both kept. Live messages are never
+    // compared: the bot may well say the same thing twice.
+    for (var i = transcript.length - 1; i >= 0 && i >= transcript.length - 40; i--) {
       var old = transcript[i];
-      if (old.who === "bot" && old.text === entry.text && Math.abs((old.ts || 0) - entry.ts) < 5000 &&
-          JSON.stringify(old.custom || null) === JSON.stringify(entry.custom || null)) { return true; }
+      if (matched.indexOf(old) < 0 && old.who === "bot" && old.text === entry.text &&
+          Math.abs((old.ts || 0) - entry.ts) < 5000 &&
+          JSON.stringify(old.custom || null) === JSON.stringify(entry.custom || null)) {
+        matched.push(old);
+        return true;
+      }
     }
     return false;
   }
@@ -412,12 +696,13 @@
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (body) {
         if (!body || asked !== sessionId || !Array.isArray(body.messages)) { return; }
-        body.messages.forEach(function (m) { onBot(m, true); });
+        var matched = [];
+        body.messages.forEach(function (m) { onBot(m, matched); });
       })
       .catch(function () { /* the socket still works; history is a bonus */ });
   }
 
-  function onBot(message, fromHistory) {
+  function onBot(message, fromHistory) { // fromHistory: the replay's list of matched entries
     if (!message || typeof message !== "object") { return; }
     var entry = { who: "bot", ts: typeof message.timestamp === "number" ? Math.round(message.timestamp * 1000) : Date.now() };
     if (typeof message.text === "string") { entry.text = message.text; }
@@ -429,7 +714,7 @@
     if (message.custom && typeof message.custom === "object") { entry.custom = message.custom; }
     if (message.attachment && message.attachment.type === "image") { entry.text = (entry.text ? entry.text + "\n" : "") + "[图片]"; }
     if (!entry.text && !entry.custom && !entry.quick_replies) { return; }
-    if (seen(entry)) { return; }
+    if (fromHistory && seen(entry, fromHistory)) { return; }
     if (!fromHistory) { showTyping(false); }
     add(entry);
   }
@@ -484,7 +769,7 @@
           socket.emit("user_uttered", { message: queue.shift(), session_id: sessionId });
         }
       });
-      socket.on("bot_uttered", function (message) { onBot(message, false); });
+      socket.on("bot_uttered", function (message) { onBot(message, null); });
       socket.on("disconnect", function () {
         confirmed = false;
         setStatus("offline", "连接已断开，正在重新连接…");
