@@ -88,6 +88,7 @@ class Aspect(Labelled):
     LOCATION = ("location", "办理地点")
     ONLINE = ("online", "网上办理")
     VISITS = ("visits", "到现场次数")
+    BASIS = ("basis", "依据")
 
 
 # The aspects a follow-up can name (everything but the overview).
@@ -116,3 +117,32 @@ BAD_RATING_MAX = 2
 
 # 政务服务办: the 兜底 window, the 好差评 channel, and the department for what no other takes.
 FALLBACK_DEPARTMENT = "zwfw"
+# Its two matters (codes of shared/spec/matters.tsv): "跑一次没办成" 兜底, and 好差评 feedback.
+FALLBACK_MATTER = "zwfw.fallback"
+FEEDBACK_MATTER = "zwfw.feedback"
+
+
+class QuestionKind(Labelled):
+    """Questions the bot failed on, kept for review (the `unmatched` table's `kind`)."""
+
+    UNMATCHED = ("unmatched", "未能匹配")
+    WRONG = ("wrong", "匹配错误")  # a 差评 or a "不是这个" right after a matched answer
+
+
+class ReviewOutcome(Labelled):
+    """What a supervisor did with a reviewed question."""
+
+    ALIAS = ("alias", "已加为事项说法")
+    PHRASING = ("phrasing", "已加为部门说法")
+    DISMISSED = ("dismissed", "已忽略")
+
+
+class FollowUp(Labelled):
+    """A 差评's call back (好差评 reporting)."""
+
+    ON_TIME = ("on_time", "已按时回访")
+    LATE = ("late", "超时回访")
+    PENDING = ("pending", "待回访")
+    MISSED = ("missed", "未回访（已超时）")
+    NO_TICKET = ("no_ticket", "无回访工单")
+    NOT_NEEDED = ("not_needed", "无需回访")

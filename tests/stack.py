@@ -6,7 +6,6 @@ Used by the end-to-end and browser tests: nothing is mocked, the three servers t
 from __future__ import annotations
 
 import os
-import re
 import signal
 import subprocess
 import threading
@@ -104,9 +103,6 @@ def start_stack(var_dir: Path, extra_env: Optional[Dict[str, str]] = None) -> St
                 line = raw.decode("utf-8", "replace").rstrip()
                 stack.log.append(line)
                 log_file.write(line + "\n")
-                found = re.search(r"初始密码：(\S+)", line)
-                if found:
-                    stack.admin_password = found.group(1)
                 if "OneTrip is up" in line:
                     ready.set()
 
@@ -117,4 +113,8 @@ def start_stack(var_dir: Path, extra_env: Optional[Dict[str, str]] = None) -> St
             stack.stop()
             tail = "\n".join(stack.log[-60:])
             raise RuntimeError(f"onetrip up did not come up (exit {process.returncode}):\n{tail}")
+    # The first admin password is never in the output (a log): `onetrip up` keeps it in a 0600 file.
+    first = var_dir / "first-admin-password"
+    if first.exists():
+        stack.admin_password = first.read_text(encoding="utf-8").strip()
     return stack

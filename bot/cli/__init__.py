@@ -8,7 +8,7 @@ import sys
 from typing import List, Optional
 
 # Modules under bot.cli that add a sub-command; each has register(subparsers).
-COMMANDS = ["up", "train", "catalogue", "match", "eval", "eval_dialogues", "users", "bench"]
+COMMANDS = ["up", "train", "catalogue", "match", "eval", "eval_dialogues", "eval_routing", "users", "bench", "retention"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -115,7 +115,10 @@ def test_reply_release_resolve_reach_rasa(client, make_user, sessions, stub):
     assert r.status_code == 200 and "回复已发送" in r.text
     events, execute = stub.calls[0], stub.calls[1]
     assert events["path"] == "/conversations/c-42/tracker/events"
-    assert events["json"] == [{"event": "slot", "name": "staff_message", "value": "您好，已收到"}]
+    # Human mode: the bot pauses, and the relayed message says who answers (never the login "li").
+    assert events["json"] == [{"event": "pause"}, {"event": "slot", "name": "staff_message", "value": "您好，已收到"},
+                              {"event": "slot", "name": "staff_name", "value": "省市场监督管理局工作人员"},
+                              {"event": "slot", "name": "staff_department", "value": "省市场监督管理局"}]
     assert execute["path"] == "/conversations/c-42/execute"
     assert execute["query"] == {"output_channel": ["latest"], "token": ["rasa-secret"]}
     assert execute["json"] == {"name": "action_relay_staff_message"}
@@ -156,7 +159,7 @@ def test_reply_kept_when_rasa_down_and_retried(client, make_user, app):
         app.state.hall.rasa = RasaClient(s.url, "rasa-secret")
         r = client.post(retry, data={"csrf": token})
         assert "回复已发送" in r.text
-        assert s.calls[0]["json"][0]["value"] == "请提供订单号"
+        assert s.calls[0]["json"][1]["value"] == "请提供订单号"
     assert client.get(f"/api/tickets/{t['number']}", headers=SERVICE).json()["first_response_at"]
 
 
