@@ -33,6 +33,13 @@ def match_of(tracker: Tracker) -> MatchView:
     )
 
 
+def route_of(tracker: Tracker) -> Optional[Dict[str, Any]]:
+    """The department router's verdict on the latest message (bot.nlu.department_router): its
+    department code (None outside every department), score and request type; None when absent."""
+    route = tracker.latest_message.get("department_route")
+    return route if isinstance(route, dict) else None
+
+
 def entity(tracker: Tracker, name: str) -> Optional[str]:
     value = next(tracker.get_latest_entity_values(name), None)
     return str(value) if value is not None else None

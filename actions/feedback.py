@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.api.hall import HallUnavailable, hall
 from actions.conversation import channel_of, entity, idempotency_key, intent_of, text_of
 from bot.text.normalize import normalize
+from bot.text.phones import contact_number
 from bot.vocabulary import BAD_RATING_MAX, RATING_LEVELS, TicketKind
 # Words citizens use, checked longest first ("非常不满意" before "不满意" before "满意").
 _WORDS = [
@@ -45,7 +46,7 @@ class ActionRecordRating(Action):
             dispatcher.utter_message(response="utter_ask_rating")
             return [SlotSet("ticket_kind", None)]
         try:
-            await hall().record_rating(
+            recorded = await hall().record_rating(
                 {
                     "conversation_id": tracker.sender_id,
                     "level": level,
@@ -56,15 +57,28 @@ class ActionRecordRating(Action):
                 }
             )
         except HallUnavailable:
-            pass  # the rating is in the tracker; the hall's dashboard misses one, the citizen nothing
+            recorded = True  # the rating is in the tracker; the hall's dashboard misses one, the citizen nothing
+        if not recorded:
+            # This service was rated already (typed again, or a replayed button): thanked once more,
+            # no second rating and no second 差评 feedback ticket.
+            dispatcher.utter_message(response="utter_thank")
+            return [SlotSet("served", False), SlotSet("ticket_kind", None)]
         events: List[EventType] = [SlotSet("rating", str(level)), SlotSet("served", False), SlotSet("ticket_kind", None)]
         if level > BAD_RATING_MAX:
             dispatcher.utter_message(response="utter_rating_thanks", level_name=RATING_LEVELS[level])
             return events
         dispatcher.utter_message(response="utter_rating_bad", level_name=RATING_LEVELS[level])
         # ticket_kind=feedback: a rule starts feedback_form (reason, phone for the call back).
-        return events[:-1] + [SlotSet("ticket_kind", TicketKind.FEEDBACK.value),
-                              SlotSet("ticket_matter", tracker.get_slot("current_matter"))]
+        events = events[:-1] + [SlotSet("ticket_kind", TicketKind.FEEDBACK.value),
+                                SlotSet("ticket_matter", tracker.get_slot("current_matter"))]
+        # A 差评 typed with its reason ("排了三个小时队…给个差评，电话138…"): not asked again.
+        text = text_of(tracker)
+        if not text.startswith("/") and len(normalize(text).replace(" ", "")) >= 12:
+            events.append(SlotSet("rating_reason", text.strip()[:1000]))
+        phone = contact_number(text)
+        if phone:
+            events.append(SlotSet("contact_phone", phone))
+        return events
 
 
 class ActionGoodbye(Action):

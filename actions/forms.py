@@ -3,15 +3,18 @@ helpers that fill them from what the citizen already said or pick up a form left
 
 from __future__ import annotations
 
+import abc
+
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions import interruptions
 from actions.api.hall import HallUnavailable, hall
-from actions.conversation import last_bot_response, text_of, user_texts
+from actions.conversation import intent_of, last_bot_response, text_of, user_texts
 from bot.text.normalize import normalize
 from actions.cues import says
 from bot.text.phones import contact_number
@@ -19,11 +22,12 @@ from bot.vocabulary import TicketKind
 from bot.text.regions import find_region, looks_like_place
 
 MIN_DESCRIPTION_CHARS = 12  # shorter than this, the form asks for more detail
-MAX_DESCRIPTION_CHARS = 2000
+MAX_DESCRIPTION_CHARS = 8000  # the hall keeps up to 8,000 characters; the channels cap a message at 2,000
 SUBMIT_WORD = "提交"
 # The slots a form's content lives in, and every slot the forms fill (cleared once submitted).
 CONTENT_SLOTS = ("problem_description", "rating_reason")
-FORM_SLOTS = ("problem_description", "consent", "ticket_kind", "ticket_matter", "rating", "rating_reason")
+FORM_SLOTS = ("problem_description", "consent", "ticket_kind", "ticket_matter", "ticket_department", "rating",
+              "rating_reason")
 ASK_PROBLEM = "utter_ask_problem_description"
 ASK_PROBLEM_AGAIN = "utter_ask_problem_description_again"
 
@@ -57,7 +61,8 @@ def contact_phone_slot(value: Any, dispatcher: CollectingDispatcher, tracker: Tr
 def prefill_ticket_form(tracker: Tracker, kind: str, matter: Optional[str]) -> List[EventType]:
     """Set ticket_kind (a rule then starts ticket_form) and what the citizen already told:
     the problem as first told, the region from any of their messages."""
-    text = text_of(tracker)
+    # The problem as the citizen told it: a button's payload ("/complain{…}") tells nothing.
+    text = next((t for t in reversed(user_texts(tracker)) if t and not t.startswith("/")), "")
     events: List[EventType] = [SlotSet("ticket_kind", kind), SlotSet("ticket_matter", matter)]
     if len(normalize(text)) >= MIN_DESCRIPTION_CHARS:
         events.append(SlotSet("problem_description", text.strip()))
@@ -66,6 +71,9 @@ def prefill_ticket_form(tracker: Tracker, kind: str, matter: Optional[str]) -> L
     )
     if region:
         events.append(SlotSet("region", region))
+    # "…同意把情况转给专家": consent given before it was asked is not asked again.
+    if says(text, "consent"):
+        events.append(SlotSet("consent", True))
     # A phone given in passing, in any earlier message, is not asked for again.
     phone = tracker.get_slot("contact_phone") or next(
         (n for n in (contact_number(t) for t in reversed(user_texts(tracker))) if n), None
@@ -108,7 +116,77 @@ def wants_submit(tracker: Tracker, intent: str) -> bool:
     return intent == "affirm" or (SUBMIT_WORD in text and len(text) <= 12)
 
 
-class ValidateTicketForm(FormValidationAction):
+class ListeningForm(FormValidationAction, metaclass=abc.ABCMeta):
+    """A form that listens: every message inside it is read before the requested slot's own
+    validation. "算了" drops the form; a correction of a phone or place already given replaces
+    it; a new question is answered and the form asks its question again."""
+
+    @abc.abstractmethod
+    def name(self) -> Text:  # abstract: rasa_sdk registers only the concrete forms
+        ...
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        requested = tracker.get_slot("requested_slot")
+        if not requested:  # the form is starting: only what was already said is validated
+            return await super().run(dispatcher, tracker, domain)
+        text = text_of(tracker)
+        if drops_form(text) and not (requested == "contact_phone" and says(text, "no_phone")):
+            dispatcher.utter_message(response="utter_form_cancelled")
+            return [SlotSet(slot, None) for slot in FORM_SLOTS] + [SlotSet("requested_slot", None), ActiveLoop(None)]
+        corrections = self._corrections(tracker, requested)
+        if requested == "consent" and intent_of(tracker) not in ("affirm", "deny") and gives_consent(text):
+            return corrections + [SlotSet("consent", True)]
+        if interruptions.is_new_question(tracker) and not answers(tracker, requested):
+            return corrections + await interruptions.answer(dispatcher, tracker) + [SlotSet(requested, None)]
+        return corrections + await super().run(dispatcher, tracker, domain)
+
+    @staticmethod
+    def _corrections(tracker: Tracker, requested: str) -> List[EventType]:
+        """"电话打错了，是138…", "地点说错了，是在湖州": a new value for a slot already given."""
+        text, events = text_of(tracker), []
+        # Given in passing ("在江山市，电话139…") or corrected ("电话打错了，是…"): taken either way.
+        phone = contact_number(text)
+        if requested != "contact_phone" and phone and tracker.get_slot("contact_phone") != phone:
+            events.append(SlotSet("contact_phone", phone))
+        region = find_region(text)
+        if requested != "region" and region and tracker.get_slot("region") != region:
+            events.append(SlotSet("region", region))
+        return events
+
+
+_CONSENT_WORDS = ("同意", "可以", "好的", "好", "行", "没问题", "嗯", "对", "提交", "登记")
+
+
+def gives_consent(text: str) -> bool:
+    """"好的谢谢", "可以，提交吧": a yes that the intent classifier took for something else."""
+    folded = normalize(text).replace(" ", "")
+    return folded.startswith(_CONSENT_WORDS) and not folded.startswith(("不同意", "不可以", "不行", "不好"))
+
+
+def drops_form(text: str) -> bool:
+    """"算了", "不办了": a short message (or one that starts so) that drops the form."""
+    folded = normalize(text).replace(" ", "")
+    return says(text, "cancel") and (len(folded) <= 12 or folded.startswith(("算了", "不办了", "不用了", "取消")))
+
+
+def answers(tracker: Tracker, requested: str) -> bool:
+    """Whether the message gives what the form asked for."""
+    text = text_of(tracker)
+    if requested == "region":
+        return bool(find_region(text) or looks_like_place(text))
+    if requested == "contact_phone":
+        return bool(contact_number(text) or says(text, "no_phone"))
+    if requested == "consent":
+        return intent_of(tracker) in ("affirm", "deny")
+    if requested == "problem_description":
+        # A story may mention matters and aspects; only a short question is not a description.
+        return substance(text) >= MIN_DESCRIPTION_CHARS
+    return True  # a 差评's reason is whatever the citizen says
+
+
+class ValidateTicketForm(ListeningForm):
     def name(self) -> Text:
         return "validate_ticket_form"
 
@@ -169,7 +247,7 @@ class ActionAskProblemDescription(Action):
         return []
 
 
-class ValidateFeedbackForm(FormValidationAction):
+class ValidateFeedbackForm(ListeningForm):
     def name(self) -> Text:
         return "validate_feedback_form"
 

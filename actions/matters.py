@@ -14,25 +14,30 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import render
+from actions import interruptions, render
+from actions.api import rasa as rasa_api
 from actions.api.hall import HallUnavailable, hall
-from actions.conversation import channel_of, entity, intent_of, match_of, text_of
+from actions.conversation import (
+    channel_of, entity, intent_of, last_bot_response, match_of, route_of, text_of, user_texts,
+)
 from actions.forms import pending_ticket, prefill_ticket_form, wants_submit
 from actions.cues import says
+from actions.approved import serve_approved
+from actions.feedback import ActionRecordRating, rating_level
 from actions.handoff import ActionHandoff
 from actions.tickets import ActionOpenTicket, ActionReportFailedTrip, ActionTicketStatus, asks_ticket_status
 from bot.text.choices import choice_number
 from bot.text.phones import contact_number
 from bot.text.regions import find_region
 from bot.text.normalize import normalize
-from bot.vocabulary import TICKET_MATTER_KINDS, Aspect, MatterKind
+from bot.vocabulary import FALLBACK_MATTER, TICKET_MATTER_KINDS, Aspect, MatterKind, TicketKind
 
 logger = logging.getLogger(__name__)
 
-MAX_CLARIFY = 3
+MAX_CLARIFY = 4
 # Below the matcher's confidence but worth offering as options when the intent is about a matter.
 PLAUSIBLE_SCORE = 0.3
-MATTER_INTENTS = ("ask_matter", "ask_aspect", "request_guidance", "complain", "nlu_fallback")
+MATTER_INTENTS = ("ask_matter", "ask_aspect", "request_guidance", "complain", "nlu_fallback", "consult_department")
 
 
 def without_repeats(tracker: Tracker, domain: Dict[Text, Any], events: List[EventType]) -> List[EventType]:
@@ -66,10 +71,13 @@ class ActionAnswerMatter(Action):
         elif says(text, "failed_trip"):
             # 兜底 only for a citizen who went and could not get it done.
             events = await ActionReportFailedTrip().run(dispatcher, tracker, domain)
+        elif says(text, "verdict") and rating_level(tracker) is not None:
+            # "…给个差评": a 好差评 in words; a 差评 goes on to its follow-up form.
+            events = await ActionRecordRating().run(dispatcher, tracker, domain)
         elif asks_ticket_status(text) and not entity(tracker, "matter"):
             events = await ActionTicketStatus().run(dispatcher, tracker, domain)
-        elif intent == "greet" and not entity(tracker, "aspect") and not entity(tracker, "matter"):
-            dispatcher.utter_message(response="utter_greet")
+        elif intent in ("greet", "bot_challenge") and not entity(tracker, "aspect") and not entity(tracker, "matter"):
+            dispatcher.utter_message(response="utter_greet" if intent == "greet" else "utter_bot_challenge")
             events = []
         else:
             events = await self._respond(dispatcher, tracker)
@@ -77,32 +85,6 @@ class ActionAnswerMatter(Action):
         if not any(e.get("event") == "slot" and e.get("name") == "ticket_kind" for e in events):
             events.append(SlotSet("ticket_kind", None))
         return without_repeats(tracker, domain, events)
-
-    async def in_form(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
-        """A message inside a form that the form's mapping did not take (Rasa's unhappy path)."""
-        text, requested = text_of(tracker), tracker.get_slot("requested_slot")
-        # The answer, in words the intent classifier took for a question ("杭州萧山那边").
-        if requested == "region" and find_region(text):
-            return [SlotSet("region", find_region(text))]
-        if requested == "contact_phone" and contact_number(text):
-            return [SlotSet("contact_phone", contact_number(text))]
-        if requested == "contact_phone" and sum(ch.isdigit() for ch in text) >= 3:
-            dispatcher.utter_message(response="utter_phone_invalid")  # a number, but not a phone's
-            return []
-        try:
-            view = match_of(tracker)
-            code = entity(tracker, "matter") or tracker.get_slot("current_matter")
-            aspect = entity(tracker, "aspect") or Aspect.OVERVIEW.value
-            guide = await hall().guide(code) if code and (entity(tracker, "matter") or entity(tracker, "aspect")) else None
-        except HallUnavailable:
-            guide = None
-        if guide is not None:
-            text_out = (render.bundle_answer(guide, aspect) if guide["kind"] == MatterKind.BUNDLE
-                        else render.answer_text(guide, aspect))
-            dispatcher.utter_message(text=text_out, json_message=render.matter_payload(guide, aspect))
-        elif view.matches and not view.abstain:
-            dispatcher.utter_message(response="utter_ask_rephrase")
-        return []
 
     async def _respond(
         self, dispatcher: CollectingDispatcher, tracker: Tracker
@@ -113,8 +95,10 @@ class ActionAnswerMatter(Action):
         current = tracker.get_slot("current_matter")
         candidates: List[str] = tracker.get_slot("candidates") or []
 
-        if intent in ("affirm", "deny") and not entity(tracker, "matter"):
-            # "好的" / "不用了" outside a question name no matter, whatever words they share.
+        if intent in ("affirm", "deny") and not entity(tracker, "matter") and not aspect and not (
+                candidates and asked_which(tracker) and await self._picked(tracker, candidates, view)):
+            # "好的" / "不用了" outside a question name no matter, whatever words they share
+            # (but "租房的" after "哪一项？" picks an option, whatever the intent classifier says).
             dispatcher.utter_message(response="utter_anything_else")
             return []
         try:
@@ -126,42 +110,152 @@ class ActionAnswerMatter(Action):
             #    aspect stays on the current matter while the matcher still ranks it among its
             #    candidates ("提取出来多久到账" after 公积金购房提取 is not another 提取 matter).
             code = entity(tracker, "matter")
-            ranked = [m["matter"] for m in view.matches]
-            if code and current and aspect and code != current and current in ranked and not is_button(tracker):
+            # 兜底 is for a citizen who says they went and could not get it done (the cue words,
+            # handled before); a story that only sounds like its aliases is routed by subject.
+            ranked = [m["matter"] for m in view.matches if m["matter"] != FALLBACK_MATTER]
+            if code == FALLBACK_MATTER:
+                code = None
+            if code and current and aspect and code != current and await self._stays(tracker, current, code, aspect, ranked):
                 code = current
-            # 3. A pick among the options we offered: by number or by words.
-            if not code and candidates:
-                code = self._picked(tracker, candidates, view)
+            # 3. A pick among the options we offered: by number or by words; or a short answer
+            #    to "which one?" read together with what the citizen said before it
+            #    ("我的证丢了咋补办" … "驾照": 驾驶证补领, not 驾驶证换证).
+            if not code and candidates and asked_which(tracker):
+                code = await self._picked(tracker, candidates, view)
+            if not code and not aspect:
+                code = await self._in_context(tracker)
             if intent == "correct_matter" and not code:
                 return await self._correct(dispatcher, tracker, view, current, candidates)
             if code:
                 # Keep the options around so that "不是这个" can offer the others.
                 alternatives = candidates if code in candidates else ranked[:MAX_CLARIFY]
                 return await self._answer(dispatcher, tracker, code, aspect or Aspect.OVERVIEW, alternatives)
+            # 3b. A complaint told as a story, or a department's button: the department whose
+            #     remit it is (the router), its complaint matter if it has one.
+            routed = await self._routed_ticket(dispatcher, tracker, view)
+            if routed is not None:
+                return routed
             # 4. Close candidates: ask which one.
-            if view.clarify and len(view.matches) >= 2:
-                return await self._clarify(dispatcher, [m["matter"] for m in view.matches])
+            if view.clarify and len(ranked) >= 2:
+                return await self._clarify(dispatcher, ranked)
             # 5. An aspect question with no new matter: about the current one.
             if current and (aspect or intent == "ask_aspect"):
                 return await self._answer(dispatcher, tracker, current, aspect or Aspect.OVERVIEW)
             # 6. Not confident, but the citizen clearly asks about some matter: offer the best few.
-            plausible = [m["matter"] for m in view.matches if m["score"] >= PLAUSIBLE_SCORE]
+            top = view.matches[0]["score"] if view.matches else 0.0
+            plausible = [m["matter"] for m in view.matches if m["matter"] != FALLBACK_MATTER
+                         and (m["score"] >= PLAUSIBLE_SCORE or (top >= 0.1 and m["score"] >= top / 3))]
             if intent in MATTER_INTENTS and plausible:
                 return await self._clarify(dispatcher, plausible)
         except HallUnavailable:
             dispatcher.utter_message(response="utter_hall_unavailable")
             return []
 
-        # 7. Nothing to go on.
+        # 7a. Staff answered a question like this before: their approved answer, with its date.
+        if intent not in ("greet", "thank", "goodbye", "affirm", "deny"):
+            approved = await serve_approved(dispatcher, text_of(tracker))
+            if approved is not None:
+                return approved
+        # 7b. No matter, but a department: which one handles it, what it covers, how to reach it.
         await hall().record_unmatched(tracker.sender_id, text_of(tracker), channel_of(tracker))
+        route = route_of(tracker)
+        if route is not None and (intent not in ("greet", "thank", "goodbye", "affirm", "deny")):
+            return await self._department_answer(dispatcher, route)
         if intent == "out_of_scope":
             dispatcher.utter_message(response="utter_out_of_scope")
         else:
             dispatcher.utter_message(response="utter_ask_rephrase")
         return []
 
+    async def _routed_ticket(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, view
+    ) -> Optional[List[EventType]]:
+        """A complaint (by words or intent) with no matter named goes by its subject: to the
+        complaint matter of the department the router names, else a complaint ticket to that
+        department itself. A button of the department answer ("我要咨询/投诉") lands here too."""
+        intent, text = intent_of(tracker), text_of(tracker)
+        department = entity(tracker, "department") if is_button(tracker) else None
+        if intent == "consult_department" and department:
+            return await self._department_ticket(dispatcher, tracker, TicketKind.CONSULT.value, department)
+        if not (intent == "complain" or says(text, "grievance")):
+            return None
+        route = route_of(tracker)
+        department = department or (route or {}).get("code")
+        if not department:
+            return None
+        complaints = await hall().matters(department=department, kind=MatterKind.COMPLAINT.value)
+        ranked = [m["matter"] for m in view.matches]
+        best = sorted(complaints, key=lambda m: ranked.index(m["code"]) if m["code"] in ranked else 99)
+        if best:
+            return await self._answer(dispatcher, tracker, best[0]["code"], Aspect.OVERVIEW)
+        return await self._department_ticket(dispatcher, tracker, TicketKind.COMPLAINT.value, department)
+
     @staticmethod
-    def _picked(tracker: Tracker, candidates: List[str], view) -> Optional[str]:
+    async def _department_ticket(
+        dispatcher: CollectingDispatcher, tracker: Tracker, kind: str, department: str
+    ) -> List[EventType]:
+        names = {d["code"]: d for d in await hall().departments()}
+        if department not in names:
+            dispatcher.utter_message(response="utter_ask_rephrase")
+            return []
+        dept = names[department]
+        dispatcher.utter_message(
+            response="utter_department_ticket_intro", department_name=dept["name"],
+            json_message={"department": {"code": department, "name": dept["name"]}, "kind": kind},
+        )
+        return prefill_ticket_form(tracker, kind, None) + [SlotSet("ticket_department", department)]
+
+    @staticmethod
+    async def _department_answer(dispatcher: CollectingDispatcher, route: Dict[str, Any]) -> List[EventType]:
+        """No matter, but a department (or none of ours): say honestly who handles it."""
+        if route.get("outside") or not route.get("code"):
+            dispatcher.utter_message(response="utter_outside_every_department",
+                                     json_message={"department": None, "outside": True})
+            return []
+        names = {d["code"]: d for d in await hall().departments()}
+        dept = names.get(route["code"])
+        if dept is None:
+            dispatcher.utter_message(response="utter_ask_rephrase")
+            return []
+        code = route["code"]
+        buttons = [
+            {"title": "请该部门答复我", "payload": f'/consult_department{{"department": "{code}"}}'},
+            {"title": "我要投诉", "payload": f'/complain{{"department": "{code}"}}'},
+            {"title": "转人工", "payload": "/human_handoff"},
+        ]
+        dispatcher.utter_message(
+            response="utter_department_route", department_name=dept["name"], remit=dept.get("note") or "",
+            phone=dept.get("phone") or "12345", buttons=buttons,
+            json_message={"department": {"code": code, "name": dept["name"], "score": route.get("score")},
+                          "request_type": route.get("type")},
+        )
+        return [SlotSet("served", True)]
+
+    @staticmethod
+    async def _stays(tracker: Tracker, current: str, code: str, aspect: str, ranked: List[str]) -> bool:
+        """Whether a follow-up that asks an aspect stays on the current matter though the matcher
+        found another: it stays unless the citizen turns away ("另外…") or clearly names the other
+        matter (its name or one of its aliases, word for word). A conditions question describes
+        the citizen's situation ("我家是低保户，这种能申请吧"): the situation names no new matter."""
+        text = text_of(tracker)
+        if is_button(tracker) or says(text, "switch"):
+            return False
+        other, this = await hall().guide(code), await hall().guide(current)
+        if other is None or this is None:
+            return True
+        folded = normalize(text).replace(" ", "")
+
+        def named(guide: Dict[str, Any]) -> bool:
+            names = [guide["name"], *guide.get("aliases", [])]
+            return any(len(n) >= 4 and normalize(n).replace(" ", "") in folded for n in names)
+
+        # "以后贷款还清了，注销抵押要带啥": the other matter is named and this one is not.
+        if named(other) and not named(this):
+            return False
+        return aspect == Aspect.CONDITIONS or current in ranked or not named(other)
+
+    @staticmethod
+    async def _picked(tracker: Tracker, candidates: List[str], view) -> Optional[str]:
         number = choice_number(text_of(tracker))
         if number is not None:
             index = len(candidates) - 1 if number == -1 else number - 1
@@ -170,7 +264,35 @@ class ActionAnswerMatter(Action):
         for match in view.matches[:MAX_CLARIFY]:
             if match["matter"] in candidates:
                 return match["matter"]
+        # Or the words of one option's name or aliases ("第一次办" → 首次申领, alias 第一次办身份证).
+        said = _bigrams(text_of(tracker))
+        if not said:
+            return None
+        scores = {}
+        for code in candidates:
+            guide = await hall().guide(code)
+            if guide:
+                scores[code] = max(len(said & _bigrams(n)) for n in [guide["name"], *guide.get("aliases", [])])
+        best = sorted(scores.items(), key=lambda kv: -kv[1])
+        if best and best[0][1] > 0 and (len(best) == 1 or best[0][1] > best[1][1]):
+            return best[0][0]
         return None
+
+    @staticmethod
+    async def _in_context(tracker: Tracker) -> Optional[str]:
+        """A short reply to "which one?"/"say more" means what it adds to the message before it."""
+        text = text_of(tracker)
+        if len(normalize(text).replace(" ", "")) > 10 or last_bot_response(tracker) not in (
+                "utter_clarify", "utter_ask_rephrase", "utter_clarify_after_correction"):
+            return None
+        texts = [t for t in user_texts(tracker) if t and not t.startswith("/")]
+        if len(texts) < 2:
+            return None
+        parsed = await rasa_api.parse(f"{texts[-2]} {text}")
+        match = (parsed or {}).get("matter_match") or {}
+        if match.get("abstain", True) or match.get("clarify") or not match.get("matches"):
+            return None
+        return match["matches"][0]["matter"]
 
     async def _correct(self, dispatcher, tracker, view, current, candidates) -> List[EventType]:
         others = [c for c in candidates if c != current]
@@ -241,8 +363,18 @@ class ActionAnswerMatter(Action):
         return prefill_ticket_form(tracker, guide["kind"], guide["code"])
 
 
+def _bigrams(text: str) -> set:
+    folded = normalize(text).replace(" ", "")
+    return {folded[i:i + 2] for i in range(len(folded) - 1)}
+
+
 # Words that carry no topic of their own in a follow-up ("那这个要多少钱呢？").
 _FILLER = set("那这个要呢吗嘛啊呀吧还请问我的了能可以是不么得都就在也去该")
+
+
+def asked_which(tracker: Tracker) -> bool:
+    """The bot's last message asked which of its options the citizen meant."""
+    return last_bot_response(tracker) in ("utter_clarify", "utter_clarify_after_correction")
 
 
 def is_button(tracker: Tracker) -> bool:
@@ -271,4 +403,13 @@ class ActionAnswerInForm(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        return without_repeats(tracker, domain, await ActionAnswerMatter().in_form(dispatcher, tracker))
+        text, requested = text_of(tracker), tracker.get_slot("requested_slot")
+        # The answer, in words the intent classifier took for a question ("杭州萧山那边").
+        if requested == "region" and find_region(text):
+            return [SlotSet("region", find_region(text))]
+        if requested == "contact_phone" and contact_number(text):
+            return [SlotSet("contact_phone", contact_number(text))]
+        if requested == "contact_phone" and sum(ch.isdigit() for ch in text) >= 3:
+            dispatcher.utter_message(response="utter_phone_invalid")  # a number, but not a phone's
+            return []
+        return without_repeats(tracker, domain, await interruptions.answer(dispatcher, tracker))

@@ -12,20 +12,23 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import render
 from actions.api.hall import HallUnavailable, hall
 from actions.conversation import match_of, text_of
-from actions.forms import FORM_SLOTS, form_anchor, prefill_ticket_form
+from actions.forms import FORM_SLOTS, form_anchor, pending_ticket, prefill_ticket_form
 from actions.cues import says
 from actions.ticket_request import department_for, ticket_request
 from bot.privacy import mask_phone
+from bot.ratelimit import limiter
 from bot.text.phones import mainland_mobile
 from bot.vocabulary import TICKET_MATTER_KINDS, TicketKind
 
-# With or without its prefix and hyphen: "ZJ20261203-0001", "20261203-0001", "202612030001".
-TICKET_NUMBER_RE = re.compile(r"(?:ZJ)?\s*(20\d{6})\s*[-－—_ ]?\s*(\d{4})(?!\d)", re.IGNORECASE)
+# With or without its prefix and hyphen, the random suffix (bot.hall.tickets.NUMBER_ALPHABET, any
+# case) or the old 4-digit one: "ZJ20270105-K7QM3X", "20270105 k7qm3x", "ZJ20261203-0001", "202612030001".
+TICKET_NUMBER_RE = re.compile(
+    r"(?:ZJ)?\s*(20\d{6})\s*[-－—_ ]?\s*([34679ACDEFGHJKMNPQRTUVWXY]{6}|\d{4})(?![0-9A-Za-z])", re.IGNORECASE)
 
 
 def ticket_number(text: str) -> Optional[str]:
     found = TICKET_NUMBER_RE.search(text or "")
-    return f"ZJ{found.group(1)}-{found.group(2)}" if found else None
+    return f"ZJ{found.group(1)}-{found.group(2).upper()}" if found else None
 
 
 async def _pending_kind(tracker: Tracker) -> str:
@@ -40,6 +43,27 @@ async def _pending_kind(tracker: Tracker) -> str:
     return guide["kind"] if guide and guide.get("kind") in TICKET_MATTER_KINDS else TicketKind.FALLBACK.value
 
 
+TOO_MANY_LOOKUPS = "查询次数过多，请过几分钟再查。如需帮助，可以说“转人工”。"
+MAX_TICKET_TEXT = 8000  # the hall's limit for a description; the citizen is told when cut
+
+
+def with_details(tracker: Tracker, description: str) -> str:
+    """The description and whatever else the citizen told while the form was open ("在义乌市，一个
+    服装厂，老板姓陈"): nothing they wrote is lost on the way to the ticket."""
+    started, extra = False, []
+    for event in tracker.events:
+        if event.get("event") == "slot" and event.get("name") == "ticket_kind" and event.get("value"):
+            started, extra = True, []
+        elif started and event.get("event") == "user":
+            text = (event.get("text") or "").strip()
+            intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+            if text and not text.startswith("/") and intent not in ("affirm", "deny") and text not in description \
+                    and len(text) > 4 and not text.replace(" ", "").isdigit():
+                extra.append(text)
+    full = description + ("\n补充：" + "；".join(extra) if extra else "")
+    return full[:MAX_TICKET_TEXT]
+
+
 class ActionOpenTicket(Action):
     """Opens the ticket the form collected (guidance, complaint, fallback or feedback)."""
 
@@ -49,6 +73,8 @@ class ActionOpenTicket(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
+        if not tracker.get_slot("ticket_kind") and not pending_ticket(tracker):
+            return []  # the citizen dropped the form ("算了"): nothing to submit
         return await self.open(dispatcher, tracker, tracker.get_slot("ticket_kind") or TicketKind.GUIDANCE.value)
 
     async def open(self, dispatcher: CollectingDispatcher, tracker: Tracker, kind: Optional[str]) -> List[EventType]:
@@ -59,8 +85,9 @@ class ActionOpenTicket(Action):
             guide = await hall().guide(matter) if matter and kind in TICKET_MATTER_KINDS else None
             rating = tracker.get_slot("rating")
             request = ticket_request(
-                tracker, kind, department_for(kind, guide),
-                tracker.get_slot("problem_description") or tracker.get_slot("rating_reason") or text_of(tracker),
+                tracker, kind, tracker.get_slot("ticket_department") or department_for(kind, guide),
+                with_details(tracker, tracker.get_slot("problem_description") or tracker.get_slot("rating_reason")
+                             or text_of(tracker)),
                 matter=matter,
                 consent=bool(tracker.get_slot("consent")) if kind != TicketKind.FEEDBACK else True,
                 # Anchored on the form's content, not this message: a re-submission after an outage
@@ -124,6 +151,10 @@ class ActionTicketStatus(Action):
         phone = mainland_mobile(text)
         if not number and not phone:
             number = tracker.get_slot("last_ticket")
+        elif not await limiter().allow("lookups", tracker.sender_id):
+            # A scan of numbers or phones from one conversation: slowed down, politely.
+            dispatcher.utter_message(text=TOO_MANY_LOOKUPS)
+            return []
         try:
             tickets = await hall().lookup_tickets(tracker.sender_id, number=number, phone=phone)
         except HallUnavailable:

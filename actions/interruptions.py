@@ -1,0 +1,62 @@
+"""What the citizen says in the middle of a form that is not the answer to its question.
+
+A form must not hold a citizen hostage (Rasa's unhappy paths): a new question is answered and the
+form asks its question again; a correction of something already given ("电话打错了，是…") replaces
+it; "算了" drops the form. Used by the forms' validation (which sees every message in a form) and
+by action_answer_in_form (which the rules run when the form's mapping took nothing)."""
+
+from __future__ import annotations
+
+import re
+from typing import List, Optional
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import render
+from actions.api.hall import HallUnavailable, hall
+from actions.conversation import entity, match_of, text_of
+from bot.vocabulary import TICKET_MATTER_KINDS, Aspect, MatterKind
+
+
+def _other_matter(tracker: Tracker) -> Optional[str]:
+    """A matter the message names that is not the one the form is about."""
+    code = entity(tracker, "matter")
+    if code and code not in (tracker.get_slot("ticket_matter"), None):
+        return code
+    return None
+
+
+_QUESTION_RE = re.compile(r"[?？吗呢嘛]|多少|几[天趟次个]|哪|怎么|咋|啥|什么|能不能|可不可以|是否|有没有|要不要|收不收|行不行")
+
+
+def is_new_question(tracker: Tracker) -> bool:
+    """The message asks something (about another matter, or an aspect) rather than answering the
+    form: it names one and is worded as a question ("我自己开的便利店要办食品经营许可吗")."""
+    text = text_of(tracker)
+    return bool(_other_matter(tracker) or entity(tracker, "aspect")) and bool(_QUESTION_RE.search(text))
+
+
+async def answer(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    """Answer a question asked in the middle of a form; the form then asks its own again."""
+    code = _other_matter(tracker) or tracker.get_slot("current_matter") or tracker.get_slot("ticket_matter")
+    aspect = entity(tracker, "aspect") or Aspect.OVERVIEW.value
+    try:
+        guide = await hall().guide(code) if code else None
+    except HallUnavailable:
+        dispatcher.utter_message(response="utter_hall_unavailable")
+        return []
+    if guide is None:
+        if not match_of(tracker).abstain:
+            dispatcher.utter_message(response="utter_ask_rephrase")
+        return []
+    if guide["kind"] == MatterKind.BUNDLE:
+        text = render.bundle_text(guide) if aspect == Aspect.OVERVIEW else render.bundle_answer(guide, aspect)
+    elif guide["kind"] in TICKET_MATTER_KINDS and aspect == Aspect.OVERVIEW:
+        text = render.ticket_intro(guide)
+    else:
+        text = render.answer_text(guide, aspect)
+    dispatcher.utter_message(text=text, json_message=render.matter_payload(guide, aspect))
+    dispatcher.utter_message(response="utter_form_continue")
+    return [SlotSet("current_matter", guide["code"])]

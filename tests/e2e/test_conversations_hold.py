@@ -1,0 +1,163 @@
+"""Conversations that hold (issue #15): one regression test per kind of failure, through the REST
+webhook of the real servers, with wording of our own (not taken from the blind scenario sets)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, Dict, List
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+
+def me() -> str:
+    return "hold-" + uuid.uuid4().hex[:10]
+
+
+def customs(replies: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    return [r["custom"] for r in replies if r.get("custom")]
+
+
+def answer(replies) -> Dict[str, Any]:
+    return next(c for c in customs(replies) if "matter" in c)
+
+
+def text(replies) -> str:
+    return "\n".join(r.get("text") or "" for r in replies)
+
+
+def test_a_situation_is_a_question_not_a_failed_trip(stack):
+    sender = me()
+    replies = stack.say(sender, "单位让我去开个无犯罪记录证明，要去哪开")
+    assert "白跑" not in text(replies)
+    assert (answer(replies)["matter"], answer(replies)["aspect"]) == ("gongan.no_crime_record", "location")
+    assert answer(stack.say(sender, "要钱吗"))["aspect"] == "fee"
+
+
+def test_a_failed_trip_told_in_words_is_a_fallback(stack):
+    sender = me()
+    assert "白跑" in text(stack.say(sender, "我为了换身份证去了两次都没办成，窗口一直说系统维护"))
+    stack.say(sender, "杭州市西湖区")
+    stack.say(sender, "13812340001")
+    stack.say(sender, "同意")
+    assert [(t["kind"], t["department"]) for t in stack.tickets(sender)] == [("fallback", "zwfw")]
+
+
+def test_the_form_answers_a_question_then_asks_again_and_算了_drops_it(stack):
+    sender = me()
+    stack.say(sender, "我要投诉小区门口的超市卖过期面包")
+    replies = stack.say(sender, "对了，开便利店要办食品经营许可吗？")
+    assert answer(replies)["matter"] == "scjg.food_business_license"
+    assert "接着来" in text(replies)
+    assert "不提交" in text(stack.say(sender, "算了"))
+    assert stack.tickets(sender) == []
+
+
+def test_a_correction_inside_the_form_replaces_the_phone(stack):
+    sender = me()
+    stack.say(sender, "包工头拖欠我们三个月工资，我要投诉")
+    stack.say(sender, "宁波市鄞州区")
+    stack.say(sender, "13812340002")
+    stack.say(sender, "电话说错了，是13812340003")
+    stack.say(sender, "同意")
+    (ticket,) = stack.tickets(sender)
+    assert ticket["kind"] == "complaint" and ticket["department"] == "renshe"
+    assert ticket["contact_phone_masked"].endswith("0003")
+
+
+def test_short_follow_ups_in_everyday_words(stack):
+    sender = me()
+    assert answer(stack.say(sender, "残疾人证怎么办"))["matter"] == "canlian.disability_card"
+    for words, aspect in [("那得准备啥", "materials"), ("收费不", "fee"), ("去哪儿弄", "location"),
+                          ("我这种情况能办吗", "conditions"), ("要准被啥", "materials")]:
+        got = answer(stack.say(sender, words))
+        assert (got["matter"], got["aspect"]) == ("canlian.disability_card", aspect), words
+
+
+def test_a_follow_up_answers_only_what_was_asked(stack):
+    sender = me()
+    stack.say(sender, "身份证快过期了")
+    replies = stack.say(sender, "要多久")
+    assert answer(replies)["aspect"] == "time_limit"
+    assert "材料：" not in text(replies)  # not the whole card again
+    assert any(b["title"] == "查看完整指南" for r in replies for b in r.get("buttons") or [])
+
+
+def test_a_follow_up_stays_on_its_matter_and_a_real_switch_switches(stack):
+    sender = me()
+    assert answer(stack.say(sender, "买房了想把公积金取出来"))["matter"] == "gjj.withdraw_purchase"
+    assert answer(stack.say(sender, "提取出来多久到账"))["matter"] == "gjj.withdraw_purchase"
+    assert answer(stack.say(sender, "另外问一下，租房能提公积金吗"))["matter"] == "gjj.withdraw_rent"
+
+
+def test_bundle_follow_ups_answer_for_the_bundle(stack):
+    sender = me()
+    assert answer(stack.say(sender, "孩子刚出生要办哪些手续"))["matter"] == "yjs.newborn"
+    for words, aspect in [("总共跑几趟", "visits"), ("收不收费", "fee"), ("都要带啥材料", "materials")]:
+        got = answer(stack.say(sender, words))
+        assert (got["matter"], got["aspect"]) == ("yjs.newborn", aspect), words
+
+
+def test_clarification_keeps_what_was_said(stack):
+    sender = me()
+    clarify = next(c["clarify"] for c in customs(stack.say(sender, "证件丢了怎么补")) if "clarify" in c)
+    assert "gongan.id_card_lost" in clarify
+    assert answer(stack.say(sender, "驾照"))["matter"] == "gongan.driving_license_lost"
+
+
+def test_expiry_words_ask_about_a_matter_not_a_ticket(stack):
+    replies = stack.say(me(), "驾驶证过期了还能换吗")
+    assert answer(replies)["matter"].startswith("gongan.driving_license")
+    assert not any("tickets" in c for c in customs(replies))
+
+
+def test_asking_for_a_person_in_other_words(stack):
+    for words in ("让个真人来跟我说", "打字太累了找个人帮我"):
+        assert any(c.get("handoff") for c in customs(stack.say(me(), words))), words
+
+
+def test_guidance_takes_what_the_first_message_said(stack):
+    sender = me()
+    replies = stack.say(sender, "我在湖州德清养的鲈鱼这几天老浮头，死了好几十条，想请专家看看，电话13812340004，同意转给专家")
+    assert answer(replies)["matter"] == "nongye.aquaculture_guidance"
+    (ticket,) = stack.tickets(sender)
+    assert ticket["kind"] == "guidance" and ticket["region"] == "湖州市德清县"
+    assert ticket["contact_phone_masked"].endswith("0004")
+
+
+def test_a_landline_and_a_complaint_without_a_phone(stack):
+    sender = me()
+    stack.say(sender, "出租车司机绕路多收了我五十块，我要投诉")
+    stack.say(sender, "杭州市上城区")
+    assert "联系" in text(stack.say(sender, "0571-8765432"))  # seven digits: not a landline of Hangzhou's
+    stack.say(sender, "0571-87654321")
+    stack.say(sender, "同意")
+    assert stack.tickets(sender)[0]["contact_phone_masked"]
+    other = me()
+    stack.say(other, "饭店后厨老鼠乱跑，我要举报")
+    stack.say(other, "温州市鹿城区")
+    stack.say(other, "不留电话了")
+    stack.say(other, "同意")
+    (ticket,) = stack.tickets(other)
+    assert ticket["kind"] == "complaint" and ticket["contact_phone_masked"] is None
+
+
+def test_a_bad_rating_in_words_files_feedback(stack):
+    sender = me()
+    stack.say(sender, "异地就医备案怎么弄")
+    stack.say(sender, "你发的办理页面打不开，验证码一直收不到，差评")
+    stack.say(sender, "不留电话")
+    (ticket,) = stack.tickets(sender)
+    assert (ticket["kind"], ticket["department"]) == ("feedback", "zwfw")
+
+
+def test_ticket_status_by_number_without_its_prefix(stack):
+    sender = me()
+    stack.say(sender, "包工头拖欠工资不给，我要投诉")
+    stack.say(sender, "杭州市萧山区")
+    stack.say(sender, "13812340005")
+    stack.say(sender, "同意")
+    number = stack.tickets(sender)[0]["number"]
+    replies = stack.say(sender, f"查一下 {number.removeprefix('ZJ')} 怎么样了")
+    assert any(number in c.get("tickets", []) for c in customs(replies))
