@@ -45,6 +45,8 @@ OVERRULE_OTHER_DEPARTMENT = 0.95
 OVERRULE_OUTSIDE = 0.9
 # A department the router is this sure of limits the options offered to its own matters.
 ROUTER_SURE = 0.9
+# Characters of a reply that means something only with the message before it ("租房的", "驾照").
+SHORT_REPLY = 6
 MATTER_INTENTS = ("ask_matter", "ask_aspect", "request_guidance", "complain", "nlu_fallback", "consult_department")
 
 
@@ -104,7 +106,8 @@ class ActionAnswerMatter(Action):
         candidates: List[str] = tracker.get_slot("candidates") or []
 
         if intent in ("affirm", "deny") and not entity(tracker, "matter") and not aspect and not (
-                candidates and asked_which(tracker) and await self._picked(tracker, candidates, view)):
+                candidates and asked_which(tracker) and await self._picked(tracker, candidates, view)) and not (
+                await self._refined(tracker, current)):
             # "好的" / "不用了" outside a question name no matter, whatever words they share
             # (but "租房的" after "哪一项？" picks an option, whatever the intent classifier says).
             dispatcher.utter_message(response="utter_anything_else")
@@ -119,7 +122,9 @@ class ActionAnswerMatter(Action):
             #    candidates ("提取出来多久到账" after 公积金购房提取 is not another 提取 matter).
             code = entity(tracker, "matter")
             route = route_of(tracker)
-            overruled = not is_button(tracker) and router_overrules(route)
+            # The router reads one message: a few words after an answer ("租房的") are not its to judge.
+            alone = not current or len(normalize(text_of(tracker)).replace(" ", "")) > SHORT_REPLY
+            overruled = alone and not is_button(tracker) and router_overrules(route)
             remember = code or next((m["matter"] for m in view.matches if m["matter"] != FALLBACK_MATTER), None)
             if overruled:
                 code = None
@@ -144,7 +149,7 @@ class ActionAnswerMatter(Action):
                 await hall().record_unmatched(tracker.sender_id, text_of(tracker), channel_of(tracker))
                 return await self._department_answer(dispatcher, route, also=remember)
             if not code and not aspect:
-                code = await self._in_context(tracker)
+                code = await self._in_context(tracker) or await self._refined(tracker, current)
             if intent == "correct_matter" and not code:
                 return await self._correct(dispatcher, tracker, view, current, candidates)
             if code:
@@ -159,7 +164,7 @@ class ActionAnswerMatter(Action):
             # Options to offer are the router's department's when it is sure of one ("公办养老院"
             # is 民政's, whatever 公租房 shares with its words); none of them: the department answers.
             follow_up = bool(current and (aspect or intent == "ask_aspect"))
-            sure = route if (route and route.get("code") and not follow_up
+            sure = route if (route and route.get("code") and not follow_up and alone
                              and float(route.get("score") or 0) >= ROUTER_SURE) else None
             departments = {m["matter"]: m.get("department") for m in view.matches}
             if sure and ranked and not any(departments.get(c) == sure["code"] for c in ranked):
@@ -331,6 +336,25 @@ class ActionAnswerMatter(Action):
         if match.get("abstain", True) or match.get("clarify") or not match.get("matches"):
             return None
         return match["matches"][0]["matter"]
+
+    @staticmethod
+    async def _refined(tracker: Tracker, current: Optional[str]) -> Optional[str]:
+        """"租房的" right after an answer on 购房提取: a sibling of the current matter (same
+        department), told in a word or two that mean something only with the message before."""
+        text = text_of(tracker)
+        if not current or is_button(tracker) or len(normalize(text).replace(" ", "")) > SHORT_REPLY:
+            return None
+        texts = [t for t in user_texts(tracker) if t and not t.startswith("/")]
+        if len(texts) < 2:
+            return None
+        parsed = await rasa_api.parse(f"{texts[-2]} {text}")
+        match = (parsed or {}).get("matter_match") or {}
+        if match.get("abstain", True) or match.get("clarify") or not match.get("matches"):
+            return None
+        best = match["matches"][0]
+        if best["matter"] == current or best.get("department") != (await hall().guide(current) or {}).get("department"):
+            return None
+        return best["matter"]
 
     async def _correct(self, dispatcher, tracker, view, current, candidates) -> List[EventType]:
         others = [c for c in candidates if c != current]
