@@ -13,7 +13,7 @@ import yaml
 from bot.text.normalize import normalize
 
 CUES_FILE = Path(__file__).resolve().parents[1] / "data" / "lexicon" / "cues.yml"
-KINDS = ("failed_trip", "ask_person", "ticket_status", "cancel", "no_phone", "grievance", "switch", "verdict", "consent")
+KINDS = ("failed_trip", "repeated_trips", "feared", "ask_person", "ticket_status", "cancel", "no_phone", "grievance", "switch", "verdict", "consent")
 
 
 @lru_cache(maxsize=1)
@@ -29,3 +29,20 @@ def says(text: str, kind: str) -> bool:
     """True when the text holds one of the cue words of `kind`."""
     folded = normalize(text).replace(" ", "")
     return any(word and word in folded for word in _cues()[kind])
+
+
+def went_and_failed(text: str) -> bool:
+    """兜底: the citizen says they went and could not get it done. An outcome word decides; a count
+    of trips alone does when it is not feared ("怕跑好几趟", up to 4 characters before it) and the
+    message does not complain about someone else ("找老板跑了好几趟" about unpaid wages)."""
+    if says(text, "failed_trip"):
+        return True
+    folded = normalize(text).replace(" ", "")
+    feared = _cues()["feared"]
+    for word in _cues()["repeated_trips"]:
+        at = folded.find(word) if word else -1
+        while at >= 0:
+            if not any(f in folded[max(0, at - 4):at] for f in feared):
+                return not says(text, "grievance")
+            at = folded.find(word, at + 1)
+    return False

@@ -4,7 +4,7 @@ helpers that fill them from what the citizen already said or pick up a form left
 from __future__ import annotations
 
 import abc
-
+import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -166,9 +166,14 @@ def gives_consent(text: str) -> bool:
 
 
 def drops_form(text: str) -> bool:
-    """"算了", "不办了": a short message (or one that starts so) that drops the form."""
+    """"算了", "不办了": a short message, or one that starts or ends so ("那我先网上试试，算了，不用
+    登记了"), drops the form."""
     folded = normalize(text).replace(" ", "")
-    return says(text, "cancel") and (len(folded) <= 12 or folded.startswith(("算了", "不办了", "不用了", "取消")))
+    if not says(text, "cancel"):
+        return False
+    clauses = [c for c in re.split(r"[，,。.!！?？；;、\s]+", text) if c.strip()]
+    return (len(folded) <= 12 or folded.startswith(("算了", "不办了", "不用了", "取消"))
+            or (len(clauses) > 1 and says(clauses[-1], "cancel")))
 
 
 def answers(tracker: Tracker, requested: str) -> bool:

@@ -8,6 +8,7 @@ matters open the ticket form. Follow-ups ("那要多少钱？") answer for the c
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
@@ -21,16 +22,16 @@ from actions.conversation import (
     channel_of, entity, intent_of, last_bot_response, match_of, route_of, text_of, user_texts,
 )
 from actions.forms import pending_ticket, prefill_ticket_form, wants_submit
-from actions.cues import says
+from actions.cues import says, went_and_failed
 from actions.approved import serve_approved
 from actions.feedback import ActionRecordRating, rating_level
 from actions.handoff import ActionHandoff
 from actions.tickets import ActionOpenTicket, ActionReportFailedTrip, ActionTicketStatus, asks_ticket_status
 from bot.text.choices import choice_number
 from bot.text.phones import contact_number
-from bot.text.regions import find_region
+from bot.text.regions import find_region, looks_like_place
 from bot.text.normalize import normalize
-from bot.vocabulary import FALLBACK_MATTER, TICKET_MATTER_KINDS, Aspect, MatterKind, TicketKind
+from bot.vocabulary import FALLBACK_DEPARTMENT, FALLBACK_MATTER, TICKET_MATTER_KINDS, Aspect, MatterKind, TicketKind
 
 logger = logging.getLogger(__name__)
 
@@ -78,7 +79,7 @@ class ActionAnswerMatter(Action):
         elif intent != "rate" and says(text, "ask_person"):
             # "让个真人来", "打字太累了找个人": a person, in whatever words.
             return await ActionHandoff().run(dispatcher, tracker, domain)
-        elif says(text, "failed_trip"):
+        elif went_and_failed(text):
             # 兜底 only for a citizen who went and could not get it done.
             events = await ActionReportFailedTrip().run(dispatcher, tracker, domain)
         elif says(text, "verdict") and rating_level(tracker) is not None:
@@ -196,7 +197,8 @@ class ActionAnswerMatter(Action):
         # 7b. No matter, but a department: which one handles it, what it covers, how to reach it.
         await hall().record_unmatched(tracker.sender_id, text_of(tracker), channel_of(tracker))
         route = route_of(tracker)
-        if route is not None and (intent not in ("greet", "thank", "goodbye", "affirm", "deny")):
+        if route is not None and (intent not in ("greet", "thank", "goodbye", "affirm", "deny")) and not (
+                (route.get("outside") or not route.get("code")) and only_particulars(text_of(tracker))):
             return await self._department_answer(dispatcher, route)
         if intent == "out_of_scope":
             dispatcher.utter_message(response="utter_out_of_scope")
@@ -216,11 +218,17 @@ class ActionAnswerMatter(Action):
             return await self._department_ticket(dispatcher, tracker, TicketKind.CONSULT.value, department)
         if not (intent == "complain" or says(text, "grievance")):
             return None
-        route = route_of(tracker)
-        department = department or (route or {}).get("code")
+        route = route_of(tracker) or {}
+        department = department or route.get("code")
+        if department == FALLBACK_DEPARTMENT:
+            # 政务服务办 takes failed trips (handled before); a complaint about anything else goes
+            # to the next department whose remit it is.
+            others = [r["code"] for r in route.get("ranking") or [] if r.get("code") != FALLBACK_DEPARTMENT]
+            department = others[0] if others else department
         if not department:
             return None
-        complaints = await hall().matters(department=department, kind=MatterKind.COMPLAINT.value)
+        complaints = [m for m in await hall().matters(department=department, kind=MatterKind.COMPLAINT.value)
+                      if m["code"] != FALLBACK_MATTER]
         ranked = [m["matter"] for m in view.matches]
         best = sorted(complaints, key=lambda m: ranked.index(m["code"]) if m["code"] in ranked else 99)
         if best:
@@ -281,8 +289,8 @@ class ActionAnswerMatter(Action):
         matter (its name or one of its aliases, word for word). A conditions question describes
         the citizen's situation ("我家是低保户，这种能申请吧"): the situation names no new matter."""
         text = text_of(tracker)
-        if is_button(tracker) or says(text, "switch"):
-            return False
+        if is_button(tracker) or says(text, "switch") or current == FALLBACK_MATTER:
+            return False  # 兜底 is no matter to ask aspects of: "执照变更网上能办吗" is about 执照变更
         other, this = await hall().guide(code), await hall().guide(current)
         if other is None or this is None:
             return True
@@ -367,13 +375,18 @@ class ActionAnswerMatter(Action):
         self, dispatcher: CollectingDispatcher, codes: List[str], question: str = "utter_clarify"
     ) -> List[EventType]:
         codes = list(dict.fromkeys(codes))[:MAX_CLARIFY]
-        buttons = []
+        buttons, departments = [], {}
         for code in codes:
             guide = await hall().guide(code)
             if guide:
                 dept = guide.get("department_name") or guide["department"]
+                departments[guide["department"]] = dept
                 buttons.append({"title": f"{guide['name']}（{dept}）", "payload": f'/choose{{"matter": "{code}"}}'})
-        dispatcher.utter_message(response=question, buttons=buttons, json_message={"clarify": codes})
+        payload: Dict[str, Any] = {"clarify": codes}
+        if len(departments) == 1:  # whichever the citizen picks, this department handles it
+            [(code, name)] = departments.items()
+            payload["department"] = {"code": code, "name": name}
+        dispatcher.utter_message(response=question, buttons=buttons, json_message=payload)
         return [SlotSet("candidates", codes)]
 
     async def _answer(
@@ -483,3 +496,10 @@ def router_overrules(route: Optional[Dict[str, Any]]) -> bool:
         return False
     bar = OVERRULE_OUTSIDE if route.get("outside") or not route.get("code") else OVERRULE_OTHER_DEPARTMENT
     return float(route.get("score") or 0.0) >= bar
+
+
+def only_particulars(text: str) -> bool:
+    """A place or a phone and little else ("在湖州吴兴区", "电话13812345678"): nothing for the
+    router to judge, so never "none of our departments"."""
+    rest = re.sub(r"[\d\-－+\s]", "", normalize(text))
+    return len(rest) <= 12 and bool(contact_number(text) or find_region(text) or looks_like_place(text))
