@@ -141,6 +141,10 @@ class ActionAnswerMatter(Action):
             #    ("我的证丢了咋补办" … "驾照": 驾驶证补领, not 驾驶证换证).
             if not code and candidates and asked_which(tracker):
                 code = await self._picked(tracker, candidates, view)
+            if overruled and not code and route.get("code") and await self._department_of(current) == route["code"]:
+                # Words of another department's matter in a follow-up on the current one, which the
+                # router places in the current matter's department: still about the current matter.
+                code = current
             if overruled and not code:
                 # Another department's, or none of ours: say who handles it, and keep the matter
                 # we matched one click away (in case the citizen does mean ours).
@@ -169,6 +173,9 @@ class ActionAnswerMatter(Action):
                              and float(route.get("score") or 0) >= ROUTER_SURE) else None
             departments = {m["matter"]: m.get("department") for m in view.matches}
             if sure and ranked and not any(departments.get(c) == sure["code"] for c in ranked):
+                if await self._department_of(current) == sure["code"]:
+                    # "二手房过户的时候，契税在哪交" after 契税: still the current matter's business.
+                    return await self._answer(dispatcher, tracker, current, aspect or Aspect.OVERVIEW)
                 await hall().record_unmatched(tracker.sender_id, text_of(tracker), channel_of(tracker))
                 return await self._department_answer(dispatcher, sure)
             if sure:
@@ -197,7 +204,12 @@ class ActionAnswerMatter(Action):
         # 7b. No matter, but a department: which one handles it, what it covers, how to reach it.
         await hall().record_unmatched(tracker.sender_id, text_of(tracker), channel_of(tracker))
         route = route_of(tracker)
-        if route is not None and (intent not in ("greet", "thank", "goodbye", "affirm", "deny")) and not (
+        chat = intent in ("greet", "thank", "goodbye", "affirm", "deny")
+        if (not chat and route and route.get("code") and current and not entity(tracker, "matter")
+                and await self._department_of(current) == route["code"]):
+            # The current matter's department, and no other matter named: a follow-up on it.
+            return await self._answer(dispatcher, tracker, current, entity(tracker, "aspect") or Aspect.OVERVIEW)
+        if route is not None and not chat and not (
                 (route.get("outside") or not route.get("code")) and only_particulars(text_of(tracker))):
             return await self._department_answer(dispatcher, route)
         if intent == "out_of_scope":
@@ -249,6 +261,11 @@ class ActionAnswerMatter(Action):
             json_message={"department": {"code": department, "name": dept["name"]}, "kind": kind},
         )
         return prefill_ticket_form(tracker, kind, None) + [SlotSet("ticket_department", department)]
+
+    @staticmethod
+    async def _department_of(code: Optional[str]) -> Optional[str]:
+        guide = await hall().guide(code) if code else None
+        return guide["department"] if guide else None
 
     @staticmethod
     async def _department_answer(
