@@ -62,7 +62,8 @@ def test_citizen_erases_their_conversation(stack):
     # …and from Rasa's memory: the conversation starts afresh.
     events = stack.tracker(sender)["events"]
     assert "13812345678" not in str(events) and "身份证下个月" not in str(events)
-    assert stats()["conversations"] == before  # the figures keep the conversation, without its id
+    # The figures keep the conversation, without its id (other tests' conversations may still arrive).
+    assert stats()["conversations"] >= before
     again = stack.say(sender, "身份证下个月就过期了")
     assert "身份证" in texts(again)
 

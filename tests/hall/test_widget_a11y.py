@@ -457,9 +457,17 @@ def test_attachments_button_paste_progress_and_errors(browser, hall, tmp_path):
 
     big = tmp_path / "big.pdf"
     big.write_bytes(b"%PDF-1.4\n" + b"0" * (11 * 1024 * 1024))
+    # The progress bar lives only while the upload goes (on loopback, a moment): the request is held
+    # until the bar has been seen, then goes on to the hall, which refuses it.
+    held = []
+    page.route("**/widget/attachments", lambda route: held.append(route))
     page.locator("input[type=file]").set_input_files(str(big))
     last = page.locator(".ot-filemsg .ot-filestate").last
     expect(last.locator("progress")).to_have_count(1)  # progress while it goes
+    page.wait_for_function("true")  # let the held request reach the handler
+    assert held, "the upload never started"
+    held[0].continue_()
+    page.unroute("**/widget/attachments")
     expect(last).to_contain_text("10", timeout=20_000)
     expect(last).to_have_class(re.compile("ot-error"))
 
