@@ -86,3 +86,8 @@ def idempotency_key(tracker: Tracker, purpose: str, anchor: Optional[float] = No
     moment = latest_user_timestamp(tracker) if anchor is None else anchor
     raw = f"{tracker.sender_id}|{purpose}|{moment:.6f}"
     return hashlib.sha256(raw.encode()).hexdigest()[:40]
+
+
+def is_button(tracker: Tracker) -> bool:
+    """The message is a button's payload ("/choose{...}"), not typed words."""
+    return text_of(tracker).startswith("/")

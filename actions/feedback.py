@@ -9,7 +9,8 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.api.hall import HallUnavailable, hall
-from actions.conversation import channel_of, entity, idempotency_key, intent_of, text_of
+from actions.conversation import channel_of, entity, idempotency_key, intent_of, is_button, text_of
+from actions.cues import says
 from bot.text.normalize import normalize
 from bot.text.phones import contact_number
 from bot.vocabulary import BAD_RATING_MAX, RATING_LEVELS, TicketKind
@@ -42,6 +43,9 @@ class ActionRecordRating(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
         level = rating_level(tracker)
+        if level is None and not is_button(tracker) and (entity(tracker, "matter") or entity(tracker, "aspect")):
+            # "评残去哪评": a question the intent classifier took for a rating.
+            return [FollowupAction("action_answer_matter")]
         if level is None:
             dispatcher.utter_message(response="utter_ask_rating")
             return [SlotSet("ticket_kind", None)]
@@ -90,8 +94,9 @@ class ActionGoodbye(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        if entity(tracker, "aspect") or entity(tracker, "matter"):
-            # "谢谢，那要带啥": a question with the thanks; the answering action takes it.
+        if entity(tracker, "aspect") or entity(tracker, "matter") or not says(text_of(tracker), "closing"):
+            # "谢谢，那要带啥": a question with the thanks; "快到期了": no word of thanks or goodbye at
+            # all, whatever the intent classifier says. The answering action takes it.
             return [FollowupAction("action_answer_matter")]
         if tracker.get_slot("served"):
             dispatcher.utter_message(response="utter_ask_rating")

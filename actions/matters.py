@@ -19,7 +19,7 @@ from actions import interruptions, render
 from actions.api import rasa as rasa_api
 from actions.api.hall import HallUnavailable, hall
 from actions.conversation import (
-    channel_of, entity, intent_of, last_bot_response, match_of, route_of, text_of, user_texts,
+    channel_of, entity, intent_of, is_button, last_bot_response, match_of, route_of, text_of, user_texts,
 )
 from actions.forms import pending_ticket, prefill_ticket_form, wants_submit
 from actions.cues import says, went_and_failed
@@ -48,6 +48,11 @@ OVERRULE_OUTSIDE = 0.9
 ROUTER_SURE = 0.9
 # Characters of a reply that means something only with the message before it ("租房的", "驾照").
 SHORT_REPLY = 6
+# A short yes/no question about a requirement ("要体检吗"), and the words around its subject.
+SHORT_QUESTION = 10
+FUNCTION_WORDS = re.compile(r"^(那么|那|还|也|是不是|是否|请问)?(要不要|需不需要|用不用|需要|必须|要|得|用)?"
+                            r"(带|拿|交|提供|准备|开)?|(吗|么|嘛|呢|伐|不|没有|没)?[?？。!！]*$")
+GUIDE_TEXT_FIELDS = ("materials", "conditions", "steps", "summary")
 MATTER_INTENTS = ("ask_matter", "ask_aspect", "request_guidance", "complain", "nlu_fallback", "consult_department")
 
 
@@ -136,6 +141,8 @@ class ActionAnswerMatter(Action):
                 code = None
             if code and current and aspect and code != current and await self._stays(tracker, current, code, aspect, ranked):
                 code = current
+            elif code and current and code != current and await self._in_current_guide(tracker, current, code):
+                code = current  # "要体检吗" after 驾驶证换证: its guide asks for the 体检, not 健康证明
             # 3. A pick among the options we offered: by number or by words; or a short answer
             #    to "which one?" read together with what the citizen said before it
             #    ("我的证丢了咋补办" … "驾照": 驾驶证补领, not 驾驶证换证).
@@ -263,6 +270,23 @@ class ActionAnswerMatter(Action):
         return prefill_ticket_form(tracker, kind, None) + [SlotSet("ticket_department", department)]
 
     @staticmethod
+    async def _in_current_guide(tracker: Tracker, current: str, other: str) -> bool:
+        """A short question ("要体检吗", "要房东签字吗") about something the current matter's guide
+        itself speaks of, and the other matter is not named: it is about the current matter."""
+        text = text_of(tracker)
+        folded = normalize(text).replace(" ", "")
+        if is_button(tracker) or len(folded) > SHORT_QUESTION or says(text, "switch"):
+            return False
+        core = FUNCTION_WORDS.sub("", folded)
+        this, that = await hall().guide(current), await hall().guide(other)
+        if len(core) < 2 or this is None or that is None:
+            return False
+        if any(normalize(n).replace(" ", "") in folded for n in [that["name"], *that.get("aliases", [])] if len(n) >= 4):
+            return False
+        written = normalize(" ".join(str(this.get(k) or "") for k in GUIDE_TEXT_FIELDS)).replace(" ", "")
+        return core in written
+
+    @staticmethod
     async def _department_of(code: Optional[str]) -> Optional[str]:
         guide = await hall().guide(code) if code else None
         return guide["department"] if guide else None
@@ -364,11 +388,16 @@ class ActionAnswerMatter(Action):
 
     @staticmethod
     async def _refined(tracker: Tracker, current: Optional[str]) -> Optional[str]:
-        """"租房的" right after an answer on 购房提取: a sibling of the current matter (same
-        department), told in a word or two that mean something only with the message before."""
+        """"租房的" right after an answer on 购房提取, "车子" after 过户: the matter a word or two mean
+        read with the message before (or the current one, when they are its own words)."""
         text = text_of(tracker)
         if not current or is_button(tracker) or len(normalize(text).replace(" ", "")) > SHORT_REPLY:
             return None
+        guide = await hall().guide(current)
+        folded = normalize(text).replace(" ", "")
+        if guide and len(folded) >= 2 and any(folded in normalize(n).replace(" ", "")
+                                               for n in [guide["name"], *guide.get("aliases", [])]):
+            return current  # "身份证" after 身份证补领: the current matter's own words
         texts = [t for t in user_texts(tracker) if t and not t.startswith("/")]
         if len(texts) < 2:
             return None
@@ -376,10 +405,8 @@ class ActionAnswerMatter(Action):
         match = (parsed or {}).get("matter_match") or {}
         if match.get("abstain", True) or match.get("clarify") or not match.get("matches"):
             return None
-        best = match["matches"][0]
-        if best["matter"] == current or best.get("department") != (await hall().guide(current) or {}).get("department"):
-            return None
-        return best["matter"]
+        best = match["matches"][0]["matter"]
+        return None if best in (current, FALLBACK_MATTER) else best
 
     async def _correct(self, dispatcher, tracker, view, current, candidates) -> List[EventType]:
         others = [c for c in candidates if c != current]
@@ -467,11 +494,6 @@ _FILLER = set("那这个要呢吗嘛啊呀吧还请问我的了能可以是不�
 def asked_which(tracker: Tracker) -> bool:
     """The bot's last message asked which of its options the citizen meant."""
     return last_bot_response(tracker) in ("utter_clarify", "utter_clarify_after_correction")
-
-
-def is_button(tracker: Tracker) -> bool:
-    """The message is a button's payload ("/choose{...}"), not typed words."""
-    return text_of(tracker).startswith("/")
 
 
 def is_bare_followup(tracker: Tracker) -> bool:
