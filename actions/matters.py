@@ -377,14 +377,7 @@ class ActionAnswerMatter(Action):
         if len(normalize(text).replace(" ", "")) > 10 or last_bot_response(tracker) not in (
                 "utter_clarify", "utter_ask_rephrase", "utter_clarify_after_correction"):
             return None
-        texts = [t for t in user_texts(tracker) if t and not t.startswith("/")]
-        if len(texts) < 2:
-            return None
-        parsed = await rasa_api.parse(f"{texts[-2]} {text}")
-        match = (parsed or {}).get("matter_match") or {}
-        if match.get("abstain", True) or match.get("clarify") or not match.get("matches"):
-            return None
-        return match["matches"][0]["matter"]
+        return await read_with_previous(tracker)
 
     @staticmethod
     async def _refined(tracker: Tracker, current: Optional[str]) -> Optional[str]:
@@ -398,14 +391,7 @@ class ActionAnswerMatter(Action):
         if guide and len(folded) >= 2 and any(folded in normalize(n).replace(" ", "")
                                                for n in [guide["name"], *guide.get("aliases", [])]):
             return current  # "身份证" after 身份证补领: the current matter's own words
-        texts = [t for t in user_texts(tracker) if t and not t.startswith("/")]
-        if len(texts) < 2:
-            return None
-        parsed = await rasa_api.parse(f"{texts[-2]} {text}")
-        match = (parsed or {}).get("matter_match") or {}
-        if match.get("abstain", True) or match.get("clarify") or not match.get("matches"):
-            return None
-        best = match["matches"][0]["matter"]
+        best = await read_with_previous(tracker)
         return None if best in (current, FALLBACK_MATTER) else best
 
     async def _correct(self, dispatcher, tracker, view, current, candidates) -> List[EventType]:
@@ -542,3 +528,16 @@ def only_particulars(text: str) -> bool:
     router to judge, so never "none of our departments"."""
     rest = re.sub(r"[\d\-－+\s]", "", normalize(text))
     return len(rest) <= 12 and bool(contact_number(text) or find_region(text) or looks_like_place(text))
+
+
+async def read_with_previous(tracker: Tracker) -> Optional[str]:
+    """The matter the citizen's last two messages name together ("我的证丢了咋补办" + "驾照"),
+    when the matcher is sure of it (Rasa's /model/parse on both texts)."""
+    texts = [t for t in user_texts(tracker) if t and not t.startswith("/")]
+    if len(texts) < 2:
+        return None
+    parsed = await rasa_api.parse(f"{texts[-2]} {texts[-1]}")
+    match = (parsed or {}).get("matter_match") or {}
+    if match.get("abstain", True) or match.get("clarify") or not match.get("matches"):
+        return None
+    return match["matches"][0]["matter"]

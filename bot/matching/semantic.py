@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from functools import lru_cache
-from typing import Dict, List, Optional, Protocol, Sequence
+from typing import Callable, Dict, List, Optional, Protocol, Sequence
 
 import numpy as np
 
@@ -83,13 +83,19 @@ def embed_passages(encoder: Encoder, texts: Sequence[str], fingerprint: str = ""
     if not use_cache:
         return encoder.passages(list(texts))
     key = fingerprint or hashlib.sha1("\n".join(texts).encode("utf-8")).hexdigest()[:20]
+    return cached_vectors(texts, key, "embeddings", lambda missing: encoder.passages(missing))
+
+
+def cached_vectors(texts: Sequence[str], key: str, prefix: str,
+                   embed: Callable[[List[str]], np.ndarray], keep: int = KEEP_CACHES) -> np.ndarray:
+    """Vectors of ``texts`` from ``<prefix>-<encoder>-<key>.npz`` under the cache directory, the
+    current key's file first, then older ones (an edited catalogue or knowledge base re-embeds only
+    the texts that changed); ``embed`` computes the missing ones, and the file is rewritten."""
     root = cache_dir()
-    path = root / f"embeddings-{ENCODER_ID}-{key}.npz"
+    pattern = f"{prefix}-{ENCODER_ID}-*.npz"
+    path = root / f"{prefix}-{ENCODER_ID}-{key}.npz"
     known: Dict[str, np.ndarray] = {}
-    # The current catalogue's file first, then older ones: an edited catalogue re-embeds only
-    # the texts that changed.
-    candidates = [path] + sorted(p for p in root.glob(f"embeddings-{ENCODER_ID}-*.npz") if p != path) \
-        if root.is_dir() else []
+    candidates = [path] + sorted(p for p in root.glob(pattern) if p != path) if root.is_dir() else []
     for p in candidates:
         if not p.exists():
             continue
@@ -103,7 +109,8 @@ def embed_passages(encoder: Encoder, texts: Sequence[str], fingerprint: str = ""
             break
     missing = list(dict.fromkeys(t for t in texts if t not in known))
     if missing:
-        for t, v in zip(missing, encoder.passages(missing)):
+        logger.info("embedding %d texts for %s (cached afterwards)", len(missing), prefix)
+        for t, v in zip(missing, embed(missing)):
             known[t] = v
     vectors = np.vstack([known[t] for t in texts]).astype(np.float32) if texts else np.zeros((0, 384), np.float32)
     if missing or not path.exists():
@@ -112,13 +119,12 @@ def embed_passages(encoder: Encoder, texts: Sequence[str], fingerprint: str = ""
             tmp = path.with_name(path.name + ".tmp.npz")
             np.savez(tmp, texts=np.array(list(texts), dtype=str), vectors=vectors.astype(np.float16))
             tmp.replace(path)
-            # Keep a few recent catalogues' files (tests and tools use other catalogues too).
-            olds = sorted((p for p in root.glob(f"embeddings-{ENCODER_ID}-*.npz") if p != path),
-                          key=lambda p: p.stat().st_mtime, reverse=True)
-            for old in olds[KEEP_CACHES - 1:]:
+            # Keep a few recent files (tests and tools use other catalogues too).
+            olds = sorted((p for p in root.glob(pattern) if p != path), key=lambda p: p.stat().st_mtime, reverse=True)
+            for old in olds[keep - 1:]:
                 old.unlink(missing_ok=True)
         except OSError:
-            pass  # read-only checkout: embeddings are recomputed next time
+            pass  # read-only checkout: embedded again next time
     return vectors
 
 

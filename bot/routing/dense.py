@@ -13,13 +13,11 @@ knowledge base is never embedded twice, and an edited one only for its new sente
 from __future__ import annotations
 
 import logging
-from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Optional, Sequence
 
 import numpy as np
 
-from bot.matching.semantic import ENCODER_ID, Encoder
-from bot.settings import cache_dir
+from bot.matching.semantic import Encoder, cached_vectors
 
 logger = logging.getLogger(__name__)
 
@@ -47,40 +45,7 @@ def embed_cached(encoder: Encoder, texts: Sequence[str], key: str, use_cache: bo
     """Query embeddings of ``texts``, reusing every vector cached for any earlier knowledge base."""
     if not use_cache:
         return _embed(encoder, list(texts))
-    root = cache_dir()
-    pattern = f"{prefix}-{ENCODER_ID}-*.npz"
-    path = root / f"{prefix}-{ENCODER_ID}-{key}.npz"
-    known: Dict[str, np.ndarray] = {}
-    candidates: List[Path] = ([path] + sorted(p for p in root.glob(pattern) if p != path)) if root.is_dir() else []
-    for p in candidates:
-        if not p.exists():
-            continue
-        try:
-            with np.load(p, allow_pickle=False) as data:
-                for t, v in zip(data["texts"].tolist(), data["vectors"]):
-                    known.setdefault(t, v)
-        except Exception as exc:  # a truncated or foreign file is ignored, never fatal
-            logger.warning("ignoring routing embedding cache %s: %s", p, exc)
-        if all(t in known for t in texts):
-            break
-    missing = list(dict.fromkeys(t for t in texts if t not in known))
-    if missing:
-        logger.info("router: embedding %d knowledge phrasings (cached afterwards)", len(missing))
-        for t, v in zip(missing, _embed(encoder, missing)):
-            known[t] = v
-    vectors = np.vstack([known[t] for t in texts]).astype(np.float32) if texts else np.zeros((0, 384), np.float32)
-    if missing or not path.exists():
-        try:
-            root.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(path.name + ".tmp.npz")
-            np.savez(tmp, texts=np.array(list(texts), dtype=str), vectors=vectors.astype(np.float16))
-            tmp.replace(path)
-            olds = sorted((p for p in root.glob(pattern) if p != path), key=lambda p: p.stat().st_mtime, reverse=True)
-            for old in olds[keep - 1:]:
-                old.unlink(missing_ok=True)
-        except OSError:
-            pass  # read-only checkout: embedded again next time
-    return vectors
+    return cached_vectors(texts, key, prefix, lambda missing: _embed(encoder, missing), keep)
 
 
 class NeighbourVote:
