@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
@@ -17,17 +18,36 @@ from bot.vocabulary import BAD_RATING_MAX, RATING_LEVELS, TicketKind
 # Words citizens use, checked longest first ("非常不满意" before "不满意" before "满意").
 _WORDS = [
     ("非常不满意", 1), ("很不满意", 1), ("太差", 1), ("垃圾", 1), ("一星", 1),
-    ("不满意", 2), ("不太满意", 2), ("差评", 2), ("不好", 2), ("两星", 2), ("二星", 2),
+    ("不满意", 2), ("勿满意", 2), ("不太满意", 2), ("差评", 2), ("不好", 2), ("两星", 2), ("二星", 2),
     ("基本满意", 3), ("一般", 3), ("还行", 3), ("凑合", 3), ("还可以", 3), ("三星", 3),
     ("非常满意", 5), ("很满意", 5), ("五星", 5), ("特别满意", 5), ("太棒", 5),
     ("满意", 4), ("好评", 4), ("不错", 4), ("四星", 4), ("挺好", 4),
 ]
 
 
+# "给两分", "打1分", "零分" (not "11分钟", "一分钱"): a score out of five.
+_SCORE_RE = re.compile(r"(?<![0-9零一二两三四五六七八九十百])([0-5零一二两三四五])\s*分(?![钟钱])")
+_SCORE_DIGITS = {"零": 1, "0": 1, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
+
+
+def score_in(text: str) -> Optional[int]:
+    """A score given as such: at the start ("1分，地址都是错的") or after 给/打/评 ("给两分"); not a
+    story's "一分不发"."""
+    folded = normalize(text).replace(" ", "")
+    for found in _SCORE_RE.finditer(folded):
+        if found.start() == 0 or any(v in folded[max(0, found.start() - 2):found.start()] for v in "给打评"):
+            value = found.group(1)
+            return _SCORE_DIGITS.get(value) or int(value)
+    return None
+
+
 def rating_level(tracker: Tracker) -> Optional[int]:
     value = entity(tracker, "rating")
     if value and value.strip().isdigit() and 1 <= int(value) <= 5:
         return int(value)
+    score = score_in(text_of(tracker))
+    if score is not None:
+        return score
     text = normalize(text_of(tracker))
     for word, level in sorted(_WORDS, key=lambda w: -len(w[0])):
         if word in text:

@@ -153,6 +153,9 @@ class ListeningForm(FormValidationAction, metaclass=abc.ABCMeta):
         region = find_region(text)
         if requested != "region" and region and tracker.get_slot("region") != region:
             events.append(SlotSet("region", region))
+        # "…电话139…，同意登记": consent given in passing, in the cue's own explicit words.
+        if requested != "consent" and says(text, "consent") and tracker.get_slot("consent") is not True:
+            events.append(SlotSet("consent", True))
         return events
 
 

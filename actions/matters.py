@@ -24,7 +24,7 @@ from actions.conversation import (
 from actions.forms import pending_ticket, prefill_ticket_form, wants_submit
 from actions.cues import says, went_and_failed
 from actions.approved import serve_approved
-from actions.feedback import ActionRecordRating, rating_level
+from actions.feedback import ActionRecordRating, rating_level, score_in
 from actions.handoff import ActionHandoff
 from actions.tickets import ActionOpenTicket, ActionReportFailedTrip, ActionTicketStatus, asks_ticket_status
 from bot.text.choices import choice_number
@@ -87,7 +87,7 @@ class ActionAnswerMatter(Action):
         elif went_and_failed(text):
             # 兜底 only for a citizen who went and could not get it done.
             events = await ActionReportFailedTrip().run(dispatcher, tracker, domain)
-        elif says(text, "verdict") and rating_level(tracker) is not None:
+        elif (says(text, "verdict") or score_in(text) is not None) and rating_level(tracker) is not None:
             # "…给个差评": a 好差评 in words; a 差评 goes on to its follow-up form.
             events = await ActionRecordRating().run(dispatcher, tracker, domain)
         elif asks_ticket_status(text) and not entity(tracker, "matter"):
