@@ -161,3 +161,40 @@ def test_ticket_status_by_number_without_its_prefix(stack):
     number = stack.tickets(sender)[0]["number"]
     replies = stack.say(sender, f"查一下 {number.removeprefix('ZJ')} 怎么样了")
     assert any(number in c.get("tickets", []) for c in customs(replies))
+
+
+def test_another_province_is_none_of_ours_with_our_matter_one_click_away(stack):
+    # The words match a matter of ours; the router is sure the matter is another province's.
+    replies = stack.say(me(), "我之前在江苏南京交过公积金，南京那边的公积金怎么提取出来")
+    assert any(c.get("outside") for c in customs(replies)), replies
+    buttons = [b["title"] for r in replies for b in r.get("buttons") or []]
+    assert any("本省" in b for b in buttons), buttons
+
+
+def test_a_department_with_no_matter_of_ours_is_named(stack):
+    replies = stack.say(me(), "我家老人想住进公办敬老院，要怎么排队")
+    route = next(c for c in customs(replies) if c.get("department"))
+    assert route["department"]["code"] == "minzheng" and "matter" not in route
+
+
+def test_a_score_in_words_is_a_rating_and_a_story_number_is_not(stack):
+    sender = me()
+    stack.say(sender, "身份证丢了怎么补")
+    replies = stack.say(sender, "给两分，地址写得不清楚")
+    assert "不满意" in text(replies)
+    story = stack.say(me(), "厂里老板拖了我们半年工资，一分不给，我要投诉")
+    assert "评价" not in text(story) and any(c.get("department", {}).get("code") == "renshe" for c in customs(story))
+
+
+def test_no_word_of_goodbye_is_not_a_goodbye(stack):
+    sender = me()
+    stack.say(sender, "驾驶证的事情想问一下")
+    replies = stack.say(sender, "快到期了")
+    assert "评价" not in text(replies)
+    assert answer(replies)["matter"] == "gongan.driving_license_renew"
+
+
+def test_a_word_after_an_answer_is_read_with_the_question(stack):
+    sender = me()
+    stack.say(sender, "我想办个过户")
+    assert answer(stack.say(sender, "车子"))["matter"] == "gongan.vehicle_transfer"
