@@ -16,7 +16,7 @@ from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from bot.settings import ROOT
 
-DEFAULT_FILES = ("tests/data/dialogues/fit_D.yml", "tests/data/dialogues/holdout_E.yml")
+DEFAULT_FILES = ("tests/data/dialogues/fit_D.yml", "tests/data/dialogues/fit_F.yml", "tests/data/dialogues/holdout_E.yml")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -27,7 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "字段与服务大厅数据库中的工单，按类别输出轮次准确率与整段对话准确率。需先用 onetrip up 启动服务。",
     )
     p.add_argument("files", nargs="*", metavar="FILE",
-                   help="场景文件（默认 " + " 和 ".join(DEFAULT_FILES) + "）")
+                   help="场景文件（默认 " + "、".join(DEFAULT_FILES) + "）")
     p.add_argument("--rasa-url", default=None, help="Rasa 服务器地址（默认取配置：RASA_URL 或 ONETRIP_HOST:RASA_PORT）")
     p.add_argument("--database-url", default=None, help="服务大厅数据库（默认取配置 DATABASE_URL），直接读取工单")
     p.add_argument("--kind", action="append", default=None, metavar="KIND",
