@@ -32,10 +32,10 @@ from typing import Any, Dict, List, Optional, Union
 import yaml
 from pydantic import BaseModel, Extra, ValidationError, root_validator, validator
 
+from bot.catalogue.problems import SAFE_LOADER, error_messages
 from bot.catalogue.schema import CODE_RE, DEPARTMENT_RE
 from bot.vocabulary import Aspect, TicketKind
 
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 # Expected department "none": the bot says the matter is outside every department's remit.
 NO_DEPARTMENT = "none"
@@ -258,21 +258,14 @@ def _where(loc: List[Union[str, int]], records: list, file: Path) -> tuple:
 
 def _describe(error: ValidationError, file: Path, records: list) -> List[str]:
     problems = []
-    for err in error.errors():
-        where, loc = _where(list(err["loc"]), records, file)
+    for full_loc, message in error_messages(error.errors(), FIELD_NAMES):
+        where, loc = _where(list(full_loc), records, file)
         names = [p for p in loc if p != "__root__"]
         path = ".".join(str(p) if isinstance(p, str) else f"[{p + 1}]" for p in names)
         label = ""
         if names and isinstance(names[-1], str):
             under_ticket = len(names) == 2 and names[0] == "ticket"
             label = (TICKET_FIELD_NAMES if under_ticket else FIELD_NAMES).get(names[-1], FIELD_NAMES.get(names[-1], ""))
-        message = err["msg"]
-        if err["type"] == "value_error.missing":
-            message = "缺少此字段"
-        elif err["type"] == "value_error.extra":
-            message = "未知字段（拼写错误？）"
-        elif err["type"].startswith("type_error"):
-            message = f"类型不对：{message}"
         field_text = f" 字段 {path}{f'（{label}）' if label else ''}" if path else ""
         problems.append(f"{where}{field_text}：{message}")
     return problems

@@ -13,15 +13,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Union
 
-import yaml
 from pydantic import BaseModel, ValidationError, validator
 
 from bot.catalogue import CatalogueError, default_catalogue_path
+from bot.catalogue.problems import error_messages, read_yaml
 from bot.catalogue.schema import DEPARTMENT_RE, Text
 
 REMITS_DIR = "remits"
 OUTSIDE_FILE = "_outside.yml"
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 URL_RE = re.compile(r"^https?://\S+$")
 
 # Field names as a clerk reads them in an error message.
@@ -170,55 +169,14 @@ def _where(loc: tuple, data: dict) -> str:
 
 
 def _describe(error: ValidationError, file: Path, data: dict) -> List[str]:
-    errors = error.errors()
-    # A misspelt field name shows up twice (the right one missing, the wrong one unknown): say it
-    # once, as a misspelling.
-    missing = {tuple(e["loc"][:-1]): e for e in errors if e["type"] == "value_error.missing"}
-    extra = {tuple(e["loc"][:-1]): e for e in errors if e["type"] == "value_error.extra"}
-    typos = {parent for parent in missing if parent in extra}
     problems, seen = [], set()
-    for err in errors:
-        loc, kind = tuple(err["loc"]), err["type"]
-        if kind == "value_error.missing" and loc[:-1] in typos:
-            continue
+    for loc, message in error_messages(error.errors(), FIELD_NAMES):
         where = _where(loc, data)
-        if kind == "value_error.extra" and loc[:-1] in typos:
-            right = missing[loc[:-1]]["loc"][-1]
-            message = f"未知字段，是不是“{FIELD_NAMES.get(right, right)}（{right}）”写错了？"
-        elif kind == "value_error.missing":
-            message = "缺少此项"
-        elif kind == "value_error.extra":
-            message = "未知字段（拼写错误？）"
-        elif kind == "type_error.none.not_allowed":
-            message = "不能为空"
-        elif kind == "type_error.list":
-            message = "应为列表（每条一行，以“- ”开头）"
-        elif kind.startswith("type_error"):
-            message = f"类型不对：{err['msg']}" if not err["msg"].isascii() else "类型不对（应为文字或列表）"
-        else:
-            message = err["msg"]
         line = f"{REMITS_DIR}/{file.name} {where}：{message}" if where else f"{REMITS_DIR}/{file.name}：{message}"
         if line not in seen:  # pydantic may report one mistake through several validators
             seen.add(line)
             problems.append(line)
     return problems
-
-
-def _read(file: Path, problems: List[str]) -> Optional[dict]:
-    try:
-        data = yaml.load(file.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.append(f"{REMITS_DIR}/{file.name}：无法读取（{exc}）")
-        return None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f" 第{mark.line + 1}行" if mark else ""
-        problems.append(f"{REMITS_DIR}/{file.name}{line}：YAML 格式错误（{getattr(exc, 'problem', exc)}）")
-        return None
-    if not isinstance(data, dict):
-        problems.append(f"{REMITS_DIR}/{file.name}：文件内容应为键值结构")
-        return None
-    return data
 
 
 def load_knowledge(catalogue_path: Union[str, Path, None] = None,
@@ -235,7 +193,7 @@ def load_knowledge(catalogue_path: Union[str, Path, None] = None,
     remits: Dict[str, Remit] = {}
     outside: List[OutsideBody] = []
     for file in _files(root):
-        data = _read(file, problems)
+        data = read_yaml(file, problems, f"{REMITS_DIR}/{file.name}")
         if data is None:
             continue
         if file.name == OUTSIDE_FILE:

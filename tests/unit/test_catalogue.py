@@ -98,6 +98,7 @@ def _broken_copy(tmp_path: Path, edit) -> Path:
         (lambda m: m.update(fees="x"), "未知字段"),
         (lambda m: m.update(related=["gongan.nonexistent"]), "相关事项 gongan.nonexistent 不存在"),
         (lambda m: m.update(visits=3), "到现场次数"),
+        (lambda m: m.update(stpes=m.pop("steps")), "未知字段，是不是“办理流程（steps）”写错了？"),
     ],
 )
 def test_problems_are_named_in_chinese(tmp_path, edit, expected):
@@ -114,3 +115,15 @@ def test_yaml_syntax_errors_name_the_line(tmp_path):
     with pytest.raises(CatalogueError) as caught:
         load_catalogue(copy)
     assert "gongan.yml" in caught.value.problems[0] and "YAML" in caught.value.problems[0]
+
+
+def test_a_misspelt_field_is_one_problem_in_plain_words(tmp_path):
+    def misspell(matter):
+        matter["stpes"] = matter.pop("steps")
+        matter["visits"] = 7
+
+    with pytest.raises(CatalogueError) as caught:
+        load_catalogue(_broken_copy(tmp_path, misspell))
+    problems = caught.value.problems
+    assert len(problems) == 2, problems  # the misspelling once (not "missing" and "unknown"), the limit once
+    assert not any("ensure this value" in p or "field required" in p for p in problems), problems
