@@ -33,6 +33,11 @@ def match_of(tracker: Tracker) -> MatchView:
     )
 
 
+# A department the router is this sure of limits the options offered to its own matters, and
+# names the matter meant when the matcher is unsure.
+ROUTER_SURE = 0.9
+
+
 def route_of(tracker: Tracker) -> Optional[Dict[str, Any]]:
     """The department router's verdict on the latest message (bot.nlu.department_router): its
     department code (None outside every department), score and request type; None when absent."""

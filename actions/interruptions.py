@@ -16,8 +16,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import render
 from actions.api.hall import HallUnavailable, hall
-from actions.conversation import entity, match_of, text_of
-from bot.vocabulary import TICKET_MATTER_KINDS, Aspect, MatterKind
+from actions.conversation import ROUTER_SURE, entity, match_of, route_of, text_of
+from bot.vocabulary import FALLBACK_MATTER, TICKET_MATTER_KINDS, Aspect, MatterKind
 
 
 def _other_matter(tracker: Tracker) -> Optional[str]:
@@ -26,6 +26,19 @@ def _other_matter(tracker: Tracker) -> Optional[str]:
     if code and code not in (tracker.get_slot("ticket_matter"), None):
         return code
     return None
+
+
+async def _routed_candidate(tracker: Tracker, current: Optional[str]) -> Optional[str]:
+    """"这个执照变更网上能办吗" inside the 兜底 form: the matcher is unsure, the router is sure the
+    question is another department's than the form's matter; its best matter there is meant."""
+    route = route_of(tracker) or {}
+    if not route.get("code") or float(route.get("score") or 0) < ROUTER_SURE:
+        return None
+    guide = await hall().guide(current) if current else None
+    if guide is not None and guide["department"] == route["code"]:
+        return None
+    return next((m["matter"] for m in match_of(tracker).matches
+                 if m.get("department") == route["code"] and m["matter"] != FALLBACK_MATTER), None)
 
 
 _QUESTION_RE = re.compile(r"[?？吗呢嘛]|多少|几[天趟次个]|哪|怎么|咋|啥|什么|能不能|可不可以|是否|有没有|要不要|收不收|行不行")
@@ -40,9 +53,10 @@ def is_new_question(tracker: Tracker) -> bool:
 
 async def answer(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
     """Answer a question asked in the middle of a form; the form then asks its own again."""
-    code = _other_matter(tracker) or tracker.get_slot("current_matter") or tracker.get_slot("ticket_matter")
+    current = tracker.get_slot("current_matter") or tracker.get_slot("ticket_matter")
     aspect = entity(tracker, "aspect") or Aspect.OVERVIEW.value
     try:
+        code = _other_matter(tracker) or await _routed_candidate(tracker, current) or current
         guide = await hall().guide(code) if code else None
     except HallUnavailable:
         dispatcher.utter_message(response="utter_hall_unavailable")

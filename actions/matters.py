@@ -19,7 +19,8 @@ from actions import interruptions, render
 from actions.api import rasa as rasa_api
 from actions.api.hall import HallUnavailable, hall
 from actions.conversation import (
-    channel_of, entity, intent_of, is_button, last_bot_response, match_of, route_of, text_of, user_texts,
+    ROUTER_SURE, channel_of, entity, intent_of, is_button, last_bot_response, match_of, route_of, text_of,
+    user_texts,
 )
 from actions.forms import pending_ticket, prefill_ticket_form, wants_submit
 from actions.cues import says, went_and_failed
@@ -44,8 +45,6 @@ PLAUSIBLE_SCORE = 0.3
 # matter queries, routing writers A and B): departments right 0.857 -> 0.908, matters 0.966 -> 0.965.
 OVERRULE_OTHER_DEPARTMENT = 0.95
 OVERRULE_OUTSIDE = 0.9
-# A department the router is this sure of limits the options offered to its own matters.
-ROUTER_SURE = 0.9
 # Characters of a reply that means something only with the message before it ("租房的", "驾照").
 SHORT_REPLY = 6
 # A short yes/no question about a requirement ("要体检吗"), and the words around its subject.
