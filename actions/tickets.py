@@ -43,7 +43,6 @@ async def _pending_kind(tracker: Tracker) -> str:
     return guide["kind"] if guide and guide.get("kind") in TICKET_MATTER_KINDS else TicketKind.FALLBACK.value
 
 
-TOO_MANY_LOOKUPS = "查询次数过多，请过几分钟再查。如需帮助，可以说“转人工”。"
 MAX_TICKET_TEXT = 8000  # the hall's limit for a description; the citizen is told when cut
 
 
@@ -153,7 +152,7 @@ class ActionTicketStatus(Action):
             number = tracker.get_slot("last_ticket")
         elif not await limiter().allow("lookups", tracker.sender_id):
             # A scan of numbers or phones from one conversation: slowed down, politely.
-            dispatcher.utter_message(text=TOO_MANY_LOOKUPS)
+            dispatcher.utter_message(response="utter_too_many_lookups")
             return []
         try:
             tickets = await hall().lookup_tickets(tracker.sender_id, number=number, phone=phone)

@@ -53,4 +53,4 @@ async def test_ticket_number_scan_is_slowed(monkeypatch):
         said.append(dispatcher.messages[0].get("text") or dispatcher.messages[0].get("response"))
     reset_limiter()
     assert hall.lookups == 5
-    assert said[-1] == tickets.TOO_MANY_LOOKUPS
+    assert said[-1] == "utter_too_many_lookups"
