@@ -14,6 +14,9 @@ outbox, which is also where staff replies (`output_channel=latest`) go.
 
 Signature, XML and crypto are wechatpy's; DOCTYPE/entity declarations are refused before any
 parser sees them, and the XML is parsed with defusedxml first.
+
+Image messages become attachments of the citizen's open ticket (`_take_image`), through the hall's
+service API (bot.channels.hall_link); the answer is the same passive-or-outbox reply as above.
 """
 
 from __future__ import annotations
@@ -42,8 +45,9 @@ from wechatpy.utils import check_signature
 from bot import settings
 from bot.channels import payloads
 from bot.channels.admission import admitted
+from bot.channels.hall_link import HallLink
 from bot.channels.outbox import OutboxWorker
-from bot.channels.wechat_api import WeChatAPI
+from bot.channels.wechat_api import WeChatAPI, WeChatAPIError
 from bot.channels.wechat_store import ASYNC, PASSIVE, WeChatStore, default_db_url
 from bot.privacy import mask_text
 from bot.vocabulary import Channel
@@ -56,6 +60,14 @@ DEFAULT_PASSIVE_SECONDS = 4.0
 DEFAULT_MAX_SKEW = 600.0
 MENU_FILE = Path(__file__).resolve().with_name("wechat_menu.yml")
 _DTD_RE = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY|ELEMENT|ATTLIST)", re.IGNORECASE)
+# Image messages (see WeChatInput._take_image).
+MEDIA_MAX_BYTES = 10 * 1024 * 1024  # the hall's attachment limit; one byte more is read, for its 413
+DEFAULT_MEDIA_SECONDS = 8.0
+IMAGE_TAKEN = "图片已收到，已转给工作人员。"
+IMAGE_NO_TICKET = ("收到您的图片了，但您当前没有正在处理的工单，图片暂时无法转给工作人员。"
+                   "请先用文字说明您的问题，提交工单或发送“转人工”后，再发送图片。")
+IMAGE_REFUSED = "图片未能转给工作人员：{reason}"
+IMAGE_FAILED = "抱歉，图片暂时未能转给工作人员，请稍后再发一次。急事可以拨打12345政务服务热线。"
 _NO_REPLY_EVENTS = {"unsubscribe", "view", "location", "templatesendjobfinish", "masssendjobfinish",
                     "view_miniprogram", "scancode_push", "pic_sysphoto", "pic_photo_or_album",
                     "pic_weixin", "location_select"}
@@ -245,11 +257,12 @@ class WeChatInput(InputChannel):
             api_base_url=str(credentials.get("api_base_url") or ""),
             passive_seconds=credentials.get("passive_seconds"),
             db_url=credentials.get("db_url"),
+            hall_url=str(credentials.get("hall_url") or ""),
         )
 
     def __init__(self, token: str, app_id: str = "", app_secret: str = "", encoding_aes_key: str = "",
                  api_base_url: str = "", passive_seconds: Any = None, db_url: Optional[str] = None,
-                 menu_path: Path = MENU_FILE) -> None:
+                 menu_path: Path = MENU_FILE, hall_url: str = "", hall_token: str = "") -> None:
         self.token = token.strip()
         self.app_id = app_id.strip()
         self.encoding_aes_key = encoding_aes_key.strip()
@@ -265,6 +278,8 @@ class WeChatInput(InputChannel):
         self.store = WeChatStore(db_url or default_db_url())
         self.api = WeChatAPI(self.app_id, app_secret.strip(), api_base_url.strip(), self.store)
         self.outbox = OutboxWorker(self.store, self.api)
+        self.hall = HallLink(hall_url.strip(), hall_token.strip())  # HALL_URL / HALL_SERVICE_TOKEN by default
+        self.media_seconds = settings.wechat_timing("MEDIA_SECONDS", DEFAULT_MEDIA_SECONDS)
         self._tasks: Set[asyncio.Task] = set()
         if not self.token:
             logger.error("wechat: WECHAT_TOKEN is empty; the WeChat webhook refuses every request")
@@ -417,7 +432,9 @@ class WeChatInput(InputChannel):
                 target = self.menu["menu"].get(message.key or "")
                 return ("rasa", str(target)) if target else ("fixed", self._note("menu"))
             return "none", None
-        if kind in ("image", "video", "shortvideo", "location", "link", "file"):
+        if kind == "image":
+            return "image", None
+        if kind in ("video", "shortvideo", "location", "link", "file"):
             return "fixed", self._note(kind)
         return "fixed", self._note("other")
 
@@ -431,10 +448,12 @@ class WeChatInput(InputChannel):
         route, text = self._route(message)
         shown = mask_text((text or "")[:200]) if route == "rasa" else f"({route} reply)"
         logger.info("wechat: %s from …%s: %s", getattr(message, "event", "") or message.type, openid[-6:], shown)
-        if route == "rasa" and message.type in ("text", "voice"):
+        if (route == "rasa" and message.type in ("text", "voice")) or route == "image":
             refusal = await payloads.admit_text(text or "", openid, None)  # every request is WeChat's own address
             if refusal:
                 route, text = "fixed", refusal
+        if route == "image":
+            return await self._answer_later(key, openid, self._take_image(message))
         if route == "rasa":
             if message.type in ("text", "voice"):
                 payload = await asyncio.to_thread(
@@ -449,6 +468,79 @@ class WeChatInput(InputChannel):
         if len(pieces) > 1:
             await self.outbox.enqueue(openid, pieces[1:])
         return reply
+
+    async def _answer_later(self, key: str, openid: str, work: Awaitable[str]) -> Optional[str]:
+        """`work`'s text as the passive reply if ready within the passive budget, else through the outbox."""
+        task = asyncio.ensure_future(work)
+        done, _ = await asyncio.wait({task}, timeout=self.passive_seconds)
+        if task in done:
+            reply = task.result() if task.exception() is None else self._note("error")
+            if task.exception() is not None:
+                logger.error("wechat: %s failed: %r", key, task.exception())
+            pieces = split_text(reply)
+            await asyncio.to_thread(self.store.finish, key, PASSIVE, pieces[0] if pieces else None)
+            if len(pieces) > 1:
+                await self.outbox.enqueue(openid, pieces[1:])
+            return pieces[0] if pieces else None
+        await asyncio.to_thread(self.store.finish, key, ASYNC, None)
+
+        async def follow_up() -> None:
+            try:
+                reply = await task
+            except Exception as exc:  # noqa: BLE001 - the citizen still hears something
+                logger.error("wechat: %s failed: %r", key, exc)
+                reply = self._note("error")
+            await self.outbox.enqueue(openid, split_text(reply))
+
+        later = asyncio.ensure_future(follow_up())
+        self._tasks.add(later)
+        later.add_done_callback(self._tasks.discard)
+        return None
+
+    async def _take_image(self, message: Any) -> str:
+        """An image message into the citizen's open ticket, and what the citizen is told.
+
+        The conversation is the OpenID, the same sender id Rasa gets, so the image can only reach a
+        ticket of the sender's own conversation; the hall picks its open ticket (409 without one).
+
+        * With the account's AppSecret configured the image is fetched through the media API
+          (`WeChatAPI.media`, its access token, within ONETRIP_WECHAT_MEDIA_SECONDS) and the bytes go
+          to the hall, which checks them as it checks the widget's uploads (type from the bytes,
+          10 MB, re-encoded without EXIF) and answers 413/415 with the reason the citizen gets.
+        * Without the secret, or when the download fails, the PicUrl is kept: the hall stores an
+          attachment record without bytes whose `source_url` is the link (the model the hall
+          already has for this; its download answers 404 "只保存了微信图片链接"). Nothing fetches the
+          link on the hall's side and it is never served.
+        """
+        openid = message.source
+        media_id = str(getattr(message, "media_id", "") or "").strip()
+        pic_url = str(getattr(message, "image", "") or "").strip()
+        name = f"微信图片-{message.id}" if message.id else "微信图片"
+        data = b""
+        if self.api.configured and media_id:
+            try:
+                data = await asyncio.wait_for(self.api.media(media_id, MEDIA_MAX_BYTES), self.media_seconds)
+            except (WeChatAPIError, asyncio.TimeoutError) as exc:
+                logger.warning("wechat: image from …%s not fetched (%s), its link is kept",
+                               openid[-6:], exc or type(exc).__name__)
+                data = b""
+        if data:
+            answer = await self.hall.attach(openid, data, name)
+        elif pic_url.lower().startswith(("https://", "http://")) and len(pic_url) <= 2000:
+            answer = await self.hall.attach(openid, b"", "微信图片", source_url=pic_url)
+        else:
+            logger.warning("wechat: image from …%s has neither media nor a usable PicUrl", openid[-6:])
+            return IMAGE_FAILED
+        if answer.status == 201:
+            logger.info("wechat: image from …%s attached (%s)", openid[-6:], "file" if data else "link only")
+            return IMAGE_TAKEN
+        if answer.status == 409:
+            return IMAGE_NO_TICKET
+        if answer.status in (413, 415) and answer.detail:
+            return IMAGE_REFUSED.format(reason=answer.detail)
+        logger.warning("wechat: the hall did not take the image from …%s (HTTP %s %s)",
+                       openid[-6:], answer.status, answer.detail)
+        return IMAGE_FAILED
 
     async def _outcome_of(self, key: str) -> Optional[str]:
         """A retry waits for the first delivery's outcome: its passive reply, else `success`."""

@@ -2,6 +2,7 @@
 
 GET  {base}/cgi-bin/token?grant_type=client_credential&appid=..&secret=..  -> access_token, expires_in
 POST {base}/cgi-bin/message/custom/send?access_token=..  {"touser", "msgtype": "text", "text": {...}}
+GET  {base}/cgi-bin/media/get?access_token=..&media_id=..  -> the file's bytes, or a JSON error body
 
 The token lives about two hours and fetching a new one retires the old one, so every server of an
 account shares it through the channel's database; it is refreshed five minutes early, and at once
@@ -11,9 +12,10 @@ when WeChat says it is invalid or expired (40001, 40014, 42001).
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Tuple
 
 import httpx
 
@@ -120,3 +122,61 @@ class WeChatAPI:
                 token = await self.access_token(refused=token)
                 continue
             raise WeChatAPIError(message, errcode=errcode, permanent=errcode in PERMANENT_ERRORS)
+
+    async def media(self, media_id: str, max_bytes: int) -> bytes:
+        """A temporary material's bytes (an image message's MediaId), at most `max_bytes` + 1 of them
+        (one over says "too large" to whoever checks); WeChatAPIError when WeChat refuses.
+
+        WeChat answers an error with a JSON body (`{"errcode": 40007, "errmsg": "invalid media_id"}`)
+        and status 200; an expired token is refreshed once, as for sending. The caller sets the
+        overall deadline (httpx's timeout is per read)."""
+        if not self.configured:
+            raise WeChatAPIError("WECHAT_APP_ID / WECHAT_APP_SECRET are not set")
+        token = await self.access_token()
+        for attempt in (1, 2):
+            data = await self._download(
+                "/cgi-bin/media/get", {"access_token": token, "media_id": media_id}, max_bytes)
+            error = _error_body(data)
+            if error is None:
+                return data
+            errcode, errmsg = error
+            if errcode in TOKEN_ERRORS and attempt == 1:
+                logger.info("wechat: access token refused (%s), refreshing", errcode)
+                token = await self.access_token(refused=token)
+                continue
+            raise WeChatAPIError(f"media/get: errcode {errcode} {errmsg}".strip(), errcode=errcode,
+                                 permanent=errcode not in TOKEN_ERRORS and errcode != -1)
+        raise WeChatAPIError("media/get: no answer")  # not reached
+
+    async def _download(self, path: str, params: Dict[str, str], max_bytes: int) -> bytes:
+        body = bytearray()
+        try:
+            async with self._http().stream("GET", self.base_url + path, params=params) as response:
+                if response.status_code >= 400:
+                    raise WeChatAPIError(f"{path}: HTTP {response.status_code}")
+                async for chunk in response.aiter_bytes():
+                    body += chunk
+                    if len(body) > max_bytes:
+                        del body[max_bytes + 1:]
+                        break
+                return bytes(body)
+        except httpx.HTTPError as exc:
+            raise WeChatAPIError(f"{path}: {type(exc).__name__}: {exc}") from exc
+
+
+def _error_body(data: bytes) -> Optional[Tuple[int, str]]:
+    """(errcode, errmsg) when the media answer is WeChat's JSON error rather than a file."""
+    # Whatever the Content-Type says (WeChat has used text/plain): a JSON object is no file of ours.
+    if data.lstrip()[:1] != b"{" or len(data) > 64 * 1024:
+        return None
+    try:
+        parsed = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+    if not isinstance(parsed, dict) or "errcode" not in parsed:
+        return None
+    try:
+        errcode = int(parsed.get("errcode") or 0)
+    except (TypeError, ValueError):
+        errcode = -1
+    return errcode, str(parsed.get("errmsg") or "")

@@ -273,7 +273,11 @@ def citizen_released(conversation_id: str, db: Session = Depends(get_db), _: Cal
 
 
 @router.post("/conversations/{conversation_id}/attachments", response_model=AttachmentOut, status_code=201,
-             tags=["机器人服务"], responses={409: {"description": "该会话没有未办结的工单"}})
+             tags=["机器人服务"], responses={
+                 409: {"description": "该会话没有未办结的工单"},
+                 413: {"description": "文件超过10MB"},
+                 415: {"description": "不是JPEG、PNG、WebP或PDF（按文件内容判断，不看文件名）"},
+                 422: {"description": "既没有文件也没有图片链接"}})
 async def citizen_upload(conversation_id: str, request: Request, db: Session = Depends(get_db),
                          state: HallState = Depends(get_state), _: Caller = Depends(service_only)):
     """渠道转来的群众附件（如微信图片）：multipart `file`，或 JSON `{"source_url"}`（未能下载时保留图片链接）；
