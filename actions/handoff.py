@@ -12,7 +12,7 @@ the channel they used; `execute` runs even while the conversation is paused for 
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ConversationPaused, EventType, SlotSet
@@ -116,6 +116,17 @@ class ActionHumanModeEnded(Action):
         return []
 
 
+async def ticket_named_by(tracker: Tracker, slot: str) -> Tuple[Optional[str], Optional[Dict[str, Any]]]:
+    """The ticket number the hall put in ``slot`` and the ticket itself (None when the hall is down)."""
+    number = tracker.get_slot(slot)
+    if not number:
+        return None, None
+    try:
+        return number, await hall().ticket(number)
+    except HallUnavailable:
+        return number, None
+
+
 class ActionTicketTransferred(Action):
     """Staff transferred a ticket: the citizen hears which department has it now, and its promise."""
 
@@ -125,13 +136,9 @@ class ActionTicketTransferred(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        number = tracker.get_slot("transferred_ticket")
+        number, ticket = await ticket_named_by(tracker, "transferred_ticket")
         if not number:
             return []
-        try:
-            ticket = await hall().ticket(number)
-        except HallUnavailable:
-            ticket = None
         if ticket is None:
             return [SlotSet("transferred_ticket", None)]
         dept = ticket.get("department_name") or ticket["department"]
@@ -153,13 +160,9 @@ class ActionTicketResolved(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        number = tracker.get_slot("resolved_ticket")
+        number, ticket = await ticket_named_by(tracker, "resolved_ticket")
         if not number:
             return []
-        try:
-            ticket = await hall().ticket(number)
-        except HallUnavailable:
-            ticket = None
         resolution = f"：{ticket['resolution']}" if ticket and ticket.get("resolution") else ""
         dispatcher.utter_message(response="utter_ticket_resolved", number=number, resolution=resolution)
         again = ticket is not None and ticket.get("kind") == TicketKind.FEEDBACK

@@ -110,9 +110,23 @@ class ActionAnswerMatter(Action):
         current = tracker.get_slot("current_matter")
         candidates: List[str] = tracker.get_slot("candidates") or []
 
+        # A pick among offered options, and a word or two read with the message before: each at
+        # most once per message (the latter asks Rasa to parse both messages together).
+        once: Dict[str, Optional[str]] = {}
+
+        async def picked() -> Optional[str]:
+            if "picked" not in once:
+                once["picked"] = (await self._picked(tracker, candidates, view)
+                                  if candidates and asked_which(tracker) else None)
+            return once["picked"]
+
+        async def refined() -> Optional[str]:
+            if "refined" not in once:
+                once["refined"] = await self._refined(tracker, current)
+            return once["refined"]
+
         if intent in ("affirm", "deny") and not entity(tracker, "matter") and not aspect and not (
-                candidates and asked_which(tracker) and await self._picked(tracker, candidates, view)) and not (
-                await self._refined(tracker, current)):
+                await picked() or await refined()):
             # "好的" / "不用了" outside a question name no matter, whatever words they share
             # (but "租房的" after "哪一项？" picks an option, whatever the intent classifier says).
             dispatcher.utter_message(response="utter_anything_else")
@@ -145,8 +159,8 @@ class ActionAnswerMatter(Action):
             # 3. A pick among the options we offered: by number or by words; or a short answer
             #    to "which one?" read together with what the citizen said before it
             #    ("我的证丢了咋补办" … "驾照": 驾驶证补领, not 驾驶证换证).
-            if not code and candidates and asked_which(tracker):
-                code = await self._picked(tracker, candidates, view)
+            if not code:
+                code = await picked()
             if overruled and not code and route.get("code") and await self._department_of(current) == route["code"]:
                 # Words of another department's matter in a follow-up on the current one, which the
                 # router places in the current matter's department: still about the current matter.
@@ -160,7 +174,7 @@ class ActionAnswerMatter(Action):
                 await hall().record_unmatched(tracker.sender_id, text_of(tracker), channel_of(tracker))
                 return await self._department_answer(dispatcher, route, also=remember)
             if not code and not aspect:
-                code = await self._in_context(tracker) or await self._refined(tracker, current)
+                code = await self._in_context(tracker) or await refined()
             if intent == "correct_matter" and not code:
                 return await self._correct(dispatcher, tracker, view, current, candidates)
             if code:

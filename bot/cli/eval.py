@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import List
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -39,51 +38,21 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cjk_font() -> List[str]:
-    from matplotlib import font_manager
-
-    wanted = ("Noto Sans CJK", "Noto Serif CJK", "WenQuanYi", "Source Han", "SimHei", "Microsoft YaHei",
-              "PingFang", "AR PL", "Droid Sans Fallback")
-    names = {f.name for f in font_manager.fontManager.ttflist}
-    return [n for n in names if any(n.startswith(w) for w in wanted)]
-
-
 def write_confusion_png(report, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    from bot.cli.plots import confusion_png
     from bot.matching.evaluate import ABSTAIN, department_confusion
 
     labels, grid = department_confusion(report)
-    fonts = _cjk_font()
-    names = labels
-    if fonts:  # department names read better, but only if the glyphs exist
-        plt.rcParams["font.sans-serif"] = fonts + plt.rcParams["font.sans-serif"]
-        try:
+
+    def chinese():
+        try:  # department names read better than codes
             from bot.catalogue import load_catalogue
 
             depts = load_catalogue().departments
-            names = [depts[c].name if c in depts else ("拒识" if c == ABSTAIN else c) for c in labels]
+            return [depts[c].name if c in depts else ("拒识" if c == ABSTAIN else c) for c in labels]
         except Exception:
-            names = labels
-    size = max(6.0, 0.45 * len(labels) + 2)
-    fig, ax = plt.subplots(figsize=(size, size))
-    ax.imshow(grid, cmap="Blues")
-    ax.set_xticks(range(len(labels)), names, rotation=90, fontsize=8)
-    ax.set_yticks(range(len(labels)), names, fontsize=8)
-    for i, row in enumerate(grid):
-        for j, value in enumerate(row):
-            if value:
-                ax.text(j, i, str(value), ha="center", va="center", fontsize=7,
-                        color="white" if value > max(map(max, grid)) / 2 else "black")
-    ax.set_xlabel("predicted department")
-    ax.set_ylabel("expected department")
-    fig_text = report.figures
-    ax.set_title(f"top1 {fig_text.get('top1', 0):.3f}  dept {fig_text.get('department', 0):.3f}  "
-                 f"abstain {fig_text.get('abstention', 0):.3f}")
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+            return labels
+
+    f = report.figures
+    confusion_png(labels, grid, path, f"top1 {f.get('top1', 0):.3f}  dept {f.get('department', 0):.3f}  "
+                  f"abstain {f.get('abstention', 0):.3f}", chinese, per_row=False)

@@ -91,39 +91,13 @@ def _matter_hints(args: argparse.Namespace):
 
 
 def write_confusion_png(report, path: Path, names: Dict[str, str], title: str = "") -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from bot.cli.eval import _cjk_font
+    from bot.cli.plots import confusion_png
     from bot.routing.evaluate import OUTSIDE_LABEL, confusion
     from bot.routing.training import NONE
 
     labels, grid = confusion(report)
-    fonts = _cjk_font()
-    shown = labels
-    if fonts:  # Chinese names read better, but only if the glyphs exist
-        plt.rcParams["font.sans-serif"] = fonts + plt.rcParams["font.sans-serif"]
-        shown = [OUTSIDE_LABEL if c == NONE else names.get(c, c) for c in labels]
-    size = max(7.0, 0.5 * len(labels) + 3)
-    fig, ax = plt.subplots(figsize=(size, size))
-    # Rows are normalised so a small department's errors show as clearly as a big one's.
-    shares = [[v / max(1, sum(row)) for v in row] for row in grid]
-    ax.imshow(shares, cmap="Blues", vmin=0, vmax=1)
-    ax.set_xticks(range(len(labels)), shown, rotation=90, fontsize=8)
-    ax.set_yticks(range(len(labels)), shown, fontsize=8)
-    for i, row in enumerate(grid):
-        for j, value in enumerate(row):
-            if value:
-                ax.text(j, i, str(value), ha="center", va="center", fontsize=7,
-                        color="white" if shares[i][j] > 0.5 else "black")
-    ax.set_xlabel("predicted department")
-    ax.set_ylabel("expected department")
     f = report.figures
-    ax.set_title(f"{title}  routed right {f['routed_right']:.3f}  precision {f['precision']:.3f}  "
-                 f"outside kept out {f['outside_recall']:.3f}", fontsize=9)
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    confusion_png(labels, grid, path, f"{title}  routed right {f['routed_right']:.3f}  precision {f['precision']:.3f}  "
+                  f"outside kept out {f['outside_recall']:.3f}",
+                  lambda: [OUTSIDE_LABEL if c == NONE else names.get(c, c) for c in labels], per_row=True,
+                  title_size=9)
