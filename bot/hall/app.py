@@ -50,17 +50,21 @@ def create_app(settings: Optional[Settings] = None, run_events: bool = True) -> 
     )
     from bot.hall.events import EventHub
 
+    from bot.hall.deps import messenger
     from bot.hall.retention import daily as retention_daily
     from bot.hall.stats import ConversationFollower
+    from bot.hall.ticket_service import queue_updates
 
     state.hub = EventHub(state)
     state.follower = ConversationFollower(state)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
-        # Live updates, the figures' event follower, and the daily retention job (issue #17).
+        # Live updates, the figures' event follower, the daily retention job (issue #17), and the
+        # waiting citizens' place in the handoff queue (issue #16).
         tasks = [asyncio.create_task(job) for job in
-                 (state.hub.run(), state.follower.run(), retention_daily(state))] if run_events else []
+                 (state.hub.run(), state.follower.run(), retention_daily(state),
+                  queue_updates(state.sessions, lambda: messenger(state), state.sla))] if run_events else []
         try:
             yield
         finally:

@@ -112,6 +112,10 @@ class Ticket(Base):
     # Human mode: who answers the citizen now (a display name), since when; None: the bot does.
     human_by = Column(String(80), nullable=True)
     human_since = Column(DateTime, nullable=True)
+    # Handoff queue: the place last told to the citizen and when (None: not waiting for a place,
+    # e.g. a call back out of hours). In the database so that any hall replica tells each move once.
+    last_told_position = Column(Integer, nullable=True)
+    last_told_at = Column(DateTime, nullable=True)
 
 
 class StaffReply(Base):

@@ -87,6 +87,14 @@ class RasaClient:
         ])
         await self.execute(conversation_id, "action_ticket_resolved")
 
+    async def queue_moved(self, conversation_id: str, ahead: int, wait_minutes: int) -> None:
+        """A waiting citizen's new place in the handoff queue (texts in domain.yml, filled from the slots)."""
+        await self.append_events(conversation_id, [
+            {"event": "slot", "name": "queue_ahead", "value": str(ahead)},
+            {"event": "slot", "name": "queue_wait", "value": str(wait_minutes)},
+        ])
+        await self.execute(conversation_id, "utter_queue_next" if ahead <= 0 else "utter_queue_moved")
+
     async def transferred(self, conversation_id: str, number: str) -> None:
         """Tell the citizen their ticket went to another department (the action reads it from the hall)."""
         await self.append_events(conversation_id, [{"event": "slot", "name": "transferred_ticket", "value": number}])

@@ -17,11 +17,14 @@ and a reason in Chinese; a route shows it its own way (a notice on the page, a J
 
 from __future__ import annotations
 
+import asyncio
+import bisect
 import datetime as dt
+import logging
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Protocol
+from typing import Any, Callable, Dict, List, Optional, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -32,6 +35,8 @@ from bot.hall.db import utcnow
 from bot.hall.tickets import audit, deadline_for, visible_to
 from bot.privacy import mask_text
 from bot.vocabulary import TicketKind, TicketStatus
+
+log = logging.getLogger(__name__)
 
 NO_CONSENT = "群众未同意工作人员查看对话记录，只能查看其填写的诉求描述和地区；如留了电话，可按工单回电"
 NO_OPEN_TICKET = "当前会话没有正在处理的工单，无法上传附件。请先说明您的问题，提交工单后再发送图片或文件"
@@ -57,6 +62,8 @@ class Messenger(Protocol):
     async def resolved(self, conversation_id: str, number: str) -> None: ...
 
     async def transferred(self, conversation_id: str, number: str) -> None: ...
+
+    async def queue_moved(self, conversation_id: str, ahead: int, wait_minutes: int) -> None: ...
 
 
 class Unreachable(Exception):
@@ -197,6 +204,10 @@ def citizen_released(db: Session, conversation_id: str) -> List[str]:
     for ticket in rows:
         ticket.human_by = ticket.human_since = None
         audit(db, "citizen", "release", ticket.number, "群众结束人工服务")
+    # A citizen who stopped waiting is not told their place any more (their ticket stays queued).
+    db.execute(update(models.Ticket).where(models.Ticket.conversation_id == conversation_id,
+                                           models.Ticket.last_told_position.is_not(None))
+               .values(last_told_position=None).execution_options(synchronize_session=False))
     db.commit()
     return [t.number for t in rows]
 
@@ -347,6 +358,26 @@ def summary(db: Session, ticket: models.Ticket, tracker: Optional[Dict[str, Any]
 # --- the handoff queue ------------------------------------------------------------------------
 
 DEFAULT_MINUTES_PER_TICKET = 5
+# A waiting citizen hears of a move at most this often (staff answering a burst of tickets must
+# not become a burst of messages); a move held back is told by a later sweep.
+TELL_AT_MOST_EVERY = dt.timedelta(seconds=60)
+QUEUE_SWEEP_SECONDS = 5.0
+
+
+def _waiting(T=models.Ticket) -> tuple:
+    """The department queue: handoffs still open that no staff member has answered yet."""
+    return (T.kind == TicketKind.HANDOFF, T.status == TicketStatus.OPEN, T.first_response_at.is_(None))
+
+
+def _minutes_per_ticket(db: Session, department: str) -> float:
+    """How fast this department answered its recent handoffs (median, 2-30 minutes)."""
+    T = models.Ticket
+    answered = db.execute(select(T.created_at, T.first_response_at).where(
+        T.department == department, T.kind == TicketKind.HANDOFF, T.first_response_at.is_not(None),
+    ).order_by(T.created_at.desc()).limit(20)).all()
+    minutes = [max(1.0, (f - c).total_seconds() / 60) for c, f in answered if f >= c]
+    per_ticket = sorted(minutes)[len(minutes) // 2] if minutes else DEFAULT_MINUTES_PER_TICKET
+    return min(max(per_ticket, 2), 30)
 
 
 def queue_info(db: Session, ticket: models.Ticket, config: sla.SlaConfig,
@@ -356,23 +387,91 @@ def queue_info(db: Session, ticket: models.Ticket, config: sla.SlaConfig,
     now = now or utcnow()
     hours = sla.office_hours(now, config)
     T = models.Ticket
-    waiting = db.execute(select(T.id).where(T.department == ticket.department, T.kind == TicketKind.HANDOFF,
-                                            T.status == TicketStatus.OPEN, T.first_response_at.is_(None),
+    waiting = db.execute(select(T.id).where(T.department == ticket.department, *_waiting(T),
                                             T.created_at <= ticket.created_at)).scalars().all()
     position = max(1, len(waiting))
-    answered = db.execute(select(T.created_at, T.first_response_at).where(
-        T.department == ticket.department, T.kind == TicketKind.HANDOFF, T.first_response_at.is_not(None),
-    ).order_by(T.created_at.desc()).limit(20)).all()
-    minutes = [max(1.0, (f - c).total_seconds() / 60) for c, f in answered if f >= c]
-    per_ticket = sorted(minutes)[len(minutes) // 2] if minutes else DEFAULT_MINUTES_PER_TICKET
-    per_ticket = min(max(per_ticket, 2), 30)
     return {
         "office_open": hours.open,
         "back_at": sla.iso_local(hours.back_at),
         "back_text": sla.when_text(hours.back_at, now),
         "queue_position": position,
-        "expected_wait_minutes": int(round(position * per_ticket)),
+        "expected_wait_minutes": int(round(position * _minutes_per_ticket(db, ticket.department))),
     }
+
+
+def handoff_queue(db: Session, ticket: models.Ticket, config: sla.SlaConfig,
+                  now: Optional[dt.datetime] = None) -> Dict[str, Any]:
+    """`queue_info` for a handoff being made; within office hours the place the citizen is told is
+    remembered, so that `tell_queue_moves` tells them when it moves."""
+    now = now or utcnow()
+    info = queue_info(db, ticket, config, now)
+    if info["office_open"] and ticket.status == TicketStatus.OPEN and ticket.first_response_at is None:
+        ticket.last_told_position, ticket.last_told_at = info["queue_position"], now
+        db.commit()
+    return info
+
+
+async def tell_queue_moves(db: Session, messenger: Messenger, config: sla.SlaConfig,
+                           now: Optional[dt.datetime] = None) -> int:
+    """Within office hours, tell each citizen waiting on a handoff whose place in the department's
+    queue moved (a ticket ahead was answered, resolved, transferred away; one transferred in) their
+    new place and expected wait, in their channel. Only on change, at most once a minute a ticket.
+
+    Every hall replica may run this at once: the database row is the truth, and a conditional
+    update claims each move, so exactly one replica tells it. Returns how many were told."""
+    now = now or utcnow()
+    if not sla.office_hours(now, config).open:
+        return 0
+    T = models.Ticket
+    rows = db.execute(select(T.id, T.department, T.created_at, T.conversation_id, T.last_told_position,
+                             T.last_told_at).where(*_waiting(T)).order_by(T.created_at, T.id)).all()
+    queues: Dict[str, List[dt.datetime]] = {}
+    for row in rows:
+        queues.setdefault(row.department, []).append(row.created_at)
+    cutoff = now - TELL_AT_MOST_EVERY
+    per_ticket: Dict[str, float] = {}
+    told = 0
+    for row in rows:
+        if row.last_told_position is None or (row.last_told_at is not None and row.last_told_at > cutoff):
+            continue
+        # Same count as queue_info: the department's waiting tickets made no later than this one.
+        position = max(1, bisect.bisect_right(queues[row.department], row.created_at))
+        if position == row.last_told_position:
+            continue
+        if row.department not in per_ticket:
+            per_ticket[row.department] = _minutes_per_ticket(db, row.department)
+        claim = db.execute(update(T).where(
+            T.id == row.id, *_waiting(T), T.last_told_position == row.last_told_position,
+            or_(T.last_told_at.is_(None), T.last_told_at <= cutoff),
+        ).values(last_told_position=position, last_told_at=now).execution_options(synchronize_session=False))
+        db.commit()
+        if claim.rowcount != 1:
+            continue  # another replica told it, or the ticket was answered meanwhile
+        try:
+            await messenger.queue_moved(row.conversation_id, position - 1,
+                                        max(1, int(round(position * per_ticket[row.department]))))
+        except Unreachable as exc:
+            # Not told: the old place stays, so a sweep after the pause tells it again.
+            db.execute(update(T).where(T.id == row.id, T.last_told_position == position, T.last_told_at == now)
+                       .values(last_told_position=row.last_told_position)
+                       .execution_options(synchronize_session=False))
+            db.commit()
+            log.warning("queue update not delivered: %s", exc)
+            continue
+        told += 1
+    return told
+
+
+async def queue_updates(sessions: Callable[[], Session], messenger_of: Callable[[], Messenger],
+                        config: sla.SlaConfig, every: float = QUEUE_SWEEP_SECONDS) -> None:
+    """The hall's background job: `tell_queue_moves` every few seconds."""
+    while True:
+        try:
+            with sessions() as db:
+                await tell_queue_moves(db, messenger_of(), config)
+        except Exception:
+            log.exception("queue updates failed; retrying at the next sweep")
+        await asyncio.sleep(every)
 
 
 # --- attachments ------------------------------------------------------------------------------

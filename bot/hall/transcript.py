@@ -19,6 +19,7 @@ import datetime as dt
 import json
 import re
 from typing import Any, Dict, Iterable, List, Optional
+from urllib.parse import urlsplit
 
 from bot.hall import sla
 from bot.vocabulary import RATING_LEVELS, Aspect, Role
@@ -146,9 +147,30 @@ def attachment_items(rows: Iterable[Any], number: str, author_names: Dict[str, s
     return out
 
 
+REMOTE_IMAGE = "微信图片链接（未下载）"  # an attachment kept only as its WeChat PicUrl
+
+
 def attachment_json(row: Any, number: str) -> Dict[str, Any]:
+    """`source_url` is where a channel said the file is; `source_label` says when that link is all
+    the hall has (a WeChat image whose media could not be fetched: `url` then answers 404)."""
     return {"id": row.id, "name": row.name, "content_type": row.content_type, "size": row.size,
-            "url": f"/api/tickets/{number}/attachments/{row.id}"}
+            "url": f"/api/tickets/{number}/attachments/{row.id}", "source_url": row.source_url,
+            "source_label": REMOTE_IMAGE if row.data is None and row.source_url else None}
+
+
+def web_link(url: Any) -> Optional[str]:
+    """The URL when staff may open it as a link (http or https with a host); None for anything else
+    (`javascript:`, `data:`, relative), which is shown as plain text."""
+    if not isinstance(url, str):
+        return None
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return url if url.lower().startswith(("http://", "https://")) else None
 
 
 def merged(items: List[Dict[str, Any]], extra: List[Dict[str, Any]]) -> List[Dict[str, Any]]:

@@ -85,6 +85,8 @@ class AttachmentOut(BaseModel):
     content_type: str
     size: int
     url: str
+    source_url: Optional[str] = Field(None, description="渠道给出的文件地址（如微信图片的 PicUrl）")
+    source_label: Optional[str] = Field(None, description="只有链接、未下载文件时为“微信图片链接（未下载）”，url 此时返回404")
 
 
 class AttachmentList(BaseModel):

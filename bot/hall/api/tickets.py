@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from bot.hall import models
 from bot.hall.deps import Caller, caller, get_db, get_state, service_only
 from bot.hall.state import HallState
-from bot.hall.ticket_service import queue_info
+from bot.hall.ticket_service import handoff_queue
 from bot.hall.tickets import create_ticket, ticket_json, visible_to
 from bot.vocabulary import FALLBACK_DEPARTMENT, Role, TicketKind, TicketStatus
 
@@ -120,7 +120,7 @@ def create(
     if data["kind"] == TicketKind.HANDOFF:
         with state.sessions() as session:
             ticket = session.execute(select(models.Ticket).where(models.Ticket.number == data["number"])).scalar_one()
-            data.update(queue_info(session, ticket, state.sla))
+            data.update(handoff_queue(session, ticket, state.sla))
     return data
 
 

@@ -20,6 +20,7 @@ from bot.hall.deps import client_ip, get_db, get_state, load_user
 from bot.hall.state import HallState
 from bot.privacy import mask_text
 from bot.hall.tickets import audit, iso
+from bot.hall.transcript import REMOTE_IMAGE, web_link
 from bot.vocabulary import ALL_DEPARTMENT_ROLES, Channel, Role, TicketKind, TicketStatus
 
 COOKIE = "hall_session"
@@ -34,6 +35,9 @@ _env.globals.update(KIND_NAMES=TicketKind.labels(), STATUS_NAMES=TicketStatus.la
 _env.filters["local"] = lambda v: (iso(v) or "")[:16].replace("T", " ")
 # Phone and ID numbers citizens typed stay masked in staff views until revealed (and audited).
 _env.filters["masked"] = lambda v: mask_text(v or "")
+# A remote attachment's link: only http(s) becomes a link (web_link); the label says it is not a file.
+_env.filters["web_link"] = web_link
+_env.globals["REMOTE_IMAGE"] = REMOTE_IMAGE
 templates = Jinja2Templates(env=_env)
 
 
