@@ -6,8 +6,9 @@ subscribers, whatever the source):
 * SQL (the embedded default, ONETRIP_EVENTS_URL=sqlite:///… or postgresql://…, by default the
   tracker store's URL): Rasa's SQL tracker store keeps every event in its ``events`` table
   (columns id, sender_id, data as JSON text; Rasa's SQL event broker writes a table of the same
-  shape, which works too). ``poll_once`` reads it from the last id, for conversations with open
-  tickets. Rows are only ever appended, so following the ids misses nothing.
+  shape, which works too). ``poll_once`` reads it from the last id (bot.hall.rasa_events, the
+  reader the figures share), for conversations with open tickets. Rows are only ever appended, so
+  following the ids misses nothing.
 * RabbitMQ (ONETRIP_EVENTS_URL=amqp://…, deploy/endpoints.scale.yml): Rasa's Pika broker publishes
   every event to the fanout exchange ONETRIP_EVENTS_EXCHANGE. Each hall instance declares its own
   exclusive, auto-deleted queue bound to that exchange, so every instance gets every event of
@@ -19,7 +20,6 @@ subscribers, whatever the source):
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import os
 import socket
@@ -28,12 +28,8 @@ from collections import defaultdict
 from typing import Any, Dict, List, Optional, Set
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from sqlalchemy import text
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
-
 from bot import settings
-from bot.db import make_engine
+from bot.hall.rasa_events import EventsTable, decode, is_amqp, poll_forever
 from bot.privacy import mask_text
 from bot.vocabulary import TicketStatus
 
@@ -41,10 +37,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_EXCHANGE = "onetrip-events"
 QUEUE_MAX_LENGTH = 10000  # per hall instance; a stalled hall drops the oldest, Rasa is not slowed
-
-
-def is_amqp(url: str) -> bool:
-    return url.startswith(("amqp://", "amqps://"))
+SQL_BATCH = 500
 
 
 def amqp_url(url: str) -> str:
@@ -87,7 +80,7 @@ class EventHub:
         self.state = state
         self.interval = interval
         self.last_id: Optional[int] = None
-        self._engine: Optional[Engine] = None
+        self._table: Optional[EventsTable] = None
         self._subscribers: Dict[str, Set[asyncio.Queue]] = defaultdict(set)
         self.queue_name: Optional[str] = None  # the instance's RabbitMQ queue, once declared
         self.consumed = 0  # events received from the source (RabbitMQ), for tests and metrics
@@ -116,12 +109,10 @@ class EventHub:
             await self.run_sql()
 
     # --- source 1: Rasa's SQL event broker (embedded default) ---
-    def _source(self) -> Engine:
-        if self._engine is None:
-            url = self.state.settings.events_url
-            # Reading the tracker store's events beside its WAL writer: wait for locks, never fail.
-            self._engine = make_engine(url, pragmas=("busy_timeout=30000",))
-        return self._engine
+    def _source(self) -> EventsTable:
+        if self._table is None:
+            self._table = EventsTable(self.state.settings.events_url)
+        return self._table
 
     def _open_conversations(self) -> Set[str]:
         from sqlalchemy import select
@@ -136,15 +127,12 @@ class EventHub:
 
     def poll_once(self) -> List[Dict[str, Any]]:
         """New user/bot events since the last id, for conversations with open tickets."""
-        engine = self._source()
-        with engine.connect() as conn:
-            if self.last_id is None:  # start at the end: history comes from the tracker
-                self.last_id = conn.execute(text("SELECT COALESCE(MAX(id), 0) FROM events")).scalar() or 0
-                return []
-            rows = conn.execute(
-                text("SELECT id, sender_id, data FROM events WHERE id > :last ORDER BY id LIMIT 500"),
-                {"last": self.last_id},
-            ).fetchall()
+        table = self._source()
+        if self.last_id is None:  # start at the end: history comes from the tracker
+            self.last_id = table.last_id()
+            return []
+        # Live updates, at most once: the id moves on before the rows are published.
+        rows = table.rows_after(self.last_id, SQL_BATCH)
         if not rows:
             return []
         self.last_id = rows[-1][0]
@@ -153,39 +141,26 @@ class EventHub:
         for _id, sender, data in rows:
             if sender not in wanted:
                 continue
-            try:
-                event = json.loads(data)
-            except (TypeError, ValueError):
-                continue
-            message = message_of(sender, event)
+            message = message_of(sender, decode(data))
             if message:
                 out.append(message)
         return out
 
+    async def _sql_step(self) -> None:
+        # The read in a thread; publishing on the loop (asyncio queues are not thread-safe).
+        for message in await asyncio.to_thread(self.poll_once):
+            self.publish(message["conversation_id"], message)
+
     async def run_sql(self) -> None:
-        warned = False
-        while True:
-            try:
-                for message in await asyncio.to_thread(self.poll_once):
-                    self.publish(message["conversation_id"], message)
-                warned = False
-            except SQLAlchemyError as exc:  # Rasa has not created the table yet, or is down
-                if not warned:
-                    log.info("event broker table not readable yet: %s", str(exc).splitlines()[0][:160])
-                    warned = True
-            except Exception:
-                log.exception("event consumer error")
-            await asyncio.sleep(self.interval)
+        # self.interval is read at each step: a test may shorten it on a running hub.
+        await poll_forever(self._sql_step, lambda: self.interval, "live updates")
 
     # --- source 2: Rasa's Pika event broker (RabbitMQ, scale-out) ---
     def handle_body(self, body: bytes) -> Optional[Dict[str, Any]]:
         """One message from RabbitMQ (a serialised Rasa event): publish it to local subscribers."""
         self.consumed += 1
-        try:
-            event = json.loads(body)
-        except (TypeError, ValueError):
-            return None
-        sender = event.get("sender_id") if isinstance(event, dict) else None
+        event = decode(body)
+        sender = event.get("sender_id") if event else None
         if sender not in self._subscribers:  # nobody watches this conversation here
             return None
         message = message_of(sender, event)

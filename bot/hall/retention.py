@@ -37,9 +37,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import settings as env
-from bot.db import is_sqlite, make_engine
+from bot.db import is_sqlite
 from bot.hall import models
 from bot.hall.db import utcnow
+from bot.hall.rasa_events import events_engine, is_amqp
 from bot.hall.tickets import audit, iso
 from bot.privacy import mask_text
 from bot.vocabulary import TicketStatus
@@ -62,8 +63,6 @@ def token() -> str:
 # --- the tracker store -----------------------------------------------------------------------
 
 def _event_urls(settings) -> List[str]:
-    from bot.hall.events import is_amqp
-
     urls = [settings.tracker_url]
     if not is_amqp(settings.events_url) and settings.events_url != settings.tracker_url:
         urls.append(settings.events_url)
@@ -87,7 +86,7 @@ def _keep_last_id(conn, where: str, params: dict) -> None:
 def _on_events(settings, statement: str, params: dict, where: str = "") -> int:
     total = 0
     for url in _event_urls(settings):
-        engine = make_engine(url, pragmas=("busy_timeout=30000",)) if is_sqlite(url) else make_engine(url, pool_size=1)
+        engine = events_engine(url, pool_size=1)  # pool_size: PostgreSQL only
         try:
             with engine.begin() as conn:
                 if where and is_sqlite(url):

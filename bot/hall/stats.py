@@ -42,25 +42,19 @@ import asyncio
 import csv
 import datetime as dt
 import io
-import json
-import logging
 import statistics
 from collections import Counter, defaultdict
 from typing import Any, Dict, Iterable, List, Optional, Set, Tuple
 
-from sqlalchemy import func, select, text, update
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from bot import settings as env
-from bot.db import make_engine
 from bot.hall import models, sla
 from bot.hall.db import utcnow
+from bot.hall.rasa_events import EventsTable, Row, decode, poll_forever, sql_events_url
 from bot.privacy import mask_text
 from bot.vocabulary import BAD_RATING_MAX, FollowUp, QuestionKind, TicketKind
-
-log = logging.getLogger(__name__)
 
 CURSOR_KEY = "stats_events_cursor"
 BATCH = 1000
@@ -132,30 +126,22 @@ def _intent(event: Dict[str, Any]) -> str:
     return ((event.get("parse_data") or {}).get("intent") or {}).get("name") or ""
 
 
-def events_source_url(settings) -> str:
-    """The SQL table of Rasa's events the hall follows for the figures."""
-    from bot.hall.events import is_amqp
-
-    return settings.tracker_url if is_amqp(settings.events_url) else settings.events_url
-
-
 class ConversationFollower:
     """Keeps conversation_stats up to date from the tracker store's events table."""
 
     def __init__(self, state) -> None:
         self.state = state
-        self._engine: Optional[Engine] = None
+        self._table: Optional[EventsTable] = None
         self._departments: Dict[str, str] = {}
 
-    def source(self) -> Engine:
-        if self._engine is None:
-            self._engine = make_engine(events_source_url(self.state.settings), pragmas=("busy_timeout=30000",))
-        return self._engine
+    def source(self) -> EventsTable:
+        if self._table is None:
+            self._table = EventsTable(sql_events_url(self.state.settings))
+        return self._table
 
     def close(self) -> None:
-        if self._engine is not None:
-            self._engine.dispose()
-            self._engine = None
+        if self._table is not None:
+            self._table.close()
 
     def _department_of(self, db: Session, code: Optional[str]) -> Optional[str]:
         if not code:
@@ -176,11 +162,7 @@ class ConversationFollower:
                 db.add(meta)
                 db.flush()
             cursor = int(meta.value or 0)
-            with self.source().connect() as conn:
-                rows = conn.execute(
-                    text("SELECT id, sender_id, data FROM events WHERE id > :last ORDER BY id LIMIT :n"),
-                    {"last": cursor, "n": BATCH},
-                ).fetchall()
+            rows = self.source().rows_after(cursor, BATCH)  # read under the lock, committed with the cursor
             if not rows:
                 db.rollback()
                 self.finish_erasures(db, [])
@@ -201,7 +183,7 @@ class ConversationFollower:
                 break
         return total
 
-    def _apply(self, db: Session, rows: Iterable[Tuple[int, str, str]]) -> None:
+    def _apply(self, db: Session, rows: Iterable[Row]) -> None:
         convs: Dict[str, models.ConversationStat] = {}
 
         def conv(sender: str, at: dt.datetime) -> models.ConversationStat:
@@ -217,13 +199,8 @@ class ConversationFollower:
             return row
 
         for _id, sender, data in rows:
-            if not sender:
-                continue
-            try:
-                event = json.loads(data)
-            except (TypeError, ValueError):
-                continue
-            if not isinstance(event, dict):
+            event = decode(data) if sender else None
+            if event is None:
                 continue
             kind, at = event.get("event"), _event_time(event)
             if kind == "user":
@@ -258,7 +235,7 @@ class ConversationFollower:
             row.last_question = row.last_matter = None
 
     # --- citizens' erasures, finished after the turn that asked for them --------------------------
-    def finish_erasures(self, db: Session, rows: List[Tuple[int, str, str]]) -> None:
+    def finish_erasures(self, db: Session, rows: List[Row]) -> None:
         pending = list(db.execute(select(models.Erasure).where(models.Erasure.done_at.is_(None))).scalars())
         if not pending:
             return
@@ -267,10 +244,7 @@ class ConversationFollower:
             end_id = None
             for row_id, sender, data in rows:
                 if sender == erasure.conversation_id and row_id > erasure.after_event_id and LISTEN in (data or ""):
-                    try:
-                        event = json.loads(data)
-                    except (TypeError, ValueError):
-                        continue
+                    event = decode(data) or {}
                     if event.get("event") == "action" and event.get("name") == LISTEN:
                         end_id = row_id
                         break
@@ -281,20 +255,12 @@ class ConversationFollower:
             finish_erasure(db, self.state.settings, erasure, end_id)
         db.commit()
 
+    async def _step(self) -> None:
+        while await asyncio.to_thread(self.follow_once) >= BATCH:  # a backlog is read without pausing
+            pass
+
     async def run(self) -> None:
-        warned = False
-        while True:
-            try:
-                while await asyncio.to_thread(self.follow_once) >= BATCH:
-                    pass
-                warned = False
-            except SQLAlchemyError as exc:  # Rasa has not created the table yet, or is down
-                if not warned:
-                    log.info("events not readable for the figures yet: %s", str(exc).splitlines()[0][:160])
-                    warned = True
-            except Exception:
-                log.exception("figures: event follower error")
-            await asyncio.sleep(env.stats_follow_interval())
+        await poll_forever(self._step, env.stats_follow_interval, "figures")
 
 
 # --- the figures -----------------------------------------------------------------------------
