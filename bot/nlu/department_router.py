@@ -13,8 +13,6 @@ It adds no entity: the matter's ``department`` entity stays the MatterMatcher's.
 
 from __future__ import annotations
 
-import logging
-import pickle
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Text
 
@@ -26,9 +24,8 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu import persisted
 from bot.nlu.matter_matcher import MATCH_PROPERTY
-
-logger = logging.getLogger(__name__)
 
 ROUTE_PROPERTY = "department_route"
 ROUTER_FILE = "department_router.pkl"
@@ -79,9 +76,7 @@ class DepartmentRouter(GraphComponent):
         return self._resource
 
     def persist(self) -> None:
-        with self._model_storage.write_to(self._resource) as directory:
-            with (directory / ROUTER_FILE).open("wb") as fh:
-                pickle.dump(self._router, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        persisted.persist(self._model_storage, self._resource, ROUTER_FILE, self._router)
 
     @classmethod
     def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
@@ -89,18 +84,9 @@ class DepartmentRouter(GraphComponent):
         from bot.routing.router import ROUTER_VERSION
 
         component = cls(config, model_storage, resource)
-        try:
-            with model_storage.read_from(resource) as directory:
-                with (directory / ROUTER_FILE).open("rb") as fh:
-                    router = pickle.load(fh)
-            if getattr(router, "version", None) != ROUTER_VERSION:
-                raise ValueError(f"router version {getattr(router, 'version', None)} != {ROUTER_VERSION}")
-            component._router = router
-        except (ValueError, OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError) as exc:
-            # A model trained by older code, or a resource never written: the knowledge files are
-            # the source of truth, so fit again rather than refuse to serve.
-            logger.warning("DepartmentRouter: no usable persisted router (%s); fitting from the knowledge", exc)
-            component._router = component._build()
+        component._router = persisted.restore(
+            model_storage, resource, ROUTER_FILE, ROUTER_VERSION, lambda router: router, component._build,
+            "DepartmentRouter: no usable persisted router (%s); fitting from the knowledge")
         return component
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

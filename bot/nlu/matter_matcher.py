@@ -8,8 +8,6 @@ abstain/clarify decision, for the dialogue to ask "which one?" or hand over.
 
 from __future__ import annotations
 
-import logging
-import pickle
 import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Text
@@ -24,10 +22,9 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot import metrics
+from bot.nlu import persisted
 from bot.text.normalize import normalize
 from bot.text.spans import locate
-
-logger = logging.getLogger(__name__)
 
 MATCH_PROPERTY = "matter_match"
 INDEX_FILE = "matter_index.pkl"
@@ -83,9 +80,7 @@ class MatterMatcher(GraphComponent, EntityExtractorMixin):
         return self._resource
 
     def persist(self) -> None:
-        with self._model_storage.write_to(self._resource) as directory:
-            with (directory / INDEX_FILE).open("wb") as fh:
-                pickle.dump(self._matcher.index, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        persisted.persist(self._model_storage, self._resource, INDEX_FILE, self._matcher.index)
 
     @classmethod
     def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
@@ -94,18 +89,10 @@ class MatterMatcher(GraphComponent, EntityExtractorMixin):
         from bot.matching.matcher import Matcher
 
         component = cls(config, model_storage, resource)
-        try:
-            with model_storage.read_from(resource) as directory:
-                with (directory / INDEX_FILE).open("rb") as fh:
-                    index = pickle.load(fh)
-            if getattr(index, "version", None) != INDEX_VERSION:
-                raise ValueError(f"index version {getattr(index, 'version', None)} != {INDEX_VERSION}")
-            component._matcher = Matcher(index, semantic=bool(component._config.get("semantic")))
-        except (ValueError, OSError, EOFError, pickle.UnpicklingError, AttributeError) as exc:
-            # A model trained by older code, or a resource never written: the catalogue is
-            # the source of truth, so rebuild from it rather than refuse to serve.
-            logger.warning("MatterMatcher: no usable persisted index (%s); building from the catalogue", exc)
-            component._matcher = component._build()
+        semantic = bool(component._config.get("semantic"))
+        component._matcher = persisted.restore(
+            model_storage, resource, INDEX_FILE, INDEX_VERSION, lambda index: Matcher(index, semantic=semantic),
+            component._build, "MatterMatcher: no usable persisted index (%s); building from the catalogue")
         return component
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
-import pickle
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
@@ -28,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, 
 import numpy as np
 
 from bot.matching.matcher import SEMANTIC_MAX_MATTERS
+from bot.matching.pickled import read_cached, write_cached
 from bot.routing.features import Features, Featurizer, Linear
 from bot.routing.knowledge import Knowledge, knowledge_fingerprint, load_knowledge
 from bot.routing.places import place_signals
@@ -415,29 +415,20 @@ def load_router(catalogue_path: Union[str, Path, None] = None, semantic: bool = 
 
     fingerprint = router_fingerprint(catalogue_path)
     path = cache_dir() / f"router-{fingerprint}{'-sem' if semantic else ''}.pkl"
-    if use_cache and path.exists():
-        try:
-            with path.open("rb") as fh:
-                router = pickle.load(fh)
-            if isinstance(router, DepartmentRouter) and router.version == ROUTER_VERSION:
-                return router
-        except Exception as exc:  # a stale or truncated cache is rebuilt, never fatal
-            logger.warning("ignoring router cache %s: %s", path, exc)
+    cached = read_cached(path, ROUTER_VERSION, DepartmentRouter,
+                         lambda exc: logger.warning("ignoring router cache %s: %s", path, exc)) if use_cache else None
+    if cached is not None:
+        return cached
     router = build_router(catalogue_path, semantic=semantic, use_cache=use_cache, lazy=True)
-    if use_cache:
+    if use_cache and write_cached(router, path):  # not written (read-only checkout): fitted again next time
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp")
-            with tmp.open("wb") as fh:
-                pickle.dump(router, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            tmp.replace(path)
             # Keep a few recent ones (tests and benchmarks route with other catalogues too).
             olds = sorted((p for p in path.parent.glob("router-*.pkl") if p != path),
                           key=lambda p: p.stat().st_mtime, reverse=True)
             for old in olds[KEEP_ROUTERS - 1:]:
                 old.unlink(missing_ok=True)
         except OSError:
-            pass  # read-only checkout: fitted again next time
+            pass  # another process pruned them meanwhile
     return router
 
 
