@@ -259,16 +259,8 @@ class WeChatStore:
     # -- numbered choices (buttons rendered as "回复序号") ------------------------------------------
 
     def offer_choices(self, openid: str, payloads: List[str]) -> None:
-        values = dict(payloads=json.dumps(payloads, ensure_ascii=False), offered_at=time.time())
-        with self.engine.begin() as conn:
-            if conn.execute(update(choices).where(choices.c.openid == openid).values(**values)).rowcount:
-                return
-        try:
-            with self.engine.begin() as conn:
-                conn.execute(insert(choices).values(openid=openid, **values))
-        except IntegrityError:
-            with self.engine.begin() as conn:
-                conn.execute(update(choices).where(choices.c.openid == openid).values(**values))
+        self._upsert(choices.c.openid, openid,
+                     dict(payloads=json.dumps(payloads, ensure_ascii=False), offered_at=time.time()))
 
     def take_choice(self, openid: str, number: Optional[int], max_age: float) -> Optional[str]:
         """The payload behind the number the citizen sent; any message ends the offer."""
@@ -292,21 +284,26 @@ class WeChatStore:
         return (row.access_token, row.expires_at) if row else None
 
     def store_token(self, app_id: str, token: str, expires_at: float) -> None:
-        values = dict(access_token=token, expires_at=expires_at)
-        with self.engine.begin() as conn:
-            if conn.execute(update(tokens).where(tokens.c.app_id == app_id).values(**values)).rowcount:
-                return
-        try:
-            with self.engine.begin() as conn:
-                conn.execute(insert(tokens).values(app_id=app_id, **values))
-        except IntegrityError:  # another server stored one meanwhile; ours is newer
-            with self.engine.begin() as conn:
-                conn.execute(update(tokens).where(tokens.c.app_id == app_id).values(**values))
+        self._upsert(tokens.c.app_id, app_id, dict(access_token=token, expires_at=expires_at))
 
     def forget_token(self, app_id: str, token: str) -> None:
         """Drop the stored token if it is still the one that WeChat refused."""
         with self.engine.begin() as conn:
             conn.execute(delete(tokens).where(tokens.c.app_id == app_id, tokens.c.access_token == token))
+
+    def _upsert(self, key: Column, value: str, values: Dict[str, Any]) -> None:
+        """Set `values` on the row whose `key` is `value`, creating it if there is none (portable:
+        SQLite and PostgreSQL alike)."""
+        table = key.table
+        with self.engine.begin() as conn:
+            if conn.execute(update(table).where(key == value).values(**values)).rowcount:
+                return
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(table).values({key.name: value, **values}))
+        except IntegrityError:  # another server created it meanwhile; ours is newer
+            with self.engine.begin() as conn:
+                conn.execute(update(table).where(key == value).values(**values))
 
     def close(self) -> None:
         self.engine.dispose()

@@ -1,17 +1,18 @@
-"""FastAPI dependencies: the hall state, a database session, who is calling."""
+"""FastAPI dependencies: the hall state, a database session, who is calling, the ticket a route names."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterator, Optional
+from typing import Any, Iterator, Optional
 
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.hall import models
+from bot.hall import models, ticket_service
 from bot.hall.auth import current_session, same_secret
 from bot.hall.state import HallState
+from bot.hall.ticket_service import Actor, TicketError
 
 
 def get_state(request: Request) -> HallState:
@@ -84,3 +85,19 @@ def service_only(who: Caller = Depends(caller)) -> Caller:
     if not who.service:
         raise HTTPException(403, "此接口仅供机器人服务调用")
     return who
+
+
+# --- the ticket a staff route names (the JSON API and the console alike) ---------------------
+# `who` is a staff Caller (bot.hall.api) or a console Viewer: both name the staff member as `user`.
+
+def actor_of(request: Request, who: Any) -> Actor:
+    """Who acts, from where: the audit record names both."""
+    return Actor(who.user, client_ip(request))
+
+
+def load_ticket(db: Session, number: str, who: Any) -> models.Ticket:
+    """The ticket, if the staff member's department may see it; else the service's refusal as HTTP."""
+    try:
+        return ticket_service.load(db, number, Actor(who.user))
+    except TicketError as exc:
+        raise HTTPException(exc.status, exc.reason)

@@ -22,7 +22,7 @@ import bisect
 import datetime as dt
 import logging
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Optional, Protocol
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Protocol
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -241,11 +241,7 @@ async def transfer(db: Session, ticket: models.Ticket, actor: Actor, department:
     ticket.human_by = ticket.human_since = None  # the new department has not answered yet
     audit(db, actor.name, "transfer", ticket.number, f"{old} → {department}：{reason.strip()}", ip=actor.ip)
     db.commit()
-    try:
-        await messenger.transferred(ticket.conversation_id, ticket.number)
-    except Unreachable as exc:
-        return f"已转办，但通知群众失败：{exc}"
-    return None
+    return await _tell(messenger.transferred(ticket.conversation_id, ticket.number), "已转办")
 
 
 async def resolve(db: Session, ticket: models.Ticket, actor: Actor, resolution: str, messenger: Messenger) -> Optional[str]:
@@ -261,10 +257,16 @@ async def resolve(db: Session, ticket: models.Ticket, actor: Actor, resolution: 
         ticket.first_response_at = now
     audit(db, actor.name, "resolve", ticket.number, resolution.strip()[:200], ip=actor.ip)
     db.commit()
+    return await _tell(messenger.resolved(ticket.conversation_id, ticket.number), "工单已办结")
+
+
+async def _tell(notice: Awaitable[None], done: str) -> Optional[str]:
+    """Tell the citizen of a change already committed: an unreachable conversation undoes nothing,
+    it becomes the problem the route shows."""
     try:
-        await messenger.resolved(ticket.conversation_id, ticket.number)
+        await notice
     except Unreachable as exc:
-        return f"工单已办结，但通知群众失败：{exc}"
+        return f"{done}，但通知群众失败：{exc}"
     return None
 
 

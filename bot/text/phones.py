@@ -19,19 +19,8 @@ def _digits(text: str) -> str:
 def mainland_mobile(text: str) -> Optional[str]:
     """The 11-digit mainland mobile number in the text, validated by libphonenumber, or None."""
     found = re.search(r"(?:\+?86)?(1\d{10})(?!\d)", _digits(text))
-    if not found:
-        return None
-    try:
-        number = phonenumbers.parse(found.group(1), "CN")
-    except phonenumbers.NumberParseException:
-        return None
-    kind = phonenumbers.number_type(number)
-    if not phonenumbers.is_valid_number(number) or kind not in (
-        phonenumbers.PhoneNumberType.MOBILE,
-        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
-    ):
-        return None
-    return found.group(1)
+    mobile = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
+    return found.group(1) if found and _valid(found.group(1), mobile) else None
 
 
 _LANDLINE_RE = re.compile(r"(?<!\d)(0\d{2,3})(\d{7,8})(?!\d)")
@@ -40,13 +29,16 @@ _LANDLINE_RE = re.compile(r"(?<!\d)(0\d{2,3})(\d{7,8})(?!\d)")
 def landline(text: str) -> Optional[str]:
     """A mainland fixed line with its area code ("0571-87654321" → "057187654321"), or None."""
     found = _LANDLINE_RE.search(_digits(text))
-    if not found:
-        return None
+    return found.group(0) if found and _valid(found.group(0)) else None
+
+
+def _valid(digits: str, kinds: tuple = ()) -> bool:
+    """libphonenumber's verdict on a mainland number (and that it is of one of `kinds`, if given)."""
     try:
-        number = phonenumbers.parse(found.group(0), "CN")
+        number = phonenumbers.parse(digits, "CN")
     except phonenumbers.NumberParseException:
-        return None
-    return found.group(0) if phonenumbers.is_valid_number(number) else None
+        return False
+    return phonenumbers.is_valid_number(number) and (not kinds or phonenumbers.number_type(number) in kinds)
 
 
 def contact_number(text: str) -> Optional[str]:

@@ -8,7 +8,7 @@ ticket's attachments. Every route calls `bot.hall.ticket_service`, as the consol
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import Any, Awaitable, Dict, List, Optional
 
 from fastapi import APIRouter, Depends, File, HTTPException, Request, UploadFile
 from fastapi.responses import Response
@@ -18,9 +18,11 @@ from sqlalchemy.orm import Session
 from bot.hall import attachments as files
 from bot.hall import models, ticket_service
 from bot.hall.api.tickets import TicketOut
-from bot.hall.deps import Caller, client_ip, get_db, get_state, messenger, service_only, staff_only
+from bot.hall.deps import (
+    Caller, actor_of, get_db, get_state, load_ticket, messenger, service_only, staff_only,
+)
 from bot.hall.state import HallState
-from bot.hall.ticket_service import Actor, TicketError
+from bot.hall.ticket_service import TicketError
 from bot.hall.tickets import ticket_json
 from bot.hall.transcript import attachment_json
 
@@ -97,15 +99,13 @@ def _http(exc: TicketError) -> HTTPException:
     return HTTPException(exc.status, exc.reason)
 
 
-def _actor(request: Request, who: Caller) -> Actor:
-    return Actor(who.user, client_ip(request))
-
-
-def _load(db: Session, number: str, who: Caller) -> models.Ticket:
+async def _done(db: Session, ticket: models.Ticket, operation: Awaitable[Optional[str]]) -> Dict[str, Any]:
+    """The ticket after the service's operation, and the notice it returned (telling the citizen failed)."""
     try:
-        return ticket_service.load(db, number, Actor(who.user))
+        notice = await operation
     except TicketError as exc:
         raise _http(exc)
+    return {"ticket": ticket_json(db, ticket), "notice": notice}
 
 
 async def _tracker(state: HallState, ticket: models.Ticket) -> Dict[str, Any]:
@@ -121,10 +121,10 @@ async def get_transcript(number: str, request: Request, show_numbers: bool = Fal
                          state: HallState = Depends(get_state), who: Caller = Depends(staff_only)):
     """群众与机器人、工作人员的对话（按钮显示为按钮文字，评价显示为“满意”等）。号码默认打码；
     `show_numbers=true` 显示完整号码并记入审计。群众未同意时返回403。"""
-    ticket = _load(db, number, who)
+    ticket = load_ticket(db, number, who)
     try:
         ticket_service.require_consent(ticket)
-        items = ticket_service.transcript(db, ticket, _actor(request, who), await _tracker(state, ticket),
+        items = ticket_service.transcript(db, ticket, actor_of(request, who), await _tracker(state, ticket),
                                           show_numbers=show_numbers)
     except TicketError as exc:
         raise _http(exc)
@@ -135,7 +135,7 @@ async def get_transcript(number: str, request: Request, show_numbers: bool = Fal
 async def get_summary(number: str, db: Session = Depends(get_db), state: HallState = Depends(get_state),
                       who: Caller = Depends(staff_only)):
     """工单摘要：事项、机器人已答复的内容、群众仍在问的问题（群众未同意时只有其填写的描述）。"""
-    ticket = _load(db, number, who)
+    ticket = load_ticket(db, number, who)
     tracker = await _tracker(state, ticket) if ticket_service.may_read_conversation(ticket) else None
     return ticket_service.summary(db, ticket, tracker)
 
@@ -145,9 +145,9 @@ async def get_summary(number: str, db: Session = Depends(get_db), state: HallSta
 async def reply(number: str, body: ReplyIn, request: Request, db: Session = Depends(get_db),
                 state: HallState = Depends(get_state), who: Caller = Depends(staff_only)):
     """回复群众：送达群众所用的渠道（网页、微信），并进入人工模式（机器人不再插话，直到释放或办结）。"""
-    ticket = _load(db, number, who)
+    ticket = load_ticket(db, number, who)
     try:
-        problem = await ticket_service.reply(db, ticket, _actor(request, who), body.text, messenger(state))
+        problem = await ticket_service.reply(db, ticket, actor_of(request, who), body.text, messenger(state))
     except TicketError as exc:
         raise _http(exc)
     if problem:
@@ -160,44 +160,33 @@ async def reply(number: str, body: ReplyIn, request: Request, db: Session = Depe
 async def release(number: str, request: Request, db: Session = Depends(get_db), state: HallState = Depends(get_state),
                   who: Caller = Depends(staff_only)):
     """结束人工：把对话交还机器人，并告知群众。"""
-    ticket = _load(db, number, who)
-    try:
-        await ticket_service.release(db, ticket, _actor(request, who), messenger(state))
-    except TicketError as exc:
-        raise _http(exc)
-    return {"ticket": ticket_json(db, ticket), "notice": None}
+    ticket = load_ticket(db, number, who)
+    return await _done(db, ticket, ticket_service.release(db, ticket, actor_of(request, who), messenger(state)))
 
 
 @router.post("/tickets/{number}/transfer", response_model=DoneOut, responses=ERRORS)
 async def transfer(number: str, body: TransferIn, request: Request, db: Session = Depends(get_db),
                    state: HallState = Depends(get_state), who: Caller = Depends(staff_only)):
     """转办：事项（若属原部门则清空）、时限与承诺随新部门重新计算，并在群众的渠道告知。"""
-    ticket = _load(db, number, who)
-    try:
-        notice = await ticket_service.transfer(db, ticket, _actor(request, who), body.department, body.reason,
-                                               messenger(state), state.sla)
-    except TicketError as exc:
-        raise _http(exc)
-    return {"ticket": ticket_json(db, ticket), "notice": notice}
+    ticket = load_ticket(db, number, who)
+    return await _done(db, ticket, ticket_service.transfer(db, ticket, actor_of(request, who), body.department,
+                                                           body.reason, messenger(state), state.sla))
 
 
 @router.post("/tickets/{number}/resolve", response_model=DoneOut, responses=ERRORS)
 async def resolve(number: str, body: ResolveIn, request: Request, db: Session = Depends(get_db),
                   state: HallState = Depends(get_state), who: Caller = Depends(staff_only)):
     """办结：记录处理结果，机器人接回对话、告知群众并邀请好差评。"""
-    ticket = _load(db, number, who)
-    try:
-        notice = await ticket_service.resolve(db, ticket, _actor(request, who), body.resolution, messenger(state))
-    except TicketError as exc:
-        raise _http(exc)
-    return {"ticket": ticket_json(db, ticket), "notice": notice}
+    ticket = load_ticket(db, number, who)
+    return await _done(db, ticket, ticket_service.resolve(db, ticket, actor_of(request, who), body.resolution,
+                                                          messenger(state)))
 
 
 @router.post("/tickets/{number}/reveal", response_model=RevealOut, responses=ERRORS)
 def reveal(number: str, request: Request, db: Session = Depends(get_db), who: Caller = Depends(staff_only)):
     """群众留下的回访电话（无论是否同意查看对话，电话都用于就本工单回电）；每次查看记入审计。"""
-    ticket = _load(db, number, who)
-    return {"phone": ticket_service.reveal(db, ticket, _actor(request, who))}
+    ticket = load_ticket(db, number, who)
+    return {"phone": ticket_service.reveal(db, ticket, actor_of(request, who))}
 
 
 async def read_upload(file: UploadFile) -> bytes:
@@ -213,10 +202,10 @@ async def read_upload(file: UploadFile) -> bytes:
 async def upload(number: str, request: Request, file: UploadFile = File(..., description="JPEG/PNG/WebP/PDF，≤10MB"),
                  db: Session = Depends(get_db), who: Caller = Depends(staff_only)):
     """工作人员上传附件。图片会重新编码以去除EXIF（含拍摄位置）。"""
-    ticket = _load(db, number, who)
+    ticket = load_ticket(db, number, who)
     data = await read_upload(file)
     try:
-        row = ticket_service.attach(db, ticket, _actor(request, who), data, file.filename or "")
+        row = ticket_service.attach(db, ticket, actor_of(request, who), data, file.filename or "")
     except TicketError as exc:
         raise _http(exc)
     return attachment_json(row, ticket.number)
@@ -225,7 +214,7 @@ async def upload(number: str, request: Request, file: UploadFile = File(..., des
 @router.get("/tickets/{number}/attachments", response_model=AttachmentList, responses=ERRORS)
 def list_attachments(number: str, db: Session = Depends(get_db), who: Caller = Depends(staff_only)):
     """工单的附件（群众与工作人员上传的）。"""
-    ticket = _load(db, number, who)
+    ticket = load_ticket(db, number, who)
     return {"items": [attachment_json(r, ticket.number) for r in ticket_service.list_attachments(db, ticket)]}
 
 
@@ -235,9 +224,14 @@ def list_attachments(number: str, db: Session = Depends(get_db), who: Caller = D
 def download(number: str, attachment_id: int, request: Request, db: Session = Depends(get_db),
              who: Caller = Depends(staff_only)):
     """下载附件：只作为下载（不在浏览器内打开），`X-Content-Type-Options: nosniff`；记入审计。"""
-    ticket = _load(db, number, who)
+    return attachment_download(request, db, number, attachment_id, who)
+
+
+def attachment_download(request: Request, db: Session, number: str, attachment_id: int, who: Any) -> Response:
+    """One attachment as a download, its reading audited: the API's route and the console's alike."""
+    ticket = load_ticket(db, number, who)
     try:
-        row = ticket_service.attachment(db, ticket, attachment_id, _actor(request, who))
+        row = ticket_service.attachment(db, ticket, attachment_id, actor_of(request, who))
     except TicketError as exc:
         raise _http(exc)
     return file_response(row)

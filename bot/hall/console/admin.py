@@ -25,6 +25,14 @@ def _users_page(request: Request, who: Viewer, db: Session, message: str = "", s
     }, status_code=status)
 
 
+def _user(db: Session, username: str) -> models.User:
+    """The account an admin action names, active or not."""
+    user = db.execute(select(models.User).where(models.User.username == username)).scalar_one_or_none()
+    if user is None:
+        raise HTTPException(404, "没有这个用户")
+    return user
+
+
 @router.get("/users", response_class=HTMLResponse)
 def users(request: Request, who: Viewer = Depends(admin_viewer), db: Session = Depends(get_db)):
     return _users_page(request, who, db)
@@ -50,9 +58,7 @@ def create_user(request: Request, username: str = Form(..., max_length=80), role
 def toggle_user(request: Request, username: str, csrf: str = Form(""), who: Viewer = Depends(admin_viewer),
                 db: Session = Depends(get_db)):
     check_csrf(who, csrf)
-    user = db.execute(select(models.User).where(models.User.username == username)).scalar_one_or_none()
-    if user is None:
-        raise HTTPException(404, "没有这个用户")
+    user = _user(db, username)
     if user.id == who.user.id:
         return _users_page(request, who, db, "不能停用自己的账号", status=422)
     user.active = not user.active
@@ -67,9 +73,7 @@ def toggle_user(request: Request, username: str, csrf: str = Form(""), who: View
 def reset_password(request: Request, username: str, csrf: str = Form(""), who: Viewer = Depends(admin_viewer),
                    db: Session = Depends(get_db)):
     check_csrf(who, csrf)
-    user = db.execute(select(models.User).where(models.User.username == username)).scalar_one_or_none()
-    if user is None:
-        raise HTTPException(404, "没有这个用户")
+    user = _user(db, username)
     password = generate_password()
     user.password_hash = hash_password(password)
     end_sessions(user)  # whoever held the old password (or a copied cookie or token) is out

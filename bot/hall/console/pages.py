@@ -16,12 +16,12 @@ from sqlalchemy.orm import Session
 
 from bot.hall import models, sla, ticket_service
 from bot.hall.api.auth import check_login
-from bot.hall.api.staff import file_response
+from bot.hall.api.staff import attachment_download
 from bot.hall.db import utcnow
-from bot.hall.deps import client_ip, get_db, get_state, messenger
+from bot.hall.deps import actor_of, client_ip, get_db, get_state, load_ticket, messenger
 from bot.hall.rasa_client import RasaClient, RasaUnavailable
 from bot.hall.state import HallState
-from bot.hall.ticket_service import Actor, TicketError
+from bot.hall.ticket_service import TicketError
 from bot.hall.tickets import visible_to
 from bot.privacy import mask_phone, mask_text
 from bot.vocabulary import RATING_LEVELS, Channel, TicketKind, TicketStatus
@@ -163,17 +163,6 @@ def _remaining(ticket: models.Ticket, now) -> str:
     return sla.remaining_text(ticket.due_at, now) if ticket.status != TicketStatus.RESOLVED else TicketStatus.RESOLVED.label
 
 
-def _actor(request: Request, who: Viewer) -> Actor:
-    return Actor(who.user, client_ip(request))
-
-
-def load_ticket(db: Session, number: str, who: Viewer) -> models.Ticket:
-    try:
-        return ticket_service.load(db, number, Actor(who.user))
-    except TicketError as exc:
-        raise HTTPException(exc.status, exc.reason)
-
-
 def _fmt_ts(ts) -> str:
     if isinstance(ts, (int, float)):
         return dt.datetime.fromtimestamp(ts, sla.TZ).strftime("%m-%d %H:%M:%S")
@@ -185,7 +174,7 @@ async def ticket_page(request: Request, number: str, notice: str = "", show_numb
                       who: Viewer = Depends(viewer), db: Session = Depends(get_db),
                       state: HallState = Depends(get_state)):
     ticket = load_ticket(db, number, who)
-    actor = _actor(request, who)
+    actor = actor_of(request, who)
     ticket_service.viewed(db, ticket, actor)
     lines, rasa_error, tracker = [], None, None
     consent = ticket_service.may_read_conversation(ticket)
@@ -236,13 +225,8 @@ def _fmt_at(at) -> str:
 @router.get("/tickets/{number}/attachments/{attachment_id}")
 def attachment(request: Request, number: str, attachment_id: int, who: Viewer = Depends(viewer),
                db: Session = Depends(get_db)):
-    """The console's download of an attachment (same service call and headers as the API)."""
-    ticket = load_ticket(db, number, who)
-    try:
-        row = ticket_service.attachment(db, ticket, attachment_id, _actor(request, who))
-    except TicketError as exc:
-        raise HTTPException(exc.status, exc.reason)
-    return file_response(row)
+    """The console's download of an attachment (the API's own download)."""
+    return attachment_download(request, db, number, attachment_id, who)
 
 
 def _back(number: str, notice: str = "") -> RedirectResponse:
@@ -264,7 +248,7 @@ def reveal(request: Request, number: str, csrf: str = Form(""), who: Viewer = De
            db: Session = Depends(get_db)):
     check_csrf(who, csrf)
     ticket = load_ticket(db, number, who)
-    return JSONResponse({"phone": ticket_service.reveal(db, ticket, _actor(request, who))})
+    return JSONResponse({"phone": ticket_service.reveal(db, ticket, actor_of(request, who))})
 
 
 @router.post("/tickets/{number}/reply")
@@ -273,7 +257,7 @@ async def reply(request: Request, number: str, text: str = Form(..., max_length=
                 state: HallState = Depends(get_state)):
     check_csrf(who, csrf)
     ticket = load_ticket(db, number, who)
-    return await _done(number, ticket_service.reply(db, ticket, _actor(request, who), text, rasa(state)), "回复已发送")
+    return await _done(number, ticket_service.reply(db, ticket, actor_of(request, who), text, rasa(state)), "回复已发送")
 
 
 @router.post("/tickets/{number}/retry/{reply_id}")
@@ -282,7 +266,7 @@ async def retry(request: Request, number: str, reply_id: int, csrf: str = Form("
                 state: HallState = Depends(get_state)):
     check_csrf(who, csrf)
     ticket = load_ticket(db, number, who)
-    return await _done(number, ticket_service.retry(db, ticket, _actor(request, who), reply_id, rasa(state)),
+    return await _done(number, ticket_service.retry(db, ticket, actor_of(request, who), reply_id, rasa(state)),
                        "回复已发送")
 
 
@@ -291,7 +275,7 @@ async def release(request: Request, number: str, csrf: str = Form(""), who: View
                   db: Session = Depends(get_db), state: HallState = Depends(get_state)):
     check_csrf(who, csrf)
     ticket = load_ticket(db, number, who)
-    return await _done(number, ticket_service.release(db, ticket, _actor(request, who), rasa(state)),
+    return await _done(number, ticket_service.release(db, ticket, actor_of(request, who), rasa(state)),
                        "已释放给机器人，群众可继续与机器人对话")
 
 
@@ -302,7 +286,7 @@ async def transfer(request: Request, number: str, department: str = Form("", max
     check_csrf(who, csrf)
     ticket = load_ticket(db, number, who)
     try:
-        problem = await ticket_service.transfer(db, ticket, _actor(request, who), department, reason,
+        problem = await ticket_service.transfer(db, ticket, actor_of(request, who), department, reason,
                                                 rasa(state), state.sla)
     except TicketError as exc:
         if exc.status == 422 and exc.reason.startswith("未知部门"):
@@ -319,7 +303,7 @@ async def resolve(request: Request, number: str, resolution: str = Form(..., max
                   state: HallState = Depends(get_state)):
     check_csrf(who, csrf)
     ticket = load_ticket(db, number, who)
-    return await _done(number, ticket_service.resolve(db, ticket, _actor(request, who), resolution, rasa(state)),
+    return await _done(number, ticket_service.resolve(db, ticket, actor_of(request, who), resolution, rasa(state)),
                        "已办结，机器人已通知群众并邀请评价")
 
 
