@@ -23,6 +23,8 @@ from bot.text.regions import find_region, looks_like_place
 
 MIN_DESCRIPTION_CHARS = 12  # shorter than this, the form asks for more detail
 MAX_DESCRIPTION_CHARS = 8000  # the hall keeps up to 8,000 characters; the channels cap a message at 2,000
+LONG_STORY_CHARS = 40  # a story this long is details even when a "啥" or "吗" slips into it
+PLACE_ONLY_EXTRA = 8  # "在义乌市", "我是舟山普陀的": a place and a few words around it
 SUBMIT_WORD = "提交"
 # The slots a form's content lives in, and every slot the forms fill (cleared once submitted).
 CONTENT_SLOTS = ("problem_description", "rating_reason")
@@ -135,28 +137,71 @@ class ListeningForm(FormValidationAction, metaclass=abc.ABCMeta):
         if drops_form(text) and not (requested == "contact_phone" and says(text, "no_phone")):
             dispatcher.utter_message(response="utter_form_cancelled")
             return [SlotSet(slot, None) for slot in FORM_SLOTS] + [SlotSet("requested_slot", None), ActiveLoop(None)]
-        corrections = self._corrections(tracker, requested)
+        events = corrections(tracker, requested)
         if requested == "consent" and intent_of(tracker) not in ("affirm", "deny") and gives_consent(text):
-            return corrections + [SlotSet("consent", True)]
+            return events + [SlotSet("consent", True)]
         if interruptions.is_new_question(tracker) and not answers(tracker, requested):
-            return corrections + await interruptions.answer(dispatcher, tracker) + [SlotSet(requested, None)]
-        return corrections + await super().run(dispatcher, tracker, domain)
+            return events + await interruptions.answer(dispatcher, tracker) + [SlotSet(requested, None)]
+        taken = taken_in_passing(dispatcher, tracker, requested)
+        if taken is not None:
+            return taken
+        return events + await super().run(dispatcher, tracker, domain)
 
-    @staticmethod
-    def _corrections(tracker: Tracker, requested: str) -> List[EventType]:
-        """"电话打错了，是138…", "地点说错了，是在湖州": a new value for a slot already given."""
-        text, events = text_of(tracker), []
-        # Given in passing ("在江山市，电话139…") or corrected ("电话打错了，是…"): taken either way.
-        phone = contact_number(text)
-        if requested != "contact_phone" and phone and tracker.get_slot("contact_phone") != phone:
-            events.append(SlotSet("contact_phone", phone))
-        region = find_region(text)
-        if requested != "region" and region and tracker.get_slot("region") != region:
-            events.append(SlotSet("region", region))
-        # "…电话139…，同意登记": consent given in passing, in the cue's own explicit words.
-        if requested != "consent" and says(text, "consent") and tracker.get_slot("consent") is not True:
-            events.append(SlotSet("consent", True))
+
+def corrections(tracker: Tracker, requested: str) -> List[EventType]:
+    """"电话打错了，是138…", "地点说错了，是在湖州": a new value for a slot already given."""
+    text, events = text_of(tracker), []
+    # Given in passing ("在江山市，电话139…") or corrected ("电话打错了，是…"): taken either way.
+    phone = contact_number(text)
+    if requested != "contact_phone" and phone and tracker.get_slot("contact_phone") != phone:
+        events.append(SlotSet("contact_phone", phone))
+    region = find_region(text)
+    if requested != "region" and region and tracker.get_slot("region") != region and _in_ticket_form(tracker):
+        events.append(SlotSet("region", region))
+    # "…电话139…，同意登记": consent given in passing, in the cue's own explicit words.
+    if requested != "consent" and says(text, "consent") and tracker.get_slot("consent") is not True:
+        events.append(SlotSet("consent", True))
+    return events
+
+
+def _in_ticket_form(tracker: Tracker) -> bool:
+    return (tracker.active_loop or {}).get("name") == "ticket_form"
+
+
+def _adds_to_story(tracker: Tracker) -> bool:
+    """Details of the problem told while the form asks something else ("叶子上一块一块褐色的斑，
+    大概五亩田都这样" when the place was asked): a statement, not a question, of some length."""
+    text = text_of(tracker)
+    if not (_in_ticket_form(tracker) and tracker.get_slot("problem_description")):
+        return False
+    if substance(text) < MIN_DESCRIPTION_CHARS or drops_form(text) or find_region(text) or contact_number(text):
+        return False
+    if interruptions.is_new_question(tracker):
+        return False
+    return not interruptions.asks(text) or substance(text) >= LONG_STORY_CHARS
+
+
+def taken_in_passing(dispatcher: CollectingDispatcher, tracker: Tracker, requested: str) -> Optional[List[EventType]]:
+    """A message that answers another of the form's questions, or adds to the story, instead of
+    the one asked: taken and acknowledged, and the form asks its question again — never "号码不对"
+    for a place, nor "没识别出地方" for the symptoms. None when the message is not of that kind."""
+    if requested not in ("region", "contact_phone", "consent") or answers(tracker, requested):
+        return None
+    text = text_of(tracker)
+    events = corrections(tracker, requested) + [SlotSet(requested, None)]
+    phone, region = contact_number(text), find_region(text)
+    if requested != "contact_phone" and phone:
+        dispatcher.utter_message(response="utter_noted_phone")
         return events
+    if (requested != "region" and region and _in_ticket_form(tracker) and not interruptions.asks(text)
+            and substance(text) <= len(region) + PLACE_ONLY_EXTRA):
+        dispatcher.utter_message(response="utter_noted_region", region=region)
+        return events + [SlotSet("region", region)]
+    if _adds_to_story(tracker):
+        told = f"{tracker.get_slot('problem_description')}\n补充：{text.strip()}"
+        dispatcher.utter_message(response="utter_noted_details")
+        return events + [SlotSet("problem_description", told[:MAX_DESCRIPTION_CHARS])]
+    return None
 
 
 _CONSENT_WORDS = ("同意", "可以", "好的", "好", "行", "没问题", "嗯", "对", "提交", "登记")

@@ -17,6 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import render
 from actions.api.hall import HallUnavailable, hall
 from actions.conversation import ROUTER_SURE, entity, match_of, route_of, text_of
+from bot.text.normalize import normalize
 from bot.vocabulary import FALLBACK_MATTER, TICKET_MATTER_KINDS, Aspect, MatterKind
 
 
@@ -44,11 +45,16 @@ async def _routed_candidate(tracker: Tracker, current: Optional[str]) -> Optiona
 _QUESTION_RE = re.compile(r"[?？吗呢嘛]|多少|几[天趟次个]|哪|怎么|咋|啥|什么|能不能|可不可以|是否|有没有|要不要|收不收|行不行")
 
 
+def asks(text: str) -> bool:
+    """Whether a message is worded as a question (in Traditional characters too: 什麼, 哪裡)."""
+    return bool(_QUESTION_RE.search(text) or _QUESTION_RE.search(normalize(text)))
+
+
 def is_new_question(tracker: Tracker) -> bool:
     """The message asks something (about another matter, or an aspect) rather than answering the
     form: it names one and is worded as a question ("我自己开的便利店要办食品经营许可吗")."""
     text = text_of(tracker)
-    return bool(_other_matter(tracker) or entity(tracker, "aspect")) and bool(_QUESTION_RE.search(text))
+    return bool(_other_matter(tracker) or entity(tracker, "aspect")) and asks(text)
 
 
 async def answer(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:

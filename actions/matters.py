@@ -22,7 +22,7 @@ from actions.conversation import (
     ROUTER_SURE, channel_of, entity, intent_of, is_button, last_bot_response, match_of, route_of, text_of,
     user_texts,
 )
-from actions.forms import pending_ticket, prefill_ticket_form, wants_submit
+from actions.forms import pending_ticket, prefill_ticket_form, taken_in_passing, wants_submit
 from actions.cues import says, went_and_failed
 from actions.approved import serve_approved
 from actions.feedback import ActionRecordRating, rating_level, score_in
@@ -45,10 +45,15 @@ PLAUSIBLE_SCORE = 0.3
 # matter queries, routing writers A and B): departments right 0.857 -> 0.908, matters 0.966 -> 0.965.
 OVERRULE_OTHER_DEPARTMENT = 0.95
 OVERRULE_OUTSIDE = 0.9
+# When the router overrules the top match, a candidate of the router's department scoring this much
+# is the matter meant (a runner-up, not a stray word).
+IN_ROUTED_DEPARTMENT = 0.1
 # Characters of a reply that means something only with the message before it ("租房的", "驾照").
 SHORT_REPLY = 6
 # A short yes/no question about a requirement ("要体检吗"), and the words around its subject.
 SHORT_QUESTION = 10
+# A message this short that names no matter, after an answer, is a follow-up on it.
+SHORT_FOLLOW_UP = 16
 FUNCTION_WORDS = re.compile(r"^(那么|那|还|也|是不是|是否|请问)?(要不要|需不需要|用不用|需要|必须|要|得|用)?"
                             r"(带|拿|交|提供|准备|开)?|(吗|么|嘛|呢|伐|不|没有|没)?[?？。!！]*$")
 GUIDE_TEXT_FIELDS = ("materials", "conditions", "steps", "summary")
@@ -89,7 +94,7 @@ class ActionAnswerMatter(Action):
         elif (says(text, "verdict") or score_in(text) is not None) and rating_level(tracker) is not None:
             # "…给个差评": a 好差评 in words; a 差评 goes on to its follow-up form.
             events = await ActionRecordRating().run(dispatcher, tracker, domain)
-        elif asks_ticket_status(text) and not entity(tracker, "matter"):
+        elif asks_ticket_status(text) and (not entity(tracker, "matter") or says(text, "own_ticket")):
             events = await ActionTicketStatus().run(dispatcher, tracker, domain)
         elif intent in ("greet", "bot_challenge") and not entity(tracker, "aspect") and not entity(tracker, "matter"):
             dispatcher.utter_message(response="utter_greet" if intent == "greet" else "utter_bot_challenge")
@@ -171,8 +176,14 @@ class ActionAnswerMatter(Action):
                 routed = await self._routed_ticket(dispatcher, tracker, view)
                 if routed is not None:
                     return routed
-                await hall().record_unmatched(tracker.sender_id, text_of(tracker), channel_of(tracker))
-                return await self._department_answer(dispatcher, route, also=remember)
+                # "宝宝刚满月，医保要怎么给他交": the words lean to 出生落户, the router is sure it is
+                # 医保's; the matcher's own runner-up there is the matter meant.
+                code = next((m["matter"] for m in view.matches if route.get("code")
+                             and m.get("department") == route["code"] and m["matter"] != FALLBACK_MATTER
+                             and float(m.get("score") or 0) >= IN_ROUTED_DEPARTMENT), None)
+                if not code:
+                    await hall().record_unmatched(tracker.sender_id, text_of(tracker), channel_of(tracker))
+                    return await self._department_answer(dispatcher, route, also=remember)
             if not code and not aspect:
                 code = await self._in_context(tracker) or await refined()
             if intent == "correct_matter" and not code:
@@ -200,8 +211,13 @@ class ActionAnswerMatter(Action):
                 return await self._department_answer(dispatcher, sure)
             if sure:
                 ranked = [c for c in ranked if departments.get(c) == sure["code"]]
-            # 4. Close candidates: ask which one.
+            # 4. Close candidates: ask which one — unless it is a follow-up that stays on the
+            #    current matter by the rules of step 2 ("发票要带伐" is no question of which 发票).
             if view.clarify and len(ranked) >= 2:
+                if current and aspect and current != ranked[0] and (
+                        await self._stays(tracker, current, ranked[0], aspect, ranked)
+                        or await self._in_current_guide(tracker, current, ranked[0])):
+                    return await self._answer(dispatcher, tracker, current, aspect)
                 return await self._clarify(dispatcher, ranked)
             # 5. An aspect question with no new matter: about the current one.
             if current and (aspect or intent == "ask_aspect"):
@@ -229,8 +245,16 @@ class ActionAnswerMatter(Action):
                 and await self._department_of(current) == route["code"]):
             # The current matter's department, and no other matter named: a follow-up on it.
             return await self._answer(dispatcher, tracker, current, entity(tracker, "aspect") or Aspect.OVERVIEW)
-        if route is not None and not chat and not (
-                (route.get("outside") or not route.get("code")) and only_particulars(text_of(tracker))):
+        outside = route is not None and (route.get("outside") or not route.get("code"))
+        if outside and not chat and (current and view.abstain and len(normalize(text_of(tracker)).replace(" ", "")) <= SHORT_FOLLOW_UP):
+            # A few words after an answer, naming nothing ("老的那张要交掉伐，我怕弄丢"): about the
+            # current matter, not "none of our departments" (the router reads one message alone).
+            return await self._answer(dispatcher, tracker, current, entity(tracker, "aspect") or Aspect.OVERVIEW)
+        if outside and is_bare_followup(tracker):
+            # "多少钱" with no matter before it: ask which matter, never "not ours".
+            dispatcher.utter_message(response="utter_ask_rephrase")
+            return []
+        if route is not None and not chat and not (outside and only_particulars(text_of(tracker))):
             return await self._department_answer(dispatcher, route)
         if intent == "out_of_scope":
             dispatcher.utter_message(response="utter_out_of_scope")
@@ -525,6 +549,10 @@ class ActionAnswerInForm(Action):
         if requested == "contact_phone" and sum(ch.isdigit() for ch in text) >= 3:
             dispatcher.utter_message(response="utter_phone_invalid")  # a number, but not a phone's
             return []
+        # A place when the phone was asked, a phone when the place was, more of the story.
+        taken = taken_in_passing(dispatcher, tracker, requested)
+        if taken is not None:
+            return taken
         return without_repeats(tracker, domain, await interruptions.answer(dispatcher, tracker))
 
 

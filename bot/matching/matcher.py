@@ -15,7 +15,7 @@ import json
 import logging
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -68,6 +68,10 @@ CLARIFY_WITHIN = 0.08  # two candidates closer than this (both plausible) → as
 # Not confident, and a runner-up is plausible too ("身份证"): ask which one rather than guess.
 CLARIFY_UNSURE_BELOW = 0.70
 CLARIFY_RUNNER_UP = 0.15
+# A short message whose every word fits several matters alike ("户口怎么上", "公积金怎么取出来"):
+# at most this many content words (the `long` feature is words / 12), and coverage this close.
+ALIKE_MAX_LONG = 4 / 12
+ALIKE_WITHIN = 0.01
 N_CANDIDATES = 30
 ENTRY_BETA2 = 2.0  # F-beta²: an alias fully said matters more than extra words in the query
 
@@ -425,7 +429,64 @@ class Matcher:
         clarify = (not abstain and len(matches) > 1
                    and (top - matches[1].score < self.clarify_within
                         or (top < CLARIFY_UNSURE_BELOW and matches[1].score >= CLARIFY_RUNNER_UP)))
+        if not abstain and not clarify:
+            alike = self._alike(qa, matches)
+            if alike:
+                # The matters the words fit alike first, in score order: those are the options.
+                clarify, matches = True, alike + [m for m in matches if m not in alike]
         return MatchResult(query, matches[:top_k], abstain, clarify, qa.normalized, path)
+
+    def _entry_words(self, qa: QueryAnalysis, doc: int) -> FrozenSet[str]:
+        """The message's content words that one of the doc's names or aliases holds (a word, or at
+        least half its bigrams): what the citizen said of that matter in the matter's own words."""
+        idx = self.index
+        end = int(idx.doc_entry_start[doc + 1]) if doc + 1 < len(idx.doc_entry_start) else len(idx.entry_doc)
+        entries = set(range(int(idx.doc_entry_start[doc]), end))
+        found = set()
+        for word, _weight, _is_object in qa.content:
+            uid = idx.unit_ids.get(word)
+            if uid is not None and entries.intersection(idx.entry_post[uid].tolist()):
+                found.add(word)
+                continue
+            grams = bigrams(word)
+            hits = sum(1 for g in grams if idx.unit_ids.get(g) is not None
+                       and entries.intersection(idx.entry_post[idx.unit_ids[g]].tolist()))
+            if grams and hits * 2 >= len(grams):
+                found.add(word)
+        return frozenset(found)
+
+    def _alike(self, qa: QueryAnalysis, matches: List[Match]) -> List[Match]:
+        """The candidates a short message fits in just the same words as the best one, when there
+        are several: every word of "户口怎么上" is as much 出生落户's as 迁入's, of "过户咋弄" as much
+        the car's as the flat's. The learnt scores then only say which is asked more often, so the
+        citizen is asked which one rather than given a guess. [] when the message says which
+        ("驾照丢了" is 补领's word, not 换证's). A bundle is not an option beside its own members."""
+        top = matches[0].features
+        if top.get("obj_cover", 0.0) <= 0 or top.get("long", 1.0) > ALIKE_MAX_LONG or top.get("phrase", 0.0) > 0:
+            return []
+        position = {doc.code: i for i, doc in enumerate(self.index.docs)}
+        words = {m.matter: self._entry_words(qa, position[m.matter]) for m in matches if m.matter in position}
+        said = words.get(matches[0].matter)
+        if not said:
+            return []
+        bundles = self.index.bundle_members
+
+        def bundle_of(a: Match, b: Match) -> bool:
+            return position.get(b.matter) in bundles.get(position.get(a.matter, -1), ())
+
+        objects = {word for word, _weight, is_object in qa.content if is_object}
+        if not objects <= said:
+            return []  # the best one does not hold all the message's object words itself
+
+        def fits_alike(f: Dict[str, float]) -> bool:
+            return all(abs(f.get(k, 0.0) - top.get(k, 0.0)) <= ALIKE_WITHIN
+                       for k in ("cover", "obj_cover", "topic_cover", "kind_clash", "dept"))
+
+        alike = [matches[0]] + [m for m in matches[1:] if words.get(m.matter) == said and fits_alike(m.features)
+                                and m.features.get("phrase", 0.0) <= 0]
+        alike = [m for m in alike if m is matches[0]
+                 or not any(bundle_of(m, o) or bundle_of(o, m) for o in alike if o is not m)]
+        return alike if len(alike) >= 2 else []
 
 
 def _matching_size(options: List[List[int]]) -> int:

@@ -6,6 +6,7 @@ service centre can add the words its citizens use without touching code.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Text, Tuple
 
@@ -29,21 +30,66 @@ CONDITIONS = Aspect.CONDITIONS.value
 _INTERROGATIVES = ("哪", "几", "多少", "多久", "啥", "什么", "怎么", "咋", "吗", "不", "能")
 
 
+# A sentence that asks: the question of a long story is in it, not in what the story tells
+# ("…前前后后要好几个月。想问问现在有没有简易注销，流程是怎样的" asks the steps, not the time).
+_ASKS = re.compile(r"[?？吗呢嘛伐]|想问|请问|问一下|问问|咨询|多少|多久|几[天趟次个日]|哪|怎么|怎样|咋|啥|什么|能不能|"
+                   r"可不可以|是否|有没有|要不要|行不行")
+_SENTENCE_END = re.compile(r"[。！!？?；;\n]+")
+
+
+def _asking_sentence(text: str) -> Optional[str]:
+    """The last sentence that asks something, when the text (as written: normalising drops the
+    punctuation) has several sentences."""
+    sentences = [part for part in _SENTENCE_END.split(text) if part.strip()]
+    if len(sentences) < 2:
+        return None
+    # Traditional characters asked in too (問問, 怎樣): the question words are read normalised.
+    return next((part for part in reversed(sentences) if _ASKS.search(part) or _ASKS.search(normalize(part))), None)
+
+
+def _modal(phrase: str, aspect: str) -> bool:
+    """"能办吗", "可以申请": whether one may, said of whatever else the sentence asks."""
+    return aspect == CONDITIONS and not any(word in phrase for word in ("条件", "资格", "符合", "要求"))
+
+
 def find_aspect(text: str, lexicon: List[Tuple[str, str]]) -> Optional[Tuple[str, int, int]]:
-    """The aspect the text asks about: of the lexicon phrases it contains, one worded as a
-    question wins over a bare noun; then the earliest, then the longest."""
-    best: Optional[Tuple[Tuple[int, int, int, int], Tuple[str, int, int]]] = None
+    """The aspect the (normalised) text asks about: of two overlapping phrases the one that ends
+    later ("需要什么条件" asks the 条件), unless it only asks whether one may ("网上能办吗" asks
+    online); then one worded as a question wins over a bare noun; then the earliest, then the
+    longest."""
+    found = []
     for phrase, aspect in lexicon:
         start = text.find(phrase)
-        if start < 0:
-            continue
+        if start >= 0:
+            found.append((phrase, aspect, start, start + len(phrase)))
+
+    def beaten(f: Tuple[str, str, int, int]) -> bool:
+        return any(o is not f and o[2] < f[3] and f[2] < o[3] and not _modal(o[0], o[1])
+                   and (o[3], o[3] - o[2]) > (f[3], f[3] - f[2]) for o in found)
+
+    best: Optional[Tuple[Tuple[int, int, int, int], Tuple[str, int, int]]] = None
+    for phrase, aspect, start, end in [f for f in found if not beaten(f)]:
         asks = any(word in phrase for word in _INTERROGATIVES)
         # "网上能办吗", "手机上能开吗": the thing named (online) is asked, not whether one may
         # (conditions) — conditions only when nothing else is asked.
         key = (1 if aspect == CONDITIONS else 0, 0 if asks else 1, start, -len(phrase))
         if best is None or key < best[0]:
-            best = (key, (aspect, start, start + len(phrase)))
+            best = (key, (aspect, start, end))
     return best[1] if best else None
+
+
+def asked_aspect(text: str, lexicon: List[Tuple[str, str]]) -> Optional[Tuple[str, str]]:
+    """The aspect a message asks about and the phrase (normalised) that says it: in a story of
+    several sentences, the question is its last asking sentence ("…前前后后要好几个月。想问问
+    现在有没有简易注销，流程是怎样的" asks the steps, not the time); else the whole message."""
+    asking = _asking_sentence(text)
+    for part in ([asking] if asking else []) + [text]:
+        folded = normalize(part)
+        found = find_aspect(folded, lexicon) or find_aspect_by_sound(folded, lexicon)
+        if found:
+            aspect, start, end = found
+            return aspect, folded[start:end]
+    return None
 
 
 def find_aspect_by_sound(text: str, lexicon: List[Tuple[str, str]]) -> Optional[Tuple[str, int, int]]:
@@ -93,12 +139,11 @@ class AspectExtractor(GraphComponent, EntityExtractorMixin):
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             original = message.get(TEXT) or ""
-            folded = normalize(original)
-            found = find_aspect(folded, self._lexicon) or find_aspect_by_sound(folded, self._lexicon)
+            found = asked_aspect(original, self._lexicon)
             if found:
-                aspect, phrase_start, phrase_end = found
+                aspect, phrase = found
                 # Offsets in the text as written (bot.text's convention), found from the phrase.
-                span = locate(original, folded[phrase_start:phrase_end])
+                span = locate(original, phrase)
                 start, end = span if span else (0, len(original))
                 entity = {"entity": "aspect", "value": aspect, "start": start, "end": end,
                           "confidence": 1.0, "extractor": self.__class__.__name__}

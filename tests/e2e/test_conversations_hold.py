@@ -198,3 +198,59 @@ def test_a_word_after_an_answer_is_read_with_the_question(stack):
     sender = me()
     stack.say(sender, "我想办个过户")
     assert answer(stack.say(sender, "车子"))["matter"] == "gongan.vehicle_transfer"
+
+
+def test_the_form_takes_a_place_given_for_the_phone_and_symptoms_given_for_the_place(stack):
+    # A place when the phone was asked is the place (never "号码不对"); symptoms when the place was
+    # asked are added to the story (never "没识别出地方").
+    sender = me()
+    stack.say(sender, "家里的柑橘树叶子发黄卷起来了，想找农技专家远程看看")
+    replies = stack.say(sender, "树有两百来棵，叶背有白色小虫，剪过枝也打过药了没用")
+    assert "补充" in text(replies) and "没识别" not in text(replies)
+    stack.say(sender, "衢州柯城")
+    stack.say(sender, "13812340011")
+    stack.say(sender, "同意")
+    (ticket,) = stack.tickets(sender)
+    assert ticket["kind"] == "guidance" and "白色小虫" in ticket["description"]
+    other = me()
+    stack.say(other, "上个月在一家培训机构报了课，机构跑路了学费不退，我在金华婺城，我要投诉")
+    stack.say(other, "13812340012")
+    replies = stack.say(other, "地方是金华市婺城区")
+    assert "号码好像不对" not in text(replies)
+
+
+def test_a_question_its_words_fit_several_matters_alike_asks_which(stack):
+    sender = me()
+    clarify = next(c["clarify"] for c in customs(stack.say(sender, "公积金咋提出来")) if "clarify" in c)
+    assert {"gjj.withdraw_rent", "gjj.withdraw_purchase"} <= set(clarify)
+    assert answer(stack.say(sender, "买房"))["matter"] == "gjj.withdraw_purchase"
+    # A follow-up on the current matter is no such question ("发票" is in its guide, not a family).
+    follow = me()
+    assert answer(stack.say(follow, "农机购置补贴怎么申请"))["matter"] == "nongye.machinery_subsidy"
+    assert answer(stack.say(follow, "购机发票要带吗"))["matter"] == "nongye.machinery_subsidy"
+
+
+def test_a_story_is_answered_on_what_its_last_sentence_asks(stack):
+    replies = stack.say(me(), "我开了个小饭馆，开了两年亏了不少，听说注销手续很多要跑好几个月。想问一下注销的步骤是怎样的？")
+    got = answer(replies)
+    assert (got["matter"], got["aspect"]) == ("scjg.business_deregister", "steps")
+
+
+def test_my_complaint_about_the_matter_is_a_status_question(stack):
+    sender = me()
+    stack.say(sender, "老板拖欠我两个月工资一直不给，我要投诉")
+    stack.say(sender, "嘉兴市南湖区")
+    stack.say(sender, "13812340013")
+    stack.say(sender, "同意")
+    replies = stack.say(sender, "我投诉的拖欠工资那件事有进展了吗")
+    assert any("tickets" in c for c in customs(replies))
+    assert len(stack.tickets(sender)) == 1
+
+
+def test_a_few_words_after_an_answer_are_never_none_of_ours(stack):
+    sender = me()
+    assert answer(stack.say(sender, "身份证快到期了怎么换"))["matter"] == "gongan.id_card_renew"
+    replies = stack.say(sender, "旧的那张还要不要留着")
+    assert not any(c.get("outside") for c in customs(replies))
+    assert "12345政务服务热线" not in text(replies)
+    assert "不归我们" not in text(stack.say(me(), "多少钱"))

@@ -1,0 +1,30 @@
+"""Which aspect a message asks: the asking sentence of a story, overlapping phrases."""
+
+import pytest
+
+from bot.matching.lexicon import load_aspects
+from bot.nlu.aspects import asked_aspect
+
+
+@pytest.fixture(scope="module")
+def lexicon():
+    return load_aspects()
+
+
+@pytest.mark.parametrize("text, aspect", [
+    # A story tells times and papers; its question is in its last asking sentence.
+    ("公司这两年做不下去了，听说注销要登报、要清算，前前后后要好几个月。想问问现在有没有简易注销，流程是怎样的", "steps"),
+    ("聽說要等好幾個月。想問問現在流程是怎樣的", "steps"),
+    ("老伴前年走了，一个人在老家。想问问老人投靠子女迁户口，需要什么条件？", "conditions"),
+    ("厂子倒闭了，人事讲可以去领失业金，我这样的能领吗？我是外地户口的", "conditions"),
+    # Overlapping phrases: the noun that ends the question, unless it only asks whether one may.
+    ("需要什么条件", "conditions"),
+    ("网上能办吗", "online"),
+    ("手机上能开吗", "online"),
+    ("需要什么材料", "materials"),
+    ("材料往哪里递", "location"),
+    # One sentence: as before.
+    ("要多少钱，几天能办好", "fee"),
+])
+def test_the_asked_aspect(lexicon, text, aspect):
+    assert asked_aspect(text, lexicon)[0] == aspect
