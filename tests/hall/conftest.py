@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
@@ -13,7 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from bot.hall import models
+from bot.hall import models, ticket_service, tickets
 from bot.hall.app import create_app
 from bot.hall.bootstrap import prepare
 from bot.hall.db import make_engine, make_sessionmaker, session_scope
@@ -135,3 +136,28 @@ def ticket_body(**over) -> dict:
     }
     body.update(over)
     return body
+
+
+class HallClock:
+    """The moment the hall takes as now when it dates a ticket and computes its SLA due time."""
+
+    def __init__(self) -> None:
+        self.now: dt.datetime = dt.datetime.now(dt.timezone.utc)
+
+    def set(self, moment: dt.datetime) -> None:
+        assert moment.tzinfo is not None, "an aware moment: the SLA's working hours are Asia/Shanghai"
+        self.now = moment
+
+    def utcnow(self) -> dt.datetime:
+        return self.now.astimezone(dt.timezone.utc).replace(tzinfo=None)  # as bot.hall.db.utcnow
+
+
+@pytest.fixture
+def hall_clock(monkeypatch) -> HallClock:
+    """Pins "now" for ticket creation and transfer (the API routes pass no `now`), so due times do
+    not depend on the hour the test runs: a working day's 17:00 or a weekend makes SLAs coincide.
+    Only these two modules: logins, tokens and the console keep the real clock."""
+    clock = HallClock()
+    monkeypatch.setattr(tickets, "utcnow", clock.utcnow)
+    monkeypatch.setattr(ticket_service, "utcnow", clock.utcnow)
+    return clock

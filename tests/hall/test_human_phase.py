@@ -179,18 +179,32 @@ def test_openapi_documents_the_staff_api(client):
 
 # --- 3. transfers ------------------------------------------------------------------------------
 
-def test_transfer_moves_matter_sla_and_tells_the_citizen(client, make_user, sessions, stub):
+@pytest.mark.parametrize("created, transferred, due_before, due_after", [
+    # A working morning: scjg's matter promises 24 working hours (Tue 10:00 -> Fri 10:00);
+    # transferred on Wed, gongan's complaint rule counts 3 working days from then (Thu, Fri, Mon).
+    (dt.datetime(2025, 11, 25, 10, 0, tzinfo=sla.TZ), dt.datetime(2025, 11, 26, 10, 30, tzinfo=sla.TZ),
+     "2025-11-28T10:00:00+08:00", "2025-12-01T17:00:00+08:00"),
+    # After 17:00 (and on a day off) the 24 hours start at the next 9:00 and end at the same
+    # 17:00 as 3 working days: equal due times are right then, not a transfer that kept the old one.
+    (dt.datetime(2025, 11, 25, 17, 9, tzinfo=sla.TZ), dt.datetime(2025, 11, 25, 17, 20, tzinfo=sla.TZ),
+     "2025-11-28T17:00:00+08:00", "2025-11-28T17:00:00+08:00"),
+], ids=["working-morning", "after-17h"])
+def test_transfer_moves_matter_sla_and_tells_the_citizen(client, make_user, sessions, stub, hall_clock,
+                                                         created, transferred, due_before, due_after):
     auth = staff(client, make_user)
+    hall_clock.set(created)  # due times are computed from "now": pinned, whatever hour CI runs at
     t = new_ticket(client, kind="complaint", matter="scjg.consumer_complaint", conversation_id="c-tr")
     assert t["promised_response"].startswith("3个工作日内电话联系")  # the matter's own promise
+    assert t["due_at"] == due_before
     stub.calls.clear()
+    hall_clock.set(transferred)
     r = client.post(f"/api/tickets/{t['number']}/transfer", json={"department": "gongan", "reason": "属派出所职责"},
                     headers=auth)
     assert r.status_code == 200, r.text
     moved = r.json()["ticket"]
     assert moved["department"] == "gongan" and moved["matter"] is None  # scjg's matter does not follow
     assert moved["promised_response"] == "3个工作日内联系您并告知处理情况"  # gongan's, for a complaint
-    assert moved["due_at"] != t["due_at"]
+    assert moved["due_at"] == due_after  # recomputed from the transfer, by gongan's rule
     assert posts(stub) == [[{"event": "slot", "name": "transferred_ticket", "value": t["number"]}],
                            {"name": "action_ticket_transferred"}, [{"event": "action", "name": "action_listen"}]]
     assert client.get(f"/api/tickets/{t['number']}/transcript", headers=auth).status_code == 403  # gone
@@ -383,13 +397,18 @@ def test_office_hours_from_the_working_day_calendar():
     assert not national_day.open and national_day.back_at.date() == dt.date(2025, 10, 9)
 
 
-def test_handoff_ticket_says_place_in_queue_and_wait(client):
+@pytest.mark.parametrize("now, office_open, back_at, back_text", [
+    (dt.datetime(2025, 11, 25, 10, 0, tzinfo=sla.TZ), True, "2025-11-25T10:00:00+08:00", "今天10:00"),
+    (dt.datetime(2025, 11, 23, 23, 0, tzinfo=sla.TZ), False, "2025-11-24T09:00:00+08:00", "明天9:00"),  # Sunday night
+], ids=["office-open", "sunday-night"])
+def test_handoff_ticket_says_place_in_queue_and_wait(client, hall_clock, now, office_open, back_at, back_text):
+    hall_clock.set(now)  # office hours are those of "now": pinned, not the hour the test runs
     first = new_ticket(client, kind="handoff", department="gongan", matter=None, conversation_id="h1")
     second = new_ticket(client, kind="handoff", department="gongan", matter=None, conversation_id="h2")
     other = new_ticket(client, kind="handoff", department="scjg", matter=None, conversation_id="h3")
     assert (first["queue_position"], second["queue_position"], other["queue_position"]) == (1, 2, 1)
     assert second["expected_wait_minutes"] > first["expected_wait_minutes"] > 0
-    assert isinstance(first["office_open"], bool) and first["back_at"] and first["back_text"]
+    assert (first["office_open"], first["back_at"], first["back_text"]) == (office_open, back_at, back_text)
     assert new_ticket(client)["queue_position"] is None  # only handoffs queue
 
 
