@@ -12,9 +12,14 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.api.hall import HallUnavailable, hall
 from actions.conversation import channel_of, entity, idempotency_key, intent_of, is_button, text_of
 from actions.cues import says
+from actions.ticket_request import department_for, ticket_request
+from bot.privacy import mask_phone
+from bot.text.regions import find_region
 from bot.text.normalize import normalize
 from bot.text.phones import contact_number
 from bot.vocabulary import BAD_RATING_MAX, RATING_LEVELS, TicketKind
+
+MIN_REASON_CHARS = 12  # a 差评 message this long carries its reason ("排了三个小时队…给个差评")
 # Words citizens use, checked longest first ("非常不满意" before "不满意" before "满意").
 _WORDS = [
     ("非常不满意", 1), ("很不满意", 1), ("太差", 1), ("垃圾", 1), ("一星", 1),
@@ -92,17 +97,49 @@ class ActionRecordRating(Action):
             dispatcher.utter_message(response="utter_rating_thanks", level_name=RATING_LEVELS[level])
             return events
         dispatcher.utter_message(response="utter_rating_bad", level_name=RATING_LEVELS[level])
-        # ticket_kind=feedback: a rule starts feedback_form (reason, phone for the call back).
+        # ticket_kind=feedback: a rule starts feedback_form (the reason, then a phone for the call back).
         events = events[:-1] + [SlotSet("ticket_kind", TicketKind.FEEDBACK.value),
                                 SlotSet("ticket_matter", tracker.get_slot("current_matter"))]
-        # A 差评 typed with its reason ("排了三个小时队…给个差评，电话138…"): not asked again.
         text = text_of(tracker)
-        if not text.startswith("/") and len(normalize(text).replace(" ", "")) >= 12:
-            events.append(SlotSet("rating_reason", text.strip()[:1000]))
         phone = contact_number(text)
         if phone:
             events.append(SlotSet("contact_phone", phone))
-        return events
+        if text.startswith("/") or len(normalize(text).replace(" ", "")) < MIN_REASON_CHARS:
+            return events  # the form asks what went wrong
+        # A 差评 typed with its reason ("排了三个小时队…给个差评"): filed at once, so that no 差评 is
+        # lost when the citizen leaves; a call-back phone, if they want one, is added after.
+        reason = text.strip()[:1000]
+        filed = await file_bad_rating(dispatcher, tracker, level, reason, phone)
+        if not filed:  # the hall is down: the form keeps the reason and submits it later
+            return events + [SlotSet("rating_reason", reason)]
+        if phone:  # reason and phone told at once: nothing left to ask
+            return [SlotSet("rating", str(level)), SlotSet("served", False), SlotSet("ticket_kind", None)] + filed
+        return events + [SlotSet("rating_reason", reason)] + filed  # the form offers the call back
+
+
+async def file_bad_rating(dispatcher: CollectingDispatcher, tracker: Tracker, level: int, reason: str,
+                          phone: Optional[str] = None) -> List[EventType]:
+    """Files the 差评's feedback ticket to the 政务服务办 as soon as its reason is known; [] when the
+    hall cannot be reached (the feedback form then submits it as before)."""
+    kind = TicketKind.FEEDBACK.value
+    request = ticket_request(tracker, kind, department_for(kind, None), reason,
+                             matter=tracker.get_slot("current_matter"), consent=True, rating=level, reason=reason)
+    request["contact_phone"] = phone or tracker.get_slot("contact_phone") or None
+    request["region"] = request["region"] or find_region(reason)
+    try:
+        ticket = await hall().create_ticket(request)
+    except HallUnavailable:
+        return []
+    dept = ticket.get("department_name") or ticket["department"]
+    contact = request["contact_phone"]
+    dispatcher.utter_message(
+        response="utter_ticket_opened", number=ticket["number"], department_name=dept,
+        contact=f"，会打 {mask_phone(contact)} 联系您" if contact else "",
+        promise=ticket.get("promised_response", ""),
+        json_message={"ticket": ticket["number"], "department": ticket["department"],
+                      "department_name": dept, "kind": ticket["kind"]},
+    )
+    return [SlotSet("feedback_ticket", ticket["number"]), SlotSet("last_ticket", ticket["number"])]
 
 
 class ActionGoodbye(Action):

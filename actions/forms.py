@@ -15,6 +15,7 @@ from rasa_sdk.types import DomainDict
 from actions import interruptions
 from actions.api.hall import HallUnavailable, hall
 from actions.conversation import intent_of, last_bot_response, text_of, user_texts
+from actions.feedback import file_bad_rating
 from bot.text.normalize import normalize
 from actions.cues import says
 from bot.text.phones import contact_number
@@ -29,7 +30,7 @@ SUBMIT_WORD = "提交"
 # The slots a form's content lives in, and every slot the forms fill (cleared once submitted).
 CONTENT_SLOTS = ("problem_description", "rating_reason")
 FORM_SLOTS = ("problem_description", "consent", "ticket_kind", "ticket_matter", "ticket_department", "rating",
-              "rating_reason")
+              "rating_reason", "feedback_ticket")
 ASK_PROBLEM = "utter_ask_problem_description"
 ASK_PROBLEM_AGAIN = "utter_ask_problem_description_again"
 
@@ -156,7 +157,7 @@ def corrections(tracker: Tracker, requested: str) -> List[EventType]:
     if requested != "contact_phone" and phone and tracker.get_slot("contact_phone") != phone:
         events.append(SlotSet("contact_phone", phone))
     region = find_region(text)
-    if requested != "region" and region and tracker.get_slot("region") != region and _in_ticket_form(tracker):
+    if requested != "region" and region and tracker.get_slot("region") != region:
         events.append(SlotSet("region", region))
     # "…电话139…，同意登记": consent given in passing, in the cue's own explicit words.
     if requested != "consent" and says(text, "consent") and tracker.get_slot("consent") is not True:
@@ -193,7 +194,8 @@ def taken_in_passing(dispatcher: CollectingDispatcher, tracker: Tracker, request
     if requested != "contact_phone" and phone:
         dispatcher.utter_message(response="utter_noted_phone")
         return events
-    if (requested != "region" and region and _in_ticket_form(tracker) and not interruptions.asks(text)
+    # (a 差评's ticket keeps the place too: where the service went wrong)
+    if (requested != "region" and region and not interruptions.asks(text)
             and substance(text) <= len(region) + PLACE_ONLY_EXTRA):
         dispatcher.utter_message(response="utter_noted_region", region=region)
         return events + [SlotSet("region", region)]
@@ -304,11 +306,19 @@ class ValidateFeedbackForm(ListeningForm):
     def name(self) -> Text:
         return "validate_feedback_form"
 
-    def validate_rating_reason(
+    async def validate_rating_reason(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
         text = str(value or "").strip()
-        return {"rating_reason": text[:1000] if text else None}
+        if not text:
+            return {"rating_reason": None}
+        slots: Dict[Text, Any] = {"rating_reason": text[:1000]}
+        rating = tracker.get_slot("rating")
+        if rating and not tracker.get_slot("feedback_ticket"):
+            # The reason is what the 差评 needed: filed now; the call-back phone is optional after.
+            for event in await file_bad_rating(dispatcher, tracker, int(rating), text[:1000]):
+                slots[event["name"]] = event["value"]
+        return slots
 
     def validate_contact_phone(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

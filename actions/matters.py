@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -125,9 +125,17 @@ class ActionAnswerMatter(Action):
                                   if candidates and asked_which(tracker) else None)
             return once["picked"]
 
+        async def combined() -> Optional[str]:
+            """A short reply (not a button, no "另外") read with the message before it."""
+            if "combined" not in once:
+                short = len(normalize(text_of(tracker)).replace(" ", "")) <= SHORT_REPLY
+                once["combined"] = (await read_with_previous(tracker) if short and not is_button(tracker)
+                                    and not says(text_of(tracker), "switch") else None)
+            return once["combined"]
+
         async def refined() -> Optional[str]:
             if "refined" not in once:
-                once["refined"] = await self._refined(tracker, current)
+                once["refined"] = await self._refined(tracker, current, combined)
             return once["refined"]
 
         if intent in ("affirm", "deny") and not entity(tracker, "matter") and not aspect and not (
@@ -161,6 +169,8 @@ class ActionAnswerMatter(Action):
                 code = current
             elif code and current and code != current and await self._in_current_guide(tracker, current, code):
                 code = current  # "要体检吗" after 驾驶证换证: its guide asks for the 体检, not 健康证明
+            elif code and current and code != current and await combined() == current:
+                code = current  # "养老的" after 社保转移: read with the question before, still its matter
             # 3. A pick among the options we offered: by number or by words; or a short answer
             #    to "which one?" read together with what the citizen said before it
             #    ("我的证丢了咋补办" … "驾照": 驾驶证补领, not 驾驶证换证).
@@ -214,10 +224,10 @@ class ActionAnswerMatter(Action):
             # 4. Close candidates: ask which one — unless it is a follow-up that stays on the
             #    current matter by the rules of step 2 ("发票要带伐" is no question of which 发票).
             if view.clarify and len(ranked) >= 2:
-                if current and aspect and current != ranked[0] and (
-                        await self._stays(tracker, current, ranked[0], aspect, ranked)
+                if current and current != ranked[0] and (
+                        (aspect and await self._stays(tracker, current, ranked[0], aspect, ranked))
                         or await self._in_current_guide(tracker, current, ranked[0])):
-                    return await self._answer(dispatcher, tracker, current, aspect)
+                    return await self._answer(dispatcher, tracker, current, aspect or Aspect.OVERVIEW)
                 return await self._clarify(dispatcher, ranked)
             # 5. An aspect question with no new matter: about the current one.
             if current and (aspect or intent == "ask_aspect"):
@@ -417,7 +427,8 @@ class ActionAnswerMatter(Action):
         return await read_with_previous(tracker)
 
     @staticmethod
-    async def _refined(tracker: Tracker, current: Optional[str]) -> Optional[str]:
+    async def _refined(tracker: Tracker, current: Optional[str],
+                       combined: Callable[[], Awaitable[Optional[str]]]) -> Optional[str]:
         """"租房的" right after an answer on 购房提取, "车子" after 过户: the matter a word or two mean
         read with the message before (or the current one, when they are its own words)."""
         text = text_of(tracker)
@@ -428,7 +439,7 @@ class ActionAnswerMatter(Action):
         if guide and len(folded) >= 2 and any(folded in normalize(n).replace(" ", "")
                                                for n in [guide["name"], *guide.get("aliases", [])]):
             return current  # "身份证" after 身份证补领: the current matter's own words
-        best = await read_with_previous(tracker)
+        best = await combined()
         return None if best in (current, FALLBACK_MATTER) else best
 
     async def _correct(self, dispatcher, tracker, view, current, candidates) -> List[EventType]:

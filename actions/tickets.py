@@ -74,7 +74,25 @@ class ActionOpenTicket(Action):
     ) -> List[EventType]:
         if not tracker.get_slot("ticket_kind") and not pending_ticket(tracker):
             return []  # the citizen dropped the form ("算了"): nothing to submit
+        filed = tracker.get_slot("feedback_ticket")
+        if filed:  # a 差评 filed when its reason was told: the form only asked for a call-back phone
+            return await self.add_contact(dispatcher, tracker, filed)
         return await self.open(dispatcher, tracker, tracker.get_slot("ticket_kind") or TicketKind.GUIDANCE.value)
+
+    @staticmethod
+    async def add_contact(dispatcher: CollectingDispatcher, tracker: Tracker, number: str) -> List[EventType]:
+        phone, region = tracker.get_slot("contact_phone"), tracker.get_slot("region")
+        try:
+            if phone or region:
+                await hall().add_contact(number, tracker.sender_id, phone or None, region)
+        except HallUnavailable:
+            dispatcher.utter_message(response="utter_callback_failed", number=number)
+            return [SlotSet("requested_slot", None)]
+        if phone:
+            dispatcher.utter_message(response="utter_callback_noted", number=number, contact=mask_phone(phone))
+        else:
+            dispatcher.utter_message(response="utter_callback_declined", number=number)
+        return [SlotSet(slot, None) for slot in FORM_SLOTS] + [SlotSet("served", True)]
 
     async def open(self, dispatcher: CollectingDispatcher, tracker: Tracker, kind: Optional[str]) -> List[EventType]:
         """Opens the ticket; kind None: a re-submission after an outage, the kind is worked out."""

@@ -108,6 +108,16 @@ class HallClient:
             raise HallUnavailable(f"ticket refused: HTTP {response.status_code}")
         return response.json()
 
+    async def add_contact(self, number: str, conversation_id: str, phone: Optional[str],
+                          region: Optional[str]) -> Dict[str, Any]:
+        """The call-back phone (and place) given after the ticket was filed."""
+        response = await self._request("POST", f"/api/tickets/{number}/contact", retries=2, json={
+            "conversation_id": conversation_id, "contact_phone": phone or None, "region": region or None})
+        if response.status_code >= 400:
+            logger.error("contact refused by the hall: %s %s", response.status_code, response.text[:300])
+            raise HallUnavailable(f"contact refused: HTTP {response.status_code}")
+        return response.json()
+
     async def ticket(self, number: str) -> Optional[Dict[str, Any]]:
         response = await self._request("GET", f"/api/tickets/{number}", retries=1)
         return response.json() if response.status_code == 200 else None

@@ -120,6 +120,28 @@ def is_overdue(ticket: models.Ticket, now=None) -> bool:
     return ticket.status != TicketStatus.RESOLVED and ticket.due_at is not None and ticket.due_at < now
 
 
+def citizen_contact(db: Session, number: str, conversation_id: str, phone: Optional[str],
+                    region: Optional[str]) -> models.Ticket:
+    """A phone (and place) the citizen gives after their ticket was filed (a 差评 is filed as soon as
+    its reason is told; the call-back number may follow). Only from the conversation that filed
+    the ticket, only while it is open; the same call again changes nothing."""
+    ticket = db.execute(select(models.Ticket).where(models.Ticket.number == number)).scalar_one_or_none()
+    if ticket is None or ticket.conversation_id != conversation_id:
+        # Another conversation's ticket is no business of this one: the same answer as none at all.
+        raise TicketError(404, f"本会话没有编号为“{number[:30]}”的工单")
+    if ticket.status == TicketStatus.RESOLVED:
+        raise TicketError(409, "这张工单已经办结，不能再补充联系方式")
+    changed = []
+    if phone and ticket.contact_phone != phone:
+        ticket.contact_phone, changed = phone, changed + ["联系电话"]
+    if region and not ticket.region:
+        ticket.region, changed = region[:100], changed + ["地区"]
+    if changed:
+        audit(db, None, "citizen_contact", ticket.number, "群众补充了" + "、".join(changed))
+        db.commit()
+    return ticket
+
+
 def viewed(db: Session, ticket: models.Ticket, actor: Actor, numbers_shown: bool = False) -> None:
     """A staff member opened the ticket (and perhaps unmasked the numbers in its transcript)."""
     audit(db, actor.name, "view", ticket.number, ip=actor.ip)

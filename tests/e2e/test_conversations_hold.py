@@ -254,3 +254,17 @@ def test_a_few_words_after_an_answer_are_never_none_of_ours(stack):
     assert not any(c.get("outside") for c in customs(replies))
     assert "12345政务服务热线" not in text(replies)
     assert "不归我们" not in text(stack.say(me(), "多少钱"))
+
+
+def test_a_bad_rating_with_its_reason_is_filed_at_once_and_the_phone_follows(stack):
+    sender = me()
+    stack.say(sender, "残疾人证怎么办")
+    replies = stack.say(sender, "差评，你说的材料跟残联窗口讲的对不上")
+    (filed,) = [c for c in customs(replies) if "ticket" in c]
+    assert filed["kind"] == "feedback" and filed["department"] == "zwfw"
+    stack.say(sender, "绍兴越城")  # a place when the phone was asked: kept, never "号码不对"
+    replies = stack.say(sender, "13812340014")
+    assert "138****0014" in text(replies)
+    (ticket,) = stack.tickets(sender)
+    assert ticket["number"] == filed["ticket"] and ticket["contact_phone_masked"].endswith("0014")
+    assert ticket["region"] == "绍兴市越城区"

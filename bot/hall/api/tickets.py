@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from bot.hall import models
 from bot.hall.deps import Caller, caller, get_db, get_state, service_only
 from bot.hall.state import HallState
-from bot.hall.ticket_service import handoff_queue
+from bot.hall.ticket_service import TicketError, citizen_contact, handoff_queue
 from bot.hall.tickets import create_ticket, ticket_json, visible_to
 from bot.vocabulary import FALLBACK_DEPARTMENT, Role, TicketKind, TicketStatus
 
@@ -32,6 +32,12 @@ def normalize_phone(value: Optional[str]) -> Optional[str]:
     return digits or None
 
 
+def checked_phone(cls, v: Optional[str]) -> Optional[str]:
+    if v and not re.fullmatch(r"[+\d\s()-]{5,40}", v):
+        raise ValueError("联系电话格式不对")
+    return normalize_phone(v)
+
+
 class TicketIn(BaseModel):
     kind: Kind
     department: Optional[str] = Field(None, max_length=40)
@@ -46,11 +52,7 @@ class TicketIn(BaseModel):
     rating: Optional[int] = Field(None, ge=1, le=5)
     reason: Optional[str] = Field(None, max_length=2000)
 
-    @validator("contact_phone")
-    def _phone(cls, v):
-        if v and not re.fullmatch(r"[+\d\s()-]{5,40}", v):
-            raise ValueError("联系电话格式不对")
-        return normalize_phone(v)
+    _phone = validator("contact_phone", allow_reuse=True)(checked_phone)
 
 
 class TicketOut(BaseModel):
@@ -122,6 +124,26 @@ def create(
             ticket = session.execute(select(models.Ticket).where(models.Ticket.number == data["number"])).scalar_one()
             data.update(handoff_queue(session, ticket, state.sla))
     return data
+
+
+class ContactIn(BaseModel):
+    conversation_id: str = Field(..., min_length=1, max_length=200)
+    contact_phone: Optional[str] = Field(None, max_length=40)
+    region: Optional[str] = Field(None, max_length=100)
+
+    _phone = validator("contact_phone", allow_reuse=True)(checked_phone)
+
+
+@router.post("/tickets/{number}/contact", response_model=TicketOut,
+             responses={404: {"description": "本会话没有这张工单"}, 409: {"description": "工单已办结"}})
+def add_contact(number: str, body: ContactIn, db: Session = Depends(get_db), _: Caller = Depends(service_only)):
+    """群众在工单提交后补充的回电号码或地区（如差评先登记、再留电话）；只接受提交该工单的会话。"""
+    try:
+        ticket = citizen_contact(db, number.strip().upper()[:40], body.conversation_id, body.contact_phone,
+                                 body.region)
+    except TicketError as exc:
+        raise HTTPException(exc.status, exc.reason)
+    return ticket_json(db, ticket)
 
 
 @router.get("/tickets", response_model=TicketList)
