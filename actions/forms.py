@@ -21,6 +21,7 @@ from actions.cues import says
 from bot.text.phones import contact_number
 from bot.vocabulary import TicketKind
 from bot.text.regions import find_region, looks_like_place
+from bot.text.sentences import asks
 
 MIN_DESCRIPTION_CHARS = 12  # shorter than this, the form asks for more detail
 MAX_DESCRIPTION_CHARS = 8000  # the hall keeps up to 8,000 characters; the channels cap a message at 2,000
@@ -179,7 +180,7 @@ def _adds_to_story(tracker: Tracker) -> bool:
         return False
     if interruptions.is_new_question(tracker):
         return False
-    return not interruptions.asks(text) or substance(text) >= LONG_STORY_CHARS
+    return not asks(text) or substance(text) >= LONG_STORY_CHARS
 
 
 def taken_in_passing(dispatcher: CollectingDispatcher, tracker: Tracker, requested: str) -> Optional[List[EventType]]:
@@ -195,7 +196,7 @@ def taken_in_passing(dispatcher: CollectingDispatcher, tracker: Tracker, request
         dispatcher.utter_message(response="utter_noted_phone")
         return events
     # (a 差评's ticket keeps the place too: where the service went wrong)
-    if (requested != "region" and region and not interruptions.asks(text)
+    if (requested != "region" and region and not asks(text)
             and substance(text) <= len(region) + PLACE_ONLY_EXTRA):
         dispatcher.utter_message(response="utter_noted_region", region=region)
         return events + [SlotSet("region", region)]

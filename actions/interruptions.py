@@ -7,7 +7,6 @@ by action_answer_in_form (which the rules run when the form's mapping took nothi
 
 from __future__ import annotations
 
-import re
 from typing import List, Optional
 
 from rasa_sdk import Tracker
@@ -17,7 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import render
 from actions.api.hall import HallUnavailable, hall
 from actions.conversation import ROUTER_SURE, entity, match_of, route_of, text_of
-from bot.text.normalize import normalize
+from bot.text.sentences import asks
 from bot.vocabulary import FALLBACK_MATTER, TICKET_MATTER_KINDS, Aspect, MatterKind
 
 
@@ -40,14 +39,6 @@ async def _routed_candidate(tracker: Tracker, current: Optional[str]) -> Optiona
         return None
     return next((m["matter"] for m in match_of(tracker).matches
                  if m.get("department") == route["code"] and m["matter"] != FALLBACK_MATTER), None)
-
-
-_QUESTION_RE = re.compile(r"[?？吗呢嘛]|多少|几[天趟次个]|哪|怎么|咋|啥|什么|能不能|可不可以|是否|有没有|要不要|收不收|行不行")
-
-
-def asks(text: str) -> bool:
-    """Whether a message is worded as a question (in Traditional characters too: 什麼, 哪裡)."""
-    return bool(_QUESTION_RE.search(text) or _QUESTION_RE.search(normalize(text)))
 
 
 def is_new_question(tracker: Tracker) -> bool:

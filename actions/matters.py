@@ -27,7 +27,8 @@ from actions.cues import says, went_and_failed
 from actions.approved import serve_approved
 from actions.feedback import ActionRecordRating, rating_level, score_in
 from actions.handoff import ActionHandoff
-from actions.tickets import ActionOpenTicket, ActionReportFailedTrip, ActionTicketStatus, asks_ticket_status
+from actions.tickets import (ActionOpenTicket, ActionReportFailedTrip, ActionTicketStatus, asks_ticket_status,
+                             ticket_number)
 from bot.text.choices import choice_number
 from bot.text.phones import contact_number
 from bot.text.regions import find_region, looks_like_place
@@ -94,7 +95,9 @@ class ActionAnswerMatter(Action):
         elif (says(text, "verdict") or score_in(text) is not None) and rating_level(tracker) is not None:
             # "…给个差评": a 好差评 in words; a 差评 goes on to its follow-up form.
             events = await ActionRecordRating().run(dispatcher, tracker, domain)
-        elif asks_ticket_status(text) and (not entity(tracker, "matter") or says(text, "own_ticket")):
+        elif ticket_number(text) or (asks_ticket_status(text) and (not entity(tracker, "matter")
+                                                                     or says(text, "own_ticket"))):
+            # A ticket number is never a matter's words, whatever letters it holds.
             events = await ActionTicketStatus().run(dispatcher, tracker, domain)
         elif intent in ("greet", "bot_challenge") and not entity(tracker, "aspect") and not entity(tracker, "matter"):
             dispatcher.utter_message(response="utter_greet" if intent == "greet" else "utter_bot_challenge")

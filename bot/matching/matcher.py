@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, Optional, Sequence
 
 import numpy as np
 
+from bot.text.sentences import asking_sentence
 from bot.matching.index import BM25_K1, Index, bigrams, build_index, content_units, kind_hint_words
 from bot.matching.lexicon import ACTION_WORDS, aspect_words
 from bot.text.normalize import normalize
@@ -72,6 +73,8 @@ CLARIFY_RUNNER_UP = 0.15
 # at most this many content words (the `long` feature is words / 12), and coverage this close.
 ALIKE_MAX_LONG = 4 / 12
 ALIKE_WITHIN = 0.01
+ALIKE_DENSE_GAP = 0.3
+STORY_CHARS = 60  # a message this long is a story; its asking sentence is matched when the whole is unsure  # how much less close in meaning (scaled cosine) an option may be than the best
 N_CANDIDATES = 30
 ENTRY_BETA2 = 2.0  # F-beta²: an alias fully said matters more than extra words in the query
 
@@ -383,6 +386,19 @@ class Matcher:
         return e / (e.sum() + math.exp(float(w[-1]) - top))
 
     def match(self, text: str, top_k: int = 5) -> MatchResult:
+        result = self._match(text, top_k)
+        if (result.abstain or result.clarify) and isinstance(text, str) and len(text) >= STORY_CHARS:
+            # A long story the whole of which names no one matter: its question may ("…社区让我们
+            # 去做生育登记…想问问生育登记一定要回户籍地办吗" asks of 生育登记, whatever else it tells).
+            asking = asking_sentence(text)
+            if asking:
+                focused = self._match(asking, top_k)
+                if not focused.abstain and not focused.clarify:
+                    focused.query = text
+                    return focused
+        return result
+
+    def _match(self, text: str, top_k: int) -> MatchResult:
         qa = self.analyse(text)
         if not self.semantic:
             return self._decide(text, qa, top_k, False, self.weights, self.abstain_below)
@@ -430,10 +446,7 @@ class Matcher:
                    and (top - matches[1].score < self.clarify_within
                         or (top < CLARIFY_UNSURE_BELOW and matches[1].score >= CLARIFY_RUNNER_UP)))
         if not abstain and not clarify:
-            alike = self._alike(qa, matches)
-            if alike:
-                # The matters the words fit alike first, in score order: those are the options.
-                clarify, matches = True, alike + [m for m in matches if m not in alike]
+            clarify = bool(self._alike(qa, matches))
         return MatchResult(query, matches[:top_k], abstain, clarify, qa.normalized, path)
 
     def _entry_words(self, qa: QueryAnalysis, doc: int) -> FrozenSet[str]:
@@ -482,8 +495,11 @@ class Matcher:
             return all(abs(f.get(k, 0.0) - top.get(k, 0.0)) <= ALIKE_WITHIN
                        for k in ("cover", "obj_cover", "topic_cover", "kind_clash", "dept"))
 
+        # With the semantic signal, a matter far from the message in meaning is no real option, whatever
+        # words it lists (一窗通拍 names 身份证、驾驶证、护照 but is not "护照怎么办").
         alike = [matches[0]] + [m for m in matches[1:] if words.get(m.matter) == said and fits_alike(m.features)
-                                and m.features.get("phrase", 0.0) <= 0]
+                                and m.features.get("phrase", 0.0) <= 0
+                                and m.features.get("dense_gap", 0.0) >= -ALIKE_DENSE_GAP]
         alike = [m for m in alike if m is matches[0]
                  or not any(bundle_of(m, o) or bundle_of(o, m) for o in alike if o is not m)]
         return alike if len(alike) >= 2 else []

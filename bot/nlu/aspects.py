@@ -6,7 +6,6 @@ service centre can add the words its citizens use without touching code.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Text, Tuple
 
@@ -22,29 +21,13 @@ from pypinyin import lazy_pinyin
 
 from bot.matching.lexicon import load_aspects
 from bot.text.normalize import normalize
+from bot.text.sentences import asking_sentence
 from bot.text.spans import locate
 from bot.vocabulary import Aspect
 
 # Question words: "材料往哪里递" asks where (哪里), not what to bring (材料).
 CONDITIONS = Aspect.CONDITIONS.value
 _INTERROGATIVES = ("哪", "几", "多少", "多久", "啥", "什么", "怎么", "咋", "吗", "不", "能")
-
-
-# A sentence that asks: the question of a long story is in it, not in what the story tells
-# ("…前前后后要好几个月。想问问现在有没有简易注销，流程是怎样的" asks the steps, not the time).
-_ASKS = re.compile(r"[?？吗呢嘛伐]|想问|请问|问一下|问问|咨询|多少|多久|几[天趟次个日]|哪|怎么|怎样|咋|啥|什么|能不能|"
-                   r"可不可以|是否|有没有|要不要|行不行")
-_SENTENCE_END = re.compile(r"[。！!？?；;\n]+")
-
-
-def _asking_sentence(text: str) -> Optional[str]:
-    """The last sentence that asks something, when the text (as written: normalising drops the
-    punctuation) has several sentences."""
-    sentences = [part for part in _SENTENCE_END.split(text) if part.strip()]
-    if len(sentences) < 2:
-        return None
-    # Traditional characters asked in too (問問, 怎樣): the question words are read normalised.
-    return next((part for part in reversed(sentences) if _ASKS.search(part) or _ASKS.search(normalize(part))), None)
 
 
 def _modal(phrase: str, aspect: str) -> bool:
@@ -82,7 +65,7 @@ def asked_aspect(text: str, lexicon: List[Tuple[str, str]]) -> Optional[Tuple[st
     """The aspect a message asks about and the phrase (normalised) that says it: in a story of
     several sentences, the question is its last asking sentence ("…前前后后要好几个月。想问问
     现在有没有简易注销，流程是怎样的" asks the steps, not the time); else the whole message."""
-    asking = _asking_sentence(text)
+    asking = asking_sentence(text)
     for part in ([asking] if asking else []) + [text]:
         folded = normalize(part)
         found = find_aspect(folded, lexicon) or find_aspect_by_sound(folded, lexicon)

