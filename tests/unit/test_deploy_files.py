@@ -4,8 +4,10 @@ docker builds the image as well, docs/deploy.md)."""
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -61,3 +63,31 @@ def test_no_replicas_where_an_autoscaler_owns_them():
 
 def test_sla_calendar_ships_with_the_package_data():
     assert (ROOT / "data" / "sla" / "calendar-2027.yml").exists()
+
+
+def _docker_engine() -> bool:
+    """A Docker engine this machine can reach (the client alone builds nothing)."""
+    try:
+        return subprocess.run(["docker", "info"], capture_output=True, timeout=30).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+@pytest.mark.skipif(not _docker_engine(), reason="no Docker engine here (`docker info` fails): the image is "
+                                                 "built on a CI machine that runs one")
+def test_the_image_builds_and_runs_as_its_own_user():
+    tag = "onetrip-ci:test"
+    subprocess.run(["docker", "build", "-f", "deploy/Dockerfile", "-t", tag, "."], cwd=ROOT, check=True,
+                   timeout=3600)
+    try:
+        user = subprocess.run(["docker", "run", "--rm", "--entrypoint", "id", tag, "-u"],
+                              capture_output=True, text=True, check=True, timeout=120).stdout.strip()
+        assert user == "10001"
+        tools = subprocess.run(["docker", "run", "--rm", "--entrypoint", "sh", tag, "-c",
+                                "command -v gcc cc make || true"], capture_output=True, text=True, timeout=120)
+        assert tools.stdout.strip() == ""  # no compilers in the final image
+        version = subprocess.run(["docker", "run", "--rm", "--entrypoint", "/app/.venv/bin/rasa", tag, "--version"],
+                                 capture_output=True, text=True, timeout=300)
+        assert "3.6.21" in version.stdout
+    finally:
+        subprocess.run(["docker", "image", "rm", "-f", tag], capture_output=True, timeout=120)
