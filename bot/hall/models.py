@@ -13,59 +13,78 @@ from sqlalchemy import (
     Index,
 )
 from sqlalchemy.orm import declarative_base
+from sqlalchemy.types import TypeDecorator
 
 from bot.vocabulary import QuestionKind, TicketStatus
 
 Base = declarative_base()
 
 
+class _Storable(TypeDecorator):
+    """Text as every database stores it: a NUL character (PostgreSQL refuses it; no one types it on
+    purpose) becomes U+FFFD, so a message or ticket holding one is kept, never a 500."""
+
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return value.replace("\x00", "\ufffd") if isinstance(value, str) else value
+
+
+class StorableText(_Storable):
+    impl = Text
+
+
+class StorableString(_Storable):
+    impl = String
+
+
 class Department(Base):
     __tablename__ = "departments"
-    code = Column(String(40), primary_key=True)
-    name = Column(String(200), nullable=False)
-    note = Column(Text, nullable=False, default="")
-    phone = Column(String(80), nullable=False, default="")
+    code = Column(StorableString(40), primary_key=True)
+    name = Column(StorableString(200), nullable=False)
+    note = Column(StorableText, nullable=False, default="")
+    phone = Column(StorableString(80), nullable=False, default="")
 
 
 class Matter(Base):
     """One guide of the catalogue (matter or bundle); ``data`` is the whole guide as JSON."""
 
     __tablename__ = "matters"
-    code = Column(String(100), primary_key=True)
-    name = Column(String(300), nullable=False)
-    department = Column(String(40), nullable=False, index=True)
-    kind = Column(String(20), nullable=False)
-    summary = Column(Text, nullable=False, default="")
+    code = Column(StorableString(100), primary_key=True)
+    name = Column(StorableString(300), nullable=False)
+    department = Column(StorableString(40), nullable=False, index=True)
+    kind = Column(StorableString(20), nullable=False)
+    summary = Column(StorableText, nullable=False, default="")
     visits = Column(Integer, nullable=False, default=1)
-    search_text = Column(Text, nullable=False, default="")  # name, aliases, keywords for substring search
-    data = Column(Text, nullable=False)
+    search_text = Column(StorableText, nullable=False, default="")  # name, aliases, keywords for substring search
+    data = Column(StorableText, nullable=False)
 
 
 class Meta(Base):
     """Small key/value facts, e.g. the fingerprint of the imported catalogue."""
 
     __tablename__ = "hall_meta"
-    key = Column(String(60), primary_key=True)
-    value = Column(Text, nullable=False)
+    key = Column(StorableString(60), primary_key=True)
+    value = Column(StorableText, nullable=False)
 
 
 class User(Base):
     __tablename__ = "users"
     id = Column(Integer, primary_key=True)
-    username = Column(String(80), nullable=False, unique=True)
-    password_hash = Column(String(300), nullable=False)
-    role = Column(String(20), nullable=False)
-    department = Column(String(40), nullable=True)
+    username = Column(StorableString(80), nullable=False, unique=True)
+    password_hash = Column(StorableString(300), nullable=False)
+    role = Column(StorableString(20), nullable=False)
+    department = Column(StorableString(40), nullable=True)
     active = Column(Boolean, nullable=False, default=True)
     created_at = Column(DateTime, nullable=False)
     # The name a citizen reads when this person answers ("王警官"); never the login name.
-    display_name = Column(String(80), nullable=True)
+    display_name = Column(StorableString(80), nullable=True)
     # Sessions end server-side: every token and cookie carries the generation it was issued in;
     # logout and a password reset increment it (bot.hall.auth).
     session_gen = Column(Integer, nullable=False, default=0, server_default="0")
     last_login_at = Column(DateTime, nullable=True)
     # Shown to the owner once, on the next console page (failed logins since the last one).
-    login_notice = Column(Text, nullable=True)
+    login_notice = Column(StorableText, nullable=True)
 
 
 class LoginFailure(Base):
@@ -74,43 +93,43 @@ class LoginFailure(Base):
     __tablename__ = "login_failures"
     id = Column(Integer, primary_key=True)
     at = Column(DateTime, nullable=False, index=True)
-    username = Column(String(80), nullable=False, index=True)  # as typed, lower-cased
-    ip = Column(String(80), nullable=False, index=True)
+    username = Column(StorableString(80), nullable=False, index=True)  # as typed, lower-cased
+    ip = Column(StorableString(80), nullable=False, index=True)
 
 
 class TicketCounter(Base):
     """The last ticket number of each day; the row lock makes numbering race-safe."""
 
     __tablename__ = "ticket_counters"
-    day = Column(String(8), primary_key=True)
+    day = Column(StorableString(8), primary_key=True)
     last = Column(Integer, nullable=False)
 
 
 class Ticket(Base):
     __tablename__ = "tickets"
     id = Column(Integer, primary_key=True)
-    number = Column(String(20), nullable=False, unique=True)
-    idempotency_key = Column(String(200), nullable=False, unique=True)
-    kind = Column(String(20), nullable=False, index=True)
-    status = Column(String(20), nullable=False, default=TicketStatus.OPEN.value, index=True)
-    department = Column(String(40), nullable=False, index=True)
-    matter = Column(String(100), nullable=True)
-    conversation_id = Column(String(200), nullable=False, index=True)
-    channel = Column(String(60), nullable=False, default="")
-    description = Column(Text, nullable=False, default="")
-    region = Column(String(100), nullable=True)
-    contact_phone = Column(String(40), nullable=True)
+    number = Column(StorableString(20), nullable=False, unique=True)
+    idempotency_key = Column(StorableString(200), nullable=False, unique=True)
+    kind = Column(StorableString(20), nullable=False, index=True)
+    status = Column(StorableString(20), nullable=False, default=TicketStatus.OPEN.value, index=True)
+    department = Column(StorableString(40), nullable=False, index=True)
+    matter = Column(StorableString(100), nullable=True)
+    conversation_id = Column(StorableString(200), nullable=False, index=True)
+    channel = Column(StorableString(60), nullable=False, default="")
+    description = Column(StorableText, nullable=False, default="")
+    region = Column(StorableString(100), nullable=True)
+    contact_phone = Column(StorableString(40), nullable=True)
     consent = Column(Boolean, nullable=False, default=False)
     rating = Column(Integer, nullable=True)
-    reason = Column(Text, nullable=True)
+    reason = Column(StorableText, nullable=True)
     created_at = Column(DateTime, nullable=False, index=True)
     due_at = Column(DateTime, nullable=True)
-    promised_response = Column(Text, nullable=False, default="")
+    promised_response = Column(StorableText, nullable=False, default="")
     first_response_at = Column(DateTime, nullable=True)
     resolved_at = Column(DateTime, nullable=True)
-    resolution = Column(Text, nullable=True)
+    resolution = Column(StorableText, nullable=True)
     # Human mode: who answers the citizen now (a display name), since when; None: the bot does.
-    human_by = Column(String(80), nullable=True)
+    human_by = Column(StorableString(80), nullable=True)
     human_since = Column(DateTime, nullable=True)
     # Handoff queue: the place last told to the citizen and when (None: not waiting for a place,
     # e.g. a call back out of hours). In the database so that any hall replica tells each move once.
@@ -123,11 +142,11 @@ class StaffReply(Base):
 
     __tablename__ = "staff_replies"
     id = Column(Integer, primary_key=True)
-    ticket_number = Column(String(20), nullable=False, index=True)
-    author = Column(String(80), nullable=False)
-    text = Column(Text, nullable=False)
-    status = Column(String(20), nullable=False, default="pending")  # pending | sent | failed
-    error = Column(Text, nullable=True)
+    ticket_number = Column(StorableString(20), nullable=False, index=True)
+    author = Column(StorableString(80), nullable=False)
+    text = Column(StorableText, nullable=False)
+    status = Column(StorableString(20), nullable=False, default="pending")  # pending | sent | failed
+    error = Column(StorableText, nullable=True)
     created_at = Column(DateTime, nullable=False)
     sent_at = Column(DateTime, nullable=True)
 
@@ -138,26 +157,26 @@ class Attachment(Base):
 
     __tablename__ = "attachments"
     id = Column(Integer, primary_key=True)
-    ticket_number = Column(String(20), nullable=False, index=True)
-    name = Column(String(200), nullable=False)
-    content_type = Column(String(60), nullable=False)
+    ticket_number = Column(StorableString(20), nullable=False, index=True)
+    name = Column(StorableString(200), nullable=False)
+    content_type = Column(StorableString(60), nullable=False)
     size = Column(Integer, nullable=False)
     data = Column(LargeBinary, nullable=True)  # None: only a remote reference (a WeChat PicUrl)
-    source_url = Column(Text, nullable=True)
-    uploaded_by = Column(String(20), nullable=False)  # citizen | staff
-    author = Column(String(80), nullable=True)  # the staff member's login, for staff uploads
+    source_url = Column(StorableText, nullable=True)
+    uploaded_by = Column(StorableString(20), nullable=False)  # citizen | staff
+    author = Column(StorableString(80), nullable=True)  # the staff member's login, for staff uploads
     created_at = Column(DateTime, nullable=False)
 
 
 class Rating(Base):
     __tablename__ = "ratings"
     id = Column(Integer, primary_key=True)
-    idempotency_key = Column(String(200), nullable=False, unique=True)
-    conversation_id = Column(String(200), nullable=False, index=True)
+    idempotency_key = Column(StorableString(200), nullable=False, unique=True)
+    conversation_id = Column(StorableString(200), nullable=False, index=True)
     level = Column(Integer, nullable=False)
-    matter = Column(String(100), nullable=True)
-    ticket = Column(String(20), nullable=True)
-    channel = Column(String(60), nullable=False, default="")
+    matter = Column(StorableString(100), nullable=True)
+    ticket = Column(StorableString(20), nullable=True)
+    channel = Column(StorableString(60), nullable=False, default="")
     created_at = Column(DateTime, nullable=False)
 
 
@@ -168,13 +187,13 @@ class Unmatched(Base):
 
     __tablename__ = "unmatched"
     id = Column(Integer, primary_key=True)
-    conversation_id = Column(String(200), nullable=False, index=True)
-    text = Column(Text, nullable=False)
-    channel = Column(String(60), nullable=False, default="")
+    conversation_id = Column(StorableString(200), nullable=False, index=True)
+    text = Column(StorableText, nullable=False)
+    channel = Column(StorableString(60), nullable=False, default="")
     created_at = Column(DateTime, nullable=False, index=True)
-    kind = Column(String(20), nullable=False, default=QuestionKind.UNMATCHED.value)
-    matter = Column(String(100), nullable=True)
-    review = Column(String(160), nullable=True)
+    kind = Column(StorableString(20), nullable=False, default=QuestionKind.UNMATCHED.value)
+    matter = Column(StorableString(100), nullable=True)
+    review = Column(StorableString(160), nullable=True)
     reviewed_at = Column(DateTime, nullable=True)
 
 
@@ -185,16 +204,16 @@ class ConversationStat(Base):
     conversation id replaced by an anonymous token and the remembered question cleared."""
 
     __tablename__ = "conversation_stats"
-    conversation_id = Column(String(200), primary_key=True)
-    day = Column(String(10), nullable=False, index=True)  # local (Asia/Shanghai) date of the first message
-    department = Column(String(40), nullable=True, index=True)  # of the first matter the bot placed
-    channel = Column(String(60), nullable=False, default="")
+    conversation_id = Column(StorableString(200), primary_key=True)
+    day = Column(StorableString(10), nullable=False, index=True)  # local (Asia/Shanghai) date of the first message
+    department = Column(StorableString(40), nullable=True, index=True)  # of the first matter the bot placed
+    channel = Column(StorableString(60), nullable=False, default="")
     first_at = Column(DateTime, nullable=False)
     last_at = Column(DateTime, nullable=False, index=True)
     user_messages = Column(Integer, nullable=False, default=0)
     handed = Column(Boolean, nullable=False, default=False)  # paused for a person (human mode)
-    last_question = Column(Text, nullable=True)  # the last matched question, for "不是这个" / 差评
-    last_matter = Column(String(100), nullable=True)
+    last_question = Column(StorableText, nullable=True)  # the last matched question, for "不是这个" / 差评
+    last_matter = Column(StorableString(100), nullable=True)
 
 
 class ApprovedAnswer(Base):
@@ -202,14 +221,14 @@ class ApprovedAnswer(Base):
 
     __tablename__ = "approved_answers"
     id = Column(Integer, primary_key=True)
-    question = Column(Text, nullable=False)
-    answer = Column(Text, nullable=False)
-    department = Column(String(40), nullable=False, index=True)
-    ticket_number = Column(String(20), nullable=True)
-    author = Column(String(80), nullable=False)
+    question = Column(StorableText, nullable=False)
+    answer = Column(StorableText, nullable=False)
+    department = Column(StorableString(40), nullable=False, index=True)
+    ticket_number = Column(StorableString(20), nullable=True)
+    author = Column(StorableString(80), nullable=False)
     created_at = Column(DateTime, nullable=False)
     withdrawn_at = Column(DateTime, nullable=True)
-    withdrawn_by = Column(String(80), nullable=True)
+    withdrawn_by = Column(StorableString(80), nullable=True)
 
 
 class Erasure(Base):
@@ -218,7 +237,7 @@ class Erasure(Base):
 
     __tablename__ = "erasures"
     id = Column(Integer, primary_key=True)
-    conversation_id = Column(String(200), nullable=True, index=True)  # cleared when done
+    conversation_id = Column(StorableString(200), nullable=True, index=True)  # cleared when done
     requested_at = Column(DateTime, nullable=False)
     after_event_id = Column(Integer, nullable=False, default=0)
     done_at = Column(DateTime, nullable=True)
@@ -228,11 +247,11 @@ class AuditEntry(Base):
     __tablename__ = "audit_log"
     id = Column(Integer, primary_key=True)
     at = Column(DateTime, nullable=False, index=True)
-    username = Column(String(80), nullable=True)
-    action = Column(String(40), nullable=False)
-    target = Column(String(200), nullable=True)
-    detail = Column(Text, nullable=True)
-    ip = Column(String(80), nullable=True)
+    username = Column(StorableString(80), nullable=True)
+    action = Column(StorableString(40), nullable=False)
+    target = Column(StorableString(200), nullable=True)
+    detail = Column(StorableText, nullable=True)
+    ip = Column(StorableString(80), nullable=True)
 
 
 Index("ix_tickets_status_department", Ticket.status, Ticket.department)
