@@ -13,7 +13,7 @@ import yaml
 from bot.text.normalize import normalize
 
 CUES_FILE = Path(__file__).resolve().parents[1] / "data" / "lexicon" / "cues.yml"
-KINDS = ("failed_trip", "repeated_trips", "feared", "ask_person", "ticket_status", "cancel", "no_phone", "grievance", "switch", "verdict", "consent", "closing", "own_ticket")
+KINDS = ("failed_trip", "repeated_trips", "feared", "ask_person", "ticket_status", "cancel", "no_phone", "grievance", "switch", "verdict", "consent", "closing", "own_ticket", "photos")
 
 
 @lru_cache(maxsize=1)

@@ -142,6 +142,8 @@ class ListeningForm(FormValidationAction, metaclass=abc.ABCMeta):
         events = corrections(tracker, requested)
         if requested == "consent" and intent_of(tracker) not in ("affirm", "deny") and gives_consent(text):
             return events + [SlotSet("consent", True)]
+        if photos_question(dispatcher, tracker, requested):
+            return events + [SlotSet(requested, None)]
         if interruptions.is_new_question(tracker) and not answers(tracker, requested):
             return events + await interruptions.answer(dispatcher, tracker) + [SlotSet(requested, None)]
         taken = taken_in_passing(dispatcher, tracker, requested)
@@ -181,6 +183,16 @@ def _adds_to_story(tracker: Tracker) -> bool:
     if interruptions.is_new_question(tracker):
         return False
     return not asks(text) or substance(text) >= LONG_STORY_CHARS
+
+
+def photos_question(dispatcher: CollectingDispatcher, tracker: Tracker, requested: str) -> bool:
+    """"要拍照片给你们吗" in the middle of a form: yes — once submitted, photos sent in this
+    conversation go to its ticket (answered here; the form then asks its question again)."""
+    text = text_of(tracker)
+    if not (says(text, "photos") and asks(text)) or answers(tracker, requested):
+        return False
+    dispatcher.utter_message(response="utter_photos_welcome")
+    return True
 
 
 def taken_in_passing(dispatcher: CollectingDispatcher, tracker: Tracker, requested: str) -> Optional[List[EventType]]:

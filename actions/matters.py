@@ -22,7 +22,7 @@ from actions.conversation import (
     ROUTER_SURE, channel_of, entity, intent_of, is_button, last_bot_response, match_of, route_of, text_of,
     user_texts,
 )
-from actions.forms import pending_ticket, prefill_ticket_form, taken_in_passing, wants_submit
+from actions.forms import pending_ticket, photos_question, prefill_ticket_form, taken_in_passing, wants_submit
 from actions.cues import says, went_and_failed
 from actions.approved import serve_approved
 from actions.feedback import ActionRecordRating, rating_level, score_in
@@ -288,7 +288,7 @@ class ActionAnswerMatter(Action):
         if not (intent == "complain" or says(text, "grievance")):
             return None
         route = route_of(tracker) or {}
-        department = department or route.get("code")
+        department = department or route.get("code") or self._agreed_department(route, view)
         if department == FALLBACK_DEPARTMENT:
             # 政务服务办 takes failed trips (handled before); a complaint about anything else goes
             # to the next department whose remit it is.
@@ -303,6 +303,17 @@ class ActionAnswerMatter(Action):
         if best:
             return await self._answer(dispatcher, tracker, best[0]["code"], Aspect.OVERVIEW)
         return await self._department_ticket(dispatcher, tracker, TicketKind.COMPLAINT.value, department)
+
+    @staticmethod
+    def _agreed_department(route: Dict[str, Any], view) -> Optional[str]:
+        """The router leans to "none of ours" but is unsure, and its best department is the one of
+        the matcher's best candidate ("火锅店吃完全家人都拉肚子…我要找人管管": 市场监管 by both):
+        two unsure readings that agree name the department."""
+        if float(route.get("score") or 0.0) >= OVERRULE_OUTSIDE or not view.matches:
+            return None
+        ranking = [r.get("code") for r in route.get("ranking") or [] if r.get("code")]
+        best = next((m for m in view.matches if m["matter"] != FALLBACK_MATTER), None)
+        return ranking[0] if ranking and best and best.get("department") == ranking[0] else None
 
     @staticmethod
     async def _department_ticket(
@@ -563,6 +574,8 @@ class ActionAnswerInForm(Action):
         if requested == "contact_phone" and sum(ch.isdigit() for ch in text) >= 3:
             dispatcher.utter_message(response="utter_phone_invalid")  # a number, but not a phone's
             return []
+        if photos_question(dispatcher, tracker, requested):
+            return [SlotSet(requested, None)] if requested else []
         # A place when the phone was asked, a phone when the place was, more of the story.
         taken = taken_in_passing(dispatcher, tracker, requested)
         if taken is not None:
