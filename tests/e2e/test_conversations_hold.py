@@ -268,3 +268,16 @@ def test_a_bad_rating_with_its_reason_is_filed_at_once_and_the_phone_follows(sta
     (ticket,) = stack.tickets(sender)
     assert ticket["number"] == filed["ticket"] and ticket["contact_phone_masked"].endswith("0014")
     assert ticket["region"] == "绍兴市越城区"
+
+
+def test_asking_about_photos_in_the_form_is_answered_and_the_form_goes_on(stack):
+    sender = me()
+    stack.say(sender, "我家养的鸭子这几天一只只趴着不动，想请兽医专家看看")
+    replies = stack.say(sender, "要不要拍几张照片发过来")
+    assert "发照片" in text(replies) and "一窗通拍" not in text(replies)
+    stack.say(sender, "丽水青田")
+    stack.say(sender, "13812340015")
+    stack.say(sender, "同意")
+    (ticket,) = stack.tickets(sender)
+    assert ticket["kind"] == "guidance" and ticket["department"] == "nongye"
+
