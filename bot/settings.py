@@ -58,6 +58,13 @@ def sla_file() -> str | None:
     return _env("ONETRIP_SLA_FILE", "") or None
 
 
+def queue_update_seconds(default: float) -> float:
+    """The shortest time between two queue updates told to one waiting citizen
+    (ONETRIP_QUEUE_UPDATE_SECONDS, default 60): staff answering a burst of tickets must not become
+    a burst of messages. Lower only for a test that cannot wait a minute."""
+    return _number("ONETRIP_QUEUE_UPDATE_SECONDS", default)
+
+
 def rabbitmq_credentials() -> tuple[str, str]:
     """User and password for an AMQP events URL, kept out of the URL itself."""
     return _env("ONETRIP_RABBITMQ_USER", ""), os.environ.get("ONETRIP_RABBITMQ_PASSWORD", "")

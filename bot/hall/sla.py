@@ -6,7 +6,8 @@ make-up Saturdays/Sundays). The package knows only the years published when it w
 shipped ``data/sla/calendar-*.yml`` (2027, from the State Council's notice) and ONETRIP_SLA_FILE
 on top. A date outside the package's range and not covered by an override is counted as a plain
 weekday, with a loud warning (log and `onetrip up`): `calendar_gaps` says which. Working hours
-are 9:00-17:00 Asia/Shanghai. Defaults are in code; ONETRIP_SLA_FILE may override any of them.
+are 9:00-17:00 Asia/Shanghai (``end: "24:00"`` for until midnight). Defaults are in code;
+ONETRIP_SLA_FILE may override any of them.
 """
 
 from __future__ import annotations
@@ -64,6 +65,8 @@ DEFAULT_KINDS = {str(name): rule for name, rule in DEFAULT_KINDS.items()}
 
 def _time(value: str) -> dt.time:
     hour, _, minute = str(value).partition(":")
+    if int(hour) == 24 and not int(minute or 0):
+        return dt.time.max  # "24:00" ends the day: a centre open round the clock says 00:00-24:00
     return dt.time(int(hour), int(minute or 0))
 
 
@@ -218,6 +221,8 @@ def _local(moment: dt.datetime) -> dt.datetime:
 
 
 def _at(day: dt.date, time: dt.time) -> dt.datetime:
+    if time == dt.time.max:  # a working day ending at "24:00" ends at the next midnight
+        return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=TZ)
     return dt.datetime.combine(day, time, tzinfo=TZ)
 
 

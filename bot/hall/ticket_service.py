@@ -28,6 +28,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot import settings
 from bot.hall import attachments as files
 from bot.hall import models, sla
 from bot.hall import transcript as readable
@@ -383,7 +384,8 @@ def summary(db: Session, ticket: models.Ticket, tracker: Optional[Dict[str, Any]
 
 DEFAULT_MINUTES_PER_TICKET = 5
 # A waiting citizen hears of a move at most this often (staff answering a burst of tickets must
-# not become a burst of messages); a move held back is told by a later sweep.
+# not become a burst of messages); a move held back is told by a later sweep. The default of
+# ONETRIP_QUEUE_UPDATE_SECONDS (bot.settings.queue_update_seconds).
 TELL_AT_MOST_EVERY = dt.timedelta(seconds=60)
 QUEUE_SWEEP_SECONDS = 5.0
 
@@ -439,7 +441,8 @@ async def tell_queue_moves(db: Session, messenger: Messenger, config: sla.SlaCon
                            now: Optional[dt.datetime] = None) -> int:
     """Within office hours, tell each citizen waiting on a handoff whose place in the department's
     queue moved (a ticket ahead was answered, resolved, transferred away; one transferred in) their
-    new place and expected wait, in their channel. Only on change, at most once a minute a ticket.
+    new place and expected wait, in their channel. Only on change, at most once a minute a ticket
+    (ONETRIP_QUEUE_UPDATE_SECONDS).
 
     Every hall replica may run this at once: the database row is the truth, and a conditional
     update claims each move, so exactly one replica tells it. Returns how many were told."""
@@ -452,7 +455,7 @@ async def tell_queue_moves(db: Session, messenger: Messenger, config: sla.SlaCon
     queues: Dict[str, List[dt.datetime]] = {}
     for row in rows:
         queues.setdefault(row.department, []).append(row.created_at)
-    cutoff = now - TELL_AT_MOST_EVERY
+    cutoff = now - dt.timedelta(seconds=settings.queue_update_seconds(TELL_AT_MOST_EVERY.total_seconds()))
     per_ticket: Dict[str, float] = {}
     told = 0
     for row in rows:

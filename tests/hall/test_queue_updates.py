@@ -112,6 +112,20 @@ def test_moves_are_told_at_most_once_a_minute_and_only_in_office_hours(client, a
     assert [(c, s["queue_ahead"]) for c, _, s in told(stub)] == [("m-3", "0")]
 
 
+def test_the_minute_is_a_setting(client, app, sessions, make_user, stub, office_open, monkeypatch):
+    # ONETRIP_QUEUE_UPDATE_SECONDS (default 60): the browser test cannot wait a minute.
+    auth = staff(client, make_user, "zhao", "gongan")
+    a = handoff(client, "s-a")
+    handoff(client, "s-b")
+    client.post(f"/api/tickets/{a['number']}/reply", json={"text": "您好"}, headers=auth)
+    soon = utcnow() + dt.timedelta(seconds=10)
+    assert sweep(app, sessions, soon) == 0  # B heard its place at the handoff, under a minute ago
+    monkeypatch.setenv("ONETRIP_QUEUE_UPDATE_SECONDS", "5")
+    stub.calls.clear()
+    assert sweep(app, sessions, soon) == 1
+    assert [(c, s["queue_ahead"]) for c, _, s in told(stub)] == [("s-b", "0")]
+
+
 def test_a_transfer_moves_both_queues_and_two_halls_tell_once(client, app, sessions, make_user, stub, office_open):
     auth = staff(client, make_user, "zhao", "gongan")
     a = handoff(client, "t-a")

@@ -72,3 +72,15 @@ def test_remaining_text():
     now = at(2025, 11, 3, 10)
     assert sla.remaining_text(at(2025, 11, 3, 12, 15), now) == "剩余 2小时15分"
     assert sla.remaining_text(at(2025, 11, 2, 9), now).startswith("已超时 1天1小时")
+
+
+def test_round_the_clock_hours(tmp_path):
+    # A service centre open round the clock writes 00:00-24:00 (issue #16's browser test uses it).
+    path = tmp_path / "sla.yml"
+    path.write_text("working_hours: {start: '00:00', end: '24:00'}\n", encoding="utf-8")
+    cfg = sla.load_config(str(path))
+    for hh, mm in ((0, 0), (8, 59), (17, 30), (23, 59)):
+        assert sla.office_hours(at(2025, 11, 3, hh, mm), cfg).open  # a Monday
+    assert not sla.office_hours(at(2025, 11, 2, 12), cfg).open  # a Sunday is still a day off
+    assert sla.deadline("handoff", at(2025, 11, 3, 23), cfg).due_at == at(2025, 11, 4, 1)
+    assert sla.deadline("guidance", at(2025, 11, 3, 10), cfg).due_at == at(2025, 11, 4, 0)  # midnight
