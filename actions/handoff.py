@@ -56,6 +56,7 @@ class ActionHandoff(Action):
                         "如需电话回复，请在这里留下手机号，工作人员上班后给您回电，不用在这里等。")
             dispatcher.utter_message(response="utter_handoff_after_hours", department_name=dept,
                                      number=ticket["number"], back=ticket.get("back_text") or "下一个工作日",
+                                     office_hours=ticket.get("office_hours") or "9:00-17:00",
                                      callback=callback, json_message=info)
         elif ticket.get("queue_position"):
             dispatcher.utter_message(response="utter_handoff_queued", department_name=dept, number=ticket["number"],

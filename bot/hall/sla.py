@@ -63,6 +63,14 @@ DEFAULT_KINDS: Dict[str, KindRule] = {
 DEFAULT_KINDS = {str(name): rule for name, rule in DEFAULT_KINDS.items()}
 
 
+def hours_text(config: "SlaConfig") -> str:
+    """The working hours as a citizen reads them: "9:00-17:00", "8:30-24:00"."""
+    def clock(t: dt.time) -> str:
+        return "24:00" if t == dt.time.max else f"{t.hour}:{t.minute:02d}"
+
+    return f"{clock(config.day_start)}-{clock(config.day_end)}"
+
+
 def _time(value: str) -> dt.time:
     hour, _, minute = str(value).partition(":")
     if int(hour) == 24 and not int(minute or 0):

@@ -418,6 +418,7 @@ def queue_info(db: Session, ticket: models.Ticket, config: sla.SlaConfig,
     position = max(1, len(waiting))
     return {
         "office_open": hours.open,
+        "office_hours": sla.hours_text(config),
         "back_at": sla.iso_local(hours.back_at),
         "back_text": sla.when_text(hours.back_at, now),
         "queue_position": position,

@@ -84,3 +84,12 @@ def test_round_the_clock_hours(tmp_path):
     assert not sla.office_hours(at(2025, 11, 2, 12), cfg).open  # a Sunday is still a day off
     assert sla.deadline("handoff", at(2025, 11, 3, 23), cfg).due_at == at(2025, 11, 4, 1)
     assert sla.deadline("guidance", at(2025, 11, 3, 10), cfg).due_at == at(2025, 11, 4, 0)  # midnight
+
+
+def test_hours_as_a_citizen_reads_them():
+    import datetime as dt
+
+    from bot.hall import sla
+
+    assert sla.hours_text(sla.SlaConfig()) == "9:00-17:00"
+    assert sla.hours_text(sla.SlaConfig(day_start=dt.time(8, 30), day_end=dt.time.max)) == "8:30-24:00"

@@ -81,6 +81,7 @@ class TicketOut(BaseModel):
     reason: Optional[str]
     # Handoff tickets, when created: office hours and the place in the department's queue.
     office_open: Optional[bool] = None
+    office_hours: Optional[str] = None  # "9:00-17:00", from the SLA file
     back_at: Optional[str] = None
     back_text: Optional[str] = None
     queue_position: Optional[int] = None
