@@ -33,6 +33,7 @@ from bot.text.choices import choice_number
 from bot.text.phones import contact_number
 from bot.text.regions import find_region, looks_like_place
 from bot.text.normalize import normalize
+from bot.text.sentences import only_asks
 from bot.vocabulary import FALLBACK_DEPARTMENT, FALLBACK_MATTER, TICKET_MATTER_KINDS, Aspect, MatterKind, TicketKind
 
 logger = logging.getLogger(__name__)
@@ -89,12 +90,13 @@ class ActionAnswerMatter(Action):
         elif intent != "rate" and says(text, "ask_person"):
             # "让个真人来", "打字太累了找个人": a person, in whatever words.
             return await ActionHandoff().run(dispatcher, tracker, domain)
+        elif (says(text, "verdict") or score_in(text) is not None) and rating_level(tracker) is not None:
+            # "…给个差评": a 好差评 in words; a 差评 goes on to its follow-up form. Said in so many
+            # words it is the citizen's verdict, even on a runaround ("推来推去折腾了一上午…差评").
+            events = await ActionRecordRating().run(dispatcher, tracker, domain)
         elif went_and_failed(text):
             # 兜底 only for a citizen who went and could not get it done.
             events = await ActionReportFailedTrip().run(dispatcher, tracker, domain)
-        elif (says(text, "verdict") or score_in(text) is not None) and rating_level(tracker) is not None:
-            # "…给个差评": a 好差评 in words; a 差评 goes on to its follow-up form.
-            events = await ActionRecordRating().run(dispatcher, tracker, domain)
         elif ticket_number(text) or (asks_ticket_status(text) and (not entity(tracker, "matter")
                                                                      or says(text, "own_ticket"))):
             # A ticket number is never a matter's words, whatever letters it holds.
@@ -191,10 +193,13 @@ class ActionAnswerMatter(Action):
                     return routed
                 # "宝宝刚满月，医保要怎么给他交": the words lean to 出生落户, the router is sure it is
                 # 医保's; the matcher's own runner-up there is the matter meant.
-                code = next((m["matter"] for m in view.matches if route.get("code")
-                             and m.get("department") == route["code"] and m["matter"] != FALLBACK_MATTER
-                             and float(m.get("score") or 0) >= IN_ROUTED_DEPARTMENT), None)
-                if not code:
+                code = None if view.clarify and route.get("code") else next(
+                    (m["matter"] for m in view.matches if route.get("code")
+                     and m.get("department") == route["code"] and m["matter"] != FALLBACK_MATTER
+                     and float(m.get("score") or 0) >= IN_ROUTED_DEPARTMENT), None)
+                # Words that fit several matters ("办户口"): which one, among the router's
+                # department's (step 4), rather than a guess or the department's card.
+                if not code and not (view.clarify and route.get("code")):
                     await hall().record_unmatched(tracker.sender_id, text_of(tracker), channel_of(tracker))
                     return await self._department_answer(dispatcher, route, also=remember)
             if not code and not aspect:
@@ -227,6 +232,9 @@ class ActionAnswerMatter(Action):
             # 4. Close candidates: ask which one — unless it is a follow-up that stays on the
             #    current matter by the rules of step 2 ("发票要带伐" is no question of which 发票).
             if view.clarify and len(ranked) >= 2:
+                member = await self._member_among(current, ranked)
+                if member:  # "落户口要带啥材料" after 新生儿出生一件事: that member of the bundle
+                    return await self._answer(dispatcher, tracker, member, aspect or Aspect.OVERVIEW)
                 if current and current != ranked[0] and (
                         (aspect and await self._stays(tracker, current, ranked[0], aspect, ranked))
                         or await self._in_current_guide(tracker, current, ranked[0])):
@@ -348,6 +356,13 @@ class ActionAnswerMatter(Action):
         return core in written
 
     @staticmethod
+    async def _member_among(current: Optional[str], ranked: List[str]) -> Optional[str]:
+        """The first of the options that is a member of the current 一件事 bundle."""
+        guide = await hall().guide(current) if current else None
+        members = {m.get("code") for m in (guide or {}).get("member_guides") or []}
+        return next((code for code in ranked if code in members), None)
+
+    @staticmethod
     async def _department_of(code: Optional[str]) -> Optional[str]:
         guide = await hall().guide(code) if code else None
         return guide["department"] if guide else None
@@ -396,6 +411,8 @@ class ActionAnswerMatter(Action):
         other, this = await hall().guide(code), await hall().guide(current)
         if other is None or this is None:
             return True
+        if code in {m.get("code") for m in this.get("member_guides") or []}:
+            return False  # "落户口要带啥" after 新生儿出生一件事: that member's own materials
         folded = normalize(text).replace(" ", "")
 
         def named(guide: Dict[str, Any]) -> bool:
@@ -535,10 +552,6 @@ def _bigrams(text: str) -> set:
     return {folded[i:i + 2] for i in range(len(folded) - 1)}
 
 
-# Words that carry no topic of their own in a follow-up ("那这个要多少钱呢？").
-_FILLER = set("那这个要呢吗嘛啊呀吧还请问我的了能可以是不么得都就在也去该")
-
-
 def asked_which(tracker: Tracker) -> bool:
     """The bot's last message asked which of its options the citizen meant."""
     return last_bot_response(tracker) in ("utter_clarify", "utter_clarify_after_correction")
@@ -546,13 +559,9 @@ def asked_which(tracker: Tracker) -> bool:
 
 def is_bare_followup(tracker: Tracker) -> bool:
     """True when the message is only an aspect question, with no topic words besides it."""
-    text = text_of(tracker)  # entity offsets are positions in the text as written (bot.text)
-    for found in tracker.latest_message.get("entities") or []:
-        if found.get("entity") == "aspect" and found.get("start") is not None:
-            text = text[: found["start"]] + text[found["end"]:]
-            break
-    text = normalize(text).replace(" ", "")
-    return sum(1 for ch in text if ch not in _FILLER) <= 2
+    span = next(((e["start"], e["end"]) for e in tracker.latest_message.get("entities") or []
+                 if e.get("entity") == "aspect" and e.get("start") is not None), None)
+    return only_asks(text_of(tracker), span)
 
 
 class ActionAnswerInForm(Action):

@@ -18,7 +18,7 @@ from actions.ticket_request import department_for, ticket_request
 from bot.privacy import mask_phone
 from bot.ratelimit import limiter
 from bot.text.phones import mainland_mobile
-from bot.vocabulary import TICKET_MATTER_KINDS, TicketKind
+from bot.vocabulary import FALLBACK_MATTER, TICKET_MATTER_KINDS, Aspect, TicketKind
 
 # With or without its prefix and hyphen, the random suffix (bot.hall.tickets.NUMBER_ALPHABET, any
 # case) or the old 4-digit one: "ZJ20270105-K7QM3X", "20270105 k7qm3x", "ZJ20261203-0001", "202612030001".
@@ -143,8 +143,15 @@ class ActionReportFailedTrip(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
         view = match_of(tracker)
-        matter = None if view.abstain or view.clarify else view.top
-        dispatcher.utter_message(response="utter_failed_trip")
+        matter = None if view.abstain or view.clarify or view.top == FALLBACK_MATTER else view.top
+        try:
+            guide = await hall().guide(FALLBACK_MATTER)
+        except HallUnavailable:
+            guide = None
+        # The answer is the 兜底 service itself (政务服务办's); `about` names the matter that failed.
+        payload = {**render.matter_payload(guide, Aspect.OVERVIEW), "kind": TicketKind.FALLBACK.value,
+                   "about": matter} if guide else None
+        dispatcher.utter_message(response="utter_failed_trip", json_message=payload)
         return prefill_ticket_form(tracker, TicketKind.FALLBACK.value, matter)
 
 

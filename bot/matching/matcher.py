@@ -473,7 +473,7 @@ class Matcher:
         are several: every word of "户口怎么上" is as much 出生落户's as 迁入's, of "过户咋弄" as much
         the car's as the flat's. The learnt scores then only say which is asked more often, so the
         citizen is asked which one rather than given a guess. [] when the message says which
-        ("驾照丢了" is 补领's word, not 换证's). A bundle is not an option beside its own members."""
+        ("驾照丢了" is 补领's word, not 换证's)."""
         top = matches[0].features
         if top.get("obj_cover", 0.0) <= 0 or top.get("long", 1.0) > ALIKE_MAX_LONG or top.get("phrase", 0.0) > 0:
             return []
@@ -500,8 +500,9 @@ class Matcher:
         alike = [matches[0]] + [m for m in matches[1:] if words.get(m.matter) == said and fits_alike(m.features)
                                 and m.features.get("phrase", 0.0) <= 0
                                 and m.features.get("dense_gap", 0.0) >= -ALIKE_DENSE_GAP]
-        alike = [m for m in alike if m is matches[0]
-                 or not any(bundle_of(m, o) or bundle_of(o, m) for o in alike if o is not m)]
+        # A bundle beside its own members is not one more option: the member is what is asked
+        # ("办户口" is 出生落户 or 迁入, not 婚育一件事; "新生儿怎么上户口" is no question at all).
+        alike = [m for m in alike if not any(bundle_of(m, o) for o in alike if o is not m)]
         return alike if len(alike) >= 2 else []
 
 

@@ -6,8 +6,10 @@ service centre can add the words its citizens use without touching code.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Text, Tuple
+from functools import lru_cache
+from typing import Any, Dict, List, Optional, Sequence, Text, Tuple
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -61,6 +63,16 @@ def find_aspect(text: str, lexicon: List[Tuple[str, str]]) -> Optional[Tuple[str
     return best[1] if best else None
 
 
+# Whether one may, with the thing in the middle: "我这种能领失业金吗", "城乡居民养老保险好交伐",
+# "可不可以补办". Asked only when no phrase of the lexicon is found (conditions come last anyway).
+_MAY_SHAPE = re.compile(r"(?:能不能|可不可以|能否|能|可以|好)[\u4e00-\u9fff]{1,8}?(?:吗|伐|么|不)$")
+
+
+def _may_shape(folded: str) -> Optional[Tuple[str, int, int]]:
+    found = _MAY_SHAPE.search(folded)
+    return (CONDITIONS, found.start(), found.end()) if found else None
+
+
 def asked_aspect(text: str, lexicon: List[Tuple[str, str]]) -> Optional[Tuple[str, str]]:
     """The aspect a message asks about and the phrase (normalised) that says it: in a story of
     several sentences, the question is its last asking sentence ("…前前后后要好几个月。想问问
@@ -68,28 +80,33 @@ def asked_aspect(text: str, lexicon: List[Tuple[str, str]]) -> Optional[Tuple[st
     asking = asking_sentence(text)
     for part in ([asking] if asking else []) + [text]:
         folded = normalize(part)
-        found = find_aspect(folded, lexicon) or find_aspect_by_sound(folded, lexicon)
+        found = find_aspect(folded, lexicon) or find_aspect_by_sound(folded, lexicon) or _may_shape(folded)
         if found:
             aspect, start, end = found
             return aspect, folded[start:end]
     return None
 
 
-def find_aspect_by_sound(text: str, lexicon: List[Tuple[str, str]]) -> Optional[Tuple[str, int, int]]:
+@lru_cache(maxsize=4)
+def _phrase_sounds(lexicon: Tuple[Tuple[str, str], ...]) -> List[Tuple[str, str, int]]:
+    """Each phrase of three or more characters as its pinyin (" zhun bei sha "), once per lexicon:
+    converting them at every message cost more than the rest of the NLU pipeline together."""
+    return [(" " + " ".join(lazy_pinyin(phrase)) + " ", aspect, len(phrase))
+            for phrase, aspect in lexicon if len(phrase) >= 3]
+
+
+def find_aspect_by_sound(text: str, lexicon: Sequence[Tuple[str, str]]) -> Optional[Tuple[str, int, int]]:
     """The same, where a phone typist's homophone hides the phrase ("要准被啥", "能半吗"):
     phrases of three or more characters compared by their pinyin, tones ignored."""
     syllables = lazy_pinyin(text, errors=lambda chars: ["?"] * len(chars))
     joined = " " + " ".join(syllables) + " "
     best: Optional[Tuple[str, int, int]] = None
-    for phrase, aspect in lexicon:
-        if len(phrase) < 3:
-            continue
-        sound = " " + " ".join(lazy_pinyin(phrase)) + " "
+    for sound, aspect, length in _phrase_sounds(tuple(lexicon)):
         at = joined.find(sound)
         if at >= 0:
             start = joined[:at].count(" ")
             if best is None or start < best[1]:
-                best = (aspect, start, start + len(phrase))
+                best = (aspect, start, start + length)
     return best
 
 

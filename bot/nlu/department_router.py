@@ -20,12 +20,13 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu import persisted
 from bot.nlu.matter_matcher import MATCH_PROPERTY
+from bot.text.sentences import only_asks
 
 ROUTE_PROPERTY = "department_route"
 ROUTER_FILE = "department_router.pkl"
@@ -101,6 +102,12 @@ class DepartmentRouter(GraphComponent):
         semantic = None if self._config.get("semantic") else False
         for message in messages:
             hint = MatterHint.from_match(message.get(MATCH_PROPERTY))
-            route = self._router.route(message.get(TEXT) or "", hint, semantic=semantic)
+            text = message.get(TEXT) or ""
+            aspect = next(((e["start"], e["end"]) for e in message.get(ENTITIES) or []
+                           if e.get("entity") == "aspect"), None)
+            # "在哪里办？" names no subject: embedding it to vote on a department costs ~20 ms and
+            # tells nothing (the dialogue answers it about the current matter).
+            words_only = semantic is False or only_asks(text, aspect)
+            route = self._router.route(text, hint, semantic=False if words_only else semantic)
             message.set(ROUTE_PROPERTY, route.to_dict(), add_to_output=True)
         return messages

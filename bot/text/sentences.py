@@ -4,7 +4,7 @@ sentence ("…前前后后要好几个月。想问问现在有没有简易注销
 from __future__ import annotations
 
 import re
-from typing import Optional
+from typing import Optional, Tuple
 
 from bot.text.normalize import normalize
 
@@ -26,3 +26,17 @@ def asking_sentence(text: str) -> Optional[str]:
     if len(sentences) < 2:
         return None
     return next((part for part in reversed(sentences) if asks(part)), None)
+
+
+# Words that carry no topic of their own in a follow-up ("那这个要多少钱呢？").
+_FILLER = set("那这个要呢吗嘛啊呀吧还请问我的了能可以是不么得都就在也去该")
+
+
+def only_asks(text: str, aspect_span: Optional[Tuple[int, int]]) -> bool:
+    """The message is only an aspect question ("那要多少钱？", "在哪里办"), no topic words besides
+    it: `aspect_span` is where the aspect was found in the text as written (bot.text's offsets)."""
+    if aspect_span is None:
+        return False
+    start, end = aspect_span
+    rest = normalize(text[:start] + text[end:]).replace(" ", "")
+    return sum(1 for ch in rest if ch not in _FILLER) <= 2

@@ -23,6 +23,11 @@ def lexicon():
     ("手机上能开吗", "online"),
     ("需要什么材料", "materials"),
     ("材料往哪里递", "location"),
+    # Whether one may, with the thing asked about in the middle; rules asked for in dialect.
+    ("厂里裁员了，我这种情况能领失业保险金吗", "conditions"),
+    ("新农合好交伐", "conditions"),
+    ("这笔补贴是按啥规定发的", "basis"),
+    ("怎么个申请法", "steps"),
     # One sentence: as before.
     ("要多少钱，几天能办好", "fee"),
 ])
