@@ -16,7 +16,8 @@ from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from bot.settings import ROOT
 
-DEFAULT_FILES = ("tests/data/dialogues/fit_D.yml", "tests/data/dialogues/fit_F.yml", "tests/data/dialogues/holdout_E.yml")
+DEFAULT_FILES = ("tests/data/dialogues/fit_D.yml", "tests/data/dialogues/fit_F.yml", "tests/data/dialogues/fit_G.yml",
+                 "tests/data/dialogues/holdout_E.yml")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
