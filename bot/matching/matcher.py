@@ -449,24 +449,29 @@ class Matcher:
             clarify = bool(self._alike(qa, matches))
         return MatchResult(query, matches[:top_k], abstain, clarify, qa.normalized, path)
 
-    def _entry_words(self, qa: QueryAnalysis, doc: int) -> FrozenSet[str]:
-        """The message's content words that one of the doc's names or aliases holds (a word, or at
-        least half its bigrams): what the citizen said of that matter in the matter's own words."""
+    def _entry_words(self, qa: QueryAnalysis, docs: Sequence[int]) -> Dict[int, FrozenSet[str]]:
+        """For each of `docs`, the message's content words that one of its names or aliases holds
+        (a word, or at least half its bigrams): what the citizen said of that matter in the
+        matter's own words. One pass over the words, numpy lookups (it runs on short messages)."""
         idx = self.index
-        end = int(idx.doc_entry_start[doc + 1]) if doc + 1 < len(idx.doc_entry_start) else len(idx.entry_doc)
-        entries = set(range(int(idx.doc_entry_start[doc]), end))
-        found = set()
+        wanted = np.asarray(docs)
+
+        def holders(uid: Optional[int]) -> np.ndarray:
+            if uid is None:
+                return np.zeros(len(wanted), bool)
+            return np.isin(wanted, idx.entry_doc[idx.entry_post[uid]])
+
+        found: Dict[int, set] = {d: set() for d in docs}
         for word, _weight, _is_object in qa.content:
-            uid = idx.unit_ids.get(word)
-            if uid is not None and entries.intersection(idx.entry_post[uid].tolist()):
-                found.add(word)
-                continue
+            held = holders(idx.unit_ids.get(word))
             grams = bigrams(word)
-            hits = sum(1 for g in grams if idx.unit_ids.get(g) is not None
-                       and entries.intersection(idx.entry_post[idx.unit_ids[g]].tolist()))
-            if grams and hits * 2 >= len(grams):
-                found.add(word)
-        return frozenset(found)
+            if grams:
+                share = sum(holders(idx.unit_ids.get(g)).astype(int) for g in grams)
+                held = held | (share * 2 >= len(grams))
+            for d, yes in zip(docs, held):
+                if yes:
+                    found[d].add(word)
+        return {d: frozenset(w) for d, w in found.items()}
 
     def _alike(self, qa: QueryAnalysis, matches: List[Match]) -> List[Match]:
         """The candidates a short message fits in just the same words as the best one, when there
@@ -478,7 +483,9 @@ class Matcher:
         if top.get("obj_cover", 0.0) <= 0 or top.get("long", 1.0) > ALIKE_MAX_LONG or top.get("phrase", 0.0) > 0:
             return []
         position = {doc.code: i for i, doc in enumerate(self.index.docs)}
-        words = {m.matter: self._entry_words(qa, position[m.matter]) for m in matches if m.matter in position}
+        known = [m.matter for m in matches if m.matter in position]
+        by_doc = self._entry_words(qa, [position[c] for c in known])
+        words = {c: by_doc[position[c]] for c in known}
         said = words.get(matches[0].matter)
         if not said:
             return []
