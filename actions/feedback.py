@@ -12,8 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.api.hall import HallUnavailable, hall
 from actions.conversation import channel_of, entity, idempotency_key, intent_of, is_button, text_of
 from actions.cues import says
-from actions.ticket_request import department_for, ticket_request
-from bot.privacy import mask_phone
+from actions.ticket_request import announce_ticket, department_for, ticket_request
 from bot.text.regions import find_region
 from bot.text.normalize import normalize
 from bot.text.phones import contact_number
@@ -130,15 +129,7 @@ async def file_bad_rating(dispatcher: CollectingDispatcher, tracker: Tracker, le
         ticket = await hall().create_ticket(request)
     except HallUnavailable:
         return []
-    dept = ticket.get("department_name") or ticket["department"]
-    contact = request["contact_phone"]
-    dispatcher.utter_message(
-        response="utter_ticket_opened", number=ticket["number"], department_name=dept,
-        contact=f"，会打 {mask_phone(contact)} 联系您" if contact else "",
-        promise=ticket.get("promised_response", ""),
-        json_message={"ticket": ticket["number"], "department": ticket["department"],
-                      "department_name": dept, "kind": ticket["kind"]},
-    )
+    announce_ticket(dispatcher, ticket, request["contact_phone"])
     return [SlotSet("feedback_ticket", ticket["number"]), SlotSet("last_ticket", ticket["number"])]
 
 

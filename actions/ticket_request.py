@@ -6,8 +6,10 @@ from __future__ import annotations
 from typing import Any, Dict, Optional
 
 from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import channel_of, idempotency_key
+from bot.privacy import mask_phone
 from bot.vocabulary import FALLBACK_DEPARTMENT, TICKET_MATTER_KINDS, MatterKind, TicketKind
 
 
@@ -53,3 +55,17 @@ def ticket_request(
         "rating": rating,
         "reason": reason,
     }
+
+
+def announce_ticket(dispatcher: CollectingDispatcher, ticket: Dict[str, Any], phone: Optional[str]) -> None:
+    """Tell the citizen the ticket's number, department and promise (and the masked call-back
+    phone), with the payload the channels and the evaluation read."""
+    dept = ticket.get("department_name") or ticket["department"]
+    dispatcher.utter_message(
+        response="utter_ticket_opened",
+        number=ticket["number"], department_name=dept,
+        contact=f"，会打 {mask_phone(phone)} 联系您" if phone else "",
+        promise=ticket.get("promised_response", ""),
+        json_message={"ticket": ticket["number"], "department": ticket["department"],
+                      "department_name": dept, "kind": ticket["kind"]},
+    )

@@ -14,7 +14,7 @@ from actions.api.hall import HallUnavailable, hall
 from actions.conversation import match_of, text_of
 from actions.forms import FORM_SLOTS, form_anchor, pending_ticket, prefill_ticket_form
 from actions.cues import says
-from actions.ticket_request import department_for, ticket_request
+from actions.ticket_request import announce_ticket, department_for, ticket_request
 from bot.privacy import mask_phone
 from bot.ratelimit import limiter
 from bot.text.phones import mainland_mobile
@@ -117,16 +117,7 @@ class ActionOpenTicket(Action):
         except HallUnavailable:
             dispatcher.utter_message(response="utter_ticket_system_unavailable")
             return []
-        phone = tracker.get_slot("contact_phone")
-        dept = ticket.get("department_name") or ticket["department"]
-        dispatcher.utter_message(
-            response="utter_ticket_opened",
-            number=ticket["number"], department_name=dept,
-            contact=f"，会打 {mask_phone(phone)} 联系您" if phone else "",
-            promise=ticket.get("promised_response", ""),
-            json_message={"ticket": ticket["number"], "department": ticket["department"],
-                          "department_name": dept, "kind": ticket["kind"]},
-        )
+        announce_ticket(dispatcher, ticket, tracker.get_slot("contact_phone"))
         return [SlotSet(slot, None) for slot in FORM_SLOTS] + [
             SlotSet("last_ticket", ticket["number"]),
             SlotSet("served", True),

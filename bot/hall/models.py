@@ -32,10 +32,12 @@ class _Storable(TypeDecorator):
 
 class StorableText(_Storable):
     impl = Text
+    cache_ok = True  # SQLAlchemy reads it from each class's own namespace, not from the base
 
 
 class StorableString(_Storable):
     impl = String
+    cache_ok = True
 
 
 class Department(Base):

@@ -209,3 +209,14 @@ def test_hostile_inputs_never_500(client):
     for method, url, kwargs in probes:
         r = getattr(client, method)(url, **kwargs)
         assert 400 <= r.status_code < 500, (url, r.status_code, r.text[:200])
+
+
+def test_storable_columns_keep_sqlalchemy_statement_caching():
+    # SQLAlchemy reads `cache_ok` from each TypeDecorator class's own namespace: without it every
+    # query naming a text column is compiled again (and warns), on every request.
+    from sqlalchemy.sql.traversals import NO_CACHE
+
+    from bot.hall.models import StorableString, StorableText
+
+    for column_type in (StorableString(40), StorableText()):
+        assert column_type._static_cache_key is not NO_CACHE
