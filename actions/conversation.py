@@ -70,6 +70,21 @@ def last_bot_response(tracker: Tracker) -> Optional[str]:
     return None
 
 
+def previous_replies(tracker: Tracker) -> List[str]:
+    """The domain responses the bot gave to the citizen's previous message (between the last two
+    user messages)."""
+    found: List[str] = []
+    users = 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            users += 1
+            if users == 2:
+                break
+        elif event.get("event") == "bot" and users == 1:
+            found.append((event.get("metadata") or {}).get("utter_action") or "")
+    return found
+
+
 def user_texts(tracker: Tracker) -> List[str]:
     return [e.get("text") or "" for e in tracker.events if e.get("event") == "user"]
 

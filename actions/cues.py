@@ -13,7 +13,8 @@ import yaml
 from bot.text.normalize import normalize
 
 CUES_FILE = Path(__file__).resolve().parents[1] / "data" / "lexicon" / "cues.yml"
-KINDS = ("failed_trip", "repeated_trips", "feared", "ask_person", "ticket_status", "cancel", "no_phone", "grievance", "switch", "verdict", "consent", "closing", "own_ticket", "photos")
+KINDS = ("failed_trip", "repeated_trips", "feared", "ask_person", "ticket_status", "cancel", "no_phone", "grievance", "switch", "verdict", "consent", "closing", "own_ticket", "photos",
+         "general_how", "steps_words")
 
 
 @lru_cache(maxsize=1)
@@ -35,14 +36,19 @@ def went_and_failed(text: str) -> bool:
     """兜底: the citizen says they went and could not get it done. An outcome word decides; a count
     of trips alone does when it is not feared ("怕跑好几趟", up to 4 characters before it) and the
     message does not complain about someone else ("找老板跑了好几趟" about unpaid wages)."""
-    if says(text, "failed_trip"):
-        return True
     folded = normalize(text).replace(" ", "")
+    if _unfeared(folded, "failed_trip"):  # "白跑了一趟", not "怕白跑一趟"
+        return True
+    return _unfeared(folded, "repeated_trips") and not says(text, "grievance")
+
+
+def _unfeared(folded: str, kind: str) -> bool:
+    """Whether a cue word of `kind` occurs without a word of fear just before it."""
     feared = _cues()["feared"]
-    for word in _cues()["repeated_trips"]:
+    for word in _cues()[kind]:
         at = folded.find(word) if word else -1
         while at >= 0:
             if not any(f in folded[max(0, at - 4):at] for f in feared):
-                return not says(text, "grievance")
+                return True
             at = folded.find(word, at + 1)
     return False

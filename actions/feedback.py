@@ -45,6 +45,21 @@ def score_in(text: str) -> Optional[int]:
     return None
 
 
+# What a rating message says besides the rating: "给个差评" gives no reason, "差评，答非所问" does.
+_FILLER = re.compile(r"[给打个评价分吧了啊呀哦我就要真太很非常的呢嘛，。,.!！?？~～、\s0-9零一二两三四五星]")
+MIN_REASON_WORDS = 3
+
+
+def gives_reason(text: str) -> bool:
+    """Whether a rating message carries its reason: long enough, or words beyond the rating's own."""
+    folded = normalize(text).replace(" ", "")
+    if len(folded) >= MIN_REASON_CHARS:
+        return True
+    for word, _ in sorted(_WORDS, key=lambda w: -len(w[0])):
+        folded = folded.replace(word, "")
+    return len(_FILLER.sub("", folded)) >= MIN_REASON_WORDS
+
+
 def rating_level(tracker: Tracker) -> Optional[int]:
     value = entity(tracker, "rating")
     if value and value.strip().isdigit() and 1 <= int(value) <= 5:
@@ -103,7 +118,7 @@ class ActionRecordRating(Action):
         phone = contact_number(text)
         if phone:
             events.append(SlotSet("contact_phone", phone))
-        if text.startswith("/") or len(normalize(text).replace(" ", "")) < MIN_REASON_CHARS:
+        if text.startswith("/") or not gives_reason(text):
             return events  # the form asks what went wrong
         # A 差评 typed with its reason ("排了三个小时队…给个差评"): filed at once, so that no 差评 is
         # lost when the citizen leaves; a call-back phone, if they want one, is added after.

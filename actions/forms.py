@@ -46,6 +46,18 @@ NO_PHONE_KINDS = (TicketKind.COMPLAINT.value, TicketKind.CONSULT.value, TicketKi
 DECLINED = ""  # contact_phone when the citizen chose not to leave one (None: not asked yet)
 
 
+# What the ticket form asks before filing, by kind. An expert's remote guidance needs the place
+# (which county's station answers) and the citizen's consent to let staff read the conversation;
+# a complaint, a consultation or a 兜底 needs only a way back to the citizen: the place is kept
+# when told, and the phone question itself says what the number is for and how long it is kept.
+GUIDANCE_SLOTS = ("problem_description", "region", "contact_phone", "consent")
+TICKET_SLOTS = ("problem_description", "contact_phone")
+
+
+def ticket_slots(kind: Optional[str]) -> tuple:
+    return GUIDANCE_SLOTS if kind == TicketKind.GUIDANCE.value else TICKET_SLOTS
+
+
 def contact_phone_slot(value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[str, Optional[str]]:
     """The `contact_phone` slot of any form: a mobile or a landline with area code; for kinds that
     allow it, "不留" is an answer too; otherwise None and a request to type it again."""
@@ -53,7 +65,7 @@ def contact_phone_slot(value: Any, dispatcher: CollectingDispatcher, tracker: Tr
     phone = contact_number(text)
     if phone:
         return {"contact_phone": phone}
-    if says(text, "no_phone"):
+    if value == DECLINED or says(text, "no_phone"):  # declined now, or before the form started
         if (tracker.get_slot("ticket_kind") or TicketKind.FEEDBACK.value) in NO_PHONE_KINDS:
             return {"contact_phone": DECLINED}
         dispatcher.utter_message(response="utter_phone_required")
@@ -62,11 +74,12 @@ def contact_phone_slot(value: Any, dispatcher: CollectingDispatcher, tracker: Tr
     return {"contact_phone": None}
 
 
-def prefill_ticket_form(tracker: Tracker, kind: str, matter: Optional[str]) -> List[EventType]:
+def prefill_ticket_form(tracker: Tracker, kind: str, matter: Optional[str],
+                        story: Optional[str] = None) -> List[EventType]:
     """Set ticket_kind (a rule then starts ticket_form) and what the citizen already told:
-    the problem as first told, the region from any of their messages."""
+    the problem as first told (or `story`), the region from any of their messages."""
     # The problem as the citizen told it: a button's payload ("/complain{…}") tells nothing.
-    text = next((t for t in reversed(user_texts(tracker)) if t and not t.startswith("/")), "")
+    text = story or next((t for t in reversed(user_texts(tracker)) if t and not t.startswith("/")), "")
     events: List[EventType] = [SlotSet("ticket_kind", kind), SlotSet("ticket_matter", matter)]
     if len(normalize(text)) >= MIN_DESCRIPTION_CHARS:
         events.append(SlotSet("problem_description", text.strip()))
@@ -109,7 +122,8 @@ def pending_ticket(tracker: Tracker) -> bool:
     server) was down at submission."""
     if (tracker.active_loop or {}).get("name"):
         return False
-    if tracker.get_slot("problem_description") and tracker.get_slot("consent") is True:
+    if tracker.get_slot("problem_description") and (
+            tracker.get_slot("consent") is True or tracker.get_slot("contact_phone") is not None):
         return True
     return bool(tracker.get_slot("rating") and tracker.get_slot("rating_reason"))
 
@@ -141,15 +155,30 @@ class ListeningForm(FormValidationAction, metaclass=abc.ABCMeta):
             return [SlotSet(slot, None) for slot in FORM_SLOTS] + [SlotSet("requested_slot", None), ActiveLoop(None)]
         events = corrections(tracker, requested)
         if requested == "consent" and intent_of(tracker) not in ("affirm", "deny") and gives_consent(text):
-            return events + [SlotSet("consent", True)]
+            return await self._then_next(events + [SlotSet("consent", True)], dispatcher, tracker, domain)
+        if requested == "contact_phone" and (contact_number(text) or says(text, "no_phone")) \
+                and tracker.get_slot("contact_phone") is None:
+            # "我不留电话了，你们直接去查就行": the answer, whatever intent the words got.
+            chosen = contact_phone_slot(text, dispatcher, tracker)
+            return await self._then_next(events + [SlotSet(k, v) for k, v in chosen.items()], dispatcher, tracker, domain)
         if photos_question(dispatcher, tracker, requested):
-            return events + [SlotSet(requested, None)]
+            return await self._then_next(events + [SlotSet(requested, None)], dispatcher, tracker, domain)
         if interruptions.is_new_question(tracker) and not answers(tracker, requested):
-            return events + await interruptions.answer(dispatcher, tracker) + [SlotSet(requested, None)]
+            answered = await interruptions.answer(dispatcher, tracker)
+            return await self._then_next(events + answered + [SlotSet(requested, None)], dispatcher, tracker, domain)
         taken = taken_in_passing(dispatcher, tracker, requested)
         if taken is not None:
-            return taken
+            return await self._then_next(taken, dispatcher, tracker, domain)
         return events + await super().run(dispatcher, tracker, domain)
+
+    async def _then_next(
+        self, events: List[EventType], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        """The events of a message handled before validation, and the form's next question by its
+        own required slots (a complaint asks no place: Rasa alone would ask the domain's next)."""
+        tracker.add_slots(events)
+        following = await self.next_requested_slot(dispatcher, tracker, domain)
+        return events + ([following] if following else [])
 
 
 def corrections(tracker: Tracker, requested: str) -> List[EventType]:
@@ -257,6 +286,12 @@ def answers(tracker: Tracker, requested: str) -> bool:
 class ValidateTicketForm(ListeningForm):
     def name(self) -> Text:
         return "validate_ticket_form"
+
+    async def required_slots(
+        self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Text]:
+        needed = ticket_slots(tracker.get_slot("ticket_kind"))
+        return [slot for slot in domain_slots if slot in needed]
 
     def validate_problem_description(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

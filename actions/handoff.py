@@ -20,6 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.api.hall import HallUnavailable, hall
 from actions.conversation import user_texts
+from actions.forms import FORM_SLOTS
 from actions.ticket_request import department_for, ticket_request
 from bot.privacy import mask_phone
 from bot.vocabulary import TicketKind
@@ -67,7 +68,9 @@ class ActionHandoff(Action):
                 response="utter_handoff_started", department_name=dept, number=ticket["number"],
                 promise=ticket.get("promised_response") or "请稍候", json_message=info,
             )
-        return [SlotSet("last_ticket", ticket["number"]), SlotSet("served", True), ConversationPaused()]
+        # A form left half-filled for a person is the person's now: no later "好的" submits it.
+        return [SlotSet(slot, None) for slot in FORM_SLOTS] + [
+            SlotSet("last_ticket", ticket["number"]), SlotSet("served", True), ConversationPaused()]
 
 
 class ActionRelayStaffMessage(Action):

@@ -19,10 +19,11 @@ from actions import interruptions, render
 from actions.api import rasa as rasa_api
 from actions.api.hall import HallUnavailable, hall
 from actions.conversation import (
-    ROUTER_SURE, channel_of, entity, intent_of, is_button, last_bot_response, match_of, route_of, text_of,
+    ROUTER_SURE, channel_of, entity, intent_of, is_button, last_bot_response, match_of, previous_replies, route_of,
+    text_of,
     user_texts,
 )
-from actions.forms import pending_ticket, photos_question, prefill_ticket_form, taken_in_passing, wants_submit
+from actions.forms import DECLINED, pending_ticket, photos_question, prefill_ticket_form, taken_in_passing, wants_submit
 from actions.cues import says, went_and_failed
 from actions.approved import serve_approved
 from actions.feedback import ActionRecordRating, rating_level, score_in
@@ -34,7 +35,7 @@ from bot.text.phones import contact_number
 from bot.text.regions import find_region, looks_like_place
 from bot.text.normalize import normalize
 from bot.text.sentences import only_asks
-from bot.vocabulary import FALLBACK_DEPARTMENT, FALLBACK_MATTER, TICKET_MATTER_KINDS, Aspect, MatterKind, TicketKind
+from bot.vocabulary import FALLBACK_DEPARTMENT, FALLBACK_MATTER, TICKET_MATTER_KINDS, Aspect, MatterKind, RequestType, TicketKind
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +88,12 @@ class ActionAnswerMatter(Action):
         if pending_ticket(tracker) and wants_submit(tracker, intent):
             # "提交" after "工单系统暂时没有响应": submit the form the citizen already filled in.
             events = await ActionOpenTicket().open(dispatcher, tracker, None)
+        elif (tracker.get_slot("last_ticket") and "utter_ticket_opened" in previous_replies(tracker)
+              and only_particulars(text)):
+            events = await ActionOpenTicket.add_particulars(dispatcher, tracker, tracker.get_slot("last_ticket"))
+        elif department_offered(tracker) and (contact_number(text) or says(text, "no_phone")):
+            # A phone (or "电话就不留了") right after "我可以把您的问题转给该部门": the offer taken.
+            events = await self._accept_department_offer(dispatcher, tracker, department_offered(tracker))
         elif intent != "rate" and says(text, "ask_person"):
             # "让个真人来", "打字太累了找个人": a person, in whatever words.
             return await ActionHandoff().run(dispatcher, tracker, domain)
@@ -118,6 +125,8 @@ class ActionAnswerMatter(Action):
         view = match_of(tracker)
         aspect = entity(tracker, "aspect")
         current = tracker.get_slot("current_matter")
+        if intent == "correct_matter" and not current:
+            intent = "ask_matter"  # nothing was answered yet: nothing to correct ("问一下驾驶证的事")
         candidates: List[str] = tracker.get_slot("candidates") or []
 
         # A pick among offered options, and a word or two read with the message before: each at
@@ -323,9 +332,20 @@ class ActionAnswerMatter(Action):
         best = next((m for m in view.matches if m["matter"] != FALLBACK_MATTER), None)
         return ranking[0] if ranking and best and best.get("department") == ranking[0] else None
 
+    async def _accept_department_offer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, offer: Dict[str, Any]
+    ) -> List[EventType]:
+        story = next((t for t in reversed(user_texts(tracker)[:-1]) if t and not t.startswith("/")), "")
+        kind = (TicketKind.COMPLAINT.value if offer.get("request_type") == RequestType.COMPLAINT.value
+                or says(story, "grievance") else TicketKind.CONSULT.value)
+        events = await self._department_ticket(dispatcher, tracker, kind, offer["department"]["code"], story)
+        if says(text_of(tracker), "no_phone") and not contact_number(text_of(tracker)):
+            events.append(SlotSet("contact_phone", DECLINED))
+        return events
+
     @staticmethod
     async def _department_ticket(
-        dispatcher: CollectingDispatcher, tracker: Tracker, kind: str, department: str
+        dispatcher: CollectingDispatcher, tracker: Tracker, kind: str, department: str, story: Optional[str] = None
     ) -> List[EventType]:
         names = {d["code"]: d for d in await hall().departments()}
         if department not in names:
@@ -336,7 +356,7 @@ class ActionAnswerMatter(Action):
             response="utter_department_ticket_intro", department_name=dept["name"],
             json_message={"department": {"code": department, "name": dept["name"]}, "kind": kind},
         )
-        return prefill_ticket_form(tracker, kind, None) + [SlotSet("ticket_department", department)]
+        return prefill_ticket_form(tracker, kind, None, story) + [SlotSet("ticket_department", department)]
 
     @staticmethod
     async def _in_current_guide(tracker: Tracker, current: str, other: str) -> bool:
@@ -421,6 +441,22 @@ class ActionAnswerMatter(Action):
 
         # "以后贷款还清了，注销抵押要带啥": the other matter is named and this one is not.
         if named(other) and not named(this):
+            return False
+        # "户口注销那个要带啥" after 死亡医学证明, "居住证办下来要多久" after 小学入学: two words of
+        # the other's name or an alias, none of this one's. A conditions question tells the
+        # situation first ("靠一千多的养老金，我们这样的够不够格"): two words in the clause that
+        # asks ("…，能申请临时救助吗"), or three anywhere ("小猪拉稀不吃食，能找专家看看吗").
+        def words_of(guide: Dict[str, Any], said: set) -> int:
+            return len(said & set().union(*(_bigrams(n) for n in [guide["name"], *guide.get("aliases", [])])))
+
+        def names_other(part: str, enough: int) -> bool:
+            said = {b for b in _bigrams(part) if not set(b) & EVERYDAY_CHARS}  # "批下来" names nothing
+            return words_of(other, said) >= enough and words_of(this, said) == 0
+
+        if aspect == Aspect.CONDITIONS:
+            if names_other(asking_clause(tracker), 2) or names_other(text, 3):
+                return False
+        elif names_other(text, 2):
             return False
         return aspect == Aspect.CONDITIONS or current in ranked or not named(other)
 
@@ -514,6 +550,8 @@ class ActionAnswerMatter(Action):
         if guide["kind"] in TICKET_MATTER_KINDS:
             return events + self._start_ticket(dispatcher, tracker, guide)
         aspect = aspect if aspect in render.ASPECTS else Aspect.OVERVIEW.value
+        if aspect == Aspect.STEPS and tracker.get_slot("current_matter") != code and asks_in_general(tracker):
+            aspect = Aspect.OVERVIEW.value  # "换证咋弄" first: the whole guide, not only its steps
         follow_up = aspect != Aspect.OVERVIEW and tracker.get_slot("current_matter") == code
         # A follow-up answers only what was asked, short, with the whole guide one tap away.
         more = [{"title": "查看完整指南", "payload": f'/ask_matter{{"matter": "{code}"}}'}] if follow_up else []
@@ -547,6 +585,10 @@ class ActionAnswerMatter(Action):
         return prefill_ticket_form(tracker, guide["kind"], guide["code"])
 
 
+# Characters of everyday asking ("办下来", "要多久", "那个"): a pair of words holding one names no matter.
+EVERYDAY_CHARS = frozenset("下来出去要能办的了吗啥几多少好在哪里个那这么什样怎咋可以不是有没会就还")
+
+
 def _bigrams(text: str) -> set:
     folded = normalize(text).replace(" ", "")
     return {folded[i:i + 2] for i in range(len(folded) - 1)}
@@ -555,6 +597,43 @@ def _bigrams(text: str) -> set:
 def asked_which(tracker: Tracker) -> bool:
     """The bot's last message asked which of its options the citizen meant."""
     return last_bot_response(tracker) in ("utter_clarify", "utter_clarify_after_correction")
+
+
+def department_offered(tracker: Tracker) -> Optional[Dict[str, Any]]:
+    """The payload of the department answer the bot gave to the previous message, if it gave one."""
+    users = 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            users += 1
+            if users == 2:
+                return None
+        elif (event.get("event") == "bot" and users == 1
+              and (event.get("metadata") or {}).get("utter_action") == "utter_department_route"):
+            custom = (event.get("data") or {}).get("custom") or {}
+            return custom if (custom.get("department") or {}).get("code") else None
+    return None
+
+
+def asking_clause(tracker: Tracker) -> str:
+    """The clause (between punctuation) that holds the message's aspect words; the whole message
+    when it has none."""
+    text = text_of(tracker)
+    span = next(((e["start"], e["end"]) for e in tracker.latest_message.get("entities") or []
+                 if e.get("entity") == "aspect" and e.get("start") is not None), None)
+    if not span:
+        return text
+    cuts = [m.end() for m in re.finditer(r"[，,。！!？?；;\s]", text[:span[0]])]
+    start = cuts[-1] if cuts else 0
+    end = re.search(r"[，,。！!？?；;\s]", text[span[1]:])
+    return text[start:span[1] + end.start()] if end else text[start:]
+
+
+def asks_in_general(tracker: Tracker) -> bool:
+    """Whether the message's aspect words are a plain "how do I get it done" ("咋弄", "怎么申请")."""
+    text = text_of(tracker)
+    span = next(((e["start"], e["end"]) for e in tracker.latest_message.get("entities") or []
+                 if e.get("entity") == "aspect" and e.get("start") is not None), None)
+    return bool(span) and says(text[span[0]:span[1]], "general_how") and not says(text, "steps_words")
 
 
 def is_bare_followup(tracker: Tracker) -> bool:
@@ -580,6 +659,8 @@ class ActionAnswerInForm(Action):
             return [SlotSet("region", find_region(text))]
         if requested == "contact_phone" and contact_number(text):
             return [SlotSet("contact_phone", contact_number(text))]
+        if requested == "contact_phone" and says(text, "no_phone"):
+            return []  # "我不留电话了，你们直接去查就行": the form takes it as the answer
         if requested == "contact_phone" and sum(ch.isdigit() for ch in text) >= 3:
             dispatcher.utter_message(response="utter_phone_invalid")  # a number, but not a phone's
             return []

@@ -17,7 +17,8 @@ from actions.cues import says
 from actions.ticket_request import announce_ticket, department_for, ticket_request
 from bot.privacy import mask_phone
 from bot.ratelimit import limiter
-from bot.text.phones import mainland_mobile
+from bot.text.phones import contact_number, mainland_mobile
+from bot.text.regions import find_region, looks_like_place
 from bot.vocabulary import FALLBACK_MATTER, TICKET_MATTER_KINDS, Aspect, TicketKind
 
 # With or without its prefix and hyphen, the random suffix (bot.hall.tickets.NUMBER_ALPHABET, any
@@ -93,6 +94,21 @@ class ActionOpenTicket(Action):
         else:
             dispatcher.utter_message(response="utter_callback_declined", number=number)
         return [SlotSet(slot, None) for slot in FORM_SLOTS] + [SlotSet("served", True)]
+
+    @staticmethod
+    async def add_particulars(dispatcher: CollectingDispatcher, tracker: Tracker, number: str) -> List[EventType]:
+        """A place or a phone told right after the ticket was filed ("在萧山区", "白天打我单位座机"):
+        added to that ticket, not read as a new question."""
+        text = text_of(tracker)
+        phone, region = contact_number(text), find_region(text) or looks_like_place(text)
+        try:
+            await hall().add_contact(number, tracker.sender_id, phone, region)
+        except HallUnavailable:
+            dispatcher.utter_message(response="utter_ticket_details_failed", number=number)
+            return []
+        told = "、".join(x for x in (region and f"地点“{region}”", phone and f"电话 {mask_phone(phone)}") if x)
+        dispatcher.utter_message(response="utter_ticket_details_added", number=number, details=told)
+        return [SlotSet("contact_phone", phone)] if phone else []
 
     async def open(self, dispatcher: CollectingDispatcher, tracker: Tracker, kind: Optional[str]) -> List[EventType]:
         """Opens the ticket; kind None: a re-submission after an outage, the kind is worked out."""

@@ -123,8 +123,8 @@ def is_overdue(ticket: models.Ticket, now=None) -> bool:
 
 def citizen_contact(db: Session, number: str, conversation_id: str, phone: Optional[str],
                     region: Optional[str]) -> models.Ticket:
-    """A phone (and place) the citizen gives after their ticket was filed (a 差评 is filed as soon as
-    its reason is told; the call-back number may follow). Only from the conversation that filed
+    """A phone (and place) the citizen gives, or corrects, after their ticket was filed (a 差评 is
+    filed as soon as its reason is told; the call-back number may follow). Only from the conversation that filed
     the ticket, only while it is open; the same call again changes nothing."""
     ticket = db.execute(select(models.Ticket).where(models.Ticket.number == number)).scalar_one_or_none()
     if ticket is None or ticket.conversation_id != conversation_id:
@@ -135,7 +135,7 @@ def citizen_contact(db: Session, number: str, conversation_id: str, phone: Optio
     changed = []
     if phone and ticket.contact_phone != phone:
         ticket.contact_phone, changed = phone, changed + ["联系电话"]
-    if region and not ticket.region:
+    if region and ticket.region != region[:100]:  # told after filing, or corrected ("刚才地方讲错了")
         ticket.region, changed = region[:100], changed + ["地区"]
     if changed:
         audit(db, None, "citizen_contact", ticket.number, "群众补充了" + "、".join(changed))

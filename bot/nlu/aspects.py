@@ -29,6 +29,7 @@ from bot.vocabulary import Aspect
 
 # Question words: "材料往哪里递" asks where (哪里), not what to bring (材料).
 CONDITIONS = Aspect.CONDITIONS.value
+LOCATION = Aspect.LOCATION.value
 _INTERROGATIVES = ("哪", "几", "多少", "多久", "啥", "什么", "怎么", "咋", "吗", "不", "能")
 
 
@@ -65,12 +66,20 @@ def find_aspect(text: str, lexicon: List[Tuple[str, str]]) -> Optional[Tuple[str
 
 # Whether one may, with the thing in the middle: "我这种能领失业金吗", "城乡居民养老保险好交伐",
 # "可不可以补办". Asked only when no phrase of the lexicon is found (conditions come last anyway).
-_MAY_SHAPE = re.compile(r"(?:能不能|可不可以|能否|能|可以|好)[\u4e00-\u9fff]{1,8}?(?:吗|伐|么|不)$")
+# "能不能", "可不可以", "能否" ask by themselves ("老家那几年的能不能并过来").
+_MAY_SHAPE = re.compile(r"(?:(?:能不能|可不可以|能否)[\u4e00-\u9fff]{1,8}?|(?:能|可以|好)[\u4e00-\u9fff]{1,8}?(?:吗|伐|么|不))$")
+# Where, as a choice between places: "是在宁波这边申请还是要回江西申请", "是到村里申请还是镇上".
+_WHERE_SHAPE = re.compile(r"(?<!现)(?:在|到|去|回)[\u4e00-\u9fff]{0,5}?(?:这边|那边|这里|那里|村|镇|乡|县|区|市|省|老家|当地|户籍地|里|上)"
+                          r"(?:申请|办理|办|交|弄)?还是"
+                          r"|(?<!现)(?:在|到|去|回)[\u4e00-\u9fff]{1,5}?(?:申请|办理|办)还是")
 
 
 def _may_shape(folded: str) -> Optional[Tuple[str, int, int]]:
     found = _MAY_SHAPE.search(folded)
-    return (CONDITIONS, found.start(), found.end()) if found else None
+    if found:
+        return CONDITIONS, found.start(), found.end()
+    found = _WHERE_SHAPE.search(folded)
+    return (LOCATION, found.start(), found.end()) if found else None
 
 
 def asked_aspect(text: str, lexicon: List[Tuple[str, str]]) -> Optional[Tuple[str, str]]:

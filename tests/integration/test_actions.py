@@ -155,6 +155,17 @@ def test_phone_is_validated_and_reasked():
     assert form.validate_contact_phone("电话 138 1234 5678", dispatcher, t, {}) == {"contact_phone": "13812345678"}
 
 
+async def test_the_ticket_form_asks_a_complaint_only_for_a_way_back():
+    # An expert's visit needs the place and consent; a complaint, consultation or 兜底 is filed
+    # once the citizen gives (or declines) a phone.
+    form, slots = ValidateTicketForm(), ["problem_description", "region", "contact_phone", "consent"]
+    for kind, expected in (("guidance", slots), ("complaint", ["problem_description", "contact_phone"]),
+                           ("consult", ["problem_description", "contact_phone"]),
+                           ("fallback", ["problem_description", "contact_phone"])):
+        t = tracker({"text": "13812345678", "intent": {"name": "inform"}, "entities": []}, {"ticket_kind": kind})
+        assert await form.required_slots(slots, CollectingDispatcher(), t, {}) == expected, kind
+
+
 async def test_ticket_is_opened_once_even_when_the_action_is_retried(hall):
     slots = {"ticket_kind": "guidance", "ticket_matter": "nongye.aquaculture_guidance",
              "problem_description": "南美白对虾放苗半个月，每天死几百尾", "region": "宁波市象山县",

@@ -343,7 +343,7 @@ async def user_texts(client: httpx.AsyncClient, server: str, sender: str, token:
 
 SHRIMP = ["我家虾苗这几天死了好多", "南美白对虾，放苗半个月，这两天每天死几百尾，水有点发红",
           "宁波象山", "13812345678", "同意"]
-COMPLAINT = ["老板拖欠我三个月工资了，一直不给，我要投诉", "杭州市萧山区", "13712345678", "同意"]
+COMPLAINT = ["老板拖欠我三个月工资了，一直不给，我要投诉", "13712345678", "杭州市萧山区"]  # filed at the phone; the place added
 
 
 # --- (a) context and tickets across servers; the hall's fanout -------------------------------

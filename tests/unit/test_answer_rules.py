@@ -19,3 +19,54 @@ def test_two_unsure_readings_that_agree_name_the_department():
     assert agreed(unsure_outside, _view("shengtai.pollution_complaint")) is None
     assert agreed({**unsure_outside, "score": 0.95}, _view("scjg.consumer_complaint")) is None
     assert agreed(unsure_outside, _view()) is None
+
+
+def test_a_feared_trip_is_no_failed_trip():
+    from actions.cues import went_and_failed
+
+    assert not went_and_failed("明天他爸请了假带他去派出所，怕白跑一趟，要带点啥东西去")
+    assert not went_and_failed("不想跑好几趟，网上能办吗")
+    assert went_and_failed("上礼拜去车管所办过户，窗口说材料不对让我回去补，白跑了一趟")
+    assert went_and_failed("为了提公积金我都跑了两趟了，到现在还没办成")
+
+
+def test_a_plain_how_is_asked_in_general_and_the_steps_are_not():
+    from rasa_sdk import Tracker
+
+    from actions.matters import asks_in_general
+
+    def tracker(text, phrase):
+        start = text.index(phrase)
+        message = {"text": text, "intent": {"name": "ask_matter"},
+                   "entities": [{"entity": "aspect", "value": "steps", "start": start, "end": start + len(phrase)}]}
+        return Tracker("t", {}, message, [], False, None, {}, "")
+
+    assert asks_in_general(tracker("身份证过期了要换新的，咋弄", "咋弄"))
+    assert asks_in_general(tracker("这个证我该咋申请", "咋申请"))
+    assert not asks_in_general(tracker("流程是怎么样的", "流程"))
+    assert not asks_in_general(tracker("审批手续是咋走的", "咋走的"))
+    assert not asks_in_general(tracker("这个资助具体怎么申请，流程是啥", "怎么申请"))
+
+
+def test_a_rating_with_its_reason_in_a_few_words_carries_the_reason():
+    from actions.feedback import gives_reason
+
+    for told in ("给个差评，答非所问", "差評，講得太籠統了", "2分，时间一个都没说"):
+        assert gives_reason(told), told
+    for bare in ("给个差评", "不满意", "2", "非常不满意！", "1分", "很不满意，太差了"):
+        assert not gives_reason(bare), bare
+
+
+def test_the_asking_clause_of_a_conditions_question():
+    from rasa_sdk import Tracker
+
+    from actions.matters import asking_clause
+
+    def tracker(text, phrase):
+        start = text.index(phrase)
+        message = {"text": text, "intent": {"name": "ask_aspect"},
+                   "entities": [{"entity": "aspect", "value": "conditions", "start": start, "end": start + len(phrase)}]}
+        return Tracker("t", {}, message, [], False, None, {}, "")
+
+    assert asking_clause(tracker("家里现在困难，老伴又突然生了场大病，能申请临时救助吗", "能申请")) == "能申请临时救助吗"
+    assert asking_clause(tracker("家里就靠我一个月一千多的养老金，我们这样的够不够格", "够不够格")) == "我们这样的够不够格"

@@ -28,8 +28,20 @@ def lexicon():
     ("新农合好交伐", "conditions"),
     ("这笔补贴是按啥规定发的", "basis"),
     ("怎么个申请法", "steps"),
+    # "能不能" asks by itself; a choice between places asks where.
+    ("我之前在江西老家交了六年，老家那几年的能不能并过来", "conditions"),
+    ("是在宁波这边申请还是要回江西申请", "location"),
+    ("是到村里申请还是镇上", "location"),
+    ("审批手续是咋走的", "steps"),
+    ("残疾人想配个轮椅，有补贴吗", "conditions"),
+    ("优待证要交照片不", "materials"),
     # One sentence: as before.
     ("要多少钱，几天能办好", "fee"),
 ])
 def test_the_asked_aspect(lexicon, text, aspect):
     assert asked_aspect(text, lexicon)[0] == aspect
+
+
+@pytest.mark.parametrize("text", ["想问一下是现在交还是明年交", "你是机器人还是真人"])
+def test_a_choice_of_times_or_of_anything_else_is_no_place(lexicon, text):
+    assert asked_aspect(text, lexicon) is None
