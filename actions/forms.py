@@ -152,7 +152,11 @@ class ListeningForm(FormValidationAction, metaclass=abc.ABCMeta):
         text = text_of(tracker)
         if drops_form(text) and not (requested == "contact_phone" and says(text, "no_phone")):
             dispatcher.utter_message(response="utter_form_cancelled")
-            return [SlotSet(slot, None) for slot in FORM_SLOTS] + [SlotSet("requested_slot", None), ActiveLoop(None)]
+            # "算了不弄了，问下家庭农场咋登记": dropped, and the new question answered.
+            answered = (await interruptions.answer(dispatcher, tracker, continues=False)
+                        if interruptions.is_new_question(tracker) else [])
+            return [SlotSet(slot, None) for slot in FORM_SLOTS] + [
+                SlotSet("requested_slot", None), ActiveLoop(None)] + answered
         events = corrections(tracker, requested)
         if requested == "consent" and intent_of(tracker) not in ("affirm", "deny") and gives_consent(text):
             return await self._then_next(events + [SlotSet("consent", True)], dispatcher, tracker, domain)
@@ -169,6 +173,10 @@ class ListeningForm(FormValidationAction, metaclass=abc.ABCMeta):
         taken = taken_in_passing(dispatcher, tracker, requested)
         if taken is not None:
             return await self._then_next(taken, dispatcher, tracker, domain)
+        if requested in ("region", "contact_phone") and answers(tracker, requested) \
+                and interruptions.is_new_question(tracker):
+            # "电话135…。对了顺便问下，检疫要到哪里报": the answer taken, the question answered too.
+            events += await interruptions.answer(dispatcher, tracker, continues=False)
         return events + await super().run(dispatcher, tracker, domain)
 
     async def _then_next(

@@ -48,8 +48,9 @@ def is_new_question(tracker: Tracker) -> bool:
     return bool(_other_matter(tracker) or entity(tracker, "aspect")) and asks(text)
 
 
-async def answer(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
-    """Answer a question asked in the middle of a form; the form then asks its own again."""
+async def answer(dispatcher: CollectingDispatcher, tracker: Tracker, continues: bool = True) -> List[EventType]:
+    """Answer a question asked in the middle of a form; the form then asks its own again (said
+    unless `continues` is False: the form was dropped, or asks its next question anyway)."""
     current = tracker.get_slot("current_matter") or tracker.get_slot("ticket_matter")
     aspect = entity(tracker, "aspect") or Aspect.OVERVIEW.value
     try:
@@ -69,5 +70,6 @@ async def answer(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Eve
     else:
         text = render.answer_text(guide, aspect)
     dispatcher.utter_message(text=text, json_message=render.matter_payload(guide, aspect))
-    dispatcher.utter_message(response="utter_form_continue")
+    if continues:
+        dispatcher.utter_message(response="utter_form_continue")
     return [SlotSet("current_matter", guide["code"])]

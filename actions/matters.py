@@ -256,6 +256,9 @@ class ActionAnswerMatter(Action):
             top = view.matches[0]["score"] if view.matches else 0.0
             plausible = [m["matter"] for m in view.matches if m["matter"] in ranked
                          and (m["score"] >= PLAUSIBLE_SCORE or (top >= 0.1 and m["score"] >= top / 3))]
+            if intent in MATTER_INTENTS and len(plausible) == 1:
+                # One plausible matter is no choice to offer ("车今年要年检了，怎么弄"): its answer.
+                return await self._answer(dispatcher, tracker, plausible[0], aspect or Aspect.OVERVIEW, ranked)
             if intent in MATTER_INTENTS and plausible:
                 return await self._clarify(dispatcher, plausible)
         except HallUnavailable:

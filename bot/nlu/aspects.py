@@ -38,6 +38,11 @@ def _modal(phrase: str, aspect: str) -> bool:
     return aspect == CONDITIONS and not any(word in phrase for word in ("条件", "资格", "符合", "要求"))
 
 
+def _told_time(text: str, phrase: str, start: int) -> bool:
+    """"这几天死了好多", "前几天去过": a time the citizen tells, not a time limit asked."""
+    return phrase.startswith(("几天", "几日", "几个月")) and start > 0 and text[start - 1] in "这前过头"
+
+
 def find_aspect(text: str, lexicon: List[Tuple[str, str]]) -> Optional[Tuple[str, int, int]]:
     """The aspect the (normalised) text asks about: of two overlapping phrases the one that ends
     later ("需要什么条件" asks the 条件), unless it only asks whether one may ("网上能办吗" asks
@@ -46,6 +51,8 @@ def find_aspect(text: str, lexicon: List[Tuple[str, str]]) -> Optional[Tuple[str
     found = []
     for phrase, aspect in lexicon:
         start = text.find(phrase)
+        while start >= 0 and _told_time(text, phrase, start):
+            start = text.find(phrase, start + 1)
         if start >= 0:
             found.append((phrase, aspect, start, start + len(phrase)))
 
@@ -71,7 +78,8 @@ _MAY_SHAPE = re.compile(r"(?:(?:能不能|可不可以|能否)[\u4e00-\u9fff]{1,
 # Where, as a choice between places: "是在宁波这边申请还是要回江西申请", "是到村里申请还是镇上".
 _WHERE_SHAPE = re.compile(r"(?<!现)(?:在|到|去|回)[\u4e00-\u9fff]{0,5}?(?:这边|那边|这里|那里|村|镇|乡|县|区|市|省|老家|当地|户籍地|里|上)"
                           r"(?:申请|办理|办|交|弄)?还是"
-                          r"|(?<!现)(?:在|到|去|回)[\u4e00-\u9fff]{1,5}?(?:申请|办理|办)还是")
+                          r"|(?<!现)(?:在|到|去|回)[\u4e00-\u9fff]{1,5}?(?:申请|办理|办)还是"
+                          r"|(?:申请|办理|办|弄)还是(?:要|得)?(?:去|到|在|回)[\u4e00-\u9fff]")
 
 
 def _may_shape(folded: str) -> Optional[Tuple[str, int, int]]:
@@ -114,6 +122,8 @@ def find_aspect_by_sound(text: str, lexicon: Sequence[Tuple[str, str]]) -> Optio
         at = joined.find(sound)
         if at >= 0:
             start = joined[:at].count(" ")
+            if _told_time(text, text[start:start + length], start):
+                continue
             if best is None or start < best[1]:
                 best = (aspect, start, start + length)
     return best

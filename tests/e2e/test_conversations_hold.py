@@ -274,3 +274,24 @@ def test_asking_about_photos_in_the_form_is_answered_and_the_form_goes_on(stack)
     (ticket,) = stack.tickets(sender)
     assert ticket["kind"] == "guidance" and ticket["department"] == "nongye"
 
+
+
+def test_a_dropped_form_answers_the_question_that_dropped_it(stack):
+    sender = me()
+    stack.say(sender, "鱼塘里的鲈鱼不吃食还老浮头，想找专家远程看看")
+    replies = stack.say(sender, "算了不弄了，我想问问农药经营许可证咋办")
+    assert "不提交" in text(replies)
+    assert answer(replies)["matter"] == "nongye.pesticide_license"
+    assert stack.tickets(sender) == []
+
+
+def test_a_phone_given_with_a_question_is_taken_and_the_question_answered(stack):
+    sender = me()
+    stack.say(sender, "猪圈里几头猪发烧不吃食，身上有红斑，想请兽医专家看看")
+    stack.say(sender, "衢州龙游县湖镇镇")
+    replies = stack.say(sender, "手机13812340021，另外问一下，生猪卖之前的产地检疫在哪里申报")
+    assert answer(replies)["matter"] == "nongye.animal_quarantine"
+    assert "同意" in text(replies)  # the form goes on to its next question
+    stack.say(sender, "同意")
+    (ticket,) = stack.tickets(sender)
+    assert ticket["kind"] == "guidance" and ticket["contact_phone_masked"].endswith("0021")

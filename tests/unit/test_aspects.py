@@ -32,6 +32,9 @@ def lexicon():
     ("我之前在江西老家交了六年，老家那几年的能不能并过来", "conditions"),
     ("是在宁波这边申请还是要回江西申请", "location"),
     ("是到村里申请还是镇上", "location"),
+    ("是医院能直接办还是要去医保局", "location"),
+    ("那几天好", "time_limit"),
+    ("请问公司注销具体是什么流程，第一步先去哪里？", "steps"),
     ("审批手续是咋走的", "steps"),
     ("残疾人想配个轮椅，有补贴吗", "conditions"),
     ("优待证要交照片不", "materials"),
@@ -44,4 +47,9 @@ def test_the_asked_aspect(lexicon, text, aspect):
 
 @pytest.mark.parametrize("text", ["想问一下是现在交还是明年交", "你是机器人还是真人"])
 def test_a_choice_of_times_or_of_anything_else_is_no_place(lexicon, text):
+    assert asked_aspect(text, lexicon) is None
+
+
+@pytest.mark.parametrize("text", ["我家虾苗这几天死了好多", "前几天刚生的小猪"])
+def test_a_time_told_is_no_time_limit_asked(lexicon, text):
     assert asked_aspect(text, lexicon) is None
