@@ -4,6 +4,7 @@ declining to leave a phone, a complaint told as a story."""
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Dict, Tuple
@@ -11,10 +12,11 @@ from typing import Dict, Tuple
 import yaml
 
 from bot.text.normalize import normalize
+from bot.text.sentences import asking_sentence
 
 CUES_FILE = Path(__file__).resolve().parents[1] / "data" / "lexicon" / "cues.yml"
 KINDS = ("failed_trip", "repeated_trips", "feared", "ask_person", "ticket_status", "cancel", "no_phone", "grievance", "switch", "verdict", "consent", "closing", "own_ticket", "photos",
-         "general_how", "steps_words")
+         "general_how", "steps_words", "whole_bundle")
 
 
 @lru_cache(maxsize=1)
@@ -52,3 +54,19 @@ def _unfeared(folded: str, kind: str) -> bool:
                 return True
             at = folded.find(word, at + 1)
     return False
+
+
+STORY_CHARS = 60  # a message this long is a story: what it asks is in its asking sentence
+
+
+def asks_for_person(text: str) -> bool:
+    """"让个真人来", "打字太累了找个人"; in a long story only its asking sentence counts ("社区的
+    工作人员来走访，说可以办残疾人证……请问办理流程是怎样的" asks the steps, not for a person)."""
+    if len(normalize(text).replace(" ", "")) < STORY_CHARS:
+        return says(text, "ask_person")
+    return says(asking_sentence(text) or _last_sentence(text), "ask_person")
+
+
+def _last_sentence(text: str) -> str:
+    parts = [p for p in re.split(r"[。！!？?；;\n]+", text) if p.strip()]
+    return parts[-1] if parts else text

@@ -24,7 +24,7 @@ from actions.conversation import (
     user_texts,
 )
 from actions.forms import DECLINED, pending_ticket, photos_question, prefill_ticket_form, taken_in_passing, wants_submit
-from actions.cues import says, went_and_failed
+from actions.cues import asks_for_person, says, went_and_failed
 from actions.approved import serve_approved
 from actions.feedback import ActionRecordRating, rating_level, score_in
 from actions.handoff import ActionHandoff
@@ -94,7 +94,7 @@ class ActionAnswerMatter(Action):
         elif department_offered(tracker) and (contact_number(text) or says(text, "no_phone")):
             # A phone (or "电话就不留了") right after "我可以把您的问题转给该部门": the offer taken.
             events = await self._accept_department_offer(dispatcher, tracker, department_offered(tracker))
-        elif intent != "rate" and says(text, "ask_person"):
+        elif intent != "rate" and asks_for_person(text):
             # "让个真人来", "打字太累了找个人": a person, in whatever words.
             return await ActionHandoff().run(dispatcher, tracker, domain)
         elif (says(text, "verdict") or score_in(text) is not None) and rating_level(tracker) is not None:
@@ -159,6 +159,11 @@ class ActionAnswerMatter(Action):
             dispatcher.utter_message(response="utter_anything_else")
             return []
         try:
+            # 0. Inside a 一件事: a member named in a follow-up ("契税要交多少", "医保那个网上能弄吗")
+            #    is that member; the whole asked again ("整个办下来要几天") is the bundle.
+            bundled = await self._bundle_turn(dispatcher, tracker, current, aspect)
+            if bundled is not None:
+                return bundled
             # 1. A bare follow-up about the current matter ("那要多少钱？"): the aspect is all
             #    the message says, so a stray match on its words must not replace the matter.
             if current and aspect and is_bare_followup(tracker):
@@ -378,6 +383,58 @@ class ActionAnswerMatter(Action):
         written = normalize(" ".join(str(this.get(k) or "") for k in GUIDE_TEXT_FIELDS)).replace(" ", "")
         return core in written
 
+    async def _bundle_turn(self, dispatcher: CollectingDispatcher, tracker: Tracker, current: Optional[str],
+                           aspect: Optional[str]) -> Optional[List[EventType]]:
+        if not current or is_button(tracker) or entity(tracker, "matter") == current:
+            return None
+        bundle = await self._bundle_in_context(tracker, current)
+        if bundle is None:
+            return None
+        text = text_of(tracker)
+        if current != bundle["code"] and says(text, "whole_bundle") and aspect:
+            return await self._answer(dispatcher, tracker, bundle["code"], aspect)
+        # The words outside the aspect's own, that one member alone holds in its name or aliases.
+        span = next(((e["start"], e["end"]) for e in tracker.latest_message.get("entities") or []
+                     if e.get("entity") == "aspect" and e.get("start") is not None), None)
+        topic = text[:span[0]] + " " + text[span[1]:] if span else text
+        said = {b for b in _bigrams(topic) if not set(b) & EVERYDAY_CHARS} - EVERYDAY_PAIRS
+        names: Dict[str, set] = {}
+        aliases: Dict[str, set] = {}
+        for member in bundle.get("member_guides") or []:
+            guide = await hall().guide(member["code"])
+            if guide:
+                names[guide["code"]] = _bigrams(guide["name"])
+                aliases[guide["code"]] = names[guide["code"]].union(*(_bigrams(n) for n in guide.get("aliases", [])))
+        # Its name first ("发票" is 发票领用's, though another member's alias speaks of invoices),
+        # then its aliases ("刻章").
+        for words in (names, aliases):
+            hits = {code: said & own - set().union(*(w for c, w in words.items() if c != code))
+                    for code, own in words.items()}
+            named = [code for code, hit in hits.items() if hit]
+            if len(named) == 1:
+                if named[0] == current:
+                    return None
+                return await self._answer(dispatcher, tracker, named[0], aspect or Aspect.OVERVIEW)
+        return None
+
+    @staticmethod
+    async def _bundle_in_context(tracker: Tracker, current: str) -> Optional[Dict[str, Any]]:
+        """The 一件事 the conversation is in: the current matter itself, or the bundle answered
+        earlier whose member the current matter is."""
+        guide = await hall().guide(current)
+        if guide and guide["kind"] == MatterKind.BUNDLE:
+            return guide
+        seen = []
+        for event in reversed(tracker.events[-60:]):
+            code = ((event.get("data") or {}).get("custom") or {}).get("matter") if event.get("event") == "bot" else None
+            if code and code != current and code not in seen:
+                seen.append(code)
+                other = await hall().guide(code)
+                if other and other["kind"] == MatterKind.BUNDLE:
+                    members = {m.get("code") for m in other.get("member_guides") or []}
+                    return other if current in members else None
+        return None
+
     @staticmethod
     async def _member_among(current: Optional[str], ranked: List[str]) -> Optional[str]:
         """The first of the options that is a member of the current 一件事 bundle."""
@@ -590,6 +647,10 @@ class ActionAnswerMatter(Action):
 
 # Characters of everyday asking ("办下来", "要多久", "那个"): a pair of words holding one names no matter.
 EVERYDAY_CHARS = frozenset("下来出去要能办的了吗啥几多少好在哪里个那这么什样怎咋可以不是有没会就还")
+
+
+# Everyday pairs that name no member of a bundle ("能在网上一起办吗").
+EVERYDAY_PAIRS = frozenset({"一起", "一下", "自己", "网上", "手机", "材料", "需要", "办理", "申请", "手续", "时间", "地方"})
 
 
 def _bigrams(text: str) -> set:

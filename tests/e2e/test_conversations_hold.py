@@ -295,3 +295,13 @@ def test_a_phone_given_with_a_question_is_taken_and_the_question_answered(stack)
     stack.say(sender, "同意")
     (ticket,) = stack.tickets(sender)
     assert ticket["kind"] == "guidance" and ticket["contact_phone_masked"].endswith("0021")
+
+
+def test_inside_a_bundle_a_member_named_is_that_member_and_the_whole_is_the_bundle(stack):
+    sender = me()
+    assert answer(stack.say(sender, "开公司的那个一件事，营业执照、刻章、税务能一起弄吗"))["matter"] == "yjs.company_setup"
+    assert answer(stack.say(sender, "公章刻制收费吗"))["matter"] == "gongan.seal_engraving"
+    assert answer(stack.say(sender, "那发票怎么申领"))["matter"] == "shuiwu.invoice_apply"
+    whole = answer(stack.say(sender, "全部办完一共要几天"))
+    assert (whole["matter"], whole["aspect"]) == ("yjs.company_setup", "time_limit")
+    assert answer(stack.say(sender, "能在手机上一起办吗"))["matter"] == "yjs.company_setup"

@@ -70,3 +70,13 @@ def test_the_asking_clause_of_a_conditions_question():
 
     assert asking_clause(tracker("家里现在困难，老伴又突然生了场大病，能申请临时救助吗", "能申请")) == "能申请临时救助吗"
     assert asking_clause(tracker("家里就靠我一个月一千多的养老金，我们这样的够不够格", "够不够格")) == "我们这样的够不够格"
+
+
+def test_a_person_is_asked_for_in_a_story_only_by_its_question():
+    from actions.cues import asks_for_person
+
+    story = ("我父親今年七十三歲，前年中風以後左邊身體就不太能動了。最近社區的工作人員來走訪，說像我父親這種情況"
+             "可以去辦一張殘疾人證。我們住在紹興越城區。請問殘疾人證的辦理流程是怎樣的？")
+    assert not asks_for_person(story)
+    assert asks_for_person("让个真人来") and asks_for_person("打字太累了找个人")
+    assert asks_for_person("问了半天你都答非所问，上次排了两个小时的队也没办成，材料一直说不对，我不想跟机器说了，转人工")
