@@ -21,6 +21,7 @@ import httpx
 
 from benchmarks import procs
 from bot.procs import free_port, spawn, stack_env, stop, wait_until
+from bot.settings import process_env
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "benchmarks" / "baseline"
@@ -103,8 +104,8 @@ def start_onetrip(keep_var: bool = False, endpoints: Optional[str] = None) -> Se
     extra = {}
     if endpoints:
         extra["ONETRIP_ENDPOINTS"] = str(Path(endpoints).resolve())
-        extra["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
-    env, ports = stack_env(var_dir, dict(os.environ), extra)
+        extra["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), process_env().get("PYTHONPATH", "")) if p)
+    env, ports = stack_env(var_dir, process_env(), extra)
     log_path = var_dir / "stack.log"
     log = open(log_path, "ab")
     onetrip = Path(sys.executable).with_name("onetrip")

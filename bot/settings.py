@@ -40,6 +40,11 @@ def process_env(**extra: str) -> Dict[str, str]:
     return {**os.environ, **extra}
 
 
+def limit_threads(threads: int) -> None:
+    """OpenMP threads of this process's numeric libraries (set before they load)."""
+    os.environ["OMP_NUM_THREADS"] = str(threads)
+
+
 # Tunables read where they are used (each call reads the environment anew, so a test or an
 # operator can change one without restarting the module that caches the Settings).
 

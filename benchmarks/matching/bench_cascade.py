@@ -23,7 +23,9 @@ def main() -> int:
     ap.add_argument("--threads", type=int, default=1, help="OpenMP threads for the encoder")
     ap.add_argument("--sets", nargs="*", default=["dev", "eval"])
     args = ap.parse_args()
-    os.environ["OMP_NUM_THREADS"] = str(args.threads)
+    from bot.settings import limit_threads  # (no numeric library loaded yet)
+
+    limit_threads(args.threads)
     if args.threads == 1:
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
     from bot.matching.evaluate import evaluate, format_report, load_queries

@@ -126,7 +126,9 @@ def main() -> int:
     sys.path.insert(0, str(ROOT / "scripts"))
     from synthetic_catalogue import write
 
-    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    from bot.settings import process_env
+
+    env = process_env(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         targets = [(str(ROOT / "data/catalogue"), "real")] if args.real else []
