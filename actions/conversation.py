@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from rasa_sdk import Tracker
 
@@ -70,10 +70,10 @@ def last_bot_response(tracker: Tracker) -> Optional[str]:
     return None
 
 
-def previous_replies(tracker: Tracker) -> List[str]:
-    """The domain responses the bot gave to the citizen's previous message (between the last two
-    user messages)."""
-    found: List[str] = []
+def previous_bot_events(tracker: Tracker) -> List[Dict[str, Any]]:
+    """The bot's messages in answer to the citizen's previous message (between the last two user
+    messages), latest first."""
+    found: List[Dict[str, Any]] = []
     users = 0
     for event in reversed(tracker.events):
         if event.get("event") == "user":
@@ -81,8 +81,19 @@ def previous_replies(tracker: Tracker) -> List[str]:
             if users == 2:
                 break
         elif event.get("event") == "bot" and users == 1:
-            found.append((event.get("metadata") or {}).get("utter_action") or "")
+            found.append(event)
     return found
+
+
+def previous_replies(tracker: Tracker) -> List[str]:
+    """The domain responses (`utter_…`) of previous_bot_events."""
+    return [(e.get("metadata") or {}).get("utter_action") or "" for e in previous_bot_events(tracker)]
+
+
+def aspect_span(tracker: Tracker) -> Optional[Tuple[int, int]]:
+    """Where the aspect entity of the latest message stands in its text, if it has one."""
+    return next(((e["start"], e["end"]) for e in tracker.latest_message.get("entities") or []
+                 if e.get("entity") == "aspect" and e.get("start") is not None), None)
 
 
 def user_texts(tracker: Tracker) -> List[str]:

@@ -4,7 +4,6 @@ declining to leave a phone, a complaint told as a story."""
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Dict, Tuple
@@ -12,7 +11,7 @@ from typing import Dict, Tuple
 import yaml
 
 from bot.text.normalize import normalize
-from bot.text.sentences import asking_sentence
+from bot.text.sentences import asking_sentence, sentences
 
 CUES_FILE = Path(__file__).resolve().parents[1] / "data" / "lexicon" / "cues.yml"
 KINDS = ("failed_trip", "repeated_trips", "feared", "ask_person", "ticket_status", "cancel", "no_phone", "grievance", "switch", "verdict", "consent", "closing", "own_ticket", "photos",
@@ -64,9 +63,4 @@ def asks_for_person(text: str) -> bool:
     工作人员来走访，说可以办残疾人证……请问办理流程是怎样的" asks the steps, not for a person)."""
     if len(normalize(text).replace(" ", "")) < STORY_CHARS:
         return says(text, "ask_person")
-    return says(asking_sentence(text) or _last_sentence(text), "ask_person")
-
-
-def _last_sentence(text: str) -> str:
-    parts = [p for p in re.split(r"[。！!？?；;\n]+", text) if p.strip()]
-    return parts[-1] if parts else text
+    return says(asking_sentence(text) or (sentences(text) or [text])[-1], "ask_person")

@@ -19,9 +19,8 @@ from actions import interruptions, render
 from actions.api import rasa as rasa_api
 from actions.api.hall import HallUnavailable, hall
 from actions.conversation import (
-    ROUTER_SURE, channel_of, entity, intent_of, is_button, last_bot_response, match_of, previous_replies, route_of,
-    text_of,
-    user_texts,
+    ROUTER_SURE, aspect_span, channel_of, entity, intent_of, is_button, last_bot_response, match_of,
+    previous_bot_events, previous_replies, route_of, text_of, user_texts,
 )
 from actions.forms import DECLINED, pending_ticket, photos_question, prefill_ticket_form, taken_in_passing, wants_submit
 from actions.cues import asks_for_person, says, went_and_failed
@@ -394,8 +393,7 @@ class ActionAnswerMatter(Action):
         if current != bundle["code"] and says(text, "whole_bundle") and aspect:
             return await self._answer(dispatcher, tracker, bundle["code"], aspect)
         # The words outside the aspect's own, that one member alone holds in its name or aliases.
-        span = next(((e["start"], e["end"]) for e in tracker.latest_message.get("entities") or []
-                     if e.get("entity") == "aspect" and e.get("start") is not None), None)
+        span = aspect_span(tracker)
         topic = text[:span[0]] + " " + text[span[1]:] if span else text
         said = {b for b in _bigrams(topic) if not set(b) & EVERYDAY_CHARS} - EVERYDAY_PAIRS
         names: Dict[str, set] = {}
@@ -665,14 +663,8 @@ def asked_which(tracker: Tracker) -> bool:
 
 def department_offered(tracker: Tracker) -> Optional[Dict[str, Any]]:
     """The payload of the department answer the bot gave to the previous message, if it gave one."""
-    users = 0
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            users += 1
-            if users == 2:
-                return None
-        elif (event.get("event") == "bot" and users == 1
-              and (event.get("metadata") or {}).get("utter_action") == "utter_department_route"):
+    for event in previous_bot_events(tracker):
+        if (event.get("metadata") or {}).get("utter_action") == "utter_department_route":
             custom = (event.get("data") or {}).get("custom") or {}
             return custom if (custom.get("department") or {}).get("code") else None
     return None
@@ -682,8 +674,7 @@ def asking_clause(tracker: Tracker) -> str:
     """The clause (between punctuation) that holds the message's aspect words; the whole message
     when it has none."""
     text = text_of(tracker)
-    span = next(((e["start"], e["end"]) for e in tracker.latest_message.get("entities") or []
-                 if e.get("entity") == "aspect" and e.get("start") is not None), None)
+    span = aspect_span(tracker)
     if not span:
         return text
     cuts = [m.end() for m in re.finditer(r"[，,。！!？?；;\s]", text[:span[0]])]
@@ -695,15 +686,13 @@ def asking_clause(tracker: Tracker) -> str:
 def asks_in_general(tracker: Tracker) -> bool:
     """Whether the message's aspect words are a plain "how do I get it done" ("咋弄", "怎么申请")."""
     text = text_of(tracker)
-    span = next(((e["start"], e["end"]) for e in tracker.latest_message.get("entities") or []
-                 if e.get("entity") == "aspect" and e.get("start") is not None), None)
+    span = aspect_span(tracker)
     return bool(span) and says(text[span[0]:span[1]], "general_how") and not says(text, "steps_words")
 
 
 def is_bare_followup(tracker: Tracker) -> bool:
     """True when the message is only an aspect question, with no topic words besides it."""
-    span = next(((e["start"], e["end"]) for e in tracker.latest_message.get("entities") or []
-                 if e.get("entity") == "aspect" and e.get("start") is not None), None)
+    span = aspect_span(tracker)
     return only_asks(text_of(tracker), span)
 
 

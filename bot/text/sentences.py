@@ -4,7 +4,7 @@ sentence ("…前前后后要好几个月。想问问现在有没有简易注销
 from __future__ import annotations
 
 import re
-from typing import Optional, Tuple
+from typing import List, Optional, Tuple
 
 from bot.text.normalize import normalize
 
@@ -19,13 +19,17 @@ def asks(text: str) -> bool:
     return bool(ASKS.search(text) or ASKS.search(normalize(text)))
 
 
+def sentences(text: str) -> List[str]:
+    """The sentences of a text as written (normalising drops the punctuation that ends them)."""
+    return [part for part in _SENTENCE_END.split(text) if part.strip()]
+
+
 def asking_sentence(text: str) -> Optional[str]:
-    """The last sentence that asks something, when the text (as written: normalising drops the
-    punctuation) has several sentences; None otherwise."""
-    sentences = [part for part in _SENTENCE_END.split(text) if part.strip()]
-    if len(sentences) < 2:
+    """The last sentence that asks something, when the text has several sentences; None otherwise."""
+    sentences_ = sentences(text)
+    if len(sentences_) < 2:
         return None
-    return next((part for part in reversed(sentences) if asks(part)), None)
+    return next((part for part in reversed(sentences_) if asks(part)), None)
 
 
 # Words that carry no topic of their own in a follow-up ("那这个要多少钱呢？").

@@ -8,6 +8,16 @@ def _view(*matches):
     return MatchView(abstain=True, matches=[{"matter": m, "department": m.split(".")[0], "score": 0.2} for m in matches])
 
 
+def _tracker(text, phrase, aspect):
+    """A tracker whose latest message asks `aspect` in the words `phrase`."""
+    from rasa_sdk import Tracker
+
+    start = text.index(phrase)
+    message = {"text": text, "intent": {"name": "ask_aspect"},
+               "entities": [{"entity": "aspect", "value": aspect, "start": start, "end": start + len(phrase)}]}
+    return Tracker("t", {}, message, [], False, None, {}, "")
+
+
 def test_two_unsure_readings_that_agree_name_the_department():
     unsure_outside = {"code": None, "outside": True, "score": 0.38,
                       "ranking": [{"code": "scjg", "score": 0.28}, {"code": "yingji", "score": 0.07}]}
@@ -31,15 +41,10 @@ def test_a_feared_trip_is_no_failed_trip():
 
 
 def test_a_plain_how_is_asked_in_general_and_the_steps_are_not():
-    from rasa_sdk import Tracker
-
     from actions.matters import asks_in_general
 
     def tracker(text, phrase):
-        start = text.index(phrase)
-        message = {"text": text, "intent": {"name": "ask_matter"},
-                   "entities": [{"entity": "aspect", "value": "steps", "start": start, "end": start + len(phrase)}]}
-        return Tracker("t", {}, message, [], False, None, {}, "")
+        return _tracker(text, phrase, "steps")
 
     assert asks_in_general(tracker("身份证过期了要换新的，咋弄", "咋弄"))
     assert asks_in_general(tracker("这个证我该咋申请", "咋申请"))
@@ -58,15 +63,10 @@ def test_a_rating_with_its_reason_in_a_few_words_carries_the_reason():
 
 
 def test_the_asking_clause_of_a_conditions_question():
-    from rasa_sdk import Tracker
-
     from actions.matters import asking_clause
 
     def tracker(text, phrase):
-        start = text.index(phrase)
-        message = {"text": text, "intent": {"name": "ask_aspect"},
-                   "entities": [{"entity": "aspect", "value": "conditions", "start": start, "end": start + len(phrase)}]}
-        return Tracker("t", {}, message, [], False, None, {}, "")
+        return _tracker(text, phrase, "conditions")
 
     assert asking_clause(tracker("家里现在困难，老伴又突然生了场大病，能申请临时救助吗", "能申请")) == "能申请临时救助吗"
     assert asking_clause(tracker("家里就靠我一个月一千多的养老金，我们这样的够不够格", "够不够格")) == "我们这样的够不够格"
