@@ -88,6 +88,7 @@ class DepartmentRouter(GraphComponent):
         component._router = persisted.restore(
             model_storage, resource, ROUTER_FILE, ROUTER_VERSION, lambda router: router, component._build,
             "DepartmentRouter: no usable persisted router (%s); fitting from the knowledge")
+        component._router.route(persisted.WARM_UP_TEXT, semantic=False)  # segmenter built before the first citizen
         return component
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

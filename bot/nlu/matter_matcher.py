@@ -93,6 +93,9 @@ class MatterMatcher(GraphComponent, EntityExtractorMixin):
         component._matcher = persisted.restore(
             model_storage, resource, INDEX_FILE, INDEX_VERSION, lambda index: Matcher(index, semantic=semantic),
             component._build, "MatterMatcher: no usable persisted index (%s); building from the catalogue")
+        # Build the segmenter and the lazy tables now, while the server is not yet ready, rather
+        # than on the first citizen's message.
+        component._matcher.match(persisted.WARM_UP_TEXT)
         return component
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

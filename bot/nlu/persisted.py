@@ -17,6 +17,10 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
+# Sent through a loaded component once, so that its lazy parts (jieba segmenters, tables) are built
+# while Rasa is still loading the model, not on the first citizen's message.
+WARM_UP_TEXT = "身份证丢了怎么补办"
+
 # A model trained by older code (another version, a moved class) or a resource never written.
 UNUSABLE = (ValueError, OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError)
 

@@ -35,6 +35,8 @@ def test_train_persist_load_process(storage: LocalModelStorage) -> None:
     assert component.train(TrainingData()) == resource
 
     loaded = MatterMatcher.load(config, storage, resource, _context())
+    # Its segmenter is built while the model loads, not on the first citizen's message.
+    assert loaded._matcher.index._tokenizer is not None
     text = "社宝卡丢了怎么办"
     confident, chitchat = Message(data={"text": text}), Message(data={"text": "你好呀"})
     loaded.process([confident, chitchat])
@@ -72,3 +74,14 @@ def test_fingerprint_follows_the_catalogue(tmp_path: Path) -> None:
     departments = copy / "departments.yml"
     departments.write_text(departments.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
     assert MatterMatcher.fingerprint_addon({"catalogue_path": str(copy)}) != before
+
+
+def test_private_segmenters_keep_their_own_words() -> None:
+    """Each segmenter starts from one copy of jieba's dictionary: words added to one stay there."""
+    from bot.matching.index import make_tokenizer
+
+    first, second = make_tokenizer(["公积金提取"]), make_tokenizer(["虾苗病害"])
+    assert "公积金提取" in first.lcut("我要公积金提取", HMM=False)
+    assert "公积金提取" not in second.lcut("我要公积金提取", HMM=False)
+    assert "虾苗病害" in second.lcut("虾苗病害怎么办", HMM=False)
+    assert "虾苗病害" not in first.lcut("虾苗病害怎么办", HMM=False)

@@ -149,6 +149,8 @@ def test_component_persists_loads_and_processes(tmp_path: Path, router: Departme
     config = RouterComponent.get_default_config()
     RouterComponent(config, storage, resource, router=router).persist()
     component = RouterComponent.load(config, storage, resource, _context())
+    # Its segmenter is built while the model loads, not on the first citizen's message.
+    assert component._router.featurizer.analyzer._tokenizer is not None
 
     court = Message(data={"text": "起诉离婚去哪个法院"})
     court.set(MATCH_PROPERTY, {"abstain": False, "clarify": False, "matches": [
