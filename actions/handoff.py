@@ -19,10 +19,12 @@ from rasa_sdk.events import ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.api.hall import HallUnavailable, hall
-from actions.conversation import user_texts
+from actions.conversation import text_of, user_texts
+from actions.cues import says
 from actions.forms import FORM_SLOTS
 from actions.ticket_request import department_for, ticket_request
 from bot.privacy import mask_phone
+from bot.text.phones import contact_number
 from bot.vocabulary import TicketKind
 
 
@@ -71,6 +73,52 @@ class ActionHandoff(Action):
         # A form left half-filled for a person is the person's now: no later "好的" submits it.
         return [SlotSet(slot, None) for slot in FORM_SLOTS] + [
             SlotSet("last_ticket", ticket["number"]), SlotSet("served", True), ConversationPaused()]
+
+
+def waiting_handoff(tracker: Tracker) -> Optional[Dict[str, Any]]:
+    """The payload of the conversation's latest handoff message, unless staff have written since."""
+    for event in reversed(tracker.events):
+        if event.get("event") != "bot":
+            continue
+        custom = (event.get("data") or {}).get("custom") or {}
+        if "human" in custom:
+            return None  # staff wrote, or human mode ended: they talk to the citizen now
+        if custom.get("kind") == TicketKind.HANDOFF.value and custom.get("ticket"):
+            return custom
+    return None
+
+
+class ActionHandoffContact(Action):
+    """Outside office hours the handoff asks for a phone to call back. What the citizen sends while
+    the conversation waits goes to staff either way; a phone is also added to the ticket and "不留电话"
+    is taken, both acknowledged, so the citizen is not left without an answer to what was asked.
+    Run by bot.rasa.human_mode for every message of a paused conversation; silent otherwise."""
+
+    def name(self) -> Text:
+        return "action_handoff_contact"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        handoff = waiting_handoff(tracker)
+        if not handoff or handoff.get("office_open") is not False:
+            return []
+        text, number = text_of(tracker), handoff["ticket"]
+        phone = contact_number(text)
+        info = {"handoff": True, "ticket": number, "kind": TicketKind.HANDOFF.value,
+                "department": handoff.get("department"), "office_open": False}
+        if phone:
+            try:
+                await hall().add_contact(number, tracker.sender_id, phone, None)
+            except HallUnavailable:
+                dispatcher.utter_message(response="utter_ticket_details_failed", number=number)
+                return []
+            dispatcher.utter_message(response="utter_handoff_callback_noted", number=number,
+                                     contact=mask_phone(phone), json_message=info)
+            return [SlotSet("contact_phone", phone)]
+        if says(text, "no_phone"):
+            dispatcher.utter_message(response="utter_handoff_callback_declined", number=number, json_message=info)
+        return []
 
 
 class ActionRelayStaffMessage(Action):

@@ -18,7 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 import actions.api.hall as hall_module
 from actions.api.hall import HallClient
 from actions.feedback import ActionRecordRating
-from actions.handoff import ActionHandoff
+from actions.handoff import ActionHandoff, ActionHandoffContact
 from actions.matters import ActionAnswerMatter
 from actions.forms import ValidateTicketForm
 from actions.tickets import ActionOpenTicket, ActionTicketStatus
@@ -204,6 +204,58 @@ async def test_handoff_opens_a_ticket_and_pauses(hall):
     assert any(e.get("event") == "pause" for e in events)
     assert dispatcher.messages[0]["custom"]["handoff"] is True
     assert dispatcher.messages[0]["custom"]["kind"] == "handoff"
+
+
+@pytest.fixture
+def closed_hall(tmp_path, monkeypatch, hall_app):
+    """The hall with staff's working hours set to one minute twelve hours from now: closed."""
+    import datetime as dt
+
+    from bot.hall.sla import TZ
+
+    start = dt.datetime.now(TZ) + dt.timedelta(hours=12)
+    end = start + dt.timedelta(minutes=1)
+    sla = tmp_path / "sla.yml"
+    sla.write_text(f'working_hours: {{start: "{start:%H:%M}", end: "{end:%H:%M}"}}\n', encoding="utf-8")
+    monkeypatch.setenv("ONETRIP_SLA_FILE", str(sla))
+    app = create_app(load_settings(), run_events=False)
+    client = HallClient("http://hall", TOKEN, transport=httpx.ASGITransport(app=app))
+    monkeypatch.setattr(hall_module, "_client", client)
+    return client
+
+
+async def test_an_after_hours_handoff_takes_the_call_back_phone_it_asked_for(closed_hall):
+    me = "h-after-hours"
+    asked = CollectingDispatcher()
+    await ActionHandoff().run(asked, tracker({"text": "你叫个真人来跟我讲", "intent": {"name": "human_handoff"},
+                                              "entities": []}, sender=me), {})
+    offer = asked.messages[0]["custom"]
+    assert offer["office_open"] is False and "留下手机号" in said(asked)
+    number = offer["ticket"]
+
+    def waiting(text: str, *since: Dict[str, Any]) -> Tracker:
+        message = {"text": text, "intent": {"name": "inform"}, "entities": []}
+        events = [{"event": "bot", "text": said(asked), "data": {"custom": offer}}, *since,
+                  {"event": "user", "text": text, "parse_data": message}]
+        return Tracker(me, {}, message, events, True, None, {}, "action_listen")
+
+    noted = CollectingDispatcher()
+    events = await ActionHandoffContact().run(noted, waiting("13905712384"), {})
+    assert slots_of(events)["contact_phone"] == "13905712384"
+    assert noted.messages[0]["custom"]["ticket"] == number and "139****2384" in said(noted)
+    found = await closed_hall.lookup_tickets(me, number=number, phone="13905712384")
+    assert [t["number"] for t in found] == [number]  # the phone is the ticket's now
+
+    declined = CollectingDispatcher()
+    await ActionHandoffContact().run(declined, waiting("电话不留了 有人在线回我就行"), {})
+    assert number in said(declined) and "不留电话" in said(declined)
+
+    # Anything else, or anything once staff have written, is for staff: the bot stays silent.
+    for text, since in (("你好，有人吗", ()), ("13905712384", ({"event": "bot", "text": "【王警官】您好",
+                                                                "data": {"custom": {"human": {"staff_name": "王警官"}}}},))):
+        quiet = CollectingDispatcher()
+        assert await ActionHandoffContact().run(quiet, waiting(text, *since), {}) == []
+        assert quiet.messages == []
 
 
 async def test_bad_rating_opens_feedback_form_good_rating_does_not(matcher, hall):
