@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -23,7 +23,7 @@ from actions.conversation import (
     previous_bot_events, previous_replies, route_of, text_of, user_texts,
 )
 from actions.forms import DECLINED, pending_ticket, photos_question, prefill_ticket_form, taken_in_passing, wants_submit
-from actions.cues import asks_for_person, says, went_and_failed
+from actions.cues import STORY_CHARS, accepts_offer, asks_for_person, says, went_and_failed
 from actions.approved import serve_approved
 from actions.feedback import ActionRecordRating, rating_level, score_in
 from actions.handoff import ActionHandoff
@@ -47,6 +47,7 @@ PLAUSIBLE_SCORE = 0.3
 # matter queries, routing writers A and B): departments right 0.857 -> 0.908, matters 0.966 -> 0.965.
 OVERRULE_OTHER_DEPARTMENT = 0.95
 OVERRULE_OUTSIDE = 0.9
+ROUTER_UNSURE = 0.5  # a "none of ours" scored below this does not stop a plausible matter's answer
 # When the router overrules the top match, a candidate of the router's department scoring this much
 # is the matter meant (a runner-up, not a stray word).
 IN_ROUTED_DEPARTMENT = 0.1
@@ -54,6 +55,7 @@ IN_ROUTED_DEPARTMENT = 0.1
 SHORT_REPLY = 6
 # A short yes/no question about a requirement ("要体检吗"), and the words around its subject.
 SHORT_QUESTION = 10
+FOLLOW_UP_QUESTION = 24  # longer than this, a message tells enough to be read on its own
 # A message this short that names no matter, after an answer, is a follow-up on it.
 SHORT_FOLLOW_UP = 16
 FUNCTION_WORDS = re.compile(r"^(那么|那|还|也|是不是|是否|请问)?(要不要|需不需要|用不用|需要|必须|要|得|用)?"
@@ -90,13 +92,15 @@ class ActionAnswerMatter(Action):
         elif (tracker.get_slot("last_ticket") and "utter_ticket_opened" in previous_replies(tracker)
               and only_particulars(text)):
             events = await ActionOpenTicket.add_particulars(dispatcher, tracker, tracker.get_slot("last_ticket"))
-        elif department_offered(tracker) and (contact_number(text) or says(text, "no_phone")):
-            # A phone (or "电话就不留了") right after "我可以把您的问题转给该部门": the offer taken.
+        elif department_offered(tracker) and (contact_number(text) or says(text, "no_phone") or accepts_offer(text)):
+            # A yes ("好的 帮我问问"), a phone or "电话就不留了" right after "我可以把您的问题转给该部门":
+            # the offer taken.
             events = await self._accept_department_offer(dispatcher, tracker, department_offered(tracker))
         elif intent != "rate" and asks_for_person(text):
             # "让个真人来", "打字太累了找个人": a person, in whatever words.
             return await ActionHandoff().run(dispatcher, tracker, domain)
-        elif (says(text, "verdict") or score_in(text) is not None) and rating_level(tracker) is not None:
+        elif ((says(text, "verdict") or score_in(text) is not None or last_bot_response(tracker) == "utter_ask_rating")
+              and rating_level(tracker) is not None):
             # "…给个差评": a 好差评 in words; a 差评 goes on to its follow-up form. Said in so many
             # words it is the citizen's verdict, even on a runaround ("推来推去折腾了一上午…差评").
             events = await ActionRecordRating().run(dispatcher, tracker, domain)
@@ -151,6 +155,11 @@ class ActionAnswerMatter(Action):
                 once["refined"] = await self._refined(tracker, current, combined)
             return once["refined"]
 
+        if (intent == "deny" and says(text_of(tracker), "closing") and tracker.get_slot("served")
+                and not entity(tracker, "matter") and not aspect):
+            # "没别的了" after being served: the conversation ends with the 好差评 question.
+            dispatcher.utter_message(response="utter_ask_rating")
+            return []
         if intent in ("affirm", "deny") and not entity(tracker, "matter") and not aspect and not (
                 await picked() or await refined()):
             # "好的" / "不用了" outside a question name no matter, whatever words they share
@@ -163,6 +172,11 @@ class ActionAnswerMatter(Action):
             bundled = await self._bundle_turn(dispatcher, tracker, current, aspect)
             if bundled is not None:
                 return bundled
+            # A question that names several members of one 一件事 and asks to do them together
+            # ("执照 刻章 税务 社保开户这些 听说现在可以一起弄"): the 一件事, not its first member.
+            named = await self._named_bundle(tracker)
+            if named:
+                return await self._answer(dispatcher, tracker, named, aspect or Aspect.OVERVIEW)
             # 1. A bare follow-up about the current matter ("那要多少钱？"): the aspect is all
             #    the message says, so a stray match on its words must not replace the matter.
             if current and aspect and is_bare_followup(tracker):
@@ -260,9 +274,18 @@ class ActionAnswerMatter(Action):
             top = view.matches[0]["score"] if view.matches else 0.0
             plausible = [m["matter"] for m in view.matches if m["matter"] in ranked
                          and (m["score"] >= PLAUSIBLE_SCORE or (top >= 0.1 and m["score"] >= top / 3))]
-            if intent in MATTER_INTENTS and len(plausible) == 1:
-                # One plausible matter is no choice to offer ("车今年要年检了，怎么弄"): its answer.
+            routed_to = (route or {}).get("code")
+            router_unsure = not routed_to and float((route or {}).get("score") or 0.0) < ROUTER_UNSURE
+            if (intent in MATTER_INTENTS and intent != "consult_department" and len(plausible) == 1
+                    and (routed_to == departments.get(plausible[0]) or router_unsure)):
+                # One plausible matter, in the department the router reads (or the router has no
+                # idea), is no choice to offer ("车今年要年检了，怎么弄"): its answer. Not when the
+                # router reads another department or is fairly sure it is none of ours ("想给我爸
+                # 找家公办的敬老院住" is no 身后一件事), nor when asked which department: that is
+                # answered below.
                 return await self._answer(dispatcher, tracker, plausible[0], aspect or Aspect.OVERVIEW, ranked)
+            if intent == "consult_department" and routed_to and len(plausible) == 1:
+                plausible = []  # "找哪个部门申请": the department answers (7b)
             if intent in MATTER_INTENTS and plausible:
                 return await self._clarify(dispatcher, plausible)
         except HallUnavailable:
@@ -311,6 +334,8 @@ class ActionAnswerMatter(Action):
             return await self._department_ticket(dispatcher, tracker, TicketKind.CONSULT.value, department)
         if not (intent == "complain" or says(text, "grievance")):
             return None
+        if not says(text, "grievance") and tracker.get_slot("current_matter") and entity(tracker, "aspect"):
+            return None  # "非得爸妈两个人都到场吗": a follow-up on the current matter, no complaint in it
         route = route_of(tracker) or {}
         department = department or route.get("code") or self._agreed_department(route, view)
         if department == FALLBACK_DEPARTMENT:
@@ -367,20 +392,35 @@ class ActionAnswerMatter(Action):
 
     @staticmethod
     async def _in_current_guide(tracker: Tracker, current: str, other: str) -> bool:
-        """A short question ("要体检吗", "要房东签字吗") about something the current matter's guide
-        itself speaks of, and the other matter is not named: it is about the current matter."""
+        """A follow-up about something the current matter's guide itself speaks of, the other
+        matter not named word for word: about the current matter. "要体检吗" after 驾驶证换证 (its
+        guide asks for the 体检, not 健康证明), "照片要自己带还是现场拍" after 社保卡申领 (its photo,
+        not 一窗通拍), "申请资助要不要去开低保证明" after 学生资助 (its 低保 proof, not 低保)."""
         text = text_of(tracker)
         folded = normalize(text).replace(" ", "")
-        if is_button(tracker) or len(folded) > SHORT_QUESTION or says(text, "switch"):
+        if is_button(tracker) or len(folded) > FOLLOW_UP_QUESTION or says(text, "switch"):
             return False
-        core = FUNCTION_WORDS.sub("", folded)
         this, that = await hall().guide(current), await hall().guide(other)
-        if len(core) < 2 or this is None or that is None:
+        if this is None or that is None:
             return False
         if any(normalize(n).replace(" ", "") in folded for n in [that["name"], *that.get("aliases", [])] if len(n) >= 4):
             return False
-        written = normalize(" ".join(str(this.get(k) or "") for k in GUIDE_TEXT_FIELDS)).replace(" ", "")
-        return core in written
+        written = normalize(" ".join(str(this.get(k) or "") for k in GUIDE_TEXT_FIELDS + ("name",))
+                            + " ".join(this.get("aliases", []))).replace(" ", "")
+        core = FUNCTION_WORDS.sub("", folded)
+        if len(folded) <= SHORT_QUESTION and len(core) >= 2 and core in written:
+            return True
+        # A thing to bring or a word with no aspect ("补办的时候要重新拍照吗"): the words that drew
+        # the matcher to the other matter, beyond those the two share, are mostly the current
+        # guide's. Asking how long, how much, where… of the thing ("居住证办下来要多久") or
+        # whether one may have it ("可以先办临时的身份证吗") asks about the other matter.
+        if entity(tracker, "aspect") not in (None, Aspect.MATERIALS):
+            return False
+        said = {b for b in _bigrams(text) if not set(b) & EVERYDAY_CHARS} - EVERYDAY_PAIRS
+        pulling = said & set().union(*(_bigrams(n) for n in [that["name"], *that.get("aliases", [])]))
+        distinct = pulling - set().union(*(_bigrams(n) for n in [this["name"], *this.get("aliases", [])]))
+        inside = {b for b in distinct if b in written}
+        return bool(inside) and 2 * len(inside) >= len(distinct)
 
     async def _bundle_turn(self, dispatcher: CollectingDispatcher, tracker: Tracker, current: Optional[str],
                            aspect: Optional[str]) -> Optional[List[EventType]]:
@@ -432,6 +472,34 @@ class ActionAnswerMatter(Action):
                     members = {m.get("code") for m in other.get("member_guides") or []}
                     return other if current in members else None
         return None
+
+    @staticmethod
+    async def _named_bundle(tracker: Tracker) -> Optional[str]:
+        """The 一件事 whose members the message names, the matcher's best reading among them: two
+        of them with "together" words ("能不能一起办", "合起来办"), or three. A member is named by its name or an alias
+        of three or more characters, word for word, or two words (bigrams) of them that no other
+        member of the 一件事 holds."""
+        text = text_of(tracker)
+        folded = normalize(text).replace(" ", "")
+        view = match_of(tracker)
+        top = next((m["matter"] for m in view.matches if m["matter"] != FALLBACK_MATTER), None)
+        if is_button(tracker) or not 8 <= len(folded) <= STORY_CHARS or top is None:
+            return None
+        top_guide = await hall().guide(top)
+        if top_guide is None or top_guide["kind"] == MatterKind.BUNDLE:
+            return None  # a 一件事 named by its own name is the matcher's to find
+        together = bool(TOGETHER.search(folded))
+        said = {b for b in _bigrams(text) if not set(b) & EVERYDAY_CHARS} - EVERYDAY_PAIRS
+        best: Tuple[int, Optional[str]] = (0, None)
+        for bundle in await hall().bundles():
+            members = await _member_words(bundle)
+            if top not in members:
+                continue  # the matcher's reading must be one of them
+            count = sum(1 for names, own in members.values()
+                        if any(n in folded for n in names) or len(said & own) >= 2)
+            if (count >= 3 or (count >= 2 and together)) and count > best[0]:
+                best = (count, bundle["code"])
+        return best[1]
 
     @staticmethod
     async def _member_among(current: Optional[str], ranked: List[str]) -> Optional[str]:
@@ -493,30 +561,32 @@ class ActionAnswerMatter(Action):
             return False  # "落户口要带啥" after 新生儿出生一件事: that member's own materials
         folded = normalize(text).replace(" ", "")
 
-        def named(guide: Dict[str, Any]) -> bool:
+        def named(guide: Dict[str, Any], part: str) -> bool:
             names = [guide["name"], *guide.get("aliases", [])]
-            return any(len(n) >= 4 and normalize(n).replace(" ", "") in folded for n in names)
+            return any(len(n) >= 4 and normalize(n).replace(" ", "") in part for n in names)
 
-        # "以后贷款还清了，注销抵押要带啥": the other matter is named and this one is not.
-        if named(other) and not named(this):
+        # "以后贷款还清了，注销抵押要带啥": the other matter is named and this one is not. A
+        # conditions question names it where it asks ("出生证明还没拿到，能先上吗" asks about 上户口).
+        asking = asking_clause(tracker) if aspect == Aspect.CONDITIONS else text
+        if named(other, normalize(asking).replace(" ", "")) and not named(this, folded):
             return False
         # "户口注销那个要带啥" after 死亡医学证明, "居住证办下来要多久" after 小学入学: two words of
         # the other's name or an alias, none of this one's. A conditions question tells the
         # situation first ("靠一千多的养老金，我们这样的够不够格"): two words in the clause that
         # asks ("…，能申请临时救助吗"), or three anywhere ("小猪拉稀不吃食，能找专家看看吗").
-        def words_of(guide: Dict[str, Any], said: set) -> int:
-            return len(said & set().union(*(_bigrams(n) for n in [guide["name"], *guide.get("aliases", [])])))
+        def words_of(guide: Dict[str, Any]) -> set:
+            return set().union(*(_bigrams(n) for n in [guide["name"], *guide.get("aliases", [])]))
 
         def names_other(part: str, enough: int) -> bool:
             said = {b for b in _bigrams(part) if not set(b) & EVERYDAY_CHARS}  # "批下来" names nothing
-            return words_of(other, said) >= enough and words_of(this, said) == 0
+            return len(said & words_of(other)) >= enough and not said & words_of(this)
 
         if aspect == Aspect.CONDITIONS:
             if names_other(asking_clause(tracker), 2) or names_other(text, 3):
                 return False
         elif names_other(text, 2):
             return False
-        return aspect == Aspect.CONDITIONS or current in ranked or not named(other)
+        return aspect == Aspect.CONDITIONS or current in ranked or not named(other, folded)
 
     @staticmethod
     async def _picked(tracker: Tracker, candidates: List[str], view) -> Optional[str]:
@@ -649,6 +719,28 @@ EVERYDAY_CHARS = frozenset("下来出去要能办的了吗啥几多少好在哪�
 
 # Everyday pairs that name no member of a bundle ("能在网上一起办吗").
 EVERYDAY_PAIRS = frozenset({"一起", "一下", "自己", "网上", "手机", "材料", "需要", "办理", "申请", "手续", "时间", "地方"})
+
+
+# Doing several things at once: "一起弄", "合起来办", "好一道办伐", "一趟办掉".
+TOGETHER = re.compile(r"一起|一块儿|一块办|一块弄|一道|一趟办|一趟弄|一趟搞|合起来|合在一起|一并|同时办|联办|打包")
+
+
+_MEMBER_WORDS: Dict[str, Tuple[Dict[str, Any], Dict[str, Tuple[List[str], set]]]] = {}
+
+
+async def _member_words(bundle: Dict[str, Any]) -> Dict[str, Tuple[List[str], set]]:
+    """Per member of a 一件事: its name and aliases of three or more characters (normalised), and
+    the bigrams of them no other member holds. Worked out once per guide the hall client caches."""
+    cached = _MEMBER_WORDS.get(bundle["code"])
+    if cached and cached[0] is bundle:
+        return cached[1]
+    members = [g for m in bundle.get("member_guides") or [] if (g := await hall().guide(m["code"]))]
+    words = {m["code"]: set().union(*(_bigrams(n) for n in [m["name"], *m.get("aliases", [])])) for m in members}
+    out = {m["code"]: ([normalize(n).replace(" ", "") for n in [m["name"], *m.get("aliases", [])] if len(n) >= 3],
+                       words[m["code"]] - set().union(*(w for c, w in words.items() if c != m["code"])))
+           for m in members}
+    _MEMBER_WORDS[bundle["code"]] = (bundle, out)
+    return out
 
 
 def _bigrams(text: str) -> set:

@@ -93,6 +93,15 @@ class HallClient:
         self._guides["__departments__"] = (time.monotonic(), items)
         return items
 
+    async def bundles(self) -> List[Dict[str, Any]]:
+        """The guides of every 一件事, cached like guides."""
+        cached = self._guides.get("__bundles__")
+        if cached and time.monotonic() - cached[0] < GUIDE_TTL:
+            return cached[1]
+        guides = [g for m in await self.matters(kind="bundle") if (g := await self.guide(m["code"]))]
+        self._guides["__bundles__"] = (time.monotonic(), guides)
+        return guides
+
     async def matters(self, department: Optional[str] = None, kind: Optional[str] = None) -> List[Dict[str, Any]]:
         """Matters of one department and/or kind (code, name, kind, department)."""
         params = {k: v for k, v in (("department", department), ("kind", kind), ("limit", 200)) if v}

@@ -29,6 +29,7 @@ from bot.vocabulary import Aspect
 
 # Question words: "材料往哪里递" asks where (哪里), not what to bring (材料).
 CONDITIONS = Aspect.CONDITIONS.value
+MATERIALS = Aspect.MATERIALS.value
 LOCATION = Aspect.LOCATION.value
 _INTERROGATIVES = ("哪", "几", "多少", "多久", "啥", "什么", "怎么", "咋", "吗", "不", "能")
 
@@ -39,8 +40,9 @@ def _modal(phrase: str, aspect: str) -> bool:
 
 
 def _told_time(text: str, phrase: str, start: int) -> bool:
-    """"这几天死了好多", "前几天去过": a time the citizen tells, not a time limit asked."""
-    return phrase.startswith(("几天", "几日", "几个月")) and start > 0 and text[start - 1] in "这前过头"
+    """"这几天死了好多", "前几天去过", "想去海南住几个月": a time the citizen tells, not a time
+    limit asked."""
+    return phrase.startswith(("几天", "几日", "几个月")) and start > 0 and text[start - 1] in "这前过头住待呆玩"
 
 
 def find_aspect(text: str, lexicon: List[Tuple[str, str]]) -> Optional[Tuple[str, int, int]]:
@@ -74,7 +76,11 @@ def find_aspect(text: str, lexicon: List[Tuple[str, str]]) -> Optional[Tuple[str
 # Whether one may, with the thing in the middle: "我这种能领失业金吗", "城乡居民养老保险好交伐",
 # "可不可以补办". Asked only when no phrase of the lexicon is found (conditions come last anyway).
 # "能不能", "可不可以", "能否" ask by themselves ("老家那几年的能不能并过来").
-_MAY_SHAPE = re.compile(r"(?:(?:能不能|可不可以|能否)[\u4e00-\u9fff]{1,8}?|(?:能|可以|好)[\u4e00-\u9fff]{1,8}?(?:吗|伐|么|不))$")
+_MAY_SHAPE = re.compile(r"(?:(?:能不能|可不可以|能否)[\u4e00-\u9fff]{1,8}?|(?:能|可以|好)[\u4e00-\u9fff]{1,8}?(?:吗|伐|么|不)"
+                        r"|(?:带|办|去|弄|领|交|申请|代|拿|补|换|迁|转)[\u4e00-\u9fff]{0,3}?(?:可以|行|可不可以|行不行)(?:吗|伐|么|不)?)$")
+# ...unless what may be done is doing them together ("能不能一趟办掉", "好一道办伐"): that asks what
+# the 一件事 is, not its conditions.
+_TOGETHER = re.compile(r"一起|一块儿|一块办|一块弄|一道|一趟|一次办|一次弄|合起来|一并|同时办|打包|一揽子")
 # Where, as a choice between places: "是在宁波这边申请还是要回江西申请", "是到村里申请还是镇上".
 _WHERE_SHAPE = re.compile(r"(?<!现)(?:在|到|去|回)[\u4e00-\u9fff]{0,5}?(?:这边|那边|这里|那里|村|镇|乡|县|区|市|省|老家|当地|户籍地|里|上)"
                           r"(?:申请|办理|办|交|弄)?还是"
@@ -84,8 +90,9 @@ _WHERE_SHAPE = re.compile(r"(?<!现)(?:在|到|去|回)[\u4e00-\u9fff]{0,5}?(?:�
 
 def _may_shape(folded: str) -> Optional[Tuple[str, int, int]]:
     found = _MAY_SHAPE.search(folded)
-    if found:
-        return CONDITIONS, found.start(), found.end()
+    if found and not _TOGETHER.search(found.group()):
+        # "照片我自己带去可以吗": whether one may bring it asks what to bring.
+        return MATERIALS if "带" in found.group() else CONDITIONS, found.start(), found.end()
     found = _WHERE_SHAPE.search(folded)
     return (LOCATION, found.start(), found.end()) if found else None
 

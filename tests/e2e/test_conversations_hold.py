@@ -305,3 +305,48 @@ def test_inside_a_bundle_a_member_named_is_that_member_and_the_whole_is_the_bund
     whole = answer(stack.say(sender, "全部办完一共要几天"))
     assert (whole["matter"], whole["aspect"]) == ("yjs.company_setup", "time_limit")
     assert answer(stack.say(sender, "能在手机上一起办吗"))["matter"] == "yjs.company_setup"
+
+
+def test_a_question_naming_members_of_a_bundle_and_doing_them_together_is_the_bundle(stack):
+    sender = me()
+    first = answer(stack.say(sender, "过完年退休，养老金申领、退休人员医保、公积金销户这几样能不能合起来办"))
+    assert (first["matter"], first["aspect"]) == ("yjs.retirement", "overview")
+    assert answer(stack.say(sender, "一共要跑几趟"))["matter"] == "yjs.retirement"
+
+
+def test_a_yes_to_the_department_offer_files_the_question_to_that_department(stack):
+    sender = me()
+    offered = customs(stack.say(sender, "我们小区想办一个老年人助餐点，找哪个部门申请"))
+    assert any((c.get("department") or {}).get("code") == "minzheng" for c in offered)
+    assert "电话" in text(stack.say(sender, "好 麻烦帮我问问"))
+    stack.say(sender, "13812340031")
+    assert [(t["kind"], t["department"]) for t in stack.tickets(sender)] == [("consult", "minzheng")]
+
+
+def test_a_thing_the_current_guide_asks_for_stays_on_it_and_its_own_time_does_not(stack):
+    sender = me()
+    assert answer(stack.say(sender, "第一次申领社保卡要什么"))["matter"] == "renshe.social_card_apply"
+    assert answer(stack.say(sender, "照片我自己带去可以吗"))["matter"] == "renshe.social_card_apply"
+    assert answer(stack.say(sender, "贷款还清了，注销抵押要几天"))["matter"] == "bdc.mortgage_cancel"
+
+
+def test_asking_for_someone_to_talk_to_in_other_words_is_a_handoff(stack):
+    sender = me()
+    replies = stack.say(sender, "讲了半天还是没懂，帮我找个管事的人聊一下")
+    assert any(c.get("handoff") for c in customs(replies))
+
+
+def test_nothing_else_ends_with_the_rating_and_a_plain_很差_is_a_bad_one(stack):
+    sender = me()
+    stack.say(sender, "居住证到期了怎么续签")
+    assert "评价" in text(stack.say(sender, "没别的了"))
+    assert "哪方面" in text(stack.say(sender, "很差"))
+    stack.say(sender, "字太小了老人看不清，也没说清楚要不要本人去")
+    assert [t["kind"] for t in stack.tickets(sender)] == ["feedback"]
+
+
+def test_a_follow_up_in_a_complaining_tone_is_still_a_follow_up(stack):
+    sender = me()
+    stack.say(sender, "娃还没上户口，要准备什么")
+    follow = answer(stack.say(sender, "非得两口子都到场吗"))
+    assert (follow["matter"], follow["aspect"]) == ("gongan.hukou_birth", "conditions")

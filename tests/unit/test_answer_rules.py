@@ -38,6 +38,13 @@ def test_a_feared_trip_is_no_failed_trip():
     assert not went_and_failed("不想跑好几趟，网上能办吗")
     assert went_and_failed("上礼拜去车管所办过户，窗口说材料不对让我回去补，白跑了一趟")
     assert went_and_failed("为了提公积金我都跑了两趟了，到现在还没办成")
+    # Trips counted with the place between, and going home with nothing done.
+    assert went_and_failed("给孩子办出生证去了医院两次，两次都说管这个的人不在，到现在都没拿到")
+    assert went_and_failed("到了服务中心发现门口台阶那么高，没有无障碍通道，只好回来了")
+    assert not went_and_failed("老板拖欠工资我去了厂里三次都不给")  # a grievance against someone else
+    assert not went_and_failed("怕去了窗口好几次都办不好")
+    # Goods sent back are no application sent back.
+    assert not went_and_failed("从东阳一家批发部进的货是假冒牌子的，卖出去被顾客退回来，批发部现在不认账")
 
 
 def test_a_plain_how_is_asked_in_general_and_the_steps_are_not():
@@ -80,3 +87,28 @@ def test_a_person_is_asked_for_in_a_story_only_by_its_question():
     assert not asks_for_person(story)
     assert asks_for_person("让个真人来") and asks_for_person("打字太累了找个人")
     assert asks_for_person("问了半天你都答非所问，上次排了两个小时的队也没办成，材料一直说不对，我不想跟机器说了，转人工")
+    # Finding or arranging a person in other words; a complaint's "派人来查" is no such request.
+    assert asks_for_person("说了半天还是不明白 给我找个管事的人聊聊")
+    assert asks_for_person("我是聋人，打不了电话，能不能安排一位工作人员在线上跟我沟通")
+    assert not asks_for_person("希望能派人来查") and not asks_for_person("找人代办可以吗")
+
+
+def test_an_offer_is_taken_by_a_yes_or_in_words_and_not_by_thanks():
+    from actions.cues import accepts_offer
+
+    for yes in ("好的 你们帮我问问吧", "要的", "好 麻烦帮我问一下", "行 帮我咨询下", "好额 帮我问问看", "好的。"):
+        assert accepts_offer(yes), yes
+    for no in ("好的谢谢", "谢谢", "不用了", "我自己打电话问吧"):
+        assert not accepts_offer(no), no
+
+
+def test_a_rating_in_everyday_words():
+    from actions.feedback import rating_level
+
+    def tracker(text):
+        from rasa_sdk import Tracker
+        return Tracker("t", {}, {"text": text, "intent": {"name": "rate"}, "entities": []}, [], False, None, {}, "")
+
+    assert rating_level(tracker("很差")) == 1
+    assert rating_level(tracker("1星 答非所问 我问的是个体户要不要报")) == 1
+    assert rating_level(tracker("还行吧")) == 3

@@ -38,6 +38,20 @@ def lexicon():
     ("审批手续是咋走的", "steps"),
     ("残疾人想配个轮椅，有补贴吗", "conditions"),
     ("优待证要交照片不", "materials"),
+    # Whether one may, the thing done before the asking word: "…去办可以吗", "代办行不行".
+    ("到时候我一个人去办可以吗", "conditions"),
+    ("我帮他代办行不行", "conditions"),
+    ("我成家了能不能单独申请一块", "conditions"),  # a plot of land, not "together"
+    ("照片我自己带去可以吗", "materials"),  # whether one may bring it: what to bring
+    # Who must come: who may apply, not how many trips.
+    ("要本人去吗", "conditions"),
+    ("非得爸妈两个人都到场吗", "conditions"),
+    ("要跑几趟", "visits"),
+    # Everyday words: on the phone, who may, a handling fee.
+    ("手机能弄不", "online"),
+    ("谁能领", "conditions"),
+    ("要收手续费不", "fee"),
+    ("冬天想去海南住几个月，在那边看病要先弄个啥手续，手机上能弄不", "online"),
     # One sentence: as before.
     ("要多少钱，几天能办好", "fee"),
 ])
@@ -50,6 +64,13 @@ def test_a_choice_of_times_or_of_anything_else_is_no_place(lexicon, text):
     assert asked_aspect(text, lexicon) is None
 
 
-@pytest.mark.parametrize("text", ["我家虾苗这几天死了好多", "前几天刚生的小猪"])
+@pytest.mark.parametrize("text", ["我家虾苗这几天死了好多", "前几天刚生的小猪", "冬天想去海南住几个月"])
 def test_a_time_told_is_no_time_limit_asked(lexicon, text):
+    assert asked_aspect(text, lexicon) is None
+
+
+@pytest.mark.parametrize("text", ["孩子刚生下来，出生证、户口、医保、社保卡这些，能不能一趟办掉",
+                                  "退休手续、医保、公积金这几样能不能一块儿办", "好的可以", "这样行吗"])
+def test_doing_them_together_or_a_plain_yes_asks_no_conditions(lexicon, text):
+    """"能不能一起办" asks what the 一件事 is (its overview); "好的可以" is a yes."""
     assert asked_aspect(text, lexicon) is None
