@@ -33,7 +33,7 @@ from bot.text.choices import choice_number
 from bot.text.phones import contact_number
 from bot.text.regions import find_region, looks_like_place
 from bot.text.normalize import normalize
-from bot.text.sentences import only_asks
+from bot.text.sentences import asking_sentence, only_asks
 from bot.vocabulary import FALLBACK_DEPARTMENT, FALLBACK_MATTER, TICKET_MATTER_KINDS, Aspect, MatterKind, RequestType, TicketKind
 
 logger = logging.getLogger(__name__)
@@ -47,6 +47,8 @@ PLAUSIBLE_SCORE = 0.3
 # matter queries, routing writers A and B): departments right 0.857 -> 0.908, matters 0.966 -> 0.965.
 OVERRULE_OTHER_DEPARTMENT = 0.95
 OVERRULE_OUTSIDE = 0.9
+COMPLAINT_READING = 0.4  # a complaint matter the matcher reads this well decides a complaint's department…
+ROUTER_SEES = 0.01  # …when the router gives that department at least this much
 ROUTER_UNSURE = 0.5  # a "none of ours" scored below this does not stop a plausible matter's answer
 # When the router overrules the top match, a candidate of the router's department scoring this much
 # is the matter meant (a runner-up, not a stray word).
@@ -203,6 +205,9 @@ class ActionAnswerMatter(Action):
                 code = current  # "要体检吗" after 驾驶证换证: its guide asks for the 体检, not 健康证明
             elif code and current and code != current and await combined() == current:
                 code = current  # "养老的" after 社保转移: read with the question before, still its matter
+            # 2b. A long story the matcher is unsure of: what its asking sentence names, read alone.
+            if not code and not current and not overruled and not says(text_of(tracker), "grievance"):
+                code = await asked_in_story(text_of(tracker))
             # 3. A pick among the options we offered: by number or by words; or a short answer
             #    to "which one?" read together with what the citizen said before it
             #    ("我的证丢了咋补办" … "驾照": 驾驶证补领, not 驾驶证换证).
@@ -337,6 +342,17 @@ class ActionAnswerMatter(Action):
         if not says(text, "grievance") and tracker.get_slot("current_matter") and entity(tracker, "aspect"):
             return None  # "非得爸妈两个人都到场吗": a follow-up on the current matter, no complaint in it
         route = route_of(tracker) or {}
+        # The catalogue's complaint matters say whose remit a subject is ("印染厂往溪里排水" is
+        # 生态环境's, however many fields and ducks the story tells of): the matcher's best reading,
+        # when it is one of them and the router also sees its department, goes before the router's
+        # first reading of the whole story.
+        best = next((m for m in view.matches if m["matter"] != FALLBACK_MATTER), None)
+        seen = {r.get("code") for r in route.get("ranking") or [] if float(r.get("score") or 0.0) >= ROUTER_SEES}
+        if (best and float(best.get("score") or 0.0) >= COMPLAINT_READING and not is_button(tracker)
+                and best.get("department") in seen):
+            guide = await hall().guide(best["matter"])
+            if guide and guide["kind"] == MatterKind.COMPLAINT:
+                return await self._answer(dispatcher, tracker, best["matter"], Aspect.OVERVIEW)
         department = department or route.get("code") or self._agreed_department(route, view)
         if department == FALLBACK_DEPARTMENT:
             # 政务服务办 takes failed trips (handled before); a complaint about anything else goes
@@ -348,9 +364,9 @@ class ActionAnswerMatter(Action):
         complaints = [m for m in await hall().matters(department=department, kind=MatterKind.COMPLAINT.value)
                       if m["code"] != FALLBACK_MATTER]
         ranked = [m["matter"] for m in view.matches]
-        best = sorted(complaints, key=lambda m: ranked.index(m["code"]) if m["code"] in ranked else 99)
-        if best:
-            return await self._answer(dispatcher, tracker, best[0]["code"], Aspect.OVERVIEW)
+        ordered = sorted(complaints, key=lambda m: ranked.index(m["code"]) if m["code"] in ranked else 99)
+        if ordered:
+            return await self._answer(dispatcher, tracker, ordered[0]["code"], Aspect.OVERVIEW)
         return await self._department_ticket(dispatcher, tracker, TicketKind.COMPLAINT.value, department)
 
     @staticmethod
@@ -844,3 +860,27 @@ async def read_with_previous(tracker: Tracker) -> Optional[str]:
     if match.get("abstain", True) or match.get("clarify") or not match.get("matches"):
         return None
     return match["matches"][0]["matter"]
+
+
+# A story's asking sentence read alone names its matter when its best reading is this good and
+# clearly ahead of the next ("…现在就是想问：孩子户口落到我瑞安老家的话，具体要带哪些材料？").
+STORY_QUESTION_SCORE = 0.4
+STORY_QUESTION_LEAD = 1.5
+
+
+async def asked_in_story(text: str) -> Optional[str]:
+    """The matter a long story's asking sentence names, read alone (Rasa's /model/parse): the
+    whole story's other words (where the family lives, what the hospital already gave) pull the
+    matcher elsewhere or leave it unsure."""
+    if len(normalize(text).replace(" ", "")) < STORY_CHARS:
+        return None
+    asking = asking_sentence(text)
+    if not asking or len(asking) >= len(text):
+        return None
+    parsed = await rasa_api.parse(asking)
+    matches = [m for m in ((parsed or {}).get("matter_match") or {}).get("matches") or []
+               if m.get("matter") != FALLBACK_MATTER]
+    if not matches or float(matches[0].get("score") or 0.0) < STORY_QUESTION_SCORE:
+        return None
+    runner_up = float(matches[1].get("score") or 0.0) if len(matches) > 1 else 0.0
+    return matches[0]["matter"] if float(matches[0]["score"]) >= STORY_QUESTION_LEAD * runner_up else None

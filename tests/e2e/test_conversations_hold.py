@@ -350,3 +350,15 @@ def test_a_follow_up_in_a_complaining_tone_is_still_a_follow_up(stack):
     stack.say(sender, "娃还没上户口，要准备什么")
     follow = answer(stack.say(sender, "非得两口子都到场吗"))
     assert (follow["matter"], follow["aspect"]) == ("gongan.hukou_birth", "conditions")
+
+
+def test_a_long_story_is_answered_on_its_question_and_a_complaint_by_its_subject(stack):
+    sender = me()
+    story = answer(stack.say(sender, "你好，我们是湖州长兴人，户口都在长兴，在上海上班好些年了。孩子上个月在上海的医院出生的，"
+                                     "出生证已经拿到了，疫苗本也有了，医保也在问。想问一下：给新生儿上户口要带哪些材料？"))
+    assert (story["matter"], story["aspect"]) == ("gongan.hukou_birth", "materials")
+    # Ducks and rice fields, but the subject is a factory's waste water: 生态环境's remit.
+    other = me()
+    complaint = answer(stack.say(other, "我家在村里养了几十只鸭子，承包了几亩稻田，村口那家电镀厂最近老往河里排黄水，"
+                                        "鸭子死了好几只，我要投诉这个厂"))
+    assert complaint["matter"] == "shengtai.pollution_complaint"
