@@ -94,7 +94,7 @@ class ActionAnswerMatter(Action):
         elif (tracker.get_slot("last_ticket") and "utter_ticket_opened" in previous_replies(tracker)
               and only_particulars(text)):
             events = await ActionOpenTicket.add_particulars(dispatcher, tracker, tracker.get_slot("last_ticket"))
-        elif department_offered(tracker) and (contact_number(text) or says(text, "no_phone") or accepts_offer(text)):
+        elif department_offered(tracker) and takes_offer(department_offered(tracker), text):
             # A yes ("好的 帮我问问"), a phone or "电话就不留了" right after "我可以把您的问题转给该部门":
             # the offer taken.
             events = await self._accept_department_offer(dispatcher, tracker, department_offered(tracker))
@@ -706,6 +706,14 @@ class ActionAnswerMatter(Action):
         dispatcher.utter_message(text=text, buttons=more, json_message=render.matter_payload(guide, aspect))
         if not follow_up:
             await self._related(dispatcher, guide)
+        if tracker.get_slot("current_matter") != code and not is_button(tracker) and unsure_of(tracker, code):
+            # A guess the matcher is not sure of ("网约车的车要办什么证" read as the driver's
+            # licence): a way out to the department, taken in its words, not by a yes to the guide.
+            dept = next((d for d in await hall().departments() if d["code"] == guide["department"]), None)
+            if dept:
+                dispatcher.utter_message(response="utter_offer_department", department_name=dept["name"],
+                                         json_message={"department": {"code": dept["code"], "name": dept["name"]},
+                                                       "offer": "after_answer"})
         return events + [SlotSet("served", True)]
 
     @staticmethod
@@ -770,12 +778,31 @@ def asked_which(tracker: Tracker) -> bool:
 
 
 def department_offered(tracker: Tracker) -> Optional[Dict[str, Any]]:
-    """The payload of the department answer the bot gave to the previous message, if it gave one."""
+    """The payload of the department answer (or of the way out after an unsure answer) the bot
+    gave to the previous message, if it gave one."""
     for event in previous_bot_events(tracker):
-        if (event.get("metadata") or {}).get("utter_action") == "utter_department_route":
+        if (event.get("metadata") or {}).get("utter_action") in ("utter_department_route", "utter_offer_department"):
             custom = (event.get("data") or {}).get("custom") or {}
             return custom if (custom.get("department") or {}).get("code") else None
     return None
+
+
+def takes_offer(offer: Dict[str, Any], text: str) -> bool:
+    """After a department answer a yes, a phone or "不留电话" take its offer; after an unsure
+    matter answer only words that ask for it do ("帮我问问"): a plain "好的" there is about the guide."""
+    if offer.get("offer") == "after_answer":
+        return says(text, "accept_offer")
+    return bool(contact_number(text)) or says(text, "no_phone") or accepts_offer(text)
+
+
+# Below this the matcher's reading of a new matter is a guess worth a way out to its department.
+UNSURE_MATCH = 0.9
+
+
+def unsure_of(tracker: Tracker, code: str) -> bool:
+    """Whether the message's match put `code` first with a score below UNSURE_MATCH."""
+    matches = match_of(tracker).matches
+    return bool(matches) and matches[0]["matter"] == code and float(matches[0].get("score") or 0.0) < UNSURE_MATCH
 
 
 def asking_clause(tracker: Tracker) -> str:

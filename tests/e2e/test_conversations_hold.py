@@ -362,3 +362,18 @@ def test_a_long_story_is_answered_on_its_question_and_a_complaint_by_its_subject
     complaint = answer(stack.say(other, "我家在村里养了几十只鸭子，承包了几亩稻田，村口那家电镀厂最近老往河里排黄水，"
                                         "鸭子死了好几只，我要投诉这个厂"))
     assert complaint["matter"] == "shengtai.pollution_complaint"
+
+
+def test_an_unsure_answer_offers_the_department_taken_in_words_not_by_a_plain_yes(stack):
+    sender = me()
+    first = stack.say(sender, "我家三代同堂八口人住一起，水费能不能按人口多申请点优惠")
+    offer = next(c for c in customs(first) if c.get("offer") == "after_answer")
+    assert offer["department"]["code"] == "gongyong"
+    assert "电话" in text(stack.say(sender, "那麻烦帮我问问"))
+    stack.say(sender, "13812340041")
+    assert [(t["kind"], t["department"]) for t in stack.tickets(sender)] == [("consult", "gongyong")]
+    # A plain yes after such an answer is about the guide, not the offer.
+    other = me()
+    stack.say(other, "我家三代同堂八口人住一起，水费能不能按人口多申请点优惠")
+    stack.say(other, "好的")
+    assert stack.tickets(other) == []
