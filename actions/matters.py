@@ -2,38 +2,44 @@
 
 The matcher (bot.nlu.matter_matcher) finds the matter; this action decides what to do with it:
 service matters are answered (overview or one aspect), bundles as one, guidance and complaint
-matters open the ticket form. Follow-ups ("那要多少钱？") answer for the current matter.
+matters open the ticket form. Follow-ups ("那要多少钱？") answer for the current matter. How the
+message is read in its conversation (its asking clause, what the previous turn offered, a story's
+question) is actions.reading's.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import interruptions, render
-from actions.api import rasa as rasa_api
 from actions.api.hall import HallUnavailable, hall
 from actions.conversation import (
-    ROUTER_SURE, aspect_span, channel_of, entity, intent_of, is_button, last_bot_response, match_of,
-    previous_bot_events, previous_replies, route_of, text_of, user_texts,
+    ROUTER_SURE, channel_of, entity, intent_of, is_button, last_bot_response, match_of,
+    previous_replies, route_of, text_of, user_texts,
 )
 from actions.forms import DECLINED, pending_ticket, photos_question, prefill_ticket_form, taken_in_passing, wants_submit
-from actions.cues import STORY_CHARS, accepts_offer, asks_for_person, says, went_and_failed
+from actions.cues import asks_for_person, says, went_and_failed
 from actions.approved import serve_approved
 from actions.feedback import ActionRecordRating, rating_level, score_in
+from actions.bundles import bundle_turn, member_among, named_bundle
 from actions.handoff import ActionHandoff
+from actions.reading import (
+    EVERYDAY_CHARS, EVERYDAY_PAIRS, OVERRULE_OUTSIDE, asked_in_story, asked_which, asking_clause,
+    asks_in_general, bigrams, department_offered, is_bare_followup, only_particulars, read_with_previous,
+    router_overrules, takes_offer, unsure_of,
+)
 from actions.tickets import (ActionOpenTicket, ActionReportFailedTrip, ActionTicketStatus, asks_ticket_status,
                              ticket_number)
 from bot.text.choices import choice_number
 from bot.text.phones import contact_number
-from bot.text.regions import find_region, looks_like_place
+from bot.text.regions import find_region
 from bot.text.normalize import normalize
-from bot.text.sentences import asking_sentence, only_asks
 from bot.vocabulary import FALLBACK_DEPARTMENT, FALLBACK_MATTER, TICKET_MATTER_KINDS, Aspect, MatterKind, RequestType, TicketKind
 
 logger = logging.getLogger(__name__)
@@ -41,12 +47,6 @@ logger = logging.getLogger(__name__)
 MAX_CLARIFY = 4
 # Below the matcher's confidence but worth offering as options when the intent is about a matter.
 PLAUSIBLE_SCORE = 0.3
-# When the department router disagrees with the matched matter this confidently, its answer
-# stands (a matter of ours matched on words of a story that is another department's, or nobody's:
-# "上海那边怎么提取公积金", "法院判了不执行"). Chosen on the fitting sets only (blind_fit + dev
-# matter queries, routing writers A and B): departments right 0.857 -> 0.908, matters 0.966 -> 0.965.
-OVERRULE_OTHER_DEPARTMENT = 0.95
-OVERRULE_OUTSIDE = 0.9
 COMPLAINT_READING = 0.4  # a complaint matter the matcher reads this well decides a complaint's department…
 ROUTER_SEES = 0.01  # …when the router gives that department at least this much
 ROUTER_UNSURE = 0.5  # a "none of ours" scored below this does not stop a plausible matter's answer
@@ -171,12 +171,12 @@ class ActionAnswerMatter(Action):
         try:
             # 0. Inside a 一件事: a member named in a follow-up ("契税要交多少", "医保那个网上能弄吗")
             #    is that member; the whole asked again ("整个办下来要几天") is the bundle.
-            bundled = await self._bundle_turn(dispatcher, tracker, current, aspect)
+            bundled = await bundle_turn(tracker, current, aspect)
             if bundled is not None:
-                return bundled
+                return await self._answer(dispatcher, tracker, bundled, aspect or Aspect.OVERVIEW)
             # A question that names several members of one 一件事 and asks to do them together
             # ("执照 刻章 税务 社保开户这些 听说现在可以一起弄"): the 一件事, not its first member.
-            named = await self._named_bundle(tracker)
+            named = await named_bundle(tracker)
             if named:
                 return await self._answer(dispatcher, tracker, named, aspect or Aspect.OVERVIEW)
             # 1. A bare follow-up about the current matter ("那要多少钱？"): the aspect is all
@@ -264,7 +264,7 @@ class ActionAnswerMatter(Action):
             # 4. Close candidates: ask which one — unless it is a follow-up that stays on the
             #    current matter by the rules of step 2 ("发票要带伐" is no question of which 发票).
             if view.clarify and len(ranked) >= 2:
-                member = await self._member_among(current, ranked)
+                member = await member_among(current, ranked)
                 if member:  # "落户口要带啥材料" after 新生儿出生一件事: that member of the bundle
                     return await self._answer(dispatcher, tracker, member, aspect or Aspect.OVERVIEW)
                 if current and current != ranked[0] and (
@@ -432,97 +432,11 @@ class ActionAnswerMatter(Action):
         # whether one may have it ("可以先办临时的身份证吗") asks about the other matter.
         if entity(tracker, "aspect") not in (None, Aspect.MATERIALS):
             return False
-        said = {b for b in _bigrams(text) if not set(b) & EVERYDAY_CHARS} - EVERYDAY_PAIRS
-        pulling = said & set().union(*(_bigrams(n) for n in [that["name"], *that.get("aliases", [])]))
-        distinct = pulling - set().union(*(_bigrams(n) for n in [this["name"], *this.get("aliases", [])]))
+        said = {b for b in bigrams(text) if not set(b) & EVERYDAY_CHARS} - EVERYDAY_PAIRS
+        pulling = said & set().union(*(bigrams(n) for n in [that["name"], *that.get("aliases", [])]))
+        distinct = pulling - set().union(*(bigrams(n) for n in [this["name"], *this.get("aliases", [])]))
         inside = {b for b in distinct if b in written}
         return bool(inside) and 2 * len(inside) >= len(distinct)
-
-    async def _bundle_turn(self, dispatcher: CollectingDispatcher, tracker: Tracker, current: Optional[str],
-                           aspect: Optional[str]) -> Optional[List[EventType]]:
-        if not current or is_button(tracker) or entity(tracker, "matter") == current:
-            return None
-        bundle = await self._bundle_in_context(tracker, current)
-        if bundle is None:
-            return None
-        text = text_of(tracker)
-        if current != bundle["code"] and says(text, "whole_bundle") and aspect:
-            return await self._answer(dispatcher, tracker, bundle["code"], aspect)
-        # The words outside the aspect's own, that one member alone holds in its name or aliases.
-        span = aspect_span(tracker)
-        topic = text[:span[0]] + " " + text[span[1]:] if span else text
-        said = {b for b in _bigrams(topic) if not set(b) & EVERYDAY_CHARS} - EVERYDAY_PAIRS
-        names: Dict[str, set] = {}
-        aliases: Dict[str, set] = {}
-        for member in bundle.get("member_guides") or []:
-            guide = await hall().guide(member["code"])
-            if guide:
-                names[guide["code"]] = _bigrams(guide["name"])
-                aliases[guide["code"]] = names[guide["code"]].union(*(_bigrams(n) for n in guide.get("aliases", [])))
-        # Its name first ("发票" is 发票领用's, though another member's alias speaks of invoices),
-        # then its aliases ("刻章").
-        for words in (names, aliases):
-            hits = {code: said & own - set().union(*(w for c, w in words.items() if c != code))
-                    for code, own in words.items()}
-            named = [code for code, hit in hits.items() if hit]
-            if len(named) == 1:
-                if named[0] == current:
-                    return None
-                return await self._answer(dispatcher, tracker, named[0], aspect or Aspect.OVERVIEW)
-        return None
-
-    @staticmethod
-    async def _bundle_in_context(tracker: Tracker, current: str) -> Optional[Dict[str, Any]]:
-        """The 一件事 the conversation is in: the current matter itself, or the bundle answered
-        earlier whose member the current matter is."""
-        guide = await hall().guide(current)
-        if guide and guide["kind"] == MatterKind.BUNDLE:
-            return guide
-        seen = []
-        for event in reversed(tracker.events[-60:]):
-            code = ((event.get("data") or {}).get("custom") or {}).get("matter") if event.get("event") == "bot" else None
-            if code and code != current and code not in seen:
-                seen.append(code)
-                other = await hall().guide(code)
-                if other and other["kind"] == MatterKind.BUNDLE:
-                    members = {m.get("code") for m in other.get("member_guides") or []}
-                    return other if current in members else None
-        return None
-
-    @staticmethod
-    async def _named_bundle(tracker: Tracker) -> Optional[str]:
-        """The 一件事 whose members the message names, the matcher's best reading among them: two
-        of them with "together" words ("能不能一起办", "合起来办"), or three. A member is named by its name or an alias
-        of three or more characters, word for word, or two words (bigrams) of them that no other
-        member of the 一件事 holds."""
-        text = text_of(tracker)
-        folded = normalize(text).replace(" ", "")
-        view = match_of(tracker)
-        top = next((m["matter"] for m in view.matches if m["matter"] != FALLBACK_MATTER), None)
-        if is_button(tracker) or not 8 <= len(folded) <= STORY_CHARS or top is None:
-            return None
-        top_guide = await hall().guide(top)
-        if top_guide is None or top_guide["kind"] == MatterKind.BUNDLE:
-            return None  # a 一件事 named by its own name is the matcher's to find
-        together = bool(TOGETHER.search(folded))
-        said = {b for b in _bigrams(text) if not set(b) & EVERYDAY_CHARS} - EVERYDAY_PAIRS
-        best: Tuple[int, Optional[str]] = (0, None)
-        for bundle in await hall().bundles():
-            members = await _member_words(bundle)
-            if top not in members:
-                continue  # the matcher's reading must be one of them
-            count = sum(1 for names, own in members.values()
-                        if any(n in folded for n in names) or len(said & own) >= 2)
-            if (count >= 3 or (count >= 2 and together)) and count > best[0]:
-                best = (count, bundle["code"])
-        return best[1]
-
-    @staticmethod
-    async def _member_among(current: Optional[str], ranked: List[str]) -> Optional[str]:
-        """The first of the options that is a member of the current 一件事 bundle."""
-        guide = await hall().guide(current) if current else None
-        members = {m.get("code") for m in (guide or {}).get("member_guides") or []}
-        return next((code for code in ranked if code in members), None)
 
     @staticmethod
     async def _department_of(code: Optional[str]) -> Optional[str]:
@@ -591,10 +505,10 @@ class ActionAnswerMatter(Action):
         # situation first ("靠一千多的养老金，我们这样的够不够格"): two words in the clause that
         # asks ("…，能申请临时救助吗"), or three anywhere ("小猪拉稀不吃食，能找专家看看吗").
         def words_of(guide: Dict[str, Any]) -> set:
-            return set().union(*(_bigrams(n) for n in [guide["name"], *guide.get("aliases", [])]))
+            return set().union(*(bigrams(n) for n in [guide["name"], *guide.get("aliases", [])]))
 
         def names_other(part: str, enough: int) -> bool:
-            said = {b for b in _bigrams(part) if not set(b) & EVERYDAY_CHARS}  # "批下来" names nothing
+            said = {b for b in bigrams(part) if not set(b) & EVERYDAY_CHARS}  # "批下来" names nothing
             return len(said & words_of(other)) >= enough and not said & words_of(this)
 
         if aspect == Aspect.CONDITIONS:
@@ -615,14 +529,14 @@ class ActionAnswerMatter(Action):
             if match["matter"] in candidates:
                 return match["matter"]
         # Or the words of one option's name or aliases ("第一次办" → 首次申领, alias 第一次办身份证).
-        said = _bigrams(text_of(tracker))
+        said = bigrams(text_of(tracker))
         if not said:
             return None
         scores = {}
         for code in candidates:
             guide = await hall().guide(code)
             if guide:
-                scores[code] = max(len(said & _bigrams(n)) for n in [guide["name"], *guide.get("aliases", [])])
+                scores[code] = max(len(said & bigrams(n)) for n in [guide["name"], *guide.get("aliases", [])])
         best = sorted(scores.items(), key=lambda kv: -kv[1])
         if best and best[0][1] > 0 and (len(best) == 1 or best[0][1] > best[1][1]):
             return best[0][0]
@@ -737,98 +651,6 @@ class ActionAnswerMatter(Action):
         return prefill_ticket_form(tracker, guide["kind"], guide["code"])
 
 
-# Characters of everyday asking ("办下来", "要多久", "那个"): a pair of words holding one names no matter.
-EVERYDAY_CHARS = frozenset("下来出去要能办的了吗啥几多少好在哪里个那这么什样怎咋可以不是有没会就还")
-
-
-# Everyday pairs that name no member of a bundle ("能在网上一起办吗").
-EVERYDAY_PAIRS = frozenset({"一起", "一下", "自己", "网上", "手机", "材料", "需要", "办理", "申请", "手续", "时间", "地方"})
-
-
-# Doing several things at once: "一起弄", "合起来办", "好一道办伐", "一趟办掉".
-TOGETHER = re.compile(r"一起|一块儿|一块办|一块弄|一道|一趟办|一趟弄|一趟搞|合起来|合在一起|一并|同时办|联办|打包")
-
-
-_MEMBER_WORDS: Dict[str, Tuple[Dict[str, Any], Dict[str, Tuple[List[str], set]]]] = {}
-
-
-async def _member_words(bundle: Dict[str, Any]) -> Dict[str, Tuple[List[str], set]]:
-    """Per member of a 一件事: its name and aliases of three or more characters (normalised), and
-    the bigrams of them no other member holds. Worked out once per guide the hall client caches."""
-    cached = _MEMBER_WORDS.get(bundle["code"])
-    if cached and cached[0] is bundle:
-        return cached[1]
-    members = [g for m in bundle.get("member_guides") or [] if (g := await hall().guide(m["code"]))]
-    words = {m["code"]: set().union(*(_bigrams(n) for n in [m["name"], *m.get("aliases", [])])) for m in members}
-    out = {m["code"]: ([normalize(n).replace(" ", "") for n in [m["name"], *m.get("aliases", [])] if len(n) >= 3],
-                       words[m["code"]] - set().union(*(w for c, w in words.items() if c != m["code"])))
-           for m in members}
-    _MEMBER_WORDS[bundle["code"]] = (bundle, out)
-    return out
-
-
-def _bigrams(text: str) -> set:
-    folded = normalize(text).replace(" ", "")
-    return {folded[i:i + 2] for i in range(len(folded) - 1)}
-
-
-def asked_which(tracker: Tracker) -> bool:
-    """The bot's last message asked which of its options the citizen meant."""
-    return last_bot_response(tracker) in ("utter_clarify", "utter_clarify_after_correction")
-
-
-def department_offered(tracker: Tracker) -> Optional[Dict[str, Any]]:
-    """The payload of the department answer (or of the way out after an unsure answer) the bot
-    gave to the previous message, if it gave one."""
-    for event in previous_bot_events(tracker):
-        if (event.get("metadata") or {}).get("utter_action") in ("utter_department_route", "utter_offer_department"):
-            custom = (event.get("data") or {}).get("custom") or {}
-            return custom if (custom.get("department") or {}).get("code") else None
-    return None
-
-
-def takes_offer(offer: Dict[str, Any], text: str) -> bool:
-    """After a department answer a yes, a phone or "不留电话" take its offer; after an unsure
-    matter answer only words that ask for it do ("帮我问问"): a plain "好的" there is about the guide."""
-    if offer.get("offer") == "after_answer":
-        return says(text, "accept_offer")
-    return bool(contact_number(text)) or says(text, "no_phone") or accepts_offer(text)
-
-
-# Below this the matcher's reading of a new matter is a guess worth a way out to its department.
-UNSURE_MATCH = 0.9
-
-
-def unsure_of(tracker: Tracker, code: str) -> bool:
-    """Whether the message's match put `code` first with a score below UNSURE_MATCH."""
-    matches = match_of(tracker).matches
-    return bool(matches) and matches[0]["matter"] == code and float(matches[0].get("score") or 0.0) < UNSURE_MATCH
-
-
-def asking_clause(tracker: Tracker) -> str:
-    """The clause (between punctuation) that holds the message's aspect words; the whole message
-    when it has none."""
-    text = text_of(tracker)
-    span = aspect_span(tracker)
-    if not span:
-        return text
-    cuts = [m.end() for m in re.finditer(r"[，,。！!？?；;\s]", text[:span[0]])]
-    start = cuts[-1] if cuts else 0
-    end = re.search(r"[，,。！!？?；;\s]", text[span[1]:])
-    return text[start:span[1] + end.start()] if end else text[start:]
-
-
-def asks_in_general(tracker: Tracker) -> bool:
-    """Whether the message's aspect words are a plain "how do I get it done" ("咋弄", "怎么申请")."""
-    text = text_of(tracker)
-    span = aspect_span(tracker)
-    return bool(span) and says(text[span[0]:span[1]], "general_how") and not says(text, "steps_words")
-
-
-def is_bare_followup(tracker: Tracker) -> bool:
-    """True when the message is only an aspect question, with no topic words besides it."""
-    span = aspect_span(tracker)
-    return only_asks(text_of(tracker), span)
 
 
 class ActionAnswerInForm(Action):
@@ -861,53 +683,3 @@ class ActionAnswerInForm(Action):
         return without_repeats(tracker, domain, await interruptions.answer(dispatcher, tracker))
 
 
-def router_overrules(route: Optional[Dict[str, Any]]) -> bool:
-    """Whether the department router's disagreement with the matched matter decides the answer."""
-    if not route or route.get("agrees_with_matter") is not False:
-        return False
-    bar = OVERRULE_OUTSIDE if route.get("outside") or not route.get("code") else OVERRULE_OTHER_DEPARTMENT
-    return float(route.get("score") or 0.0) >= bar
-
-
-def only_particulars(text: str) -> bool:
-    """A place or a phone and little else ("在湖州吴兴区", "电话13812345678"): nothing for the
-    router to judge, so never "none of our departments"."""
-    rest = re.sub(r"[\d\-－+\s]", "", normalize(text))
-    return len(rest) <= 12 and bool(contact_number(text) or find_region(text) or looks_like_place(text))
-
-
-async def read_with_previous(tracker: Tracker) -> Optional[str]:
-    """The matter the citizen's last two messages name together ("我的证丢了咋补办" + "驾照"),
-    when the matcher is sure of it (Rasa's /model/parse on both texts)."""
-    texts = [t for t in user_texts(tracker) if t and not t.startswith("/")]
-    if len(texts) < 2:
-        return None
-    parsed = await rasa_api.parse(f"{texts[-2]} {texts[-1]}")
-    match = (parsed or {}).get("matter_match") or {}
-    if match.get("abstain", True) or match.get("clarify") or not match.get("matches"):
-        return None
-    return match["matches"][0]["matter"]
-
-
-# A story's asking sentence read alone names its matter when its best reading is this good and
-# clearly ahead of the next ("…现在就是想问：孩子户口落到我瑞安老家的话，具体要带哪些材料？").
-STORY_QUESTION_SCORE = 0.4
-STORY_QUESTION_LEAD = 1.5
-
-
-async def asked_in_story(text: str) -> Optional[str]:
-    """The matter a long story's asking sentence names, read alone (Rasa's /model/parse): the
-    whole story's other words (where the family lives, what the hospital already gave) pull the
-    matcher elsewhere or leave it unsure."""
-    if len(normalize(text).replace(" ", "")) < STORY_CHARS:
-        return None
-    asking = asking_sentence(text)
-    if not asking or len(asking) >= len(text):
-        return None
-    parsed = await rasa_api.parse(asking)
-    matches = [m for m in ((parsed or {}).get("matter_match") or {}).get("matches") or []
-               if m.get("matter") != FALLBACK_MATTER]
-    if not matches or float(matches[0].get("score") or 0.0) < STORY_QUESTION_SCORE:
-        return None
-    runner_up = float(matches[1].get("score") or 0.0) if len(matches) > 1 else 0.0
-    return matches[0]["matter"] if float(matches[0]["score"]) >= STORY_QUESTION_LEAD * runner_up else None

@@ -48,7 +48,7 @@ def test_a_feared_trip_is_no_failed_trip():
 
 
 def test_a_plain_how_is_asked_in_general_and_the_steps_are_not():
-    from actions.matters import asks_in_general
+    from actions.reading import asks_in_general
 
     def tracker(text, phrase):
         return _tracker(text, phrase, "steps")
@@ -70,7 +70,7 @@ def test_a_rating_with_its_reason_in_a_few_words_carries_the_reason():
 
 
 def test_the_asking_clause_of_a_conditions_question():
-    from actions.matters import asking_clause
+    from actions.reading import asking_clause
 
     def tracker(text, phrase):
         return _tracker(text, phrase, "conditions")

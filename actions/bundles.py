@@ -1,0 +1,127 @@
+"""一件事 (bundles) in a conversation: the bundle a follow-up is inside, the member it names, and a
+question that names several members of one bundle to be done together."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, List, Optional, Tuple
+
+from rasa_sdk import Tracker
+
+from actions.api.hall import hall
+from actions.conversation import aspect_span, entity, is_button, match_of, text_of
+from actions.cues import STORY_CHARS, says
+from actions.reading import EVERYDAY_CHARS, EVERYDAY_PAIRS, bigrams
+from bot.text.normalize import normalize
+from bot.vocabulary import FALLBACK_MATTER, MatterKind
+
+
+# Doing several things at once: "一起弄", "合起来办", "好一道办伐", "一趟办掉".
+TOGETHER = re.compile(r"一起|一块儿|一块办|一块弄|一道|一趟办|一趟弄|一趟搞|合起来|合在一起|一并|同时办|联办|打包")
+
+
+_MEMBER_WORDS: Dict[str, Tuple[Dict[str, Any], Dict[str, Tuple[List[str], set]]]] = {}
+
+
+async def _member_words(bundle: Dict[str, Any]) -> Dict[str, Tuple[List[str], set]]:
+    """Per member of a 一件事: its name and aliases of three or more characters (normalised), and
+    the bigrams of them no other member holds. Worked out once per guide the hall client caches."""
+    cached = _MEMBER_WORDS.get(bundle["code"])
+    if cached and cached[0] is bundle:
+        return cached[1]
+    members = [g for m in bundle.get("member_guides") or [] if (g := await hall().guide(m["code"]))]
+    words = {m["code"]: set().union(*(bigrams(n) for n in [m["name"], *m.get("aliases", [])])) for m in members}
+    out = {m["code"]: ([normalize(n).replace(" ", "") for n in [m["name"], *m.get("aliases", [])] if len(n) >= 3],
+                       words[m["code"]] - set().union(*(w for c, w in words.items() if c != m["code"])))
+           for m in members}
+    _MEMBER_WORDS[bundle["code"]] = (bundle, out)
+    return out
+
+
+async def bundle_turn(tracker: Tracker, current: Optional[str], aspect: Optional[str]) -> Optional[str]:
+    """Inside a 一件事, the matter a follow-up is about when it is not the current one: the whole
+    一件事 asked again ("整个办下来要几天"), or the one member the follow-up names ("契税要交多少",
+    "医保那个网上能弄吗")."""
+    if not current or is_button(tracker) or entity(tracker, "matter") == current:
+        return None
+    bundle = await bundle_in_context(tracker, current)
+    if bundle is None:
+        return None
+    text = text_of(tracker)
+    if current != bundle["code"] and says(text, "whole_bundle") and aspect:
+        return bundle["code"]
+    # The words outside the aspect's own, that one member alone holds in its name or aliases.
+    span = aspect_span(tracker)
+    topic = text[:span[0]] + " " + text[span[1]:] if span else text
+    said = {b for b in bigrams(topic) if not set(b) & EVERYDAY_CHARS} - EVERYDAY_PAIRS
+    names: Dict[str, set] = {}
+    aliases: Dict[str, set] = {}
+    for member in bundle.get("member_guides") or []:
+        guide = await hall().guide(member["code"])
+        if guide:
+            names[guide["code"]] = bigrams(guide["name"])
+            aliases[guide["code"]] = names[guide["code"]].union(*(bigrams(n) for n in guide.get("aliases", [])))
+    # Its name first ("发票" is 发票领用's, though another member's alias speaks of invoices),
+    # then its aliases ("刻章").
+    for words in (names, aliases):
+        hits = {code: said & own - set().union(*(w for c, w in words.items() if c != code))
+                for code, own in words.items()}
+        named = [code for code, hit in hits.items() if hit]
+        if len(named) == 1:
+            if named[0] == current:
+                return None
+            return named[0]
+    return None
+
+
+async def bundle_in_context(tracker: Tracker, current: str) -> Optional[Dict[str, Any]]:
+    """The 一件事 the conversation is in: the current matter itself, or the bundle answered
+    earlier whose member the current matter is."""
+    guide = await hall().guide(current)
+    if guide and guide["kind"] == MatterKind.BUNDLE:
+        return guide
+    seen = []
+    for event in reversed(tracker.events[-60:]):
+        code = ((event.get("data") or {}).get("custom") or {}).get("matter") if event.get("event") == "bot" else None
+        if code and code != current and code not in seen:
+            seen.append(code)
+            other = await hall().guide(code)
+            if other and other["kind"] == MatterKind.BUNDLE:
+                members = {m.get("code") for m in other.get("member_guides") or []}
+                return other if current in members else None
+    return None
+
+
+async def named_bundle(tracker: Tracker) -> Optional[str]:
+    """The 一件事 whose members the message names, the matcher's best reading among them: two
+    of them with "together" words ("能不能一起办", "合起来办"), or three. A member is named by its name or an alias
+    of three or more characters, word for word, or two words (bigrams) of them that no other
+    member of the 一件事 holds."""
+    text = text_of(tracker)
+    folded = normalize(text).replace(" ", "")
+    view = match_of(tracker)
+    top = next((m["matter"] for m in view.matches if m["matter"] != FALLBACK_MATTER), None)
+    if is_button(tracker) or not 8 <= len(folded) <= STORY_CHARS or top is None:
+        return None
+    top_guide = await hall().guide(top)
+    if top_guide is None or top_guide["kind"] == MatterKind.BUNDLE:
+        return None  # a 一件事 named by its own name is the matcher's to find
+    together = bool(TOGETHER.search(folded))
+    said = {b for b in bigrams(text) if not set(b) & EVERYDAY_CHARS} - EVERYDAY_PAIRS
+    best: Tuple[int, Optional[str]] = (0, None)
+    for bundle in await hall().bundles():
+        members = await _member_words(bundle)
+        if top not in members:
+            continue  # the matcher's reading must be one of them
+        count = sum(1 for names, own in members.values()
+                    if any(n in folded for n in names) or len(said & own) >= 2)
+        if (count >= 3 or (count >= 2 and together)) and count > best[0]:
+            best = (count, bundle["code"])
+    return best[1]
+
+
+async def member_among(current: Optional[str], ranked: List[str]) -> Optional[str]:
+    """The first of the options that is a member of the current 一件事 bundle."""
+    guide = await hall().guide(current) if current else None
+    members = {m.get("code") for m in (guide or {}).get("member_guides") or []}
+    return next((code for code in ranked if code in members), None)
