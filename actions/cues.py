@@ -15,7 +15,7 @@ from bot.text.normalize import normalize
 from bot.text.sentences import asking_sentence, sentences
 
 CUES_FILE = Path(__file__).resolve().parents[1] / "data" / "lexicon" / "cues.yml"
-KINDS = ("failed_trip", "repeated_trips", "feared", "ask_person", "ticket_status", "cancel", "no_phone", "grievance", "switch", "verdict", "consent", "closing", "own_ticket", "photos", "accept_offer",
+KINDS = ("failed_trip", "repeated_trips", "feared", "ask_person", "ticket_status", "cancel", "no_phone", "grievance", "switch", "verdict", "consent", "closing", "own_ticket", "photos", "accept_offer", "plain_yes",
          "general_how", "steps_words", "whole_bundle")
 
 
@@ -69,8 +69,8 @@ def _unfeared(folded: str, kind: str) -> bool:
 STORY_CHARS = 60  # a message this long is a story: what it asks is in its asking sentence
 
 
-# Finding, calling or arranging a person to talk to: "给我找个管事的人聊聊", "安排一位工作人员
-#在线上跟我沟通", "换个负责的人来". Not "请工作人员来查" or "派人来看看" (a complaint's request).
+# Finding, calling or arranging a person to talk to: "给我找个管事的人聊聊", "安排一位工作
+# 人员在线上跟我沟通", "换个负责的人来". Not "请工作人员来查" or "派人来看看" (a complaint's request).
 _PERSON_SHAPE = re.compile(r"(?:找|叫|安排|换|转|接)(?:个|一个|一位|位|名)?(?:你们)?(?:的)?"
                            r"(?:管事的|负责的|能做主的|懂行的)?(?:人工|真人|活人|工作人员|客服|专人|人|负责人|领导)"
                            r"(?:来?(?:跟我|和我|同我|与我|给我)?(?:聊|说|讲|谈|沟通|对接|解释|打电话|回电话)"
@@ -89,13 +89,9 @@ def asks_for_person(text: str) -> bool:
     return _asks_for_person(asking_sentence(text) or (sentences(text) or [text])[-1])
 
 
-# Whole-message yeses ("好的", "行"): after "我可以把您的问题转给该部门" they take the offer.
-PLAIN_YES = frozenset({"好", "好的", "好啊", "好吧", "好滴", "好额", "好嘞", "行", "行啊", "可以", "可以的", "嗯", "嗯嗯",
-                       "要", "要的", "需要", "中", "成", "对", "是的", "ok", "麻烦了", "麻烦你了", "那麻烦了"})
-
-
 def accepts_offer(text: str) -> bool:
     """Whether a reply to an offer ("需要的话，我可以把您的问题转给该部门") takes it: in words
-    ("帮我问问", "转过去吧") or with a plain yes; a thank-you alone ("好的谢谢") closes instead."""
+    ("帮我问问", "转过去吧") or with a plain yes, the whole message ("好的", "要的"); a thank-you
+    ("好的谢谢") closes instead."""
     folded = re.sub(r"[^\w]", "", normalize(text).replace(" ", ""))
-    return says(text, "accept_offer") or folded in PLAIN_YES
+    return says(text, "accept_offer") or folded in _cues()["plain_yes"]
