@@ -24,6 +24,10 @@ APOLOGY = "utter_action_server_unavailable"
 HALL_TRIGGERED = {"action_relay_staff_message", "action_handoff_released", "action_ticket_resolved",
                   "action_ticket_transferred"}
 
+# Run for every message of a conversation paused for staff (bot.rasa.human_mode): the message is
+# for staff and already in the tracker; when this courtesy fails, the citizen gets no apology.
+COURTESY = {"action_handoff_contact"}
+
 _rasa_run = RemoteAction.run
 
 
@@ -35,6 +39,9 @@ async def run(self: RemoteAction, output_channel: Any, nlg: Any, tracker: Any, d
     except (RasaException, asyncio.TimeoutError) as exc:
         if self.name() in HALL_TRIGGERED or APOLOGY not in domain.responses:
             raise
+        if self.name() in COURTESY:
+            logger.warning("action %s failed (%s); the message still waits for staff", self.name(), exc)
+            return []
         logger.error("action %s failed (%s); the citizen is told to try again", self.name(), exc)
         message = await nlg.generate(APOLOGY, tracker, output_channel.name())
         return [create_bot_utterance(message)] if message else []

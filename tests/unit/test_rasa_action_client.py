@@ -53,3 +53,31 @@ async def test_one_session_and_connection_for_many_calls_and_a_restart():
     finally:
         await runner.cleanup()
         await action_client.close_sessions()
+
+
+async def test_an_unreachable_action_server_gets_the_citizen_an_apology_but_not_on_a_paused_message():
+    """bot/rasa/action_outage.py: a failed action answers with the hotline; the courtesy action run
+    for messages meant for staff (action_handoff_contact) fails silently."""
+    from rasa.core.actions.action import RemoteAction
+    from rasa.core.channels.channel import CollectingOutputChannel
+    from rasa.core.nlg import TemplatedNaturalLanguageGenerator
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from bot.rasa import action_outage
+
+    action_outage.install()
+    domain = Domain.from_yaml("""
+version: "3.1"
+actions: [action_answer_matter, action_handoff_contact]
+responses:
+  utter_action_server_unavailable:
+    - text: "系统暂时出了点问题，请拨打12345"
+""")
+    endpoint = EndpointConfig(f"http://127.0.0.1:{_free_port()}/webhook")
+    tracker = DialogueStateTracker("t", domain.slots)
+    nlg = TemplatedNaturalLanguageGenerator(domain.responses)
+    answered = await RemoteAction("action_answer_matter", endpoint).run(CollectingOutputChannel(), nlg, tracker, domain)
+    assert [e.text for e in answered] == ["系统暂时出了点问题，请拨打12345"]
+    quiet = await RemoteAction("action_handoff_contact", endpoint).run(CollectingOutputChannel(), nlg, tracker, domain)
+    assert quiet == []
