@@ -4,7 +4,8 @@ question that names several members of one bundle to be done together."""
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional, Tuple
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 from rasa_sdk import Tracker
 
@@ -20,20 +21,36 @@ from bot.vocabulary import FALLBACK_MATTER, MatterKind
 TOGETHER = re.compile(r"一起|一块儿|一块办|一块弄|一道|一趟办|一趟弄|一趟搞|合起来|合在一起|一并|同时办|联办|打包")
 
 
-_MEMBER_WORDS: Dict[str, Tuple[Dict[str, Any], Dict[str, Tuple[List[str], set]]]] = {}
+@dataclass(frozen=True)
+class MemberWords:
+    """How a member of a 一件事 is named: its name and aliases of three or more characters
+    (normalised, to be found word for word), the bigrams of its name and of name and aliases
+    together, and those of the latter that no other member of the 一件事 holds."""
+
+    long_names: List[str]
+    name_bigrams: Set[str]
+    all_bigrams: Set[str]
+    own_bigrams: Set[str]
 
 
-async def _member_words(bundle: Dict[str, Any]) -> Dict[str, Tuple[List[str], set]]:
-    """Per member of a 一件事: its name and aliases of three or more characters (normalised), and
-    the bigrams of them no other member holds. Worked out once per guide the hall client caches."""
+_MEMBER_WORDS: Dict[str, Tuple[Dict[str, Any], Dict[str, MemberWords]]] = {}
+
+
+async def _member_words(bundle: Dict[str, Any]) -> Dict[str, MemberWords]:
+    """Per member of a 一件事 (by code), how it is named. Worked out once per guide the hall
+    client caches, not at every follow-up."""
     cached = _MEMBER_WORDS.get(bundle["code"])
     if cached and cached[0] is bundle:
         return cached[1]
     members = [g for m in bundle.get("member_guides") or [] if (g := await hall().guide(m["code"]))]
-    words = {m["code"]: set().union(*(bigrams(n) for n in [m["name"], *m.get("aliases", [])])) for m in members}
-    out = {m["code"]: ([normalize(n).replace(" ", "") for n in [m["name"], *m.get("aliases", [])] if len(n) >= 3],
-                       words[m["code"]] - set().union(*(w for c, w in words.items() if c != m["code"])))
-           for m in members}
+    names = {m["code"]: bigrams(m["name"]) for m in members}
+    words = {m["code"]: names[m["code"]].union(*(bigrams(n) for n in m.get("aliases", []))) for m in members}
+    out = {m["code"]: MemberWords(
+        long_names=[normalize(n).replace(" ", "") for n in [m["name"], *m.get("aliases", [])] if len(n) >= 3],
+        name_bigrams=names[m["code"]],
+        all_bigrams=words[m["code"]],
+        own_bigrams=words[m["code"]] - set().union(*(w for c, w in words.items() if c != m["code"])))
+        for m in members}
     _MEMBER_WORDS[bundle["code"]] = (bundle, out)
     return out
 
@@ -54,16 +71,10 @@ async def bundle_turn(tracker: Tracker, current: Optional[str], aspect: Optional
     span = aspect_span(tracker)
     topic = text[:span[0]] + " " + text[span[1]:] if span else text
     said = {b for b in bigrams(topic) if not set(b) & EVERYDAY_CHARS} - EVERYDAY_PAIRS
-    names: Dict[str, set] = {}
-    aliases: Dict[str, set] = {}
-    for member in bundle.get("member_guides") or []:
-        guide = await hall().guide(member["code"])
-        if guide:
-            names[guide["code"]] = bigrams(guide["name"])
-            aliases[guide["code"]] = names[guide["code"]].union(*(bigrams(n) for n in guide.get("aliases", [])))
+    members = await _member_words(bundle)
     # Its name first ("发票" is 发票领用's, though another member's alias speaks of invoices),
     # then its aliases ("刻章").
-    for words in (names, aliases):
+    for words in ({c: m.name_bigrams for c, m in members.items()}, {c: m.all_bigrams for c, m in members.items()}):
         hits = {code: said & own - set().union(*(w for c, w in words.items() if c != code))
                 for code, own in words.items()}
         named = [code for code, hit in hits.items() if hit]
@@ -113,8 +124,8 @@ async def named_bundle(tracker: Tracker) -> Optional[str]:
         members = await _member_words(bundle)
         if top not in members:
             continue  # the matcher's reading must be one of them
-        count = sum(1 for names, own in members.values()
-                    if any(n in folded for n in names) or len(said & own) >= 2)
+        count = sum(1 for m in members.values()
+                    if any(n in folded for n in m.long_names) or len(said & m.own_bigrams) >= 2)
         if (count >= 3 or (count >= 2 and together)) and count > best[0]:
             best = (count, bundle["code"])
     return best[1]
