@@ -43,8 +43,10 @@ run_pytest() {
     return "$rc"
 }
 
-step "pytest (SQLite)"
-run_pytest -q -p no:cacheprovider tests || status=1
+# Two workers (these machines have two cores; ONETRIP_TEST_WORKERS for more), each test file on
+# one worker so that a file's servers start once. Every stack takes free ports and its own var/.
+step "pytest (SQLite, ${ONETRIP_TEST_WORKERS:=2} workers)"
+run_pytest -q -p no:cacheprovider -n "$ONETRIP_TEST_WORKERS" --dist loadfile tests || status=1
 
 # The hall's suite again on PostgreSQL when one is reachable (CI has one at 127.0.0.1:5432).
 pg_url="${ONETRIP_TEST_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/test}"

@@ -7,6 +7,7 @@ another version, or of another class, is ``Stale`` and is built again rather tha
 
 from __future__ import annotations
 
+import os
 import pickle
 from pathlib import Path
 from typing import Any, Callable, Optional
@@ -50,7 +51,7 @@ def write_cached(obj: Any, path: Path) -> Optional[Path]:
     when the folder is read-only (a read-only checkout builds each time instead)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # per process: writers never share it
         dump(obj, tmp)
         tmp.replace(path)
         return path

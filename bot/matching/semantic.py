@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 from functools import lru_cache
 from typing import Callable, Dict, List, Optional, Protocol, Sequence
 
@@ -116,7 +117,9 @@ def cached_vectors(texts: Sequence[str], key: str, prefix: str,
     if missing or not path.exists():
         try:
             root.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(path.name + ".tmp.npz")
+            # Hidden (the cache glob skips it) and per process: two processes building the same
+            # cache at once (test workers, servers starting together) never write one file.
+            tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.npz")
             np.savez(tmp, texts=np.array(list(texts), dtype=str), vectors=vectors.astype(np.float16))
             tmp.replace(path)
             # Keep a few recent files (tests and tools use other catalogues too).
