@@ -56,7 +56,8 @@ sqlalchemy.create_engine(sys.argv[1]).connect().close()
 PY
 then
     step "pytest (hall on PostgreSQL)"
-    DATABASE_URL="$pg_url" run_pytest -q -p no:cacheprovider tests/hall || status=1
+    # Each worker's session creates a database of its own on that server (tests/hall/conftest.py).
+    DATABASE_URL="$pg_url" run_pytest -q -p no:cacheprovider -n "$ONETRIP_TEST_WORKERS" --dist loadfile tests/hall || status=1
 else
     echo "test: PostgreSQL at $pg_url not reachable; the PostgreSQL run of the hall suite is skipped"
     if [ "${CI:-}" = "true" ]; then status=1; fi
