@@ -16,7 +16,7 @@ from bot.text.sentences import asking_sentence, sentences
 
 CUES_FILE = Path(__file__).resolve().parents[1] / "data" / "lexicon" / "cues.yml"
 KINDS = ("failed_trip", "repeated_trips", "feared", "ask_person", "ticket_status", "cancel", "no_phone", "grievance", "switch", "verdict", "consent", "closing", "own_ticket", "photos", "accept_offer", "plain_yes",
-         "general_how", "steps_words", "whole_bundle")
+         "general_how", "steps_words", "whole_bundle", "bot_words")
 
 
 @lru_cache(maxsize=1)
@@ -41,8 +41,13 @@ def went_and_failed(text: str) -> bool:
     folded = normalize(text).replace(" ", "")
     if _unfeared(folded, "failed_trip"):  # "白跑了一趟", not "怕白跑一趟"
         return True
+    if _ASKS_TRIPS.search(folded) and "了" not in folded:
+        return False  # "要来回跑几次": how many trips it takes, asked before going
     return (_unfeared(folded, "repeated_trips") or _counted_trips(folded)) and not says(text, "grievance")
 
+
+# Asking how many trips a matter takes: "要来回跑几次", "得跑几趟".
+_ASKS_TRIPS = re.compile(r"(?:跑|去|来)(?:几|多少)(?:次|趟|回)")
 
 # A count of trips with the place between: "去了医院两次", "跑了社保中心三趟".
 _COUNTED_TRIPS = re.compile(r"(?:去|跑|来)了[\u4e00-\u9fff]{1,6}?(?:两|三|四|五|几|好几|[2-9])(?:次|趟|回)")
