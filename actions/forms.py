@@ -47,10 +47,11 @@ DECLINED = ""  # contact_phone when the citizen chose not to leave one (None: no
 
 
 # What the ticket form asks before filing, by kind. An expert's remote guidance needs the place
-# (which county's station answers) and the citizen's consent to let staff read the conversation;
-# a complaint, a consultation or a 兜底 needs only a way back to the citizen: the place is kept
-# when told, and the phone question itself says what the number is for and how long it is kept.
-GUIDANCE_SLOTS = ("problem_description", "region", "contact_phone", "consent")
+# (which county's station answers); a complaint, a consultation or a 兜底 needs only a way back to
+# the citizen: the place is kept when told. The phone question itself says what the number is for
+# and how long it is kept. Whether staff may read the conversation is asked once the guidance
+# ticket is filed (actions/tickets.py), so that a citizen who stops at the phone still has one.
+GUIDANCE_SLOTS = ("problem_description", "region", "contact_phone")
 TICKET_SLOTS = ("problem_description", "contact_phone")
 
 
@@ -158,8 +159,6 @@ class ListeningForm(FormValidationAction, metaclass=abc.ABCMeta):
             return [SlotSet(slot, None) for slot in FORM_SLOTS] + [
                 SlotSet("requested_slot", None), ActiveLoop(None)] + answered
         events = corrections(tracker, requested)
-        if requested == "consent" and intent_of(tracker) not in ("affirm", "deny") and gives_consent(text):
-            return await self._then_next(events + [SlotSet("consent", True)], dispatcher, tracker, domain)
         if requested == "contact_phone" and (contact_number(text) or says(text, "no_phone")) \
                 and tracker.get_slot("contact_phone") is None:
             # "我不留电话了，你们直接去查就行": the answer, whatever intent the words got.
@@ -200,7 +199,7 @@ def corrections(tracker: Tracker, requested: str) -> List[EventType]:
     if requested != "region" and region and tracker.get_slot("region") != region:
         events.append(SlotSet("region", region))
     # "…电话139…，同意登记": consent given in passing, in the cue's own explicit words.
-    if requested != "consent" and says(text, "consent") and tracker.get_slot("consent") is not True:
+    if says(text, "consent") and tracker.get_slot("consent") is not True:
         events.append(SlotSet("consent", True))
     return events
 
@@ -236,7 +235,7 @@ def taken_in_passing(dispatcher: CollectingDispatcher, tracker: Tracker, request
     """A message that answers another of the form's questions, or adds to the story, instead of
     the one asked: taken and acknowledged, and the form asks its question again — never "号码不对"
     for a place, nor "没识别出地方" for the symptoms. None when the message is not of that kind."""
-    if requested not in ("region", "contact_phone", "consent") or answers(tracker, requested):
+    if requested not in ("region", "contact_phone") or answers(tracker, requested):
         return None
     text = text_of(tracker)
     events = corrections(tracker, requested) + [SlotSet(requested, None)]
@@ -259,10 +258,24 @@ def taken_in_passing(dispatcher: CollectingDispatcher, tracker: Tracker, request
 _CONSENT_WORDS = ("同意", "可以", "好的", "好", "行", "没问题", "嗯", "对", "提交", "登记")
 
 
-def gives_consent(text: str) -> bool:
-    """"好的谢谢", "可以，提交吧": a yes that the intent classifier took for something else."""
-    folded = normalize(text).replace(" ", "")
-    return folded.startswith(_CONSENT_WORDS) and not folded.startswith(("不同意", "不可以", "不行", "不好"))
+def consent_answer(tracker: Tracker) -> Optional[bool]:
+    """The answer to "may staff read this conversation?" (asked once a guidance ticket is filed):
+    yes ("同意", "好的谢谢", "可以的"), no ("不同意", "不用了"), or None for anything else, which
+    is then read as the message it is ("对了，我店里的许可证快到期了…" is a new question)."""
+    folded = normalize(text_of(tracker)).replace(" ", "")
+    intent = intent_of(tracker)
+    if folded.startswith(("对了", "好像", "好多", "行不行")) or (len(folded) > 12 and re.search(r"[?？吗么]", folded)):
+        return None
+    if folded.startswith(("不同意", "不可以", "不行", "不要", "不用", "不愿意", "不好")) or (intent == "deny" and len(folded) <= 12):
+        return False
+    if folded.startswith(_CONSENT_WORDS) or (intent == "affirm" and len(folded) <= 12):
+        return True
+    return None
+
+
+def tells_more(text: str) -> bool:
+    """A statement with some substance ("等下地点说错了 是在杭州东站上的车"), not a question."""
+    return substance(text) >= MIN_DESCRIPTION_CHARS and not asks(text)
 
 
 def drops_form(text: str) -> bool:
@@ -283,8 +296,6 @@ def answers(tracker: Tracker, requested: str) -> bool:
         return bool(find_region(text) or looks_like_place(text))
     if requested == "contact_phone":
         return bool(contact_number(text) or says(text, "no_phone"))
-    if requested == "consent":
-        return intent_of(tracker) in ("affirm", "deny")
     if requested == "problem_description":
         # A story may mention matters and aspects; only a short question is not a description.
         return substance(text) >= MIN_DESCRIPTION_CHARS
@@ -325,13 +336,6 @@ class ValidateTicketForm(ListeningForm):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
         return contact_phone_slot(value, dispatcher, tracker)
-
-    def validate_consent(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
-        if value is False:
-            dispatcher.utter_message(response="utter_no_consent")
-        return {"consent": bool(value)}
 
 
 class ActionAskProblemDescription(Action):

@@ -23,7 +23,7 @@ from actions.conversation import (
     ROUTER_SURE, channel_of, entity, intent_of, is_button, last_bot_response, match_of,
     previous_replies, route_of, text_of, user_texts,
 )
-from actions.forms import DECLINED, pending_ticket, photos_question, prefill_ticket_form, taken_in_passing, wants_submit
+from actions.forms import DECLINED, consent_answer, drops_form, pending_ticket, tells_more, photos_question, prefill_ticket_form, taken_in_passing, wants_submit
 from actions.cues import asks_for_person, says, went_and_failed
 from actions.approved import serve_approved
 from actions.feedback import ActionRecordRating, rating_level, score_in
@@ -34,13 +34,14 @@ from actions.reading import (
     asks_in_general, bigrams, department_offered, is_bare_followup, only_particulars, read_with_previous,
     router_overrules, takes_offer, unsure_of,
 )
-from actions.tickets import (ActionOpenTicket, ActionReportFailedTrip, ActionTicketStatus, asks_ticket_status,
+from actions.tickets import (ActionOpenTicket, consent_pending, ActionReportFailedTrip, ActionTicketStatus, asks_ticket_status,
                              ticket_number)
 from bot.text.choices import choice_number
 from bot.text.phones import contact_number
 from bot.text.regions import find_region
 from bot.text.normalize import normalize
-from bot.vocabulary import FALLBACK_DEPARTMENT, FALLBACK_MATTER, TICKET_MATTER_KINDS, Aspect, MatterKind, RequestType, TicketKind
+from bot.vocabulary import (FALLBACK_DEPARTMENT, FALLBACK_MATTER, TICKET_MATTER_KINDS, Aspect, MatterKind, RequestType,
+                             TicketKind, TicketStatus)
 
 logger = logging.getLogger(__name__)
 
@@ -91,6 +92,14 @@ class ActionAnswerMatter(Action):
         if pending_ticket(tracker) and wants_submit(tracker, intent):
             # "提交" after "工单系统暂时没有响应": submit the form the citizen already filled in.
             events = await ActionOpenTicket().open(dispatcher, tracker, None)
+        elif (tracker.get_slot("last_ticket") and consent_pending(tracker)
+              and (consent_answer(tracker) is not None or drops_form(text))):
+            # "同意", "不同意", or "算了不用专家了…问下家庭农场咋登记": the answer kept on the
+            # ticket just filed (a drop is a no), and a question asked with it answered too.
+            agreed = bool(consent_answer(tracker)) and not drops_form(text)
+            events = await ActionOpenTicket.record_consent(dispatcher, tracker, tracker.get_slot("last_ticket"), agreed)
+            if interruptions.is_new_question(tracker):
+                events += await interruptions.answer(dispatcher, tracker, continues=False)
         elif (tracker.get_slot("last_ticket") and "utter_ticket_opened" in previous_replies(tracker)
               and only_particulars(text)):
             events = await ActionOpenTicket.add_particulars(dispatcher, tracker, tracker.get_slot("last_ticket"))
@@ -113,7 +122,9 @@ class ActionAnswerMatter(Action):
                                                                      or says(text, "own_ticket"))):
             # A ticket number is never a matter's words, whatever letters it holds.
             events = await ActionTicketStatus().run(dispatcher, tracker, domain)
-        elif intent in ("greet", "bot_challenge") and not entity(tracker, "aspect") and not entity(tracker, "matter"):
+        elif ((intent == "greet" or (intent == "bot_challenge" and says(text, "bot_words")))
+              and not entity(tracker, "aspect") and not entity(tracker, "matter")):
+            # A question about the bot speaks of it; "有效期是一年吗" after an answer is a follow-up.
             dispatcher.utter_message(response="utter_greet" if intent == "greet" else "utter_bot_challenge")
             events = []
         else:
@@ -606,6 +617,17 @@ class ActionAnswerMatter(Action):
             events.append(SlotSet("candidates", [code] + [c for c in alternatives if c != code]))
 
         if guide["kind"] in TICKET_MATTER_KINDS:
+            filed = await self._filed_for(tracker, code)
+            if filed and tells_more(text_of(tracker)):
+                # "等下地点说错了，是在杭州东站上的车": more of the story, onto the ticket filed.
+                return events + await ActionOpenTicket.add_note(dispatcher, tracker, filed["number"])
+            if filed:
+                # One open ticket per matter and conversation: a second would be a double.
+                dispatcher.utter_message(response="utter_ticket_already_filed", number=filed["number"],
+                                         department_name=guide.get("department_name") or guide["department"],
+                                         json_message={"ticket": filed["number"], "kind": filed["kind"],
+                                                       "department": filed["department"], "matter": code})
+                return events
             return events + self._start_ticket(dispatcher, tracker, guide)
         aspect = aspect if aspect in render.ASPECTS else Aspect.OVERVIEW.value
         if aspect == Aspect.STEPS and tracker.get_slot("current_matter") != code and asks_in_general(tracker):
@@ -644,6 +666,18 @@ class ActionAnswerMatter(Action):
                 codes.append(code)
         if buttons:
             dispatcher.utter_message(response="utter_related", buttons=buttons, json_message={"related": codes})
+
+    @staticmethod
+    async def _filed_for(tracker: Tracker, code: str) -> Optional[Dict[str, Any]]:
+        """The open ticket this conversation last filed, when it is for this matter."""
+        number = tracker.get_slot("last_ticket")
+        if not number:
+            return None
+        try:
+            tickets = await hall().lookup_tickets(tracker.sender_id, number=number)
+        except HallUnavailable:
+            return None
+        return next((t for t in tickets if t.get("matter") == code and t.get("status") != TicketStatus.RESOLVED.value), None)
 
     @staticmethod
     def _start_ticket(dispatcher: CollectingDispatcher, tracker: Tracker, guide: Dict[str, Any]) -> List[EventType]:

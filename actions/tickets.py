@@ -44,6 +44,24 @@ async def _pending_kind(tracker: Tracker) -> str:
     return guide["kind"] if guide and guide.get("kind") in TICKET_MATTER_KINDS else TicketKind.FALLBACK.value
 
 
+# Asked once a guidance ticket is filed; a later message may answer it.
+ASK_TRANSCRIPT_CONSENT = "utter_ask_transcript_consent"
+_CONSENT_TOLD = ("utter_transcript_consent_noted", "utter_no_consent")
+
+
+def consent_pending(tracker: Tracker) -> bool:
+    """Whether "may staff read this conversation?" was asked after the last ticket was filed and
+    is not answered yet (a phone corrected in between does not lose the question)."""
+    for event in reversed(tracker.events):
+        if event.get("event") != "bot":
+            continue
+        said = (event.get("metadata") or {}).get("utter_action")
+        if said == ASK_TRANSCRIPT_CONSENT:
+            return True
+        if said in _CONSENT_TOLD or said == "utter_ticket_opened":
+            return False
+    return False
+
 MAX_TICKET_TEXT = 8000  # the hall's limit for a description; the citizen is told when cut
 
 
@@ -110,6 +128,33 @@ class ActionOpenTicket(Action):
         dispatcher.utter_message(response="utter_ticket_details_added", number=number, details=told)
         return [SlotSet("contact_phone", phone)] if phone else []
 
+    @staticmethod
+    async def record_consent(dispatcher: CollectingDispatcher, tracker: Tracker, number: str,
+                             consent: bool) -> List[EventType]:
+        """The answer to "may staff read this conversation?", asked after a guidance ticket was
+        filed: kept on that ticket (the hall lets staff open the transcript only with it)."""
+        try:
+            ticket = await hall().add_contact(number, tracker.sender_id, None, None, consent=consent)
+        except HallUnavailable:
+            dispatcher.utter_message(response="utter_ticket_details_failed", number=number)
+            return []
+        dispatcher.utter_message(response="utter_transcript_consent_noted" if consent else "utter_no_consent",
+                                 number=number, json_message={"ticket": number, "kind": ticket.get("kind"),
+                                                              "department": ticket.get("department")})
+        return []
+
+    @staticmethod
+    async def add_note(dispatcher: CollectingDispatcher, tracker: Tracker, number: str) -> List[EventType]:
+        """More of the story told after the ticket was filed: added to its description."""
+        try:
+            await hall().add_contact(number, tracker.sender_id, contact_number(text_of(tracker)), None,
+                                     note=text_of(tracker)[:2000])
+        except HallUnavailable:
+            dispatcher.utter_message(response="utter_ticket_details_failed", number=number)
+            return []
+        dispatcher.utter_message(response="utter_ticket_details_added", number=number, details="您补充的情况")
+        return []
+
     async def open(self, dispatcher: CollectingDispatcher, tracker: Tracker, kind: Optional[str]) -> List[EventType]:
         """Opens the ticket; kind None: a re-submission after an outage, the kind is worked out."""
         matter = tracker.get_slot("ticket_matter")
@@ -134,6 +179,9 @@ class ActionOpenTicket(Action):
             dispatcher.utter_message(response="utter_ticket_system_unavailable")
             return []
         announce_ticket(dispatcher, ticket, tracker.get_slot("contact_phone"))
+        if kind == TicketKind.GUIDANCE.value and not tracker.get_slot("consent"):
+            # Asked once the ticket exists: a citizen who stops here still has their expert.
+            dispatcher.utter_message(response=ASK_TRANSCRIPT_CONSENT)
         return [SlotSet(slot, None) for slot in FORM_SLOTS] + [
             SlotSet("last_ticket", ticket["number"]),
             SlotSet("served", True),

@@ -118,10 +118,13 @@ class HallClient:
         return response.json()
 
     async def add_contact(self, number: str, conversation_id: str, phone: Optional[str],
-                          region: Optional[str]) -> Dict[str, Any]:
-        """The call-back phone (and place) given after the ticket was filed."""
+                          region: Optional[str], consent: Optional[bool] = None,
+                          note: Optional[str] = None) -> Dict[str, Any]:
+        """The call-back phone (and place) given after the ticket was filed, the citizen's answer
+        to whether staff may read the conversation, or more of their story."""
         response = await self._request("POST", f"/api/tickets/{number}/contact", retries=2, json={
-            "conversation_id": conversation_id, "contact_phone": phone or None, "region": region or None})
+            "conversation_id": conversation_id, "contact_phone": phone or None, "region": region or None,
+            "consent": consent, "note": note})
         if response.status_code >= 400:
             logger.error("contact refused by the hall: %s %s", response.status_code, response.text[:300])
             raise HallUnavailable(f"contact refused: HTTP {response.status_code}")

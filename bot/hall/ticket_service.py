@@ -122,9 +122,12 @@ def is_overdue(ticket: models.Ticket, now=None) -> bool:
 
 
 def citizen_contact(db: Session, number: str, conversation_id: str, phone: Optional[str],
-                    region: Optional[str]) -> models.Ticket:
+                    region: Optional[str], consent: Optional[bool] = None,
+                    note: Optional[str] = None) -> models.Ticket:
     """A phone (and place) the citizen gives, or corrects, after their ticket was filed (a 差评 is
-    filed as soon as its reason is told; the call-back number may follow). Only from the conversation that filed
+    filed as soon as its reason is told; the call-back number may follow), or their answer to
+    "may staff read this conversation?", asked once the ticket is filed, or more of the story
+    (appended to the description, marked as told later). Only from the conversation that filed
     the ticket, only while it is open; the same call again changes nothing."""
     ticket = db.execute(select(models.Ticket).where(models.Ticket.number == number)).scalar_one_or_none()
     if ticket is None or ticket.conversation_id != conversation_id:
@@ -137,6 +140,11 @@ def citizen_contact(db: Session, number: str, conversation_id: str, phone: Optio
         ticket.contact_phone, changed = phone, changed + ["联系电话"]
     if region and ticket.region != region[:100]:  # told after filing, or corrected ("刚才地方讲错了")
         ticket.region, changed = region[:100], changed + ["地区"]
+    told = (note or "").strip()
+    if told and told not in (ticket.description or ""):
+        ticket.description, changed = f"{ticket.description or ''}\n【群众补充】{told}", changed + ["情况"]
+    if consent is not None and bool(ticket.consent) != consent:
+        ticket.consent, changed = consent, changed + ["同意查看对话记录" if consent else "不同意查看对话记录"]
     if changed:
         audit(db, None, "citizen_contact", ticket.number, "群众补充了" + "、".join(changed))
         db.commit()

@@ -269,10 +269,14 @@ def test_asking_about_photos_in_the_form_is_answered_and_the_form_goes_on(stack)
     replies = stack.say(sender, "要不要拍几张照片发过来")
     assert "发照片" in text(replies) and "一窗通拍" not in text(replies)
     stack.say(sender, "丽水青田")
-    stack.say(sender, "13812340015")
-    stack.say(sender, "同意")
+    # The phone completes the form: the expert's ticket exists even if the citizen stops here.
+    replies = stack.say(sender, "13812340015")
     (ticket,) = stack.tickets(sender)
-    assert ticket["kind"] == "guidance" and ticket["department"] == "nongye"
+    assert ticket["kind"] == "guidance" and ticket["department"] == "nongye" and ticket["consent"] is False
+    assert "查看本次对话记录" in text(replies)  # asked after filing, answered or not
+    assert "经办工作人员可以查看" in text(stack.say(sender, "同意"))
+    (ticket,) = stack.tickets(sender)
+    assert ticket["consent"] is True
 
 
 
@@ -291,7 +295,7 @@ def test_a_phone_given_with_a_question_is_taken_and_the_question_answered(stack)
     stack.say(sender, "衢州龙游县湖镇镇")
     replies = stack.say(sender, "手机13812340021，另外问一下，生猪卖之前的产地检疫在哪里申报")
     assert answer(replies)["matter"] == "nongye.animal_quarantine"
-    assert "同意" in text(replies)  # the form goes on to its next question
+    assert "查看本次对话记录" in text(replies)  # the form is complete: filed, and reading the chat asked
     stack.say(sender, "同意")
     (ticket,) = stack.tickets(sender)
     assert ticket["kind"] == "guidance" and ticket["contact_phone_masked"].endswith("0021")

@@ -86,14 +86,16 @@ def test_guidance_ticket_for_the_shrimp_farmer(stack):
     stack.say(me, "宁波象山")
     wrong = stack.say(me, "138123")
     assert any("手机号码" in m.get("text", "") for m in wrong)
-    stack.say(me, "13812345678")
-    done = stack.say(me, "同意")
+    done = stack.say(me, "13812345678")  # the last of what an expert needs: the ticket is filed
     ticket = next(c for c in customs(done) if "ticket" in c)
     assert ticket["kind"] == "guidance" and ticket["department"] == "nongye"
     stored = stack.tickets(me)
     assert [t["number"] for t in stored] == [ticket["ticket"]]
     assert stored[0]["region"] == "宁波市象山县" and stored[0]["contact_phone_masked"] == "138****5678"
-    assert stored[0]["consent"] is True
+    # Then, and only for this, whether staff may read the conversation.
+    assert stored[0]["consent"] is False
+    stack.say(me, "同意")
+    assert [t["consent"] for t in stack.tickets(me)] == [True]
     # The citizen's phone never reaches the logs unmasked.
     assert "13812345678" not in stack.output()
 
@@ -103,8 +105,7 @@ def test_region_from_the_first_message_is_not_asked_again(stack):
     stack.say(me, "我在湖州德清，鱼塘里的鱼这两天老是浮头，死了不少，想请专家看看")
     replies = stack.say(me, "13912345678")
     assert not any("哪个市" in m.get("text", "") for m in replies)
-    done = stack.say(me, "同意")
-    assert any("ticket" in c for c in customs(done))
+    assert any("ticket" in c for c in customs(replies))
     assert stack.tickets(me)[0]["region"] == "湖州市德清县"
 
 

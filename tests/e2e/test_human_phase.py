@@ -84,8 +84,9 @@ def test_declined_consent_hides_transcript_but_allows_the_call_back(stack):
     stack.say(me, "宁波象山")
     asked = stack.say(me, "13812345678")
     assert any("180天" in (m.get("text") or "") for m in asked)  # what, who, how long: before asking
+    ticket = next(c for c in customs(asked) if "ticket" in c)  # filed; then reading the chat is asked
     done = stack.say(me, "不同意")
-    ticket = next(c for c in customs(done) if "ticket" in c)
+    assert any("不会查看本次对话记录" in (m.get("text") or "") for m in done)
     auth = staff_token(stack, "nongye_" + uuid.uuid4().hex[:6], "nongye", "李专家")
     number = ticket["ticket"]
     r = httpx.get(f"{stack.hall_url}/api/tickets/{number}/transcript", headers=auth, timeout=10)

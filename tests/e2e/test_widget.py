@@ -182,9 +182,9 @@ def test_guidance_ticket_history_after_reload_and_staff_reply(widget, stack):
     expect(intro.locator(".ot-badge")).to_have_text("跑零次")
     expect(widget.bot.last).to_contain_text("市")  # which city and county
     expect(widget.say("湖州市德清县")).to_contain_text("手机")
-    consent = widget.say("13812345678")
-    expect(consent.locator(".ot-choice", has_text="同意").first).to_be_visible()
-    confirmation = widget.click("同意")
+    confirmation = widget.say("13812345678", replies=2)  # the ticket, then may staff read the chat
+    expect(widget.bot.last.locator(".ot-choice", has_text="同意").first).to_be_visible()
+    widget.click("同意")
     number = confirmation.locator(".ot-ticket-no")
     expect(number).to_have_text(TICKET_RE)
     ticket = number.inner_text()
@@ -196,7 +196,7 @@ def test_guidance_ticket_history_after_reload_and_staff_reply(widget, stack):
     page.reload()
     expect(page.locator(".ot-status")).to_have_attribute("data-state", "online", timeout=20_000)
     assert widget.session() == session
-    expect(page.locator(".ot-ticket-no")).to_have_text(ticket)
+    expect(page.locator(".ot-ticket-no").first).to_have_text(ticket)  # and again in the consent answer
     expect(page.locator(".ot-msg.ot-user", has_text="湖州市德清县")).to_be_visible()
 
     # Staff reply, exactly as the console sends it: through Rasa's HTTP API, output_channel=latest.
@@ -217,7 +217,7 @@ def test_guidance_ticket_history_after_reload_and_staff_reply(widget, stack):
     widget.open()
     expect(page.locator(".ot-msg.ot-staff .ot-bubble", has_text=later)).to_have_count(1, timeout=ANSWER_TIMEOUT)
     expect(page.locator(".ot-msg.ot-staff .ot-bubble", has_text=reply)).to_have_count(1)
-    assert page.locator(".ot-ticket-no").count() == 1
+    assert page.locator(".ot-ticket-no").count() == 2  # the ticket and the consent answer naming it, once each
     history = httpx.get(f"{stack.hall_url}/widget/history", params={"session": session, "after": 0}, timeout=10)
     assert history.headers["access-control-allow-origin"] == "*"
     assert any(m.get("text") == "【工作人员】" + later for m in history.json()["messages"])

@@ -44,3 +44,36 @@ def test_another_conversation_or_bad_input_is_refused_with_a_reason(client):
     assert bad.status_code == 422
     assert client.post(f"/api/tickets/{number}/contact",
                        json={"conversation_id": "conv-fb", "contact_phone": "13958260147"}).status_code == 401
+
+
+def test_consent_to_read_the_conversation_given_after_filing(client, app):
+    # A guidance ticket is filed at the phone; "may staff read this conversation?" comes after.
+    body = ticket_body(conversation_id="conv-consent", consent=False)
+    r = client.post("/api/tickets", json=body, headers=SERVICE)
+    assert r.status_code == 201, r.text
+    number = r.json()["number"]
+    assert r.json()["consent"] is False
+    for answer in (True, True, False):
+        r = client.post(f"/api/tickets/{number}/contact", headers=SERVICE,
+                        json={"conversation_id": "conv-consent", "consent": answer})
+        assert r.status_code == 200 and r.json()["consent"] is answer
+    assert client.post(f"/api/tickets/{number}/contact", headers=SERVICE,
+                       json={"conversation_id": "someone-else", "consent": True}).status_code == 404
+    assert client.post(f"/api/tickets/{number}/contact", headers=SERVICE,
+                       json={"conversation_id": "conv-consent", "consent": "maybe"}).status_code == 422
+    with app.state.hall.sessions() as s:
+        told = [a.detail for a in s.execute(select(models.AuditEntry)).scalars()
+                if a.action == "citizen_contact" and a.target == number]
+    assert told == ["群众补充了同意查看对话记录", "群众补充了不同意查看对话记录"]  # the repeat changed nothing
+
+
+def test_more_of_the_story_after_filing_is_added_once(client):
+    r = client.post("/api/tickets", json=ticket_body(conversation_id="conv-note"), headers=SERVICE)
+    number = r.json()["number"]
+    for _ in range(2):  # a retried request adds it once
+        r = client.post(f"/api/tickets/{number}/contact", headers=SERVICE,
+                        json={"conversation_id": "conv-note", "note": "等下地点说错了 是在杭州东站上的车"})
+        assert r.status_code == 200, r.text
+    assert r.json()["description"].count("杭州东站") == 1 and "【群众补充】" in r.json()["description"]
+    assert client.post(f"/api/tickets/{number}/contact", headers=SERVICE,
+                       json={"conversation_id": "conv-note", "note": "x" * 2001}).status_code == 422

@@ -158,7 +158,7 @@ def test_phone_is_validated_and_reasked():
 async def test_the_ticket_form_asks_a_complaint_only_for_a_way_back():
     # An expert's visit needs the place and consent; a complaint, consultation or 兜底 is filed
     # once the citizen gives (or declines) a phone.
-    form, slots = ValidateTicketForm(), ["problem_description", "region", "contact_phone", "consent"]
+    form, slots = ValidateTicketForm(), ["problem_description", "region", "contact_phone"]
     for kind, expected in (("guidance", slots), ("complaint", ["problem_description", "contact_phone"]),
                            ("consult", ["problem_description", "contact_phone"]),
                            ("fallback", ["problem_description", "contact_phone"])):
@@ -179,6 +179,56 @@ async def test_ticket_is_opened_once_even_when_the_action_is_retried(hall):
     tickets = await hall.lookup_tickets("retry-1", number=one["ticket"])
     assert len(tickets) == 1
     assert "13812345678" not in said(first, 0)  # the confirmation masks the phone
+
+
+def answering(response: str, message: Dict[str, Any], slots: Dict[str, Any], sender: str) -> Tracker:
+    """The citizen's message right after the bot's `response`."""
+    events = [{"event": "bot", "text": "", "metadata": {"utter_action": response}, "timestamp": time.time()},
+              {"event": "user", "text": message["text"], "timestamp": time.time(), "parse_data": message,
+               "input_channel": "rest"}]
+    return Tracker(sender, slots, message, events, False, None, {}, "action_listen")
+
+
+async def test_guidance_is_filed_at_the_phone_and_reading_the_conversation_asked_after(matcher, hall):
+    # Blind writers end the shrimp farmer's conversation at the phone: the expert's ticket must
+    # exist then. Whether staff may read the conversation is asked after, and kept on the ticket.
+    slots = {"ticket_kind": "guidance", "ticket_matter": "nongye.aquaculture_guidance",
+             "problem_description": "南美白对虾放苗半个月，每天死几百尾", "region": "宁波市象山县",
+             "contact_phone": "13812345678"}
+    opener = CollectingDispatcher()
+    await ActionOpenTicket().run(opener, tracker({"text": "13812345678", "intent": {"name": "inform"}, "entities": []},
+                                                 slots, sender="consent-1"), {})
+    number = next(m["custom"]["ticket"] for m in opener.messages if "ticket" in (m.get("custom") or {}))
+    assert opener.messages[-1]["response"] == "utter_ask_transcript_consent"
+    [stored] = await hall.lookup_tickets("consent-1", number=number)
+    assert stored["consent"] is False  # not asked yet: staff see only what the ticket holds
+
+    for text, intent, expected in (("同意的", "affirm", True), ("不同意", "deny", False)):
+        answer = CollectingDispatcher()
+        await ActionAnswerMatter().run(answer, answering("utter_ask_transcript_consent", parsed(matcher, text, intent),
+                                                         {"last_ticket": number}, "consent-1"), {})
+        assert answer.messages[0]["response"] == ("utter_transcript_consent_noted" if expected else "utter_no_consent")
+        [stored] = await hall.lookup_tickets("consent-1", number=number)
+        assert stored["consent"] is expected
+
+    # A new question in that place is answered as one, and consents to nothing.
+    question = CollectingDispatcher()
+    await ActionAnswerMatter().run(question, answering(
+        "utter_ask_transcript_consent", parsed(matcher, "对了，我店里的农药经营许可证快到期了，到期前要怎么续", "ask_matter"),
+        {"last_ticket": number}, "consent-1"), {})
+    assert any((m.get("custom") or {}).get("matter") == "nongye.pesticide_license" for m in question.messages)
+    [stored] = await hall.lookup_tickets("consent-1", number=number)
+    assert stored["consent"] is False
+
+    # Telling the same expert's matter again in this conversation files no second ticket: what it
+    # tells is added to the ticket filed.
+    again = CollectingDispatcher()
+    events = await ActionAnswerMatter().run(again, tracker(parsed(matcher, "我家养的南美白对虾死了好多，想请专家看看", "request_guidance"),
+                                                           {"last_ticket": number}, sender="consent-1"), {})
+    assert again.messages[0]["response"] == "utter_ticket_details_added" and number in said(again, 0)
+    assert slots_of(events).get("ticket_kind") is None  # no form starts, so no ticket can follow
+    [stored] = await hall.lookup_tickets("consent-1", number=number)
+    assert "【群众补充】我家养的南美白对虾死了好多" in stored["description"]
 
 
 async def test_ticket_status_shows_only_the_citizens_own_tickets(hall):
@@ -279,3 +329,21 @@ async def test_hall_down_gets_an_apology_and_the_hotline(matcher, monkeypatch):
     await ActionOpenTicket().run(opener, tracker({"text": "同意", "intent": {"name": "affirm"}, "entities": []},
                                                  {"ticket_kind": "fallback", "problem_description": "白跑一趟"}), {})
     assert "12345" in said(opener, 0)
+
+
+def test_reading_the_conversation_stays_asked_across_a_correction():
+    from actions.tickets import consent_pending
+
+    def bot(response):
+        return {"event": "bot", "text": "", "metadata": {"utter_action": response}}
+
+    def of(*events):
+        return Tracker("c", {}, {}, list(events), False, None, {}, "action_listen")
+
+    user = {"event": "user", "text": "x"}
+    asked = [bot("utter_ticket_opened"), bot("utter_ask_transcript_consent")]
+    assert consent_pending(of(*asked, user))
+    assert consent_pending(of(*asked, user, bot("utter_ticket_details_added"), user))  # "电话说错了，是…"
+    assert not consent_pending(of(*asked, user, bot("utter_no_consent"), user))
+    assert not consent_pending(of(*asked, user, bot("utter_ticket_opened"), user))  # another ticket since
+    assert not consent_pending(of(bot("utter_greet"), user))

@@ -376,12 +376,13 @@ async def test_conversation_alternates_between_servers(cluster, monkeypatch):
             assert (where["matter"], where["aspect"]) == ("gongan.id_card_renew", "location")
 
             replies: List[Dict[str, Any]] = []
-            for i, text in enumerate(SHRIMP):  # A, B, A, B, A
-                replies = await say(client, cluster.rasa[i % 2], farmer, text)
+            for i, text in enumerate(SHRIMP):  # A, B, A, B, A: filed at the phone, then consent kept
+                replies += await say(client, cluster.rasa[i % 2], farmer, text)
             ticket = next(c for c in customs(replies) if "ticket" in c)
             stored = cluster.tickets(farmer)
             assert [t["number"] for t in stored] == [ticket["ticket"]]
             assert stored[0]["region"] == "宁波市象山县" and stored[0]["kind"] == "guidance"
+            assert stored[0]["consent"] is True  # the answer after filing, on the other server
             assert await user_texts(client, b, farmer, cluster.token) == SHRIMP
         # Both hubs saw every message of the farmer, whichever server handled it.
         SHRIMP_MASKED = [mask_text(text) for text in SHRIMP]

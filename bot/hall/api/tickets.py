@@ -131,6 +131,10 @@ class ContactIn(BaseModel):
     conversation_id: str = Field(..., min_length=1, max_length=200)
     contact_phone: Optional[str] = Field(None, max_length=40)
     region: Optional[str] = Field(None, max_length=100)
+    # The citizen's answer, after filing, to "may staff read this conversation?" (None: not asked).
+    consent: Optional[bool] = None
+    # More of the story told after filing ("等下地点说错了，是在杭州东站上的车"): added to the description.
+    note: Optional[str] = Field(None, max_length=2000)
 
     _phone = validator("contact_phone", allow_reuse=True)(checked_phone)
 
@@ -138,10 +142,11 @@ class ContactIn(BaseModel):
 @router.post("/tickets/{number}/contact", response_model=TicketOut,
              responses={404: {"description": "本会话没有这张工单"}, 409: {"description": "工单已办结"}})
 def add_contact(number: str, body: ContactIn, db: Session = Depends(get_db), _: Caller = Depends(service_only)):
-    """群众在工单提交后补充的回电号码或地区（如差评先登记、再留电话）；只接受提交该工单的会话。"""
+    """群众在工单提交后补充的回电号码或地区（如差评先登记、再留电话），或对“是否同意工作人员查看本次对话记录”的答复；
+    只接受提交该工单的会话。"""
     try:
         ticket = citizen_contact(db, number.strip().upper()[:40], body.conversation_id, body.contact_phone,
-                                 body.region)
+                                 body.region, body.consent, body.note)
     except TicketError as exc:
         raise HTTPException(exc.status, exc.reason)
     return ticket_json(db, ticket)
