@@ -34,6 +34,10 @@ def says(text: str, kind: str) -> bool:
     return any(word and word in folded for word in _cues()[kind])
 
 
+# Asking how many trips a matter takes: "要来回跑几次", "得跑几趟".
+_ASKS_TRIPS = re.compile(r"(?:跑|去|来)(?:几|多少)(?:次|趟|回)")
+
+
 def went_and_failed(text: str) -> bool:
     """兜底: the citizen says they went and could not get it done. An outcome word decides; a count
     of trips alone does when it is not feared ("怕跑好几趟", up to 4 characters before it) and the
@@ -45,9 +49,6 @@ def went_and_failed(text: str) -> bool:
         return False  # "要来回跑几次": how many trips it takes, asked before going
     return (_unfeared(folded, "repeated_trips") or _counted_trips(folded)) and not says(text, "grievance")
 
-
-# Asking how many trips a matter takes: "要来回跑几次", "得跑几趟".
-_ASKS_TRIPS = re.compile(r"(?:跑|去|来)(?:几|多少)(?:次|趟|回)")
 
 # A count of trips with the place between: "去了医院两次", "跑了社保中心三趟".
 _COUNTED_TRIPS = re.compile(r"(?:去|跑|来)了[\u4e00-\u9fff]{1,6}?(?:两|三|四|五|几|好几|[2-9])(?:次|趟|回)")

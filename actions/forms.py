@@ -14,7 +14,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import interruptions
 from actions.api.hall import HallUnavailable, hall
-from actions.conversation import intent_of, last_bot_response, text_of, user_texts
+from actions.conversation import last_bot_response, text_of, user_texts
 from actions.feedback import file_bad_rating
 from bot.text.normalize import normalize
 from actions.cues import says
@@ -252,24 +252,6 @@ def taken_in_passing(dispatcher: CollectingDispatcher, tracker: Tracker, request
         told = f"{tracker.get_slot('problem_description')}\n补充：{text.strip()}"
         dispatcher.utter_message(response="utter_noted_details")
         return events + [SlotSet("problem_description", told[:MAX_DESCRIPTION_CHARS])]
-    return None
-
-
-_CONSENT_WORDS = ("同意", "可以", "好的", "好", "行", "没问题", "嗯", "对", "提交", "登记")
-
-
-def consent_answer(tracker: Tracker) -> Optional[bool]:
-    """The answer to "may staff read this conversation?" (asked once a guidance ticket is filed):
-    yes ("同意", "好的谢谢", "可以的"), no ("不同意", "不用了"), or None for anything else, which
-    is then read as the message it is ("对了，我店里的许可证快到期了…" is a new question)."""
-    folded = normalize(text_of(tracker)).replace(" ", "")
-    intent = intent_of(tracker)
-    if folded.startswith(("对了", "好像", "好多", "行不行")) or (len(folded) > 12 and re.search(r"[?？吗么]", folded)):
-        return None
-    if folded.startswith(("不同意", "不可以", "不行", "不要", "不用", "不愿意", "不好")) or (intent == "deny" and len(folded) <= 12):
-        return False
-    if folded.startswith(_CONSENT_WORDS) or (intent == "affirm" and len(folded) <= 12):
-        return True
     return None
 
 

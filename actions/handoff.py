@@ -22,7 +22,7 @@ from actions.api.hall import HallUnavailable, hall
 from actions.conversation import text_of, user_texts
 from actions.cues import says
 from actions.forms import FORM_SLOTS
-from actions.ticket_request import department_for, ticket_request
+from actions.ticket_request import department_for, supplement, ticket_request
 from bot.privacy import mask_phone
 from bot.text.phones import contact_number
 from bot.vocabulary import TicketKind
@@ -108,10 +108,7 @@ class ActionHandoffContact(Action):
         info = {"handoff": True, "ticket": number, "kind": TicketKind.HANDOFF.value,
                 "department": handoff.get("department"), "office_open": False}
         if phone:
-            try:
-                await hall().add_contact(number, tracker.sender_id, phone, None)
-            except HallUnavailable:
-                dispatcher.utter_message(response="utter_ticket_details_failed", number=number)
+            if await supplement(dispatcher, tracker, number, phone=phone) is None:
                 return []
             dispatcher.utter_message(response="utter_handoff_callback_noted", number=number,
                                      contact=mask_phone(phone), json_message=info)

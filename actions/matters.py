@@ -23,7 +23,7 @@ from actions.conversation import (
     ROUTER_SURE, channel_of, entity, intent_of, is_button, last_bot_response, match_of,
     previous_replies, route_of, text_of, user_texts,
 )
-from actions.forms import DECLINED, consent_answer, drops_form, pending_ticket, tells_more, photos_question, prefill_ticket_form, taken_in_passing, wants_submit
+from actions.forms import DECLINED, drops_form, pending_ticket, tells_more, photos_question, prefill_ticket_form, taken_in_passing, wants_submit
 from actions.cues import asks_for_person, says, went_and_failed
 from actions.approved import serve_approved
 from actions.feedback import ActionRecordRating, rating_level, score_in
@@ -34,7 +34,8 @@ from actions.reading import (
     asks_in_general, bigrams, department_offered, is_bare_followup, only_particulars, read_with_previous,
     router_overrules, takes_offer, unsure_of,
 )
-from actions.tickets import (ActionOpenTicket, consent_pending, ActionReportFailedTrip, ActionTicketStatus, asks_ticket_status,
+from actions.ticket_request import TICKET_OPENED
+from actions.tickets import (ActionOpenTicket, consent_answer, consent_pending, ActionReportFailedTrip, ActionTicketStatus, asks_ticket_status,
                              ticket_number)
 from bot.text.choices import choice_number
 from bot.text.phones import contact_number
@@ -96,11 +97,11 @@ class ActionAnswerMatter(Action):
               and (consent_answer(tracker) is not None or drops_form(text))):
             # "同意", "不同意", or "算了不用专家了…问下家庭农场咋登记": the answer kept on the
             # ticket just filed (a drop is a no), and a question asked with it answered too.
-            agreed = bool(consent_answer(tracker)) and not drops_form(text)
+            agreed = consent_answer(tracker) is True and not drops_form(text)
             events = await ActionOpenTicket.record_consent(dispatcher, tracker, tracker.get_slot("last_ticket"), agreed)
             if interruptions.is_new_question(tracker):
                 events += await interruptions.answer(dispatcher, tracker, continues=False)
-        elif (tracker.get_slot("last_ticket") and "utter_ticket_opened" in previous_replies(tracker)
+        elif (tracker.get_slot("last_ticket") and TICKET_OPENED in previous_replies(tracker)
               and only_particulars(text)):
             events = await ActionOpenTicket.add_particulars(dispatcher, tracker, tracker.get_slot("last_ticket"))
         elif department_offered(tracker) and takes_offer(department_offered(tracker), text):

@@ -8,6 +8,7 @@ from typing import Any, Dict, Optional
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.api.hall import HallUnavailable, hall
 from actions.conversation import channel_of, idempotency_key
 from bot.privacy import mask_phone
 from bot.vocabulary import FALLBACK_DEPARTMENT, TICKET_MATTER_KINDS, MatterKind, TicketKind
@@ -57,12 +58,28 @@ def ticket_request(
     }
 
 
+TICKET_OPENED = "utter_ticket_opened"
+
+
+async def supplement(dispatcher: CollectingDispatcher, tracker: Tracker, number: str, *,
+                     phone: Optional[str] = None, region: Optional[str] = None, consent: Optional[bool] = None,
+                     note: Optional[str] = None, failed: str = "utter_ticket_details_failed") -> Optional[Dict[str, Any]]:
+    """What the citizen tells after their ticket was filed (a phone, a place, whether staff may
+    read the conversation, more of the story), sent to the hall for that ticket: the ticket as the
+    hall now has it, or None once the citizen was told (`failed`) that it could not be added."""
+    try:
+        return await hall().add_contact(number, tracker.sender_id, phone, region, consent=consent, note=note)
+    except HallUnavailable:
+        dispatcher.utter_message(response=failed, number=number)
+        return None
+
+
 def announce_ticket(dispatcher: CollectingDispatcher, ticket: Dict[str, Any], phone: Optional[str]) -> None:
     """Tell the citizen the ticket's number, department and promise (and the masked call-back
     phone), with the payload the channels and the evaluation read."""
     dept = ticket.get("department_name") or ticket["department"]
     dispatcher.utter_message(
-        response="utter_ticket_opened",
+        response=TICKET_OPENED,
         number=ticket["number"], department_name=dept,
         contact=f"，会打 {mask_phone(phone)} 联系您" if phone else "",
         promise=ticket.get("promised_response", ""),

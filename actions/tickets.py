@@ -11,11 +11,12 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import render
 from actions.api.hall import HallUnavailable, hall
-from actions.conversation import match_of, text_of
+from actions.conversation import intent_of, match_of, text_of
 from actions.forms import FORM_SLOTS, form_anchor, pending_ticket, prefill_ticket_form
 from actions.cues import says
-from actions.ticket_request import announce_ticket, department_for, ticket_request
+from actions.ticket_request import TICKET_OPENED, announce_ticket, department_for, supplement, ticket_request
 from bot.privacy import mask_phone
+from bot.text.normalize import normalize
 from bot.ratelimit import limiter
 from bot.text.phones import contact_number, mainland_mobile
 from bot.text.regions import find_region, looks_like_place
@@ -58,9 +59,28 @@ def consent_pending(tracker: Tracker) -> bool:
         said = (event.get("metadata") or {}).get("utter_action")
         if said == ASK_TRANSCRIPT_CONSENT:
             return True
-        if said in _CONSENT_TOLD or said == "utter_ticket_opened":
+        if said in _CONSENT_TOLD or said == TICKET_OPENED:
             return False
     return False
+
+
+_CONSENT_WORDS = ("同意", "可以", "好的", "好", "行", "没问题", "嗯", "对", "提交", "登记")
+
+
+def consent_answer(tracker: Tracker) -> Optional[bool]:
+    """The answer to "may staff read this conversation?" (asked once a guidance ticket is filed):
+    yes ("同意", "好的谢谢", "可以的"), no ("不同意", "不用了"), or None for anything else, which
+    is then read as the message it is ("对了，我店里的许可证快到期了…" is a new question)."""
+    folded = normalize(text_of(tracker)).replace(" ", "")
+    intent = intent_of(tracker)
+    if folded.startswith(("对了", "好像", "好多", "行不行")) or (len(folded) > 12 and re.search(r"[?？吗么]", folded)):
+        return None
+    if folded.startswith(("不同意", "不可以", "不行", "不要", "不用", "不愿意", "不好")) or (intent == "deny" and len(folded) <= 12):
+        return False
+    if folded.startswith(_CONSENT_WORDS) or (intent == "affirm" and len(folded) <= 12):
+        return True
+    return None
+
 
 MAX_TICKET_TEXT = 8000  # the hall's limit for a description; the citizen is told when cut
 
@@ -101,11 +121,8 @@ class ActionOpenTicket(Action):
     @staticmethod
     async def add_contact(dispatcher: CollectingDispatcher, tracker: Tracker, number: str) -> List[EventType]:
         phone, region = tracker.get_slot("contact_phone"), tracker.get_slot("region")
-        try:
-            if phone or region:
-                await hall().add_contact(number, tracker.sender_id, phone or None, region)
-        except HallUnavailable:
-            dispatcher.utter_message(response="utter_callback_failed", number=number)
+        if (phone or region) and await supplement(dispatcher, tracker, number, phone=phone or None, region=region,
+                                                  failed="utter_callback_failed") is None:
             return [SlotSet("requested_slot", None)]
         if phone:
             dispatcher.utter_message(response="utter_callback_noted", number=number, contact=mask_phone(phone))
@@ -119,10 +136,7 @@ class ActionOpenTicket(Action):
         added to that ticket, not read as a new question."""
         text = text_of(tracker)
         phone, region = contact_number(text), find_region(text) or looks_like_place(text)
-        try:
-            await hall().add_contact(number, tracker.sender_id, phone, region)
-        except HallUnavailable:
-            dispatcher.utter_message(response="utter_ticket_details_failed", number=number)
+        if await supplement(dispatcher, tracker, number, phone=phone, region=region) is None:
             return []
         told = "、".join(x for x in (region and f"地点“{region}”", phone and f"电话 {mask_phone(phone)}") if x)
         dispatcher.utter_message(response="utter_ticket_details_added", number=number, details=told)
@@ -133,10 +147,8 @@ class ActionOpenTicket(Action):
                              consent: bool) -> List[EventType]:
         """The answer to "may staff read this conversation?", asked after a guidance ticket was
         filed: kept on that ticket (the hall lets staff open the transcript only with it)."""
-        try:
-            ticket = await hall().add_contact(number, tracker.sender_id, None, None, consent=consent)
-        except HallUnavailable:
-            dispatcher.utter_message(response="utter_ticket_details_failed", number=number)
+        ticket = await supplement(dispatcher, tracker, number, consent=consent)
+        if ticket is None:
             return []
         dispatcher.utter_message(response="utter_transcript_consent_noted" if consent else "utter_no_consent",
                                  number=number, json_message={"ticket": number, "kind": ticket.get("kind"),
@@ -146,11 +158,8 @@ class ActionOpenTicket(Action):
     @staticmethod
     async def add_note(dispatcher: CollectingDispatcher, tracker: Tracker, number: str) -> List[EventType]:
         """More of the story told after the ticket was filed: added to its description."""
-        try:
-            await hall().add_contact(number, tracker.sender_id, contact_number(text_of(tracker)), None,
-                                     note=text_of(tracker)[:2000])
-        except HallUnavailable:
-            dispatcher.utter_message(response="utter_ticket_details_failed", number=number)
+        text = text_of(tracker)
+        if await supplement(dispatcher, tracker, number, phone=contact_number(text), note=text[:2000]) is None:
             return []
         dispatcher.utter_message(response="utter_ticket_details_added", number=number, details="您补充的情况")
         return []
