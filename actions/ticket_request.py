@@ -11,7 +11,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.api.hall import HallUnavailable, hall
 from actions.conversation import channel_of, idempotency_key
 from bot.privacy import mask_phone
-from bot.vocabulary import FALLBACK_DEPARTMENT, TICKET_MATTER_KINDS, MatterKind, TicketKind
+from bot.vocabulary import (FALLBACK_DEPARTMENT, FALLBACK_MATTER, FEEDBACK_MATTER, TICKET_MATTER_KINDS, MatterKind,
+                             TicketKind)
+
+# 兜底 and 好差评 tickets are filed under the 政务服务办's own catalogue matters; the matter they
+# are about (the one not done, the one rated) goes with them as `about_matter`.
+FILED_UNDER = {TicketKind.FALLBACK.value: FALLBACK_MATTER, TicketKind.FEEDBACK.value: FEEDBACK_MATTER}
 
 
 def department_for(kind: str, guide: Optional[Dict[str, Any]]) -> str:
@@ -40,12 +45,15 @@ def ticket_request(
 
     The idempotency key names the conversation, the kind and the turn that gave the content
     (`anchor`, default: the latest message): Rasa retrying an action, or a citizen re-submitting
-    after an outage, gets the same ticket back, never a second one.
+    after an outage, gets the same ticket back, never a second one. `matter`: what the ticket is
+    about; a 兜底 or 好差评 ticket is filed under zwfw's matter, with `matter` as `about_matter`.
     """
+    filed_under = FILED_UNDER.get(str(kind))
     return {
         "kind": str(kind),
         "department": department,
-        "matter": matter,
+        "matter": filed_under or matter,
+        "about_matter": matter if filed_under and matter != filed_under else None,
         "conversation_id": tracker.sender_id,
         "channel": channel_of(tracker),
         "description": description,

@@ -116,6 +116,9 @@ class Ticket(Base):
     status = Column(StorableString(20), nullable=False, default=TicketStatus.OPEN.value, index=True)
     department = Column(StorableString(40), nullable=False, index=True)
     matter = Column(StorableString(100), nullable=True)
+    # 兜底 and 好差评 tickets are filed under the 政务服务办's own matters (zwfw.fallback,
+    # zwfw.feedback); the matter they are about (the one not done, the one rated) is kept here.
+    about_matter = Column(StorableString(100), nullable=True)
     conversation_id = Column(StorableString(200), nullable=False, index=True)
     channel = Column(StorableString(60), nullable=False, default="")
     description = Column(StorableText, nullable=False, default="")

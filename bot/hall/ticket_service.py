@@ -371,7 +371,9 @@ def summary(db: Session, ticket: models.Ticket, tracker: Optional[Dict[str, Any]
     """The top of a ticket: the matter, what the bot already answered, what the citizen still asks.
     Without consent: only what the citizen wrote for the ticket."""
     matter = db.get(models.Matter, ticket.matter) if ticket.matter else None
-    base = {"matter": matter.name if matter else None, "description": mask_text(ticket.description or ""),
+    about = db.get(models.Matter, ticket.about_matter) if ticket.about_matter else None
+    name = f"{matter.name}（关于：{about.name}）" if matter and about else (matter.name if matter else None)
+    base = {"matter": name, "description": mask_text(ticket.description or ""),
             "answered": [], "asks": [], "matters": []}
     if not may_read_conversation(ticket):
         return base

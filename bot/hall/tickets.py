@@ -34,6 +34,7 @@ def to_utc_naive(moment: dt.datetime) -> dt.datetime:
 def ticket_json(session: Session, ticket: models.Ticket) -> dict:
     dept = session.get(models.Department, ticket.department)
     matter = session.get(models.Matter, ticket.matter) if ticket.matter else None
+    about = session.get(models.Matter, ticket.about_matter) if ticket.about_matter else None
     return {
         "number": ticket.number,
         "kind": ticket.kind,
@@ -42,6 +43,8 @@ def ticket_json(session: Session, ticket: models.Ticket) -> dict:
         "department_name": dept.name if dept else ticket.department,
         "matter": ticket.matter,
         "matter_name": matter.name if matter else None,
+        "about_matter": ticket.about_matter,
+        "about_matter_name": about.name if about else None,
         "conversation_id": ticket.conversation_id,
         "channel": ticket.channel,
         "channel_name": Channel.label_of(ticket.channel),

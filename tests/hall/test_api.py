@@ -30,7 +30,7 @@ def test_departments_and_matters(client):
     assert r["items"][0]["code"] == "gongan.id_card_renew"
     assert set(r["items"][0]) == {"code", "name", "department", "kind", "summary", "visits"}
     r = client.get("/api/matters", params={"kind": "complaint"}, headers=SERVICE).json()
-    assert [m["code"] for m in r["items"]] == ["scjg.consumer_complaint"] and r["total"] == 1
+    assert [m["code"] for m in r["items"]] == ["scjg.consumer_complaint", "zwfw.fallback"] and r["total"] == 2
     r = client.get("/api/matters", params={"department": "gongan", "limit": 1}, headers=SERVICE).json()
     assert len(r["items"]) == 1 and r["total"] == 3
 
@@ -70,10 +70,19 @@ def test_ticket_defaults_and_unknowns(client):
     t = client.post("/api/tickets", json=ticket_body(department=None), headers=SERVICE).json()
     assert t["department"] == "scjg"
     for bad in ({"department": "nowhere", "matter": None}, {"matter": "x.y"}, {"kind": "spam"},
-                {"rating": 9}, {"contact_phone": "<script>"}):
+                {"rating": 9}, {"contact_phone": "<script>"}, {"about_matter": "x.y"}):
         r = client.post("/api/tickets", json=ticket_body(**bad), headers=SERVICE)
         assert r.status_code == 422, (bad, r.text)
         assert re.search(r"[\u4e00-\u9fff]", r.json()["detail"])
+
+
+def test_a_fallback_ticket_is_filed_under_zwfw_and_names_the_matter_it_is_about(client):
+    t = client.post("/api/tickets", json=ticket_body(kind="fallback", department=None, matter="zwfw.fallback",
+                                                      about_matter="gongan.id_card_renew"), headers=SERVICE)
+    assert t.status_code == 201, t.text
+    t = t.json()
+    assert (t["department"], t["matter"], t["about_matter"]) == ("zwfw", "zwfw.fallback", "gongan.id_card_renew")
+    assert t["matter_name"] == "跑一次没办成兜底受理" and t["about_matter_name"] == "居民身份证有效期满换领"
 
 
 def test_bad_feedback_ticket_sla(client):

@@ -31,7 +31,7 @@ def test_prepare_is_idempotent(settings, sessions):
     assert password and len(password) >= 12
     assert prepare(settings) is None
     with sessions() as s:
-        assert s.execute(select(func.count(models.Matter.code))).scalar_one() == 4
+        assert s.execute(select(func.count(models.Matter.code))).scalar_one() == 5
         assert s.execute(select(models.User.role)).scalar_one() == "admin"
     engine = make_engine(settings.database_url)
     assert sync_catalogue(engine, settings) is False  # unchanged fingerprint: skipped
@@ -71,7 +71,7 @@ def test_users_cli(cli, capsys, settings, monkeypatch):
 
 def test_catalogue_cli(cli, capsys, settings, tmp_path):
     assert cli("catalogue", "validate", str(CATALOGUE)) == 0
-    assert "校验通过：3 个事项" in capsys.readouterr().out
+    assert "校验通过：4 个事项" in capsys.readouterr().out
     broken = tmp_path / "broken"
     shutil.copytree(CATALOGUE, broken)
     path = broken / "matters" / "scjg.yml"
@@ -85,7 +85,7 @@ def test_catalogue_cli(cli, capsys, settings, tmp_path):
     assert "导入完成" in capsys.readouterr().out
     engine = create_engine(settings.database_url)
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT COUNT(*) FROM matters")).scalar() == 4
+        assert conn.execute(text("SELECT COUNT(*) FROM matters")).scalar() == 5
     engine.dispose()
 
 

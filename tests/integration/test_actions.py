@@ -181,6 +181,22 @@ async def test_ticket_is_opened_once_even_when_the_action_is_retried(hall):
     assert "13812345678" not in said(first, 0)  # the confirmation masks the phone
 
 
+async def test_fallback_and_feedback_tickets_are_filed_under_zwfw_matters_about_the_matter(hall):
+    # A 兜底 ticket is the catalogue's 跑一次没办成兜底受理 (zwfw.fallback), a 差评 one its 好差评
+    # (zwfw.feedback); the matter not done or rated goes with them, and staff work from its guide.
+    for kind, under, sender in (("fallback", "zwfw.fallback", "about-1"), ("feedback", "zwfw.feedback", "about-2")):
+        slots = {"ticket_kind": kind, "ticket_matter": "gjj.withdraw_rent", "problem_description": "窗口说系统升级办不了，白跑一趟",
+                 "contact_phone": "13812345678", "rating": "1" if kind == "feedback" else None,
+                 "rating_reason": "排队三个小时" if kind == "feedback" else None}
+        opener = CollectingDispatcher()
+        await ActionOpenTicket().run(opener, tracker({"text": "13812345678", "intent": {"name": "inform"}, "entities": []},
+                                                     slots, sender=sender), {})
+        number = opener.messages[0]["custom"]["ticket"]
+        (ticket,) = await hall.lookup_tickets(sender, number=number)
+        assert (ticket["kind"], ticket["department"], ticket["matter"]) == (kind, "zwfw", under)
+        assert ticket["about_matter"] == "gjj.withdraw_rent" and ticket["about_matter_name"]
+
+
 def answering(response: str, message: Dict[str, Any], slots: Dict[str, Any], sender: str) -> Tracker:
     """The citizen's message right after the bot's `response`."""
     events = [{"event": "bot", "text": "", "metadata": {"utter_action": response}, "timestamp": time.time()},

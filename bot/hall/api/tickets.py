@@ -42,6 +42,8 @@ class TicketIn(BaseModel):
     kind: Kind
     department: Optional[str] = Field(None, max_length=40)
     matter: Optional[str] = Field(None, max_length=100)
+    # The matter a 兜底 or 好差评 ticket is about (the ticket itself is filed under zwfw's matter).
+    about_matter: Optional[str] = Field(None, max_length=100)
     conversation_id: str = Field(..., min_length=1, max_length=200)
     channel: str = Field("", max_length=60)
     description: str = Field("", max_length=8000)
@@ -63,6 +65,8 @@ class TicketOut(BaseModel):
     department_name: str
     matter: Optional[str]
     matter_name: Optional[str]
+    about_matter: Optional[str] = None
+    about_matter_name: Optional[str] = None
     conversation_id: str
     channel: str
     channel_name: str = ""
@@ -112,6 +116,8 @@ def create(
         if matter is None:
             raise HTTPException(422, f"未知事项：{fields['matter']}")
         fields["department"] = fields["department"] or matter.department
+    if fields["about_matter"] and db.get(models.Matter, fields["about_matter"]) is None:
+        raise HTTPException(422, f"未知事项：{fields['about_matter']}")
     if not fields["department"]:
         fields["department"] = FALLBACK_DEPARTMENT
     if db.get(models.Department, fields["department"]) is None:

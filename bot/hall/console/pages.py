@@ -187,7 +187,9 @@ async def ticket_page(request: Request, number: str, notice: str = "", show_numb
     for line in lines:
         line["time"] = _fmt_at(line.get("at"))
     summary = ticket_service.summary(db, ticket, tracker)
-    matter = db.get(models.Matter, ticket.matter) if ticket.matter else None
+    # The guide staff work from: for a 兜底 or 好差评 ticket, the matter it is about.
+    code = ticket.about_matter or ticket.matter
+    matter = db.get(models.Matter, code) if code else None
     guide = json.loads(matter.data) if matter else None
     replies = db.execute(select(models.StaffReply).where(models.StaffReply.ticket_number == ticket.number)
                          .order_by(models.StaffReply.id)).scalars().all()
