@@ -34,6 +34,10 @@ LOCATION = Aspect.LOCATION.value
 _INTERROGATIVES = ("哪", "几", "多少", "多久", "啥", "什么", "怎么", "咋", "吗", "不", "能")
 
 
+def _asks(phrase: str) -> bool:
+    return any(word in phrase for word in _INTERROGATIVES)
+
+
 def _modal(phrase: str, aspect: str) -> bool:
     """"能办吗", "可以申请": whether one may, said of whatever else the sentence asks."""
     return aspect == CONDITIONS and not any(word in phrase for word in ("条件", "资格", "符合", "要求"))
@@ -88,6 +92,16 @@ _WHERE_SHAPE = re.compile(r"(?<!现)(?:在|到|去|回)[\u4e00-\u9fff]{0,5}?(?:�
                           r"|(?:申请|办理|办|弄)还是(?:要|得)?(?:去|到|在|回)[\u4e00-\u9fff]")
 
 
+# Whether it may be done at a place: "在杭州能开吗，还是得回衢州", "在医院里能办吗" ask where, not
+# the conditions ("在网上能办吗" is online's: the lexicon names it).
+_AT_PLACE = re.compile(r"(?:在|到(?!底)|去|回)(?!网上|线上|手机|电脑|家里|家)[\u4e00-\u9fff]{1,6}?(?:里|上|这边|那边|这里|那里)?"
+                       r"(?:能|可以|能不能|可不可以|好)(?:办|开|弄|申请|交|领|补|换|拿)"
+                       r"|(?:还是|还得|还要)(?:得|要)?(?:回|去|到)[\u4e00-\u9fff]{1,6}")
+
+
+_LIVES = re.compile(r"上班|工作|打工|住|读书|上学|生活|交|缴|参保|出生|户口|户籍")
+
+
 def _may_shape(folded: str) -> Optional[Tuple[str, int, int]]:
     found = _MAY_SHAPE.search(folded)
     if found and not _TOGETHER.search(found.group()):
@@ -104,7 +118,18 @@ def asked_aspect(text: str, lexicon: List[Tuple[str, str]]) -> Optional[Tuple[st
     asking = asking_sentence(text)
     for part in ([asking] if asking else []) + [text]:
         folded = normalize(part)
-        found = find_aspect(folded, lexicon) or find_aspect_by_sound(folded, lexicon) or _may_shape(folded)
+        found = find_aspect(folded, lexicon)
+        if found is None or not _asks(folded[found[1]:found[2]]):
+            # A bare noun ("变更地址要啥才料": 地址 is the thing changed) gives way to a question a
+            # phone typist's homophone hides (啥才料 = 啥材料).
+            heard = find_aspect_by_sound(folded, lexicon)
+            found = heard if heard and (found is None or _asks(folded[heard[1]:heard[2]])) else found
+        found = found or _may_shape(folded)
+        if found and found[0] == CONDITIONS and _modal(folded[found[1]:found[2]], CONDITIONS):
+            at = _AT_PLACE.search(folded)
+            # "我在杭州上班能办吗" tells where they live or work: whether they may, not where.
+            if at and not _LIVES.search(folded[max(0, at.start() - 4):at.end()]):
+                found = (LOCATION, at.start(), at.end())
         if found:
             aspect, start, end = found
             return aspect, folded[start:end]
