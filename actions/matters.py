@@ -24,13 +24,14 @@ from actions.conversation import (
     previous_replies, route_of, text_of, user_texts,
 )
 from actions.forms import DECLINED, drops_form, pending_ticket, tells_more, photos_question, prefill_ticket_form, taken_in_passing, wants_submit
-from actions.cues import asks_for_person, says, went_and_failed
+from actions.cues import STORY_CHARS, asks_for_person, says, went_and_failed
 from actions.approved import serve_approved
 from actions.feedback import ActionRecordRating, rating_level, score_in
 from actions.bundles import bundle_turn, member_among, named_bundle
 from actions.handoff import ActionHandoff
+from actions.outside import answered_outside, elsewhere_answer, outside_answer, still_outside
 from actions.reading import (
-    EVERYDAY_CHARS, EVERYDAY_PAIRS, OVERRULE_OUTSIDE, asked_in_story, asked_which, asking_clause,
+    EVERYDAY_CHARS, EVERYDAY_PAIRS, OVERRULE_OUTSIDE, asked_in_story, asked_which, asking_clause, done_elsewhere,
     asks_in_general, bigrams, department_offered, is_bare_followup, only_particulars, read_with_previous,
     router_overrules, takes_offer, unsure_of,
 )
@@ -47,6 +48,8 @@ from bot.vocabulary import (FALLBACK_DEPARTMENT, FALLBACK_MATTER, TICKET_MATTER_
 logger = logging.getLogger(__name__)
 
 MAX_CLARIFY = 4
+WHAT_ABOUT = re.compile(r"(那|那么|还有)?[^，,。？?]{2,8}呢[？?]?")
+PARTICLES = re.compile(r"[那呢吗嘛啊吧呀么哦噢的了]")  # around a word or two ("那注销呢")
 # Below the matcher's confidence but worth offering as options when the intent is about a matter.
 PLAUSIBLE_SCORE = 0.3
 COMPLAINT_READING = 0.4  # a complaint matter the matcher reads this well decides a complaint's department…
@@ -120,7 +123,8 @@ class ActionAnswerMatter(Action):
             # 兜底 only for a citizen who went and could not get it done.
             events = await ActionReportFailedTrip().run(dispatcher, tracker, domain)
         elif ticket_number(text) or (asks_ticket_status(text) and (not entity(tracker, "matter")
-                                                                     or says(text, "own_ticket"))):
+                                                                     or says(text, "own_ticket"))
+                                     and not (answered_outside(tracker) and not tracker.get_slot("last_ticket"))):
             # A ticket number is never a matter's words, whatever letters it holds.
             events = await ActionTicketStatus().run(dispatcher, tracker, domain)
         elif ((intent == "greet" or (intent == "bot_challenge" and says(text, "bot_words")))
@@ -200,6 +204,16 @@ class ActionAnswerMatter(Action):
             #    candidates ("提取出来多久到账" after 公积金购房提取 is not another 提取 matter).
             code = entity(tracker, "matter")
             route = route_of(tracker)
+            named = [] if (is_button(tracker) or len(text_of(tracker)) > STORY_CHARS
+                           or not says(text_of(tracker), "alternatives")) else await self._named_matters(tracker)
+            if len(named) >= 2:
+                return await self._clarify(dispatcher, named)  # "低保还是临时救助，不知道哪个合适"
+            place = None if is_button(tracker) else done_elsewhere(text_of(tracker))
+            if place:
+                # "苏州那边怎么补", "香港的身份证到期了": that place's own business, not Zhejiang's.
+                await hall().record_unmatched(tracker.sender_id, text_of(tracker), channel_of(tracker))
+                return await elsewhere_answer(dispatcher, place, code or next(
+                    (m["matter"] for m in view.matches if m["matter"] != FALLBACK_MATTER), None))
             # The router reads one message: a few words after an answer ("租房的") are not its to judge.
             alone = not current or len(normalize(text_of(tracker)).replace(" ", "")) > SHORT_REPLY
             overruled = alone and not is_button(tracker) and router_overrules(route)
@@ -211,11 +225,18 @@ class ActionAnswerMatter(Action):
             ranked = [m["matter"] for m in view.matches if m["matter"] != FALLBACK_MATTER]
             if code == FALLBACK_MATTER:
                 code = None
+            if code and candidates and code not in candidates and asked_which(tracker) and not is_button(tracker):
+                # The answer to "which one?" is read with the question before it: "坏掉了，芯片读不出来"
+                # after "社保卡" (申领、补换…) is 社保卡补换, not the 身份证 its words alone suggest.
+                together = await read_with_previous(tracker)
+                if together in candidates:
+                    code = together
             if code and current and aspect and code != current and await self._stays(tracker, current, code, aspect, ranked):
                 code = current
             elif code and current and code != current and await self._in_current_guide(tracker, current, code):
                 code = current  # "要体检吗" after 驾驶证换证: its guide asks for the 体检, not 健康证明
-            elif code and current and code != current and await combined() == current:
+            elif (code and current and code != current and not WHAT_ABOUT.fullmatch(normalize(text_of(tracker)).replace(" ", ""))
+                  and await combined() == current):
                 code = current  # "养老的" after 社保转移: read with the question before, still its matter
             # 2b. A long story the matcher is unsure of: what its asking sentence names, read alone.
             if not code and not current and not overruled and not says(text_of(tracker), "grievance"):
@@ -283,6 +304,16 @@ class ActionAnswerMatter(Action):
                         (aspect and await self._stays(tracker, current, ranked[0], aspect, ranked))
                         or await self._in_current_guide(tracker, current, ranked[0])):
                     return await self._answer(dispatcher, tracker, current, aspect or Aspect.OVERVIEW)
+                named = await self._named_matters(tracker)
+                if current in ranked[:MAX_CLARIFY] and not set(named) - {current} and not says(text_of(tracker), "switch"):
+                    # "备案了以后回宁波看病还能刷卡吗" after 异地就医备案: one of the readings is the matter
+                    # we are on, and no other is named in its own words: still about it.
+                    return await self._answer(dispatcher, tracker, current, aspect or Aspect.OVERVIEW)
+                if (len(named) == 1 and named[0] == ranked[0]
+                        and len(normalize(text_of(tracker)).replace(" ", "")) > SHORT_QUESTION):
+                    # "优待证到现在还没领，怎么领": the one option a question that tells more than a few
+                    # words names in its own words ("户口怎么上" names both 户口 matters alike).
+                    return await self._answer(dispatcher, tracker, named[0], aspect or Aspect.OVERVIEW, ranked)
                 return await self._clarify(dispatcher, ranked)
             # 5. An aspect question with no new matter: about the current one.
             if current and (aspect or intent == "ask_aspect"):
@@ -293,6 +324,18 @@ class ActionAnswerMatter(Action):
                          and (m["score"] >= PLAUSIBLE_SCORE or (top >= 0.1 and m["score"] >= top / 3))]
             routed_to = (route or {}).get("code")
             router_unsure = not routed_to and float((route or {}).get("score") or 0.0) < ROUTER_UNSURE
+            if (current and view.abstain and view.matches and view.matches[0]["matter"] == current
+                    and not set(await self._named_matters(tracker)) - {current} and not says(text_of(tracker), "switch")):
+                # Unsure, but the likeliest reading is the matter we are on and no other is named in
+                # its own words ("备案地写杭州就可以了吧" after 异地就医备案): a follow-up on it.
+                return await self._answer(dispatcher, tracker, current, aspect or Aspect.OVERVIEW)
+            if (view.abstain and alone and not follow_up and intent in MATTER_INTENTS and route
+                    and route.get("outside") and float(route.get("score") or 0.0) >= OVERRULE_OUTSIDE):
+                # The matcher found no matter and the router is sure it is none of ours ("法院立案要
+                # 带啥", "上海交的公积金怎么在上海提取", "征兵报名在哪报"): say so, rather than offer
+                # matters of ours that only share its words; the likeliest stays one click away.
+                await hall().record_unmatched(tracker.sender_id, text_of(tracker), channel_of(tracker))
+                return await self._department_answer(dispatcher, route, also=plausible[0] if plausible else None)
             if (intent in MATTER_INTENTS and intent != "consult_department" and len(plausible) == 1
                     and (routed_to == departments.get(plausible[0]) or router_unsure)):
                 # One plausible matter, in the department the router reads (or the router has no
@@ -323,6 +366,15 @@ class ActionAnswerMatter(Action):
             # The current matter's department, and no other matter named: a follow-up on it.
             return await self._answer(dispatcher, tracker, current, entity(tracker, "aspect") or Aspect.OVERVIEW)
         outside = route is not None and (route.get("outside") or not route.get("code"))
+        if (not chat and current and route is not None and not outside and view.abstain and not entity(tracker, "matter")
+                and float(route.get("score") or 0.0) < ROUTER_SURE and not answered_outside(tracker)
+                and len(normalize(text_of(tracker)).replace(" ", "")) <= SHORT_FOLLOW_UP):
+            # "有效期是一年吗" after 健康证明: a few words naming nothing, which the router, reading
+            # them alone, only guesses a department for: about the current matter.
+            return await self._answer(dispatcher, tracker, current, entity(tracker, "aspect") or Aspect.OVERVIEW)
+        if outside and not chat and not entity(tracker, "matter") and answered_outside(tracker):
+            # "那你们就不能帮我催催他吗", "能帮我查一下法院的进度吗" after "not ours": still not ours.
+            return still_outside(dispatcher)
         if outside and not chat and (current and view.abstain and len(normalize(text_of(tracker)).replace(" ", "")) <= SHORT_FOLLOW_UP):
             # A few words after an answer, naming nothing ("老的那张要交掉伐，我怕弄丢"): about the
             # current matter, not "none of our departments" (the router reads one message alone).
@@ -426,8 +478,8 @@ class ActionAnswerMatter(Action):
         not 一窗通拍), "申请资助要不要去开低保证明" after 学生资助 (its 低保 proof, not 低保)."""
         text = text_of(tracker)
         folded = normalize(text).replace(" ", "")
-        if is_button(tracker) or len(folded) > FOLLOW_UP_QUESTION or says(text, "switch"):
-            return False
+        if is_button(tracker) or len(folded) > FOLLOW_UP_QUESTION or says(text, "switch") or WHAT_ABOUT.fullmatch(folded):
+            return False  # "低保呢" after 临时救助: what about the other matter, not its word in this guide
         this, that = await hall().guide(current), await hall().guide(other)
         if this is None or that is None:
             return False
@@ -456,29 +508,41 @@ class ActionAnswerMatter(Action):
         return guide["department"] if guide else None
 
     @staticmethod
+    async def _named_matters(tracker: Tracker) -> List[str]:
+        """The matters among the matcher's candidates that the message names by words of their own
+        (a name, alias or keyword no other of them holds): "低保和临时救助有什么区别" names two."""
+        folded = normalize(text_of(tracker)).replace(" ", "")
+        said: Dict[str, set] = {}
+        for match in match_of(tracker).matches[:MAX_CLARIFY + 1]:
+            guide = await hall().guide(match["matter"]) if match["matter"] != FALLBACK_MATTER else None
+            if guide and guide.get("kind") != MatterKind.BUNDLE:
+                terms = (normalize(x).replace(" ", "") for x in [guide["name"], *guide.get("aliases", []),
+                                                                   *guide.get("keywords", [])])
+                said[match["matter"]] = {t for t in terms if len(t) >= 2 and t in folded}
+        own = {code: words - set().union(*(w for c, w in said.items() if c != code)) for code, words in said.items()}
+        return [code for code, words in own.items() if words]
+
+    @staticmethod
     async def _department_answer(
         dispatcher: CollectingDispatcher, route: Dict[str, Any], also: Optional[str] = None
     ) -> List[EventType]:
         """No matter, but a department (or none of ours): say honestly who handles it. `also`: a
         matter of ours the words matched, offered as a button in case the citizen means it."""
-        guide = await hall().guide(also) if also else None
-        ours = [{"title": f"我问的是本省的“{guide['name']}”", "payload": f'/ask_matter{{"matter": "{also}"}}'}] \
-            if guide else []
         if route.get("outside") or not route.get("code"):
-            dispatcher.utter_message(response="utter_outside_every_department", buttons=ours,
-                                     json_message={"department": None, "outside": True})
-            return []
+            return await outside_answer(dispatcher, also)
         names = {d["code"]: d for d in await hall().departments()}
         dept = names.get(route["code"])
         if dept is None:
             dispatcher.utter_message(response="utter_ask_rephrase")
             return []
         code = route["code"]
+        guide = await hall().guide(also) if also else None
+        ours = [{"title": f"我问的是“{guide['name']}”", "payload": f'/ask_matter{{"matter": "{also}"}}'}] if guide else []
         buttons = [
             {"title": "请该部门答复我", "payload": f'/consult_department{{"department": "{code}"}}'},
             {"title": "我要投诉", "payload": f'/complain{{"department": "{code}"}}'},
             {"title": "转人工", "payload": "/human_handoff"},
-        ] + [{**b, "title": f"我问的是“{guide['name']}”"} for b in ours]
+        ] + ours
         dispatcher.utter_message(
             response="utter_department_route", department_name=dept["name"], remit=dept.get("note") or "",
             phone=dept.get("phone") or "12345", buttons=buttons,
@@ -577,7 +641,30 @@ class ActionAnswerMatter(Action):
                                                for n in [guide["name"], *guide.get("aliases", [])]):
             return current  # "身份证" after 身份证补领: the current matter's own words
         best = await combined()
-        return None if best in (current, FALLBACK_MATTER) else best
+        if best not in (current, FALLBACK_MATTER, None):
+            return best
+        return await ActionAnswerMatter._sibling_named(tracker, current, guide)
+
+    @staticmethod
+    async def _sibling_named(tracker: Tracker, current: str, guide: Optional[Dict[str, Any]]) -> Optional[str]:
+        """"注销" right after 不动产抵押登记: a word the current matter's names do not hold, and a
+        matter of the same department beside it does (不动产抵押注销登记): that sibling."""
+        said = bigrams(PARTICLES.sub("", text_of(tracker)))
+        if not guide or not said:
+            return None
+        own = set().union(*(bigrams(n) for n in [guide["name"], *guide.get("aliases", [])]))
+        new = said - own
+        if not new:
+            return None
+        found = []
+        for match in match_of(tracker).matches[:MAX_CLARIFY + 1]:
+            if match.get("department") != guide["department"] or match["matter"] in (current, FALLBACK_MATTER):
+                continue
+            other = await hall().guide(match["matter"])
+            names = set().union(*(bigrams(n) for n in [other["name"], *other.get("aliases", [])])) if other else set()
+            if new <= names:
+                found.append(match["matter"])
+        return found[0] if len(found) == 1 else None
 
     async def _correct(self, dispatcher, tracker, view, current, candidates) -> List[EventType]:
         others = [c for c in candidates if c != current]
@@ -716,5 +803,4 @@ class ActionAnswerInForm(Action):
         if taken is not None:
             return taken
         return without_repeats(tracker, domain, await interruptions.answer(dispatcher, tracker))
-
 

@@ -46,6 +46,19 @@ def place_words() -> FrozenSet[str]:
     return frozenset(pattern for pattern, _ in _patterns()) | frozenset(PROVINCE)
 
 
+@lru_cache(maxsize=1)
+def elsewhere_words() -> Tuple[str, ...]:
+    """Places outside Zhejiang (provinces, big cities, 港澳台, other countries), longest first."""
+    data = yaml.safe_load(LEXICON.read_text(encoding="utf-8"))
+    return tuple(sorted(dict.fromkeys(data.get("elsewhere") or ()), key=len, reverse=True))
+
+
+def find_elsewhere(text: str) -> Optional[str]:
+    """The first place outside Zhejiang the text names ("苏州"), or None."""
+    text = normalize(text)
+    return next((place for place in elsewhere_words() if place in text), None)
+
+
 def find_region(text: str) -> Optional[str]:
     """The canonical region named in the text ("萧山" → "杭州市萧山区"), or None."""
     text = normalize(text)

@@ -381,3 +381,53 @@ def test_an_unsure_answer_offers_the_department_taken_in_words_not_by_a_plain_ye
     stack.say(other, "我家三代同堂八口人住一起，水费能不能按人口多申请点优惠")
     stack.say(other, "好的")
     assert stack.tickets(other) == []
+
+
+def test_an_answer_to_which_one_and_a_word_after_an_answer_are_read_in_context(stack):
+    # The options offered frame the answer: a broken chip is the social card's 补换, whatever
+    # matter "坏了" alone suggests; "那注销呢" after 抵押登记 is its sibling, not a company's 注销.
+    sender = me()
+    assert "renshe.social_card_lost" in next(c for c in customs(stack.say(sender, "社保卡")) if "clarify" in c)["clarify"]
+    assert answer(stack.say(sender, "芯片坏了刷不了"))["matter"] == "renshe.social_card_lost"
+    other = me()
+    assert answer(stack.say(other, "抵押登记"))["matter"] == "bdc.mortgage"
+    assert answer(stack.say(other, "那注销呢"))["matter"] == "bdc.mortgage_cancel"
+    # "X呢" asks about X: a real switch, even when the current guide mentions X.
+    third = me()
+    assert answer(stack.say(third, "临时救助怎么申请"))["matter"] == "minzheng.temporary_assistance"
+    assert answer(stack.say(third, "低保呢"))["matter"] == "minzheng.subsistence_allowance"
+
+
+def test_two_matters_weighed_against_each_other_are_both_offered(stack):
+    offered = next(c for c in customs(stack.say(me(), "低保和临时救助有什么区别，我该申请哪个")) if "clarify" in c)
+    assert {"minzheng.subsistence_allowance", "minzheng.temporary_assistance"} <= set(offered["clarify"])
+
+
+def test_a_court_case_and_another_provinces_business_are_not_ours_and_stay_so(stack):
+    sender = me()
+    first = customs(stack.say(sender, "我要去法院起诉邻居，立案需要什么材料"))
+    assert {"department": None, "outside": True} in first
+    # Pressing on ("帮我催一下", "查一下进度") is still the court's business, not a ticket of ours.
+    again = stack.say(sender, "你们帮我催一下法院行不行")
+    assert any(c.get("outside") for c in customs(again)) and "12368" in text(again)
+    status = stack.say(sender, "那帮我查一下法院那边的进度")
+    assert any(c.get("outside") for c in customs(status)) and "工单号" not in text(status)
+    # Another place's document: that place's business; doing it here is ours.
+    other = me()
+    there = next(c for c in customs(stack.say(other, "驾照丢在北京了，在北京那边怎么补办")) if c.get("outside"))
+    assert there["elsewhere"] == "北京" and there["department"] is None
+    assert answer(stack.say(other, "那我回杭州补办要带什么"))["matter"] == "gongan.driving_license_lost"
+
+
+def test_an_unsure_follow_up_whose_likeliest_reading_is_the_current_matter_stays_on_it(stack):
+    # "Which one?" between the matter we are on and others, with no other named in its own
+    # words: it is still the matter we are on.
+    sender = me()
+    assert answer(stack.say(sender, "异地就医备案怎么弄"))["matter"] == "yibao.remote_medical_filing"
+    follow = stack.say(sender, "备案好了回来看病还能用卡吗")
+    assert not any("clarify" in c for c in customs(follow))
+    assert answer(follow)["matter"] == "yibao.remote_medical_filing"
+    # A few words the router only guesses another department for: about the current matter.
+    other = me()
+    assert answer(stack.say(other, "健康证明怎么办"))["matter"] == "weijian.health_certificate"
+    assert answer(stack.say(other, "证件是一年一换吗"))["matter"] == "weijian.health_certificate"
