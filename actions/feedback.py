@@ -146,7 +146,7 @@ async def file_bad_rating(dispatcher: CollectingDispatcher, tracker: Tracker, le
     except HallUnavailable:
         return []
     announce_ticket(dispatcher, ticket, request["contact_phone"])
-    return [SlotSet("feedback_ticket", ticket["number"]), SlotSet("last_ticket", ticket["number"])]
+    return [SlotSet("filed_ticket", ticket["number"]), SlotSet("last_ticket", ticket["number"])]
 
 
 class ActionGoodbye(Action):

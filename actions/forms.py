@@ -31,7 +31,7 @@ SUBMIT_WORD = "提交"
 # The slots a form's content lives in, and every slot the forms fill (cleared once submitted).
 CONTENT_SLOTS = ("problem_description", "rating_reason")
 FORM_SLOTS = ("problem_description", "consent", "ticket_kind", "ticket_matter", "ticket_department", "rating",
-              "rating_reason", "feedback_ticket")
+              "rating_reason", "filed_ticket")
 ASK_PROBLEM = "utter_ask_problem_description"
 ASK_PROBLEM_AGAIN = "utter_ask_problem_description_again"
 
@@ -356,7 +356,7 @@ class ValidateFeedbackForm(ListeningForm):
             return {"rating_reason": None}
         slots: Dict[Text, Any] = {"rating_reason": text[:1000]}
         rating = tracker.get_slot("rating")
-        if rating and not tracker.get_slot("feedback_ticket"):
+        if rating and not tracker.get_slot("filed_ticket"):
             # The reason is what the 差评 needed: filed now; the call-back phone is optional after.
             for event in await file_bad_rating(dispatcher, tracker, int(rating), text[:1000]):
                 slots[event["name"]] = event["value"]

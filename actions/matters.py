@@ -35,9 +35,9 @@ from actions.reading import (
     asks_in_general, bigrams, department_offered, is_bare_followup, only_particulars, read_with_previous,
     router_overrules, takes_offer, unsure_of,
 )
-from actions.ticket_request import TICKET_OPENED
+from actions.ticket_request import FILED_REPLIES
 from actions.tickets import (ActionOpenTicket, consent_answer, consent_pending, ActionReportFailedTrip, ActionTicketStatus, asks_ticket_status,
-                             ticket_number)
+                             file_complaint_told, ticket_number)
 from bot.text.choices import choice_number
 from bot.text.phones import contact_number
 from bot.text.regions import find_region
@@ -104,7 +104,7 @@ class ActionAnswerMatter(Action):
             events = await ActionOpenTicket.record_consent(dispatcher, tracker, tracker.get_slot("last_ticket"), agreed)
             if interruptions.is_new_question(tracker):
                 events += await interruptions.answer(dispatcher, tracker, continues=False)
-        elif (tracker.get_slot("last_ticket") and TICKET_OPENED in previous_replies(tracker)
+        elif (tracker.get_slot("last_ticket") and set(FILED_REPLIES) & set(previous_replies(tracker))
               and only_particulars(text)):
             events = await ActionOpenTicket.add_particulars(dispatcher, tracker, tracker.get_slot("last_ticket"))
         elif department_offered(tracker) and takes_offer(department_offered(tracker), text):
@@ -231,7 +231,9 @@ class ActionAnswerMatter(Action):
                 together = await read_with_previous(tracker)
                 if together in candidates:
                     code = together
-            if code and current and aspect and code != current and await self._stays(tracker, current, code, aspect, ranked):
+            if code and answered_outside(tracker):
+                pass  # after "that is another place's business", a matter named is the one meant
+            elif code and current and aspect and code != current and await self._stays(tracker, current, code, aspect, ranked):
                 code = current
             elif code and current and code != current and await self._in_current_guide(tracker, current, code):
                 code = current  # "要体检吗" after 驾驶证换证: its guide asks for the 体检, not 健康证明
@@ -592,6 +594,13 @@ class ActionAnswerMatter(Action):
                 return False
         elif names_other(text, 2):
             return False
+        if aspect not in (Aspect.CONDITIONS, Aspect.MATERIALS) and current not in ranked:
+            # "那契税在哪里交" after 新房办证: where, how much, how long… asked of a thing that is the
+            # other matter's own keyword and none of this one's words (its guide may mention it).
+            own = {normalize(w).replace(" ", "") for w in [this["name"], *this.get("aliases", []), *this.get("keywords", [])]}
+            theirs = {normalize(w).replace(" ", "") for w in other.get("keywords", [])}
+            if any(len(w) >= 2 and w in folded and not any(w in o for o in own) for w in theirs):
+                return False
         return aspect == Aspect.CONDITIONS or current in ranked or not named(other, folded)
 
     @staticmethod
@@ -716,7 +725,7 @@ class ActionAnswerMatter(Action):
                                          json_message={"ticket": filed["number"], "kind": filed["kind"],
                                                        "department": filed["department"], "matter": code})
                 return events
-            return events + self._start_ticket(dispatcher, tracker, guide)
+            return events + await self._start_ticket(dispatcher, tracker, guide)
         aspect = aspect if aspect in render.ASPECTS else Aspect.OVERVIEW.value
         if aspect == Aspect.STEPS and tracker.get_slot("current_matter") != code and asks_in_general(tracker):
             aspect = Aspect.OVERVIEW.value  # "换证咋弄" first: the whole guide, not only its steps
@@ -768,9 +777,12 @@ class ActionAnswerMatter(Action):
         return next((t for t in tickets if t.get("matter") == code and t.get("status") != TicketStatus.RESOLVED.value), None)
 
     @staticmethod
-    def _start_ticket(dispatcher: CollectingDispatcher, tracker: Tracker, guide: Dict[str, Any]) -> List[EventType]:
+    async def _start_ticket(dispatcher: CollectingDispatcher, tracker: Tracker, guide: Dict[str, Any]) -> List[EventType]:
         dispatcher.utter_message(text=render.ticket_intro(guide), json_message=render.matter_payload(guide, Aspect.OVERVIEW))
-        return prefill_ticket_form(tracker, guide["kind"], guide["code"])
+        events = prefill_ticket_form(tracker, guide["kind"], guide["code"])
+        if guide["kind"] == TicketKind.COMPLAINT:
+            events += await file_complaint_told(dispatcher, tracker, guide, events)
+        return events
 
 
 

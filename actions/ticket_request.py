@@ -67,6 +67,8 @@ def ticket_request(
 
 
 TICKET_OPENED = "utter_ticket_opened"
+# Replies after which a place or a phone told is about the ticket just filed.
+FILED_REPLIES = (TICKET_OPENED, "utter_callback_noted", "utter_callback_declined")
 
 
 async def supplement(dispatcher: CollectingDispatcher, tracker: Tracker, number: str, *,

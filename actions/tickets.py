@@ -102,6 +102,27 @@ def with_details(tracker: Tracker, description: str) -> str:
     return full[:MAX_TICKET_TEXT]
 
 
+def told_since_filing(tracker: Tracker) -> List[str]:
+    """What the citizen wrote after their ticket was filed while its form still asked for a phone
+    (a place, more of the story), phones and yes/no aside: added to the ticket, not lost."""
+    filed, told = False, []
+    for event in tracker.events:
+        if event.get("event") == "slot" and event.get("name") == "filed_ticket":
+            filed, told = bool(event.get("value")), []
+        elif filed and event.get("event") == "user":
+            text = (event.get("text") or "").strip()
+            intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+            rest = re.sub(r"[\d\s\-－+()（）]", "", text)
+            if (text and not text.startswith("/") and intent not in ("affirm", "deny") and len(rest) > 4
+                    and not says(text, "no_phone") and not says(text, "cancel")):
+                told.append(text)
+    return told
+
+
+# A complaint this long, with words asking to act, is told in full: filed at once.
+TOLD_IN_FULL = 30
+
+
 class ActionOpenTicket(Action):
     """Opens the ticket the form collected (guidance, complaint, fallback or feedback)."""
 
@@ -113,21 +134,29 @@ class ActionOpenTicket(Action):
     ) -> List[EventType]:
         if not tracker.get_slot("ticket_kind") and not pending_ticket(tracker):
             return []  # the citizen dropped the form ("算了"): nothing to submit
-        filed = tracker.get_slot("feedback_ticket")
-        if filed:  # a 差评 filed when its reason was told: the form only asked for a call-back phone
+        filed = tracker.get_slot("filed_ticket")
+        if filed:  # filed when it was told (a 差评's reason, a complaint in full): the form only asked for a phone
             return await self.add_contact(dispatcher, tracker, filed)
         return await self.open(dispatcher, tracker, tracker.get_slot("ticket_kind") or TicketKind.GUIDANCE.value)
 
     @staticmethod
     async def add_contact(dispatcher: CollectingDispatcher, tracker: Tracker, number: str) -> List[EventType]:
         phone, region = tracker.get_slot("contact_phone"), tracker.get_slot("region")
-        if (phone or region) and await supplement(dispatcher, tracker, number, phone=phone or None, region=region,
-                                                  failed="utter_callback_failed") is None:
-            return [SlotSet("requested_slot", None)]
+        told = told_since_filing(tracker)  # "杭州上城区望江菜场，进门第三个肉摊" in answer to the phone question
+        region = region or next((r for r in map(find_region, told) if r), None)
+        ticket = None
+        if phone or region or told:
+            ticket = await supplement(dispatcher, tracker, number, phone=phone or None, region=region,
+                                      note="；".join(told)[:2000] or None, failed="utter_callback_failed")
+            if ticket is None:
+                return [SlotSet("requested_slot", None)]
+        # The ticket the phone went onto, named in the payload as when it was filed.
+        payload = {"ticket": number, **({"kind": ticket.get("kind"), "department": ticket.get("department")} if ticket else {})}
         if phone:
-            dispatcher.utter_message(response="utter_callback_noted", number=number, contact=mask_phone(phone))
+            dispatcher.utter_message(response="utter_callback_noted", number=number, contact=mask_phone(phone),
+                                     json_message=payload)
         else:
-            dispatcher.utter_message(response="utter_callback_declined", number=number)
+            dispatcher.utter_message(response="utter_callback_declined", number=number, json_message=payload)
         return [SlotSet(slot, None) for slot in FORM_SLOTS] + [SlotSet("served", True)]
 
     @staticmethod
@@ -257,3 +286,27 @@ class ActionTicketStatus(Action):
             json_message={"tickets": [t["number"] for t in tickets[:5]]},
         )
         return []
+
+
+async def file_complaint_told(dispatcher: CollectingDispatcher, tracker: Tracker, guide: Dict[str, Any],
+                              prefilled: List[EventType]) -> List[EventType]:
+    """A complaint told in full with a request to act ("…我要投诉这家店"): filed at once, as a
+    hotline registers every complaint, so nothing is lost if the citizen leaves now; a call-back
+    phone, if they leave one, is added to it after. [] when it is not (yet) told in full, or the
+    hall cannot be reached: the form then collects it and files it at its end, as before."""
+    slots = {e["name"]: e["value"] for e in prefilled if e.get("event") == "slot"}
+    description = slots.get("problem_description")
+    if not description or len(normalize(description)) < TOLD_IN_FULL or not says(description, "complaint_request"):
+        return []
+    request = ticket_request(tracker, TicketKind.COMPLAINT.value, guide["department"], with_details(tracker, description),
+                             matter=guide["code"], consent=bool(slots.get("consent")))
+    request.update(contact_phone=slots.get("contact_phone"), region=slots.get("region"))
+    try:
+        ticket = await hall().create_ticket(request)
+    except HallUnavailable:
+        return []
+    announce_ticket(dispatcher, ticket, slots.get("contact_phone"))
+    events: List[EventType] = [SlotSet("filed_ticket", ticket["number"]), SlotSet("last_ticket", ticket["number"])]
+    if slots.get("contact_phone"):  # phone told with the story: nothing left to ask
+        events += [SlotSet(slot, None) for slot in FORM_SLOTS] + [SlotSet("served", True)]
+    return events

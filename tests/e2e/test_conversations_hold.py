@@ -431,3 +431,25 @@ def test_an_unsure_follow_up_whose_likeliest_reading_is_the_current_matter_stays
     other = me()
     assert answer(stack.say(other, "健康证明怎么办"))["matter"] == "weijian.health_certificate"
     assert answer(stack.say(other, "证件是一年一换吗"))["matter"] == "weijian.health_certificate"
+
+
+def test_a_complaint_told_in_full_is_filed_at_once_and_what_follows_is_added_to_it(stack):
+    # A hotline registers every complaint it is told: nothing is lost if the citizen leaves now.
+    sender = me()
+    first = stack.say(sender, "楼下烧烤店每天半夜还在外面摆摊，油烟和吵闹声搞得全楼睡不着，跟老板说了没用，我要投诉")
+    filed = next(c for c in customs(first) if "ticket" in c)
+    assert filed["kind"] == "complaint"
+    (ticket,) = stack.tickets(sender)
+    assert ticket["number"] == filed["ticket"] and not ticket.get("contact_phone_masked")
+    # A place in answer to the phone question, then no phone, then a landline after all: all on it.
+    stack.say(sender, "在嘉兴南湖区，中山路那家")
+    declined = stack.say(sender, "电话不留了")
+    assert any(c.get("ticket") == filed["ticket"] for c in customs(declined))
+    stack.say(sender, "算了还是留个座机吧，0573-82345678")
+    (ticket,) = stack.tickets(sender)
+    assert ticket["region"] == "嘉兴市南湖区" and "中山路" in ticket["description"]
+    assert ticket["contact_phone_masked"].endswith("5678")
+    # A short "我要投诉" is not told in full: the form asks what happened first, and files at its end.
+    other = me()
+    stack.say(other, "我要投诉")
+    assert stack.tickets(other) == []
