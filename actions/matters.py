@@ -37,7 +37,7 @@ from actions.reading import (
 )
 from actions.ticket_request import FILED_REPLIES
 from actions.tickets import (ActionOpenTicket, consent_answer, consent_pending, ActionReportFailedTrip, ActionTicketStatus, asks_ticket_status,
-                             file_complaint_told, ticket_number)
+                             file_when_told, ticket_number)
 from bot.text.choices import choice_number
 from bot.text.phones import contact_number
 from bot.text.regions import find_region
@@ -781,7 +781,8 @@ class ActionAnswerMatter(Action):
         dispatcher.utter_message(text=render.ticket_intro(guide), json_message=render.matter_payload(guide, Aspect.OVERVIEW))
         events = prefill_ticket_form(tracker, guide["kind"], guide["code"])
         if guide["kind"] == TicketKind.COMPLAINT:
-            events += await file_complaint_told(dispatcher, tracker, guide, events)
+            events += await file_when_told(dispatcher, tracker, TicketKind.COMPLAINT.value, guide["department"],
+                                           guide["code"], events)
         return events
 
 

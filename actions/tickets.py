@@ -20,7 +20,7 @@ from bot.text.normalize import normalize
 from bot.ratelimit import limiter
 from bot.text.phones import contact_number, mainland_mobile
 from bot.text.regions import find_region, looks_like_place
-from bot.vocabulary import FALLBACK_MATTER, TICKET_MATTER_KINDS, Aspect, TicketKind
+from bot.vocabulary import FALLBACK_DEPARTMENT, FALLBACK_MATTER, TICKET_MATTER_KINDS, Aspect, TicketKind
 
 # With or without its prefix and hyphen, the random suffix (bot.hall.tickets.NUMBER_ALPHABET, any
 # case) or the old 4-digit one: "ZJ20270105-K7QM3X", "20270105 k7qm3x", "ZJ20261203-0001", "202612030001".
@@ -245,7 +245,9 @@ class ActionReportFailedTrip(Action):
         payload = {**render.matter_payload(guide, Aspect.OVERVIEW), "kind": TicketKind.FALLBACK.value,
                    "about": matter} if guide else None
         dispatcher.utter_message(response="utter_failed_trip", json_message=payload)
-        return prefill_ticket_form(tracker, TicketKind.FALLBACK.value, matter)
+        events = prefill_ticket_form(tracker, TicketKind.FALLBACK.value, matter)
+        return events + await file_when_told(dispatcher, tracker, TicketKind.FALLBACK.value, FALLBACK_DEPARTMENT, matter,
+                                             events, asks_to_act=False)
 
 
 def asks_ticket_status(text: str) -> bool:
@@ -288,18 +290,19 @@ class ActionTicketStatus(Action):
         return []
 
 
-async def file_complaint_told(dispatcher: CollectingDispatcher, tracker: Tracker, guide: Dict[str, Any],
-                              prefilled: List[EventType]) -> List[EventType]:
-    """A complaint told in full with a request to act ("…我要投诉这家店"): filed at once, as a
-    hotline registers every complaint, so nothing is lost if the citizen leaves now; a call-back
-    phone, if they leave one, is added to it after. [] when it is not (yet) told in full, or the
-    hall cannot be reached: the form then collects it and files it at its end, as before."""
+async def file_when_told(dispatcher: CollectingDispatcher, tracker: Tracker, kind: str, department: str,
+                         matter: Optional[str], prefilled: List[EventType], *, asks_to_act: bool = True) -> List[EventType]:
+    """A complaint told in full with a request to act ("…我要投诉这家店"), or a failed trip told in
+    full (兜底): filed at once, as a hotline registers what it is told, so nothing is lost if the
+    citizen leaves now; a call-back phone, a place or more of the story are added to it after.
+    [] when it is not (yet) told in full, or the hall cannot be reached: the form then collects
+    it and files it at its end, as before."""
     slots = {e["name"]: e["value"] for e in prefilled if e.get("event") == "slot"}
     description = slots.get("problem_description")
-    if not description or len(normalize(description)) < TOLD_IN_FULL or not says(description, "complaint_request"):
+    if not description or len(normalize(description)) < TOLD_IN_FULL or (asks_to_act and not says(description, "complaint_request")):
         return []
-    request = ticket_request(tracker, TicketKind.COMPLAINT.value, guide["department"], with_details(tracker, description),
-                             matter=guide["code"], consent=bool(slots.get("consent")))
+    request = ticket_request(tracker, kind, department, with_details(tracker, description), matter=matter,
+                             consent=bool(slots.get("consent")))
     request.update(contact_phone=slots.get("contact_phone"), region=slots.get("region"))
     try:
         ticket = await hall().create_ticket(request)

@@ -453,3 +453,14 @@ def test_a_complaint_told_in_full_is_filed_at_once_and_what_follows_is_added_to_
     other = me()
     stack.say(other, "我要投诉")
     assert stack.tickets(other) == []
+
+
+def test_a_failed_trip_told_in_full_is_filed_at_once_under_the_fallback_matter(stack):
+    sender = me()
+    first = stack.say(sender, "上午去区政务中心办营业执照变更，材料都带齐了，窗口说系统在升级今天办不了，让我改天再跑一趟，白跑了")
+    assert any(c.get("ticket") and c.get("kind") == "fallback" for c in customs(first))
+    (ticket,) = stack.tickets(sender)
+    assert (ticket["kind"], ticket["department"], ticket["matter"]) == ("fallback", "zwfw", "zwfw.fallback")
+    stack.say(sender, "13912345608")
+    (ticket,) = stack.tickets(sender)
+    assert ticket["contact_phone_masked"].endswith("5608")
