@@ -8,7 +8,7 @@ import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -17,7 +17,7 @@ from actions.api.hall import HallUnavailable, hall
 from actions.conversation import last_bot_response, text_of, user_texts
 from actions.feedback import file_bad_rating
 from bot.text.normalize import normalize
-from actions.cues import says
+from actions.cues import asks_for_person, says
 from bot.text.phones import contact_number
 from bot.vocabulary import TicketKind
 from bot.text.regions import find_region, looks_like_place
@@ -158,6 +158,10 @@ class ListeningForm(FormValidationAction, metaclass=abc.ABCMeta):
                         if interruptions.is_new_question(tracker) else [])
             return [SlotSet(slot, None) for slot in FORM_SLOTS] + [
                 SlotSet("requested_slot", None), ActiveLoop(None)] + answered
+        if asks_for_person(text):
+            # "跟你打字说不清楚，给我找个人工来": a person, now (the handoff keeps what was told).
+            return [SlotSet(slot, None) for slot in FORM_SLOTS] + [
+                SlotSet("requested_slot", None), ActiveLoop(None), FollowupAction("action_handoff")]
         events = corrections(tracker, requested)
         if requested == "contact_phone" and (contact_number(text) or says(text, "no_phone")) \
                 and tracker.get_slot("contact_phone") is None:

@@ -28,6 +28,7 @@ from actions.cues import STORY_CHARS, asks_for_person, says, went_and_failed
 from actions.approved import serve_approved
 from actions.feedback import ActionRecordRating, rating_level, score_in
 from actions.bundles import bundle_turn, member_among, named_bundle
+from actions.documents import unnamed_document
 from actions.handoff import ActionHandoff
 from actions.outside import answered_outside, elsewhere_answer, outside_answer, still_outside
 from actions.reading import (
@@ -208,6 +209,14 @@ class ActionAnswerMatter(Action):
                            or not says(text_of(tracker), "alternatives")) else await self._named_matters(tracker)
             if len(named) >= 2:
                 return await self._clarify(dispatcher, named)  # "低保还是临时救助，不知道哪个合适"
+            # Only when the matcher is unsure: "食品经营许可证快到期了" names its document, and "補證"
+            # answers the question "which one?" just asked.
+            unnamed = (None if is_button(tracker) or asked_which(tracker) or not (view.abstain or view.clarify)
+                       or (current and not view.abstain) else unnamed_document(text_of(tracker)))
+            if unnamed and current not in unnamed:
+                # "我的证丢了咋补办": the lost-document matters people most often mean, not whatever
+                # matters share 丢 and 补; the answer ("身份证") then means 补领.
+                return await self._clarify(dispatcher, unnamed, limit=len(unnamed))
             place = None if is_button(tracker) else done_elsewhere(text_of(tracker))
             if place:
                 # "苏州那边怎么补", "香港的身份证到期了": that place's own business, not Zhejiang's.
@@ -683,9 +692,10 @@ class ActionAnswerMatter(Action):
         return [SlotSet("current_matter", None)]
 
     async def _clarify(
-        self, dispatcher: CollectingDispatcher, codes: List[str], question: str = "utter_clarify"
+        self, dispatcher: CollectingDispatcher, codes: List[str], question: str = "utter_clarify",
+        limit: int = MAX_CLARIFY,
     ) -> List[EventType]:
-        codes = list(dict.fromkeys(codes))[:MAX_CLARIFY]
+        codes = list(dict.fromkeys(codes))[:limit]
         buttons, departments = [], {}
         for code in codes:
             guide = await hall().guide(code)

@@ -464,3 +464,12 @@ def test_a_failed_trip_told_in_full_is_filed_at_once_under_the_fallback_matter(s
     stack.say(sender, "13912345608")
     (ticket,) = stack.tickets(sender)
     assert ticket["contact_phone_masked"].endswith("5608")
+
+
+def test_a_lost_document_not_named_offers_the_documents_people_lose_and_the_answer_keeps_the_loss(stack):
+    sender = me()
+    offered = next(c for c in customs(stack.say(sender, "我的证件丢了要怎么补")) if "clarify" in c)["clarify"]
+    assert offered[:3] == ["gongan.id_card_lost", "gongan.driving_license_lost", "renshe.social_card_lost"]
+    assert answer(stack.say(sender, "驾照"))["matter"] == "gongan.driving_license_lost"
+    follow = answer(stack.say(sender, "新的要等几天"))
+    assert (follow["matter"], follow["aspect"]) == ("gongan.driving_license_lost", "time_limit")
