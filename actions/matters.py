@@ -34,7 +34,7 @@ from actions.outside import answered_outside, elsewhere_answer, outside_answer, 
 from actions.reading import (
     EVERYDAY_CHARS, EVERYDAY_PAIRS, OVERRULE_OUTSIDE, asked_in_story, asked_which, asking_clause, done_elsewhere,
     asks_in_general, bigrams, department_offered, is_bare_followup, only_particulars, read_with_previous,
-    router_overrules, takes_offer, unsure_of,
+    WHAT_ABOUT, named_matters, router_overrules, sibling_named, takes_offer, unsure_of,
 )
 from actions.ticket_request import FILED_REPLIES
 from actions.tickets import (ActionOpenTicket, consent_answer, consent_pending, ActionReportFailedTrip, ActionTicketStatus, asks_ticket_status,
@@ -49,8 +49,6 @@ from bot.vocabulary import (FALLBACK_DEPARTMENT, FALLBACK_MATTER, TICKET_MATTER_
 logger = logging.getLogger(__name__)
 
 MAX_CLARIFY = 4
-WHAT_ABOUT = re.compile(r"(那|那么|还有)?[^，,。？?]{2,8}呢[？?]?")
-PARTICLES = re.compile(r"[那呢吗嘛啊吧呀么哦噢的了]")  # around a word or two ("那注销呢")
 # Below the matcher's confidence but worth offering as options when the intent is about a matter.
 PLAUSIBLE_SCORE = 0.3
 COMPLAINT_READING = 0.4  # a complaint matter the matcher reads this well decides a complaint's department…
@@ -206,7 +204,7 @@ class ActionAnswerMatter(Action):
             code = entity(tracker, "matter")
             route = route_of(tracker)
             named = [] if (is_button(tracker) or len(text_of(tracker)) > STORY_CHARS
-                           or not says(text_of(tracker), "alternatives")) else await self._named_matters(tracker)
+                           or not says(text_of(tracker), "alternatives")) else await named_matters(tracker)
             if len(named) >= 2:
                 return await self._clarify(dispatcher, named)  # "低保还是临时救助，不知道哪个合适"
             # Only when the matcher is unsure: "食品经营许可证快到期了" names its document, and "補證"
@@ -315,7 +313,7 @@ class ActionAnswerMatter(Action):
                         (aspect and await self._stays(tracker, current, ranked[0], aspect, ranked))
                         or await self._in_current_guide(tracker, current, ranked[0])):
                     return await self._answer(dispatcher, tracker, current, aspect or Aspect.OVERVIEW)
-                named = await self._named_matters(tracker)
+                named = await named_matters(tracker)
                 if current in ranked[:MAX_CLARIFY] and not set(named) - {current} and not says(text_of(tracker), "switch"):
                     # "备案了以后回宁波看病还能刷卡吗" after 异地就医备案: one of the readings is the matter
                     # we are on, and no other is named in its own words: still about it.
@@ -336,7 +334,7 @@ class ActionAnswerMatter(Action):
             routed_to = (route or {}).get("code")
             router_unsure = not routed_to and float((route or {}).get("score") or 0.0) < ROUTER_UNSURE
             if (current and view.abstain and view.matches and view.matches[0]["matter"] == current
-                    and not set(await self._named_matters(tracker)) - {current} and not says(text_of(tracker), "switch")):
+                    and not set(await named_matters(tracker)) - {current} and not says(text_of(tracker), "switch")):
                 # Unsure, but the likeliest reading is the matter we are on and no other is named in
                 # its own words ("备案地写杭州就可以了吧" after 异地就医备案): a follow-up on it.
                 return await self._answer(dispatcher, tracker, current, aspect or Aspect.OVERVIEW)
@@ -519,21 +517,6 @@ class ActionAnswerMatter(Action):
         return guide["department"] if guide else None
 
     @staticmethod
-    async def _named_matters(tracker: Tracker) -> List[str]:
-        """The matters among the matcher's candidates that the message names by words of their own
-        (a name, alias or keyword no other of them holds): "低保和临时救助有什么区别" names two."""
-        folded = normalize(text_of(tracker)).replace(" ", "")
-        said: Dict[str, set] = {}
-        for match in match_of(tracker).matches[:MAX_CLARIFY + 1]:
-            guide = await hall().guide(match["matter"]) if match["matter"] != FALLBACK_MATTER else None
-            if guide and guide.get("kind") != MatterKind.BUNDLE:
-                terms = (normalize(x).replace(" ", "") for x in [guide["name"], *guide.get("aliases", []),
-                                                                   *guide.get("keywords", [])])
-                said[match["matter"]] = {t for t in terms if len(t) >= 2 and t in folded}
-        own = {code: words - set().union(*(w for c, w in said.items() if c != code)) for code, words in said.items()}
-        return [code for code, words in own.items() if words]
-
-    @staticmethod
     async def _department_answer(
         dispatcher: CollectingDispatcher, route: Dict[str, Any], also: Optional[str] = None
     ) -> List[EventType]:
@@ -661,28 +644,7 @@ class ActionAnswerMatter(Action):
         best = await combined()
         if best not in (current, FALLBACK_MATTER, None):
             return best
-        return await ActionAnswerMatter._sibling_named(tracker, current, guide)
-
-    @staticmethod
-    async def _sibling_named(tracker: Tracker, current: str, guide: Optional[Dict[str, Any]]) -> Optional[str]:
-        """"注销" right after 不动产抵押登记: a word the current matter's names do not hold, and a
-        matter of the same department beside it does (不动产抵押注销登记): that sibling."""
-        said = bigrams(PARTICLES.sub("", text_of(tracker)))
-        if not guide or not said:
-            return None
-        own = set().union(*(bigrams(n) for n in [guide["name"], *guide.get("aliases", [])]))
-        new = said - own
-        if not new:
-            return None
-        found = []
-        for match in match_of(tracker).matches[:MAX_CLARIFY + 1]:
-            if match.get("department") != guide["department"] or match["matter"] in (current, FALLBACK_MATTER):
-                continue
-            other = await hall().guide(match["matter"])
-            names = set().union(*(bigrams(n) for n in [other["name"], *other.get("aliases", [])])) if other else set()
-            if new <= names:
-                found.append(match["matter"])
-        return found[0] if len(found) == 1 else None
+        return await sibling_named(tracker, current, guide)
 
     async def _correct(self, dispatcher, tracker, view, current, candidates) -> List[EventType]:
         others = [c for c in candidates if c != current]

@@ -5,18 +5,19 @@ department router's disagreement decides, and the everyday words that name no ma
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Tracker
 
 from actions.api import rasa as rasa_api
+from actions.api.hall import hall
 from actions.conversation import aspect_span, last_bot_response, match_of, previous_bot_events, text_of, user_texts
 from actions.cues import STORY_CHARS, accepts_offer, says
 from bot.text.normalize import normalize
 from bot.text.phones import contact_number
 from bot.text.regions import elsewhere_words, find_elsewhere, find_region, looks_like_place
 from bot.text.sentences import asking_sentence, only_asks
-from bot.vocabulary import FALLBACK_MATTER
+from bot.vocabulary import FALLBACK_MATTER, MatterKind
 
 
 # When the department router disagrees with the matched matter this confidently, its answer
@@ -171,3 +172,44 @@ def done_elsewhere(text: str) -> Optional[str]:
                                 or re.search(p + _THINGS, folded)):
             return place
     return None
+
+
+# "X呢" asks about X ("低保呢" after 临时救助): a switch, even when the current guide mentions X.
+WHAT_ABOUT = re.compile(r"(那|那么|还有)?[^，,。？?]{2,8}呢[？?]?")
+PARTICLES = re.compile(r"[那呢吗嘛啊吧呀么哦噢的了]")  # around a word or two ("那注销呢")
+
+
+async def named_matters(tracker: Tracker) -> List[str]:
+    """The matters among the matcher's candidates that the message names by words of their own
+    (a name, alias or keyword no other of them holds): "低保和临时救助有什么区别" names two."""
+    folded = normalize(text_of(tracker)).replace(" ", "")
+    said: Dict[str, set] = {}
+    for match in match_of(tracker).matches:
+        guide = await hall().guide(match["matter"]) if match["matter"] != FALLBACK_MATTER else None
+        if guide and guide.get("kind") != MatterKind.BUNDLE:
+            terms = (normalize(x).replace(" ", "") for x in [guide["name"], *guide.get("aliases", []),
+                                                               *guide.get("keywords", [])])
+            said[match["matter"]] = {t for t in terms if len(t) >= 2 and t in folded}
+    own = {code: words - set().union(*(w for c, w in said.items() if c != code)) for code, words in said.items()}
+    return [code for code, words in own.items() if words]
+
+
+async def sibling_named(tracker: Tracker, current: str, guide: Optional[Dict[str, Any]]) -> Optional[str]:
+    """"注销" right after 不动产抵押登记: a word the current matter's names do not hold, and a
+    matter of the same department beside it does (不动产抵押注销登记): that sibling."""
+    said = bigrams(PARTICLES.sub("", text_of(tracker)))
+    if not guide or not said:
+        return None
+    own = set().union(*(bigrams(n) for n in [guide["name"], *guide.get("aliases", [])]))
+    new = said - own
+    if not new:
+        return None
+    found = []
+    for match in match_of(tracker).matches:
+        if match.get("department") != guide["department"] or match["matter"] in (current, FALLBACK_MATTER):
+            continue
+        other = await hall().guide(match["matter"])
+        names = set().union(*(bigrams(n) for n in [other["name"], *other.get("aliases", [])])) if other else set()
+        if new <= names:
+            found.append(match["matter"])
+    return found[0] if len(found) == 1 else None
