@@ -152,7 +152,11 @@ class ListeningForm(FormValidationAction, metaclass=abc.ABCMeta):
             return await super().run(dispatcher, tracker, domain)
         text = text_of(tracker)
         if drops_form(text) and not (requested == "contact_phone" and says(text, "no_phone")):
-            dispatcher.utter_message(response="utter_form_cancelled")
+            filed = tracker.get_slot("filed_ticket")
+            if filed:  # filed when it was told: it stands, only the phone is not asked any more
+                dispatcher.utter_message(response="utter_form_left_filed", number=filed, json_message={"ticket": filed})
+            else:
+                dispatcher.utter_message(response="utter_form_cancelled")
             # "算了不弄了，问下家庭农场咋登记": dropped, and the new question answered.
             answered = (await interruptions.answer(dispatcher, tracker, continues=False)
                         if interruptions.is_new_question(tracker) else [])

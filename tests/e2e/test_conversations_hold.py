@@ -473,3 +473,12 @@ def test_a_lost_document_not_named_offers_the_documents_people_lose_and_the_answ
     assert answer(stack.say(sender, "驾照"))["matter"] == "gongan.driving_license_lost"
     follow = answer(stack.say(sender, "新的要等几天"))
     assert (follow["matter"], follow["aspect"]) == ("gongan.driving_license_lost", "time_limit")
+
+
+def test_dropping_the_phone_question_of_a_ticket_already_filed_says_it_stands(stack):
+    sender = me()
+    stack.say(sender, "对面那家火锅店的排烟管正对着我家阳台，天天一股油烟味，跟店里说了也不改，请你们来查一查")
+    (ticket,) = stack.tickets(sender)
+    left = stack.say(sender, "算了")
+    assert ticket["number"] in text(left) and "先不提交" not in text(left)
+    assert len(stack.tickets(sender)) == 1
