@@ -15,6 +15,8 @@ from rasa_sdk.events import EventType, FollowupAction, SessionStarted
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.api.hall import HallUnavailable, hall
+from actions.conversation import is_button, text_of
+from actions.cues import says
 
 
 class ActionEraseConversation(Action):
@@ -24,6 +26,10 @@ class ActionEraseConversation(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
+        if not is_button(tracker) and not says(text_of(tracker), "erase_words"):
+            # Nothing is deleted on a guess: "我要查一下我名下的不动产登记信息" speaks of "my
+            # information" and asks a matter, whatever the intent classifier read.
+            return [FollowupAction("action_answer_matter")]
         try:
             result = await hall().erase_conversation(tracker.sender_id)
         except HallUnavailable:

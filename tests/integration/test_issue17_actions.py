@@ -65,3 +65,17 @@ def test_erase_action(hall, hall_app):  # noqa: F811
     dispatcher = CollectingDispatcher()
     assert asyncio.run(ActionEraseConversation().run(dispatcher, tracker(open_, "删除我的记录"), {})) == []
     assert "ZJ20261203-0099" in said(dispatcher) and "180天后" in said(dispatcher)
+
+
+def test_nothing_is_erased_on_a_guess(hall, hall_app):  # noqa: F811
+    # "我名下的…信息" is a question about property records, whatever intent the classifier read.
+    sender = f"g-{uuid.uuid4().hex[:6]}"
+    with hall_app.state.hall.sessions() as db:
+        db.add(models.Rating(idempotency_key=sender, conversation_id=sender, level=5, channel="rest", created_at=utcnow()))
+        db.commit()
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(ActionEraseConversation().run(dispatcher, tracker(sender, "我要查一下我名下的不动产登记信息"), {}))
+    assert events == [{"event": "followup", "timestamp": None, "name": "action_answer_matter"}]
+    assert dispatcher.messages == []
+    with hall_app.state.hall.sessions() as db:
+        assert db.execute(select(models.Rating.conversation_id).where(models.Rating.idempotency_key == sender)).scalar_one() == sender
