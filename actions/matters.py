@@ -30,7 +30,7 @@ from actions.feedback import ActionRecordRating, rating_level, score_in
 from actions.bundles import bundle_turn, member_among, named_bundle
 from actions.documents import unnamed_document
 from actions.handoff import ActionHandoff
-from actions.outside import answered_outside, elsewhere_answer, outside_answer, still_outside
+from actions.outside import answered_outside, elsewhere_answer, matter_button, outside_answer, still_outside
 from actions.reading import (
     EVERYDAY_CHARS, EVERYDAY_PAIRS, OVERRULE_OUTSIDE, asked_in_story, asked_which, asking_clause, done_elsewhere,
     asks_in_general, bigrams, department_offered, is_bare_followup, only_particulars, read_with_previous,
@@ -530,8 +530,7 @@ class ActionAnswerMatter(Action):
             dispatcher.utter_message(response="utter_ask_rephrase")
             return []
         code = route["code"]
-        guide = await hall().guide(also) if also else None
-        ours = [{"title": f"我问的是“{guide['name']}”", "payload": f'/ask_matter{{"matter": "{also}"}}'}] if guide else []
+        ours = await matter_button(also, "我问的是“{name}”")
         buttons = [
             {"title": "请该部门答复我", "payload": f'/consult_department{{"department": "{code}"}}'},
             {"title": "我要投诉", "payload": f'/complain{{"department": "{code}"}}'},

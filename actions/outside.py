@@ -25,14 +25,16 @@ def answered_outside(tracker: Tracker) -> bool:
     return last_bot_response(tracker) in (OUTSIDE_ANSWER, OUTSIDE_AGAIN, ELSEWHERE_ANSWER)
 
 
-async def _ours(also: Optional[str], title: str) -> List[Dict[str, str]]:
+async def matter_button(also: Optional[str], title: str) -> List[Dict[str, str]]:
+    """The matter of ours a message's words matched, one click away ("我问的是本省的“{name}”"); []
+    when there is none."""
     guide = await hall().guide(also) if also else None
     return [{"title": title.format(name=guide["name"]), "payload": f'/ask_matter{{"matter": "{also}"}}'}] if guide else []
 
 
 async def outside_answer(dispatcher: CollectingDispatcher, also: Optional[str] = None) -> List[EventType]:
     """None of our departments handles it: 12345 finds who does."""
-    dispatcher.utter_message(response=OUTSIDE_ANSWER, buttons=await _ours(also, "我问的是本省的“{name}”"),
+    dispatcher.utter_message(response=OUTSIDE_ANSWER, buttons=await matter_button(also, "我问的是本省的“{name}”"),
                              json_message=dict(OUTSIDE_PAYLOAD))
     return []
 
@@ -46,7 +48,7 @@ def still_outside(dispatcher: CollectingDispatcher) -> List[EventType]:
 async def elsewhere_answer(dispatcher: CollectingDispatcher, place: str, also: Optional[str]) -> List[EventType]:
     """Another province's (or country's) business: that place's own departments handle it. The
     matter its words match stays the subject: "那我回杭州补办要带什么" asks it of ours."""
-    ours = await _ours(also, "我问的是本省的“{name}”")
+    ours = await matter_button(also, "我问的是本省的“{name}”")
     dispatcher.utter_message(response=ELSEWHERE_ANSWER, place=place, buttons=ours,
                              json_message={**OUTSIDE_PAYLOAD, "elsewhere": place})
     return [SlotSet("current_matter", also)] if ours else []

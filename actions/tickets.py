@@ -85,38 +85,35 @@ def consent_answer(tracker: Tracker) -> Optional[bool]:
 MAX_TICKET_TEXT = 8000  # the hall's limit for a description; the citizen is told when cut
 
 
-def with_details(tracker: Tracker, description: str) -> str:
-    """The description and whatever else the citizen told while the form was open ("在义乌市，一个
-    服装厂，老板姓陈"): nothing they wrote is lost on the way to the ticket."""
-    started, extra = False, []
+def told_since(tracker: Tracker, slot: str) -> List[str]:
+    """The citizen's own words since `slot` was last set (a form began, a ticket was filed):
+    button payloads and plain yes/no aside."""
+    started, told = False, []
     for event in tracker.events:
-        if event.get("event") == "slot" and event.get("name") == "ticket_kind" and event.get("value"):
-            started, extra = True, []
+        if event.get("event") == "slot" and event.get("name") == slot and event.get("value"):
+            started, told = True, []
         elif started and event.get("event") == "user":
             text = (event.get("text") or "").strip()
             intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
-            if text and not text.startswith("/") and intent not in ("affirm", "deny") and text not in description \
-                    and len(text) > 4 and not text.replace(" ", "").isdigit():
-                extra.append(text)
+            if text and not text.startswith("/") and intent not in ("affirm", "deny"):
+                told.append(text)
+    return told
+
+
+def with_details(tracker: Tracker, description: str) -> str:
+    """The description and whatever else the citizen told while the form was open ("在义乌市，一个
+    服装厂，老板姓陈"): nothing they wrote is lost on the way to the ticket."""
+    extra = [t for t in told_since(tracker, "ticket_kind")
+             if t not in description and len(t) > 4 and not t.replace(" ", "").isdigit()]
     full = description + ("\n补充：" + "；".join(extra) if extra else "")
     return full[:MAX_TICKET_TEXT]
 
 
 def told_since_filing(tracker: Tracker) -> List[str]:
     """What the citizen wrote after their ticket was filed while its form still asked for a phone
-    (a place, more of the story), phones and yes/no aside: added to the ticket, not lost."""
-    filed, told = False, []
-    for event in tracker.events:
-        if event.get("event") == "slot" and event.get("name") == "filed_ticket":
-            filed, told = bool(event.get("value")), []
-        elif filed and event.get("event") == "user":
-            text = (event.get("text") or "").strip()
-            intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
-            rest = re.sub(r"[\d\s\-－+()（）]", "", text)
-            if (text and not text.startswith("/") and intent not in ("affirm", "deny") and len(rest) > 4
-                    and not says(text, "no_phone") and not says(text, "cancel")):
-                told.append(text)
-    return told
+    (a place, more of the story), phones aside: added to the ticket, not lost."""
+    return [t for t in told_since(tracker, "filed_ticket")
+            if len(re.sub(r"[\d\s\-－+()（）]", "", t)) > 4 and not says(t, "no_phone") and not says(t, "cancel")]
 
 
 # A complaint this long, with words asking to act, is told in full: filed at once.

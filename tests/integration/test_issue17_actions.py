@@ -43,11 +43,17 @@ def test_approved_answer_is_served_with_department_and_date(hall, hall_app):  # 
     assert asyncio.run(serve_approved(CollectingDispatcher(), "博物馆周一开门吗")) is None
 
 
-def test_erase_action(hall, hall_app):  # noqa: F811
-    sender = f"e-{uuid.uuid4().hex[:6]}"
-    with hall_app.state.hall.sessions() as db:
+def rated(app, prefix: str) -> str:
+    """A new conversation with a rating in the hall (what an erase anonymises)."""
+    sender = f"{prefix}-{uuid.uuid4().hex[:6]}"
+    with app.state.hall.sessions() as db:
         db.add(models.Rating(idempotency_key=sender, conversation_id=sender, level=5, channel="rest", created_at=utcnow()))
         db.commit()
+    return sender
+
+
+def test_erase_action(hall, hall_app):  # noqa: F811
+    sender = rated(hall_app, "e")
     dispatcher = CollectingDispatcher()
     events = asyncio.run(ActionEraseConversation().run(dispatcher, tracker(sender, "删除我的记录"), {}))
     assert "已经删除" in said(dispatcher)
@@ -69,10 +75,7 @@ def test_erase_action(hall, hall_app):  # noqa: F811
 
 def test_nothing_is_erased_on_a_guess(hall, hall_app):  # noqa: F811
     # "我名下的…信息" is a question about property records, whatever intent the classifier read.
-    sender = f"g-{uuid.uuid4().hex[:6]}"
-    with hall_app.state.hall.sessions() as db:
-        db.add(models.Rating(idempotency_key=sender, conversation_id=sender, level=5, channel="rest", created_at=utcnow()))
-        db.commit()
+    sender = rated(hall_app, "g")
     dispatcher = CollectingDispatcher()
     events = asyncio.run(ActionEraseConversation().run(dispatcher, tracker(sender, "我要查一下我名下的不动产登记信息"), {}))
     assert events == [{"event": "followup", "timestamp": None, "name": "action_answer_matter"}]
