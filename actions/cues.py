@@ -16,7 +16,8 @@ from bot.text.sentences import asking_sentence, sentences
 
 CUES_FILE = Path(__file__).resolve().parents[1] / "data" / "lexicon" / "cues.yml"
 KINDS = ("failed_trip", "repeated_trips", "feared", "ask_person", "ticket_status", "cancel", "no_phone", "grievance", "switch", "verdict", "consent", "closing", "own_ticket", "photos", "accept_offer", "plain_yes",
-         "general_how", "steps_words", "whole_bundle", "bot_words", "here", "alternatives", "complaint_request", "erase_words")
+         "general_how", "steps_words", "whole_bundle", "bot_words", "here", "alternatives", "complaint_request", "erase_words",
+         "person_words", "not_person")
 
 
 @lru_cache(maxsize=1)
@@ -83,8 +84,33 @@ _PERSON_SHAPE = re.compile(r"(?:找|叫|安排|换|转|接)(?:个|一个|一位|
                            r"|[\u4e00-\u9fff]{0,5}?(?:跟我|和我|同我|与我)(?:聊|说|讲|谈|沟通|对接|解释))")
 
 
+# Talking with a person named as such: "我要跟你们工作人员直接说", "安排个工作人员给我打个电话讲讲",
+# "我想直接跟承办人员谈", "有没有人能跟我说说". Not "让工作人员来查一下" (no talking to me).
+_TALK_TO_PERSON = re.compile(
+    r"(?:跟|和|同|与|让|叫|请|安排)(?:你们|您们)?(?:那边|这边)?(?:的)?[\u4e00-\u9fff]{0,4}?"
+    r"(?:工作人员|工作人源|承办人员|办事人员|经办人|客服|专人|领导|负责人)(?:直接|当面|亲自)?(?:跟我|和我|给我)?"
+    r"(?:打个?电话|回个?电话|来个?电话|说|谈|讲|聊|沟通|解释)"
+    r"|有没有(?:个)?(?:人|工作人员)(?:能|可以)?(?:跟我|和我|给我)?(?:说|讲|解释|聊)")
+# "叫个人来", "你说不清楚，换个人来", "我找人": a person, the message ending on it (not "找人代办").
+_SOMEONE = re.compile(r"(?:找|叫|换|来)(?:个|一个|一位)?(?:别的)?人(?:来)?(?:吧|啊|呀|好吗|行吗)?$")
+# The whole message is "人工" ("人工人工人工", "有没有人工？"), not "人工授精" or "人工费".
+_BARE_HUMAN = re.compile(r"^(?:我|要|请|转|找|接|帮我|给我|有没有|能不能)*(?:人工)+(?:服务|客服|坐席)?(?:吗|呢|吧|啊|呀)?$")
+
+
 def _asks_for_person(part: str) -> bool:
-    return says(part, "ask_person") or bool(_PERSON_SHAPE.search(normalize(part).replace(" ", "")))
+    bare = re.sub(r"[^\w]", "", normalize(part))
+    return (says(part, "ask_person") or bool(_PERSON_SHAPE.search(normalize(part).replace(" ", "")))
+            or bool(_TALK_TO_PERSON.search(bare)) or bool(_SOMEONE.search(bare)) or bool(_BARE_HUMAN.match(bare)))
+
+
+def speaks_of_person(text: str) -> bool:
+    """Whether the message speaks of a person to talk to at all (人工, 工作人员, 客服, 领导…), not
+    counting the words that only look like it (人工授精, 人工费): a handoff the intent classifier
+    reads in a message without any is a guess, and a guess files no ticket."""
+    folded = normalize(text).replace(" ", "")
+    for word in _cues()["not_person"]:
+        folded = folded.replace(word, "")
+    return any(word and word in folded for word in _cues()["person_words"])
 
 
 def asks_for_person(text: str) -> bool:

@@ -15,12 +15,12 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ConversationPaused, EventType, SlotSet
+from rasa_sdk.events import ConversationPaused, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.api.hall import HallUnavailable, hall
-from actions.conversation import text_of, user_texts
-from actions.cues import says
+from actions.conversation import is_button, text_of, user_texts, without_repeats
+from actions.cues import asks_for_person, says, speaks_of_person
 from actions.forms import FORM_SLOTS
 from actions.ticket_request import department_for, supplement, ticket_request
 from bot.privacy import mask_phone
@@ -35,6 +35,17 @@ class ActionHandoff(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
+        # Resets of slots already empty are left out (actions/conversation.without_repeats).
+        return without_repeats(tracker, await self._answer(dispatcher, tracker, domain))
+
+    async def _answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        text = text_of(tracker)
+        if not is_button(tracker) and not asks_for_person(text) and not speaks_of_person(text):
+            # No ticket, and no consent to read the conversation, on a guess: "母猪人工授精找谁
+            # 指导" or "人工费怎么算" is a question, whatever the intent classifier read.
+            return [FollowupAction("action_answer_matter")]
         matter = tracker.get_slot("current_matter")
         kind = TicketKind.HANDOFF.value
         try:

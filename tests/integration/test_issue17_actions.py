@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select, update
 
 from actions.approved import approved_answer, serve_approved
+from actions.handoff import ActionHandoff
 from actions.privacy import ActionEraseConversation
 from bot.hall import models
 from bot.hall.db import utcnow
@@ -82,3 +83,21 @@ def test_nothing_is_erased_on_a_guess(hall, hall_app):  # noqa: F811
     assert dispatcher.messages == []
     with hall_app.state.hall.sessions() as db:
         assert db.execute(select(models.Rating.conversation_id).where(models.Rating.idempotency_key == sender)).scalar_one() == sender
+
+
+def test_no_ticket_is_filed_for_a_person_on_a_guess(hall, hall_app):  # noqa: F811
+    # The intent classifier read human_handoff in a farmer's question: answered, no ticket, no consent.
+    sender = f"h-{uuid.uuid4().hex[:6]}"
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(ActionHandoff().run(dispatcher, tracker(sender, "母猪人工授精找谁指导", "human_handoff"), {}))
+    assert events == [{"event": "followup", "timestamp": None, "name": "action_answer_matter"}]
+    assert dispatcher.messages == []
+    with hall_app.state.hall.sessions() as db:
+        assert db.execute(select(models.Ticket).where(models.Ticket.conversation_id == sender)).first() is None
+    # Asked in words, the person is called: a handoff ticket.
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(ActionHandoff().run(dispatcher, tracker(sender, "叫你们领导来", "human_handoff"), {}))
+    assert any(e.get("event") == "pause" for e in events)
+    with hall_app.state.hall.sessions() as db:
+        (kind,) = db.execute(select(models.Ticket.kind).where(models.Ticket.conversation_id == sender)).one()
+    assert kind == "handoff"

@@ -92,6 +92,20 @@ def test_a_person_is_asked_for_in_a_story_only_by_its_question():
     assert asks_for_person("说了半天还是不明白 给我找个管事的人聊聊")
     assert asks_for_person("我是聋人，打不了电话，能不能安排一位工作人员在线上跟我沟通")
     assert not asks_for_person("希望能派人来查") and not asks_for_person("找人代办可以吗")
+    # Our own wording of the same kinds: a person to talk with, named or bare.
+    for words in ("我想当面跟负责的领导谈", "有没有人工啊", "人工人工", "换个人来吧", "能不能让办事人员给我回个电话",
+                  "有没有人能给我讲讲"):
+        assert asks_for_person(words), words
+
+
+def test_a_handoff_read_without_any_person_is_a_guess():
+    from actions.cues import speaks_of_person
+
+    # Words that only look like asking for a person: a question, not a handoff.
+    for question in ("母猪人工授精找谁指导", "装修的人工费怎么算", "是人工审核还是系统审核", "从业人员健康证在哪办"):
+        assert not speaks_of_person(question), question
+    for person in ("叫你们领导来", "接线员在吗", "你们客服呢", "我找人"):
+        assert speaks_of_person(person), person
 
 
 def test_an_offer_is_taken_by_a_yes_or_in_words_and_not_by_thanks():
