@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import EventType
 
 from bot.vocabulary import Channel
 
@@ -122,3 +123,23 @@ def idempotency_key(tracker: Tracker, purpose: str, anchor: Optional[float] = No
 def is_button(tracker: Tracker) -> bool:
     """The message is a button's payload ("/choose{...}"), not typed words."""
     return text_of(tracker).startswith("/")
+
+
+def without_repeats(tracker: Tracker, events: List[EventType]) -> List[EventType]:
+    """The events without SlotSets that change nothing ("ticket_kind: null" on a turn that starts no
+    form, the same matter again): each event is stored, replayed at every prediction and sent to the
+    action server for the rest of the conversation. The dialogue state is the slots' values, so a
+    SlotSet that leaves a value as it was changes no prediction; a slot set twice in one answer is
+    read in order."""
+    values = dict(tracker.slots)
+    kept: List[EventType] = []
+    for event in events:
+        if event.get("event") == "slot":
+            name, value = event.get("name"), event.get("value")
+            if name in values and values[name] == value:
+                continue
+            values[name] = value
+        elif event.get("event") in ("reset_slots", "restart", "session_started"):
+            values = {}  # nothing after it is a repeat of what was before
+        kept.append(event)
+    return kept

@@ -10,7 +10,7 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.api.hall import HallUnavailable, hall
-from actions.conversation import channel_of, entity, idempotency_key, intent_of, is_button, text_of
+from actions.conversation import channel_of, entity, idempotency_key, intent_of, is_button, text_of, without_repeats
 from actions.cues import says
 from actions.ticket_request import announce_ticket, department_for, ticket_request
 from bot.text.regions import find_region
@@ -80,6 +80,12 @@ class ActionRecordRating(Action):
         return "action_record_rating"
 
     async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        # Resets of slots already empty are left out (actions/conversation.without_repeats).
+        return without_repeats(tracker, await self._answer(dispatcher, tracker, domain))
+
+    async def _answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
         level = rating_level(tracker)

@@ -21,7 +21,7 @@ from actions import interruptions, render
 from actions.api.hall import HallUnavailable, hall
 from actions.conversation import (
     ROUTER_SURE, channel_of, entity, intent_of, is_button, last_bot_response, match_of,
-    previous_replies, route_of, text_of, user_texts,
+    previous_replies, route_of, text_of, user_texts, without_repeats,
 )
 from actions.forms import DECLINED, drops_form, pending_ticket, tells_more, photos_question, prefill_ticket_form, taken_in_passing, wants_submit
 from actions.cues import STORY_CHARS, asks_for_person, says, went_and_failed
@@ -68,20 +68,6 @@ FUNCTION_WORDS = re.compile(r"^(那么|那|还|也|是不是|是否|请问)?(要
                             r"(带|拿|交|提供|准备|开)?|(吗|么|嘛|呢|伐|不|没有|没)?[?？。!！]*$")
 GUIDE_TEXT_FIELDS = ("materials", "conditions", "steps", "summary")
 MATTER_INTENTS = ("ask_matter", "ask_aspect", "request_guidance", "complain", "nlu_fallback", "consult_department")
-
-
-def without_repeats(tracker: Tracker, domain: Dict[Text, Any], events: List[EventType]) -> List[EventType]:
-    """The events without SlotSets that change nothing (a follow-up about the same matter): each
-    event is stored, replayed and sent to the action server for the rest of the conversation.
-    Slots that influence the conversation are kept: rules expect their `slot_was_set` step."""
-    slots = domain.get("slots") or {}
-
-    def repeat(e: EventType) -> bool:
-        name = e.get("name")
-        return (e.get("event") == "slot" and not (slots.get(name) or {}).get("influence_conversation", True)
-                and tracker.get_slot(name) == e.get("value"))
-
-    return [e for e in events if not repeat(e)]
 
 
 class ActionAnswerMatter(Action):
@@ -136,7 +122,7 @@ class ActionAnswerMatter(Action):
         # ticket_kind decides the next step (rules): set it on every turn, never leave a stale one.
         if not any(e.get("event") == "slot" and e.get("name") == "ticket_kind" for e in events):
             events.append(SlotSet("ticket_kind", None))
-        return without_repeats(tracker, domain, events)
+        return without_repeats(tracker, events)
 
     async def _respond(
         self, dispatcher: CollectingDispatcher, tracker: Tracker
@@ -786,5 +772,5 @@ class ActionAnswerInForm(Action):
         taken = taken_in_passing(dispatcher, tracker, requested)
         if taken is not None:
             return taken
-        return without_repeats(tracker, domain, await interruptions.answer(dispatcher, tracker))
+        return without_repeats(tracker, await interruptions.answer(dispatcher, tracker))
 

@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import render
 from actions.api.hall import HallUnavailable, hall
-from actions.conversation import intent_of, match_of, text_of
+from actions.conversation import intent_of, match_of, text_of, without_repeats
 from actions.forms import FORM_SLOTS, form_anchor, pending_ticket, prefill_ticket_form
 from actions.cues import says
 from actions.ticket_request import TICKET_OPENED, announce_ticket, department_for, supplement, ticket_request
@@ -129,6 +129,12 @@ class ActionOpenTicket(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
+        # Resets of slots already empty are left out (actions/conversation.without_repeats).
+        return without_repeats(tracker, await self._answer(dispatcher, tracker, domain))
+
+    async def _answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
         if not tracker.get_slot("ticket_kind") and not pending_ticket(tracker):
             return []  # the citizen dropped the form ("算了"): nothing to submit
         filed = tracker.get_slot("filed_ticket")
@@ -230,6 +236,12 @@ class ActionReportFailedTrip(Action):
         return "action_report_failed_trip"
 
     async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        # Resets of slots already empty are left out (actions/conversation.without_repeats).
+        return without_repeats(tracker, await self._answer(dispatcher, tracker, domain))
+
+    async def _answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
         view = match_of(tracker)

@@ -10,8 +10,9 @@ Measured effect: docs/bench.md.
 def install() -> None:
     """Idempotent: cached action-response validation, event-class lookup, intent features, one
     HTTP session per endpoint, an apology when the action server is down, and human mode (the bot
-    silent while staff answer, until "结束人工")."""
-    from bot.rasa import action_client, action_outage, classifier, events, human_mode, validation
+    silent while staff answer, until "结束人工"), and the bot listening after an action without
+    running the policies when the rules leave no doubt."""
+    from bot.rasa import action_client, action_outage, classifier, events, human_mode, turn_end, validation
 
     validation.install()
     events.install()
@@ -19,3 +20,4 @@ def install() -> None:
     action_client.install()
     action_outage.install()
     human_mode.install()
+    turn_end.install()
