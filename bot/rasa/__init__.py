@@ -11,9 +11,11 @@ def install() -> None:
     """Idempotent: cached action-response validation, event-class lookup, intent features, one
     HTTP session per endpoint, an apology when the action server is down, and human mode (the bot
     silent while staff answer, until "结束人工"), and the bot listening after an action without
-    running the policies when the rules leave no doubt."""
-    from bot.rasa import action_client, action_outage, classifier, events, human_mode, turn_end, validation
+    running the policies when the rules leave no doubt; the model's graph run in a fixed order
+    instead of through dask's scheduler."""
+    from bot.rasa import action_client, action_outage, classifier, events, graph_runner, human_mode, turn_end, validation
 
+    graph_runner.install()
     validation.install()
     events.install()
     classifier.install()
