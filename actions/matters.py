@@ -34,7 +34,7 @@ from actions.outside import answered_outside, elsewhere_answer, matter_button, o
 from actions.reading import (
     EVERYDAY_CHARS, EVERYDAY_PAIRS, OVERRULE_OUTSIDE, asked_in_story, asked_which, asking_clause, done_elsewhere,
     asks_in_general, bigrams, department_offered, is_bare_followup, only_particulars, read_with_previous,
-    WHAT_ABOUT, named_matters, router_overrules, sibling_named, takes_offer, unsure_of,
+    WHAT_ABOUT, named_matters, needed_thing, router_overrules, sibling_named, takes_offer, unsure_of,
 )
 from actions.ticket_request import FILED_REPLIES
 from actions.tickets import (ActionOpenTicket, consent_answer, consent_pending, ActionReportFailedTrip, ActionTicketStatus, asks_ticket_status,
@@ -209,7 +209,13 @@ class ActionAnswerMatter(Action):
                     (m["matter"] for m in view.matches if m["matter"] != FALLBACK_MATTER), None))
             # The router reads one message: a few words after an answer ("租房的") are not its to judge.
             alone = not current or len(normalize(text_of(tracker)).replace(" ", "")) > SHORT_REPLY
-            overruled = alone and not is_button(tracker) and router_overrules(route)
+            # "要出生证吗" after 出生落户: whether the matter in hand needs a thing another matter's words
+            # name, whichever department the router gives that thing.
+            needed = await self._needed_for(tracker, current, code) if code and current and code != current else None
+            # Nor does it overrule the conversation: the matter in hand matched again by the message's
+            # words ("申请资助要不要去开低保证明" after 学生资助, which the router gives to 民政 for its 低保).
+            overruled = (alone and not is_button(tracker) and not needed and not (code and code == current)
+                         and router_overrules(route))
             remember = code or next((m["matter"] for m in view.matches if m["matter"] != FALLBACK_MATTER), None)
             if overruled:
                 code = None
@@ -226,6 +232,10 @@ class ActionAnswerMatter(Action):
                     code = together
             if code and answered_outside(tracker):
                 pass  # after "that is another place's business", a matter named is the one meant
+            elif needed:
+                code, aspect = current, needed
+            elif code and code == current and not is_button(tracker) and needed_thing(text_of(tracker)):
+                aspect = needed_thing(text_of(tracker))[1]  # "还需不需要开低保证明": what it needs
             elif code and current and aspect and code != current and await self._stays(tracker, current, code, aspect, ranked):
                 code = current
             elif code and current and code != current and await self._in_current_guide(tracker, current, code):
@@ -464,6 +474,23 @@ class ActionAnswerMatter(Action):
             json_message={"department": {"code": department, "name": dept["name"]}, "kind": kind},
         )
         return prefill_ticket_form(tracker, kind, None, story) + [SlotSet("ticket_department", department)]
+
+    @staticmethod
+    async def _needed_for(tracker: Tracker, current: str, other: str) -> Optional[str]:
+        """The aspect of the current matter a message asks when it asks whether a thing is needed and
+        the thing is what drew the matcher to another matter: "要出生证吗" after 出生落户 (its
+        materials, not 出生医学证明办理), "申请捕捞证还要先有养殖证吗" (its conditions: what must come
+        first). None otherwise."""
+        if is_button(tracker) or says(text_of(tracker), "switch"):
+            return None
+        asked = needed_thing(text_of(tracker))
+        if not asked:
+            return None
+        thing, aspect = asked
+        that = await hall().guide(other)
+        if that is None or not bigrams(thing) & set().union(*(bigrams(n) for n in [that["name"], *that.get("aliases", [])])):
+            return None
+        return aspect
 
     @staticmethod
     async def _in_current_guide(tracker: Tracker, current: str, other: str) -> bool:

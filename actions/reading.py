@@ -213,3 +213,27 @@ async def sibling_named(tracker: Tracker, current: str, guide: Optional[Dict[str
         if new <= names:
             found.append(match["matter"])
     return found[0] if len(found) == 1 else None
+
+
+# Whether a thing is needed, asked at the end of a message: "要出生证吗", "申请资助要不要去开低保证明",
+# "还要先有养殖证吗". The thing's words may be another matter's ("出生医学证明办理", "低保"), but the
+# question is the matter in hand's: its materials, or its conditions when the thing must come first.
+_NEEDED = re.compile(r"(?:(?P<either>要不要|需不需要|用不用|是不是要|是不是得)|还要|还得|需要|必须|要|得)(?P<first>先)?去?"
+                     r"(?P<verb>开|办|有|带|拿|提供|出具|交|准备)?(?:个|一个|一张|一份|张|份|本)?"
+                     r"(?P<thing>[\u4e00-\u9fff]{2,8}?)(?P<ask>吗|么|嘛|伐|不|没|呢|没有)?$")
+_NOT_A_THING = re.compile(r"什么|啥|多少|几|哪|多久|多长|钱|费|钞票|铜钿|手续|材料|本人|排队|预约|等|跑|去|来|回|到场|现场")
+
+
+def needed_thing(text: str) -> Optional[tuple]:
+    """(the thing, Aspect) when the message ends asking whether a thing is needed, else None."""
+    from bot.vocabulary import Aspect
+
+    clauses = [c for c in re.split(r"[，,。.！!？?；;\s]+", normalize(text)) if c]
+    if not clauses:
+        return None
+    found = _NEEDED.search(clauses[-1])
+    if (not found or not (found.group("ask") or found.group("either"))
+            or _NOT_A_THING.search(found.group("thing")) or re.search(r"什么|啥|多少|几|哪|多久", clauses[-1])
+            or (found.group("verb") == "办" and not found.group("first"))):
+        return None  # "要办个体户执照吗" asks whether to do that matter, not what this one needs
+    return found.group("thing"), (Aspect.CONDITIONS if found.group("first") else Aspect.MATERIALS)

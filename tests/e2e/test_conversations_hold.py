@@ -482,3 +482,20 @@ def test_dropping_the_phone_question_of_a_ticket_already_filed_says_it_stands(st
     left = stack.say(sender, "算了")
     assert ticket["number"] in text(left) and "先不提交" not in text(left)
     assert len(stack.tickets(sender)) == 1
+
+
+def test_whether_a_thing_is_needed_is_asked_of_the_matter_in_hand(stack):
+    # The thing's words are another matter's (出生医学证明办理, 最低生活保障), and the router gives 低保
+    # to 民政: the question is still what the matter in hand needs.
+    sender = me()
+    assert answer(stack.say(sender, "新生儿落户怎么办"))["matter"] == "gongan.hukou_birth"
+    needed = answer(stack.say(sender, "还要带出生证明吗"))
+    assert (needed["matter"], needed["aspect"]) == ("gongan.hukou_birth", "materials")
+    sender = me()
+    assert answer(stack.say(sender, "大学生家庭经济困难资助怎么申请"))["matter"] == "jiaoyu.student_aid"
+    needed = answer(stack.say(sender, "申请资助还需不需要开低保证明"))
+    assert (needed["matter"], needed["aspect"]) == ("jiaoyu.student_aid", "materials")
+    # Whether to do another matter itself is that matter.
+    sender = me()
+    stack.say(sender, "新生儿落户怎么办")
+    assert answer(stack.say(sender, "另外我想开个小网店，要办个体工商户营业执照吗"))["matter"] == "scjg.individual_business"

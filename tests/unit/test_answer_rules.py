@@ -155,3 +155,18 @@ def test_a_document_not_named_offers_the_documents_people_mean_and_every_option_
     codes = {m["code"] for path in glob.glob(str(ROOT / "data/catalogue/matters/*.yml"))
              for m in yaml.safe_load(open(path, encoding="utf-8"))["matters"]}
     assert {o for a in documents().actions.values() for o in a.options} <= codes
+
+
+def test_whether_a_thing_is_needed_is_asked_of_the_matter_in_hand():
+    from actions.reading import needed_thing
+    from bot.vocabulary import Aspect
+
+    # Our own wording: a thing needed (materials), or needed first (conditions).
+    assert needed_thing("那还要结婚证吗") == ("结婚证", Aspect.MATERIALS)
+    assert needed_thing("办这个需不需要开居住证明") == ("居住证明", Aspect.MATERIALS)
+    assert needed_thing("是不是得先有营业执照？") == ("营业执照", Aspect.CONDITIONS)
+    # Asking how much, where, how long, or whether to come in person is no thing needed.
+    for other in ("要交多少钱吗", "要钞票伐", "要本人去吗", "要不要本人到场", "还要带什么", "要排队吗", "网上能办吗", "我要办低保"):
+        assert needed_thing(other) is None, other
+    # Whether to do that other matter itself ("要办个体户执照吗") is a question about it.
+    assert needed_thing("我想开个小网店，要办个体户执照吗") is None
