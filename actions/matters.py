@@ -53,6 +53,9 @@ MAX_CLARIFY = 4
 PLAUSIBLE_SCORE = 0.3
 COMPLAINT_READING = 0.4  # a complaint matter the matcher reads this well decides a complaint's department…
 ROUTER_SEES = 0.01  # …when the router gives that department at least this much
+# A department the router leans to this much answers a message no matter fits, when the likeliest
+# of the weak matches is another department's.
+ROUTER_LEANS = 0.7
 ROUTER_UNSURE = 0.5  # a "none of ours" scored below this does not stop a plausible matter's answer
 # When the router overrules the top match, a candidate of the router's department scoring this much
 # is the matter meant (a runner-up, not a stray word).
@@ -349,6 +352,16 @@ class ActionAnswerMatter(Action):
                 # 找家公办的敬老院住" is no 身后一件事), nor when asked which department: that is
                 # answered below.
                 return await self._answer(dispatcher, tracker, plausible[0], aspect or Aspect.OVERVIEW, ranked)
+            if (view.abstain and alone and not follow_up and intent in MATTER_INTENTS and routed_to
+                    and float(route.get("score") or 0.0) >= ROUTER_LEANS and plausible
+                    and departments.get(plausible[0]) != routed_to):
+                # No matter of ours fits ("生育津贴怎么算，多久能拿到"), the likeliest of the weak ones
+                # is another department's, and the router leans to one: that department's answer,
+                # rather than a choice among matters that only share the message's words (出生一件事,
+                # 生育登记); a matter of its own among them stays one click away.
+                await hall().record_unmatched(tracker.sender_id, text_of(tracker), channel_of(tracker))
+                return await self._department_answer(dispatcher, route, also=next(
+                    (c for c in plausible if departments.get(c) == routed_to), None))
             if intent == "consult_department" and routed_to and len(plausible) == 1:
                 plausible = []  # "找哪个部门申请": the department answers (7b)
             if intent in MATTER_INTENTS and plausible:

@@ -499,3 +499,11 @@ def test_whether_a_thing_is_needed_is_asked_of_the_matter_in_hand(stack):
     sender = me()
     stack.say(sender, "新生儿落户怎么办")
     assert answer(stack.say(sender, "另外我想开个小网店，要办个体工商户营业执照吗"))["matter"] == "scjg.individual_business"
+
+
+def test_no_matter_of_ours_and_the_router_leaning_to_a_department_is_that_department(stack):
+    # No matter of the catalogue is 生育津贴; the weak matches (出生一件事, 生育登记) only share words.
+    replies = stack.say(me(), "我老婆单位交了生育保险，生完孩子以后生育津贴能领多少，啥时候发")
+    assert not any("clarify" in c for c in customs(replies))
+    department = next(c["department"] for c in customs(replies) if c.get("department"))
+    assert department["code"] == "yibao" and "12393" in text(replies)
