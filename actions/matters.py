@@ -53,6 +53,11 @@ MAX_CLARIFY = 4
 PLAUSIBLE_SCORE = 0.3
 COMPLAINT_READING = 0.4  # a complaint matter the matcher reads this well decides a complaint's department…
 ROUTER_SEES = 0.01  # …when the router gives that department at least this much
+def plausible_beside(best: float, other: float) -> bool:
+    """Whether a candidate is still a plausible reading beside the best one (as offered in step 6)."""
+    return other >= PLAUSIBLE_SCORE or (best >= 0.1 and other >= best / 3)
+
+
 # A department the router leans to this much answers a message no matter fits, when the likeliest
 # of the weak matches is another department's.
 ROUTER_LEANS = 0.7
@@ -301,7 +306,16 @@ class ActionAnswerMatter(Action):
                 await hall().record_unmatched(tracker.sender_id, text_of(tracker), channel_of(tracker))
                 return await self._department_answer(dispatcher, sure)
             if sure:
+                everyone = [m for m in view.matches if m["matter"] != FALLBACK_MATTER]
                 ranked = [c for c in ranked if departments.get(c) == sure["code"]]
+                scores = {m["matter"]: float(m.get("score") or 0.0) for m in everyone}
+                if (view.clarify and ranked and len(everyone) >= 2 and everyone[0]["matter"] == ranked[0]
+                        and departments.get(everyone[1]["matter"]) != sure["code"]
+                        and not (len(ranked) >= 2 and plausible_beside(scores[ranked[0]], scores[ranked[1]]))):
+                    # "爷爷过世了…想把房子过到我爸名下": the close runner-up that made the matcher ask
+                    # was another department's (身后一件事), which the router rules out; among the
+                    # department's own matters the best one stands alone: its answer.
+                    return await self._answer(dispatcher, tracker, ranked[0], aspect or Aspect.OVERVIEW, ranked)
             # 4. Close candidates: ask which one — unless it is a follow-up that stays on the
             #    current matter by the rules of step 2 ("发票要带伐" is no question of which 发票).
             if view.clarify and len(ranked) >= 2:
@@ -328,8 +342,7 @@ class ActionAnswerMatter(Action):
                 return await self._answer(dispatcher, tracker, current, aspect or Aspect.OVERVIEW)
             # 6. Not confident, but the citizen clearly asks about some matter: offer the best few.
             top = view.matches[0]["score"] if view.matches else 0.0
-            plausible = [m["matter"] for m in view.matches if m["matter"] in ranked
-                         and (m["score"] >= PLAUSIBLE_SCORE or (top >= 0.1 and m["score"] >= top / 3))]
+            plausible = [m["matter"] for m in view.matches if m["matter"] in ranked and plausible_beside(top, m["score"])]
             routed_to = (route or {}).get("code")
             router_unsure = not routed_to and float((route or {}).get("score") or 0.0) < ROUTER_UNSURE
             if (current and view.abstain and view.matches and view.matches[0]["matter"] == current

@@ -507,3 +507,11 @@ def test_no_matter_of_ours_and_the_router_leaning_to_a_department_is_that_depart
     assert not any("clarify" in c for c in customs(replies))
     department = next(c["department"] for c in customs(replies) if c.get("department"))
     assert department["code"] == "yibao" and "12393" in text(replies)
+
+
+def test_a_runner_up_the_router_rules_out_leaves_the_best_matter_alone(stack):
+    # The matcher hesitates between 继承登记 and 身后一件事 (another department's); the router is
+    # sure it is 不动产登记's, whose own runner-up is far behind: 继承登记's answer, not "which one?".
+    replies = stack.say(me(), "我爷爷去世了，老房子还在他名下，想转到我爸名下，要准备什么")
+    assert not any("clarify" in c for c in customs(replies))
+    assert (answer(replies)["matter"], answer(replies)["aspect"]) == ("bdc.inheritance", "materials")
