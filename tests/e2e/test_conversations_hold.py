@@ -449,7 +449,11 @@ def test_a_complaint_told_in_full_is_filed_at_once_and_what_follows_is_added_to_
     (ticket,) = stack.tickets(sender)
     assert ticket["region"] == "嘉兴市南湖区" and "中山路" in ticket["description"]
     assert ticket["contact_phone_masked"].endswith("5678")
-    # A short "我要投诉" is not told in full: the form asks what happened first, and files at its end.
+    # Told in a line (who, what, the request) is told in full too; a bare "我要投诉" is not: the form
+    # asks what happened first, and files at its end.
+    short = me()
+    told = stack.say(short, "出租车司机故意绕远路多收了三十块，我要投诉")
+    assert any(c.get("kind") == "complaint" for c in customs(told)) and len(stack.tickets(short)) == 1
     other = me()
     stack.say(other, "我要投诉")
     assert stack.tickets(other) == []
