@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import abc
 import hashlib
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
-from rasa_sdk import Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
 
 from bot.vocabulary import Channel
 
@@ -143,3 +145,19 @@ def without_repeats(tracker: Tracker, events: List[EventType]) -> List[EventType
             values = {}  # nothing after it is a repeat of what was before
         kept.append(event)
     return kept
+
+
+class Answering(Action, metaclass=abc.ABCMeta):
+    """An action whose events leave out the SlotSets that change nothing (`without_repeats`): its
+    `decide` says what to do, `run` hands Rasa only what changes."""
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        return without_repeats(tracker, await self.decide(dispatcher, tracker, domain))
+
+    @abc.abstractmethod
+    async def decide(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        """What to do for the message: the events, before those that change nothing are left out."""

@@ -98,8 +98,9 @@ _BARE_HUMAN = re.compile(r"^(?:我|要|请|转|找|接|帮我|给我|有没有|�
 
 
 def _asks_for_person(part: str) -> bool:
-    bare = re.sub(r"[^\w]", "", normalize(part))
-    return (says(part, "ask_person") or bool(_PERSON_SHAPE.search(normalize(part).replace(" ", "")))
+    folded = normalize(part)
+    bare = re.sub(r"[^\w]", "", folded)
+    return (says(part, "ask_person") or bool(_PERSON_SHAPE.search(folded.replace(" ", "")))
             or bool(_TALK_TO_PERSON.search(bare)) or bool(_SOMEONE.search(bare)) or bool(_BARE_HUMAN.match(bare)))
 
 

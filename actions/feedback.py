@@ -10,7 +10,7 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.api.hall import HallUnavailable, hall
-from actions.conversation import channel_of, entity, idempotency_key, intent_of, is_button, text_of, without_repeats
+from actions.conversation import channel_of, entity, idempotency_key, intent_of, is_button, text_of, Answering
 from actions.cues import says
 from actions.ticket_request import announce_ticket, department_for, ticket_request
 from bot.text.regions import find_region
@@ -75,17 +75,11 @@ def rating_level(tracker: Tracker) -> Optional[int]:
     return None
 
 
-class ActionRecordRating(Action):
+class ActionRecordRating(Answering):
     def name(self) -> Text:
         return "action_record_rating"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
-        # Resets of slots already empty are left out (actions/conversation.without_repeats).
-        return without_repeats(tracker, await self._answer(dispatcher, tracker, domain))
-
-    async def _answer(
+    async def decide(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
         level = rating_level(tracker)

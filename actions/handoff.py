@@ -19,7 +19,7 @@ from rasa_sdk.events import ConversationPaused, EventType, FollowupAction, SlotS
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.api.hall import HallUnavailable, hall
-from actions.conversation import is_button, text_of, user_texts, without_repeats
+from actions.conversation import is_button, text_of, user_texts, Answering
 from actions.cues import asks_for_person, says, speaks_of_person
 from actions.forms import FORM_SLOTS
 from actions.ticket_request import department_for, supplement, ticket_request
@@ -28,17 +28,11 @@ from bot.text.phones import contact_number
 from bot.vocabulary import TicketKind
 
 
-class ActionHandoff(Action):
+class ActionHandoff(Answering):
     def name(self) -> Text:
         return "action_handoff"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
-        # Resets of slots already empty are left out (actions/conversation.without_repeats).
-        return without_repeats(tracker, await self._answer(dispatcher, tracker, domain))
-
-    async def _answer(
+    async def decide(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
         text = text_of(tracker)

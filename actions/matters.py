@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -21,7 +21,7 @@ from actions import interruptions, render
 from actions.api.hall import HallUnavailable, hall
 from actions.conversation import (
     ROUTER_SURE, channel_of, entity, intent_of, is_button, last_bot_response, match_of,
-    previous_replies, route_of, text_of, user_texts, without_repeats,
+    previous_replies, route_of, text_of, user_texts, without_repeats, Answering,
 )
 from actions.forms import DECLINED, drops_form, pending_ticket, tells_more, photos_question, prefill_ticket_form, taken_in_passing, wants_submit
 from actions.cues import STORY_CHARS, asks_for_person, says, went_and_failed
@@ -53,11 +53,6 @@ MAX_CLARIFY = 4
 PLAUSIBLE_SCORE = 0.3
 COMPLAINT_READING = 0.4  # a complaint matter the matcher reads this well decides a complaint's department…
 ROUTER_SEES = 0.01  # …when the router gives that department at least this much
-def plausible_beside(best: float, other: float) -> bool:
-    """Whether a candidate is still a plausible reading beside the best one (as offered in step 6)."""
-    return other >= PLAUSIBLE_SCORE or (best >= 0.1 and other >= best / 3)
-
-
 # A department the router leans to this much answers a message no matter fits, when the likeliest
 # of the weak matches is another department's.
 ROUTER_LEANS = 0.7
@@ -78,11 +73,16 @@ GUIDE_TEXT_FIELDS = ("materials", "conditions", "steps", "summary")
 MATTER_INTENTS = ("ask_matter", "ask_aspect", "request_guidance", "complain", "nlu_fallback", "consult_department")
 
 
-class ActionAnswerMatter(Action):
+def plausible_beside(best: float, other: float) -> bool:
+    """Whether a candidate is still a plausible reading beside the best one (as offered in step 6)."""
+    return other >= PLAUSIBLE_SCORE or (best >= 0.1 and other >= best / 3)
+
+
+class ActionAnswerMatter(Answering):
     def name(self) -> Text:
         return "action_answer_matter"
 
-    async def run(
+    async def decide(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
         intent, text = intent_of(tracker), text_of(tracker)
@@ -130,7 +130,7 @@ class ActionAnswerMatter(Action):
         # ticket_kind decides the next step (rules): set it on every turn, never leave a stale one.
         if not any(e.get("event") == "slot" and e.get("name") == "ticket_kind" for e in events):
             events.append(SlotSet("ticket_kind", None))
-        return without_repeats(tracker, events)
+        return events
 
     async def _respond(
         self, dispatcher: CollectingDispatcher, tracker: Tracker
@@ -219,7 +219,9 @@ class ActionAnswerMatter(Action):
             alone = not current or len(normalize(text_of(tracker)).replace(" ", "")) > SHORT_REPLY
             # "要出生证吗" after 出生落户: whether the matter in hand needs a thing another matter's words
             # name, whichever department the router gives that thing.
-            needed = await self._needed_for(tracker, current, code) if code and current and code != current else None
+            asked = None if is_button(tracker) else needed_thing(text_of(tracker))
+            needed = (await self._needed_for(asked, code) if asked and code and current and code != current
+                      and not says(text_of(tracker), "switch") else None)
             # Nor does it overrule the conversation: the matter in hand matched again by the message's
             # words ("申请资助要不要去开低保证明" after 学生资助, which the router gives to 民政 for its 低保).
             overruled = (alone and not is_button(tracker) and not needed and not (code and code == current)
@@ -242,8 +244,8 @@ class ActionAnswerMatter(Action):
                 pass  # after "that is another place's business", a matter named is the one meant
             elif needed:
                 code, aspect = current, needed
-            elif code and code == current and not is_button(tracker) and needed_thing(text_of(tracker)):
-                aspect = needed_thing(text_of(tracker))[1]  # "还需不需要开低保证明": what it needs
+            elif asked and code and code == current:
+                aspect = asked[1]  # "还需不需要开低保证明": what it needs
             elif code and current and aspect and code != current and await self._stays(tracker, current, code, aspect, ranked):
                 code = current
             elif code and current and code != current and await self._in_current_guide(tracker, current, code):
@@ -502,16 +504,11 @@ class ActionAnswerMatter(Action):
         return prefill_ticket_form(tracker, kind, None, story) + [SlotSet("ticket_department", department)]
 
     @staticmethod
-    async def _needed_for(tracker: Tracker, current: str, other: str) -> Optional[str]:
-        """The aspect of the current matter a message asks when it asks whether a thing is needed and
-        the thing is what drew the matcher to another matter: "要出生证吗" after 出生落户 (its
-        materials, not 出生医学证明办理), "申请捕捞证还要先有养殖证吗" (its conditions: what must come
-        first). None otherwise."""
-        if is_button(tracker) or says(text_of(tracker), "switch"):
-            return None
-        asked = needed_thing(text_of(tracker))
-        if not asked:
-            return None
+    async def _needed_for(asked: Tuple[str, str], other: str) -> Optional[str]:
+        """The aspect of the current matter a message asks when it asks whether a thing is needed
+        (`asked`: needed_thing's reading) and the thing is what drew the matcher to another matter:
+        "要出生证吗" after 出生落户 (its materials, not 出生医学证明办理), "申请捕捞证还要先有养殖证吗"
+        (its conditions: what must come first). None otherwise."""
         thing, aspect = asked
         that = await hall().guide(other)
         if that is None or not bigrams(thing) & set().union(*(bigrams(n) for n in [that["name"], *that.get("aliases", [])])):

@@ -17,7 +17,7 @@ from bot.text.normalize import normalize
 from bot.text.phones import contact_number
 from bot.text.regions import elsewhere_words, find_elsewhere, find_region, looks_like_place
 from bot.text.sentences import asking_sentence, only_asks
-from bot.vocabulary import FALLBACK_MATTER, MatterKind
+from bot.vocabulary import FALLBACK_MATTER, Aspect, MatterKind
 
 
 # When the department router disagrees with the matched matter this confidently, its answer
@@ -226,8 +226,6 @@ _NOT_A_THING = re.compile(r"什么|啥|多少|几|哪|多久|多长|钱|费|钞�
 
 def needed_thing(text: str) -> Optional[tuple]:
     """(the thing, Aspect) when the message ends asking whether a thing is needed, else None."""
-    from bot.vocabulary import Aspect
-
     clauses = [c for c in re.split(r"[，,。.！!？?；;\s]+", normalize(text)) if c]
     if not clauses:
         return None

@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import render
 from actions.api.hall import HallUnavailable, hall
-from actions.conversation import intent_of, match_of, text_of, without_repeats
+from actions.conversation import intent_of, match_of, text_of, Answering
 from actions.forms import FORM_SLOTS, form_anchor, pending_ticket, prefill_ticket_form
 from actions.cues import says
 from actions.ticket_request import TICKET_OPENED, announce_ticket, department_for, supplement, ticket_request
@@ -121,19 +121,13 @@ def told_since_filing(tracker: Tracker) -> List[str]:
 TOLD_IN_FULL = 20
 
 
-class ActionOpenTicket(Action):
+class ActionOpenTicket(Answering):
     """Opens the ticket the form collected (guidance, complaint, fallback or feedback)."""
 
     def name(self) -> Text:
         return "action_open_ticket"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
-        # Resets of slots already empty are left out (actions/conversation.without_repeats).
-        return without_repeats(tracker, await self._answer(dispatcher, tracker, domain))
-
-    async def _answer(
+    async def decide(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
         if not tracker.get_slot("ticket_kind") and not pending_ticket(tracker):
@@ -230,19 +224,13 @@ class ActionOpenTicket(Action):
         ]
 
 
-class ActionReportFailedTrip(Action):
+class ActionReportFailedTrip(Answering):
     """跑一次没办成: a 兜底 ticket to the 政务服务办, who follow up."""
 
     def name(self) -> Text:
         return "action_report_failed_trip"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
-        # Resets of slots already empty are left out (actions/conversation.without_repeats).
-        return without_repeats(tracker, await self._answer(dispatcher, tracker, domain))
-
-    async def _answer(
+    async def decide(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
         view = match_of(tracker)

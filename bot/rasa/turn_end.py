@@ -90,16 +90,17 @@ def _rule_policy(processor: MessageProcessor) -> Optional[RulePolicy]:
     return found[0] if len(found) == 1 and isinstance(found[0], RulePolicy) else None
 
 
-_ends: Dict[int, Optional[TurnEnds]] = {}  # per processor (a new model is a new processor)
 _rasa_predict = MessageProcessor._predict_next_with_tracker
 
 
 def _predict_next_with_tracker(self: MessageProcessor, tracker: DialogueStateTracker) -> PolicyPrediction:
-    key = id(self.graph_runner)
-    if key not in _ends:
+    # Read once per model, kept on its graph runner as graph_runner keeps its plans (a new model
+    # is a new runner).
+    kept = self.graph_runner.__dict__
+    if "_onetrip_turn_ends" not in kept:
         policy = _rule_policy(self)
-        _ends[key] = TurnEnds.of(policy) if policy is not None else None
-    ends = _ends[key]
+        kept["_onetrip_turn_ends"] = TurnEnds.of(policy) if policy is not None else None
+    ends = kept["_onetrip_turn_ends"]
     prediction = ends.after_action(self, tracker) if ends is not None else None
     return prediction if prediction is not None else _rasa_predict(self, tracker)
 
