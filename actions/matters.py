@@ -636,17 +636,28 @@ class ActionAnswerMatter(Answering):
         if number is not None:
             index = len(candidates) - 1 if number == -1 else number - 1
             return candidates[index] if 0 <= index < len(candidates) else None
+        if view.matches and not view.abstain and view.matches[0]["matter"] in candidates:
+            return view.matches[0]["matter"]  # "卡坏了": the words place one option first
+        said = bigrams(text_of(tracker))
+        guides = {code: await hall().guide(code) for code in candidates}
+        in_name = [code for code, guide in guides.items() if guide and said & bigrams(guide["name"])]
+        if len(in_name) == 1:
+            return in_name[0]  # "注销" after "房子抵押的手续": one option's name says it
+        # Words that place no option alone ("房子" after "过户要怎么弄"): read with the question they
+        # answer (二手房过户), not whichever option a bare 房子 ranks first among weak readings.
+        short = len(normalize(text_of(tracker)).replace(" ", "")) <= SHORT_REPLY
+        together = await read_with_previous(tracker, among=candidates) if short else None
+        if together:
+            return together
         # Words naming one of the options ("换领那个"): the matcher ranks it among them.
         for match in view.matches[:MAX_CLARIFY]:
             if match["matter"] in candidates:
                 return match["matter"]
         # Or the words of one option's name or aliases ("第一次办" → 首次申领, alias 第一次办身份证).
-        said = bigrams(text_of(tracker))
         if not said:
             return None
         scores = {}
-        for code in candidates:
-            guide = await hall().guide(code)
+        for code, guide in guides.items():
             if guide:
                 scores[code] = max(len(said & bigrams(n)) for n in [guide["name"], *guide.get("aliases", [])])
         best = sorted(scores.items(), key=lambda kv: -kv[1])

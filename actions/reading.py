@@ -5,7 +5,7 @@ department router's disagreement decides, and the everyday words that name no ma
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Sequence
 
 from rasa_sdk import Tracker
 
@@ -115,14 +115,23 @@ def only_particulars(text: str) -> bool:
     return len(rest) <= 12 and bool(contact_number(text) or find_region(text) or looks_like_place(text))
 
 
-async def read_with_previous(tracker: Tracker) -> Optional[str]:
+async def read_with_previous(tracker: Tracker, among: Sequence[str] = ()) -> Optional[str]:
     """The matter the citizen's last two messages name together ("我的证丢了咋补办" + "驾照"),
-    when the matcher is sure of it (Rasa's /model/parse on both texts)."""
+    when the matcher is sure of it (Rasa's /model/parse on both texts); or, given options just
+    offered (`among`), the one the two messages rank first, unless the matcher finds none or is
+    sure of one not offered."""
     texts = [t for t in user_texts(tracker) if t and not t.startswith("/")]
     if len(texts) < 2:
         return None
     parsed = await rasa_api.parse(f"{texts[-2]} {texts[-1]}")
     match = (parsed or {}).get("matter_match") or {}
+    if among:
+        matches = match.get("matches") or []
+        if match.get("abstain", True) or not matches:
+            return None
+        if not match.get("clarify") and matches[0]["matter"] not in among:
+            return None  # "身份正咋办" + "丢了" is 补领, which was not offered: no option fits
+        return next((m["matter"] for m in matches if m["matter"] in among), None)
     if match.get("abstain", True) or match.get("clarify") or not match.get("matches"):
         return None
     return match["matches"][0]["matter"]

