@@ -33,7 +33,7 @@ from actions.handoff import ActionHandoff
 from actions.outside import answered_outside, elsewhere_answer, matter_button, outside_answer, still_outside
 from actions.reading import (
     EVERYDAY_CHARS, EVERYDAY_PAIRS, OVERRULE_OUTSIDE, asked_in_story, asked_which, asking_clause, done_elsewhere,
-    asks_in_general, bigrams, department_offered, is_bare_followup, only_particulars, read_with_previous,
+    asks_in_general, bigrams, department_offered, is_bare_followup, only_denied, only_particulars, read_with_previous,
     WHAT_ABOUT, named_matters, needed_thing, router_overrules, sibling_named, takes_offer, unsure_of,
 )
 from actions.ticket_request import FILED_REPLIES
@@ -246,6 +246,8 @@ class ActionAnswerMatter(Answering):
                 code, aspect = current, needed
             elif asked and code and code == current:
                 aspect = asked[1]  # "还需不需要开低保证明": what it needs
+            elif code and current and code != current and await self._only_denied(tracker, code):
+                code = current  # "医保关系不用转移过去吧？备案就够了对吗" after 异地就医备案
             elif code and current and aspect and code != current and await self._stays(tracker, current, code, aspect, ranked):
                 code = current
             elif code and current and code != current and await self._in_current_guide(tracker, current, code):
@@ -546,6 +548,15 @@ class ActionAnswerMatter(Answering):
         distinct = pulling - set().union(*(bigrams(n) for n in [this["name"], *this.get("aliases", [])]))
         inside = {b for b in distinct if b in written}
         return bool(inside) and 2 * len(inside) >= len(distinct)
+
+    @staticmethod
+    async def _only_denied(tracker: Tracker, other: str) -> bool:
+        """The other matter's words are said only to deny them ("不用回来手工报销吧")."""
+        if is_button(tracker) or says(text_of(tracker), "switch"):
+            return False
+        that = await hall().guide(other)
+        return bool(that) and only_denied(text_of(tracker), set().union(
+            *(bigrams(n) for n in [that["name"], *that.get("aliases", [])])))
 
     @staticmethod
     async def _department_of(code: Optional[str]) -> Optional[str]:

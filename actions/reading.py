@@ -41,6 +41,25 @@ def bigrams(text: str) -> set:
     return {folded[i:i + 2] for i in range(len(folded) - 1)}
 
 
+# A clause that says what the citizen does not need or is not doing ("我的医保关系不用转移过去吧",
+# "不用回来手工报销吧", "不是挂失补卡"); not a question of whether ("要不要", "是不是", "用不用"),
+# nor what the citizen lacks ("我没有社保卡" asks for one).
+_CLAUSES = re.compile(r"[^，。！？,.!?；;、\s]+")
+_DENIES = re.compile(r"(?<![是用需])(?:不是|不用|不需要|用不着|无需|不必)(?![不])")
+
+
+def only_denied(text: str, words: set) -> bool:
+    """Whether every pair of `words` (a matter's name and alias bigrams) that the message says is
+    said in a clause that denies it: "我的医保关系不用转移过去吧？备案就够了对吗" names 转移 only to
+    say it is not needed, so it asks nothing of 医保转移."""
+    folded = normalize(text).replace(" ", "")
+    said = {b for b in bigrams(folded) if not set(b) & EVERYDAY_CHARS} & words
+    if not said:
+        return False
+    denied = set().union(*(bigrams(c) for c in _CLAUSES.findall(folded) if _DENIES.search(c)))
+    return said <= denied
+
+
 def asked_which(tracker: Tracker) -> bool:
     """The bot's last message asked which of its options the citizen meant."""
     return last_bot_response(tracker) in ("utter_clarify", "utter_clarify_after_correction")

@@ -525,3 +525,11 @@ def test_a_runner_up_the_router_rules_out_leaves_the_best_matter_alone(stack):
     replies = stack.say(me(), "我爷爷去世了，老房子还在他名下，想转到我爸名下，要准备什么")
     assert not any("clarify" in c for c in customs(replies))
     assert (answer(replies)["matter"], answer(replies)["aspect"]) == ("bdc.inheritance", "materials")
+
+
+def test_a_matter_named_only_to_say_it_is_not_needed_keeps_the_conversation_on_its_matter(stack):
+    # "不需要转移吧" asks about 备案, not about 医保转移; asking for the transfer itself switches.
+    sender = me()
+    assert answer(stack.say(sender, "去外地住院前医保要先备案吗"))["matter"] == "yibao.remote_medical_filing"
+    assert answer(stack.say(sender, "医保关系不需要转移过去吧，就住几个月"))["matter"] == "yibao.remote_medical_filing"
+    assert answer(stack.say(sender, "医保关系转移要什么材料"))["matter"] == "yibao.transfer"

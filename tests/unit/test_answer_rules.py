@@ -170,3 +170,16 @@ def test_whether_a_thing_is_needed_is_asked_of_the_matter_in_hand():
         assert needed_thing(other) is None, other
     # Whether to do that other matter itself ("要办个体户执照吗") is a question about it.
     assert needed_thing("我想开个小网店，要办个体户执照吗") is None
+
+
+def test_a_matter_named_only_to_say_it_is_not_needed_is_not_asked_about():
+    from actions.reading import bigrams, only_denied
+
+    transfer = bigrams("医保关系转移接续")
+    # "不用…吧", "不需要…": the other matter's words in a clause that denies them.
+    assert only_denied("我的医保关系不用转移过去吧？备案就够了对吗", transfer)
+    assert only_denied("我不需要转移医保关系，只是去住一阵", transfer)
+    # Asking whether it is needed, or asking for it, names it.
+    for text in ("医保关系要不要转移", "医保关系是不是要转移", "医保关系用不用转", "医保关系转移怎么办",
+                 "我没有转医保关系，现在要转"):
+        assert not only_denied(text, transfer), text
