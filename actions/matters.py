@@ -4,14 +4,14 @@ The matcher (bot.nlu.matter_matcher) finds the matter; this action decides what 
 service matters are answered (overview or one aspect), bundles as one, guidance and complaint
 matters open the ticket form. Follow-ups ("那要多少钱？") answer for the current matter. How the
 message is read in its conversation (its asking clause, what the previous turn offered, a story's
-question) is actions.reading's.
+question) is actions.reading's; whether a follow-up stays on the matter in hand, and which offered
+option an answer picks, actions.follow_ups'; a department as the answer, actions.departments'.
 """
 
 from __future__ import annotations
 
 import logging
-import re
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -30,16 +30,20 @@ from actions.feedback import ActionRecordRating, rating_level, score_in
 from actions.bundles import bundle_turn, member_among, named_bundle
 from actions.documents import unnamed_document
 from actions.handoff import ActionHandoff
-from actions.outside import answered_outside, elsewhere_answer, matter_button, outside_answer, still_outside
+from actions.departments import agreed_department, department_answer, department_of, department_ticket
+from actions.follow_ups import (
+    MAX_CLARIFY, SHORT_QUESTION, SHORT_REPLY, in_context, in_current_guide, needed_for, picked_option,
+    said_only_to_deny, short_reply_reading, stays,
+)
+from actions.outside import answered_outside, elsewhere_answer, still_outside
 from actions.reading import (
-    EVERYDAY_CHARS, EVERYDAY_PAIRS, OVERRULE_OUTSIDE, asked_in_story, asked_which, asking_clause, done_elsewhere,
-    asks_in_general, bigrams, department_offered, is_bare_followup, only_denied, only_particulars, read_with_previous,
-    WHAT_ABOUT, named_matters, needed_thing, router_overrules, sibling_named, takes_offer, unsure_of,
+    OVERRULE_OUTSIDE, asked_in_story, asked_which, done_elsewhere, asks_in_general, department_offered,
+    is_bare_followup, only_particulars, read_with_previous, WHAT_ABOUT, named_matters, needed_thing,
+    router_overrules, takes_offer, unsure_of,
 )
 from actions.ticket_request import FILED_REPLIES
 from actions.tickets import (ActionOpenTicket, consent_answer, consent_pending, ActionReportFailedTrip, ActionTicketStatus, asks_ticket_status,
                              file_when_told, ticket_number)
-from bot.text.choices import choice_number
 from bot.text.phones import contact_number
 from bot.text.regions import find_region
 from bot.text.normalize import normalize
@@ -48,7 +52,6 @@ from bot.vocabulary import (FALLBACK_DEPARTMENT, FALLBACK_MATTER, TICKET_MATTER_
 
 logger = logging.getLogger(__name__)
 
-MAX_CLARIFY = 4
 # Below the matcher's confidence but worth offering as options when the intent is about a matter.
 PLAUSIBLE_SCORE = 0.3
 COMPLAINT_READING = 0.4  # a complaint matter the matcher reads this well decides a complaint's department…
@@ -60,16 +63,8 @@ ROUTER_UNSURE = 0.5  # a "none of ours" scored below this does not stop a plausi
 # When the router overrules the top match, a candidate of the router's department scoring this much
 # is the matter meant (a runner-up, not a stray word).
 IN_ROUTED_DEPARTMENT = 0.1
-# Characters of a reply that means something only with the message before it ("租房的", "驾照").
-SHORT_REPLY = 6
-# A short yes/no question about a requirement ("要体检吗"), and the words around its subject.
-SHORT_QUESTION = 10
-FOLLOW_UP_QUESTION = 24  # longer than this, a message tells enough to be read on its own
 # A message this short that names no matter, after an answer, is a follow-up on it.
 SHORT_FOLLOW_UP = 16
-FUNCTION_WORDS = re.compile(r"^(那么|那|还|也|是不是|是否|请问)?(要不要|需不需要|用不用|需要|必须|要|得|用)?"
-                            r"(带|拿|交|提供|准备|开)?|(吗|么|嘛|呢|伐|不|没有|没)?[?？。!！]*$")
-GUIDE_TEXT_FIELDS = ("materials", "conditions", "steps", "summary")
 MATTER_INTENTS = ("ask_matter", "ask_aspect", "request_guidance", "complain", "nlu_fallback", "consult_department")
 
 
@@ -149,7 +144,7 @@ class ActionAnswerMatter(Answering):
 
         async def picked() -> Optional[str]:
             if "picked" not in once:
-                once["picked"] = (await self._picked(tracker, candidates, view)
+                once["picked"] = (await picked_option(tracker, candidates, view)
                                   if candidates and asked_which(tracker) else None)
             return once["picked"]
 
@@ -163,7 +158,7 @@ class ActionAnswerMatter(Answering):
 
         async def refined() -> Optional[str]:
             if "refined" not in once:
-                once["refined"] = await self._refined(tracker, current, combined)
+                once["refined"] = await short_reply_reading(tracker, current, combined)
             return once["refined"]
 
         if (intent == "deny" and says(text_of(tracker), "closing") and tracker.get_slot("served")
@@ -220,7 +215,7 @@ class ActionAnswerMatter(Answering):
             # "要出生证吗" after 出生落户: whether the matter in hand needs a thing another matter's words
             # name, whichever department the router gives that thing.
             asked = None if is_button(tracker) else needed_thing(text_of(tracker))
-            needed = (await self._needed_for(asked, code) if asked and code and current and code != current
+            needed = (await needed_for(asked, code) if asked and code and current and code != current
                       and not says(text_of(tracker), "switch") else None)
             # Nor does it overrule the conversation: the matter in hand matched again by the message's
             # words ("申请资助要不要去开低保证明" after 学生资助, which the router gives to 民政 for its 低保).
@@ -246,11 +241,11 @@ class ActionAnswerMatter(Answering):
                 code, aspect = current, needed
             elif asked and code and code == current:
                 aspect = asked[1]  # "还需不需要开低保证明": what it needs
-            elif code and current and code != current and await self._only_denied(tracker, code):
+            elif code and current and code != current and await said_only_to_deny(tracker, code):
                 code = current  # "医保关系不用转移过去吧？备案就够了对吗" after 异地就医备案
-            elif code and current and aspect and code != current and await self._stays(tracker, current, code, aspect, ranked):
+            elif code and current and aspect and code != current and await stays(tracker, current, code, aspect, ranked):
                 code = current
-            elif code and current and code != current and await self._in_current_guide(tracker, current, code):
+            elif code and current and code != current and await in_current_guide(tracker, current, code):
                 code = current  # "要体检吗" after 驾驶证换证: its guide asks for the 体检, not 健康证明
             elif (code and current and code != current and not WHAT_ABOUT.fullmatch(normalize(text_of(tracker)).replace(" ", ""))
                   and await combined() == current):
@@ -263,7 +258,7 @@ class ActionAnswerMatter(Answering):
             #    ("我的证丢了咋补办" … "驾照": 驾驶证补领, not 驾驶证换证).
             if not code:
                 code = await picked()
-            if overruled and not code and route.get("code") and await self._department_of(current) == route["code"]:
+            if overruled and not code and route.get("code") and await department_of(current) == route["code"]:
                 # Words of another department's matter in a follow-up on the current one, which the
                 # router places in the current matter's department: still about the current matter.
                 code = current
@@ -283,9 +278,9 @@ class ActionAnswerMatter(Answering):
                 # department's (step 4), rather than a guess or the department's card.
                 if not code and not (view.clarify and route.get("code")):
                     await hall().record_unmatched(tracker.sender_id, text_of(tracker), channel_of(tracker))
-                    return await self._department_answer(dispatcher, route, also=remember)
+                    return await department_answer(dispatcher, route, also=remember)
             if not code and not aspect:
-                code = await self._in_context(tracker) or await refined()
+                code = await in_context(tracker) or await refined()
             if intent == "correct_matter" and not code:
                 return await self._correct(dispatcher, tracker, view, current, candidates)
             if code:
@@ -304,11 +299,11 @@ class ActionAnswerMatter(Answering):
                              and float(route.get("score") or 0) >= ROUTER_SURE) else None
             departments = {m["matter"]: m.get("department") for m in view.matches}
             if sure and ranked and not any(departments.get(c) == sure["code"] for c in ranked):
-                if await self._department_of(current) == sure["code"]:
+                if await department_of(current) == sure["code"]:
                     # "二手房过户的时候，契税在哪交" after 契税: still the current matter's business.
                     return await self._answer(dispatcher, tracker, current, aspect or Aspect.OVERVIEW)
                 await hall().record_unmatched(tracker.sender_id, text_of(tracker), channel_of(tracker))
-                return await self._department_answer(dispatcher, sure)
+                return await department_answer(dispatcher, sure)
             if sure:
                 everyone = [m for m in view.matches if m["matter"] != FALLBACK_MATTER]
                 ranked = [c for c in ranked if departments.get(c) == sure["code"]]
@@ -327,8 +322,8 @@ class ActionAnswerMatter(Answering):
                 if member:  # "落户口要带啥材料" after 新生儿出生一件事: that member of the bundle
                     return await self._answer(dispatcher, tracker, member, aspect or Aspect.OVERVIEW)
                 if current and current != ranked[0] and (
-                        (aspect and await self._stays(tracker, current, ranked[0], aspect, ranked))
-                        or await self._in_current_guide(tracker, current, ranked[0])):
+                        (aspect and await stays(tracker, current, ranked[0], aspect, ranked))
+                        or await in_current_guide(tracker, current, ranked[0])):
                     return await self._answer(dispatcher, tracker, current, aspect or Aspect.OVERVIEW)
                 named = await named_matters(tracker)
                 if current in ranked[:MAX_CLARIFY] and not set(named) - {current} and not says(text_of(tracker), "switch"):
@@ -360,7 +355,7 @@ class ActionAnswerMatter(Answering):
                 # 带啥", "上海交的公积金怎么在上海提取", "征兵报名在哪报"): say so, rather than offer
                 # matters of ours that only share its words; the likeliest stays one click away.
                 await hall().record_unmatched(tracker.sender_id, text_of(tracker), channel_of(tracker))
-                return await self._department_answer(dispatcher, route, also=plausible[0] if plausible else None)
+                return await department_answer(dispatcher, route, also=plausible[0] if plausible else None)
             if (intent in MATTER_INTENTS and intent != "consult_department" and len(plausible) == 1
                     and (routed_to == departments.get(plausible[0]) or router_unsure)):
                 # One plausible matter, in the department the router reads (or the router has no
@@ -377,7 +372,7 @@ class ActionAnswerMatter(Answering):
                 # rather than a choice among matters that only share the message's words (出生一件事,
                 # 生育登记); a matter of its own among them stays one click away.
                 await hall().record_unmatched(tracker.sender_id, text_of(tracker), channel_of(tracker))
-                return await self._department_answer(dispatcher, route, also=next(
+                return await department_answer(dispatcher, route, also=next(
                     (c for c in plausible if departments.get(c) == routed_to), None))
             if intent == "consult_department" and routed_to and len(plausible) == 1:
                 plausible = []  # "找哪个部门申请": the department answers (7b)
@@ -397,7 +392,7 @@ class ActionAnswerMatter(Answering):
         route = route_of(tracker)
         chat = intent in ("greet", "thank", "goodbye", "affirm", "deny")
         if (not chat and route and route.get("code") and current and not entity(tracker, "matter")
-                and await self._department_of(current) == route["code"]):
+                and await department_of(current) == route["code"]):
             # The current matter's department, and no other matter named: a follow-up on it.
             return await self._answer(dispatcher, tracker, current, entity(tracker, "aspect") or Aspect.OVERVIEW)
         outside = route is not None and (route.get("outside") or not route.get("code"))
@@ -419,7 +414,7 @@ class ActionAnswerMatter(Answering):
             dispatcher.utter_message(response="utter_ask_rephrase")
             return []
         if route is not None and not chat and not (outside and only_particulars(text_of(tracker))):
-            return await self._department_answer(dispatcher, route)
+            return await department_answer(dispatcher, route)
         if intent == "out_of_scope":
             dispatcher.utter_message(response="utter_out_of_scope")
         else:
@@ -435,7 +430,7 @@ class ActionAnswerMatter(Answering):
         intent, text = intent_of(tracker), text_of(tracker)
         department = entity(tracker, "department") if is_button(tracker) else None
         if intent == "consult_department" and department:
-            return await self._department_ticket(dispatcher, tracker, TicketKind.CONSULT.value, department)
+            return await department_ticket(dispatcher, tracker, TicketKind.CONSULT.value, department)
         if not (intent == "complain" or says(text, "grievance")):
             return None
         if not says(text, "grievance") and tracker.get_slot("current_matter") and entity(tracker, "aspect"):
@@ -452,7 +447,7 @@ class ActionAnswerMatter(Answering):
             guide = await hall().guide(best["matter"])
             if guide and guide["kind"] == MatterKind.COMPLAINT:
                 return await self._answer(dispatcher, tracker, best["matter"], Aspect.OVERVIEW)
-        department = department or route.get("code") or self._agreed_department(route, view)
+        department = department or route.get("code") or agreed_department(route, view)
         if department == FALLBACK_DEPARTMENT:
             # 政务服务办 takes failed trips (handled before); a complaint about anything else goes
             # to the next department whose remit it is.
@@ -466,18 +461,7 @@ class ActionAnswerMatter(Answering):
         ordered = sorted(complaints, key=lambda m: ranked.index(m["code"]) if m["code"] in ranked else 99)
         if ordered:
             return await self._answer(dispatcher, tracker, ordered[0]["code"], Aspect.OVERVIEW)
-        return await self._department_ticket(dispatcher, tracker, TicketKind.COMPLAINT.value, department)
-
-    @staticmethod
-    def _agreed_department(route: Dict[str, Any], view) -> Optional[str]:
-        """The router leans to "none of ours" but is unsure, and its best department is the one of
-        the matcher's best candidate ("火锅店吃完全家人都拉肚子…我要找人管管": 市场监管 by both):
-        two unsure readings that agree name the department."""
-        if float(route.get("score") or 0.0) >= OVERRULE_OUTSIDE or not view.matches:
-            return None
-        ranking = [r.get("code") for r in route.get("ranking") or [] if r.get("code")]
-        best = next((m for m in view.matches if m["matter"] != FALLBACK_MATTER), None)
-        return ranking[0] if ranking and best and best.get("department") == ranking[0] else None
+        return await department_ticket(dispatcher, tracker, TicketKind.COMPLAINT.value, department)
 
     async def _accept_department_offer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, offer: Dict[str, Any]
@@ -485,223 +469,10 @@ class ActionAnswerMatter(Answering):
         story = next((t for t in reversed(user_texts(tracker)[:-1]) if t and not t.startswith("/")), "")
         kind = (TicketKind.COMPLAINT.value if offer.get("request_type") == RequestType.COMPLAINT.value
                 or says(story, "grievance") else TicketKind.CONSULT.value)
-        events = await self._department_ticket(dispatcher, tracker, kind, offer["department"]["code"], story)
+        events = await department_ticket(dispatcher, tracker, kind, offer["department"]["code"], story)
         if says(text_of(tracker), "no_phone") and not contact_number(text_of(tracker)):
             events.append(SlotSet("contact_phone", DECLINED))
         return events
-
-    @staticmethod
-    async def _department_ticket(
-        dispatcher: CollectingDispatcher, tracker: Tracker, kind: str, department: str, story: Optional[str] = None
-    ) -> List[EventType]:
-        names = {d["code"]: d for d in await hall().departments()}
-        if department not in names:
-            dispatcher.utter_message(response="utter_ask_rephrase")
-            return []
-        dept = names[department]
-        dispatcher.utter_message(
-            response="utter_department_ticket_intro", department_name=dept["name"],
-            json_message={"department": {"code": department, "name": dept["name"]}, "kind": kind},
-        )
-        return prefill_ticket_form(tracker, kind, None, story) + [SlotSet("ticket_department", department)]
-
-    @staticmethod
-    async def _needed_for(asked: Tuple[str, str], other: str) -> Optional[str]:
-        """The aspect of the current matter a message asks when it asks whether a thing is needed
-        (`asked`: needed_thing's reading) and the thing is what drew the matcher to another matter:
-        "要出生证吗" after 出生落户 (its materials, not 出生医学证明办理), "申请捕捞证还要先有养殖证吗"
-        (its conditions: what must come first). None otherwise."""
-        thing, aspect = asked
-        that = await hall().guide(other)
-        if that is None or not bigrams(thing) & set().union(*(bigrams(n) for n in [that["name"], *that.get("aliases", [])])):
-            return None
-        return aspect
-
-    @staticmethod
-    async def _in_current_guide(tracker: Tracker, current: str, other: str) -> bool:
-        """A follow-up about something the current matter's guide itself speaks of, the other
-        matter not named word for word: about the current matter. "要体检吗" after 驾驶证换证 (its
-        guide asks for the 体检, not 健康证明), "照片要自己带还是现场拍" after 社保卡申领 (its photo,
-        not 一窗通拍), "申请资助要不要去开低保证明" after 学生资助 (its 低保 proof, not 低保)."""
-        text = text_of(tracker)
-        folded = normalize(text).replace(" ", "")
-        if is_button(tracker) or len(folded) > FOLLOW_UP_QUESTION or says(text, "switch") or WHAT_ABOUT.fullmatch(folded):
-            return False  # "低保呢" after 临时救助: what about the other matter, not its word in this guide
-        this, that = await hall().guide(current), await hall().guide(other)
-        if this is None or that is None:
-            return False
-        if any(normalize(n).replace(" ", "") in folded for n in [that["name"], *that.get("aliases", [])] if len(n) >= 4):
-            return False
-        written = normalize(" ".join(str(this.get(k) or "") for k in GUIDE_TEXT_FIELDS + ("name",))
-                            + " ".join(this.get("aliases", []))).replace(" ", "")
-        core = FUNCTION_WORDS.sub("", folded)
-        if len(folded) <= SHORT_QUESTION and len(core) >= 2 and core in written:
-            return True
-        # A thing to bring or a word with no aspect ("补办的时候要重新拍照吗"): the words that drew
-        # the matcher to the other matter, beyond those the two share, are mostly the current
-        # guide's. Asking how long, how much, where… of the thing ("居住证办下来要多久") or
-        # whether one may have it ("可以先办临时的身份证吗") asks about the other matter.
-        if entity(tracker, "aspect") not in (None, Aspect.MATERIALS):
-            return False
-        said = {b for b in bigrams(text) if not set(b) & EVERYDAY_CHARS} - EVERYDAY_PAIRS
-        pulling = said & set().union(*(bigrams(n) for n in [that["name"], *that.get("aliases", [])]))
-        distinct = pulling - set().union(*(bigrams(n) for n in [this["name"], *this.get("aliases", [])]))
-        inside = {b for b in distinct if b in written}
-        return bool(inside) and 2 * len(inside) >= len(distinct)
-
-    @staticmethod
-    async def _only_denied(tracker: Tracker, other: str) -> bool:
-        """The other matter's words are said only to deny them ("不用回来手工报销吧")."""
-        if is_button(tracker) or says(text_of(tracker), "switch"):
-            return False
-        that = await hall().guide(other)
-        return bool(that) and only_denied(text_of(tracker), set().union(
-            *(bigrams(n) for n in [that["name"], *that.get("aliases", [])])))
-
-    @staticmethod
-    async def _department_of(code: Optional[str]) -> Optional[str]:
-        guide = await hall().guide(code) if code else None
-        return guide["department"] if guide else None
-
-    @staticmethod
-    async def _department_answer(
-        dispatcher: CollectingDispatcher, route: Dict[str, Any], also: Optional[str] = None
-    ) -> List[EventType]:
-        """No matter, but a department (or none of ours): say honestly who handles it. `also`: a
-        matter of ours the words matched, offered as a button in case the citizen means it."""
-        if route.get("outside") or not route.get("code"):
-            return await outside_answer(dispatcher, also)
-        names = {d["code"]: d for d in await hall().departments()}
-        dept = names.get(route["code"])
-        if dept is None:
-            dispatcher.utter_message(response="utter_ask_rephrase")
-            return []
-        code = route["code"]
-        ours = await matter_button(also, "我问的是“{name}”")
-        buttons = [
-            {"title": "请该部门答复我", "payload": f'/consult_department{{"department": "{code}"}}'},
-            {"title": "我要投诉", "payload": f'/complain{{"department": "{code}"}}'},
-            {"title": "转人工", "payload": "/human_handoff"},
-        ] + ours
-        dispatcher.utter_message(
-            response="utter_department_route", department_name=dept["name"], remit=dept.get("note") or "",
-            phone=dept.get("phone") or "12345", buttons=buttons,
-            json_message={"department": {"code": code, "name": dept["name"], "score": route.get("score")},
-                          "request_type": route.get("type")},
-        )
-        return [SlotSet("served", True)]
-
-    @staticmethod
-    async def _stays(tracker: Tracker, current: str, code: str, aspect: str, ranked: List[str]) -> bool:
-        """Whether a follow-up that asks an aspect stays on the current matter though the matcher
-        found another: it stays unless the citizen turns away ("另外…") or clearly names the other
-        matter (its name or one of its aliases, word for word). A conditions question describes
-        the citizen's situation ("我家是低保户，这种能申请吧"): the situation names no new matter."""
-        text = text_of(tracker)
-        if is_button(tracker) or says(text, "switch") or current == FALLBACK_MATTER:
-            return False  # 兜底 is no matter to ask aspects of: "执照变更网上能办吗" is about 执照变更
-        other, this = await hall().guide(code), await hall().guide(current)
-        if other is None or this is None:
-            return True
-        if code in {m.get("code") for m in this.get("member_guides") or []}:
-            return False  # "落户口要带啥" after 新生儿出生一件事: that member's own materials
-        folded = normalize(text).replace(" ", "")
-
-        def named(guide: Dict[str, Any], part: str) -> bool:
-            names = [guide["name"], *guide.get("aliases", [])]
-            return any(len(n) >= 4 and normalize(n).replace(" ", "") in part for n in names)
-
-        # "以后贷款还清了，注销抵押要带啥": the other matter is named and this one is not. A
-        # conditions question names it where it asks ("出生证明还没拿到，能先上吗" asks about 上户口).
-        asking = asking_clause(tracker) if aspect == Aspect.CONDITIONS else text
-        if named(other, normalize(asking).replace(" ", "")) and not named(this, folded):
-            return False
-        # "户口注销那个要带啥" after 死亡医学证明, "居住证办下来要多久" after 小学入学: two words of
-        # the other's name or an alias, none of this one's. A conditions question tells the
-        # situation first ("靠一千多的养老金，我们这样的够不够格"): two words in the clause that
-        # asks ("…，能申请临时救助吗"), or three anywhere ("小猪拉稀不吃食，能找专家看看吗").
-        def words_of(guide: Dict[str, Any]) -> set:
-            return set().union(*(bigrams(n) for n in [guide["name"], *guide.get("aliases", [])]))
-
-        def names_other(part: str, enough: int) -> bool:
-            said = {b for b in bigrams(part) if not set(b) & EVERYDAY_CHARS}  # "批下来" names nothing
-            return len(said & words_of(other)) >= enough and not said & words_of(this)
-
-        if aspect == Aspect.CONDITIONS:
-            if names_other(asking_clause(tracker), 2) or names_other(text, 3):
-                return False
-        elif names_other(text, 2):
-            return False
-        if aspect not in (Aspect.CONDITIONS, Aspect.MATERIALS) and current not in ranked:
-            # "那契税在哪里交" after 新房办证: where, how much, how long… asked of a thing that is the
-            # other matter's own keyword and none of this one's words (its guide may mention it).
-            own = {normalize(w).replace(" ", "") for w in [this["name"], *this.get("aliases", []), *this.get("keywords", [])]}
-            theirs = {normalize(w).replace(" ", "") for w in other.get("keywords", [])}
-            if any(len(w) >= 2 and w in folded and not any(w in o for o in own) for w in theirs):
-                return False
-        return aspect == Aspect.CONDITIONS or current in ranked or not named(other, folded)
-
-    @staticmethod
-    async def _picked(tracker: Tracker, candidates: List[str], view) -> Optional[str]:
-        number = choice_number(text_of(tracker))
-        if number is not None:
-            index = len(candidates) - 1 if number == -1 else number - 1
-            return candidates[index] if 0 <= index < len(candidates) else None
-        if view.matches and not view.abstain and view.matches[0]["matter"] in candidates:
-            return view.matches[0]["matter"]  # "卡坏了": the words place one option first
-        said = bigrams(text_of(tracker))
-        guides = {code: await hall().guide(code) for code in candidates}
-        in_name = [code for code, guide in guides.items() if guide and said & bigrams(guide["name"])]
-        if len(in_name) == 1:
-            return in_name[0]  # "注销" after "房子抵押的手续": one option's name says it
-        # Words that place no option alone ("房子" after "过户要怎么弄"): read with the question they
-        # answer (二手房过户), not whichever option a bare 房子 ranks first among weak readings.
-        short = len(normalize(text_of(tracker)).replace(" ", "")) <= SHORT_REPLY
-        together = await read_with_previous(tracker, among=candidates) if short else None
-        if together:
-            return together
-        # Words naming one of the options ("换领那个"): the matcher ranks it among them.
-        for match in view.matches[:MAX_CLARIFY]:
-            if match["matter"] in candidates:
-                return match["matter"]
-        # Or the words of one option's name or aliases ("第一次办" → 首次申领, alias 第一次办身份证).
-        if not said:
-            return None
-        scores = {}
-        for code, guide in guides.items():
-            if guide:
-                scores[code] = max(len(said & bigrams(n)) for n in [guide["name"], *guide.get("aliases", [])])
-        best = sorted(scores.items(), key=lambda kv: -kv[1])
-        if best and best[0][1] > 0 and (len(best) == 1 or best[0][1] > best[1][1]):
-            return best[0][0]
-        return None
-
-    @staticmethod
-    async def _in_context(tracker: Tracker) -> Optional[str]:
-        """A short reply to "which one?"/"say more" means what it adds to the message before it."""
-        text = text_of(tracker)
-        if len(normalize(text).replace(" ", "")) > 10 or last_bot_response(tracker) not in (
-                "utter_clarify", "utter_ask_rephrase", "utter_clarify_after_correction"):
-            return None
-        return await read_with_previous(tracker)
-
-    @staticmethod
-    async def _refined(tracker: Tracker, current: Optional[str],
-                       combined: Callable[[], Awaitable[Optional[str]]]) -> Optional[str]:
-        """"租房的" right after an answer on 购房提取, "车子" after 过户: the matter a word or two mean
-        read with the message before (or the current one, when they are its own words)."""
-        text = text_of(tracker)
-        if not current or is_button(tracker) or len(normalize(text).replace(" ", "")) > SHORT_REPLY:
-            return None
-        guide = await hall().guide(current)
-        folded = normalize(text).replace(" ", "")
-        if guide and len(folded) >= 2 and any(folded in normalize(n).replace(" ", "")
-                                               for n in [guide["name"], *guide.get("aliases", [])]):
-            return current  # "身份证" after 身份证补领: the current matter's own words
-        best = await combined()
-        if best not in (current, FALLBACK_MATTER, None):
-            return best
-        return await sibling_named(tracker, current, guide)
 
     async def _correct(self, dispatcher, tracker, view, current, candidates) -> List[EventType]:
         others = [c for c in candidates if c != current]

@@ -2,7 +2,7 @@
 
 from bot.settings import ROOT
 from actions.conversation import MatchView
-from actions.matters import ActionAnswerMatter
+from actions.departments import agreed_department
 
 
 def _view(*matches):
@@ -22,7 +22,7 @@ def _tracker(text, phrase, aspect):
 def test_two_unsure_readings_that_agree_name_the_department():
     unsure_outside = {"code": None, "outside": True, "score": 0.38,
                       "ranking": [{"code": "scjg", "score": 0.28}, {"code": "yingji", "score": 0.07}]}
-    agreed = ActionAnswerMatter._agreed_department
+    agreed = agreed_department
     assert agreed(unsure_outside, _view("scjg.consumer_complaint", "zwfw.fallback")) == "scjg"
     # The 兜底 matter is no reading of the subject: the next candidate is.
     assert agreed(unsure_outside, _view("zwfw.fallback", "scjg.consumer_complaint")) == "scjg"

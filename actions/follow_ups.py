@@ -1,0 +1,197 @@
+"""How a follow-up is read against the matter in hand: whether it stays on that matter though the
+matcher found another ("提取出来多久到账" after 公积金购房提取), which offered option an answer to
+"which one?" picks, and what a word or two mean after an answer. Used by action_answer_matter
+(actions.matters), which decides what to answer.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Awaitable, Callable, Dict, List, Optional, Tuple, Any
+
+from rasa_sdk import Tracker
+
+from actions.api.hall import hall
+from actions.conversation import entity, is_button, last_bot_response, text_of
+from actions.cues import says
+from actions.reading import (
+    EVERYDAY_CHARS, EVERYDAY_PAIRS, WHAT_ABOUT, asking_clause, bigrams, only_denied, read_with_previous, sibling_named,
+)
+from bot.text.choices import choice_number
+from bot.text.normalize import normalize
+from bot.vocabulary import FALLBACK_MATTER, Aspect
+
+MAX_CLARIFY = 4
+# Characters of a reply that means something only with the message before it ("租房的", "驾照").
+SHORT_REPLY = 6
+# A short yes/no question about a requirement ("要体检吗"), and the words around its subject.
+SHORT_QUESTION = 10
+FOLLOW_UP_QUESTION = 24  # longer than this, a message tells enough to be read on its own
+FUNCTION_WORDS = re.compile(r"^(那么|那|还|也|是不是|是否|请问)?(要不要|需不需要|用不用|需要|必须|要|得|用)?"
+                            r"(带|拿|交|提供|准备|开)?|(吗|么|嘛|呢|伐|不|没有|没)?[?？。!！]*$")
+GUIDE_TEXT_FIELDS = ("materials", "conditions", "steps", "summary")
+
+
+async def stays(tracker: Tracker, current: str, code: str, aspect: str, ranked: List[str]) -> bool:
+    """Whether a follow-up that asks an aspect stays on the current matter though the matcher
+    found another: it stays unless the citizen turns away ("另外…") or clearly names the other
+    matter (its name or one of its aliases, word for word). A conditions question describes
+    the citizen's situation ("我家是低保户，这种能申请吧"): the situation names no new matter."""
+    text = text_of(tracker)
+    if is_button(tracker) or says(text, "switch") or current == FALLBACK_MATTER:
+        return False  # 兜底 is no matter to ask aspects of: "执照变更网上能办吗" is about 执照变更
+    other, this = await hall().guide(code), await hall().guide(current)
+    if other is None or this is None:
+        return True
+    if code in {m.get("code") for m in this.get("member_guides") or []}:
+        return False  # "落户口要带啥" after 新生儿出生一件事: that member's own materials
+    folded = normalize(text).replace(" ", "")
+
+    def named(guide: Dict[str, Any], part: str) -> bool:
+        names = [guide["name"], *guide.get("aliases", [])]
+        return any(len(n) >= 4 and normalize(n).replace(" ", "") in part for n in names)
+
+    # "以后贷款还清了，注销抵押要带啥": the other matter is named and this one is not. A
+    # conditions question names it where it asks ("出生证明还没拿到，能先上吗" asks about 上户口).
+    asking = asking_clause(tracker) if aspect == Aspect.CONDITIONS else text
+    if named(other, normalize(asking).replace(" ", "")) and not named(this, folded):
+        return False
+    # "户口注销那个要带啥" after 死亡医学证明, "居住证办下来要多久" after 小学入学: two words of
+    # the other's name or an alias, none of this one's. A conditions question tells the
+    # situation first ("靠一千多的养老金，我们这样的够不够格"): two words in the clause that
+    # asks ("…，能申请临时救助吗"), or three anywhere ("小猪拉稀不吃食，能找专家看看吗").
+    def words_of(guide: Dict[str, Any]) -> set:
+        return set().union(*(bigrams(n) for n in [guide["name"], *guide.get("aliases", [])]))
+
+    def names_other(part: str, enough: int) -> bool:
+        said = {b for b in bigrams(part) if not set(b) & EVERYDAY_CHARS}  # "批下来" names nothing
+        return len(said & words_of(other)) >= enough and not said & words_of(this)
+
+    if aspect == Aspect.CONDITIONS:
+        if names_other(asking_clause(tracker), 2) or names_other(text, 3):
+            return False
+    elif names_other(text, 2):
+        return False
+    if aspect not in (Aspect.CONDITIONS, Aspect.MATERIALS) and current not in ranked:
+        # "那契税在哪里交" after 新房办证: where, how much, how long… asked of a thing that is the
+        # other matter's own keyword and none of this one's words (its guide may mention it).
+        own = {normalize(w).replace(" ", "") for w in [this["name"], *this.get("aliases", []), *this.get("keywords", [])]}
+        theirs = {normalize(w).replace(" ", "") for w in other.get("keywords", [])}
+        if any(len(w) >= 2 and w in folded and not any(w in o for o in own) for w in theirs):
+            return False
+    return aspect == Aspect.CONDITIONS or current in ranked or not named(other, folded)
+
+
+async def in_current_guide(tracker: Tracker, current: str, other: str) -> bool:
+    """A follow-up about something the current matter's guide itself speaks of, the other
+    matter not named word for word: about the current matter. "要体检吗" after 驾驶证换证 (its
+    guide asks for the 体检, not 健康证明), "照片要自己带还是现场拍" after 社保卡申领 (its photo,
+    not 一窗通拍), "申请资助要不要去开低保证明" after 学生资助 (its 低保 proof, not 低保)."""
+    text = text_of(tracker)
+    folded = normalize(text).replace(" ", "")
+    if is_button(tracker) or len(folded) > FOLLOW_UP_QUESTION or says(text, "switch") or WHAT_ABOUT.fullmatch(folded):
+        return False  # "低保呢" after 临时救助: what about the other matter, not its word in this guide
+    this, that = await hall().guide(current), await hall().guide(other)
+    if this is None or that is None:
+        return False
+    if any(normalize(n).replace(" ", "") in folded for n in [that["name"], *that.get("aliases", [])] if len(n) >= 4):
+        return False
+    written = normalize(" ".join(str(this.get(k) or "") for k in GUIDE_TEXT_FIELDS + ("name",))
+                        + " ".join(this.get("aliases", []))).replace(" ", "")
+    core = FUNCTION_WORDS.sub("", folded)
+    if len(folded) <= SHORT_QUESTION and len(core) >= 2 and core in written:
+        return True
+    # A thing to bring or a word with no aspect ("补办的时候要重新拍照吗"): the words that drew
+    # the matcher to the other matter, beyond those the two share, are mostly the current
+    # guide's. Asking how long, how much, where… of the thing ("居住证办下来要多久") or
+    # whether one may have it ("可以先办临时的身份证吗") asks about the other matter.
+    if entity(tracker, "aspect") not in (None, Aspect.MATERIALS):
+        return False
+    said = {b for b in bigrams(text) if not set(b) & EVERYDAY_CHARS} - EVERYDAY_PAIRS
+    pulling = said & set().union(*(bigrams(n) for n in [that["name"], *that.get("aliases", [])]))
+    distinct = pulling - set().union(*(bigrams(n) for n in [this["name"], *this.get("aliases", [])]))
+    inside = {b for b in distinct if b in written}
+    return bool(inside) and 2 * len(inside) >= len(distinct)
+
+
+async def needed_for(asked: Tuple[str, str], other: str) -> Optional[str]:
+    """The aspect of the current matter a message asks when it asks whether a thing is needed
+    (`asked`: needed_thing's reading) and the thing is what drew the matcher to another matter:
+    "要出生证吗" after 出生落户 (its materials, not 出生医学证明办理), "申请捕捞证还要先有养殖证吗"
+    (its conditions: what must come first). None otherwise."""
+    thing, aspect = asked
+    that = await hall().guide(other)
+    if that is None or not bigrams(thing) & set().union(*(bigrams(n) for n in [that["name"], *that.get("aliases", [])])):
+        return None
+    return aspect
+
+
+async def said_only_to_deny(tracker: Tracker, other: str) -> bool:
+    """The other matter's words are said only to deny them ("不用回来手工报销吧")."""
+    if is_button(tracker) or says(text_of(tracker), "switch"):
+        return False
+    that = await hall().guide(other)
+    return bool(that) and only_denied(text_of(tracker), set().union(
+        *(bigrams(n) for n in [that["name"], *that.get("aliases", [])])))
+
+
+async def picked_option(tracker: Tracker, candidates: List[str], view) -> Optional[str]:
+    number = choice_number(text_of(tracker))
+    if number is not None:
+        index = len(candidates) - 1 if number == -1 else number - 1
+        return candidates[index] if 0 <= index < len(candidates) else None
+    if view.matches and not view.abstain and view.matches[0]["matter"] in candidates:
+        return view.matches[0]["matter"]  # "卡坏了": the words place one option first
+    said = bigrams(text_of(tracker))
+    guides = {code: await hall().guide(code) for code in candidates}
+    in_name = [code for code, guide in guides.items() if guide and said & bigrams(guide["name"])]
+    if len(in_name) == 1:
+        return in_name[0]  # "注销" after "房子抵押的手续": one option's name says it
+    # Words that place no option alone ("房子" after "过户要怎么弄"): read with the question they
+    # answer (二手房过户), not whichever option a bare 房子 ranks first among weak readings.
+    short = len(normalize(text_of(tracker)).replace(" ", "")) <= SHORT_REPLY
+    together = await read_with_previous(tracker, among=candidates) if short else None
+    if together:
+        return together
+    # Words naming one of the options ("换领那个"): the matcher ranks it among them.
+    for match in view.matches[:MAX_CLARIFY]:
+        if match["matter"] in candidates:
+            return match["matter"]
+    # Or the words of one option's name or aliases ("第一次办" → 首次申领, alias 第一次办身份证).
+    if not said:
+        return None
+    scores = {}
+    for code, guide in guides.items():
+        if guide:
+            scores[code] = max(len(said & bigrams(n)) for n in [guide["name"], *guide.get("aliases", [])])
+    best = sorted(scores.items(), key=lambda kv: -kv[1])
+    if best and best[0][1] > 0 and (len(best) == 1 or best[0][1] > best[1][1]):
+        return best[0][0]
+    return None
+
+
+async def in_context(tracker: Tracker) -> Optional[str]:
+    """A short reply to "which one?"/"say more" means what it adds to the message before it."""
+    text = text_of(tracker)
+    if len(normalize(text).replace(" ", "")) > 10 or last_bot_response(tracker) not in (
+            "utter_clarify", "utter_ask_rephrase", "utter_clarify_after_correction"):
+        return None
+    return await read_with_previous(tracker)
+
+
+async def short_reply_reading(tracker: Tracker, current: Optional[str],
+                   combined: Callable[[], Awaitable[Optional[str]]]) -> Optional[str]:
+    """"租房的" right after an answer on 购房提取, "车子" after 过户: the matter a word or two mean
+    read with the message before (or the current one, when they are its own words)."""
+    text = text_of(tracker)
+    if not current or is_button(tracker) or len(normalize(text).replace(" ", "")) > SHORT_REPLY:
+        return None
+    guide = await hall().guide(current)
+    folded = normalize(text).replace(" ", "")
+    if guide and len(folded) >= 2 and any(folded in normalize(n).replace(" ", "")
+                                           for n in [guide["name"], *guide.get("aliases", [])]):
+        return current  # "身份证" after 身份证补领: the current matter's own words
+    best = await combined()
+    if best not in (current, FALLBACK_MATTER, None):
+        return best
+    return await sibling_named(tracker, current, guide)
