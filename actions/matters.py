@@ -220,7 +220,9 @@ class ActionAnswerMatter(Answering):
             # Nor does it overrule the conversation: the matter in hand matched again by the message's
             # words ("申请资助要不要去开低保证明" after 学生资助, which the router gives to 民政 for its 低保).
             overruled = (alone and not is_button(tracker) and not needed and not (code and code == current)
-                         and router_overrules(route))
+                         and router_overrules(route, float(view.matches[0]["score"]) if (
+                             code and view.matches and view.matches[0]["matter"] == code and not current
+                             and not asked_which(tracker) and not says(text_of(tracker), "here")) else None))
             remember = code or next((m["matter"] for m in view.matches if m["matter"] != FALLBACK_MATTER), None)
             if overruled:
                 code = None

@@ -533,3 +533,11 @@ def test_a_matter_named_only_to_say_it_is_not_needed_keeps_the_conversation_on_i
     assert answer(stack.say(sender, "去外地住院前医保要先备案吗"))["matter"] == "yibao.remote_medical_filing"
     assert answer(stack.say(sender, "医保关系不需要转移过去吧，就住几个月"))["matter"] == "yibao.remote_medical_filing"
     assert answer(stack.say(sender, "医保关系转移要什么材料"))["matter"] == "yibao.transfer"
+
+
+def test_none_of_ours_said_so_when_the_matcher_only_guesses_at_a_matter(stack):
+    # The router is fairly sure it is no department's (a foreign visa), the matcher only guesses
+    # at 旅行社 words: said so, the guessed matter one click away. A first question only.
+    replies = stack.say(me(), "去美国的签证能找旅行社代办吗")
+    assert {"department": None, "outside": True} in customs(replies)
+    assert not any("matter" in c for c in customs(replies))

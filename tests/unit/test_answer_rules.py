@@ -183,3 +183,16 @@ def test_a_matter_named_only_to_say_it_is_not_needed_is_not_asked_about():
     for text in ("医保关系要不要转移", "医保关系是不是要转移", "医保关系用不用转", "医保关系转移怎么办",
                  "我没有转医保关系，现在要转"):
         assert not only_denied(text, transfer), text
+
+
+def test_none_of_ours_overrules_an_unsure_matter_at_a_lower_bar():
+    from actions.reading import router_overrules
+
+    outside = {"code": None, "outside": True, "score": 0.8, "agrees_with_matter": False}
+    assert not router_overrules(outside)            # a sure or unknown match: the 0.9 bar
+    assert not router_overrules(outside, 0.95)
+    assert router_overrules(outside, 0.6)           # the matcher only guesses: 0.75
+    assert not router_overrules({**outside, "score": 0.7}, 0.6)
+    assert not router_overrules({**outside, "agrees_with_matter": None}, 0.6)
+    other = {"code": "scjg", "outside": False, "score": 0.9, "agrees_with_matter": False}
+    assert not router_overrules(other, 0.6)         # another department: its own bar, unchanged
