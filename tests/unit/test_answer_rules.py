@@ -96,6 +96,11 @@ def test_a_person_is_asked_for_in_a_story_only_by_its_question():
     for words in ("我想当面跟负责的领导谈", "有没有人工啊", "人工人工", "换个人来吧", "能不能让办事人员给我回个电话",
                   "有没有人能给我讲讲"):
         assert asks_for_person(words), words
+    # Dialect and the words older citizens use for staff: 寻 (Wu 找), 值班的同志.
+    for words in ("阿拉寻人工", "寻个人来讲讲", "叫值班的同志跟我说一下", "请你们值班人员接个电话"):
+        assert asks_for_person(words), words
+    for words in ("我找派出所的同志开证明", "值班的同志说明天再来"):
+        assert not asks_for_person(words), words
 
 
 def test_a_handoff_read_without_any_person_is_a_guess():
