@@ -54,6 +54,12 @@ def lexicon():
     ("冬天想去海南住几个月，在那边看病要先弄个啥手续，手机上能弄不", "online"),
     # One sentence: as before.
     ("要多少钱，几天能办好", "fee"),
+    # Not going in is asking about doing it online; "不用跑" asks how many trips; a typo of 网上;
+    # whether a thing gets the subsidy is who may have it.
+    ("可以不去窗口吗，不去现场在网上弄行不行", "online"),
+    ("这个网尚有没有", "online"),
+    ("应该不用跑吧", "visits"),
+    ("二手的农机也能补吗", "conditions"),
 ])
 def test_the_asked_aspect(lexicon, text, aspect):
     assert asked_aspect(text, lexicon)[0] == aspect
