@@ -44,11 +44,15 @@ def went_and_failed(text: str) -> bool:
     of trips alone does when it is not feared ("怕跑好几趟", up to 4 characters before it) and the
     message does not complain about someone else ("找老板跑了好几趟" about unpaid wages)."""
     folded = normalize(text).replace(" ", "")
-    if _unfeared(folded, "failed_trip"):  # "白跑了一趟", not "怕白跑一趟"
+    if _unfeared(folded, "failed_trip") or _SENT_BACK.search(folded):  # "白跑了一趟", not "怕白跑一趟"
         return True
     if _ASKS_TRIPS.search(folded) and "了" not in folded:
         return False  # "要来回跑几次": how many trips it takes, asked before going
     return (_unfeared(folded, "repeated_trips") or _counted_trips(folded)) and not says(text, "grievance")
+
+
+# Sent back to come again: "让我回去弄好了再来", "叫我回医院改了再来" (not the question "要准备好了再来吗").
+_SENT_BACK = re.compile(r"(?:让|叫|要)(?:我|我们)[\u4e00-\u9fff]{0,10}?再来(?![吗吧呢伐?？])")
 
 
 # A count of trips with the place between: "去了医院两次", "跑了社保中心三趟".

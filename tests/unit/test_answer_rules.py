@@ -46,6 +46,13 @@ def test_a_feared_trip_is_no_failed_trip():
     assert not went_and_failed("怕去了窗口好几次都办不好")
     # Goods sent back are no application sent back.
     assert not went_and_failed("从东阳一家批发部进的货是假冒牌子的，卖出去被顾客退回来，批发部现在不认账")
+    # Sent back to come again, or told the thing was not done: went and failed, in any words.
+    assert went_and_failed("车管所说照片不合格，叫我重新拍了再来")
+    assert went_and_failed("跑到不动产中心，说少个签字，让下次再来")
+    assert went_and_failed("上午去了一趟没弄好，说系统有问题")
+    # Asking beforehand whether to come back later is no failed trip.
+    for asked in ("是不是要我准备齐了再来吗", "单位让我去开个证明，在哪开", "居住证还没办好，能先报名吗"):
+        assert not went_and_failed(asked), asked
 
 
 def test_a_plain_how_is_asked_in_general_and_the_steps_are_not():
