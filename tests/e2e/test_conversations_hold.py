@@ -541,3 +541,12 @@ def test_none_of_ours_said_so_when_the_matcher_only_guesses_at_a_matter(stack):
     replies = stack.say(me(), "去美国的签证能找旅行社代办吗")
     assert {"department": None, "outside": True} in customs(replies)
     assert not any("matter" in c for c in customs(replies))
+
+
+def test_the_place_asked_for_is_taken_whatever_intent_the_words_got(stack):
+    # Place, phone and consent in one answer to "哪个市、区县？" file the guidance ticket at once,
+    # even when the words read as another intent (here: a ticket status, for "联系我").
+    sender = me()
+    assert answer(stack.say(sender, "我养的猪不吃食，发烧，耳朵发紫，想找兽医专家看看"))["matter"] == "nongye.livestock_guidance"
+    filed = customs(stack.say(sender, "我在衢州龙游县湖镇镇，电话13905701234，同意你们专家联系我"))
+    assert any(c.get("ticket") and c.get("kind") == "guidance" for c in filed), filed
