@@ -60,6 +60,9 @@ def lexicon():
     ("这个网尚有没有", "online"),
     ("应该不用跑吧", "visits"),
     ("二手的农机也能补吗", "conditions"),
+    # Whether one may do it so (alone, in another town) is who may apply.
+    ("我爸一个人去办可以吗", "conditions"),
+    ("在老家那边办行吗", "conditions"),
 ])
 def test_the_asked_aspect(lexicon, text, aspect):
     assert asked_aspect(text, lexicon)[0] == aspect
