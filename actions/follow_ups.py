@@ -136,6 +136,10 @@ async def said_only_to_deny(tracker: Tracker, other: str) -> bool:
 
 
 async def picked_option(tracker: Tracker, candidates: List[str], view) -> Optional[str]:
+    """The option an answer to "which one?" picks, in this order: its number ("第二个"); the option
+    its words place first; the one option whose name it says; the option it and the question it
+    answers place first together; an option among the matcher's weak readings; the option whose
+    name or aliases share most of its words. None when nothing picks one."""
     number = choice_number(text_of(tracker))
     if number is not None:
         index = len(candidates) - 1 if number == -1 else number - 1
