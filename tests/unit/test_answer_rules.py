@@ -197,7 +197,7 @@ def test_a_matter_named_only_to_say_it_is_not_needed_is_not_asked_about():
         assert not only_denied(text, transfer), text
 
 
-def test_none_of_ours_overrules_an_unsure_matter_at_a_lower_bar():
+def test_the_router_overrules_a_guessed_matter_at_a_lower_bar():
     from actions.reading import router_overrules
 
     outside = {"code": None, "outside": True, "score": 0.8, "agrees_with_matter": False}
@@ -207,4 +207,7 @@ def test_none_of_ours_overrules_an_unsure_matter_at_a_lower_bar():
     assert not router_overrules({**outside, "score": 0.7}, 0.6)
     assert not router_overrules({**outside, "agrees_with_matter": None}, 0.6)
     other = {"code": "scjg", "outside": False, "score": 0.9, "agrees_with_matter": False}
-    assert not router_overrules(other, 0.6)         # another department: its own bar, unchanged
+    assert not router_overrules(other)              # another department: 0.95 against a real match
+    assert not router_overrules(other, 0.8)
+    assert router_overrules(other, 0.6)             # 0.7 against a guess
+    assert not router_overrules({**other, "score": 0.65}, 0.6)
