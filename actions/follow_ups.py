@@ -15,7 +15,8 @@ from actions.api.hall import hall
 from actions.conversation import entity, is_button, last_bot_response, text_of
 from actions.cues import says
 from actions.reading import (
-    EVERYDAY_CHARS, EVERYDAY_PAIRS, WHAT_ABOUT, asking_clause, bigrams, only_denied, read_with_previous, sibling_named,
+    EVERYDAY_CHARS, EVERYDAY_PAIRS, WHAT_ABOUT, asking_clause, bigrams, name_bigrams, only_denied, read_with_previous,
+    sibling_named,
 )
 from bot.text.choices import choice_number
 from bot.text.normalize import normalize
@@ -60,12 +61,9 @@ async def stays(tracker: Tracker, current: str, code: str, aspect: str, ranked: 
     # the other's name or an alias, none of this one's. A conditions question tells the
     # situation first ("靠一千多的养老金，我们这样的够不够格"): two words in the clause that
     # asks ("…，能申请临时救助吗"), or three anywhere ("小猪拉稀不吃食，能找专家看看吗").
-    def words_of(guide: Dict[str, Any]) -> set:
-        return set().union(*(bigrams(n) for n in [guide["name"], *guide.get("aliases", [])]))
-
     def names_other(part: str, enough: int) -> bool:
         said = {b for b in bigrams(part) if not set(b) & EVERYDAY_CHARS}  # "批下来" names nothing
-        return len(said & words_of(other)) >= enough and not said & words_of(this)
+        return len(said & name_bigrams(other)) >= enough and not said & name_bigrams(this)
 
     if aspect == Aspect.CONDITIONS:
         if names_other(asking_clause(tracker), 2) or names_other(text, 3):
@@ -108,8 +106,8 @@ async def in_current_guide(tracker: Tracker, current: str, other: str) -> bool:
     if entity(tracker, "aspect") not in (None, Aspect.MATERIALS):
         return False
     said = {b for b in bigrams(text) if not set(b) & EVERYDAY_CHARS} - EVERYDAY_PAIRS
-    pulling = said & set().union(*(bigrams(n) for n in [that["name"], *that.get("aliases", [])]))
-    distinct = pulling - set().union(*(bigrams(n) for n in [this["name"], *this.get("aliases", [])]))
+    pulling = said & name_bigrams(that)
+    distinct = pulling - name_bigrams(this)
     inside = {b for b in distinct if b in written}
     return bool(inside) and 2 * len(inside) >= len(distinct)
 
@@ -121,7 +119,7 @@ async def needed_for(asked: Tuple[str, str], other: str) -> Optional[str]:
     (its conditions: what must come first). None otherwise."""
     thing, aspect = asked
     that = await hall().guide(other)
-    if that is None or not bigrams(thing) & set().union(*(bigrams(n) for n in [that["name"], *that.get("aliases", [])])):
+    if that is None or not bigrams(thing) & name_bigrams(that):
         return None
     return aspect
 
@@ -131,8 +129,7 @@ async def said_only_to_deny(tracker: Tracker, other: str) -> bool:
     if is_button(tracker) or says(text_of(tracker), "switch"):
         return False
     that = await hall().guide(other)
-    return bool(that) and only_denied(text_of(tracker), set().union(
-        *(bigrams(n) for n in [that["name"], *that.get("aliases", [])])))
+    return bool(that) and only_denied(text_of(tracker), name_bigrams(that))
 
 
 async def picked_option(tracker: Tracker, candidates: List[str], view) -> Optional[str]:

@@ -172,11 +172,11 @@ class ListeningForm(FormValidationAction, metaclass=abc.ABCMeta):
             # "我不留电话了，你们直接去查就行": the answer, whatever intent the words got.
             chosen = contact_phone_slot(text, dispatcher, tracker)
             return await self._then_next(events + [SlotSet(k, v) for k, v in chosen.items()], dispatcher, tracker, domain)
-        if requested == "region" and find_region(text) and tracker.get_slot("region") is None \
-                and not interruptions.is_new_question(tracker):
+        place = find_region(text) if requested == "region" and tracker.get_slot("region") is None else None
+        if place and not interruptions.is_new_question(tracker):
             # "我在衢州龙游县湖镇镇，电话189…，同意你们专家联系我": the place asked for, whatever intent
             # the words got (a phone and a consent in it are taken by the corrections above).
-            return await self._then_next(events + [SlotSet("region", find_region(text))], dispatcher, tracker, domain)
+            return await self._then_next(events + [SlotSet("region", place)], dispatcher, tracker, domain)
         if photos_question(dispatcher, tracker, requested):
             return await self._then_next(events + [SlotSet(requested, None)], dispatcher, tracker, domain)
         if interruptions.is_new_question(tracker) and not answers(tracker, requested):

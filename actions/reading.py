@@ -51,6 +51,11 @@ def bigrams(text: str) -> set:
     return {folded[i:i + 2] for i in range(len(folded) - 1)}
 
 
+def name_bigrams(guide: Dict[str, Any]) -> set:
+    """The character pairs of a matter's name and aliases: the words that name it."""
+    return set().union(*(bigrams(n) for n in [guide["name"], *guide.get("aliases", [])]))
+
+
 # A clause that says what the citizen does not need or is not doing ("我的医保关系不用转移过去吧",
 # "不用回来手工报销吧", "不是挂失补卡"); not a question of whether ("要不要", "是不是", "用不用"),
 # nor what the citizen lacks ("我没有社保卡" asks for one).
@@ -243,7 +248,7 @@ async def sibling_named(tracker: Tracker, current: str, guide: Optional[Dict[str
     said = bigrams(PARTICLES.sub("", text_of(tracker)))
     if not guide or not said:
         return None
-    own = set().union(*(bigrams(n) for n in [guide["name"], *guide.get("aliases", [])]))
+    own = name_bigrams(guide)
     new = said - own
     if not new:
         return None
@@ -252,7 +257,7 @@ async def sibling_named(tracker: Tracker, current: str, guide: Optional[Dict[str
         if match.get("department") != guide["department"] or match["matter"] in (current, FALLBACK_MATTER):
             continue
         other = await hall().guide(match["matter"])
-        names = set().union(*(bigrams(n) for n in [other["name"], *other.get("aliases", [])])) if other else set()
+        names = name_bigrams(other) if other else set()
         if new <= names:
             found.append(match["matter"])
     return found[0] if len(found) == 1 else None

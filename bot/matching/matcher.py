@@ -512,24 +512,24 @@ class Matcher:
         if not objects <= said:
             return []  # the best one does not hold all the message's object words itself
 
+        def close(f: Dict[str, float], keys: Tuple[str, ...]) -> bool:
+            return all(abs(f.get(k, 0.0) - top.get(k, 0.0)) <= ALIKE_WITHIN for k in keys)
+
+        held_by_best = {w: self._topic_holds(w, best) for w in objects}
+
         def fits_alike(m: Match) -> bool:
             f = m.features
             # With the semantic signal, a matter far from the message in meaning is no real option,
             # whatever words it lists (一窗通拍 names 身份证、驾驶证、护照 but is not "护照怎么办").
-            if (all(abs(f.get(k, 0.0) - top.get(k, 0.0)) <= ALIKE_WITHIN
-                    for k in ("cover", "obj_cover", "topic_cover", "kind_clash", "dept"))
+            if (close(f, ("cover", "obj_cover", "topic_cover", "kind_clash", "dept"))
                     and f.get("dense_gap", 0.0) >= -ALIKE_DENSE_GAP):
                 return True
-            if m.department == matches[0].department:
-                # A sibling in the same department whose name and keywords hold every object word
-                # said just as the best one's do ("房子抵押的手续" is 抵押 or 抵押注销, "社保卡要办"
-                # 申领 or 补换): which of them is asked more often is no reading of this citizen.
-                # "买了房公积金能取吗" (买房 is 购房提取's), "办离婚" (离婚 names 离婚登记) say which.
-                return (all(abs(f.get(k, 0.0) - top.get(k, 0.0)) <= ALIKE_WITHIN
-                            for k in ("cover", "obj_cover", "kind_clash"))
-                        and not any(self._topic_holds(w, position[m.matter]) != self._topic_holds(w, best)
-                                    for w in objects))
-            return False
+            # A sibling in the same department whose name and keywords hold every object word said
+            # just as the best one's do ("房子抵押的手续" is 抵押 or 抵押注销, "社保卡要办" 申领 or
+            # 补换): which of them is asked more often is no reading of this citizen. "买了房公积金能
+            # 取吗" (买房 is 购房提取's), "办离婚" (离婚 names 离婚登记) say which.
+            return (m.department == matches[0].department and close(f, ("cover", "obj_cover", "kind_clash"))
+                    and all(self._topic_holds(w, position[m.matter]) == held_by_best[w] for w in objects))
 
         alike = [matches[0]] + [m for m in matches[1:] if words.get(m.matter) == said and fits_alike(m)
                                 and m.features.get("phrase", 0.0) <= 0]
