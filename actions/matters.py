@@ -6,12 +6,14 @@ matters open the ticket form. Follow-ups ("那要多少钱？") answer for the c
 message is read in its conversation (its asking clause, what the previous turn offered, a story's
 question) is actions.reading's; whether a follow-up stays on the matter in hand, and which offered
 option an answer picks, actions.follow_ups'; a department as the answer, actions.departments'.
+The message itself, read once for all the steps, is an actions.turn.Turn; _respond() runs the
+steps in order, and the first that replies ends the turn.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -20,7 +22,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import interruptions, render
 from actions.api.hall import HallUnavailable, hall
 from actions.conversation import (
-    ROUTER_SURE, channel_of, entity, intent_of, is_button, last_bot_response, match_of,
+    ROUTER_SURE, channel_of, entity, intent_of, is_button, last_bot_response,
     previous_replies, route_of, text_of, user_texts, without_repeats, Answering,
 )
 from actions.forms import DECLINED, drops_form, pending_ticket, tells_more, photos_question, prefill_ticket_form, taken_in_passing, wants_submit
@@ -32,8 +34,7 @@ from actions.documents import unnamed_document
 from actions.handoff import ActionHandoff
 from actions.departments import agreed_department, department_answer, department_of, department_ticket
 from actions.follow_ups import (
-    MAX_CLARIFY, SHORT_QUESTION, SHORT_REPLY, in_context, in_current_guide, needed_for, picked_option,
-    said_only_to_deny, short_reply_reading, stays,
+    MAX_CLARIFY, SHORT_QUESTION, in_context, in_current_guide, needed_for, said_only_to_deny, stays,
 )
 from actions.outside import answered_outside, elsewhere_answer, still_outside
 from actions.reading import (
@@ -42,6 +43,7 @@ from actions.reading import (
     router_overrules, takes_offer, unsure_of,
 )
 from actions.ticket_request import FILED_REPLIES
+from actions.turn import Turn
 from actions.tickets import (ActionOpenTicket, consent_answer, consent_pending, ActionReportFailedTrip, ActionTicketStatus, asks_ticket_status,
                              file_when_told, ticket_number)
 from bot.text.phones import contact_number
@@ -130,292 +132,339 @@ class ActionAnswerMatter(Answering):
     async def _respond(
         self, dispatcher: CollectingDispatcher, tracker: Tracker
     ) -> List[EventType]:
-        intent = intent_of(tracker)
-        view = match_of(tracker)
-        aspect = entity(tracker, "aspect")
-        current = tracker.get_slot("current_matter")
-        if intent == "correct_matter" and not current:
-            intent = "ask_matter"  # nothing was answered yet: nothing to correct ("问一下驾驶证的事")
-        candidates: List[str] = tracker.get_slot("candidates") or []
+        """A message that is none of the special cases of decide(): its steps in order, the
+        first that replies ends the turn (each returns its events, or None to pass it on)."""
+        turn = Turn.read(tracker)
+        steps = (self._small_talk, self._in_bundle, self._bare_follow_up, self._alternatives_named,
+                 self._lost_document, self._elsewhere, self._meant, self._without_matter)
+        try:
+            for step in steps:
+                events = await step(dispatcher, turn)
+                if events is not None:
+                    return events
+        except HallUnavailable:
+            dispatcher.utter_message(response="utter_hall_unavailable")
+            return []
+        return await self._no_matter(dispatcher, turn)
 
-        # A pick among offered options, and a word or two read with the message before: each at
-        # most once per message (the latter asks Rasa to parse both messages together).
-        once: Dict[str, Optional[str]] = {}
-
-        async def picked() -> Optional[str]:
-            if "picked" not in once:
-                once["picked"] = (await picked_option(tracker, candidates, view)
-                                  if candidates and asked_which(tracker) else None)
-            return once["picked"]
-
-        async def combined() -> Optional[str]:
-            """A short reply (not a button, no "另外") read with the message before it."""
-            if "combined" not in once:
-                short = len(normalize(text_of(tracker)).replace(" ", "")) <= SHORT_REPLY
-                once["combined"] = (await read_with_previous(tracker) if short and not is_button(tracker)
-                                    and not says(text_of(tracker), "switch") else None)
-            return once["combined"]
-
-        async def refined() -> Optional[str]:
-            if "refined" not in once:
-                once["refined"] = await short_reply_reading(tracker, current, combined)
-            return once["refined"]
-
-        if (intent == "deny" and says(text_of(tracker), "closing") and tracker.get_slot("served")
-                and not entity(tracker, "matter") and not aspect):
+    async def _small_talk(self, dispatcher: CollectingDispatcher, turn: Turn) -> Optional[List[EventType]]:
+        if (turn.intent == "deny" and says(turn.text, "closing") and turn.tracker.get_slot("served")
+                and not turn.matter and not turn.aspect):
             # "没别的了" after being served: the conversation ends with the 好差评 question.
             dispatcher.utter_message(response="utter_ask_rating")
             return []
-        if intent in ("affirm", "deny") and not entity(tracker, "matter") and not aspect and not (
-                await picked() or await refined()):
+        if turn.intent in ("affirm", "deny") and not turn.matter and not turn.aspect and not (
+                await turn.picked() or await turn.refined()):
             # "好的" / "不用了" outside a question name no matter, whatever words they share
             # (but "租房的" after "哪一项？" picks an option, whatever the intent classifier says).
             dispatcher.utter_message(response="utter_anything_else")
             return []
-        try:
-            # 0. Inside a 一件事: a member named in a follow-up ("契税要交多少", "医保那个网上能弄吗")
-            #    is that member; the whole asked again ("整个办下来要几天") is the bundle.
-            bundled = await bundle_turn(tracker, current, aspect)
-            if bundled is not None:
-                return await self._answer(dispatcher, tracker, bundled, aspect or Aspect.OVERVIEW)
-            # A question that names several members of one 一件事 and asks to do them together
-            # ("执照 刻章 税务 社保开户这些 听说现在可以一起弄"): the 一件事, not its first member.
-            named = await named_bundle(tracker)
-            if named:
-                return await self._answer(dispatcher, tracker, named, aspect or Aspect.OVERVIEW)
-            # 1. A bare follow-up about the current matter ("那要多少钱？"): the aspect is all
-            #    the message says, so a stray match on its words must not replace the matter.
-            if current and aspect and is_bare_followup(tracker):
-                return await self._answer(dispatcher, tracker, current, aspect)
-            # 2. An explicit matter: a button payload or a confident match. A follow-up that asks an
-            #    aspect stays on the current matter while the matcher still ranks it among its
-            #    candidates ("提取出来多久到账" after 公积金购房提取 is not another 提取 matter).
-            code = entity(tracker, "matter")
-            route = route_of(tracker)
-            named = [] if (is_button(tracker) or len(text_of(tracker)) > STORY_CHARS
-                           or not says(text_of(tracker), "alternatives")) else await named_matters(tracker)
-            if len(named) >= 2:
-                return await self._clarify(dispatcher, named)  # "低保还是临时救助，不知道哪个合适"
-            # Only when the matcher is unsure: "食品经营许可证快到期了" names its document, and "補證"
-            # answers the question "which one?" just asked.
-            unnamed = (None if is_button(tracker) or asked_which(tracker) or not (view.abstain or view.clarify)
-                       or (current and not view.abstain) else unnamed_document(text_of(tracker)))
-            if unnamed and current not in unnamed:
-                # "我的证丢了咋补办": the lost-document matters people most often mean, not whatever
-                # matters share 丢 and 补; the answer ("身份证") then means 补领.
-                return await self._clarify(dispatcher, unnamed, limit=len(unnamed))
-            place = None if is_button(tracker) else done_elsewhere(text_of(tracker))
-            if place:
-                # "苏州那边怎么补", "香港的身份证到期了": that place's own business, not Zhejiang's.
-                await hall().record_unmatched(tracker.sender_id, text_of(tracker), channel_of(tracker))
-                return await elsewhere_answer(dispatcher, place, code or next(
-                    (m["matter"] for m in view.matches if m["matter"] != FALLBACK_MATTER), None))
-            # The router reads one message: a few words after an answer ("租房的") are not its to judge.
-            alone = not current or len(normalize(text_of(tracker)).replace(" ", "")) > SHORT_REPLY
-            # "要出生证吗" after 出生落户: whether the matter in hand needs a thing another matter's words
-            # name, whichever department the router gives that thing.
-            asked = None if is_button(tracker) else needed_thing(text_of(tracker))
-            needed = (await needed_for(asked, code) if asked and code and current and code != current
-                      and not says(text_of(tracker), "switch") else None)
-            # Nor does it overrule the conversation: the matter in hand matched again by the message's
-            # words ("申请资助要不要去开低保证明" after 学生资助, which the router gives to 民政 for its 低保).
-            overruled = (alone and not is_button(tracker) and not needed and not (code and code == current)
-                         and router_overrules(route, float(view.matches[0]["score"]) if (
-                             code and view.matches and view.matches[0]["matter"] == code and not current
-                             and not asked_which(tracker) and not says(text_of(tracker), "here")) else None))
-            remember = code or next((m["matter"] for m in view.matches if m["matter"] != FALLBACK_MATTER), None)
-            if overruled:
-                code = None
+        return None
+
+    async def _in_bundle(self, dispatcher: CollectingDispatcher, turn: Turn) -> Optional[List[EventType]]:
+        """0. Inside a 一件事: a member named in a follow-up ("契税要交多少", "医保那个网上能弄吗")
+        is that member; the whole asked again ("整个办下来要几天") is the bundle."""
+        bundled = await bundle_turn(turn.tracker, turn.current, turn.aspect)
+        if bundled is not None:
+            return await self._answer(dispatcher, turn.tracker, bundled, turn.aspect or Aspect.OVERVIEW)
+        # A question that names several members of one 一件事 and asks to do them together
+        # ("执照 刻章 税务 社保开户这些 听说现在可以一起弄"): the 一件事, not its first member.
+        named = await named_bundle(turn.tracker)
+        if named:
+            return await self._answer(dispatcher, turn.tracker, named, turn.aspect or Aspect.OVERVIEW)
+        return None
+
+    async def _bare_follow_up(self, dispatcher: CollectingDispatcher, turn: Turn) -> Optional[List[EventType]]:
+        """1. A bare follow-up about the current matter ("那要多少钱？"): the aspect is all the
+        message says, so a stray match on its words must not replace the matter."""
+        if turn.current and turn.aspect and is_bare_followup(turn.tracker):
+            return await self._answer(dispatcher, turn.tracker, turn.current, turn.aspect)
+        return None
+
+    async def _alternatives_named(self, dispatcher: CollectingDispatcher, turn: Turn) -> Optional[List[EventType]]:
+        """"低保还是临时救助，不知道哪个合适": the matters named, as options."""
+        named = [] if (turn.button or len(turn.text) > STORY_CHARS
+                       or not says(turn.text, "alternatives")) else await named_matters(turn.tracker)
+        return await self._clarify(dispatcher, named) if len(named) >= 2 else None
+
+    async def _lost_document(self, dispatcher: CollectingDispatcher, turn: Turn) -> Optional[List[EventType]]:
+        """"我的证丢了咋补办": the lost-document matters people most often mean, not whatever matters
+        share 丢 and 补; the answer ("身份证") then means 补领. Only when the matcher is unsure:
+        "食品经营许可证快到期了" names its document, and "補證" answers the question "which one?"
+        just asked."""
+        view = turn.view
+        unnamed = (None if turn.button or asked_which(turn.tracker) or not (view.abstain or view.clarify)
+                   or (turn.current and not view.abstain) else unnamed_document(turn.text))
+        if unnamed and turn.current not in unnamed:
+            return await self._clarify(dispatcher, unnamed, limit=len(unnamed))
+        return None
+
+    async def _elsewhere(self, dispatcher: CollectingDispatcher, turn: Turn) -> Optional[List[EventType]]:
+        """"苏州那边怎么补", "香港的身份证到期了": that place's own business, not Zhejiang's."""
+        place = None if turn.button else done_elsewhere(turn.text)
+        if not place:
+            return None
+        await hall().record_unmatched(turn.tracker.sender_id, turn.text, channel_of(turn.tracker))
+        return await elsewhere_answer(dispatcher, place, turn.matter or next(iter(turn.ranked), None))
+
+    async def _meant(self, dispatcher: CollectingDispatcher, turn: Turn) -> Optional[List[EventType]]:
+        """2. The matter meant: a button payload or a confident match, held against the
+        conversation; 2b. a story's asking sentence; 3. the option picked; or the router's
+        department when it overrules the match."""
+        tracker, current = turn.tracker, turn.current
+        code = turn.matter
+        # "要出生证吗" after 出生落户: whether the matter in hand needs a thing another matter's words
+        # name, whichever department the router gives that thing.
+        asked = None if turn.button else needed_thing(turn.text)
+        needed = (await needed_for(asked, code) if asked and code and current and code != current
+                  and not says(turn.text, "switch") else None)
+        overruled = self._overruled(turn, code, needed)
+        remember = code or next(iter(turn.ranked), None)
+        if overruled or code == FALLBACK_MATTER:
             # 兜底 is for a citizen who says they went and could not get it done (the cue words,
             # handled before); a story that only sounds like its aliases is routed by subject.
-            ranked = [m["matter"] for m in view.matches if m["matter"] != FALLBACK_MATTER]
-            if code == FALLBACK_MATTER:
-                code = None
-            if code and candidates and code not in candidates and asked_which(tracker) and not is_button(tracker):
-                # The answer to "which one?" is read with the question before it: "坏掉了，芯片读不出来"
-                # after "社保卡" (申领、补换…) is 社保卡补换, not the 身份证 its words alone suggest.
-                together = await read_with_previous(tracker)
-                if together in candidates:
-                    code = together
-            if code and answered_outside(tracker):
-                pass  # after "that is another place's business", a matter named is the one meant
-            elif needed:
-                code, aspect = current, needed
-            elif asked and code and code == current:
-                aspect = asked[1]  # "还需不需要开低保证明": what it needs
-            elif code and current and code != current and await said_only_to_deny(tracker, code):
-                code = current  # "医保关系不用转移过去吧？备案就够了对吗" after 异地就医备案
-            elif code and current and aspect and code != current and await stays(tracker, current, code, aspect, ranked):
-                code = current
-            elif code and current and code != current and await in_current_guide(tracker, current, code):
-                code = current  # "要体检吗" after 驾驶证换证: its guide asks for the 体检, not 健康证明
-            elif (code and current and code != current and not WHAT_ABOUT.fullmatch(normalize(text_of(tracker)).replace(" ", ""))
-                  and await combined() == current):
-                code = current  # "养老的" after 社保转移: read with the question before, still its matter
-            # 2b. A long story the matcher is unsure of: what its asking sentence names, read alone.
-            if not code and not current and not overruled and not says(text_of(tracker), "grievance"):
-                code = await asked_in_story(text_of(tracker))
-            # 3. A pick among the options we offered: by number or by words; or a short answer
-            #    to "which one?" read together with what the citizen said before it
-            #    ("我的证丢了咋补办" … "驾照": 驾驶证补领, not 驾驶证换证).
-            if not code:
-                code = await picked()
-            if overruled and not code and route.get("code") and await department_of(current) == route["code"]:
-                # Words of another department's matter in a follow-up on the current one, which the
-                # router places in the current matter's department: still about the current matter.
-                code = current
-            if overruled and not code:
-                # Another department's, or none of ours: say who handles it, and keep the matter
-                # we matched one click away (in case the citizen does mean ours).
-                routed = await self._routed_ticket(dispatcher, tracker, view)
-                if routed is not None:
-                    return routed
-                # "宝宝刚满月，医保要怎么给他交": the words lean to 出生落户, the router is sure it is
-                # 医保's; the matcher's own runner-up there is the matter meant.
-                code = None if view.clarify and route.get("code") else next(
-                    (m["matter"] for m in view.matches if route.get("code")
-                     and m.get("department") == route["code"] and m["matter"] != FALLBACK_MATTER
-                     and float(m.get("score") or 0) >= IN_ROUTED_DEPARTMENT), None)
-                # Words that fit several matters ("办户口"): which one, among the router's
-                # department's (step 4), rather than a guess or the department's card.
-                if not code and not (view.clarify and route.get("code")):
-                    await hall().record_unmatched(tracker.sender_id, text_of(tracker), channel_of(tracker))
-                    return await department_answer(dispatcher, route, also=remember)
-            if not code and not aspect:
-                code = await in_context(tracker) or await refined()
-            if intent == "correct_matter" and not code:
-                return await self._correct(dispatcher, tracker, view, current, candidates)
-            if code:
-                # Keep the options around so that "不是这个" can offer the others.
-                alternatives = candidates if code in candidates else ranked[:MAX_CLARIFY]
-                return await self._answer(dispatcher, tracker, code, aspect or Aspect.OVERVIEW, alternatives)
-            # 3b. A complaint told as a story, or a department's button: the department whose
-            #     remit it is (the router), its complaint matter if it has one.
-            routed = await self._routed_ticket(dispatcher, tracker, view)
+            code = None
+        code, aspect = await self._held_to_conversation(turn, code, asked, needed)
+        # 2b. A long story the matcher is unsure of: what its asking sentence names, read alone.
+        if not code and not current and not overruled and not says(turn.text, "grievance"):
+            code = await asked_in_story(turn.text)
+        # 3. A pick among the options we offered: by number or by words; or a short answer
+        #    to "which one?" read together with what the citizen said before it
+        #    ("我的证丢了咋补办" … "驾照": 驾驶证补领, not 驾驶证换证).
+        if not code:
+            code = await turn.picked()
+        if overruled and not code and turn.routed_to and await department_of(current) == turn.routed_to:
+            # Words of another department's matter in a follow-up on the current one, which the
+            # router places in the current matter's department: still about the current matter.
+            code = current
+        if overruled and not code:
+            # Another department's, or none of ours: say who handles it, and keep the matter
+            # we matched one click away (in case the citizen does mean ours).
+            routed = await self._routed_ticket(dispatcher, tracker, turn.view)
             if routed is not None:
                 return routed
-            # Options to offer are the router's department's when it is sure of one ("公办养老院"
-            # is 民政's, whatever 公租房 shares with its words); none of them: the department answers.
-            follow_up = bool(current and (aspect or intent == "ask_aspect"))
-            sure = route if (route and route.get("code") and not follow_up and alone
-                             and float(route.get("score") or 0) >= ROUTER_SURE) else None
-            departments = {m["matter"]: m.get("department") for m in view.matches}
-            if sure and ranked and not any(departments.get(c) == sure["code"] for c in ranked):
-                if await department_of(current) == sure["code"]:
-                    # "二手房过户的时候，契税在哪交" after 契税: still the current matter's business.
-                    return await self._answer(dispatcher, tracker, current, aspect or Aspect.OVERVIEW)
-                await hall().record_unmatched(tracker.sender_id, text_of(tracker), channel_of(tracker))
-                return await department_answer(dispatcher, sure)
-            if sure:
-                everyone = [m for m in view.matches if m["matter"] != FALLBACK_MATTER]
-                ranked = [c for c in ranked if departments.get(c) == sure["code"]]
-                scores = {m["matter"]: float(m.get("score") or 0.0) for m in everyone}
-                if (view.clarify and ranked and len(everyone) >= 2 and everyone[0]["matter"] == ranked[0]
-                        and departments.get(everyone[1]["matter"]) != sure["code"]
-                        and not (len(ranked) >= 2 and plausible_beside(scores[ranked[0]], scores[ranked[1]]))):
-                    # "爷爷过世了…想把房子过到我爸名下": the close runner-up that made the matcher ask
-                    # was another department's (身后一件事), which the router rules out; among the
-                    # department's own matters the best one stands alone: its answer.
-                    return await self._answer(dispatcher, tracker, ranked[0], aspect or Aspect.OVERVIEW, ranked)
-            # 4. Close candidates: ask which one — unless it is a follow-up that stays on the
-            #    current matter by the rules of step 2 ("发票要带伐" is no question of which 发票).
-            if view.clarify and len(ranked) >= 2:
-                member = await member_among(current, ranked)
-                if member:  # "落户口要带啥材料" after 新生儿出生一件事: that member of the bundle
-                    return await self._answer(dispatcher, tracker, member, aspect or Aspect.OVERVIEW)
-                if current and current != ranked[0] and (
-                        (aspect and await stays(tracker, current, ranked[0], aspect, ranked))
-                        or await in_current_guide(tracker, current, ranked[0])):
-                    return await self._answer(dispatcher, tracker, current, aspect or Aspect.OVERVIEW)
-                named = await named_matters(tracker)
-                if current in ranked[:MAX_CLARIFY] and not set(named) - {current} and not says(text_of(tracker), "switch"):
-                    # "备案了以后回宁波看病还能刷卡吗" after 异地就医备案: one of the readings is the matter
-                    # we are on, and no other is named in its own words: still about it.
-                    return await self._answer(dispatcher, tracker, current, aspect or Aspect.OVERVIEW)
-                if (len(named) == 1 and named[0] == ranked[0]
-                        and len(normalize(text_of(tracker)).replace(" ", "")) > SHORT_QUESTION):
-                    # "优待证到现在还没领，怎么领": the one option a question that tells more than a few
-                    # words names in its own words ("户口怎么上" names both 户口 matters alike).
-                    return await self._answer(dispatcher, tracker, named[0], aspect or Aspect.OVERVIEW, ranked)
-                return await self._clarify(dispatcher, ranked)
-            # 5. An aspect question with no new matter: about the current one.
-            if current and (aspect or intent == "ask_aspect"):
-                return await self._answer(dispatcher, tracker, current, aspect or Aspect.OVERVIEW)
-            # 6. Not confident, but the citizen clearly asks about some matter: offer the best few.
-            top = view.matches[0]["score"] if view.matches else 0.0
-            plausible = [m["matter"] for m in view.matches if m["matter"] in ranked and plausible_beside(top, m["score"])]
-            routed_to = (route or {}).get("code")
-            router_unsure = not routed_to and float((route or {}).get("score") or 0.0) < ROUTER_UNSURE
-            if (current and view.abstain and view.matches and view.matches[0]["matter"] == current
-                    and not set(await named_matters(tracker)) - {current} and not says(text_of(tracker), "switch")):
-                # Unsure, but the likeliest reading is the matter we are on and no other is named in
-                # its own words ("备案地写杭州就可以了吧" after 异地就医备案): a follow-up on it.
-                return await self._answer(dispatcher, tracker, current, aspect or Aspect.OVERVIEW)
-            if (view.abstain and alone and not follow_up and intent in MATTER_INTENTS and route
-                    and route.get("outside") and float(route.get("score") or 0.0) >= OVERRULE_OUTSIDE):
-                # The matcher found no matter and the router is sure it is none of ours ("法院立案要
-                # 带啥", "上海交的公积金怎么在上海提取", "征兵报名在哪报"): say so, rather than offer
-                # matters of ours that only share its words; the likeliest stays one click away.
-                await hall().record_unmatched(tracker.sender_id, text_of(tracker), channel_of(tracker))
-                return await department_answer(dispatcher, route, also=plausible[0] if plausible else None)
-            if (intent in MATTER_INTENTS and intent != "consult_department" and len(plausible) == 1
-                    and (routed_to == departments.get(plausible[0]) or router_unsure)):
-                # One plausible matter, in the department the router reads (or the router has no
-                # idea), is no choice to offer ("车今年要年检了，怎么弄"): its answer. Not when the
-                # router reads another department or is fairly sure it is none of ours ("想给我爸
-                # 找家公办的敬老院住" is no 身后一件事), nor when asked which department: that is
-                # answered below.
-                return await self._answer(dispatcher, tracker, plausible[0], aspect or Aspect.OVERVIEW, ranked)
-            if (view.abstain and alone and not follow_up and intent in MATTER_INTENTS and routed_to
-                    and float(route.get("score") or 0.0) >= ROUTER_LEANS and plausible
-                    and departments.get(plausible[0]) != routed_to):
-                # No matter of ours fits ("生育津贴怎么算，多久能拿到"), the likeliest of the weak ones
-                # is another department's, and the router leans to one: that department's answer,
-                # rather than a choice among matters that only share the message's words (出生一件事,
-                # 生育登记); a matter of its own among them stays one click away.
-                await hall().record_unmatched(tracker.sender_id, text_of(tracker), channel_of(tracker))
-                return await department_answer(dispatcher, route, also=next(
-                    (c for c in plausible if departments.get(c) == routed_to), None))
-            if intent == "consult_department" and routed_to and len(plausible) == 1:
-                plausible = []  # "找哪个部门申请": the department answers (7b)
-            if intent in MATTER_INTENTS and plausible:
-                return await self._clarify(dispatcher, plausible)
-        except HallUnavailable:
-            dispatcher.utter_message(response="utter_hall_unavailable")
-            return []
+            # "宝宝刚满月，医保要怎么给他交": the words lean to 出生落户, the router is sure it is
+            # 医保's; the matcher's own runner-up there is the matter meant.
+            asks_which = bool(turn.view.clarify and turn.routed_to)
+            code = None if asks_which else next(
+                (m["matter"] for m in turn.view.matches if turn.routed_to
+                 and m.get("department") == turn.routed_to and m["matter"] != FALLBACK_MATTER
+                 and float(m.get("score") or 0) >= IN_ROUTED_DEPARTMENT), None)
+            # Words that fit several matters ("办户口"): which one, among the router's
+            # department's (step 4), rather than a guess or the department's card.
+            if not code and not asks_which:
+                await hall().record_unmatched(tracker.sender_id, turn.text, channel_of(tracker))
+                return await department_answer(dispatcher, turn.route, also=remember)
+        if not code and not aspect:
+            code = await in_context(tracker) or await turn.refined()
+        if turn.intent == "correct_matter" and not code:
+            return await self._correct(dispatcher, tracker, turn.view, current, turn.candidates)
+        if not code:
+            return None
+        # Keep the options around so that "不是这个" can offer the others.
+        alternatives = turn.candidates if code in turn.candidates else turn.ranked[:MAX_CLARIFY]
+        return await self._answer(dispatcher, tracker, code, aspect or Aspect.OVERVIEW, alternatives)
 
+    @staticmethod
+    def _overruled(turn: Turn, code: Optional[str], needed: Optional[str]) -> bool:
+        """Whether the router's department (or none of ours) overrules the match. The router reads
+        one message: not a few words after an answer ("租房的"), nor the conversation: the matter in
+        hand matched again by the message's words ("申请资助要不要去开低保证明" after 学生资助, which
+        the router gives to 民政 for its 低保)."""
+        view = turn.view
+        first_match = (float(view.matches[0]["score"]) if (
+            code and view.matches and view.matches[0]["matter"] == code and not turn.current
+            and not asked_which(turn.tracker) and not says(turn.text, "here")) else None)
+        return bool(turn.alone and not turn.button and not needed and not (code and code == turn.current)
+                    and router_overrules(turn.route, first_match))
+
+    async def _held_to_conversation(
+        self, turn: Turn, code: Optional[str], asked: Optional[Any], needed: Optional[str]
+    ) -> Tuple[Optional[str], Optional[str]]:
+        """The matter a match names, and the aspect asked, held against the conversation: an
+        answer to "which one?", a follow-up that stays on the matter in hand."""
+        tracker, current, aspect = turn.tracker, turn.current, turn.aspect
+        if code and turn.candidates and code not in turn.candidates and asked_which(tracker) and not turn.button:
+            # The answer to "which one?" is read with the question before it: "坏掉了，芯片读不出来"
+            # after "社保卡" (申领、补换…) is 社保卡补换, not the 身份证 its words alone suggest.
+            together = await read_with_previous(tracker)
+            if together in turn.candidates:
+                code = together
+        if code and answered_outside(tracker):
+            pass  # after "that is another place's business", a matter named is the one meant
+        elif needed:
+            code, aspect = current, needed
+        elif asked and code and code == current:
+            aspect = asked[1]  # "还需不需要开低保证明": what it needs
+        elif code and current and code != current and await said_only_to_deny(tracker, code):
+            code = current  # "医保关系不用转移过去吧？备案就够了对吗" after 异地就医备案
+        elif code and current and aspect and code != current and await stays(tracker, current, code, aspect, turn.ranked):
+            code = current
+        elif code and current and code != current and await in_current_guide(tracker, current, code):
+            code = current  # "要体检吗" after 驾驶证换证: its guide asks for the 体检, not 健康证明
+        elif (code and current and code != current and not WHAT_ABOUT.fullmatch(normalize(turn.text).replace(" ", ""))
+              and await turn.combined() == current):
+            code = current  # "养老的" after 社保转移: read with the question before, still its matter
+        return code, aspect
+
+    async def _without_matter(self, dispatcher: CollectingDispatcher, turn: Turn) -> Optional[List[EventType]]:
+        """3b–6: no matter settled. A complaint goes by its subject; options are offered, or the
+        department answers."""
+        # 3b. A complaint told as a story, or a department's button: the department whose
+        #     remit it is (the router), its complaint matter if it has one.
+        routed = await self._routed_ticket(dispatcher, turn.tracker, turn.view)
+        if routed is not None:
+            return routed
+        # Options to offer are the router's department's when it is sure of one ("公办养老院"
+        # is 民政's, whatever 公租房 shares with its words); none of them: the department answers.
+        follow_up = bool(turn.current and (turn.aspect or turn.intent == "ask_aspect"))
+        sure = turn.route if (turn.routed_to and not follow_up and turn.alone
+                              and turn.route_score >= ROUTER_SURE) else None
+        offered = [c for c in turn.ranked if sure is None or turn.departments.get(c) == sure["code"]]
+        if sure:
+            events = await self._sure_department(dispatcher, turn, sure, offered)
+            if events is not None:
+                return events
+        events = await self._close_candidates(dispatcher, turn, offered)
+        if events is not None:
+            return events
+        # 5. An aspect question with no new matter: about the current one.
+        if follow_up:
+            return await self._answer(dispatcher, turn.tracker, turn.current, turn.aspect or Aspect.OVERVIEW)
+        return await self._weak_matches(dispatcher, turn, offered)
+
+    async def _sure_department(
+        self, dispatcher: CollectingDispatcher, turn: Turn, sure: Dict[str, Any], offered: List[str]
+    ) -> Optional[List[EventType]]:
+        """The router is sure of a department: none of its matters among the candidates, its
+        answer; the best of its own standing alone, that matter."""
+        departments = turn.departments
+        if turn.ranked and not offered:
+            if await department_of(turn.current) == sure["code"]:
+                # "二手房过户的时候，契税在哪交" after 契税: still the current matter's business.
+                return await self._answer(dispatcher, turn.tracker, turn.current, turn.aspect or Aspect.OVERVIEW)
+            await hall().record_unmatched(turn.tracker.sender_id, turn.text, channel_of(turn.tracker))
+            return await department_answer(dispatcher, sure)
+        everyone = [m for m in turn.view.matches if m["matter"] != FALLBACK_MATTER]
+        scores = {m["matter"]: float(m.get("score") or 0.0) for m in everyone}
+        if (turn.view.clarify and offered and len(everyone) >= 2 and everyone[0]["matter"] == offered[0]
+                and departments.get(everyone[1]["matter"]) != sure["code"]
+                and not (len(offered) >= 2 and plausible_beside(scores[offered[0]], scores[offered[1]]))):
+            # "爷爷过世了…想把房子过到我爸名下": the close runner-up that made the matcher ask
+            # was another department's (身后一件事), which the router rules out; among the
+            # department's own matters the best one stands alone: its answer.
+            return await self._answer(dispatcher, turn.tracker, offered[0], turn.aspect or Aspect.OVERVIEW, offered)
+        return None
+
+    async def _close_candidates(
+        self, dispatcher: CollectingDispatcher, turn: Turn, ranked: List[str]
+    ) -> Optional[List[EventType]]:
+        """4. Close candidates: ask which one — unless it is a follow-up that stays on the current
+        matter by the rules of step 2 ("发票要带伐" is no question of which 发票)."""
+        if not (turn.view.clarify and len(ranked) >= 2):
+            return None
+        tracker, current, aspect = turn.tracker, turn.current, turn.aspect
+        member = await member_among(current, ranked)
+        if member:  # "落户口要带啥材料" after 新生儿出生一件事: that member of the bundle
+            return await self._answer(dispatcher, tracker, member, aspect or Aspect.OVERVIEW)
+        if current and current != ranked[0] and (
+                (aspect and await stays(tracker, current, ranked[0], aspect, ranked))
+                or await in_current_guide(tracker, current, ranked[0])):
+            return await self._answer(dispatcher, tracker, current, aspect or Aspect.OVERVIEW)
+        named = await named_matters(tracker)
+        if current in ranked[:MAX_CLARIFY] and not set(named) - {current} and not says(turn.text, "switch"):
+            # "备案了以后回宁波看病还能刷卡吗" after 异地就医备案: one of the readings is the matter
+            # we are on, and no other is named in its own words: still about it.
+            return await self._answer(dispatcher, tracker, current, aspect or Aspect.OVERVIEW)
+        if len(named) == 1 and named[0] == ranked[0] and turn.length > SHORT_QUESTION:
+            # "优待证到现在还没领，怎么领": the one option a question that tells more than a few
+            # words names in its own words ("户口怎么上" names both 户口 matters alike).
+            return await self._answer(dispatcher, tracker, named[0], aspect or Aspect.OVERVIEW, ranked)
+        return await self._clarify(dispatcher, ranked)
+
+    async def _weak_matches(
+        self, dispatcher: CollectingDispatcher, turn: Turn, ranked: List[str]
+    ) -> Optional[List[EventType]]:
+        """6. Not confident, but the citizen clearly asks about some matter: the one plausible
+        matter, the best few as options, or the department the router leans to."""
+        tracker, view, current, route, intent = turn.tracker, turn.view, turn.current, turn.route, turn.intent
+        aspect, departments = turn.aspect, turn.departments
+        top = view.matches[0]["score"] if view.matches else 0.0
+        plausible = [m["matter"] for m in view.matches if m["matter"] in ranked and plausible_beside(top, m["score"])]
+        routed_to = turn.routed_to
+        router_unsure = not routed_to and turn.route_score < ROUTER_UNSURE
+        if (current and view.abstain and view.matches and view.matches[0]["matter"] == current
+                and not set(await named_matters(tracker)) - {current} and not says(turn.text, "switch")):
+            # Unsure, but the likeliest reading is the matter we are on and no other is named in
+            # its own words ("备案地写杭州就可以了吧" after 异地就医备案): a follow-up on it.
+            return await self._answer(dispatcher, tracker, current, aspect or Aspect.OVERVIEW)
+        if (view.abstain and turn.alone and intent in MATTER_INTENTS and route
+                and route.get("outside") and turn.route_score >= OVERRULE_OUTSIDE):
+            # The matcher found no matter and the router is sure it is none of ours ("法院立案要
+            # 带啥", "上海交的公积金怎么在上海提取", "征兵报名在哪报"): say so, rather than offer
+            # matters of ours that only share its words; the likeliest stays one click away.
+            await hall().record_unmatched(tracker.sender_id, turn.text, channel_of(tracker))
+            return await department_answer(dispatcher, route, also=plausible[0] if plausible else None)
+        if (intent in MATTER_INTENTS and intent != "consult_department" and len(plausible) == 1
+                and (routed_to == departments.get(plausible[0]) or router_unsure)):
+            # One plausible matter, in the department the router reads (or the router has no
+            # idea), is no choice to offer ("车今年要年检了，怎么弄"): its answer. Not when the
+            # router reads another department or is fairly sure it is none of ours ("想给我爸
+            # 找家公办的敬老院住" is no 身后一件事), nor when asked which department: that is
+            # answered below.
+            return await self._answer(dispatcher, tracker, plausible[0], aspect or Aspect.OVERVIEW, ranked)
+        if (view.abstain and turn.alone and intent in MATTER_INTENTS and routed_to
+                and turn.route_score >= ROUTER_LEANS and plausible
+                and departments.get(plausible[0]) != routed_to):
+            # No matter of ours fits ("生育津贴怎么算，多久能拿到"), the likeliest of the weak ones
+            # is another department's, and the router leans to one: that department's answer,
+            # rather than a choice among matters that only share the message's words (出生一件事,
+            # 生育登记); a matter of its own among them stays one click away.
+            await hall().record_unmatched(tracker.sender_id, turn.text, channel_of(tracker))
+            return await department_answer(dispatcher, route, also=next(
+                (c for c in plausible if departments.get(c) == routed_to), None))
+        if intent == "consult_department" and routed_to and len(plausible) == 1:
+            plausible = []  # "找哪个部门申请": the department answers (7b)
+        if intent in MATTER_INTENTS and plausible:
+            return await self._clarify(dispatcher, plausible)
+        return None
+
+    async def _no_matter(self, dispatcher: CollectingDispatcher, turn: Turn) -> List[EventType]:
+        """7. No matter: staff's approved answer to a question like it, a follow-up on the current
+        matter in few words, or the department (or "none of ours") the router gives."""
+        tracker, intent, view, current, route = turn.tracker, turn.intent, turn.view, turn.current, turn.route
+        chat = intent in ("greet", "thank", "goodbye", "affirm", "deny")
         # 7a. Staff answered a question like this before: their approved answer, with its date.
-        if intent not in ("greet", "thank", "goodbye", "affirm", "deny"):
-            approved = await serve_approved(dispatcher, text_of(tracker))
+        if not chat:
+            approved = await serve_approved(dispatcher, turn.text)
             if approved is not None:
                 return approved
         # 7b. No matter, but a department: which one handles it, what it covers, how to reach it.
-        await hall().record_unmatched(tracker.sender_id, text_of(tracker), channel_of(tracker))
-        route = route_of(tracker)
-        chat = intent in ("greet", "thank", "goodbye", "affirm", "deny")
-        if (not chat and route and route.get("code") and current and not entity(tracker, "matter")
-                and await department_of(current) == route["code"]):
+        await hall().record_unmatched(tracker.sender_id, turn.text, channel_of(tracker))
+        aspect = turn.aspect or Aspect.OVERVIEW
+        if (not chat and turn.routed_to and current and not turn.matter
+                and await department_of(current) == turn.routed_to):
             # The current matter's department, and no other matter named: a follow-up on it.
-            return await self._answer(dispatcher, tracker, current, entity(tracker, "aspect") or Aspect.OVERVIEW)
+            return await self._answer(dispatcher, tracker, current, aspect)
         outside = route is not None and (route.get("outside") or not route.get("code"))
-        if (not chat and current and route is not None and not outside and view.abstain and not entity(tracker, "matter")
-                and float(route.get("score") or 0.0) < ROUTER_SURE and not answered_outside(tracker)
-                and len(normalize(text_of(tracker)).replace(" ", "")) <= SHORT_FOLLOW_UP):
+        if (not chat and current and route is not None and not outside and view.abstain and not turn.matter
+                and turn.route_score < ROUTER_SURE and not answered_outside(tracker)
+                and turn.length <= SHORT_FOLLOW_UP):
             # "有效期是一年吗" after 健康证明: a few words naming nothing, which the router, reading
             # them alone, only guesses a department for: about the current matter.
-            return await self._answer(dispatcher, tracker, current, entity(tracker, "aspect") or Aspect.OVERVIEW)
-        if outside and not chat and not entity(tracker, "matter") and answered_outside(tracker):
+            return await self._answer(dispatcher, tracker, current, aspect)
+        if outside and not chat and not turn.matter and answered_outside(tracker):
             # "那你们就不能帮我催催他吗", "能帮我查一下法院的进度吗" after "not ours": still not ours.
             return still_outside(dispatcher)
-        if outside and not chat and (current and view.abstain and len(normalize(text_of(tracker)).replace(" ", "")) <= SHORT_FOLLOW_UP):
+        if outside and not chat and (current and view.abstain and turn.length <= SHORT_FOLLOW_UP):
             # A few words after an answer, naming nothing ("老的那张要交掉伐，我怕弄丢"): about the
             # current matter, not "none of our departments" (the router reads one message alone).
-            return await self._answer(dispatcher, tracker, current, entity(tracker, "aspect") or Aspect.OVERVIEW)
+            return await self._answer(dispatcher, tracker, current, aspect)
         if outside and is_bare_followup(tracker):
             # "多少钱" with no matter before it: ask which matter, never "not ours".
             dispatcher.utter_message(response="utter_ask_rephrase")
             return []
-        if route is not None and not chat and not (outside and only_particulars(text_of(tracker))):
+        if route is not None and not chat and not (outside and only_particulars(turn.text)):
             return await department_answer(dispatcher, route)
         if intent == "out_of_scope":
             dispatcher.utter_message(response="utter_out_of_scope")

@@ -1,0 +1,101 @@
+"""One citizen message read in its conversation, once, for the steps of action_answer_matter.
+
+What the matcher and the router said of it, what the conversation is on, and the readings that
+cost a second parse (the option an answer picks, a short reply read with the message before it),
+each made at most once however many steps ask for it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional
+
+from rasa_sdk import Tracker
+
+from actions.conversation import MatchView, entity, intent_of, is_button, match_of, route_of, text_of
+from actions.cues import says
+from actions.follow_ups import SHORT_REPLY, picked_option, short_reply_reading
+from actions.reading import asked_which, read_with_previous
+from bot.text.normalize import normalize
+from bot.vocabulary import FALLBACK_MATTER
+
+
+@dataclass
+class Turn:
+    tracker: Tracker
+    intent: str
+    text: str
+    view: MatchView
+    aspect: Optional[str]  # the aspect entity as the NLU found it
+    current: Optional[str]  # the matter the conversation is on
+    candidates: List[str]  # the options offered last
+    route: Optional[Dict[str, Any]]  # the department router's verdict
+    _once: Dict[str, Optional[str]] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def read(cls, tracker: Tracker) -> "Turn":
+        intent, current = intent_of(tracker), tracker.get_slot("current_matter")
+        if intent == "correct_matter" and not current:
+            intent = "ask_matter"  # nothing was answered yet: nothing to correct ("问一下驾驶证的事")
+        return cls(tracker=tracker, intent=intent, text=text_of(tracker), view=match_of(tracker),
+                   aspect=entity(tracker, "aspect"), current=current,
+                   candidates=tracker.get_slot("candidates") or [], route=route_of(tracker))
+
+    @property
+    def matter(self) -> Optional[str]:
+        """The matter entity: a button's payload or the matcher's confident match."""
+        return entity(self.tracker, "matter")
+
+    @property
+    def button(self) -> bool:
+        return is_button(self.tracker)
+
+    @property
+    def length(self) -> int:
+        """Characters said, spaces left out."""
+        return len(normalize(self.text).replace(" ", ""))
+
+    @property
+    def alone(self) -> bool:
+        """Whether the message is the router's to judge on its own: the first one, or more than
+        a few words after an answer ("租房的" is not)."""
+        return not self.current or self.length > SHORT_REPLY
+
+    @property
+    def ranked(self) -> List[str]:
+        """The matcher's candidates, best first, 兜底 left out."""
+        return [m["matter"] for m in self.view.matches if m["matter"] != FALLBACK_MATTER]
+
+    @property
+    def departments(self) -> Dict[str, Optional[str]]:
+        """Each candidate's department."""
+        return {m["matter"]: m.get("department") for m in self.view.matches}
+
+    @property
+    def routed_to(self) -> Optional[str]:
+        return (self.route or {}).get("code")
+
+    @property
+    def route_score(self) -> float:
+        return float((self.route or {}).get("score") or 0.0)
+
+    async def picked(self) -> Optional[str]:
+        """The option an answer to "which one?" picks."""
+        if "picked" not in self._once:
+            self._once["picked"] = (await picked_option(self.tracker, self.candidates, self.view)
+                                    if self.candidates and asked_which(self.tracker) else None)
+        return self._once["picked"]
+
+    async def combined(self) -> Optional[str]:
+        """A short reply (not a button, no "另外") read with the message before it."""
+        if "combined" not in self._once:
+            short = self.length <= SHORT_REPLY
+            self._once["combined"] = (await read_with_previous(self.tracker) if short and not self.button
+                                      and not says(self.text, "switch") else None)
+        return self._once["combined"]
+
+    async def refined(self) -> Optional[str]:
+        """A short reply that narrows the current matter down ("租房的" after 公积金提取)."""
+        if "refined" not in self._once:
+            self._once["refined"] = await short_reply_reading(self.tracker, self.current, self.combined)
+        return self._once["refined"]
