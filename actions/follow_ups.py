@@ -19,6 +19,7 @@ from actions.reading import (
     sibling_named,
 )
 from bot.text.choices import choice_number
+from bot.text.sentences import asking_clause_of
 from bot.text.normalize import normalize
 from bot.vocabulary import FALLBACK_MATTER, Aspect
 
@@ -110,6 +111,24 @@ async def in_current_guide(tracker: Tracker, current: str, other: str) -> bool:
     distinct = pulling - name_bigrams(this)
     inside = {b for b in distinct if b in written}
     return bool(inside) and 2 * len(inside) >= len(distinct)
+
+
+async def asked_of_current(tracker: Tracker, current: str, other: str) -> bool:
+    """A story whose question names the matter in hand and not the other, the other's words being
+    only what it tells: "卖家说房子以前抵押过，贷款已经还清了，这样过户有没有影响" after 二手房过户
+    asks about 过户, whatever 抵押 and 还清 suggest."""
+    text = text_of(tracker)
+    if is_button(tracker) or says(text, "switch"):
+        return False
+    asking = asking_clause_of(text)
+    if not asking:
+        return False  # one clause: the matcher has read all there is
+    this, that = await hall().guide(current), await hall().guide(other)
+    if this is None or that is None:
+        return False
+    said = {b for b in bigrams(asking) if not set(b) & EVERYDAY_CHARS}
+    ours, theirs = name_bigrams(this), name_bigrams(that)
+    return bool(said & ours - theirs) and not said & theirs - ours
 
 
 async def needed_for(asked: Tuple[str, str], other: str) -> Optional[str]:

@@ -16,6 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import render
 from actions.api.hall import HallUnavailable, hall
 from actions.conversation import ROUTER_SURE, entity, match_of, route_of, text_of
+from actions.reading import aspect_for
 from bot.text.sentences import asks
 from bot.vocabulary import FALLBACK_MATTER, TICKET_MATTER_KINDS, Aspect, MatterKind
 
@@ -63,6 +64,7 @@ async def answer(dispatcher: CollectingDispatcher, tracker: Tracker, continues: 
         if not match_of(tracker).abstain:
             dispatcher.utter_message(response="utter_ask_rephrase")
         return []
+    aspect = aspect_for(tracker, guide["code"], aspect)
     if guide["kind"] == MatterKind.BUNDLE:
         text = render.bundle_text(guide) if aspect == Aspect.OVERVIEW else render.bundle_answer(guide, aspect)
     elif guide["kind"] in TICKET_MATTER_KINDS and aspect == Aspect.OVERVIEW:

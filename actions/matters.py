@@ -34,11 +34,11 @@ from actions.documents import unnamed_document
 from actions.handoff import ActionHandoff
 from actions.departments import agreed_department, department_answer, department_of, department_ticket
 from actions.follow_ups import (
-    MAX_CLARIFY, SHORT_QUESTION, in_context, in_current_guide, needed_for, said_only_to_deny, stays,
+    MAX_CLARIFY, SHORT_QUESTION, asked_of_current, in_context, in_current_guide, needed_for, said_only_to_deny, stays,
 )
 from actions.outside import answered_outside, elsewhere_answer, still_outside
 from actions.reading import (
-    OVERRULE_OUTSIDE, asked_in_story, asked_which, done_elsewhere, asks_in_general, department_offered,
+    OVERRULE_OUTSIDE, asked_in_story, asked_which, done_elsewhere, aspect_for, department_offered,
     is_bare_followup, only_particulars, read_with_previous, WHAT_ABOUT, named_matters, needed_thing,
     router_overrules, takes_offer, unsure_of,
 )
@@ -300,6 +300,8 @@ class ActionAnswerMatter(Answering):
             code = current  # "医保关系不用转移过去吧？备案就够了对吗" after 异地就医备案
         elif code and current and aspect and code != current and await stays(tracker, current, code, aspect, turn.ranked):
             code = current
+        elif code and current and code != current and await asked_of_current(tracker, current, code):
+            code = current  # "卖家说房子以前抵押过…这样过户有没有影响" after 二手房过户: its question is 过户's
         elif code and current and code != current and await in_current_guide(tracker, current, code):
             code = current  # "要体检吗" after 驾驶证换证: its guide asks for the 体检, not 健康证明
         elif (code and current and code != current and not WHAT_ABOUT.fullmatch(normalize(turn.text).replace(" ", ""))
@@ -578,8 +580,7 @@ class ActionAnswerMatter(Answering):
                 return events
             return events + await self._start_ticket(dispatcher, tracker, guide)
         aspect = aspect if aspect in render.ASPECTS else Aspect.OVERVIEW.value
-        if aspect == Aspect.STEPS and tracker.get_slot("current_matter") != code and asks_in_general(tracker):
-            aspect = Aspect.OVERVIEW.value  # "换证咋弄" first: the whole guide, not only its steps
+        aspect = aspect_for(tracker, code, aspect)
         follow_up = aspect != Aspect.OVERVIEW and tracker.get_slot("current_matter") == code
         # A follow-up answers only what was asked, short, with the whole guide one tap away.
         more = [{"title": "查看完整指南", "payload": f'/ask_matter{{"matter": "{code}"}}'}] if follow_up else []

@@ -57,16 +57,20 @@ def name_bigrams(guide: Dict[str, Any]) -> set:
 
 
 # A clause that says what the citizen does not need or is not doing ("我的医保关系不用转移过去吧",
-# "不用回来手工报销吧", "不是挂失补卡"); not a question of whether ("要不要", "是不是", "用不用"),
-# nor what the citizen lacks ("我没有社保卡" asks for one).
+# "不用回来手工报销吧", "不是挂失补卡"), or already has ("出生证明已经拿到了"); not a question of
+# whether ("要不要", "是不是", "用不用", "拿到了吗"), nor what the citizen lacks ("我没有社保卡" asks
+# for one).
 _CLAUSES = re.compile(r"[^，。！？,.!?；;、\s]+")
-_DENIES = re.compile(r"(?<![是用需])(?:不是|不用|不需要|用不着|无需|不必)(?![不])")
+_DENIES = re.compile(r"(?<![是用需])(?:不是|不用|不需要|用不着|无需|不必)(?![不])"
+                     r"|(?:已经|早就|早已|已)(?:拿到|办好|办了|办过|领了|领到|有了|开好|开了|开过|弄好|办下来)"
+                     r"|(?:拿到|办好|领到|开好|弄好|办下来)了(?![吗没么伐嘛]|没有)")
 
 
 def only_denied(text: str, words: set) -> bool:
     """Whether every pair of `words` (a matter's name and alias bigrams) that the message says is
     said in a clause that denies it: "我的医保关系不用转移过去吧？备案就够了对吗" names 转移 only to
-    say it is not needed, so it asks nothing of 医保转移."""
+    say it is not needed, "出生证明已经拿到了，办接种证还要带什么" 出生证明 only to say it is done,
+    so they ask nothing of 医保转移 or 出生医学证明."""
     folded = normalize(text).replace(" ", "")
     said = {b for b in bigrams(folded) if not set(b) & EVERYDAY_CHARS} & words
     if not said:
@@ -126,6 +130,15 @@ def asks_in_general(tracker: Tracker) -> bool:
     text = text_of(tracker)
     span = aspect_span(tracker)
     return bool(span) and says(text[span[0]:span[1]], "general_how") and not says(text, "steps_words")
+
+
+def aspect_for(tracker: Tracker, code: str, aspect: str) -> str:
+    """The aspect to answer about `code`: a plain "how do I get it done" asked of a matter not
+    answered yet ("换证咋弄", in a form too: "要是去打劳动仲裁是怎么申请的") is its whole guide,
+    not only its steps."""
+    if aspect == Aspect.STEPS and tracker.get_slot("current_matter") != code and asks_in_general(tracker):
+        return Aspect.OVERVIEW.value
+    return aspect
 
 
 def is_bare_followup(tracker: Tracker) -> bool:

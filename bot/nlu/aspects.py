@@ -49,6 +49,18 @@ def _told_time(text: str, phrase: str, start: int) -> bool:
     return phrase.startswith(("几天", "几日", "几个月")) and start > 0 and text[start - 1] in "这前过头住待呆玩"
 
 
+# Words of the lexicon that ask no aspect where they stand: what a thing is ("这个登记是个啥东西"
+# asks what it is, not what to bring), and an address that is the thing changed ("营业执照上地址
+# 要改", "变更地址").
+_NOT_ASKED = re.compile(r"是(?:个|些)?(?:啥|什么|什么样的)(?:东西|玩意|意思)|(?:啥|什么)意思|是干(?:啥|什么|嘛)的|是做什么的"
+                        r"|(?:变更|更改|修改|改|换|迁|搬)(?:个|了|下)?(?:地址|地点)"
+                        r"|(?:地址|地点)(?:要|想|得|需要)?(?:变更|更改|修改|改|换|迁|变)")
+
+
+def _not_asked(text: str, start: int, end: int) -> bool:
+    return any(m.start() <= start and end <= m.end() for m in _NOT_ASKED.finditer(text))
+
+
 def find_aspect(text: str, lexicon: List[Tuple[str, str]]) -> Optional[Tuple[str, int, int]]:
     """The aspect the (normalised) text asks about: of two overlapping phrases the one that ends
     later ("需要什么条件" asks the 条件), unless it only asks whether one may ("网上能办吗" asks
@@ -57,7 +69,7 @@ def find_aspect(text: str, lexicon: List[Tuple[str, str]]) -> Optional[Tuple[str
     found = []
     for phrase, aspect in lexicon:
         start = text.find(phrase)
-        while start >= 0 and _told_time(text, phrase, start):
+        while start >= 0 and (_told_time(text, phrase, start) or _not_asked(text, start, start + len(phrase))):
             start = text.find(phrase, start + 1)
         if start >= 0:
             found.append((phrase, aspect, start, start + len(phrase)))
@@ -154,7 +166,7 @@ def find_aspect_by_sound(text: str, lexicon: Sequence[Tuple[str, str]]) -> Optio
         at = joined.find(sound)
         if at >= 0:
             start = joined[:at].count(" ")
-            if _told_time(text, text[start:start + length], start):
+            if _told_time(text, text[start:start + length], start) or _not_asked(text, start, start + length):
                 continue
             if best is None or start < best[1]:
                 best = (aspect, start, start + length)

@@ -10,7 +10,7 @@ from bot.text.normalize import normalize
 
 # Question words, read on the normalised text too (問問 and 怎樣 are asked in Traditional as well).
 ASKS = re.compile(r"[?？吗呢嘛伐]|想问|请问|问一下|问问|咨询|多少|多久|几[天趟次个日]|哪|怎么|怎样|咋|啥|什么|能不能|"
-                  r"可不可以|是否|有没有|要不要|收不收|行不行")
+                  r"可不可以|是否|有没有|要不要|收不收|行不行|会不会|是不是|能否|可否|需不需要|用不用|对不对")
 _SENTENCE_END = re.compile(r"[。！!？?；;\n]+")
 
 
@@ -22,6 +22,18 @@ def asks(text: str) -> bool:
 def sentences(text: str) -> List[str]:
     """The sentences of a text as written (normalising drops the punctuation that ends them)."""
     return [part for part in _SENTENCE_END.split(text) if part.strip()]
+
+
+_CLAUSE_END = re.compile(r"[，,。！!？?；;\n]+")
+
+
+def asking_clause_of(text: str) -> Optional[str]:
+    """The last clause that asks, when the text has several clauses ("卖家说房子以前抵押过，贷款
+    已经还清了，这样过户有没有影响"); None otherwise."""
+    clauses = [part for part in _CLAUSE_END.split(text) if part.strip()]
+    if len(clauses) < 2:
+        return None
+    return next((part for part in reversed(clauses) if asks(part)), None)
 
 
 def asking_sentence(text: str) -> Optional[str]:

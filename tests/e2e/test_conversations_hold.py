@@ -550,3 +550,25 @@ def test_the_place_asked_for_is_taken_whatever_intent_the_words_got(stack):
     assert answer(stack.say(sender, "我养的猪不吃食，发烧，耳朵发紫，想找兽医专家看看"))["matter"] == "nongye.livestock_guidance"
     filed = customs(stack.say(sender, "我在衢州龙游县湖镇镇，电话13905701234，同意你们专家联系我"))
     assert any(c.get("ticket") and c.get("kind") == "guidance" for c in filed), filed
+
+
+def test_a_story_told_in_a_follow_up_is_asked_of_the_matter_its_question_names(stack):
+    sender = me()
+    assert answer(stack.say(sender, "买二手房过户要什么材料"))["matter"] == "bdc.transfer_secondhand"
+    replies = stack.say(sender, "房东讲这套房子以前抵押过，贷款早还清了，那过户会不会受影响")
+    assert answer(replies)["matter"] == "bdc.transfer_secondhand"
+
+
+def test_a_matter_said_to_be_done_is_not_the_question(stack):
+    sender = me()
+    assert answer(stack.say(sender, "宝宝打疫苗的接种证怎么办"))["matter"] == "weijian.vaccination_cert"
+    replies = stack.say(sender, "出生证明我们已经领到了，接种证还需要准备什么")
+    assert (answer(replies)["matter"], answer(replies)["aspect"]) == ("weijian.vaccination_cert", "materials")
+
+
+def test_a_plain_how_asked_in_a_form_is_the_whole_guide(stack):
+    sender = me()
+    stack.say(sender, "包工头拖欠我三个月工资不给，我要投诉他")
+    replies = stack.say(sender, "等一下，先问问劳动仲裁怎么申请")
+    assert (answer(replies)["matter"], answer(replies)["aspect"]) == ("renshe.labor_arbitration", "overview")
+

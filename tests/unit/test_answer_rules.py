@@ -197,6 +197,25 @@ def test_a_matter_named_only_to_say_it_is_not_needed_is_not_asked_about():
         assert not only_denied(text, transfer), text
 
 
+def test_a_matter_named_only_to_say_it_is_done_is_not_asked_about():
+    from actions.reading import bigrams, only_denied
+
+    marriage = bigrams("结婚登记")
+    assert only_denied("结婚证已经领到了，户口本要带吗", marriage)
+    assert only_denied("结婚证早就办好了，现在问生育登记", marriage)
+    # Asking whether it is done, or saying it is not yet, names it.
+    for text in ("结婚证领到了吗", "结婚证还没领，户口本要带吗", "结婚证办好了没有"):
+        assert not only_denied(text, marriage), text
+
+
+def test_the_asking_clause_of_a_story():
+    from bot.text.sentences import asking_clause_of
+
+    assert asking_clause_of("邻居说他家以前欠过物业费，已经交清了，这样买他家房子过户要紧吗") == "这样买他家房子过户要紧吗"
+    assert asking_clause_of("过户要紧吗") is None
+    assert asking_clause_of("房子卖掉了，钱也收了") is None
+
+
 def test_the_router_overrules_a_guessed_matter_at_a_lower_bar():
     from actions.reading import router_overrules
 

@@ -83,3 +83,18 @@ def test_a_time_told_is_no_time_limit_asked(lexicon, text):
 def test_doing_them_together_or_a_plain_yes_asks_no_conditions(lexicon, text):
     """"能不能一起办" asks what the 一件事 is (its overview); "好的可以" is a yes."""
     assert asked_aspect(text, lexicon) is None
+
+
+@pytest.mark.parametrize("text", ["社区说要办个居住登记，这个登记是个什么东西", "证明上写的“无违法记录”是啥意思",
+                                  "店搬到隔壁街了，执照上的地址要变更", "我们单位改了地址，社保这边咋弄"])
+def test_what_a_thing_is_or_an_address_changed_asks_no_aspect(lexicon, text):
+    """"是个什么东西" asks what it is (the whole guide), not what to bring; an address that is the
+    thing changed is no question of where."""
+    found = asked_aspect(text, lexicon)
+    assert found is None or found[0] not in ("materials", "location"), found
+
+
+@pytest.mark.parametrize("text", ["居住证哪能办", "老年卡哪能申请", "医保卡坏掉了哪能补"])
+def test_how_in_wu_dialect_asks_how(lexicon, text):
+    assert asked_aspect(text, lexicon)[0] == "steps"
+
