@@ -19,6 +19,8 @@ from bot.vocabulary import FALLBACK_MATTER, MatterKind
 
 # Doing several things at once: "一起弄", "合起来办", "好一道办伐", "一趟办掉".
 TOGETHER = re.compile(r"一起|一块儿|一块办|一块弄|一道|一趟办|一趟弄|一趟搞|合起来|合在一起|一并|同时办|联办|打包")
+# The whole set of procedures around one thing: "入学那一套手续咋弄", "一条龙办下来".
+WHOLE_SET = re.compile(r"[那这]一?套|一整套|全套|一条龙|一揽子")
 
 
 @dataclass(frozen=True)
@@ -104,10 +106,12 @@ async def bundle_in_context(tracker: Tracker, current: str) -> Optional[Dict[str
 
 
 async def named_bundle(tracker: Tracker) -> Optional[str]:
-    """The 一件事 whose members the message names, the matcher's best reading among them: two
-    of them with "together" words ("能不能一起办", "合起来办"), or three. A member is named by its name or an alias
-    of three or more characters, word for word, or two words (bigrams) of them that no other
-    member of the 一件事 holds."""
+    """The 一件事 whose members the message names, the matcher's best reading (or the 一件事
+    itself, when the matcher is unsure of it) among them: two of them with "together" words
+    ("能不能一起办", "合起来办"), or three; or the one 一件事 of the matter read, asked of as a
+    whole set ("入学那一套手续咋弄"). A member is named by its name or an alias of three or more
+    characters, word for word, or two words (bigrams) of them that no other member of the 一件事
+    holds."""
     text = text_of(tracker)
     folded = normalize(text).replace(" ", "")
     view = match_of(tracker)
@@ -115,19 +119,23 @@ async def named_bundle(tracker: Tracker) -> Optional[str]:
     if is_button(tracker) or not 8 <= len(folded) <= STORY_CHARS or top is None:
         return None
     top_guide = await hall().guide(top)
-    if top_guide is None or top_guide["kind"] == MatterKind.BUNDLE:
+    if top_guide is None or (top_guide["kind"] == MatterKind.BUNDLE and not (view.abstain or view.clarify)):
         return None  # a 一件事 named by its own name is the matcher's to find
     together = bool(TOGETHER.search(folded))
     said = {b for b in bigrams(text) if not set(b) & EVERYDAY_CHARS} - EVERYDAY_PAIRS
     best: Tuple[int, Optional[str]] = (0, None)
+    holding = []
     for bundle in await hall().bundles():
         members = await _member_words(bundle)
-        if top not in members:
-            continue  # the matcher's reading must be one of them
+        if top not in members and top != bundle["code"]:
+            continue  # the matcher's reading must be one of them, or the 一件事 itself
+        holding.append(bundle["code"])
         count = sum(1 for m in members.values()
                     if any(n in folded for n in m.long_names) or len(said & m.own_bigrams) >= 2)
         if (count >= 3 or (count >= 2 and together)) and count > best[0]:
             best = (count, bundle["code"])
+    if best[1] is None and len(holding) == 1 and WHOLE_SET.search(folded):
+        return holding[0]
     return best[1]
 
 

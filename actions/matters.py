@@ -272,6 +272,9 @@ class ActionAnswerMatter(Answering):
         hand matched again by the message's words ("申请资助要不要去开低保证明" after 学生资助, which
         the router gives to 民政 for its 低保)."""
         view = turn.view
+        outside = bool(turn.route) and (turn.route.get("outside") or not turn.routed_to)
+        if outside and turn.current and turn.aspect and turn.length <= SHORT_FOLLOW_UP:
+            return False  # "手机上好不好弄" after an answer asks it of that matter, not of none of ours
         first_match = (float(view.matches[0]["score"]) if (
             code and view.matches and view.matches[0]["matter"] == code and not turn.current
             and not asked_which(turn.tracker) and not says(turn.text, "here")) else None)

@@ -572,3 +572,17 @@ def test_a_plain_how_asked_in_a_form_is_the_whole_guide(stack):
     replies = stack.say(sender, "等一下，先问问劳动仲裁怎么申请")
     assert (answer(replies)["matter"], answer(replies)["aspect"]) == ("renshe.labor_arbitration", "overview")
 
+
+def test_a_short_aspect_question_after_an_answer_is_never_none_of_ours(stack):
+    sender = me()
+    assert answer(stack.say(sender, "去外省长住看病要先办异地就医备案，怎么办"))["matter"] == "yibao.remote_medical_filing"
+    replies = stack.say(sender, "用手机好不好弄")
+    assert (answer(replies)["matter"], answer(replies)["aspect"]) == ("yibao.remote_medical_filing", "online")
+
+
+def test_the_whole_set_of_procedures_or_its_members_together_is_the_一件事(stack):
+    replies = stack.say(me(), "孩子九月份上小学，我们不是本地户口，入学这一套手续怎么弄")
+    assert answer(replies)["matter"] == "yjs.school_enrollment"
+    replies = stack.say(me(), "下个月去领结婚证，老婆户口要迁到我这里，还有生育登记，这几样能一起弄吗")
+    assert answer(replies)["matter"] == "yjs.marriage_birth"
+
