@@ -113,22 +113,26 @@ async def in_current_guide(tracker: Tracker, current: str, other: str) -> bool:
     return bool(inside) and 2 * len(inside) >= len(distinct)
 
 
-async def asked_of_current(tracker: Tracker, current: str, other: str) -> bool:
-    """A story whose question names the matter in hand and not the other, the other's words being
-    only what it tells: "卖家说房子以前抵押过，贷款已经还清了，这样过户有没有影响" after 二手房过户
-    asks about 过户, whatever 抵押 and 还清 suggest."""
+async def asked_of_current(tracker: Tracker, current: str, other: Optional[str] = None) -> bool:
+    """A story whose question names the matter in hand and not the other (the one the matcher
+    read, if any), the other's words being only what it tells: "卖家说房子以前抵押过，贷款已经还清
+    了，这样过户有没有影响" after 二手房过户 asks about 过户, whatever 抵押 and 还清 suggest; or
+    whose question asks only what the circumstance told does ("我之前在别的区交的社保，有影响吗"
+    after 失业金): asked of the matter in hand."""
     text = text_of(tracker)
     if is_button(tracker) or says(text, "switch"):
         return False
     asking = asking_clause_of(text)
     if not asking:
         return False  # one clause: the matcher has read all there is
-    this, that = await hall().guide(current), await hall().guide(other)
-    if this is None or that is None:
+    this, that = await hall().guide(current), (await hall().guide(other) if other else None)
+    if this is None or (other and that is None):
         return False
     said = {b for b in bigrams(asking) if not set(b) & EVERYDAY_CHARS}
-    ours, theirs = name_bigrams(this), name_bigrams(that)
-    return bool(said & ours - theirs) and not said & theirs - ours
+    ours, theirs = name_bigrams(this), (name_bigrams(that) if that else set())
+    if said & theirs - ours:
+        return False  # the question names the other
+    return bool(said & ours - theirs) or says(asking, "impact")
 
 
 async def needed_for(asked: Tuple[str, str], other: str) -> Optional[str]:

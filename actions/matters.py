@@ -141,6 +141,7 @@ class ActionAnswerMatter(Answering):
             for step in steps:
                 events = await step(dispatcher, turn)
                 if events is not None:
+                    logger.debug("answered by %s", step.__name__)
                     return events
         except HallUnavailable:
             dispatcher.utter_message(response="utter_hall_unavailable")
@@ -225,6 +226,8 @@ class ActionAnswerMatter(Answering):
             # handled before); a story that only sounds like its aliases is routed by subject.
             code = None
         code, aspect = await self._held_to_conversation(turn, code, asked, needed)
+        if not code and current and await asked_of_current(tracker, current):
+            code = current  # "过期了一个月再续有影响吗，孩子明年要在这边读书": what it does to the matter in hand
         # 2b. A long story the matcher is unsure of: what its asking sentence names, read alone.
         if not code and not current and not overruled and not says(turn.text, "grievance"):
             code = await asked_in_story(turn.text)
@@ -398,10 +401,10 @@ class ActionAnswerMatter(Answering):
         plausible = [m["matter"] for m in view.matches if m["matter"] in ranked and plausible_beside(top, m["score"])]
         routed_to = turn.routed_to
         router_unsure = not routed_to and turn.route_score < ROUTER_UNSURE
-        if (current and view.abstain and view.matches and view.matches[0]["matter"] == current
+        if (current and view.abstain and current in [m["matter"] for m in view.matches[:MAX_CLARIFY]]
                 and not set(await named_matters(tracker)) - {current} and not says(turn.text, "switch")):
-            # Unsure, but the likeliest reading is the matter we are on and no other is named in
-            # its own words ("备案地写杭州就可以了吧" after 异地就医备案): a follow-up on it.
+            # Unsure, but one of the readings is the matter we are on and no other is named in its
+            # own words ("备案地写杭州就可以了吧" after 异地就医备案): a follow-up on it.
             return await self._answer(dispatcher, tracker, current, aspect or Aspect.OVERVIEW)
         if (view.abstain and turn.alone and intent in MATTER_INTENTS and route
                 and route.get("outside") and turn.route_score >= OVERRULE_OUTSIDE):

@@ -586,3 +586,10 @@ def test_the_whole_set_of_procedures_or_its_members_together_is_the_一件事(st
     replies = stack.say(me(), "下个月去领结婚证，老婆户口要迁到我这里，还有生育登记，这几样能一起弄吗")
     assert answer(replies)["matter"] == "yjs.marriage_birth"
 
+
+def test_what_a_circumstance_does_to_the_matter_in_hand_is_asked_of_it(stack):
+    sender = me()
+    assert answer(stack.say(sender, "公司裁员了，失业保险金怎么领"))["matter"] == "renshe.unemployment_benefit"
+    replies = stack.say(sender, "我去年在绍兴那边交的社保，今年换到宁波这家公司，会不会有影响")
+    assert answer(replies)["matter"] == "renshe.unemployment_benefit"
+
