@@ -221,13 +221,15 @@ def _in_ticket_form(tracker: Tracker) -> bool:
     return (tracker.active_loop or {}).get("name") == "ticket_form"
 
 
-def _adds_to_story(tracker: Tracker) -> bool:
+def _adds_to_story(tracker: Tracker, requested: str) -> bool:
     """Details of the problem told while the form asks something else ("叶子上一块一块褐色的斑，
-    大概五亩田都这样" when the place was asked): a statement, not a question, of some length."""
+    大概五亩田都这样" when the place was asked, "我们是在杭州上城区一家旅行社报的团" when the phone
+    was): a statement, not a question, of some length."""
     text = text_of(tracker)
     if not (_in_ticket_form(tracker) and tracker.get_slot("problem_description")):
         return False
-    if substance(text) < MIN_DESCRIPTION_CHARS or drops_form(text) or find_region(text) or contact_number(text):
+    if (substance(text) < MIN_DESCRIPTION_CHARS or drops_form(text) or contact_number(text)
+            or (requested == "region" and find_region(text))):
         return False
     if interruptions.is_new_question(tracker):
         return False
@@ -261,10 +263,14 @@ def taken_in_passing(dispatcher: CollectingDispatcher, tracker: Tracker, request
             and substance(text) <= len(region) + PLACE_ONLY_EXTRA):
         dispatcher.utter_message(response="utter_noted_region", region=region)
         return events + [SlotSet("region", region)]
-    if _adds_to_story(tracker):
+    if _adds_to_story(tracker, requested):
         told = f"{tracker.get_slot('problem_description')}\n补充：{text.strip()}"
         dispatcher.utter_message(response="utter_noted_details")
-        return events + [SlotSet("problem_description", told[:MAX_DESCRIPTION_CHARS])]
+        events.append(SlotSet("problem_description", told[:MAX_DESCRIPTION_CHARS]))
+        if region and requested != "region" and not tracker.get_slot("region"):
+            # "我们是在杭州上城区一家旅行社报的团": the place told with the story is kept too
+            events.append(SlotSet("region", region))
+        return events
     return None
 
 

@@ -593,3 +593,14 @@ def test_what_a_circumstance_does_to_the_matter_in_hand_is_asked_of_it(stack):
     replies = stack.say(sender, "我去年在绍兴那边交的社保，今年换到宁波这家公司，会不会有影响")
     assert answer(replies)["matter"] == "renshe.unemployment_benefit"
 
+
+def test_more_of_the_story_with_its_place_when_the_phone_is_asked_is_kept_not_a_wrong_number(stack):
+    sender = me()
+    stack.say(sender, "报了个三日游，导游天天拉我们去买保健品，不买就不让上车，我要投诉这家旅行社")
+    replies = stack.say(sender, "我们是在宁波海曙区一家旅行社门店报的名，去的是黄山")
+    assert "号码" not in text(replies)
+    stack.say(sender, "13812340077")
+    [ticket] = stack.tickets(sender)
+    assert (ticket["kind"], ticket["department"], ticket["region"]) == ("complaint", "wenlv", "宁波市海曙区")
+    assert "黄山" in ticket["description"] and ticket["contact_phone_masked"].endswith("0077")
+
