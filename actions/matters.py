@@ -29,7 +29,7 @@ from actions.forms import DECLINED, drops_form, pending_ticket, tells_more, phot
 from actions.cues import STORY_CHARS, asks_for_person, says, went_and_failed
 from actions.approved import serve_approved
 from actions.feedback import ActionRecordRating, rating_level, score_in
-from actions.bundles import bundle_turn, member_among, named_bundle
+from actions.bundles import TOGETHER, bundle_turn, member_among, named_bundle
 from actions.documents import unnamed_document
 from actions.handoff import ActionHandoff
 from actions.departments import agreed_department, department_answer, department_of, department_ticket
@@ -44,6 +44,7 @@ from actions.reading import (
 )
 from actions.ticket_request import FILED_REPLIES
 from actions.turn import Turn
+from actions.umbrellas import umbrella_options
 from actions.tickets import (ActionOpenTicket, consent_answer, consent_pending, ActionReportFailedTrip, ActionTicketStatus, asks_ticket_status,
                              file_when_told, ticket_number)
 from bot.text.phones import contact_number
@@ -136,7 +137,7 @@ class ActionAnswerMatter(Answering):
         first that replies ends the turn (each returns its events, or None to pass it on)."""
         turn = Turn.read(tracker)
         steps = (self._small_talk, self._in_bundle, self._bare_follow_up, self._alternatives_named,
-                 self._lost_document, self._elsewhere, self._meant, self._without_matter)
+                 self._lost_document, self._elsewhere, self._umbrella, self._meant, self._without_matter)
         try:
             for step in steps:
                 events = await step(dispatcher, turn)
@@ -207,6 +208,22 @@ class ActionAnswerMatter(Answering):
             return None
         await hall().record_unmatched(turn.tracker.sender_id, turn.text, channel_of(turn.tracker))
         return await elsewhere_answer(dispatcher, place, turn.matter or next(iter(turn.ranked), None))
+
+    async def _umbrella(self, dispatcher: CollectingDispatcher, turn: Turn) -> Optional[List[EventType]]:
+        """"社保要怎么转过去", "我要办注销": a topic named without saying which of its matters is
+        meant (data/lexicon/umbrellas.yml): which one, not the one the words lean to."""
+        # A follow-up is read with the matter in hand; asking to do several at once is a 一件事.
+        if turn.current or turn.button or asked_which(turn.tracker) or not turn.ranked or TOGETHER.search(normalize(turn.text)):
+            return None
+        # The matcher's reading when it is sure; its first few when it is not ("家里的缴费户名还是我爸
+        # 的，想过户到我名下" leans to 继承, then 电 and 水) or when it leans to a 一件事 ("读书的事体").
+        first = await hall().guide(turn.ranked[0])
+        unsure = turn.view.abstain or turn.view.clarify or (first and first["kind"] == MatterKind.BUNDLE)
+        likeliest = turn.ranked[:MAX_CLARIFY - 1] if unsure else turn.ranked[:1]
+        options = umbrella_options(turn.text, likeliest, before=user_texts(turn.tracker)[-2:-1])
+        if not options:
+            return None
+        return await self._clarify(dispatcher, options, limit=len(options))
 
     async def _meant(self, dispatcher: CollectingDispatcher, turn: Turn) -> Optional[List[EventType]]:
         """2. The matter meant: a button payload or a confident match, held against the

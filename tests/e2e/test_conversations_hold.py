@@ -604,3 +604,11 @@ def test_more_of_the_story_with_its_place_when_the_phone_is_asked_is_kept_not_a_
     assert (ticket["kind"], ticket["department"], ticket["region"]) == ("complaint", "wenlv", "宁波市海曙区")
     assert "黄山" in ticket["description"] and ticket["contact_phone_masked"].endswith("0077")
 
+
+def test_a_topic_named_without_saying_which_of_its_matters_asks_which(stack):
+    sender = me()
+    replies = stack.say(sender, "想问问公积金提取的事")
+    offered = next(c["clarify"] for c in customs(replies) if "clarify" in c)
+    assert {"gjj.withdraw_rent", "gjj.withdraw_purchase", "gjj.withdraw_close"} <= set(offered)
+    assert answer(stack.say(sender, "租房"))["matter"] == "gjj.withdraw_rent"
+

@@ -1,0 +1,83 @@
+"""A topic named without saying which of its matters (data/lexicon/umbrellas.yml): "社保要怎么转过去"
+is 养老 or 医保, "我要办注销" 公司, 户口 or 抵押. The citizen is offered those matters instead of the
+one the words happen to lean to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import yaml
+
+from bot.catalogue.schema import CODE_RE
+from bot.text.normalize import normalize
+
+UMBRELLAS_FILE = Path(__file__).resolve().parents[1] / "data" / "lexicon" / "umbrellas.yml"
+# A question that only names its topic is short; a story tells which one, or is the matcher's.
+UMBRELLA_CHARS = 30
+FIELDS = {"words", "with", "unless", "options"}
+
+
+@dataclass(frozen=True)
+class Umbrella:
+    name: str
+    words: Tuple[str, ...]
+    with_: Tuple[str, ...]
+    unless: Tuple[str, ...]
+    options: Dict[str, Tuple[str, ...]]  # matter code → the words that say it is that one
+
+
+def _words(values, where: str) -> Tuple[str, ...]:
+    if values is None:
+        return ()
+    if not isinstance(values, list) or not all(isinstance(v, (str, int)) and str(v) for v in values):
+        raise ValueError(f"{UMBRELLAS_FILE}: {where} 应为非空文字的列表")
+    return tuple(normalize(str(v)).replace(" ", "") for v in values)
+
+
+@lru_cache(maxsize=1)
+def umbrellas() -> Tuple[Umbrella, ...]:
+    data = yaml.safe_load(UMBRELLAS_FILE.read_text(encoding="utf-8")) or {}
+    if set(data) - {"umbrellas"}:
+        raise ValueError(f"{UMBRELLAS_FILE}: 未知的字段 {sorted(set(data) - {'umbrellas'})}，只能是 umbrellas")
+    found = []
+    for name, entry in (data.get("umbrellas") or {}).items():
+        if not isinstance(entry, dict) or set(entry) - FIELDS or not {"words", "options"} <= set(entry):
+            raise ValueError(f"{UMBRELLAS_FILE}: {name} 应包含 words 和 options，可选 with、unless")
+        options = entry["options"]
+        if not isinstance(options, dict) or len(options) < 2:
+            raise ValueError(f"{UMBRELLAS_FILE}: {name}.options 应列出至少两个事项编码，每个事项下写说明是它的词")
+        for code in options:
+            if not CODE_RE.match(str(code)):
+                raise ValueError(f"{UMBRELLAS_FILE}: {name}.options 里的 {code} 不是事项编码（如 gongan.hukou_birth）")
+        found.append(Umbrella(
+            name=str(name), words=_words(entry["words"], f"{name}.words"), with_=_words(entry.get("with"), f"{name}.with"),
+            unless=_words(entry.get("unless"), f"{name}.unless"),
+            options={str(code): _words(tells, f"{name}.options.{code}") for code, tells in options.items()}))
+    return tuple(found)
+
+
+def umbrella_options(text: str, likeliest: Sequence[str], before: Sequence[str] = ()) -> Optional[List[str]]:
+    """The matters a short question names only by their topic, when one of the likeliest readings
+    (`likeliest`) is one of them; None when the question says which one, or the citizen's message
+    `before` it did ("孩子是在苏州出生的…" then "那孩子在杭州上户口要带啥"), or it is not of that kind."""
+    folded = normalize(text).replace(" ", "")
+    if len(folded) > UMBRELLA_CHARS:
+        return None
+    for entry in umbrellas():
+        if not any(w in folded for w in entry.words) or (entry.with_ and not any(w in folded for w in entry.with_)):
+            continue
+        if any(w in folded for w in entry.unless) or not set(likeliest) & set(entry.options):
+            continue
+        if len(_told(entry, folded)) == 1:
+            return None  # "社保里养老那块怎么转": it says which
+        if any(len(_told(entry, normalize(t).replace(" ", ""))) == 1 for t in before):
+            return None
+        return list(entry.options)
+    return None
+
+
+def _told(entry: Umbrella, folded: str) -> List[str]:
+    return [code for code, tells in entry.options.items() if any(w in folded for w in tells)]

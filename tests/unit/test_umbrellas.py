@@ -1,0 +1,60 @@
+"""A topic named without saying which of its matters (data/lexicon/umbrellas.yml) is asked about."""
+
+import pytest
+
+from actions import umbrellas
+from actions.umbrellas import umbrella_options
+
+
+@pytest.mark.parametrize("text, likeliest, options", [
+    ("想问下注销的事", ["scjg.business_deregister"],
+     ["scjg.business_deregister", "gongan.hukou_cancel", "bdc.mortgage_cancel"]),
+    ("社保能转回老家吗", ["renshe.pension_transfer"], ["renshe.pension_transfer", "yibao.transfer"]),
+    ("公积金怎么提出来", ["gjj.withdraw_close", "gjj.withdraw_rent"],
+     ["gjj.withdraw_rent", "gjj.withdraw_purchase", "gjj.withdraw_close"]),
+    ("残疾人有啥补贴", ["minzheng.disability_subsidy"], ["minzheng.disability_subsidy", "canlian.assistive_devices"]),
+])
+def test_a_topic_alone_offers_its_matters(text, likeliest, options):
+    assert umbrella_options(text, likeliest) == options
+
+
+@pytest.mark.parametrize("text, likeliest", [
+    ("公司注销要带啥", ["scjg.business_deregister"]),  # says which
+    ("社保里养老那块怎么转", ["renshe.pension_transfer"]),
+    ("社保卡丢了怎么办", ["renshe.social_card_lost"]),  # 社保卡 is not 社保
+    ("结婚登记要带身份证吗", ["minzheng.marriage"]),  # the topic is only a thing to bring
+    ("我是外地户口，能办居住证吗", ["gongan.residence_permit"]),
+])
+def test_a_question_that_says_which_or_is_about_something_else_is_not_asked_about(text, likeliest):
+    assert umbrella_options(text, likeliest) is None
+
+
+def test_what_the_citizen_said_just_before_tells_which():
+    assert umbrella_options("户口怎么弄", ["gongan.hukou_birth"], before=["我家宝宝上个月刚出生"]) is None
+    assert umbrella_options("户口怎么弄", ["gongan.hukou_birth"], before=["你好"])
+
+
+def test_a_clerk_is_told_in_chinese_what_is_wrong(tmp_path, monkeypatch):
+    bad = tmp_path / "umbrellas.yml"
+    bad.write_text("umbrellas:\n  户口:\n    words: [户口]\n    options:\n      hukou birth: [出生]\n      gongan.hukou_move_in: [迁]\n",
+                   encoding="utf-8")
+    monkeypatch.setattr(umbrellas, "UMBRELLAS_FILE", bad)
+    umbrellas.umbrellas.cache_clear()
+    try:
+        with pytest.raises(ValueError, match="不是事项编码"):
+            umbrellas.umbrellas()
+    finally:
+        umbrellas.umbrellas.cache_clear()
+
+
+def test_every_option_is_a_matter_of_the_catalogue():
+    import glob
+
+    import yaml
+
+    from bot.settings import ROOT
+
+    codes = {m["code"] for path in glob.glob(str(ROOT / "data/catalogue/matters/*.yml"))
+             for m in yaml.safe_load(open(path, encoding="utf-8"))["matters"]}
+    for entry in umbrellas.umbrellas():
+        assert set(entry.options) <= codes, entry.name
