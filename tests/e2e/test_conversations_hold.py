@@ -612,3 +612,11 @@ def test_a_topic_named_without_saying_which_of_its_matters_asks_which(stack):
     assert {"gjj.withdraw_rent", "gjj.withdraw_purchase", "gjj.withdraw_close"} <= set(offered)
     assert answer(stack.say(sender, "租房"))["matter"] == "gjj.withdraw_rent"
 
+
+def test_a_story_that_asks_to_get_the_money_back_is_filed_at_once(stack):
+    sender = me()
+    replies = stack.say(sender, "我们五个人在湖州一个装修队干了四个月，包工头欠了三万多工钱，过年前就说给，"
+                                "到现在人也找不到了，电话也不接，只想请政府帮我们把工钱要回来")
+    assert any(c.get("ticket") and c.get("kind") == "complaint" for c in customs(replies))
+    assert [(t["kind"], t["department"]) for t in stack.tickets(sender)] == [("complaint", "renshe")]
+
