@@ -46,15 +46,17 @@ def _modal(phrase: str, aspect: str) -> bool:
 def _told_time(text: str, phrase: str, start: int) -> bool:
     """"这几天死了好多", "前几天去过", "想去海南住几个月": a time the citizen tells, not a time
     limit asked."""
-    return phrase.startswith(("几天", "几日", "几个月")) and start > 0 and text[start - 1] in "这前过头住待呆玩"
+    return phrase.startswith(("几天", "几日", "几个月")) and start > 0 and text[start - 1] in "这前过头住待呆玩期"
 
 
 # Words of the lexicon that ask no aspect where they stand: what a thing is ("这个登记是个啥东西"
-# asks what it is, not what to bring), and an address that is the thing changed ("营业执照上地址
-# 要改", "变更地址").
+# asks what it is, not what to bring), an address that is the thing changed ("营业执照上地址
+# 要改", "变更地址"), a place not known ("不知道掉在哪里了").
 _NOT_ASKED = re.compile(r"是(?:个|些)?(?:啥|什么|什么样的)(?:东西|玩意|意思)|(?:啥|什么)意思|是干(?:啥|什么|嘛)的|是做什么的"
                         r"|(?:变更|更改|修改|改|换|迁|搬)(?:个|了|下)?(?:地址|地点)"
-                        r"|(?:地址|地点)(?:要|想|得|需要)?(?:变更|更改|修改|改|换|迁|变)")
+                        r"|(?:地址|地点)(?:要|想|得|需要)?(?:变更|更改|修改|改|换|迁|变)"
+                        # where a thing was lost is told, not asked: "身份证不知道掉在哪里了"
+                        r"|(?:不知道|不晓得|不清楚|想不起|记不得)[\u4e00-\u9fff]{0,4}?(?:哪里|哪儿|哪)")
 
 
 def _not_asked(text: str, start: int, end: int) -> bool:
@@ -106,7 +108,7 @@ _WHERE_SHAPE = re.compile(r"(?<!现)(?:在|到|去|回)[\u4e00-\u9fff]{0,5}?(?:�
 
 # Whether it may be done at a place: "在杭州能开吗，还是得回衢州", "在医院里能办吗" ask where, not
 # the conditions ("在网上能办吗" is online's: the lexicon names it).
-_AT_PLACE = re.compile(r"(?:在|到(?!底)|去|回)(?!网上|线上|手机|电脑|家里|家)[\u4e00-\u9fff]{1,6}?(?:里|上|这边|那边|这里|那里)?"
+_AT_PLACE = re.compile(r"(?:(?<![现正实存])在|到(?!底)|去|回)(?!网上|线上|手机|电脑|家里|家)[\u4e00-\u9fff]{1,6}?(?:里|上|这边|那边|这里|那里)?"
                        r"(?:能|可以|能不能|可不可以|好)(?:办|开|弄|申请|交|领|补|换|拿)"
                        r"|(?:还是|还得|还要)(?:得|要)?(?:回|去|到)[\u4e00-\u9fff]{1,6}")
 

@@ -98,3 +98,17 @@ def test_what_a_thing_is_or_an_address_changed_asks_no_aspect(lexicon, text):
 def test_how_in_wu_dialect_asks_how(lexicon, text):
     assert asked_aspect(text, lexicon)[0] == "steps"
 
+
+@pytest.mark.parametrize("text, aspect", [
+    ("户口本不晓得放到哪里去了，补一本要带什么", "materials"),  # where it was lost is told
+    ("驾照到期两个月了，现在还能换吗", "conditions"),
+    ("营业执照过期几天了还能年报吗", "conditions"),  # a time told after 过期 is no time asked
+    ("孩子的户口跟爸爸妈妈哪个都行吗", "conditions"),
+])
+def test_what_is_told_gives_way_to_what_is_asked(lexicon, text, aspect):
+    assert asked_aspect(text, lexicon)[0] == aspect
+
+
+def test_a_place_not_known_asks_no_place(lexicon):
+    assert asked_aspect("我老婆的社保卡不知道掉哪里了", lexicon) is None
+
