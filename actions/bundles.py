@@ -18,7 +18,7 @@ from bot.vocabulary import FALLBACK_MATTER, MatterKind
 
 
 # Doing several things at once: "一起弄", "合起来办", "好一道办伐", "一趟办掉".
-TOGETHER = re.compile(r"一起|一块儿|一块办|一块弄|一道|一趟办|一趟弄|一趟搞|合起来|合在一起|一并|同时办|联办|打包")
+TOGETHER = re.compile(r"一起|一块儿|一块办|一块弄|一道|一趟办|一趟弄|一趟搞|一次办完|一次弄完|一次性办|合起来|合在一起|一并|同时办|联办|打包")
 # The whole set of procedures around one thing: "入学那一套手续咋弄", "一条龙办下来".
 WHOLE_SET = re.compile(r"[那这]一?套|一整套|全套|一条龙|一揽子")
 

@@ -44,7 +44,7 @@ from actions.reading import (
 )
 from actions.ticket_request import FILED_REPLIES
 from actions.turn import Turn
-from actions.umbrellas import umbrella_options
+from actions.umbrellas import told_option, umbrella_options
 from actions.tickets import (ActionOpenTicket, consent_answer, consent_pending, ActionReportFailedTrip, ActionTicketStatus, asks_ticket_status,
                              file_when_told, ticket_number)
 from bot.text.phones import contact_number
@@ -220,6 +220,11 @@ class ActionAnswerMatter(Answering):
         first = await hall().guide(turn.ranked[0])
         unsure = turn.view.abstain or turn.view.clarify or (first and first["kind"] == MatterKind.BUNDLE)
         likeliest = turn.ranked[:MAX_CLARIFY - 1] if unsure else turn.ranked[:1]
+        if unsure and len(turn.text) <= STORY_CHARS and told_option(turn.text) in likeliest:
+            # Unsure between close readings, but the words tell one of the topic's matters apart
+            # ("孙子今年满16了还没办过身份证…要带点啥": 首次申领, not 临时身份证): that one.
+            return await self._answer(dispatcher, turn.tracker, told_option(turn.text), turn.aspect or Aspect.OVERVIEW,
+                                      turn.ranked[:MAX_CLARIFY])
         options = umbrella_options(turn.text, likeliest, before=user_texts(turn.tracker)[-2:-1])
         if not options:
             return None

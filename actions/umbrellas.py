@@ -79,5 +79,17 @@ def umbrella_options(text: str, likeliest: Sequence[str], before: Sequence[str] 
     return None
 
 
+def told_option(text: str) -> Optional[str]:
+    """The one matter of a topic a question names and tells apart ("孙子满16了还没办过身份证" is
+    首次申领), or None."""
+    folded = normalize(text).replace(" ", "")
+    for entry in umbrellas():
+        if any(w in folded for w in entry.words) and not any(w in folded for w in entry.unless):
+            told = _told(entry, folded)
+            if len(told) == 1:
+                return told[0]
+    return None
+
+
 def _told(entry: Umbrella, folded: str) -> List[str]:
     return [code for code, tells in entry.options.items() if any(w in folded for w in tells)]

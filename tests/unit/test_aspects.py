@@ -104,6 +104,7 @@ def test_how_in_wu_dialect_asks_how(lexicon, text):
     ("驾照到期两个月了，现在还能换吗", "conditions"),
     ("营业执照过期几天了还能年报吗", "conditions"),  # a time told after 过期 is no time asked
     ("孩子的户口跟爸爸妈妈哪个都行吗", "conditions"),
+    ("不是补卡，是头一回办，银行网点能办吗", "location"),
 ])
 def test_what_is_told_gives_way_to_what_is_asked(lexicon, text, aspect):
     assert asked_aspect(text, lexicon)[0] == aspect

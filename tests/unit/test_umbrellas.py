@@ -58,3 +58,13 @@ def test_every_option_is_a_matter_of_the_catalogue():
              for m in yaml.safe_load(open(path, encoding="utf-8"))["matters"]}
     for entry in umbrellas.umbrellas():
         assert set(entry.options) <= codes, entry.name
+
+
+def test_the_one_matter_of_a_topic_the_words_tell_apart():
+    from actions.umbrellas import told_option
+
+    assert told_option("女儿十六岁了还没办过身份证，去派出所要带啥") == "gongan.id_card_first"
+    assert told_option("我的身份证不见了，还要重新照相吗") == "gongan.id_card_lost"
+    assert told_option("身份证要带吗") is None  # names the topic, tells nothing
+    assert told_option("驾照补办要多久") is None  # no topic of ours
+
