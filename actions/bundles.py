@@ -67,8 +67,8 @@ async def bundle_turn(tracker: Tracker, current: Optional[str], aspect: Optional
     if bundle is None:
         return None
     text = text_of(tracker)
-    if current != bundle["code"] and says(text, "whole_bundle") and aspect:
-        return bundle["code"]
+    if says(text, "whole_bundle") and aspect:
+        return bundle["code"]  # "能不能网上一次交掉": the whole, whatever member a word brushes
     # The words outside the aspect's own, that one member alone holds in its name or aliases.
     span = aspect_span(tracker)
     topic = text[:span[0]] + " " + text[span[1]:] if span else text
