@@ -113,6 +113,11 @@ _AT_PLACE = re.compile(r"(?:(?<![现正实存])在|到(?!底)|去|回)(?!网上|
                        r"|(?:还是|还得|还要)(?:得|要)?(?:回|去|到)[\u4e00-\u9fff]{1,6}")
 
 
+# A situation told, then "可以吗" ("我想迁到女儿家，投靠她，我今年六十八了，可以吗"): whether one
+# may. Not a bare "这样行吗" (a reply to the bot), hence the length.
+_MAY_END = re.compile(r"(?:可以吗|可以不|可以伐|行吗|行不|行伐|能行吗|同意吗)$")
+MAY_END_MIN = 10
+
 _LIVES = re.compile(r"上班|工作|打工|住|读书|上学|生活|交|缴|参保|出生|户口|户籍")
 
 
@@ -139,6 +144,9 @@ def asked_aspect(text: str, lexicon: List[Tuple[str, str]]) -> Optional[Tuple[st
             heard = find_aspect_by_sound(folded, lexicon)
             found = heard if heard and (found is None or _asks(folded[heard[1]:heard[2]])) else found
         found = found or _may_shape(folded)
+        ending = None if found or len(folded) < MAY_END_MIN else _MAY_END.search(folded)
+        if ending:
+            found = (CONDITIONS, ending.start(), ending.end())
         if found and found[0] == CONDITIONS and _modal(folded[found[1]:found[2]], CONDITIONS):
             at = _AT_PLACE.search(folded)
             # "我在杭州上班能办吗" tells where they live or work: whether they may, not where.

@@ -105,6 +105,8 @@ def test_how_in_wu_dialect_asks_how(lexicon, text):
     ("营业执照过期几天了还能年报吗", "conditions"),  # a time told after 过期 is no time asked
     ("孩子的户口跟爸爸妈妈哪个都行吗", "conditions"),
     ("不是补卡，是头一回办，银行网点能办吗", "location"),
+    ("我在杭州没有房子，想把户口挂到儿子那里，可以吗", "conditions"),  # a situation, then "可以吗"
+    ("小区加装电梯是不是要每家每户都同意吗", "conditions"),
 ])
 def test_what_is_told_gives_way_to_what_is_asked(lexicon, text, aspect):
     assert asked_aspect(text, lexicon)[0] == aspect
