@@ -4,6 +4,7 @@ one the words happen to lean to."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -64,25 +65,32 @@ def umbrella_options(text: str, likeliest: Sequence[str], before: Sequence[str] 
     (`likeliest`) is one of them; None when the question says which one, or the citizen's message
     `before` it did ("孩子是在苏州出生的…" then "那孩子在杭州上户口要带啥"), or it is not of that kind."""
     folded = normalize(text).replace(" ", "")
-    if len(folded) > UMBRELLA_CHARS:
+    if len(folded) > UMBRELLA_CHARS or SEVERAL.search(text) or SEVERAL.search(folded):
         return None
     for entry in umbrellas():
         if not any(w in folded for w in entry.words) or (entry.with_ and not any(w in folded for w in entry.with_)):
             continue
         if any(w in folded for w in entry.unless) or not set(likeliest) & set(entry.options):
             continue
-        if len(_told(entry, folded)) == 1:
-            return None  # "社保里养老那块怎么转": it says which
+        if _told(entry, folded):
+            return None  # "社保里养老那块怎么转": it says which (or names several: the matcher reads it)
         if any(len(_told(entry, normalize(t).replace(" ", ""))) == 1 for t in before):
             return None
         return list(entry.options)
     return None
 
 
+# A list of things or all of them at once ("出生证、户口、医保这些", "一个个去跑", "要办的所有手续",
+# "一次搞定"): several matters (a 一件事), not one topic.
+SEVERAL = re.compile(r"、.*、|一个个|一样样|分别|分开|这些|那些|这几样|全部|所有|一整套|一条龙|yitiaolong|一次办|一次搞|一次弄|一次跑")
+
+
 def told_option(text: str) -> Optional[str]:
     """The one matter of a topic a question names and tells apart ("孙子满16了还没办过身份证" is
     首次申领), or None."""
     folded = normalize(text).replace(" ", "")
+    if SEVERAL.search(text) or SEVERAL.search(folded):
+        return None
     for entry in umbrellas():
         if any(w in folded for w in entry.words) and not any(w in folded for w in entry.unless):
             told = _told(entry, folded)

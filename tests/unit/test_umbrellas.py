@@ -24,6 +24,8 @@ def test_a_topic_alone_offers_its_matters(text, likeliest, options):
     ("社保卡丢了怎么办", ["renshe.social_card_lost"]),  # 社保卡 is not 社保
     ("结婚登记要带身份证吗", ["minzheng.marriage"]),  # the topic is only a thing to bring
     ("我是外地户口，能办居住证吗", ["gongan.residence_permit"]),
+    ("刚出生的孩子落户口要带啥", ["gongan.hukou_birth"]),  # names two of them: the matcher reads it
+    ("孩子上学要办的所有手续", ["yjs.school_enrollment", "jiaoyu.primary_enrollment"]),  # all at once
 ])
 def test_a_question_that_says_which_or_is_about_something_else_is_not_asked_about(text, likeliest):
     assert umbrella_options(text, likeliest) is None
@@ -67,4 +69,5 @@ def test_the_one_matter_of_a_topic_the_words_tell_apart():
     assert told_option("我的身份证不见了，还要重新照相吗") == "gongan.id_card_lost"
     assert told_option("身份证要带吗") is None  # names the topic, tells nothing
     assert told_option("驾照补办要多久") is None  # no topic of ours
+    assert told_option("孩子出生了，出生证、户口、医保这些要一个个跑吗") is None  # several at once
 
