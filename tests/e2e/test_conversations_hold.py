@@ -552,11 +552,16 @@ def test_the_place_asked_for_is_taken_whatever_intent_the_words_got(stack):
     assert any(c.get("ticket") and c.get("kind") == "guidance" for c in filed), filed
 
 
-def test_a_story_told_in_a_follow_up_is_asked_of_the_matter_its_question_names(stack):
+@pytest.mark.parametrize("first, story, matter", [
+    # its question names the matter in hand, whatever 抵押 and 还清 suggest
+    ("买二手房过户要什么材料", "房东讲这套房子以前抵押过，贷款早还清了，那过户会不会受影响", "bdc.transfer_secondhand"),
+    # it asks only what a circumstance does: asked of the matter in hand
+    ("公司裁员了，失业保险金怎么领", "我去年在绍兴那边交的社保，今年换到宁波这家公司，会不会有影响", "renshe.unemployment_benefit"),
+])
+def test_a_story_told_in_a_follow_up_is_asked_of_the_matter_in_hand(stack, first, story, matter):
     sender = me()
-    assert answer(stack.say(sender, "买二手房过户要什么材料"))["matter"] == "bdc.transfer_secondhand"
-    replies = stack.say(sender, "房东讲这套房子以前抵押过，贷款早还清了，那过户会不会受影响")
-    assert answer(replies)["matter"] == "bdc.transfer_secondhand"
+    assert answer(stack.say(sender, first))["matter"] == matter
+    assert answer(stack.say(sender, story))["matter"] == matter
 
 
 def test_a_matter_said_to_be_done_is_not_the_question(stack):
@@ -585,13 +590,6 @@ def test_the_whole_set_of_procedures_or_its_members_together_is_the_一件事(st
     assert answer(replies)["matter"] == "yjs.school_enrollment"
     replies = stack.say(me(), "下个月去领结婚证，老婆户口要迁到我这里，还有生育登记，这几样能一起弄吗")
     assert answer(replies)["matter"] == "yjs.marriage_birth"
-
-
-def test_what_a_circumstance_does_to_the_matter_in_hand_is_asked_of_it(stack):
-    sender = me()
-    assert answer(stack.say(sender, "公司裁员了，失业保险金怎么领"))["matter"] == "renshe.unemployment_benefit"
-    replies = stack.say(sender, "我去年在绍兴那边交的社保，今年换到宁波这家公司，会不会有影响")
-    assert answer(replies)["matter"] == "renshe.unemployment_benefit"
 
 
 def test_more_of_the_story_with_its_place_when_the_phone_is_asked_is_kept_not_a_wrong_number(stack):
