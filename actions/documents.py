@@ -11,7 +11,7 @@ from typing import Dict, List, Optional, Tuple
 import yaml
 
 from bot.catalogue.schema import CODE_RE
-from bot.text.normalize import normalize
+from bot.text.normalize import folded_words, normalize
 
 DOCUMENTS_FILE = Path(__file__).resolve().parents[1] / "data" / "lexicon" / "documents.yml"
 # A question about "my document" is short; a story that mentions 证 is read by the matcher.
@@ -32,9 +32,7 @@ class Documents:
 
 
 def _words(values, where: str) -> Tuple[str, ...]:
-    if not isinstance(values, list) or not all(isinstance(v, str) and v for v in values):
-        raise ValueError(f"{DOCUMENTS_FILE}: {where} 应为非空文字的列表")
-    return tuple(normalize(v).replace(" ", "") for v in values)
+    return folded_words(values, f"{DOCUMENTS_FILE}: {where}")
 
 
 @lru_cache(maxsize=1)

@@ -220,10 +220,11 @@ class ActionAnswerMatter(Answering):
         first = await hall().guide(turn.ranked[0])
         unsure = turn.view.abstain or turn.view.clarify or (first and first["kind"] == MatterKind.BUNDLE)
         likeliest = turn.ranked[:MAX_CLARIFY - 1] if unsure else turn.ranked[:1]
-        if unsure and len(turn.text) <= STORY_CHARS and told_option(turn.text) in likeliest:
+        told = told_option(turn.text) if unsure and len(turn.text) <= STORY_CHARS else None
+        if told in likeliest:
             # Unsure between close readings, but the words tell one of the topic's matters apart
             # ("孙子今年满16了还没办过身份证…要带点啥": 首次申领, not 临时身份证): that one.
-            return await self._answer(dispatcher, turn.tracker, told_option(turn.text), turn.aspect or Aspect.OVERVIEW,
+            return await self._answer(dispatcher, turn.tracker, told, turn.aspect or Aspect.OVERVIEW,
                                       turn.ranked[:MAX_CLARIFY])
         options = umbrella_options(turn.text, likeliest, before=user_texts(turn.tracker)[-2:-1])
         if not options:
@@ -297,8 +298,7 @@ class ActionAnswerMatter(Answering):
         hand matched again by the message's words ("申请资助要不要去开低保证明" after 学生资助, which
         the router gives to 民政 for its 低保)."""
         view = turn.view
-        outside = bool(turn.route) and (turn.route.get("outside") or not turn.routed_to)
-        if outside and turn.current and turn.aspect and turn.length <= SHORT_FOLLOW_UP:
+        if turn.outside and turn.current and turn.aspect and turn.length <= SHORT_FOLLOW_UP:
             return False  # "手机上好不好弄" after an answer asks it of that matter, not of none of ours
         first_match = (float(view.matches[0]["score"]) if (
             code and view.matches and view.matches[0]["matter"] == code and not turn.current
@@ -476,7 +476,7 @@ class ActionAnswerMatter(Answering):
                 and await department_of(current) == turn.routed_to):
             # The current matter's department, and no other matter named: a follow-up on it.
             return await self._answer(dispatcher, tracker, current, aspect)
-        outside = route is not None and (route.get("outside") or not route.get("code"))
+        outside = turn.outside
         if (not chat and current and route is not None and not outside and view.abstain and not turn.matter
                 and turn.route_score < ROUTER_SURE and not answered_outside(tracker)
                 and turn.length <= SHORT_FOLLOW_UP):

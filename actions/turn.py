@@ -76,6 +76,11 @@ class Turn:
         return (self.route or {}).get("code")
 
     @property
+    def outside(self) -> bool:
+        """The router reads the message as none of our departments'."""
+        return self.route is not None and bool(self.route.get("outside") or not self.route.get("code"))
+
+    @property
     def route_score(self) -> float:
         return float((self.route or {}).get("score") or 0.0)
 

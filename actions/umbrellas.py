@@ -13,12 +13,16 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import yaml
 
 from bot.catalogue.schema import CODE_RE
-from bot.text.normalize import normalize
+from bot.text.normalize import folded_words, normalize
 
 UMBRELLAS_FILE = Path(__file__).resolve().parents[1] / "data" / "lexicon" / "umbrellas.yml"
 # A question that only names its topic is short; a story tells which one, or is the matcher's.
 UMBRELLA_CHARS = 30
 FIELDS = {"words", "with", "unless", "options"}
+# A list of things or all of them at once ("出生证、户口、医保这些", "一个个去跑", "要办的所有手续",
+# "一次搞定"): several matters (a 一件事), not one topic. Read on the text as written too, for the
+# 、 that normalising drops.
+SEVERAL = re.compile(r"、.*、|一个个|一样样|分别|分开|这些|那些|这几样|全部|所有|一整套|一条龙|yitiaolong|一次办|一次搞|一次弄|一次跑")
 
 
 @dataclass(frozen=True)
@@ -31,11 +35,7 @@ class Umbrella:
 
 
 def _words(values, where: str) -> Tuple[str, ...]:
-    if values is None:
-        return ()
-    if not isinstance(values, list) or not all(isinstance(v, (str, int)) and str(v) for v in values):
-        raise ValueError(f"{UMBRELLAS_FILE}: {where} 应为非空文字的列表")
-    return tuple(normalize(str(v)).replace(" ", "") for v in values)
+    return () if values is None else folded_words(values, f"{UMBRELLAS_FILE}: {where}")
 
 
 @lru_cache(maxsize=1)
@@ -65,8 +65,9 @@ def umbrella_options(text: str, likeliest: Sequence[str], before: Sequence[str] 
     (`likeliest`) is one of them; None when the question says which one, or the citizen's message
     `before` it did ("孩子是在苏州出生的…" then "那孩子在杭州上户口要带啥"), or it is not of that kind."""
     folded = normalize(text).replace(" ", "")
-    if len(folded) > UMBRELLA_CHARS or SEVERAL.search(text) or SEVERAL.search(folded):
+    if len(folded) > UMBRELLA_CHARS or _several(text, folded):
         return None
+    said_before = [normalize(t).replace(" ", "") for t in before]
     for entry in umbrellas():
         if not any(w in folded for w in entry.words) or (entry.with_ and not any(w in folded for w in entry.with_)):
             continue
@@ -74,22 +75,17 @@ def umbrella_options(text: str, likeliest: Sequence[str], before: Sequence[str] 
             continue
         if _told(entry, folded):
             return None  # "社保里养老那块怎么转": it says which (or names several: the matcher reads it)
-        if any(len(_told(entry, normalize(t).replace(" ", ""))) == 1 for t in before):
+        if any(len(_told(entry, b)) == 1 for b in said_before):
             return None
         return list(entry.options)
     return None
-
-
-# A list of things or all of them at once ("出生证、户口、医保这些", "一个个去跑", "要办的所有手续",
-# "一次搞定"): several matters (a 一件事), not one topic.
-SEVERAL = re.compile(r"、.*、|一个个|一样样|分别|分开|这些|那些|这几样|全部|所有|一整套|一条龙|yitiaolong|一次办|一次搞|一次弄|一次跑")
 
 
 def told_option(text: str) -> Optional[str]:
     """The one matter of a topic a question names and tells apart ("孙子满16了还没办过身份证" is
     首次申领), or None."""
     folded = normalize(text).replace(" ", "")
-    if SEVERAL.search(text) or SEVERAL.search(folded):
+    if _several(text, folded):
         return None
     for entry in umbrellas():
         if any(w in folded for w in entry.words) and not any(w in folded for w in entry.unless):
@@ -97,6 +93,10 @@ def told_option(text: str) -> Optional[str]:
             if len(told) == 1:
                 return told[0]
     return None
+
+
+def _several(text: str, folded: str) -> bool:
+    return bool(SEVERAL.search(text) or SEVERAL.search(folded))
 
 
 def _told(entry: Umbrella, folded: str) -> List[str]:

@@ -59,8 +59,9 @@ _NOT_ASKED = re.compile(r"是(?:个|些)?(?:啥|什么|什么样的)(?:东西|�
                         r"|(?:不知道|不晓得|不清楚|想不起|记不得)[\u4e00-\u9fff]{0,4}?(?:哪里|哪儿|哪)")
 
 
-def _not_asked(text: str, start: int, end: int) -> bool:
-    return any(m.start() <= start and end <= m.end() for m in _NOT_ASKED.finditer(text))
+def _not_asked(spans: List[Tuple[int, int]], start: int, end: int) -> bool:
+    """Whether [start, end) lies inside one of the spans _NOT_ASKED found (once per text)."""
+    return any(a <= start and end <= b for a, b in spans)
 
 
 def find_aspect(text: str, lexicon: List[Tuple[str, str]]) -> Optional[Tuple[str, int, int]]:
@@ -69,9 +70,10 @@ def find_aspect(text: str, lexicon: List[Tuple[str, str]]) -> Optional[Tuple[str
     online); then one worded as a question wins over a bare noun; then the earliest, then the
     longest."""
     found = []
+    quiet = [m.span() for m in _NOT_ASKED.finditer(text)]
     for phrase, aspect in lexicon:
         start = text.find(phrase)
-        while start >= 0 and (_told_time(text, phrase, start) or _not_asked(text, start, start + len(phrase))):
+        while start >= 0 and (_told_time(text, phrase, start) or _not_asked(quiet, start, start + len(phrase))):
             start = text.find(phrase, start + 1)
         if start >= 0:
             found.append((phrase, aspect, start, start + len(phrase)))
@@ -171,12 +173,13 @@ def find_aspect_by_sound(text: str, lexicon: Sequence[Tuple[str, str]]) -> Optio
     phrases of three or more characters compared by their pinyin, tones ignored."""
     syllables = lazy_pinyin(text, errors=lambda chars: ["?"] * len(chars))
     joined = " " + " ".join(syllables) + " "
+    quiet = [m.span() for m in _NOT_ASKED.finditer(text)]
     best: Optional[Tuple[str, int, int]] = None
     for sound, aspect, length in _phrase_sounds(tuple(lexicon)):
         at = joined.find(sound)
         if at >= 0:
             start = joined[:at].count(" ")
-            if _told_time(text, text[start:start + length], start) or _not_asked(text, start, start + length):
+            if _told_time(text, text[start:start + length], start) or _not_asked(quiet, start, start + length):
                 continue
             if best is None or start < best[1]:
                 best = (aspect, start, start + length)

@@ -52,3 +52,13 @@ def normalize(text: object, max_chars: int = MAX_CHARS) -> str:
 def latin_words(text: str) -> list[str]:
     """Runs of latin letters in a normalised text (pinyin abbreviations such as sfz, gjj)."""
     return _LATIN_RE.findall(text)
+
+
+def folded_words(values: object, where: str) -> tuple[str, ...]:
+    """A lexicon file's list of words, each as matching reads it (normalised, spaces dropped);
+    a ValueError naming `where`, in Chinese for the clerk who edits the file, when it is not
+    a list of words."""
+    if not isinstance(values, list) or not all(isinstance(v, (str, int)) and str(v) for v in values):
+        raise ValueError(f"{where} 应为非空文字的列表")
+    return tuple(normalize(str(v)).replace(" ", "") for v in values)
+
