@@ -1,9 +1,11 @@
 """A department as the answer: who handles a question no matter of ours fits (its remit, hotline
-and buttons), or none of ours; and the ticket that asks that department itself.
+and buttons), or none of ours; where a complaint goes by its subject; and the ticket that asks
+that department itself.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Tracker
@@ -11,10 +13,26 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.api.hall import hall
-from actions.forms import prefill_ticket_form
+from actions.conversation import entity, intent_of, is_button, route_of, text_of, user_texts
+from actions.cues import says
+from actions.forms import DECLINED, prefill_ticket_form
 from actions.outside import matter_button, outside_answer
 from actions.reading import OVERRULE_OUTSIDE
-from bot.vocabulary import FALLBACK_MATTER
+from bot.text.phones import contact_number
+from bot.vocabulary import FALLBACK_DEPARTMENT, FALLBACK_MATTER, MatterKind, RequestType, TicketKind
+
+COMPLAINT_READING = 0.4  # a complaint matter the matcher reads this well decides a complaint's department…
+ROUTER_SEES = 0.01  # …when the router gives that department at least this much
+
+
+@dataclass(frozen=True)
+class ComplaintRoute:
+    """Where a complaint (or a department's button) goes: a complaint matter of ours to answer,
+    or else a ticket of `kind` to `department` itself."""
+
+    matter: Optional[str] = None
+    department: Optional[str] = None
+    kind: str = TicketKind.COMPLAINT.value
 
 
 async def department_answer(
@@ -74,3 +92,59 @@ def agreed_department(route: Dict[str, Any], view) -> Optional[str]:
 async def department_of(code: Optional[str]) -> Optional[str]:
     guide = await hall().guide(code) if code else None
     return guide["department"] if guide else None
+
+
+async def complaint_route(tracker: Tracker, view) -> Optional[ComplaintRoute]:
+    """A complaint (by words or intent) with no matter named goes by its subject: to the
+    complaint matter of the department the router names, else a complaint ticket to that
+    department itself. A button of the department answer ("我要咨询/投诉") lands here too.
+    None: not a complaint, or no department to send it to."""
+    intent, text = intent_of(tracker), text_of(tracker)
+    department = entity(tracker, "department") if is_button(tracker) else None
+    if intent == "consult_department" and department:
+        return ComplaintRoute(department=department, kind=TicketKind.CONSULT.value)
+    if not (intent == "complain" or says(text, "grievance")):
+        return None
+    if not says(text, "grievance") and tracker.get_slot("current_matter") and entity(tracker, "aspect"):
+        return None  # "非得爸妈两个人都到场吗": a follow-up on the current matter, no complaint in it
+    route = route_of(tracker) or {}
+    # The catalogue's complaint matters say whose remit a subject is ("印染厂往溪里排水" is
+    # 生态环境's, however many fields and ducks the story tells of): the matcher's best reading,
+    # when it is one of them and the router also sees its department, goes before the router's
+    # first reading of the whole story.
+    best = next((m for m in view.matches if m["matter"] != FALLBACK_MATTER), None)
+    seen = {r.get("code") for r in route.get("ranking") or [] if float(r.get("score") or 0.0) >= ROUTER_SEES}
+    if (best and float(best.get("score") or 0.0) >= COMPLAINT_READING and not is_button(tracker)
+            and best.get("department") in seen):
+        guide = await hall().guide(best["matter"])
+        if guide and guide["kind"] == MatterKind.COMPLAINT:
+            return ComplaintRoute(matter=best["matter"])
+    department = department or route.get("code") or agreed_department(route, view)
+    if department == FALLBACK_DEPARTMENT:
+        # 政务服务办 takes failed trips (handled before); a complaint about anything else goes
+        # to the next department whose remit it is.
+        others = [r["code"] for r in route.get("ranking") or [] if r.get("code") != FALLBACK_DEPARTMENT]
+        department = others[0] if others else department
+    if not department:
+        return None
+    complaints = [m for m in await hall().matters(department=department, kind=MatterKind.COMPLAINT.value)
+                  if m["code"] != FALLBACK_MATTER]
+    ranked = [m["matter"] for m in view.matches]
+    ordered = sorted(complaints, key=lambda m: ranked.index(m["code"]) if m["code"] in ranked else 99)
+    if ordered:
+        return ComplaintRoute(matter=ordered[0]["code"])
+    return ComplaintRoute(department=department)
+
+
+async def accept_department_offer(
+    dispatcher: CollectingDispatcher, tracker: Tracker, offer: Dict[str, Any]
+) -> List[EventType]:
+    """The citizen took "我可以把您的问题转给该部门": a ticket to that department with the story
+    told before the offer (a complaint when it was one)."""
+    story = next((t for t in reversed(user_texts(tracker)[:-1]) if t and not t.startswith("/")), "")
+    kind = (TicketKind.COMPLAINT.value if offer.get("request_type") == RequestType.COMPLAINT.value
+            or says(story, "grievance") else TicketKind.CONSULT.value)
+    events = await department_ticket(dispatcher, tracker, kind, offer["department"]["code"], story)
+    if says(text_of(tracker), "no_phone") and not contact_number(text_of(tracker)):
+        events.append(SlotSet("contact_phone", DECLINED))
+    return events

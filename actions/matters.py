@@ -23,16 +23,18 @@ from actions import interruptions, render
 from actions.api.hall import HallUnavailable, hall
 from actions.conversation import (
     ROUTER_SURE, channel_of, entity, intent_of, is_button, last_bot_response,
-    previous_replies, route_of, text_of, user_texts, without_repeats, Answering,
+    previous_replies, text_of, user_texts, without_repeats, Answering,
 )
-from actions.forms import DECLINED, drops_form, pending_ticket, tells_more, photos_question, prefill_ticket_form, taken_in_passing, wants_submit
+from actions.forms import drops_form, pending_ticket, tells_more, photos_question, prefill_ticket_form, taken_in_passing, wants_submit
 from actions.cues import STORY_CHARS, asks_for_person, says, went_and_failed
 from actions.approved import serve_approved
 from actions.feedback import ActionRecordRating, rating_level, score_in
 from actions.bundles import TOGETHER, bundle_turn, member_among, named_bundle
 from actions.documents import unnamed_document
 from actions.handoff import ActionHandoff
-from actions.departments import agreed_department, department_answer, department_of, department_ticket
+from actions.departments import (
+    accept_department_offer, complaint_route, department_answer, department_of, department_ticket,
+)
 from actions.follow_ups import (
     MAX_CLARIFY, SHORT_QUESTION, asked_of_current, in_context, in_current_guide, needed_for, said_only_to_deny, stays,
 )
@@ -50,15 +52,13 @@ from actions.tickets import (ActionOpenTicket, consent_answer, consent_pending, 
 from bot.text.phones import contact_number
 from bot.text.regions import find_region
 from bot.text.normalize import normalize
-from bot.vocabulary import (FALLBACK_DEPARTMENT, FALLBACK_MATTER, TICKET_MATTER_KINDS, Aspect, MatterKind, RequestType,
-                             TicketKind, TicketStatus)
+from bot.vocabulary import (FALLBACK_MATTER, TICKET_MATTER_KINDS, Aspect, MatterKind, TicketKind,
+                             TicketStatus)
 
 logger = logging.getLogger(__name__)
 
 # Below the matcher's confidence but worth offering as options when the intent is about a matter.
 PLAUSIBLE_SCORE = 0.3
-COMPLAINT_READING = 0.4  # a complaint matter the matcher reads this well decides a complaint's department…
-ROUTER_SEES = 0.01  # …when the router gives that department at least this much
 # A department the router leans to this much answers a message no matter fits, when the likeliest
 # of the weak matches is another department's.
 ROUTER_LEANS = 0.7
@@ -101,7 +101,7 @@ class ActionAnswerMatter(Answering):
         elif department_offered(tracker) and takes_offer(department_offered(tracker), text):
             # A yes ("好的 帮我问问"), a phone or "电话就不留了" right after "我可以把您的问题转给该部门":
             # the offer taken.
-            events = await self._accept_department_offer(dispatcher, tracker, department_offered(tracker))
+            events = await accept_department_offer(dispatcher, tracker, department_offered(tracker))
         elif intent != "rate" and asks_for_person(text):
             # "让个真人来", "打字太累了找个人": a person, in whatever words.
             return await ActionHandoff().run(dispatcher, tracker, domain)
@@ -505,55 +505,14 @@ class ActionAnswerMatter(Answering):
     async def _routed_ticket(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, view
     ) -> Optional[List[EventType]]:
-        """A complaint (by words or intent) with no matter named goes by its subject: to the
-        complaint matter of the department the router names, else a complaint ticket to that
-        department itself. A button of the department answer ("我要咨询/投诉") lands here too."""
-        intent, text = intent_of(tracker), text_of(tracker)
-        department = entity(tracker, "department") if is_button(tracker) else None
-        if intent == "consult_department" and department:
-            return await department_ticket(dispatcher, tracker, TicketKind.CONSULT.value, department)
-        if not (intent == "complain" or says(text, "grievance")):
+        """A complaint with no matter named, or a department's button: its complaint matter
+        answered, or a ticket to the department itself (actions.departments.complaint_route)."""
+        routed = await complaint_route(tracker, view)
+        if routed is None:
             return None
-        if not says(text, "grievance") and tracker.get_slot("current_matter") and entity(tracker, "aspect"):
-            return None  # "非得爸妈两个人都到场吗": a follow-up on the current matter, no complaint in it
-        route = route_of(tracker) or {}
-        # The catalogue's complaint matters say whose remit a subject is ("印染厂往溪里排水" is
-        # 生态环境's, however many fields and ducks the story tells of): the matcher's best reading,
-        # when it is one of them and the router also sees its department, goes before the router's
-        # first reading of the whole story.
-        best = next((m for m in view.matches if m["matter"] != FALLBACK_MATTER), None)
-        seen = {r.get("code") for r in route.get("ranking") or [] if float(r.get("score") or 0.0) >= ROUTER_SEES}
-        if (best and float(best.get("score") or 0.0) >= COMPLAINT_READING and not is_button(tracker)
-                and best.get("department") in seen):
-            guide = await hall().guide(best["matter"])
-            if guide and guide["kind"] == MatterKind.COMPLAINT:
-                return await self._answer(dispatcher, tracker, best["matter"], Aspect.OVERVIEW)
-        department = department or route.get("code") or agreed_department(route, view)
-        if department == FALLBACK_DEPARTMENT:
-            # 政务服务办 takes failed trips (handled before); a complaint about anything else goes
-            # to the next department whose remit it is.
-            others = [r["code"] for r in route.get("ranking") or [] if r.get("code") != FALLBACK_DEPARTMENT]
-            department = others[0] if others else department
-        if not department:
-            return None
-        complaints = [m for m in await hall().matters(department=department, kind=MatterKind.COMPLAINT.value)
-                      if m["code"] != FALLBACK_MATTER]
-        ranked = [m["matter"] for m in view.matches]
-        ordered = sorted(complaints, key=lambda m: ranked.index(m["code"]) if m["code"] in ranked else 99)
-        if ordered:
-            return await self._answer(dispatcher, tracker, ordered[0]["code"], Aspect.OVERVIEW)
-        return await department_ticket(dispatcher, tracker, TicketKind.COMPLAINT.value, department)
-
-    async def _accept_department_offer(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, offer: Dict[str, Any]
-    ) -> List[EventType]:
-        story = next((t for t in reversed(user_texts(tracker)[:-1]) if t and not t.startswith("/")), "")
-        kind = (TicketKind.COMPLAINT.value if offer.get("request_type") == RequestType.COMPLAINT.value
-                or says(story, "grievance") else TicketKind.CONSULT.value)
-        events = await department_ticket(dispatcher, tracker, kind, offer["department"]["code"], story)
-        if says(text_of(tracker), "no_phone") and not contact_number(text_of(tracker)):
-            events.append(SlotSet("contact_phone", DECLINED))
-        return events
+        if routed.matter:
+            return await self._answer(dispatcher, tracker, routed.matter, Aspect.OVERVIEW)
+        return await department_ticket(dispatcher, tracker, routed.kind, routed.department)
 
     async def _correct(self, dispatcher, tracker, view, current, candidates) -> List[EventType]:
         others = [c for c in candidates if c != current]
