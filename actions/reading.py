@@ -15,7 +15,7 @@ from actions.conversation import aspect_span, last_bot_response, match_of, previ
 from actions.cues import STORY_CHARS, accepts_offer, says
 from bot.text.normalize import normalize
 from bot.text.phones import contact_number
-from bot.text.regions import elsewhere_words, find_elsewhere, find_region, looks_like_place
+from bot.text.regions import elsewhere_words, find_elsewhere, find_region, looks_like_place, names_zhejiang
 from bot.text.sentences import asking_sentence, only_asks
 from bot.vocabulary import FALLBACK_MATTER, Aspect, MatterKind
 
@@ -217,14 +217,15 @@ async def asked_in_story(text: str) -> Optional[str]:
 _THERE = r"(那边|那里|那儿|當地|当地)"
 _DONE_THERE = r"[^，。,.!！?？]{0,4}(办|提取|取出|补|换|申请|领|开证明|上户|报销)"
 _THINGS = (r"的?(身份证|驾照|驾驶证|户口|社保|医保|公积金|出生证|出生医学证明|结婚证|离婚证|营业执照|车|房产证|护照|"
-           r"公积金中心|医院|派出所|社保局|人社局|车管所|交警|法院|政府|公安局|税务局)")
+           r"公积金中心|医院|派出所|社保局|人社局|车管所|交警|法院|政府|公安局|税务局|房子|驾校|学校|小区|工地)")
 
 
 def done_elsewhere(text: str) -> Optional[str]:
     """The place outside Zhejiang where the citizen asks to get something done ("苏州那边怎么补",
     "上海交的公积金怎么在上海提取", "香港的身份证到期了"), or None. Bringing it here ("转过来",
-    "迁到杭州", "异地就医备案"), or naming a place of Zhejiang, is ours."""
-    if not find_elsewhere(text) or find_region(text) or says(text, "here"):
+    "迁到杭州", "异地就医备案"), or naming a place of Zhejiang as where the matter is, is ours; a
+    Zhejiang place named only as where the citizen now is ("…我人在杭州") is not."""
+    if not find_elsewhere(text) or names_zhejiang(text) or says(text, "here"):
         return None
     folded = normalize(text).replace(" ", "")
     for place in elsewhere_words():

@@ -46,17 +46,48 @@ def place_words() -> FrozenSet[str]:
     return frozenset(pattern for pattern, _ in _patterns()) | frozenset(PROVINCE)
 
 
-@lru_cache(maxsize=1)
-def elsewhere_words() -> Tuple[str, ...]:
-    """Places outside Zhejiang (provinces, big cities, 港澳台, other countries), longest first."""
+@lru_cache(maxsize=2)
+def elsewhere_words(abroad: bool = True) -> Tuple[str, ...]:
+    """Places outside Zhejiang (provinces, big cities, 港澳台; other countries unless `abroad` is
+    False), longest first."""
     data = yaml.safe_load(LEXICON.read_text(encoding="utf-8"))
-    return tuple(sorted(dict.fromkeys(data.get("elsewhere") or ()), key=len, reverse=True))
+    words = list(data.get("elsewhere") or ()) + (list(data.get("abroad") or ()) if abroad else [])
+    return tuple(sorted(dict.fromkeys(words), key=len, reverse=True))
 
 
 def find_elsewhere(text: str) -> Optional[str]:
     """The first place outside Zhejiang the text names ("苏州"), or None."""
     text = normalize(text)
     return next((place for place in elsewhere_words() if place in text), None)
+
+
+@lru_cache(maxsize=1)
+def _zhejiang_re() -> "re.Pattern[str]":
+    return re.compile("|".join(map(re.escape, sorted(place_words(), key=len, reverse=True))))
+
+
+@lru_cache(maxsize=1)
+def _whereabouts() -> Tuple[Tuple[str, ...], Tuple[str, ...], Tuple[str, ...]]:
+    data = yaml.safe_load(LEXICON.read_text(encoding="utf-8"))
+    return (tuple(data.get("whereabouts_before") or ()), tuple(data.get("whereabouts_after") or ()),
+            tuple(data.get("here_words") or ()))
+
+
+def names_zhejiang(text: str) -> bool:
+    """Whether the text names a place of Zhejiang (or the province) as where its matter is, not
+    only as where the citizen now is: "武汉的房子办房产证…我人在杭州" and "我是重庆参保，在杭州打工"
+    do not; "在湖州买了套二手房", "杭州的公积金" and "想在这边把结婚证扯了" do."""
+    text = normalize(text)
+    before_words, after_words, here = _whereabouts()
+    if any(word in text for word in here):
+        return True
+    for match in _zhejiang_re().finditer(text):
+        before = text[max(0, match.start() - 4):match.start()]
+        after = text[match.end():match.end() + 2]
+        if before.endswith(before_words) or (before.endswith("在") and after.startswith(after_words)):
+            continue
+        return True
+    return False
 
 
 def find_region(text: str) -> Optional[str]:

@@ -115,6 +115,22 @@ def test_routes_by_subject_or_says_outside(router: DepartmentRouter) -> None:
     assert router.route("").outside
 
 
+def test_places_tell_the_matters_place_from_where_the_citizen_is_now() -> None:
+    from bot.routing.places import place_signals
+    from bot.text.normalize import normalize
+
+    there = place_signals(normalize("武汉的房子办房产证要什么材料？房子在武汉江汉区，我人在杭州。"))
+    assert there.other and there.possessive and not there.zhejiang
+    moved = place_signals(normalize("重庆的驾校报了名一直没考试，我现在搬到杭州了"))
+    assert moved.other and moved.possessive and not moved.zhejiang
+    # Going back there for a while is no sign the matter is there (异地就医备案 is done here).
+    assert not place_signals(normalize("我妈要回四川老家住半年，异地就医备案怎么弄")).possessive
+    # Where the citizen comes from is not where the matter is; a place of Zhejiang with the matter is ours.
+    ours = place_signals(normalize("俺是山东过来的，在湖州买了套二手房，房本去哪办"))
+    assert not ours.other and ours.zhejiang
+    assert place_signals(normalize("我是重庆参保的，在杭州打工，杭州的医保怎么报销")).zhejiang
+
+
 def test_route_fields(router: DepartmentRouter) -> None:
     route = router.route("来电人反映：小区物业私自涨物业费，没有召开业主大会。诉求：请住建部门查处。")
     assert route.code == "zhujian" and route.name and "住房" in route.name
