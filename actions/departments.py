@@ -15,9 +15,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.api.hall import hall
 from actions.conversation import entity, intent_of, is_button, route_of, text_of, user_texts
 from actions.cues import says
-from actions.forms import DECLINED, prefill_ticket_form
+from actions.forms import DECLINED, MIN_DESCRIPTION_CHARS, prefill_ticket_form
 from actions.outside import matter_button, outside_answer
-from actions.reading import OVERRULE_OUTSIDE
+from actions.reading import OVERRULE_OUTSIDE, only_particulars
+from bot.text.normalize import normalize
 from bot.text.phones import contact_number
 from bot.vocabulary import FALLBACK_DEPARTMENT, FALLBACK_MATTER, MatterKind, RequestType, TicketKind
 
@@ -141,10 +142,26 @@ async def accept_department_offer(
 ) -> List[EventType]:
     """The citizen took "我可以把您的问题转给该部门": a ticket to that department with the story
     told before the offer (a complaint when it was one)."""
-    story = next((t for t in reversed(user_texts(tracker)[:-1]) if t and not t.startswith("/")), "")
+    # The question asked, not the phone or the "要的" said after it.
+    story = next((t for t in reversed(user_texts(tracker)[:-1]) if t and not t.startswith("/")
+                  and not only_particulars(t) and len(normalize(t)) >= MIN_DESCRIPTION_CHARS), "")
     kind = (TicketKind.COMPLAINT.value if offer.get("request_type") == RequestType.COMPLAINT.value
             or says(story, "grievance") else TicketKind.CONSULT.value)
     events = await department_ticket(dispatcher, tracker, kind, offer["department"]["code"], story)
     if says(text_of(tracker), "no_phone") and not contact_number(text_of(tracker)):
         events.append(SlotSet("contact_phone", DECLINED))
     return events
+
+
+async def offer_callback(dispatcher: CollectingDispatcher, department: str) -> List[EventType]:
+    """A phone and little else after an answer, with nothing pending: the citizen may want a call
+    back. Nothing is filed on a number alone (they were told nothing of what it is for): the offer
+    says what happens, and a yes takes it (accept_department_offer)."""
+    dept = next((d for d in await hall().departments() if d["code"] == department), None)
+    if dept is None:
+        dispatcher.utter_message(response="utter_ask_rephrase")
+        return []
+    dispatcher.utter_message(response="utter_offer_callback", department_name=dept["name"],
+                             json_message={"department": {"code": dept["code"], "name": dept["name"]},
+                                           "offer": "callback"})
+    return []

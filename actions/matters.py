@@ -33,7 +33,7 @@ from actions.bundles import TOGETHER, bundle_turn, member_among, named_bundle
 from actions.documents import unnamed_document
 from actions.handoff import ActionHandoff
 from actions.departments import (
-    accept_department_offer, complaint_route, department_answer, department_of, department_ticket,
+    accept_department_offer, complaint_route, department_answer, department_of, department_ticket, offer_callback,
 )
 from actions.follow_ups import (
     MAX_CLARIFY, SHORT_QUESTION, asked_of_current, in_context, in_current_guide, needed_for, said_only_to_deny, stays,
@@ -102,6 +102,12 @@ class ActionAnswerMatter(Answering):
             # A yes ("好的 帮我问问"), a phone or "电话就不留了" right after "我可以把您的问题转给该部门":
             # the offer taken.
             events = await accept_department_offer(dispatcher, tracker, department_offered(tracker))
+        elif (contact_number(text) and only_particulars(text) and tracker.get_slot("current_matter")
+              and not (tracker.active_loop or {}).get("name") and not pending_ticket(tracker)
+              and await department_of(tracker.get_slot("current_matter"))):
+            # "电话17858412093" after an answer, nothing pending: never the guide again; a call
+            # back from the matter's department is offered, and filed only on a yes.
+            events = await offer_callback(dispatcher, await department_of(tracker.get_slot("current_matter")))
         elif intent != "rate" and asks_for_person(text):
             # "让个真人来", "打字太累了找个人": a person, in whatever words.
             return await ActionHandoff().run(dispatcher, tracker, domain)

@@ -88,7 +88,8 @@ def department_offered(tracker: Tracker) -> Optional[Dict[str, Any]]:
     """The payload of the department answer (or of the way out after an unsure answer) the bot
     gave to the previous message, if it gave one."""
     for event in previous_bot_events(tracker):
-        if (event.get("metadata") or {}).get("utter_action") in ("utter_department_route", "utter_offer_department"):
+        if (event.get("metadata") or {}).get("utter_action") in (
+                "utter_department_route", "utter_offer_department", "utter_offer_callback"):
             custom = (event.get("data") or {}).get("custom") or {}
             return custom if (custom.get("department") or {}).get("code") else None
     return None
@@ -96,9 +97,10 @@ def department_offered(tracker: Tracker) -> Optional[Dict[str, Any]]:
 
 def takes_offer(offer: Dict[str, Any], text: str) -> bool:
     """After a department answer a yes, a phone or "不留电话" take its offer; after an unsure
-    matter answer only words that ask for it do ("帮我问问"): a plain "好的" there is about the guide."""
+    matter answer only words that ask for it do ("帮我问问"), or a phone given with little else
+    ("电话138…，你们帮我登记一下"): a plain "好的" there is about the guide."""
     if offer.get("offer") == "after_answer":
-        return says(text, "accept_offer")
+        return says(text, "accept_offer") or bool(contact_number(text) and only_particulars(text))
     return bool(contact_number(text)) or says(text, "no_phone") or accepts_offer(text)
 
 

@@ -618,3 +618,18 @@ def test_a_story_that_asks_to_get_the_money_back_is_filed_at_once(stack):
     assert any(c.get("ticket") and c.get("kind") == "complaint" for c in customs(replies))
     assert [(t["kind"], t["department"]) for t in stack.tickets(sender)] == [("complaint", "renshe")]
 
+
+
+def test_a_phone_given_after_an_answer_offers_a_call_back_and_a_yes_files_it(stack):
+    # A number alone after an answer is never the guide again, and nothing is filed on it alone:
+    # the call back is offered, and a yes files a consultation with the question asked before.
+    sender = me()
+    question = "村里的老房子想翻建，宅基地审批要去哪里问"
+    stack.say(sender, question)
+    replies = stack.say(sender, "我手机13812340077")
+    assert [c.get("offer") for c in customs(replies)] == ["callback"], replies
+    assert not any("matter" in c for c in customs(replies)) and stack.tickets(sender) == []
+    stack.say(sender, "好的")
+    [ticket] = stack.tickets(sender)
+    assert ticket["kind"] == "consult" and question in ticket["description"]
+    assert ticket["contact_phone_masked"].endswith("0077")
