@@ -14,7 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.api.hall import hall
 from actions.conversation import entity, intent_of, is_button, route_of, text_of, user_texts
-from actions.cues import says
+from actions.cues import STORY_CHARS, says
 from actions.forms import DECLINED, MIN_DESCRIPTION_CHARS, prefill_ticket_form
 from actions.outside import matter_button, outside_answer
 from actions.reading import OVERRULE_OUTSIDE, only_particulars
@@ -104,9 +104,12 @@ async def complaint_route(tracker: Tracker, view) -> Optional[ComplaintRoute]:
     department = entity(tracker, "department") if is_button(tracker) else None
     if intent == "consult_department" and department:
         return ComplaintRoute(department=department, kind=TicketKind.CONSULT.value)
-    if not (intent == "complain" or says(text, "grievance")):
+    # A story that asks someone to act ("…能不能帮我们把钱追回来", "…请查处") is a grievance told
+    # in its own words, even with none of the words that name one.
+    grievance = says(text, "grievance") or (len(normalize(text)) >= STORY_CHARS and says(text, "complaint_request"))
+    if not (intent == "complain" or grievance):
         return None
-    if not says(text, "grievance") and tracker.get_slot("current_matter") and entity(tracker, "aspect"):
+    if not grievance and tracker.get_slot("current_matter") and entity(tracker, "aspect"):
         return None  # "非得爸妈两个人都到场吗": a follow-up on the current matter, no complaint in it
     route = route_of(tracker) or {}
     # The catalogue's complaint matters say whose remit a subject is ("印染厂往溪里排水" is

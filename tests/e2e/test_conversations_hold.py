@@ -633,3 +633,13 @@ def test_a_phone_given_after_an_answer_offers_a_call_back_and_a_yes_files_it(sta
     [ticket] = stack.tickets(sender)
     assert ticket["kind"] == "consult" and question in ticket["description"]
     assert ticket["contact_phone_masked"].endswith("0077")
+
+
+def test_a_story_asking_to_get_the_money_back_is_a_complaint_without_complaint_words(stack):
+    # No 投诉/举报 in it: what it asks ("帮我们把钱追回来") makes it a complaint, filed to the
+    # department whose remit the subject is, not a list of options.
+    sender = me()
+    replies = stack.say(sender, "我在湖州吴兴区一家美容院办了五千块的年卡，才做了三次美容院就关门了，老板的电话也打不通，"
+                                "我们群里几十个顾客都是这样，有的还是上个月刚充的。想问问这事能不能帮我们把钱追回来")
+    assert answer(replies)["matter"] == "scjg.consumer_complaint"
+    assert [(t["kind"], t["department"]) for t in stack.tickets(sender)] == [("complaint", "scjg")]
