@@ -126,6 +126,15 @@ def asks_for_person(text: str) -> bool:
     return _asks_for_person(asking_sentence(text) or (sentences(text) or [text])[-1])
 
 
+def agrees(text: str) -> bool:
+    """A plain yes or "同意" as the whole message ("好的，同意", "同意的", "好个，同意")."""
+    folded = re.sub(r"[^\w]", "", normalize(text).replace(" ", ""))
+    if folded in _cues()["plain_yes"]:
+        return True
+    rest = re.sub(r"[我的了啊呀个哈]", "", folded.replace("同意", "", 1)) if "同意" in folded else None
+    return rest is not None and (rest == "" or rest in _cues()["plain_yes"])
+
+
 def accepts_offer(text: str) -> bool:
     """Whether a reply to an offer ("需要的话，我可以把您的问题转给该部门") takes it: in words
     ("帮我问问", "转过去吧") or with a plain yes, the whole message ("好的", "要的"); a thank-you

@@ -26,7 +26,7 @@ from actions.conversation import (
     previous_replies, text_of, user_texts, without_repeats, Answering,
 )
 from actions.forms import drops_form, pending_ticket, tells_more, photos_question, prefill_ticket_form, taken_in_passing, wants_submit
-from actions.cues import STORY_CHARS, asks_for_person, says, went_and_failed
+from actions.cues import STORY_CHARS, agrees, asks_for_person, says, went_and_failed
 from actions.approved import serve_approved
 from actions.feedback import ActionRecordRating, rating_level, score_in
 from actions.bundles import TOGETHER, bundle_turn, member_among, named_bundle
@@ -98,6 +98,9 @@ class ActionAnswerMatter(Answering):
         elif (tracker.get_slot("last_ticket") and set(FILED_REPLIES) & set(previous_replies(tracker))
               and only_particulars(text)):
             events = await ActionOpenTicket.add_particulars(dispatcher, tracker, tracker.get_slot("last_ticket"))
+        elif (tracker.get_slot("last_ticket") and set(FILED_REPLIES) & set(previous_replies(tracker))
+              and agrees(text)):
+            events = await ActionOpenTicket.confirm(dispatcher, tracker.get_slot("last_ticket"))
         elif department_offered(tracker) and takes_offer(department_offered(tracker), text):
             # A yes ("好的 帮我问问"), a phone or "电话就不留了" right after "我可以把您的问题转给该部门":
             # the offer taken.

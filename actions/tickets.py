@@ -183,6 +183,23 @@ class ActionOpenTicket(Answering):
         return []
 
     @staticmethod
+    async def confirm(dispatcher: CollectingDispatcher, number: str) -> List[EventType]:
+        """"同意", "好的" right after the ticket was filed or its phone added: the ticket confirmed,
+        with its payload, never "还有什么要办的事" as if nothing had happened."""
+        try:
+            ticket = await hall().ticket(number)
+        except HallUnavailable:
+            ticket = None
+        if ticket is None:
+            dispatcher.utter_message(response="utter_anything_else")
+            return []
+        dept = ticket.get("department_name") or ticket.get("department")
+        dispatcher.utter_message(response="utter_ticket_confirmed", number=number, department_name=dept,
+                                 json_message={"ticket": number, "kind": ticket.get("kind"),
+                                               "department": ticket.get("department"), "department_name": dept})
+        return []
+
+    @staticmethod
     async def add_note(dispatcher: CollectingDispatcher, tracker: Tracker, number: str) -> List[EventType]:
         """More of the story told after the ticket was filed: added to its description."""
         text = text_of(tracker)

@@ -643,3 +643,14 @@ def test_a_story_asking_to_get_the_money_back_is_a_complaint_without_complaint_w
                                 "我们群里几十个顾客都是这样，有的还是上个月刚充的。想问问这事能不能帮我们把钱追回来")
     assert answer(replies)["matter"] == "scjg.consumer_complaint"
     assert [(t["kind"], t["department"]) for t in stack.tickets(sender)] == [("complaint", "scjg")]
+
+
+def test_a_yes_after_the_phone_was_added_confirms_the_ticket_and_files_nothing_new(stack):
+    sender = me()
+    stack.say(sender, "小区楼下的烧烤店每天晚上油烟直接往我家窗户里冒，开窗都是烟味，跟老板说了好几次都不管，我要投诉")
+    stack.say(sender, "我电话13812340088")
+    replies = stack.say(sender, "好的，同意")
+    [ticket] = stack.tickets(sender)
+    confirmed = [c for c in customs(replies) if c.get("ticket")]
+    assert [c["ticket"] for c in confirmed] == [ticket["number"]], replies
+    assert "还有什么要办的事" not in text(replies)

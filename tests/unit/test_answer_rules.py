@@ -233,3 +233,12 @@ def test_the_router_overrules_a_guessed_matter_at_a_lower_bar():
     assert not router_overrules(other, 0.8)
     assert router_overrules(other, 0.6)             # 0.7 against a guess
     assert not router_overrules({**other, "score": 0.65}, 0.6)
+
+
+def test_a_plain_agreement_is_told_from_a_question():
+    from actions.cues import agrees
+
+    for yes in ("同意", "好的，同意", "同意的", "我同意", "好个，同意", "可以", "要的"):
+        assert agrees(yes), yes
+    for other in ("同意转给专家吗？要等多久", "不同意", "好的谢谢", "同意书要带吗"):
+        assert not agrees(other), other
