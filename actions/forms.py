@@ -16,6 +16,7 @@ from actions import interruptions
 from actions.api.hall import HallUnavailable, hall
 from actions.conversation import last_bot_response, text_of, user_texts
 from actions.feedback import file_bad_rating
+from actions.ticket_request import ticket_number
 from bot.text.normalize import normalize
 from actions.cues import asks_for_person, says
 from bot.text.phones import contact_number
@@ -166,6 +167,13 @@ class ListeningForm(FormValidationAction, metaclass=abc.ABCMeta):
             # "跟你打字说不清楚，给我找个人工来": a person, now (the handoff keeps what was told).
             return [SlotSet(slot, None) for slot in FORM_SLOTS] + [
                 SlotSet("requested_slot", None), ActiveLoop(None), FollowupAction("action_handoff")]
+        filed = tracker.get_slot("filed_ticket")
+        if filed and ticket_number(text) and not contact_number(text):
+            # "ZJ…处理了没有" while the phone for a ticket already filed is asked: the form steps
+            # aside (the ticket stands) and the message is answered as any other (its status).
+            dispatcher.utter_message(response="utter_form_left_filed", number=filed, json_message={"ticket": filed})
+            return [SlotSet(slot, None) for slot in FORM_SLOTS] + [
+                SlotSet("requested_slot", None), ActiveLoop(None), FollowupAction("action_answer_matter")]
         events = corrections(tracker, requested)
         if requested == "contact_phone" and (contact_number(text) or says(text, "no_phone")) \
                 and tracker.get_slot("contact_phone") is None:

@@ -24,6 +24,7 @@ from actions.cues import asks_for_person, says, speaks_of_person
 from actions.forms import FORM_SLOTS
 from actions.ticket_request import department_for, supplement, ticket_request
 from bot.privacy import mask_phone
+from bot.text.calling_off import calls_off
 from bot.text.phones import contact_number
 from bot.vocabulary import TicketKind
 
@@ -166,8 +167,24 @@ class ActionHumanModeEnded(Action):
             await hall().human_mode_ended(tracker.sender_id)
         except HallUnavailable:
             pass  # the conversation is the bot's again either way; the console shows it in the transcript
-        dispatcher.utter_message(response="utter_human_mode_ended", json_message={"human": None})
+        # "算了不用了" before staff answered: called off, in those words.
+        dispatcher.utter_message(response="utter_handoff_called_off" if calls_off(text_of(tracker))
+                                 else "utter_human_mode_ended", json_message={"human": None})
         return []
+
+
+async def called_off(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    """A question that opens by calling off a handoff no staff member has answered yet ("哦不用了，
+    我自己先问问，优待证怎么申请"; bot.rasa.human_mode resumed the conversation): the hall and the
+    citizen are told, and the caller answers the question."""
+    if not (calls_off(text_of(tracker)) and waiting_handoff(tracker)):
+        return False
+    try:
+        await hall().human_mode_ended(tracker.sender_id)
+    except HallUnavailable:
+        pass  # the conversation is the bot's again either way
+    dispatcher.utter_message(response="utter_handoff_called_off", json_message={"human": None})
+    return True
 
 
 async def ticket_named_by(tracker: Tracker, slot: str) -> Tuple[Optional[str], Optional[Dict[str, Any]]]:

@@ -31,7 +31,7 @@ from actions.approved import serve_approved
 from actions.feedback import ActionRecordRating, rating_level, score_in
 from actions.bundles import TOGETHER, bundle_turn, member_among, named_bundle
 from actions.documents import unnamed_document
-from actions.handoff import ActionHandoff
+from actions.handoff import ActionHandoff, called_off
 from actions.departments import (
     accept_department_offer, complaint_route, department_answer, department_of, department_ticket, offer_callback,
 )
@@ -84,6 +84,8 @@ class ActionAnswerMatter(Answering):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
         intent, text = intent_of(tracker), text_of(tracker)
+        # "哦不用了，我自己先问问，…" while a handoff waits: told, then the question answered.
+        calling_off = await called_off(dispatcher, tracker)
         if pending_ticket(tracker) and wants_submit(tracker, intent):
             # "提交" after "工单系统暂时没有响应": submit the form the citizen already filled in.
             events = await ActionOpenTicket().open(dispatcher, tracker, None)
@@ -111,7 +113,7 @@ class ActionAnswerMatter(Answering):
             # "电话17858412093" after an answer, nothing pending: never the guide again; a call
             # back from the matter's department is offered, and filed only on a yes.
             events = await offer_callback(dispatcher, await department_of(tracker.get_slot("current_matter")))
-        elif intent != "rate" and asks_for_person(text):
+        elif intent != "rate" and asks_for_person(text) and not calling_off:
             # "让个真人来", "打字太累了找个人": a person, in whatever words.
             return await ActionHandoff().run(dispatcher, tracker, domain)
         elif ((says(text, "verdict") or score_in(text) is not None or last_bot_response(tracker) == "utter_ask_rating")

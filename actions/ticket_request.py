@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, Optional
 
 from rasa_sdk import Tracker
@@ -64,6 +65,17 @@ def ticket_request(
         "rating": rating,
         "reason": reason,
     }
+
+
+# With or without its prefix and hyphen, the random suffix (bot.hall.tickets.NUMBER_ALPHABET, any
+# case) or the old 4-digit one: "ZJ20270105-K7QM3X", "20270105 k7qm3x", "ZJ20261203-0001", "202612030001".
+TICKET_NUMBER_RE = re.compile(
+    r"(?:ZJ)?\s*(20\d{6})\s*[-－—_ ]?\s*([34679ACDEFGHJKMNPQRTUVWXY]{6}|\d{4})(?![0-9A-Za-z])", re.IGNORECASE)
+
+
+def ticket_number(text: str) -> Optional[str]:
+    found = TICKET_NUMBER_RE.search(text or "")
+    return f"ZJ{found.group(1)}-{found.group(2).upper()}" if found else None
 
 
 TICKET_OPENED = "utter_ticket_opened"

@@ -14,24 +14,13 @@ from actions.api.hall import HallUnavailable, hall
 from actions.conversation import intent_of, match_of, text_of, Answering
 from actions.forms import FORM_SLOTS, form_anchor, pending_ticket, prefill_ticket_form
 from actions.cues import says
-from actions.ticket_request import TICKET_OPENED, announce_ticket, department_for, supplement, ticket_request
+from actions.ticket_request import TICKET_OPENED, announce_ticket, department_for, supplement, ticket_number, ticket_request
 from bot.privacy import mask_phone
 from bot.text.normalize import normalize
 from bot.ratelimit import limiter
 from bot.text.phones import contact_number, mainland_mobile
 from bot.text.regions import find_region, looks_like_place
 from bot.vocabulary import FALLBACK_DEPARTMENT, FALLBACK_MATTER, TICKET_MATTER_KINDS, Aspect, TicketKind
-
-# With or without its prefix and hyphen, the random suffix (bot.hall.tickets.NUMBER_ALPHABET, any
-# case) or the old 4-digit one: "ZJ20270105-K7QM3X", "20270105 k7qm3x", "ZJ20261203-0001", "202612030001".
-TICKET_NUMBER_RE = re.compile(
-    r"(?:ZJ)?\s*(20\d{6})\s*[-－—_ ]?\s*([34679ACDEFGHJKMNPQRTUVWXY]{6}|\d{4})(?![0-9A-Za-z])", re.IGNORECASE)
-
-
-def ticket_number(text: str) -> Optional[str]:
-    found = TICKET_NUMBER_RE.search(text or "")
-    return f"ZJ{found.group(1)}-{found.group(2).upper()}" if found else None
-
 
 async def _pending_kind(tracker: Tracker) -> str:
     """The kind of a form re-submitted after an outage (its ticket_kind may be gone)."""
@@ -265,10 +254,15 @@ class ActionReportFailedTrip(Answering):
                                              events, asks_to_act=False)
 
 
+# "我刚才投诉物业那个现在什么情况": how a ticket the citizen speaks of stands, in everyday words.
+_STATE_ASKED = re.compile(r"(什么|啥)情况|怎么样|咋样|结果|进展|处理|管了|回音|动静")
+
+
 def asks_ticket_status(text: str) -> bool:
     """A question about a ticket already filed: its number, or words about a ticket. "焊工证过期了
     还能续吗" (到期/续期) is a matter question, whatever the intent classifier says."""
-    return bool(ticket_number(text)) or says(text, "ticket_status")
+    return (bool(ticket_number(text)) or says(text, "ticket_status")
+            or (says(text, "own_ticket") and bool(_STATE_ASKED.search(text))))
 
 
 class ActionTicketStatus(Action):

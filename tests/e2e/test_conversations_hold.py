@@ -654,3 +654,14 @@ def test_a_yes_after_the_phone_was_added_confirms_the_ticket_and_files_nothing_n
     confirmed = [c for c in customs(replies) if c.get("ticket")]
     assert [c["ticket"] for c in confirmed] == [ticket["number"]], replies
     assert "还有什么要办的事" not in text(replies)
+
+
+def test_a_status_question_while_the_phone_of_a_filed_ticket_is_asked_is_answered(stack):
+    sender = me()
+    stack.say(sender, "护照加急要多久")
+    filed = [c for c in customs(stack.say(sender, "差评，问加急说的是普通的时间")) if c.get("ticket")]
+    number = filed[0]["ticket"]
+    replies = stack.say(sender, f"{number[2:]}处理了没有")  # without its prefix
+    assert any(c.get("tickets") == [number] for c in customs(replies)), replies
+    assert "号码好像不对" not in text(replies) and "没听明白" not in text(replies)
+    assert answer(stack.say(sender, "那加急要多少钱"))["aspect"] == "fee"

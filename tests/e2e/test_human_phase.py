@@ -77,6 +77,24 @@ def test_human_mode_release_words_and_transfer(stack):
     assert "已转交" in told["text"] and number in told["text"]
 
 
+def test_a_handoff_called_off_before_staff_answer_gives_the_question_to_the_bot(stack):
+    me = sender()
+    handoff = next(c for c in customs(stack.say(me, "帮我转人工")) if c.get("handoff"))
+    replies = customs(stack.say(me, "哦不用了，我自己先问问，社保卡丢了怎么补办"))
+    assert {"human": None} in replies, replies
+    assert any(c.get("matter") == "renshe.social_card_lost" for c in replies), replies
+    auth = staff_token(stack, "renshe_" + uuid.uuid4().hex[:6], "zwfw", "李专员")
+    ticket = httpx.get(f"{stack.hall_url}/api/tickets/{handoff['ticket']}", headers=auth, timeout=10).json()
+    assert ticket["human_by"] is None
+
+    # Once staff have written, "不用了…" is said to them: the bot stays silent.
+    other = sender()
+    number = next(c for c in customs(stack.say(other, "转人工")) if c.get("handoff"))["ticket"]
+    r = httpx.post(f"{stack.hall_url}/api/tickets/{number}/reply", json={"text": "您好，请讲"}, headers=auth, timeout=30)
+    assert r.status_code == 201, r.text
+    assert stack.say(other, "不用了，我想问社保卡丢了怎么补办") == []
+
+
 def test_declined_consent_hides_transcript_but_allows_the_call_back(stack):
     me = sender()
     stack.say(me, "我家虾苗这几天死了好多")

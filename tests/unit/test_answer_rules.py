@@ -242,3 +242,14 @@ def test_a_plain_agreement_is_told_from_a_question():
         assert agrees(yes), yes
     for other in ("同意转给专家吗？要等多久", "不同意", "好的谢谢", "同意书要带吗"):
         assert not agrees(other), other
+
+
+def test_calling_off_a_person_and_asking_after_ones_own_ticket():
+    from actions.tickets import asks_ticket_status
+    from bot.text.calling_off import calls_off, rest_after_calling_off
+
+    assert calls_off("哦不用了，我自己先问问，优待证怎么申请") and calls_off("算了不转人工了")
+    assert rest_after_calling_off("哦不用了，我自己先问问，优待证怎么申请") == "我自己先问问优待证怎么申请"
+    assert not calls_off("原件不用了吗") and not calls_off("你好，有人吗")
+    assert asks_ticket_status("我刚才投诉物业那个现在什么情况")
+    assert not asks_ticket_status("我刚才投诉物业的时候忘了说地址")
