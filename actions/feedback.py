@@ -31,13 +31,14 @@ _WORDS = [
 
 
 # "给两分", "打1分", "零分" (not "11分钟", "一分钱"): a score out of five.
-_SCORE_RE = re.compile(r"(?<![0-9零一二两三四五六七八九十百])([0-5零一二两三四五])\s*分(?![钟钱])")
+# "1分", "给两分", and stars: "只给一颗星", "五星" (not "五星级").
+_SCORE_RE = re.compile(r"(?<![0-9零一二两三四五六七八九十百])([0-5零一二两三四五])\s*(?:分(?![钟钱])|[颗个]?星(?!级))")
 _SCORE_DIGITS = {"零": 1, "0": 1, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
 
 
 def score_in(text: str) -> Optional[int]:
-    """A score given as such: at the start ("1分，地址都是错的") or after 给/打/评 ("给两分"); not a
-    story's "一分不发"."""
+    """A score given as such: at the start ("1分，地址都是错的", "五星") or after 给/打/评 ("给两分",
+    "只给一颗星"); not a story's "一分不发"."""
     folded = normalize(text).replace(" ", "")
     for found in _SCORE_RE.finditer(folded):
         if found.start() == 0 or any(v in folded[max(0, found.start() - 2):found.start()] for v in "给打评"):

@@ -72,6 +72,12 @@ def contact_phone_slot(value: Any, dispatcher: CollectingDispatcher, tracker: Tr
             return {"contact_phone": DECLINED}
         dispatcher.utter_message(response="utter_phone_required")
         return {"contact_phone": None}
+    if not re.search(r"[0-9０-９]", text):
+        # "你们会派人去查吗" when the phone is asked: no number mistyped, a question about what
+        # happens next; answered, and the phone asked again (never "这个号码好像不对").
+        if asks(text):
+            dispatcher.utter_message(response="utter_ticket_next_steps")
+        return {"contact_phone": None}
     dispatcher.utter_message(response="utter_phone_invalid")
     return {"contact_phone": None}
 

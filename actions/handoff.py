@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ConversationPaused, EventType, FollowupAction, SlotSet
+from rasa_sdk.events import ActiveLoop, ConversationPaused, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.api.hall import HallUnavailable, hall
@@ -37,10 +37,12 @@ class ActionHandoff(Answering):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
         text = text_of(tracker)
+        form = (tracker.active_loop or {}).get("name")
         if not is_button(tracker) and not asks_for_person(text) and not speaks_of_person(text):
             # No ticket, and no consent to read the conversation, on a guess: "母猪人工授精找谁
-            # 指导" or "人工费怎么算" is a question, whatever the intent classifier read.
-            return [FollowupAction("action_answer_matter")]
+            # 指导" or "人工费怎么算" is a question, whatever the intent classifier read; inside
+            # a form ("你们会派人来看吗" when the phone is asked) the form reads it.
+            return [FollowupAction(form or "action_answer_matter")]
         matter = tracker.get_slot("current_matter")
         kind = TicketKind.HANDOFF.value
         try:
@@ -77,7 +79,8 @@ class ActionHandoff(Answering):
                 promise=ticket.get("promised_response") or "请稍候", json_message=info,
             )
         # A form left half-filled for a person is the person's now: no later "好的" submits it.
-        return [SlotSet(slot, None) for slot in FORM_SLOTS] + [
+        left = [ActiveLoop(None), SlotSet("requested_slot", None)] if form else []
+        return left + [SlotSet(slot, None) for slot in FORM_SLOTS] + [
             SlotSet("last_ticket", ticket["number"]), SlotSet("served", True), ConversationPaused()]
 
 

@@ -298,9 +298,25 @@ class ActionAnswerMatter(Answering):
             return await self._correct(dispatcher, tracker, turn.view, current, turn.candidates)
         if not code:
             return None
+        if await self._complaint_about_service(turn, code):
+            # "停水三天了…电话打不通…要投诉": a complaint whose words match a service (用水过户),
+            # not a question about that service: it goes by its subject.
+            routed = await self._routed_ticket(dispatcher, tracker, turn.view)
+            if routed is not None:
+                return routed
         # Keep the options around so that "不是这个" can offer the others.
         alternatives = turn.candidates if code in turn.candidates else turn.ranked[:MAX_CLARIFY]
         return await self._answer(dispatcher, tracker, code, aspect or Aspect.OVERVIEW, alternatives)
+
+    @staticmethod
+    async def _complaint_about_service(turn: Turn, code: str) -> bool:
+        """A message that asks someone to act (投诉, 举报, 管一管…), with no aspect asked, matched to
+        a service matter that is not the one in hand."""
+        if (turn.button or turn.aspect or code == turn.current or not says(turn.text, "complaint_request")
+                or not says(turn.text, "grievance")):
+            return False
+        guide = await hall().guide(code)
+        return bool(guide and guide["kind"] == MatterKind.SERVICE)
 
     @staticmethod
     def _overruled(turn: Turn, code: Optional[str], needed: Optional[str]) -> bool:

@@ -101,7 +101,9 @@ def takes_offer(offer: Dict[str, Any], text: str) -> bool:
     ("电话138…，你们帮我登记一下"): a plain "好的" there is about the guide."""
     if offer.get("offer") == "after_answer":
         return says(text, "accept_offer") or bool(contact_number(text) and only_particulars(text))
-    return bool(contact_number(text)) or says(text, "no_phone") or accepts_offer(text)
+    # "你们会派人去查吗" after "我可以把您的问题转给该部门": asking them to act takes it too.
+    return (bool(contact_number(text)) or says(text, "no_phone") or accepts_offer(text)
+            or says(text, "complaint_request"))
 
 
 # Below this the matcher's reading of a new matter is a guess worth a way out to its department.

@@ -27,6 +27,7 @@ from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.events import ConversationResumed
 
 from bot.text.calling_off import QUESTION_CHARS, calls_off, rest_after_calling_off
+from bot.vocabulary import TicketKind
 
 RELEASE_WORDS = {"结束人工", "结束人工服务", "转回机器人", "转机器人", "回到机器人", "退出人工", "退出人工服务"}
 ENDED_ACTION = "action_human_mode_ended"
@@ -51,7 +52,7 @@ def waiting_for_staff(events: Any) -> bool:
         custom = data.get("custom") or {}
         if "human" in custom:
             return False
-        if custom.get("handoff"):
+        if custom.get("kind") == TicketKind.HANDOFF.value and custom.get("ticket"):
             return True
     return False
 

@@ -665,3 +665,14 @@ def test_a_status_question_while_the_phone_of_a_filed_ticket_is_asked_is_answere
     assert any(c.get("tickets") == [number] for c in customs(replies)), replies
     assert "号码好像不对" not in text(replies) and "没听明白" not in text(replies)
     assert answer(stack.say(sender, "那加急要多少钱"))["aspect"] == "fee"
+
+
+def test_a_complaint_whose_words_match_a_service_goes_by_its_subject(stack):
+    # 停水 + 自来水 match 用水过户, but the citizen complains: a complaint to 公用事业, not a guide.
+    sender = me()
+    replies = stack.say(sender, "我家这条街停水两天了，自来水公司也不给个说法，电话打过去没人接，我要投诉他们")
+    assert not any(c.get("matter") == "gongyong.water_transfer" for c in customs(replies)), replies
+    replies = stack.say(sender, "你们会派人来看吗")  # a question where the phone is asked: answered, no "号码不对"
+    assert "号码好像不对" not in text(replies) and "承办部门" in text(replies)
+    stack.say(sender, "13812340066")
+    assert [(t["kind"], t["department"]) for t in stack.tickets(sender)] == [("complaint", "gongyong")]

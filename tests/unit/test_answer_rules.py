@@ -253,3 +253,11 @@ def test_calling_off_a_person_and_asking_after_ones_own_ticket():
     assert not calls_off("原件不用了吗") and not calls_off("你好，有人吗")
     assert asks_ticket_status("我刚才投诉物业那个现在什么情况")
     assert not asks_ticket_status("我刚才投诉物业的时候忘了说地址")
+
+
+def test_a_score_in_stars_is_a_rating():
+    from actions.feedback import score_in
+
+    assert score_in("回答很慢又看不懂，我只給一顆星。") == 1
+    assert score_in("五星好评") == 5 and score_in("给两分") == 2
+    assert score_in("五星级酒店乱收费") is None
