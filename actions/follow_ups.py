@@ -118,7 +118,8 @@ async def asked_of_current(tracker: Tracker, current: str, other: Optional[str] 
     read, if any), the other's words being only what it tells: "卖家说房子以前抵押过，贷款已经还清
     了，这样过户有没有影响" after 二手房过户 asks about 过户, whatever 抵押 and 还清 suggest; or
     whose question asks only what the circumstance told does ("我之前在别的区交的社保，有影响吗"
-    after 失业金): asked of the matter in hand."""
+    after 失业金) or whether the citizen's own case fits ("我这种情况能办吗，我开的是个体户奶茶店"
+    after 创业补贴): asked of the matter in hand."""
     text = text_of(tracker)
     if is_button(tracker) or says(text, "switch"):
         return False
@@ -132,7 +133,7 @@ async def asked_of_current(tracker: Tracker, current: str, other: Optional[str] 
     ours, theirs = name_bigrams(this), (name_bigrams(that) if that else set())
     if said & theirs - ours:
         return False  # the question names the other
-    return bool(said & ours - theirs) or says(asking, "impact")
+    return bool(said & ours - theirs) or says(asking, "impact") or says(asking, "own_case")
 
 
 async def needed_for(asked: Tuple[str, str], other: str) -> Optional[str]:

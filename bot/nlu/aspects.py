@@ -64,6 +64,10 @@ def _not_asked(spans: List[Tuple[int, int]], start: int, end: int) -> bool:
     return any(a <= start and end <= b for a, b in spans)
 
 
+# The citizen's own case, as a conditions phrase opens ("我这种情况", "这种情况能", "像我这样").
+_OWN_CASE = ("我这", "这种情况", "这情况", "像我", "我们这种", "我们这样")
+
+
 def find_aspect(text: str, lexicon: List[Tuple[str, str]]) -> Optional[Tuple[str, int, int]]:
     """The aspect the (normalised) text asks about: of two overlapping phrases the one that ends
     later ("需要什么条件" asks the 条件), unless it only asks whether one may ("网上能办吗" asks
@@ -87,7 +91,10 @@ def find_aspect(text: str, lexicon: List[Tuple[str, str]]) -> Optional[Tuple[str
         asks = any(word in phrase for word in _INTERROGATIVES)
         # "网上能办吗", "手机上能开吗": the thing named (online) is asked, not whether one may
         # (conditions) — conditions only when nothing else is asked.
-        key = (1 if aspect == CONDITIONS else 0, 0 if asks else 1, start, -len(phrase))
+        # …unless it asks whether the citizen's own case fits ("我这种情况能申请吗，我在网上开了个
+        # 淘宝店"): that asks the conditions, whatever thing the case tells of.
+        last = aspect == CONDITIONS and not phrase.startswith(_OWN_CASE)
+        key = (1 if last else 0, 0 if asks else 1, start, -len(phrase))
         if best is None or key < best[0]:
             best = (key, (aspect, start, end))
     return best[1] if best else None

@@ -676,3 +676,12 @@ def test_a_complaint_whose_words_match_a_service_goes_by_its_subject(stack):
     assert "号码好像不对" not in text(replies) and "承办部门" in text(replies)
     stack.say(sender, "13812340066")
     assert [(t["kind"], t["department"]) for t in stack.tickets(sender)] == [("complaint", "gongyong")]
+
+
+def test_whether_ones_own_case_fits_is_asked_of_the_matter_in_hand(stack):
+    # The case told names another matter's words (营业执照) and a thing (网上): the question is
+    # still whether the matter in hand fits it.
+    sender = me()
+    stack.say(sender, "灵活就业社保补贴怎么申请")
+    got = answer(stack.say(sender, "我这种情况能申请吗，我在网上开了个淘宝店，营业执照也办了"))
+    assert (got["matter"], got["aspect"]) == ("shuiwu.flexible_social_fee", "conditions")

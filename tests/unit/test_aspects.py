@@ -63,6 +63,9 @@ def lexicon():
     # Whether one may do it so (alone, in another town) is who may apply.
     ("我爸一个人去办可以吗", "conditions"),
     ("在老家那边办行吗", "conditions"),
+    # Whether one's own case fits, whatever thing the case tells of (a shop online, not online).
+    ("我这种情况能申请吗，我在网上开了个淘宝店", "conditions"),
+    ("像我这样的，网上能办吗", "online"),
 ])
 def test_the_asked_aspect(lexicon, text, aspect):
     assert asked_aspect(text, lexicon)[0] == aspect
