@@ -66,6 +66,8 @@ def lexicon():
     # Whether one's own case fits, whatever thing the case tells of (a shop online, not online).
     ("我这种情况能申请吗，我在网上开了个淘宝店", "conditions"),
     ("像我这样的，网上能办吗", "online"),
+    # Whether it takes a trip, asked in two words at the end.
+    ("那我还得自己回老家跑吗", "visits"),
 ])
 def test_the_asked_aspect(lexicon, text, aspect):
     assert asked_aspect(text, lexicon)[0] == aspect
