@@ -68,7 +68,10 @@ ROUTER_UNSURE = 0.5  # a "none of ours" scored below this does not stop a plausi
 IN_ROUTED_DEPARTMENT = 0.1
 # A message this short that names no matter, after an answer, is a follow-up on it.
 SHORT_FOLLOW_UP = 16
-MATTER_INTENTS = ("ask_matter", "ask_aspect", "request_guidance", "complain", "nlu_fallback", "consult_department")
+# report_failed_trip too: the classifier reads many long stories so, but 兜底 is decided by the
+# citizen's words (went_and_failed, before the steps); a story that gets here asks about a matter.
+MATTER_INTENTS = ("ask_matter", "ask_aspect", "request_guidance", "complain", "nlu_fallback", "consult_department",
+                  "report_failed_trip")
 
 
 def plausible_beside(best: float, other: float) -> bool:
