@@ -685,3 +685,12 @@ def test_whether_ones_own_case_fits_is_asked_of_the_matter_in_hand(stack):
     stack.say(sender, "灵活就业社保补贴怎么申请")
     got = answer(stack.say(sender, "我这种情况能申请吗，我在网上开了个淘宝店，营业执照也办了"))
     assert (got["matter"], got["aspect"]) == ("shuiwu.flexible_social_fee", "conditions")
+
+
+def test_对了_turns_to_another_matter_of_the_same_department(stack):
+    # "对了…" opens a new matter: 护照 after 港澳通行证, though its one word is short and the
+    # department the same.
+    sender = me()
+    stack.say(sender, "暑假要带孩子去澳门，港澳通行证怎么给孩子办")
+    got = answer(stack.say(sender, "对了，孩子的护照明年也要过期了，换护照带啥"))
+    assert (got["matter"], got["aspect"]) == ("gongan.passport", "materials")
