@@ -43,8 +43,7 @@ async def department_answer(
     matter of ours the words matched, offered as a button in case the citizen means it."""
     if route.get("outside") or not route.get("code"):
         return await outside_answer(dispatcher, also)
-    names = {d["code"]: d for d in await hall().departments()}
-    dept = names.get(route["code"])
+    dept = await department_named(route["code"])
     if dept is None:
         dispatcher.utter_message(response="utter_ask_rephrase")
         return []
@@ -67,11 +66,10 @@ async def department_answer(
 async def department_ticket(
     dispatcher: CollectingDispatcher, tracker: Tracker, kind: str, department: str, story: Optional[str] = None
 ) -> List[EventType]:
-    names = {d["code"]: d for d in await hall().departments()}
-    if department not in names:
+    dept = await department_named(department)
+    if dept is None:
         dispatcher.utter_message(response="utter_ask_rephrase")
         return []
-    dept = names[department]
     dispatcher.utter_message(
         response="utter_department_ticket_intro", department_name=dept["name"],
         json_message={"department": {"code": department, "name": dept["name"]}, "kind": kind},
@@ -156,15 +154,27 @@ async def accept_department_offer(
     return events
 
 
+async def department_named(code: Optional[str]) -> Optional[Dict[str, Any]]:
+    """One of our departments (name, remit, phone) by its code, or None."""
+    return next((d for d in await hall().departments() if d["code"] == code), None) if code else None
+
+
+async def offer_department(dispatcher: CollectingDispatcher, code: str, response: str, offer: str) -> bool:
+    """Offer to pass the question to a department (`response` says how, `offer` names the kind in
+    the payload, as department_offered reads it); False when there is no such department."""
+    dept = await department_named(code)
+    if dept is None:
+        return False
+    dispatcher.utter_message(response=response, department_name=dept["name"],
+                             json_message={"department": {"code": dept["code"], "name": dept["name"]},
+                                           "offer": offer})
+    return True
+
+
 async def offer_callback(dispatcher: CollectingDispatcher, department: str) -> List[EventType]:
     """A phone and little else after an answer, with nothing pending: the citizen may want a call
     back. Nothing is filed on a number alone (they were told nothing of what it is for): the offer
     says what happens, and a yes takes it (accept_department_offer)."""
-    dept = next((d for d in await hall().departments() if d["code"] == department), None)
-    if dept is None:
+    if not await offer_department(dispatcher, department, "utter_offer_callback", "callback"):
         dispatcher.utter_message(response="utter_ask_rephrase")
-        return []
-    dispatcher.utter_message(response="utter_offer_callback", department_name=dept["name"],
-                             json_message={"department": {"code": dept["code"], "name": dept["name"]},
-                                           "offer": "callback"})
     return []

@@ -23,6 +23,7 @@ from actions.conversation import is_button, text_of, user_texts, Answering
 from actions.cues import asks_for_person, says, speaks_of_person
 from actions.forms import FORM_SLOTS
 from actions.ticket_request import department_for, supplement, ticket_request
+from bot.handoffs import waiting_handoff as latest_waiting
 from bot.privacy import mask_phone
 from bot.text.calling_off import calls_off
 from bot.text.phones import contact_number
@@ -86,15 +87,7 @@ class ActionHandoff(Answering):
 
 def waiting_handoff(tracker: Tracker) -> Optional[Dict[str, Any]]:
     """The payload of the conversation's latest handoff message, unless staff have written since."""
-    for event in reversed(tracker.events):
-        if event.get("event") != "bot":
-            continue
-        custom = (event.get("data") or {}).get("custom") or {}
-        if "human" in custom:
-            return None  # staff wrote, or human mode ended: they talk to the citizen now
-        if custom.get("kind") == TicketKind.HANDOFF.value and custom.get("ticket"):
-            return custom
-    return None
+    return latest_waiting(reversed(tracker.events))
 
 
 class ActionHandoffContact(Action):

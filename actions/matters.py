@@ -34,6 +34,7 @@ from actions.documents import unnamed_document
 from actions.handoff import ActionHandoff, called_off
 from actions.departments import (
     accept_department_offer, complaint_route, department_answer, department_of, department_ticket, offer_callback,
+    offer_department,
 )
 from actions.follow_ups import (
     MAX_CLARIFY, SHORT_QUESTION, asked_of_current, in_context, in_current_guide, needed_for, said_only_to_deny, stays,
@@ -112,10 +113,10 @@ class ActionAnswerMatter(Answering):
             events = await accept_department_offer(dispatcher, tracker, department_offered(tracker))
         elif (contact_number(text) and only_particulars(text) and tracker.get_slot("current_matter")
               and not (tracker.active_loop or {}).get("name") and not pending_ticket(tracker)
-              and await department_of(tracker.get_slot("current_matter"))):
+              and (callback_from := await department_of(tracker.get_slot("current_matter")))):
             # "电话17858412093" after an answer, nothing pending: never the guide again; a call
             # back from the matter's department is offered, and filed only on a yes.
-            events = await offer_callback(dispatcher, await department_of(tracker.get_slot("current_matter")))
+            events = await offer_callback(dispatcher, callback_from)
         elif intent != "rate" and asks_for_person(text) and not calling_off:
             # "让个真人来", "打字太累了找个人": a person, in whatever words.
             return await ActionHandoff().run(dispatcher, tracker, domain)
@@ -611,11 +612,7 @@ class ActionAnswerMatter(Answering):
         if tracker.get_slot("current_matter") != code and not is_button(tracker) and unsure_of(tracker, code):
             # A guess the matcher is not sure of ("网约车的车要办什么证" read as the driver's
             # licence): a way out to the department, taken in its words, not by a yes to the guide.
-            dept = next((d for d in await hall().departments() if d["code"] == guide["department"]), None)
-            if dept:
-                dispatcher.utter_message(response="utter_offer_department", department_name=dept["name"],
-                                         json_message={"department": {"code": dept["code"], "name": dept["name"]},
-                                                       "offer": "after_answer"})
+            await offer_department(dispatcher, guide["department"], "utter_offer_department", "after_answer")
         return events + [SlotSet("served", True)]
 
     @staticmethod

@@ -17,7 +17,6 @@ unless it is the call-back phone an after-hours handoff asked for.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from rasa.core.actions.action import action_for_name_or_text
@@ -26,40 +25,19 @@ from rasa.core.processor import MessageProcessor
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.events import ConversationResumed
 
-from bot.text.calling_off import QUESTION_CHARS, calls_off, rest_after_calling_off
-from bot.vocabulary import TicketKind
+from bot.handoffs import waiting_handoff
+from bot.text.calling_off import QUESTION_CHARS, calls_off, releases, rest_after_calling_off
 
-RELEASE_WORDS = {"结束人工", "结束人工服务", "转回机器人", "转机器人", "回到机器人", "退出人工", "退出人工服务"}
 ENDED_ACTION = "action_human_mode_ended"
 ANSWER_ACTION = "action_answer_matter"
 CONTACT_ACTION = "action_handoff_contact"  # a call-back phone sent while a handoff waits
 POLICY = "HumanMode"
-_PUNCTUATION = re.compile(r"[\s，。！？!?,.、~～…]+")
-
-
-def releases(text: Any) -> bool:
-    """Whether a citizen's message asks to leave human mode."""
-    return isinstance(text, str) and _PUNCTUATION.sub("", text) in RELEASE_WORDS
-
-
-def waiting_for_staff(events: Any) -> bool:
-    """Whether the conversation's latest handoff still waits: no staff message (a bot message
-    with a "human" payload) since the handoff's own."""
-    for event in reversed(list(events)):
-        data = getattr(event, "data", None)
-        if getattr(event, "type_name", None) != "bot" or not isinstance(data, dict):
-            continue
-        custom = data.get("custom") or {}
-        if "human" in custom:
-            return False
-        if custom.get("kind") == TicketKind.HANDOFF.value and custom.get("ticket"):
-            return True
-    return False
 
 
 def calls_off_waiting(text: Any, events: Any) -> bool:
-    """Whether a message calls off a handoff that no staff member has answered yet."""
-    return calls_off(text) and waiting_for_staff(events)
+    """Whether a message calls off a handoff that no staff member has answered yet (the events,
+    newest first, as the actions read them)."""
+    return calls_off(text) and waiting_handoff(e.as_dict() for e in reversed(events)) is not None
 
 
 _rasa_loop = MessageProcessor._run_prediction_loop

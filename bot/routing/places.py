@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Pattern
 
-from bot.text.regions import elsewhere_words, names_zhejiang, place_words
+from bot.text.regions import elsewhere_words, names_zhejiang_normalized, place_words
 
 
 @lru_cache(maxsize=1)
@@ -51,4 +51,4 @@ def place_signals(normalized: str) -> PlaceSignals:
         possessive = possessive or after.startswith(_POSSESSIVE_AFTER)
         if not (before.endswith(_ORIGIN_BEFORE) or after.startswith(_ORIGIN_AFTER)):
             other = True
-    return PlaceSignals(other, names_zhejiang(normalized), possessive, mentions)
+    return PlaceSignals(other, names_zhejiang_normalized(normalized), possessive, mentions)

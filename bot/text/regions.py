@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, FrozenSet, List, Optional, Tuple
+from typing import Any, Dict, FrozenSet, List, Optional, Tuple
 
 import yaml
 
@@ -28,9 +28,15 @@ def _short(name: str) -> str:
 
 
 @lru_cache(maxsize=1)
+def _lexicon() -> Dict[str, Any]:
+    """data/lexicon/regions.yml, read once."""
+    return yaml.safe_load(LEXICON.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
 def _patterns() -> List[Tuple[str, str]]:
     """(pattern, canonical) pairs, longest first: county names before city names."""
-    data: Dict[str, List[str]] = yaml.safe_load(LEXICON.read_text(encoding="utf-8"))["regions"]
+    data: Dict[str, List[str]] = _lexicon()["regions"]
     pairs: List[Tuple[str, str]] = []
     for city, counties in data.items():
         for county in counties:
@@ -50,7 +56,7 @@ def place_words() -> FrozenSet[str]:
 def elsewhere_words(abroad: bool = True) -> Tuple[str, ...]:
     """Places outside Zhejiang (provinces, big cities, 港澳台; other countries unless `abroad` is
     False), longest first."""
-    data = yaml.safe_load(LEXICON.read_text(encoding="utf-8"))
+    data = _lexicon()
     words = list(data.get("elsewhere") or ()) + (list(data.get("abroad") or ()) if abroad else [])
     return tuple(sorted(dict.fromkeys(words), key=len, reverse=True))
 
@@ -68,7 +74,7 @@ def _zhejiang_re() -> "re.Pattern[str]":
 
 @lru_cache(maxsize=1)
 def _whereabouts() -> Tuple[Tuple[str, ...], Tuple[str, ...], Tuple[str, ...]]:
-    data = yaml.safe_load(LEXICON.read_text(encoding="utf-8"))
+    data = _lexicon()
     return (tuple(data.get("whereabouts_before") or ()), tuple(data.get("whereabouts_after") or ()),
             tuple(data.get("here_words") or ()))
 
@@ -77,7 +83,11 @@ def names_zhejiang(text: str) -> bool:
     """Whether the text names a place of Zhejiang (or the province) as where its matter is, not
     only as where the citizen now is: "武汉的房子办房产证…我人在杭州" and "我是重庆参保，在杭州打工"
     do not; "在湖州买了套二手房", "杭州的公积金" and "想在这边把结婚证扯了" do."""
-    text = normalize(text)
+    return names_zhejiang_normalized(normalize(text))
+
+
+def names_zhejiang_normalized(text: str) -> bool:
+    """names_zhejiang of a text already normalised (the router's, on every message)."""
     before_words, after_words, here = _whereabouts()
     if any(word in text for word in here):
         return True
