@@ -12,12 +12,13 @@ from typing import Awaitable, Callable, Dict, List, Optional, Tuple, Any
 from rasa_sdk import Tracker
 
 from actions.api.hall import hall
-from actions.conversation import entity, is_button, last_bot_response, text_of
+from actions.conversation import aspect_span, entity, is_button, last_bot_response, match_of, text_of
 from actions.cues import says
 from actions.reading import (
     EVERYDAY_CHARS, EVERYDAY_PAIRS, WHAT_ABOUT, asking_clause, bigrams, name_bigrams, only_denied, read_with_previous,
     sibling_named,
 )
+from bot.matching.lexicon import asking_pairs
 from bot.text.choices import choice_number
 from bot.text.sentences import asking_clause_of
 from bot.text.normalize import normalize
@@ -32,6 +33,50 @@ FOLLOW_UP_QUESTION = 24  # longer than this, a message tells enough to be read o
 FUNCTION_WORDS = re.compile(r"^(那么|那|还|也|是不是|是否|请问)?(要不要|需不需要|用不用|需要|必须|要|得|用)?"
                             r"(带|拿|交|提供|准备|开)?|(吗|么|嘛|呢|伐|不|没有|没)?[?？。!！]*$")
 GUIDE_TEXT_FIELDS = ("materials", "conditions", "steps", "summary")
+# The matcher sure of the other matter and not of the one in hand: the message names the other.
+CLEAR_MATCH = 0.75
+FAINT_MATCH = 0.1
+ASKING_WORDS = 4  # a lexicon phrase that asks; longer spans are shapes that hold the thing asked of
+_YES_NO = re.compile(r"(?:吗|伐|么|嘛|不|没有|没)[?？。!！]*$|要不要|需不需要|用不用|是不是要|得不得")
+_WH = re.compile(r"什么|啥|哪|多少|几")
+# Offices named as places ("是到学校申请还是到教育局"): where, not another matter.
+_INSTITUTIONS = re.compile(r"[\u4e00-\u9fff]{0,3}(?:局|医院|学校|中心|窗口|大厅|派出所|银行|街道|社区|村委)")
+_LACKS = re.compile(r"(?<!有)没有?(?!有)|缺|无")
+
+
+def clearly_names_other(tracker: Tracker, current: str, code: str, aspect: str, this: Dict[str, Any],
+                        other: Dict[str, Any]) -> bool:
+    """"那以后贷款还清了，注销抵押又怎么弄" after 不动产抵押登记, "那契税在哪里交" after 二手房过户,
+    "学校那边有没有困难补助可以申请" after 转学: the matcher is sure of a sibling and not of the matter
+    in hand, and the message says a word of the sibling's names that the matter in hand's names
+    do not hold (not "过户要跑几趟" after 二手房过户, whose 过户 both share), outside the words that
+    ask the aspect ("哪个文件规定的" names no 环评文件). Not a thing asked to be brought ("他的离婚证
+    也要带吗" after 结婚登记), nor a conditions question whose sibling words tell the situation
+    ("我家是低保户，这种能申请吧") or what the citizen lacks ("没户口本能领吗")."""
+    scores = {m["matter"]: float(m.get("score") or 0.0) for m in match_of(tracker).matches}
+    if scores.get(code, 0.0) < CLEAR_MATCH or scores.get(current, 0.0) > FAINT_MATCH:
+        return False
+    whole, asking = text_of(tracker), asking_clause(tracker)
+    if aspect == Aspect.MATERIALS and _YES_NO.search(normalize(asking)) and not _WH.search(normalize(asking)):
+        return False
+    if aspect == Aspect.CONDITIONS and _LACKS.search(normalize(asking)):
+        return False
+    span = aspect_span(tracker)
+    if aspect == Aspect.CONDITIONS:
+        text = asking  # the situation told before it names nothing asked
+    elif span:
+        # What is told after the question names nothing asked ("提取要几天到账，我以前租房提取的时候
+        # 挺快的"); nor do the few words that ask ("哪个文件规定的", "依据哪部法律").
+        end = whole.find(asking) + len(asking) if asking in whole else len(whole)
+        text = (whole[:span[0]] + "，" + whole[span[1]:end]) if span[1] - span[0] <= ASKING_WORDS else whole[:end]
+    else:
+        text = whole
+    said = {b for b in bigrams(_INSTITUTIONS.sub("，", text)) if not set(b) & EVERYDAY_CHARS} - EVERYDAY_PAIRS - asking_pairs()
+    # A word the guide in hand speaks of ("是医院能直接办还是要去医保局" after 慢特病: its guide says
+    # 直接) is its own, unless whether one may have that thing is asked ("可以先办临时的身份证吗").
+    written = set() if aspect == Aspect.CONDITIONS else bigrams(
+        " ".join(str(this.get(k) or "") for k in GUIDE_TEXT_FIELDS))
+    return bool(said & name_bigrams(other) - name_bigrams(this) - written)
 
 
 async def stays(tracker: Tracker, current: str, code: str, aspect: str, ranked: List[str]) -> bool:
@@ -47,6 +92,8 @@ async def stays(tracker: Tracker, current: str, code: str, aspect: str, ranked: 
         return True
     if code in {m.get("code") for m in this.get("member_guides") or []}:
         return False  # "落户口要带啥" after 新生儿出生一件事: that member's own materials
+    if clearly_names_other(tracker, current, code, aspect, this, other):
+        return False
     folded = normalize(text).replace(" ", "")
 
     def named(guide: Dict[str, Any], part: str) -> bool:

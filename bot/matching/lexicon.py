@@ -159,3 +159,12 @@ def load_aspects(path: Optional[Path] = None) -> List[Tuple[str, str]]:
 @lru_cache(maxsize=1)
 def aspect_words() -> FrozenSet[str]:
     return frozenset(phrase for phrase, _ in load_aspects())
+
+
+@lru_cache(maxsize=1)
+def asking_pairs() -> FrozenSet[str]:
+    """Character pairs of the phrases that ask how long, how much, where, online or how many trips
+    ("到账", "工本", "窗口"): they name no matter, even in an alias ("租房提取多久到账"). Conditions
+    and materials phrases are left out: theirs hold things that do ("有补助吗", "复印件")."""
+    return frozenset(phrase[i:i + 2] for phrase, aspect in load_aspects()
+                     if aspect not in ("conditions", "materials") for i in range(len(phrase) - 1))

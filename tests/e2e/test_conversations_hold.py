@@ -694,3 +694,15 @@ def test_对了_turns_to_another_matter_of_the_same_department(stack):
     stack.say(sender, "暑假要带孩子去澳门，港澳通行证怎么给孩子办")
     got = answer(stack.say(sender, "对了，孩子的护照明年也要过期了，换护照带啥"))
     assert (got["matter"], got["aspect"]) == ("gongan.passport", "materials")
+
+
+def test_a_sibling_the_matcher_is_sure_of_switches_and_a_thing_told_or_brought_does_not(stack):
+    # In the same department: 用水过户 then 燃气, a clear switch whatever aspect is asked.
+    sender = me()
+    assert answer(stack.say(sender, "买了套二手房，自来水户名要改成我的，怎么弄"))["matter"] == "gongyong.water_transfer"
+    switched = answer(stack.say(sender, "燃气过户又在哪里办"))
+    assert (switched["matter"], switched["aspect"]) == ("gongyong.gas_transfer", "location")
+    # A sibling's document asked to be brought, or said in a question of where, stays on the matter in hand.
+    couple = me()
+    stack.say(couple, "我们打算下周去领结婚证，要准备什么")
+    assert answer(stack.say(couple, "我以前离过婚，离婚证要不要一起带上"))["matter"] == "minzheng.marriage"
