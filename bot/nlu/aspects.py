@@ -66,6 +66,9 @@ def _not_asked(spans: List[Tuple[int, int]], start: int, end: int) -> bool:
 
 # The citizen's own case, as a conditions phrase opens ("我这种情况", "这种情况能", "像我这样").
 _OWN_CASE = ("我这", "这种情况", "这情况", "像我", "我们这种", "我们这样")
+# A threshold the citizen asks of ("住多久才能办", "驾龄多少年才行", "啥病才算数"): the conditions,
+# whatever amount or time the sentence names.
+_THRESHOLD = ("才",)
 
 
 def find_aspect(text: str, lexicon: List[Tuple[str, str]]) -> Optional[Tuple[str, int, int]]:
@@ -93,7 +96,7 @@ def find_aspect(text: str, lexicon: List[Tuple[str, str]]) -> Optional[Tuple[str
         # (conditions) — conditions only when nothing else is asked.
         # …unless it asks whether the citizen's own case fits ("我这种情况能申请吗，我在网上开了个
         # 淘宝店"): that asks the conditions, whatever thing the case tells of.
-        last = aspect == CONDITIONS and not phrase.startswith(_OWN_CASE)
+        last = aspect == CONDITIONS and not phrase.startswith(_OWN_CASE + _THRESHOLD)
         key = (1 if last else 0, 0 if asks else 1, start, -len(phrase))
         if best is None or key < best[0]:
             best = (key, (aspect, start, end))
@@ -150,8 +153,10 @@ def asked_aspect(text: str, lexicon: List[Tuple[str, str]]) -> Optional[Tuple[st
         if found is None or not _asks(folded[found[1]:found[2]]):
             # A bare noun ("变更地址要啥才料": 地址 is the thing changed) gives way to a question a
             # phone typist's homophone hides (啥才料 = 啥材料).
+            # Whether one may ("手机app上能报不") gives way to the thing named, heard or not.
             heard = find_aspect_by_sound(folded, lexicon)
-            found = heard if heard and (found is None or _asks(folded[heard[1]:heard[2]])) else found
+            found = heard if heard and (found is None or (
+                _asks(folded[heard[1]:heard[2]]) and heard[0] != CONDITIONS)) else found
         found = found or _may_shape(folded)
         ending = None if found or len(folded) < MAY_END_MIN else _MAY_END.search(folded)
         if ending:

@@ -68,6 +68,22 @@ def lexicon():
     ("像我这样的，网上能办吗", "online"),
     # Whether it takes a trip, asked in two words at the end.
     ("那我还得自己回老家跑吗", "visits"),
+    # A threshold asked of ("要交满几年才行", "多大年纪才能申请"): the conditions, beside an amount or time.
+    ("社保要交满几年才行", "conditions"),
+    ("多大岁数才能领", "conditions"),
+    ("什么样的情况才算困难", "conditions"),
+    ("我这种领得到不", "conditions"),
+    # Times, fees and places in everyday and Traditional words.
+    ("今天去了今天就能拿到吗", "time_limit"),
+    ("審核要幾個工作天", "time_limit"),
+    ("几时能办好", "time_limit"),
+    ("证书工本费大概多少", "fee"),
+    ("規費怎麼算", "fee"),
+    ("要到哪个地方去交", "location"),
+    ("具体怎么操作呢", "steps"),
+    # The thing named beats whether one may, however the may is spelt ("能报不").
+    ("用app上能报不", "online"),
+    ("户口本要不要一起带上", "materials"),
 ])
 def test_the_asked_aspect(lexicon, text, aspect):
     assert asked_aspect(text, lexicon)[0] == aspect
