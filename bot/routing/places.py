@@ -35,8 +35,12 @@ class PlaceSignals:
 
 # "我是四川过来的", "俺是河南来义乌打工的", "安徽户口在杭州": where the citizen comes from, not where
 # the matter is.
-_ORIGIN_BEFORE = ("是", "从", "系")
+# "老家贵州的，在滨江工地干活", "户口在安徽老家": the same, told before the place.
+_ORIGIN_BEFORE = ("是", "从", "系", "老家", "户口在", "户籍在", "老家在")
 _ORIGIN_AFTER = ("人", "过来", "来的", "来", "户口", "户籍", "籍", "嚟", "搬")
+# Punctuation is gone from a normalised text: "老家贵州的跟着包工头干" tells who the citizen is when
+# a new clause starts after "的" (a pronoun, a verb of doing, a linking word), not a noun.
+_TOLD_END = re.compile(r"的?(?:[我你他她在跟和现今去来已从到打做干因所但可就也都还]|$)")
 _POSSESSIVE_AFTER = ("的", "那边", "那里", "那儿", "当地", "本地", "嘅")
 
 
@@ -46,9 +50,13 @@ def place_signals(normalized: str) -> PlaceSignals:
     mentions = 0
     for match in _other_re().finditer(normalized):
         mentions += 1
-        before = normalized[max(0, match.start() - 1):match.start()]
+        before = normalized[max(0, match.start() - 3):match.start()]
         after = normalized[match.end():match.end() + 2]
-        possessive = possessive or after.startswith(_POSSESSIVE_AFTER)
-        if not (before.endswith(_ORIGIN_BEFORE) or after.startswith(_ORIGIN_AFTER)):
+        # "老家贵州的，…" tells who the citizen is; "老家安徽的宅基地" is a thing there.
+        told = bool(_TOLD_END.match(after))
+        owns = after.startswith(_POSSESSIVE_AFTER) and not told
+        origin = after.startswith(_ORIGIN_AFTER) or (before.endswith(_ORIGIN_BEFORE) and not owns)
+        possessive = possessive or owns
+        if not origin:
             other = True
     return PlaceSignals(other, names_zhejiang_normalized(normalized), possessive, mentions)

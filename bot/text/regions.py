@@ -101,7 +101,8 @@ def names_zhejiang_normalized(text: str) -> bool:
 
 
 def find_region(text: str) -> Optional[str]:
-    """The canonical region named in the text ("萧山" → "杭州市萧山区"), or None."""
+    """The canonical region named in the text ("萧山" → "杭州市萧山区"), or None; a phone
+    typist's homophone of a name counts where it stands as a place ("我在湖洲那边" → 湖州市)."""
     text = normalize(text)
     found: Optional[str] = None
     for pattern, canonical in _patterns():
@@ -109,7 +110,43 @@ def find_region(text: str) -> Optional[str]:
             # Prefer the most specific: a county beats its city.
             if found is None or (canonical.startswith(found) and len(canonical) > len(found)):
                 found = canonical
-    return found
+    return found or _heard_region(text)
+
+
+# Where a homophone stands as a place: "在湖洲", "湖洲那边", "肖山区".
+_PLACE_BEFORE = ("在", "到", "住", "是")
+_PLACE_AFTER = ("那边", "这边", "那里", "这里", "那块", "市", "区", "县", "的")
+
+
+@lru_cache(maxsize=1)
+def _sounds() -> Dict[Tuple[str, str], Tuple[str, str]]:
+    """The short two-character names (canonical, as written) by their pinyin, tones ignored; a
+    sound two names share is left out (no guessing between them)."""
+    from pypinyin import lazy_pinyin  # a dependency of the aspect extractor already
+
+    by_sound: Dict[Tuple[str, str], List[str]] = {}
+    pattern_of: Dict[str, str] = {}
+    for pattern, canonical in _patterns():
+        if len(pattern) == 2:
+            by_sound.setdefault(tuple(lazy_pinyin(pattern)), []).append(canonical)
+            pattern_of[canonical] = pattern
+    return {sound: (names[0], pattern_of[names[0]]) for sound, names in by_sound.items() if len(set(names)) == 1}
+
+
+def _heard_region(text: str) -> Optional[str]:
+    from pypinyin import lazy_pinyin
+
+    sounds = _sounds()
+    syllables = lazy_pinyin(text, errors=lambda chars: ["?"] * len(chars))
+    if len(syllables) != len(text):
+        return None
+    for i in range(len(text) - 1):
+        heard = sounds.get((syllables[i], syllables[i + 1]))
+        # one character mistyped, the other as the name has it ("湖洲", not "去周" for 衢州)
+        if heard and (text[i] == heard[1][0] or text[i + 1] == heard[1][1]) and (
+                text[:i].endswith(_PLACE_BEFORE) or text[i + 2:].startswith(_PLACE_AFTER)):
+            return heard[0]
+    return None
 
 
 def looks_like_place(text: str) -> Optional[str]:

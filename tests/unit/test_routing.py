@@ -129,6 +129,22 @@ def test_places_tell_the_matters_place_from_where_the_citizen_is_now() -> None:
     ours = place_signals(normalize("俺是山东过来的，在湖州买了套二手房，房本去哪办"))
     assert not ours.other and ours.zhejiang
     assert place_signals(normalize("我是重庆参保的，在杭州打工，杭州的医保怎么报销")).zhejiang
+    # An origin told before the place ("老家河南的", "户口在江西") is no matter of that place; a
+    # thing there ("老家安徽的宅基地") is.
+    origin = place_signals(normalize("老家河南的，跟着老乡在余杭的厂里做了两年，工资一直拖着不发"))
+    assert not origin.other and not origin.possessive
+    assert not place_signals(normalize("我户口在江西老家，人在温州，想开个证明")).other
+    assert place_signals(normalize("老家安徽的宅基地要翻建，去哪审批")).other
+
+
+def test_a_place_typed_by_its_sound_is_found_where_it_stands_as_a_place() -> None:
+    from bot.text.regions import find_region
+
+    assert find_region("我家鱼塘在加兴那边") == "嘉兴市"
+    assert find_region("住在肖山区") == "杭州市萧山区"
+    # Two wrong characters, or no place word around it, is no place.
+    assert find_region("我是去周边看看") is None
+    assert find_region("家住山边上") is None
 
 
 def test_route_fields(router: DepartmentRouter) -> None:
