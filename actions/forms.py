@@ -52,6 +52,7 @@ DECLINED = ""  # contact_phone when the citizen chose not to leave one (None: no
 # the citizen: the place is kept when told. The phone question itself says what the number is for
 # and how long it is kept. Whether staff may read the conversation is asked once the guidance
 # ticket is filed (actions/tickets.py), so that a citizen who stops at the phone still has one.
+ASK_REGION = "utter_ask_ticket_form_region"
 GUIDANCE_SLOTS = ("problem_description", "region", "contact_phone")
 TICKET_SLOTS = ("problem_description", "contact_phone")
 
@@ -260,6 +261,20 @@ def photos_question(dispatcher: CollectingDispatcher, tracker: Tracker, requeste
     return True
 
 
+def region_passed_over(tracker: Tracker) -> bool:
+    """The place was asked in this form and the citizen gave the phone instead ("快帮我找专家",
+    then "电话188…"): the expert who calls asks where; the ticket is not held back for it."""
+    if tracker.get_slot("region") or not tracker.get_slot("contact_phone"):
+        return False
+    asked = 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "active_loop" and event.get("name"):
+            break  # the form's start
+        if event.get("event") == "bot" and (event.get("metadata") or {}).get("utter_action") == ASK_REGION:
+            asked += 1
+    return asked >= 1
+
+
 def taken_in_passing(dispatcher: CollectingDispatcher, tracker: Tracker, requested: str) -> Optional[List[EventType]]:
     """A message that answers another of the form's questions, or adds to the story, instead of
     the one asked: taken and acknowledged, and the form asks its question again — never "号码不对"
@@ -325,6 +340,8 @@ class ValidateTicketForm(ListeningForm):
         self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[Text]:
         needed = ticket_slots(tracker.get_slot("ticket_kind"))
+        if region_passed_over(tracker):
+            needed = tuple(slot for slot in needed if slot != "region")
         return [slot for slot in domain_slots if slot in needed]
 
     def validate_problem_description(

@@ -106,5 +106,7 @@ def announce_ticket(dispatcher: CollectingDispatcher, ticket: Dict[str, Any], ph
         contact=f"，会打 {mask_phone(phone)} 联系您" if phone else "",
         promise=ticket.get("promised_response", ""),
         json_message={"ticket": ticket["number"], "department": ticket["department"],
-                      "department_name": dept, "kind": ticket["kind"]},
+                      "department_name": dept, "kind": ticket["kind"],
+                      # the matter it is filed under (zwfw.feedback for a 差评 told as a story), if any
+                      **({"matter": ticket["matter"]} if ticket.get("matter") else {})},
     )
