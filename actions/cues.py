@@ -15,7 +15,7 @@ from bot.text.normalize import normalize
 from bot.text.sentences import asking_sentence, sentences
 
 CUES_FILE = Path(__file__).resolve().parents[1] / "data" / "lexicon" / "cues.yml"
-KINDS = ("failed_trip", "repeated_trips", "feared", "ask_person", "ticket_status", "cancel", "no_phone", "grievance", "switch", "verdict", "consent", "closing", "own_ticket", "photos", "accept_offer", "plain_yes",
+KINDS = ("failed_trip", "repeated_trips", "runaround", "feared", "ask_person", "ticket_status", "cancel", "no_phone", "grievance", "switch", "verdict", "consent", "closing", "own_ticket", "photos", "accept_offer", "plain_yes",
          "general_how", "steps_words", "whole_bundle", "bot_words", "here", "alternatives", "impact", "own_case", "complaint_request", "erase_words",
          "person_words", "not_person")
 
@@ -48,7 +48,14 @@ def went_and_failed(text: str) -> bool:
         return True
     if _ASKS_TRIPS.search(folded) and "了" not in folded:
         return False  # "要来回跑几次": how many trips it takes, asked before going
-    return (_unfeared(folded, "repeated_trips") or _counted_trips(folded)) and not says(text, "grievance")
+    return ((_unfeared(folded, "repeated_trips") or _counted_trips(folded) or _runaround_at_counters(text))
+            and not says(text, "grievance"))
+
+
+def _runaround_at_counters(text: str) -> bool:
+    """Sent from office to office, in a clause that does not say it was on the phone."""
+    return any(says(clause, "runaround") and "电话" not in clause and _unfeared(normalize(clause).replace(" ", ""), "runaround")
+               for clause in re.split(r"[，,。！!？?；;\s]+", text))
 
 
 # Sent back to come again: "让我回去弄好了再来", "叫我回医院改了再来" (not the question "要准备好了再来吗").
@@ -71,7 +78,8 @@ def _unfeared(folded: str, kind: str) -> bool:
     for word in _cues()[kind]:
         at = folded.find(word) if word else -1
         while at >= 0:
-            if not any(f in folded[max(0, at - 4):at] for f in feared):
+            # (a fear word may end on the cue's first character: "没空跑来跑去" is no 空跑)
+            if not any(f in folded[max(0, at - 4):at + 1] for f in feared):
                 return True
             at = folded.find(word, at + 1)
     return False

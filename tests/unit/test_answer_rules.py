@@ -50,6 +50,11 @@ def test_a_feared_trip_is_no_failed_trip():
     assert went_and_failed("车管所说照片不合格，叫我重新拍了再来")
     assert went_and_failed("跑到不动产中心，说少个签字，让下次再来")
     assert went_and_failed("上午去了一趟没弄好，说系统有问题")
+    # Sent from office to office at the counters is a failed trip; on the phone it is a question of
+    # who handles it; having no time to run about is no trip at all.
+    assert went_and_failed("去区里办证，几个窗口推来推去的，最后让我自己想办法")
+    assert not went_and_failed("打了好几个电话问都是推来推去的。请问这个到底归哪个部门管")
+    assert not went_and_failed("我要上班，没空跑来跑去，网上能不能办")
     # Asking beforehand whether to come back later is no failed trip.
     for asked in ("是不是要我准备齐了再来吗", "单位让我去开个证明，在哪开", "居住证还没办好，能先报名吗"):
         assert not went_and_failed(asked), asked
