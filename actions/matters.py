@@ -37,12 +37,12 @@ from actions.departments import (
     offer_department,
 )
 from actions.follow_ups import (
-    MAX_CLARIFY, SHORT_QUESTION, asked_of_current, in_context, in_current_guide, needed_for, said_only_to_deny, stays,
+    FOLLOW_UP_QUESTION, MAX_CLARIFY, SHORT_QUESTION, asked_of_current, in_context, in_current_guide, needed_for, said_only_to_deny, stays,
 )
 from actions.outside import answered_outside, elsewhere_answer, still_outside
 from actions.reading import (
     OVERRULE_OUTSIDE, asked_in_story, asked_which, done_elsewhere, aspect_for, department_offered,
-    is_bare_followup, only_particulars, read_with_previous, WHAT_ABOUT, named_matters, needed_thing,
+    EVERYDAY_PAIRS, bigrams, is_bare_followup, only_told_had, only_particulars, read_with_previous, WHAT_ABOUT, named_matters, needed_thing,
     router_overrules, takes_offer, unsure_of,
 )
 from actions.ticket_request import FILED_REPLIES
@@ -264,8 +264,15 @@ class ActionAnswerMatter(Answering):
             # handled before); a story that only sounds like its aliases is routed by subject.
             code = None
         code, aspect = await self._held_to_conversation(turn, code, asked, needed)
+        if code and not current and not turn.button and turn.length >= STORY_CHARS and await self._told_had(code, turn.text):
+            # "残疾证是肢体二级，已经办好几年了…残联有补贴…我们这种能申请吗": what the story says it
+            # already has is not what it asks; its asking sentence is read alone.
+            code = await asked_in_story(turn.text)
         if not code and current and await asked_of_current(tracker, current):
             code = current  # "过期了一个月再续有影响吗，孩子明年要在这边读书": what it does to the matter in hand
+        elif (not code and current and aspect == Aspect.CONDITIONS and not turn.button
+              and turn.length <= FOLLOW_UP_QUESTION and not says(turn.text, "switch")):
+            code = current  # "我这种外地户口的能领吗" after 失业金: a situation asked of the matter in hand
         # 2b. A long story the matcher is unsure of: what its asking sentence names, read alone.
         if not code and not current and not overruled and not says(turn.text, "grievance"):
             code = await asked_in_story(turn.text)
@@ -311,6 +318,12 @@ class ActionAnswerMatter(Answering):
         # Keep the options around so that "不是这个" can offer the others.
         alternatives = turn.candidates if code in turn.candidates else turn.ranked[:MAX_CLARIFY]
         return await self._answer(dispatcher, tracker, code, aspect or Aspect.OVERVIEW, alternatives)
+
+    @staticmethod
+    async def _told_had(code: str, text: str) -> bool:
+        guide = await hall().guide(code)
+        # its name's words: a story's situation words fill the aliases ("脑瘫孩子办残疾证")
+        return bool(guide) and only_told_had(text, bigrams(guide["name"]) - EVERYDAY_PAIRS)
 
     @staticmethod
     async def _complaint_about_service(turn: Turn, code: str) -> bool:

@@ -79,6 +79,27 @@ def only_denied(text: str, words: set) -> bool:
     return said <= denied
 
 
+# A clause that only says a thing is done goes with the clause before it: "残疾证是肢体二级，已经办好几年了".
+_DONE_ALONE = re.compile(r"^(?:都|也|早)?(?:已经|早就|早已|已)")
+
+
+def only_told_had(text: str, words: set) -> bool:
+    """only_denied for a story, clause by clause as written: every pair of `words` the story says
+    stands in a clause that says the thing is not needed or already had, or just before a clause
+    that says so of it ("残疾证是肢体二级，已经办好几年了…残联有补贴…我们这种能申请吗")."""
+    clauses = [normalize(c).replace(" ", "") for c in _CLAUSES.findall(text)]
+    said = {b for c in clauses for b in bigrams(c) if not set(b) & EVERYDAY_CHARS} & words
+    if not said:
+        return False
+    denied: set = set()
+    for i, clause in enumerate(clauses):
+        if _DENIES.search(clause):
+            denied |= bigrams(clause)
+            if i and _DONE_ALONE.match(clause):
+                denied |= bigrams(clauses[i - 1])
+    return said <= denied
+
+
 def asked_which(tracker: Tracker) -> bool:
     """The bot's last message asked which of its options the citizen meant."""
     return last_bot_response(tracker) in ("utter_clarify", "utter_clarify_after_correction")

@@ -69,6 +69,7 @@ _OWN_CASE = ("我这", "这种情况", "这情况", "像我", "我们这种", "�
 # A threshold the citizen asks of ("住多久才能办", "驾龄多少年才行", "啥病才算数"): the conditions,
 # whatever amount or time the sentence names.
 _THRESHOLD = ("才",)
+_SERVED = re.compile(r"(?:住|交|缴|满|干|做|工作|上班|参保|居住|待|呆)(?:了|满|够)?(?:多久|多长时间|几年|几个月|多少年)")
 
 
 def find_aspect(text: str, lexicon: List[Tuple[str, str]]) -> Optional[Tuple[str, int, int]]:
@@ -96,8 +97,13 @@ def find_aspect(text: str, lexicon: List[Tuple[str, str]]) -> Optional[Tuple[str
         # (conditions) — conditions only when nothing else is asked.
         # …unless it asks whether the citizen's own case fits ("我这种情况能申请吗，我在网上开了个
         # 淘宝店"): that asks the conditions, whatever thing the case tells of.
-        last = aspect == CONDITIONS and not phrase.startswith(_OWN_CASE + _THRESHOLD)
-        key = (1 if last else 0, 0 if asks else 1, start, -len(phrase))
+        # a threshold asks only where the question ends ("住多久才能办"), not in what is told before
+        # it ("老板说要先办健康证才能上班，健康证去哪里办")
+        # …and beside a time, only a time to be served first ("住多久才能办", not "多久才能领")
+        threshold = (phrase.startswith(_THRESHOLD) and not text[end:].strip("吗呢啊哦呀嘛的了?？。!！ ")
+                     and (_SERVED.search(text) or not any(f[1] == "time_limit" for f in found)))
+        last = aspect == CONDITIONS and not (phrase.startswith(_OWN_CASE) or threshold)
+        key = (-1 if threshold else 1 if last else 0, 0 if asks else 1, start, -len(phrase))
         if best is None or key < best[0]:
             best = (key, (aspect, start, end))
     return best[1] if best else None
@@ -112,7 +118,7 @@ _MAY_SHAPE = re.compile(r"(?:(?:能不能|可不可以|能否)[\u4e00-\u9fff]{1,
 # the 一件事 is, not its conditions.
 _TOGETHER = re.compile(r"一起|一块儿|一块办|一块弄|一道|一趟|一次办|一次弄|合起来|一并|同时办|打包|一揽子")
 # Where, as a choice between places: "是在宁波这边申请还是要回江西申请", "是到村里申请还是镇上".
-_WHERE_SHAPE = re.compile(r"(?<!现)(?:在|到|去|回)[\u4e00-\u9fff]{0,5}?(?:这边|那边|这里|那里|村|镇|乡|县|区|市|省|老家|当地|户籍地|里|上)"
+_WHERE_SHAPE = re.compile(r"(?<!现)(?:在|到|去|回|找)[\u4e00-\u9fff]{0,5}?(?:这边|那边|这里|那里|村|镇|乡|县|区|市|省|老家|当地|户籍地|里|上)"
                           r"(?:申请|办理|办|交|弄)?还是"
                           r"|(?<!现)(?:在|到|去|回)[\u4e00-\u9fff]{1,5}?(?:申请|办理|办)还是"
                           r"|(?:申请|办理|办|弄)还是(?:要|得)?(?:去|到|在|回)[\u4e00-\u9fff]")

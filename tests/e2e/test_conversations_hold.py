@@ -706,3 +706,35 @@ def test_a_sibling_the_matcher_is_sure_of_switches_and_a_thing_told_or_brought_d
     couple = me()
     stack.say(couple, "我们打算下周去领结婚证，要准备什么")
     assert answer(stack.say(couple, "我以前离过婚，离婚证要不要一起带上"))["matter"] == "minzheng.marriage"
+
+
+def test_a_phone_given_instead_of_the_place_files_the_expert_ticket(stack):
+    # The expert who calls asks where; the ticket is not held back for the county.
+    sender = me()
+    stack.say(sender, "我家养的三百多只鸭子这两天精神不好，不怎么吃食，拉绿色的稀，已经死了十来只，想请专家帮忙看看")
+    stack.say(sender, "麻烦快点安排专家")
+    filed = next(c for c in customs(stack.say(sender, "电话13812340077")) if c.get("ticket"))
+    assert (filed["kind"], filed["matter"]) == ("guidance", "nongye.livestock_guidance")
+    (ticket,) = stack.tickets(sender)
+    assert ticket["kind"] == "guidance" and ticket["contact_phone_masked"].endswith("0077")
+
+
+def test_a_story_that_already_has_a_document_asks_about_what_it_asks(stack):
+    sender = me()
+    story = answer(stack.say(sender, "我女儿先天听力不好，听力残疾证是三级，早就办下来了。现在助听器坏了，听说残联对助听器"
+                                     "有补贴，能帮忙适配，我们这种能申请吗，在哪申请"))
+    assert story["matter"] == "canlian.assistive_devices"
+    # Having no time to run about tells no failed trip: the bundle is answered, nothing filed.
+    parent = me()
+    bundle = answer(stack.say(parent, "老婆刚在医院生了二胎，家里老人帮不上忙，听说出生一件事可以一起办掉，具体怎么弄，"
+                                      "我白天要上班，实在没空跑来跑去的"))
+    assert bundle["matter"] == "yjs.newborn"
+    assert stack.tickets(parent) == []
+
+
+def test_whether_ones_situation_fits_stays_on_the_matter_in_hand(stack):
+    # "户口" in the situation draws the matcher to the 户口 matters; the question is the benefit's.
+    sender = me()
+    stack.say(sender, "公司裁员把我裁了，失业保险金怎么领")
+    fits = answer(stack.say(sender, "我是外省户口的能领不"))
+    assert (fits["matter"], fits["aspect"]) == ("renshe.unemployment_benefit", "conditions")

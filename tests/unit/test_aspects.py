@@ -71,6 +71,11 @@ def lexicon():
     # A threshold asked of ("要交满几年才行", "多大年纪才能申请"): the conditions, beside an amount or time.
     ("社保要交满几年才行", "conditions"),
     ("多大岁数才能领", "conditions"),
+    ("在这边要住多久才能申请", "conditions"),
+    ("失业金多久才能领到", "time_limit"),
+    ("公司说要先有这个证才能上岗，这个证在哪办", "location"),
+    ("是找社区还是街道", "location"),
+    ("第一步要先干啥", "steps"),
     ("什么样的情况才算困难", "conditions"),
     ("我这种领得到不", "conditions"),
     # Times, fees and places in everyday and Traditional words.
