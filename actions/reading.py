@@ -308,7 +308,8 @@ async def sibling_named(tracker: Tracker, current: str, guide: Optional[Dict[str
 _NEEDED = re.compile(r"(?:(?P<either>要不要|需不需要|用不用|是不是要|是不是得)|还要|还得|需要|必须|要|得)(?P<first>先)?去?"
                      r"(?P<verb>开|办|有|带|拿|提供|出具|交|准备)?(?:个|一个|一张|一份|张|份|本)?"
                      r"(?P<thing>[\u4e00-\u9fff]{2,8}?)(?P<ask>吗|么|嘛|伐|不|没|呢|没有)?$")
-_NOT_A_THING = re.compile(r"什么|啥|多少|几|哪|多久|多长|钱|费|钞票|铜钿|手续|材料|本人|排队|预约|等|跑|去|来|回|到场|现场")
+# ("贷得到不嘛": 得 of a verb's result, not "must")
+_NOT_A_THING = re.compile(r"^[到了成起动]|什么|啥|多少|几|哪|多久|多长|钱|费|钞票|铜钿|手续|材料|本人|排队|预约|等|跑|去|来|回|到场|现场")
 
 
 def needed_thing(text: str) -> Optional[tuple]:
@@ -321,4 +322,12 @@ def needed_thing(text: str) -> Optional[tuple]:
             or _NOT_A_THING.search(found.group("thing")) or re.search(r"什么|啥|多少|几|哪|多久", clauses[-1])
             or (found.group("verb") == "办" and not found.group("first"))):
         return None  # "要办个体户执照吗" asks whether to do that matter, not what this one needs
-    return found.group("thing"), (Aspect.CONDITIONS if found.group("first") else Aspect.MATERIALS)
+    thing = found.group("thing")
+    # "是不是要有残疾证才行": the thing must come first — the conditions, as with "先".
+    before = _THEN_ALLOWED.search(thing)
+    if before:
+        return thing[:before.start()], Aspect.CONDITIONS
+    return thing, (Aspect.CONDITIONS if found.group("first") else Aspect.MATERIALS)
+
+
+_THEN_ALLOWED = re.compile(r"才(?:行|可以|能[\u4e00-\u9fff]?)$")
