@@ -15,7 +15,7 @@ from actions.api.hall import hall
 from actions.conversation import aspect_span, entity, is_button, last_bot_response, match_of, text_of
 from actions.cues import says
 from actions.reading import (
-    EVERYDAY_CHARS, EVERYDAY_PAIRS, WHAT_ABOUT, asking_clause, bigrams, name_bigrams, only_denied, read_with_previous,
+    EVERYDAY_CHARS, EVERYDAY_PAIRS, asking_clause, asks_what_about, bigrams, name_bigrams, only_denied, read_with_previous,
     sibling_named,
 )
 from bot.matching.lexicon import asking_pairs
@@ -135,7 +135,7 @@ async def in_current_guide(tracker: Tracker, current: str, other: str) -> bool:
     not 一窗通拍), "申请资助要不要去开低保证明" after 学生资助 (its 低保 proof, not 低保)."""
     text = text_of(tracker)
     folded = normalize(text).replace(" ", "")
-    if is_button(tracker) or len(folded) > FOLLOW_UP_QUESTION or says(text, "switch") or WHAT_ABOUT.fullmatch(folded):
+    if is_button(tracker) or len(folded) > FOLLOW_UP_QUESTION or says(text, "switch") or asks_what_about(text):
         return False  # "低保呢" after 临时救助: what about the other matter, not its word in this guide
     this, that = await hall().guide(current), await hall().guide(other)
     if this is None or that is None:

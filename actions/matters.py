@@ -42,7 +42,7 @@ from actions.follow_ups import (
 from actions.outside import answered_outside, elsewhere_answer, still_outside
 from actions.reading import (
     OVERRULE_OUTSIDE, asked_in_story, asked_which, done_elsewhere, aspect_for, department_offered,
-    EVERYDAY_PAIRS, bigrams, is_bare_followup, only_told_had, only_particulars, read_with_previous, WHAT_ABOUT, named_matters, needed_thing,
+    EVERYDAY_PAIRS, bigrams, is_bare_followup, only_told_had, only_particulars, read_with_previous, asks_what_about, named_matters, needed_thing,
     router_overrules, takes_offer, unsure_of,
 )
 from actions.ticket_request import FILED_REPLIES
@@ -376,7 +376,7 @@ class ActionAnswerMatter(Answering):
             code = current  # "卖家说房子以前抵押过…这样过户有没有影响" after 二手房过户: its question is 过户's
         elif code and current and code != current and await in_current_guide(tracker, current, code):
             code = current  # "要体检吗" after 驾驶证换证: its guide asks for the 体检, not 健康证明
-        elif (code and current and code != current and not WHAT_ABOUT.fullmatch(normalize(turn.text).replace(" ", ""))
+        elif (code and current and code != current and not asks_what_about(turn.text)
               and await turn.combined() == current):
             code = current  # "养老的" after 社保转移: read with the question before, still its matter
         return code, aspect

@@ -263,6 +263,12 @@ def done_elsewhere(text: str) -> Optional[str]:
 
 # "X呢" asks about X ("低保呢" after 临时救助): a switch, even when the current guide mentions X.
 WHAT_ABOUT = re.compile(r"(那|那么|还有)?[^，,。？?]{2,8}呢[？?]?")
+def asks_what_about(text: str) -> bool:
+    """"低保呢", "燃气也要过户，燃气呢": the message, or its last clause, asks what about X."""
+    clauses = [c for c in _CLAUSES.findall(text) if c.strip()]
+    return any(WHAT_ABOUT.fullmatch(normalize(c).replace(" ", "")) for c in [text] + clauses[-1:])
+
+
 PARTICLES = re.compile(r"[那呢吗嘛啊吧呀么哦噢的了]")  # around a word or two ("那注销呢")
 
 
@@ -314,7 +320,9 @@ _NOT_A_THING = re.compile(r"^[到了成起动]|什么|啥|多少|几|哪|多久|
 
 def needed_thing(text: str) -> Optional[tuple]:
     """(the thing, Aspect) when the message ends asking whether a thing is needed, else None."""
-    clauses = [c for c in re.split(r"[，,。.！!？?；;\s]+", normalize(text)) if c]
+    # clauses as written: normalising drops the punctuation ("燃气也要过户，燃气呢" is two)
+    clauses = [normalize(c).replace(" ", "") for c in re.split(r"[，,。.！!？?；;\s]+", text) if c.strip()]
+    clauses = [c for c in clauses if c]
     if not clauses:
         return None
     found = _NEEDED.search(clauses[-1])

@@ -187,6 +187,9 @@ def test_whether_a_thing_is_needed_is_asked_of_the_matter_in_hand():
     assert needed_thing("是不是得先有营业执照？") == ("营业执照", Aspect.CONDITIONS)
     assert needed_thing("是不是要有老年证才可以") == ("老年证", Aspect.CONDITIONS)  # needed first, said after
     assert needed_thing("我这种情况贷得了不") is None  # 得 of a verb's result, not "must"
+    # Clauses as written: "…，燃气呢" asks what about 燃气, no thing needed for the matter in hand.
+    from actions.reading import asks_what_about
+    assert needed_thing("自来水也要换户名，燃气呢") is None and asks_what_about("自来水也要换户名，燃气呢")
     # Asking how much, where, how long, or whether to come in person is no thing needed.
     for other in ("要交多少钱吗", "要钞票伐", "要本人去吗", "要不要本人到场", "还要带什么", "要排队吗", "网上能办吗", "我要办低保"):
         assert needed_thing(other) is None, other
