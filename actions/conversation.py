@@ -88,6 +88,27 @@ def previous_bot_events(tracker: Tracker) -> List[Dict[str, Any]]:
     return found
 
 
+def bot_events_before(tracker: Tracker, turns_back: int) -> List[Dict[str, Any]]:
+    """The bot's messages in answer to the citizen's message `turns_back` messages ago (1: the
+    previous one, as previous_bot_events), latest first, and that message's text first."""
+    found: List[Dict[str, Any]] = []
+    users = 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            users += 1
+            if users == turns_back + 1:
+                break
+        elif event.get("event") == "bot" and users == turns_back:
+            found.append(event)
+    return found
+
+
+def user_text_back(tracker: Tracker, turns_back: int) -> str:
+    """The citizen's message `turns_back` messages before the latest one ("" if none)."""
+    texts = [e.get("text") or "" for e in tracker.events if e.get("event") == "user"]
+    return texts[-1 - turns_back] if len(texts) > turns_back else ""
+
+
 def previous_replies(tracker: Tracker) -> List[str]:
     """The domain responses (`utter_…`) of previous_bot_events."""
     return [(e.get("metadata") or {}).get("utter_action") or "" for e in previous_bot_events(tracker)]

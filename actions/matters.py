@@ -41,9 +41,9 @@ from actions.follow_ups import (
 )
 from actions.outside import answered_outside, elsewhere_answer, still_outside
 from actions.reading import (
-    OVERRULE_OUTSIDE, asked_in_story, asked_which, done_elsewhere, aspect_for, department_offered,
-    EVERYDAY_PAIRS, bigrams, is_bare_followup, only_told_had, only_particulars, read_with_previous, asks_what_about, named_matters, needed_thing,
-    router_overrules, takes_offer, unsure_of,
+    EVERYDAY_PAIRS, OVERRULE_OUTSIDE, asked_in_story, asked_which, asks_what_about, aspect_for, bigrams,
+    department_offered, done_elsewhere, is_bare_followup, named_matters, needed_thing, offer_said_yes_to,
+    only_particulars, only_told_had, read_with_previous, router_overrules, takes_offer, unsure_of,
 )
 from actions.ticket_request import FILED_REPLIES
 from actions.turn import Turn
@@ -111,6 +111,10 @@ class ActionAnswerMatter(Answering):
             # A yes ("好的 帮我问问"), a phone or "电话就不留了" right after "我可以把您的问题转给该部门":
             # the offer taken.
             events = await accept_department_offer(dispatcher, tracker, department_offered(tracker))
+        elif (contact_number(text) and only_particulars(text) and not (tracker.active_loop or {}).get("name")
+              and not pending_ticket(tracker) and (said_yes_to := offer_said_yes_to(tracker))):
+            # "好的", then "18606589132" after "说“帮我问问”，我把您的问题转给…": the yes was for the offer.
+            events = await accept_department_offer(dispatcher, tracker, said_yes_to)
         elif (contact_number(text) and only_particulars(text) and tracker.get_slot("current_matter")
               and not (tracker.active_loop or {}).get("name") and not pending_ticket(tracker)
               and (callback_from := await department_of(tracker.get_slot("current_matter")))):

@@ -11,8 +11,10 @@ from rasa_sdk import Tracker
 
 from actions.api import rasa as rasa_api
 from actions.api.hall import hall
-from actions.conversation import aspect_span, last_bot_response, match_of, previous_bot_events, text_of, user_texts
-from actions.cues import STORY_CHARS, accepts_offer, says
+from actions.conversation import (
+    aspect_span, bot_events_before, last_bot_response, match_of, previous_bot_events, text_of, user_text_back, user_texts,
+)
+from actions.cues import STORY_CHARS, accepts_offer, agrees, says
 from bot.text.normalize import normalize
 from bot.text.phones import contact_number
 from bot.text.regions import elsewhere_words, find_elsewhere, find_region, looks_like_place, names_zhejiang
@@ -113,6 +115,19 @@ def department_offered(tracker: Tracker) -> Optional[Dict[str, Any]]:
                 "utter_department_route", "utter_offer_department", "utter_offer_callback"):
             custom = (event.get("data") or {}).get("custom") or {}
             return custom if (custom.get("department") or {}).get("code") else None
+    return None
+
+
+def offer_said_yes_to(tracker: Tracker) -> Optional[Dict[str, Any]]:
+    """The way out after an unsure answer ("说“帮我问问”，我把您的问题转给…") when the citizen's
+    previous message was a plain yes to it ("好的"), read then as about the guide: a phone given
+    now, with little else, says the yes was for the offer."""
+    if not agrees(user_text_back(tracker, 1)):
+        return None
+    for event in bot_events_before(tracker, 2):
+        custom = (event.get("data") or {}).get("custom") or {}
+        if custom.get("offer") == "after_answer" and (custom.get("department") or {}).get("code"):
+            return custom
     return None
 
 

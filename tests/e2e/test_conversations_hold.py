@@ -381,6 +381,9 @@ def test_an_unsure_answer_offers_the_department_taken_in_words_not_by_a_plain_ye
     stack.say(other, "我家三代同堂八口人住一起，水费能不能按人口多申请点优惠")
     stack.say(other, "好的")
     assert stack.tickets(other) == []
+    # …but a phone given right after that yes says it was for the offer.
+    stack.say(other, "13812340042")
+    assert [(t["kind"], t["department"]) for t in stack.tickets(other)] == [("consult", "gongyong")]
 
 
 def test_an_answer_to_which_one_and_a_word_after_an_answer_are_read_in_context(stack):
