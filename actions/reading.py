@@ -330,7 +330,7 @@ _NEEDED = re.compile(r"(?:(?P<either>要不要|需不需要|用不用|是不是�
                      r"(?P<verb>开|办|有|带|拿|提供|出具|交|准备)?(?:个|一个|一张|一份|张|份|本)?"
                      r"(?P<thing>[\u4e00-\u9fff]{2,8}?)(?P<ask>吗|么|嘛|伐|不|没|呢|没有)?$")
 # ("贷得到不嘛": 得 of a verb's result, not "must")
-_NOT_A_THING = re.compile(r"^[到了成起动]|什么|啥|多少|几|哪|多久|多长|钱|费|钞票|铜钿|手续|材料|本人|排队|预约|等|跑|去|来|回|到场|现场")
+_NOT_A_THING = re.compile(r"^[到了成起动]|同意|什么|啥|多少|几|哪|多久|多长|钱|费|钞票|铜钿|手续|材料|本人|排队|预约|等|跑|去|来|回|到场|现场")
 
 
 def needed_thing(text: str) -> Optional[tuple]:

@@ -76,6 +76,7 @@ def lexicon():
     ("公司说要先有这个证才能上岗，这个证在哪办", "location"),
     ("是找社区还是街道", "location"),
     ("第一步要先干啥", "steps"),
+    ("是不是全单元的人都同意才行", "conditions"),
     ("什么样的情况才算困难", "conditions"),
     ("我这种领得到不", "conditions"),
     # Times, fees and places in everyday and Traditional words.
