@@ -19,6 +19,7 @@ from bot.settings import ROOT
 DEFAULT_FILES = ("tests/data/dialogues/fit_D.yml", "tests/data/dialogues/fit_F.yml", "tests/data/dialogues/fit_G.yml",
                  "tests/data/dialogues/fit_H.yml", "tests/data/dialogues/fit_I.yml", "tests/data/dialogues/fit_K.yml",
                  "tests/data/dialogues/fit_L.yml", "tests/data/dialogues/fit_P.yml", "tests/data/dialogues/fit_Q.yml",
+                 "tests/data/dialogues/fit_R.yml", "tests/data/dialogues/fit_S.yml",
                  "tests/data/dialogues/holdout_E.yml", "tests/data/dialogues/holdout_J.yml",
                  "tests/data/dialogues/holdout_M.yml")
 
