@@ -69,7 +69,7 @@ _OWN_CASE = ("我这", "这种情况", "这情况", "像我", "我们这种", "�
 # A threshold the citizen asks of ("住多久才能办", "驾龄多少年才行", "啥病才算数"): the conditions,
 # whatever amount or time the sentence names.
 _THRESHOLD = ("才",)
-_SERVED = re.compile(r"(?:住|交|缴|满|干|做|工作|上班|参保|居住|待|呆)(?:了|满|够)?(?:多久|多长时间|几年|几个月|多少年)")
+_SERVED = re.compile(r"(?:住|交|缴|满|干|做|工作|上班|参保|居住|待|呆)(?:了|满|够)?(?:多久|好久|多长时间|几年|几个月|多少年)")
 
 
 def find_aspect(text: str, lexicon: List[Tuple[str, str]]) -> Optional[Tuple[str, int, int]]:
@@ -128,7 +128,7 @@ _WHERE_SHAPE = re.compile(r"(?<!现)(?:在|到|去|回|找)[\u4e00-\u9fff]{0,5}?
 # the conditions ("在网上能办吗" is online's: the lexicon names it).
 _AT_PLACE = re.compile(r"(?:(?<![现正实存])在|到(?!底)|去|回)(?!网上|线上|手机|电脑|家里|家)[\u4e00-\u9fff]{1,6}?(?:里|上|这边|那边|这里|那里)?"
                        r"(?:能|可以|能不能|可不可以|好)(?:办|开|弄|申请|交|领|补|换|拿)"
-                       r"|(?:还是|还得|还要)(?:得|要)?(?:回|去|到)[\u4e00-\u9fff]{1,6}")
+                       r"|(?:还是|还得|还要)(?:一定|必须|非得|只能)?(?:得|要)?(?:回|去|到)[\u4e00-\u9fff]{1,6}")
 
 
 # A situation told, then "可以吗" ("我想迁到女儿家，投靠她，我今年六十八了，可以吗"): whether one
