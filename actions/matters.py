@@ -13,6 +13,7 @@ steps in order, and the first that replies ends the turn.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, Tracker
@@ -37,7 +38,7 @@ from actions.departments import (
     offer_department,
 )
 from actions.follow_ups import (
-    FOLLOW_UP_QUESTION, MAX_CLARIFY, SHORT_QUESTION, asked_of_current, in_context, in_current_guide, needed_for, said_only_to_deny, stays,
+    FOLLOW_UP_QUESTION, MAX_CLARIFY, SHORT_QUESTION, SHORT_REPLY, asked_of_current, in_context, in_current_guide, needed_for, said_only_to_deny, stays,
 )
 from actions.outside import answered_outside, elsewhere_answer, still_outside
 from actions.reading import (
@@ -73,6 +74,10 @@ SHORT_FOLLOW_UP = 16
 # citizen's words (went_and_failed, before the steps); a story that gets here asks about a matter.
 MATTER_INTENTS = ("ask_matter", "ask_aspect", "request_guidance", "complain", "nlu_fallback", "consult_department",
                   "report_failed_trip")
+
+
+# Asking whom or where to turn to, in a few words: "那具体找谁问", "打哪个电话".
+_ASKS_WHO = re.compile(r"找谁|问谁|找哪|哪个电话|什么电话|电话多少|打哪|联系谁|哪里问|去哪问|在哪")
 
 
 def plausible_beside(best: float, other: float) -> bool:
@@ -155,7 +160,7 @@ class ActionAnswerMatter(Answering):
         """A message that is none of the special cases of decide(): its steps in order, the
         first that replies ends the turn (each returns its events, or None to pass it on)."""
         turn = Turn.read(tracker)
-        steps = (self._small_talk, self._in_bundle, self._bare_follow_up, self._alternatives_named,
+        steps = (self._small_talk, self._department_follow_up, self._in_bundle, self._bare_follow_up, self._alternatives_named,
                  self._lost_document, self._elsewhere, self._umbrella, self._meant, self._without_matter)
         try:
             for step in steps:
@@ -174,6 +179,12 @@ class ActionAnswerMatter(Answering):
             # "没别的了" after being served: the conversation ends with the 好差评 question.
             dispatcher.utter_message(response="utter_ask_rating")
             return []
+        if (not turn.matter and not turn.aspect and turn.length <= SHORT_REPLY and says(turn.text, "closing")
+                and not asked_which(turn.tracker)):
+            # "知道了", "好的谢谢" in any intent: the end of a question, never a new one to route.
+            dispatcher.utter_message(response="utter_ask_rating" if turn.tracker.get_slot("served")
+                                     else "utter_anything_else")
+            return []
         if turn.intent in ("affirm", "deny") and not turn.matter and not turn.aspect and not (
                 await turn.picked() or await turn.refined()):
             # "好的" / "不用了" outside a question name no matter, whatever words they share
@@ -181,6 +192,19 @@ class ActionAnswerMatter(Answering):
             dispatcher.utter_message(response="utter_anything_else")
             return []
         return None
+
+    @staticmethod
+    async def _department_follow_up(dispatcher: CollectingDispatcher, turn: Turn) -> Optional[List[EventType]]:
+        """After "这件事由省医疗保障局负责…": a few words asking where, how or whom ("在哪开通",
+        "那具体找谁问") are about that department's business, not a new question to route — its
+        answer again (hotline, online entry, the offer to pass the question on)."""
+        offered = department_offered(turn.tracker)
+        if (turn.current or turn.matter or turn.button or not offered or "request_type" not in offered
+                or turn.length > SHORT_QUESTION or not (turn.aspect or _ASKS_WHO.search(turn.text))):
+            return None
+        dept = offered["department"]
+        return await department_answer(dispatcher, {"code": dept["code"], "score": dept.get("score"),
+                                                    "type": offered.get("request_type")})
 
     async def _in_bundle(self, dispatcher: CollectingDispatcher, turn: Turn) -> Optional[List[EventType]]:
         """0. Inside a 一件事: a member named in a follow-up ("契税要交多少", "医保那个网上能弄吗")

@@ -741,3 +741,14 @@ def test_whether_ones_situation_fits_stays_on_the_matter_in_hand(stack):
     stack.say(sender, "公司裁员把我裁了，失业保险金怎么领")
     fits = answer(stack.say(sender, "我是外省户口的能领不"))
     assert (fits["matter"], fits["aspect"]) == ("renshe.unemployment_benefit", "conditions")
+
+
+def test_a_few_words_after_a_department_answer_stay_with_that_department(stack):
+    sender = me()
+    first = customs(stack.say(sender, "村里想建个老年食堂给老人吃饭，归哪个部门管"))
+    assert any((c.get("department") or {}).get("code") == "minzheng" for c in first)
+    again = customs(stack.say(sender, "那找谁问"))
+    assert any((c.get("department") or {}).get("code") == "minzheng" for c in again)
+    assert not any(c.get("outside") for c in again)
+    # An acknowledgment ends the question: never "不归我们管".
+    assert not any(c.get("outside") for c in customs(stack.say(sender, "知道了")))
