@@ -298,9 +298,11 @@ class ActionAnswerMatter(Answering):
             code = await asked_in_story(turn.text)
         if not code and current and await asked_of_current(tracker, current):
             code = current  # "过期了一个月再续有影响吗，孩子明年要在这边读书": what it does to the matter in hand
-        elif (not code and current and aspect == Aspect.CONDITIONS and not turn.button
-              and turn.length <= FOLLOW_UP_QUESTION and not says(turn.text, "switch")):
-            code = current  # "我这种外地户口的能领吗" after 失业金: a situation asked of the matter in hand
+        elif (not code and current and aspect and not turn.button and not says(turn.text, "switch")
+              and turn.length <= (FOLLOW_UP_QUESTION if aspect == Aspect.CONDITIONS else SHORT_QUESTION)):
+            # "我这种外地户口的能领吗" after 失业金: a situation asked of the matter in hand; "登记在派出所
+            # 办吗" after 出生落户: an aspect in a few words, nothing else named for sure
+            code = current
         # 2b. A long story the matcher is unsure of: what its asking sentence names, read alone.
         if not code and not current and not overruled and not says(turn.text, "grievance"):
             code = await asked_in_story(turn.text)

@@ -260,6 +260,10 @@ _THINGS = (r"的?(身份证|驾照|驾驶证|户口|社保|医保|公积金|出�
            r"公积金中心|医院|派出所|社保局|人社局|车管所|交警|法院|政府|公安局|税务局|房子|驾校|学校|小区|工地)")
 
 
+# "儿子在国外，那边要我们办个亲属关系公证": what the place asks the citizen to get done here.
+_ASKS_OF_US = r"(?!(?:要|让|叫|需要|要求)(?:我们|我)(?:办|开|提供|出具|准备|交|做))"
+
+
 def done_elsewhere(text: str) -> Optional[str]:
     """The place outside Zhejiang where the citizen asks to get something done ("苏州那边怎么补",
     "上海交的公积金怎么在上海提取", "香港的身份证到期了"), or None. Bringing it here ("转过来",
@@ -270,7 +274,7 @@ def done_elsewhere(text: str) -> Optional[str]:
     folded = normalize(text).replace(" ", "")
     for place in elsewhere_words():
         p = re.escape(place)
-        if place in folded and (re.search(p + _THERE, folded) or re.search("在" + p + _DONE_THERE, folded)
+        if place in folded and (re.search(p + _THERE + _ASKS_OF_US, folded) or re.search("在" + p + _DONE_THERE, folded)
                                 or re.search(p + _THINGS, folded)):
             return place
     return None

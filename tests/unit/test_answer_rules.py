@@ -155,6 +155,9 @@ def test_business_done_elsewhere_is_told_apart_from_bringing_it_here():
     # A Zhejiang place named only as where the citizen is now leaves the matter where it is.
     assert done_elsewhere("武汉的房子办房产证要什么材料，我人在杭州") == "武汉"
     assert done_elsewhere("在湖州买了房，苏州的公积金能不能用") is None
+    # What the other place asks the citizen to get done here is ours; going back there is not.
+    assert done_elsewhere("女儿在加拿大读书，那边要我们开个无犯罪记录证明") is None
+    assert done_elsewhere("南京那边要我回去办") == "南京"
     for ours in ("我把南京的公积金转到杭州来要什么手续", "老家安徽的户口想迁过来", "我是河南的，在义乌打工，居住证怎么办",
                  "我妈要回四川住半年，异地就医备案怎么弄", "在江苏交了五年社保，退休了怎么办"):
         assert done_elsewhere(ours) is None, ours
