@@ -55,6 +55,9 @@ def test_a_feared_trip_is_no_failed_trip():
     assert went_and_failed("去区里办证，几个窗口推来推去的，最后让我自己想办法")
     assert not went_and_failed("打了好几个电话问都是推来推去的。请问这个到底归哪个部门管")
     assert not went_and_failed("我要上班，没空跑来跑去，网上能不能办")
+    # Told "not ours" at a counter is a failed trip; asking around about a factory's smoke is its complaint.
+    assert went_and_failed("去了区政务中心，窗口说不归他们管")
+    assert not went_and_failed("村口厂子天天冒黑烟，问了好几个地方都说不归他们管，到底谁管")
     # Asking beforehand whether to come back later is no failed trip.
     for asked in ("是不是要我准备齐了再来吗", "单位让我去开个证明，在哪开", "居住证还没办好，能先报名吗"):
         assert not went_and_failed(asked), asked
