@@ -497,6 +497,11 @@ class ActionAnswerMatter(Answering):
         plausible = [m["matter"] for m in view.matches if m["matter"] in ranked and plausible_beside(top, m["score"])]
         routed_to = turn.routed_to
         router_unsure = not routed_to and turn.route_score < ROUTER_UNSURE
+        if asked_which(tracker) and turn.candidates and aspect and turn.length <= SHORT_QUESTION and not turn.button:
+            # "手机上能申请吗" right after "您问的是哪一项？", no option picked: the aspect of the
+            # likeliest option (offered first), the others kept for "不是这个" — not a new guess
+            # on a few words.
+            return await self._answer(dispatcher, tracker, turn.candidates[0], aspect, turn.candidates)
         if (current and view.abstain and current in [m["matter"] for m in view.matches[:MAX_CLARIFY]]
                 and not set(await named_matters(tracker)) - {current} and not says(turn.text, "switch")):
             # Unsure, but one of the readings is the matter we are on and no other is named in its

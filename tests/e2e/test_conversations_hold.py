@@ -752,3 +752,10 @@ def test_a_few_words_after_a_department_answer_stay_with_that_department(stack):
     assert not any(c.get("outside") for c in again)
     # An acknowledgment ends the question: never "不归我们管".
     assert not any(c.get("outside") for c in customs(stack.say(sender, "知道了")))
+
+
+def test_an_aspect_asked_instead_of_picking_an_option_answers_the_likeliest(stack):
+    sender = me()
+    offered = next(c for c in customs(stack.say(sender, "社保卡")) if "clarify" in c)["clarify"]
+    online = answer(stack.say(sender, "网上能办吗"))
+    assert (online["matter"], online["aspect"]) == (offered[0], "online")
