@@ -21,7 +21,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from pypinyin import lazy_pinyin
 
-from bot.matching.lexicon import load_aspects
+from bot.catalogue.aspect_lexicon import load_aspects
 from bot.text.normalize import normalize
 from bot.text.sentences import asking_sentence
 from bot.text.spans import locate

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.matching.lexicon import load_aspects
+from bot.catalogue.aspect_lexicon import load_aspects
 from bot.nlu.aspects import asked_aspect
 
 

@@ -82,7 +82,7 @@ def test_a_guide_without_source_has_no_footer(guide):
 
 
 def test_basis_phrases_find_the_basis_aspect():
-    from bot.matching.lexicon import load_aspects
+    from bot.catalogue.aspect_lexicon import load_aspects
     from bot.nlu.aspects import find_aspect
     from bot.text.normalize import normalize
 
