@@ -73,40 +73,25 @@ def last_bot_response(tracker: Tracker) -> Optional[str]:
     return None
 
 
-def previous_bot_events(tracker: Tracker) -> List[Dict[str, Any]]:
-    """The bot's messages in answer to the citizen's previous message (between the last two user
-    messages), latest first."""
-    found: List[Dict[str, Any]] = []
-    users = 0
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            users += 1
-            if users == 2:
-                break
-        elif event.get("event") == "bot" and users == 1:
-            found.append(event)
-    return found
-
-
 def bot_events_before(tracker: Tracker, turns_back: int) -> List[Dict[str, Any]]:
-    """The bot's messages in answer to the citizen's message `turns_back` messages ago (1: the
-    previous one, as previous_bot_events), latest first, and that message's text first."""
+    """The bot's messages in answer to the citizen's message `turns_back` messages before the
+    latest one (1: the previous one), latest first."""
     found: List[Dict[str, Any]] = []
     users = 0
     for event in reversed(tracker.events):
         if event.get("event") == "user":
             users += 1
-            if users == turns_back + 1:
+            if users > turns_back:
                 break
         elif event.get("event") == "bot" and users == turns_back:
             found.append(event)
     return found
 
 
-def user_text_back(tracker: Tracker, turns_back: int) -> str:
-    """The citizen's message `turns_back` messages before the latest one ("" if none)."""
-    texts = [e.get("text") or "" for e in tracker.events if e.get("event") == "user"]
-    return texts[-1 - turns_back] if len(texts) > turns_back else ""
+def previous_bot_events(tracker: Tracker) -> List[Dict[str, Any]]:
+    """The bot's messages in answer to the citizen's previous message (between the last two user
+    messages), latest first."""
+    return bot_events_before(tracker, 1)
 
 
 def previous_replies(tracker: Tracker) -> List[str]:
@@ -122,6 +107,12 @@ def aspect_span(tracker: Tracker) -> Optional[Tuple[int, int]]:
 
 def user_texts(tracker: Tracker) -> List[str]:
     return [e.get("text") or "" for e in tracker.events if e.get("event") == "user"]
+
+
+def user_text_back(tracker: Tracker, turns_back: int) -> str:
+    """The citizen's message `turns_back` messages before the latest one ("" if none)."""
+    texts = user_texts(tracker)
+    return texts[-1 - turns_back] if len(texts) > turns_back else ""
 
 
 def latest_user_timestamp(tracker: Tracker) -> float:

@@ -12,7 +12,7 @@ from typing import Dict, Tuple
 import yaml
 
 from bot.text.normalize import normalize
-from bot.text.sentences import asking_sentence, sentences
+from bot.text.sentences import asking_sentence, clauses, sentences
 
 CUES_FILE = Path(__file__).resolve().parents[1] / "data" / "lexicon" / "cues.yml"
 KINDS = ("failed_trip", "repeated_trips", "runaround", "feared", "ask_person", "ticket_status", "cancel", "no_phone", "grievance", "switch", "verdict", "consent", "closing", "own_ticket", "photos", "accept_offer", "plain_yes",
@@ -54,8 +54,8 @@ def went_and_failed(text: str) -> bool:
 
 def _runaround_at_counters(text: str) -> bool:
     """Sent from office to office, in a clause that does not say it was on the phone."""
-    return any(says(clause, "runaround") and "电话" not in clause and _unfeared(normalize(clause).replace(" ", ""), "runaround")
-               for clause in re.split(r"[，,。！!？?；;\s]+", text))
+    return any(says(clause, "runaround") and "电话" not in clause and _unfeared(clause, "runaround")
+               for clause in clauses(text))
 
 
 # Sent back to come again: "让我回去弄好了再来", "叫我回医院改了再来" (not the question "要准备好了再来吗").

@@ -266,13 +266,12 @@ def region_passed_over(tracker: Tracker) -> bool:
     then "电话188…"): the expert who calls asks where; the ticket is not held back for it."""
     if tracker.get_slot("region") or not tracker.get_slot("contact_phone"):
         return False
-    asked = 0
     for event in reversed(tracker.events):
         if event.get("event") == "active_loop" and event.get("name"):
-            break  # the form's start
+            return False  # the form's start: the place was not asked in it
         if event.get("event") == "bot" and (event.get("metadata") or {}).get("utter_action") == ASK_REGION:
-            asked += 1
-    return asked >= 1
+            return True
+    return False
 
 
 def taken_in_passing(dispatcher: CollectingDispatcher, tracker: Tracker, requested: str) -> Optional[List[EventType]]:

@@ -17,6 +17,7 @@ from actions.conversation import (
 from actions.cues import STORY_CHARS, accepts_offer, agrees, says
 from bot.text.normalize import normalize
 from bot.text.phones import contact_number
+from bot.text.sentences import clauses
 from bot.text.regions import elsewhere_words, find_elsewhere, find_region, looks_like_place, names_zhejiang
 from bot.text.sentences import asking_sentence, only_asks
 from bot.vocabulary import FALLBACK_MATTER, Aspect, MatterKind
@@ -89,16 +90,16 @@ def only_told_had(text: str, words: set) -> bool:
     """only_denied for a story, clause by clause as written: every pair of `words` the story says
     stands in a clause that says the thing is not needed or already had, or just before a clause
     that says so of it ("残疾证是肢体二级，已经办好几年了…残联有补贴…我们这种能申请吗")."""
-    clauses = [normalize(c).replace(" ", "") for c in _CLAUSES.findall(text)]
-    said = {b for c in clauses for b in bigrams(c) if not set(b) & EVERYDAY_CHARS} & words
+    parts = clauses(text)
+    said = {b for c in parts for b in bigrams(c) if not set(b) & EVERYDAY_CHARS} & words
     if not said:
         return False
     denied: set = set()
-    for i, clause in enumerate(clauses):
+    for i, clause in enumerate(parts):
         if _DENIES.search(clause):
             denied |= bigrams(clause)
             if i and _DONE_ALONE.match(clause):
-                denied |= bigrams(clauses[i - 1])
+                denied |= bigrams(parts[i - 1])
     return said <= denied
 
 
@@ -282,10 +283,12 @@ def done_elsewhere(text: str) -> Optional[str]:
 
 # "X呢" asks about X ("低保呢" after 临时救助): a switch, even when the current guide mentions X.
 WHAT_ABOUT = re.compile(r"(那|那么|还有)?[^，,。？?]{2,8}呢[？?]?")
+
+
 def asks_what_about(text: str) -> bool:
     """"低保呢", "燃气也要过户，燃气呢": the message, or its last clause, asks what about X."""
-    clauses = [c for c in _CLAUSES.findall(text) if c.strip()]
-    return any(WHAT_ABOUT.fullmatch(normalize(c).replace(" ", "")) for c in [text] + clauses[-1:])
+    return any(WHAT_ABOUT.fullmatch(part) for part in [normalize(text).replace(" ", "")] + clauses(text)[-1:])
+
 
 
 PARTICLES = re.compile(r"[那呢吗嘛啊吧呀么哦噢的了]")  # around a word or two ("那注销呢")
@@ -337,16 +340,18 @@ _NEEDED = re.compile(r"(?:(?P<either>要不要|需不需要|用不用|是不是�
 _NOT_A_THING = re.compile(r"^[到了成起动]|同意|什么|啥|多少|几|哪|多久|多长|钱|费|钞票|铜钿|手续|材料|本人|排队|预约|等|跑|去|来|回|到场|现场")
 
 
+# "是不是要有残疾证才行": had first, then allowed.
+_THEN_ALLOWED = re.compile(r"才(?:行|可以|能[\u4e00-\u9fff]?)$")
+
+
 def needed_thing(text: str) -> Optional[tuple]:
     """(the thing, Aspect) when the message ends asking whether a thing is needed, else None."""
-    # clauses as written: normalising drops the punctuation ("燃气也要过户，燃气呢" is two)
-    clauses = [normalize(c).replace(" ", "") for c in re.split(r"[，,。.！!？?；;\s]+", text) if c.strip()]
-    clauses = [c for c in clauses if c]
-    if not clauses:
+    parts = clauses(text)
+    if not parts:
         return None
-    found = _NEEDED.search(clauses[-1])
+    found = _NEEDED.search(parts[-1])
     if (not found or not (found.group("ask") or found.group("either"))
-            or _NOT_A_THING.search(found.group("thing")) or re.search(r"什么|啥|多少|几|哪|多久", clauses[-1])
+            or _NOT_A_THING.search(found.group("thing")) or re.search(r"什么|啥|多少|几|哪|多久", parts[-1])
             or (found.group("verb") == "办" and not found.group("first"))):
         return None  # "要办个体户执照吗" asks whether to do that matter, not what this one needs
     thing = found.group("thing")
@@ -355,6 +360,3 @@ def needed_thing(text: str) -> Optional[tuple]:
     if before:
         return thing[:before.start()], Aspect.CONDITIONS
     return thing, (Aspect.CONDITIONS if found.group("first") else Aspect.MATERIALS)
-
-
-_THEN_ALLOWED = re.compile(r"才(?:行|可以|能[\u4e00-\u9fff]?)$")

@@ -25,6 +25,14 @@ def sentences(text: str) -> List[str]:
 
 
 _CLAUSE_END = re.compile(r"[，,。！!？?；;\n]+")
+# Clauses as the citizen wrote them: normalising drops the punctuation that separates them
+# ("燃气也要过户，燃气呢" is two), so they are cut first, then each normalised.
+_CLAUSE_CUT = re.compile(r"[，。！？,.!?；;、\s]+")
+
+
+def clauses(text: str) -> List[str]:
+    """The clauses of a text as written, each normalised with its spaces dropped, none empty."""
+    return [c for c in (normalize(part).replace(" ", "") for part in _CLAUSE_CUT.split(text)) if c]
 
 
 def asking_clause_of(text: str) -> Optional[str]:
