@@ -30,6 +30,8 @@ SHORT_REPLY = 6
 # A short yes/no question about a requirement ("要体检吗"), and the words around its subject.
 SHORT_QUESTION = 10
 FOLLOW_UP_QUESTION = 24  # longer than this, a message tells enough to be read on its own
+# A message this short that names no matter, after an answer, is a follow-up on it.
+SHORT_FOLLOW_UP = 16
 FUNCTION_WORDS = re.compile(r"^(那么|那|还|也|是不是|是否|请问)?(要不要|需不需要|用不用|需要|必须|要|得|用)?"
                             r"(带|拿|交|提供|准备|开)?|(吗|么|嘛|呢|伐|不|没有|没)?[?？。!！]*$")
 GUIDE_TEXT_FIELDS = ("materials", "conditions", "steps", "summary")

@@ -18,7 +18,7 @@ from actions.api.hall import HallUnavailable, hall
 from actions.conversation import ROUTER_SURE, entity, match_of, route_of, text_of
 from actions.reading import aspect_for
 from bot.text.sentences import asks
-from bot.vocabulary import FALLBACK_MATTER, TICKET_MATTER_KINDS, Aspect, MatterKind
+from bot.vocabulary import FALLBACK_MATTER, Aspect
 
 
 def _other_matter(tracker: Tracker) -> Optional[str]:
@@ -65,13 +65,7 @@ async def answer(dispatcher: CollectingDispatcher, tracker: Tracker, continues: 
             dispatcher.utter_message(response="utter_ask_rephrase")
         return []
     aspect = aspect_for(tracker, guide["code"], aspect)
-    if guide["kind"] == MatterKind.BUNDLE:
-        text = render.bundle_text(guide) if aspect == Aspect.OVERVIEW else render.bundle_answer(guide, aspect)
-    elif guide["kind"] in TICKET_MATTER_KINDS and aspect == Aspect.OVERVIEW:
-        text = render.ticket_intro(guide)
-    else:
-        text = render.answer_text(guide, aspect)
-    dispatcher.utter_message(text=text, json_message=render.matter_payload(guide, aspect))
+    dispatcher.utter_message(text=render.guide_text(guide, aspect), json_message=render.matter_payload(guide, aspect))
     if continues:
         dispatcher.utter_message(response="utter_form_continue")
     return [SlotSet("current_matter", guide["code"])]

@@ -7,7 +7,9 @@ message is read in its conversation (its asking clause, what the previous turn o
 question) is actions.reading's; whether a follow-up stays on the matter in hand, and which offered
 option an answer picks, actions.follow_ups'; a department as the answer, actions.departments'.
 The message itself, read once for all the steps, is an actions.turn.Turn; _respond() runs the
-steps in order, and the first that replies ends the turn.
+steps in order, and the first that replies ends the turn. The steps that settle a matter are here;
+those for a message no matter is settled for, actions.unsettled's; what is then said (the answer,
+the options, a complaint's ticket), actions.replies'.
 """
 
 from __future__ import annotations
@@ -16,73 +18,53 @@ import logging
 import re
 from typing import Any, Dict, List, Optional, Text, Tuple
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import interruptions, render
+from actions import interruptions
 from actions.api.hall import HallUnavailable, hall
+from actions.bundles import TOGETHER, bundle_turn, named_bundle
 from actions.conversation import (
-    ROUTER_SURE, channel_of, entity, intent_of, is_button, last_bot_response,
-    previous_replies, text_of, user_texts, without_repeats, Answering,
+    Answering, channel_of, entity, intent_of, last_bot_response, previous_replies, text_of, user_texts,
 )
-from actions.forms import drops_form, pending_ticket, tells_more, photos_question, prefill_ticket_form, taken_in_passing, wants_submit
 from actions.cues import STORY_CHARS, agrees, asks_for_person, says, went_and_failed
-from actions.approved import serve_approved
-from actions.feedback import ActionRecordRating, rating_level, score_in
-from actions.bundles import TOGETHER, bundle_turn, member_among, named_bundle
+from actions.departments import accept_department_offer, department_answer, department_of, offer_callback
 from actions.documents import unnamed_document
-from actions.handoff import ActionHandoff, called_off
-from actions.departments import (
-    accept_department_offer, complaint_route, department_answer, department_of, department_ticket, offer_callback,
-    offer_department,
-)
+from actions.feedback import ActionRecordRating, rating_level, score_in
 from actions.follow_ups import (
-    FOLLOW_UP_QUESTION, MAX_CLARIFY, SHORT_QUESTION, SHORT_REPLY, asked_of_current, in_context, in_current_guide, needed_for, said_only_to_deny, stays,
+    FOLLOW_UP_QUESTION, MAX_CLARIFY, SHORT_FOLLOW_UP, SHORT_QUESTION, SHORT_REPLY, asked_of_current, in_context,
+    in_current_guide, needed_for, said_only_to_deny, stays,
 )
-from actions.outside import answered_outside, elsewhere_answer, still_outside
+from actions.forms import drops_form, pending_ticket, wants_submit
+from actions.handoff import ActionHandoff, called_off
+from actions.outside import answered_outside, elsewhere_answer
 from actions.reading import (
-    EVERYDAY_PAIRS, OVERRULE_OUTSIDE, asked_in_story, asked_which, asks_what_about, aspect_for, bigrams,
-    department_offered, done_elsewhere, is_bare_followup, named_matters, needed_thing, offer_said_yes_to,
-    only_particulars, only_told_had, read_with_previous, router_overrules, takes_offer, unsure_of,
+    EVERYDAY_PAIRS, asked_in_story, asked_which, asks_what_about, bigrams, department_offered, done_elsewhere,
+    is_bare_followup, named_matters, needed_thing, offer_said_yes_to, only_particulars, only_told_had,
+    read_with_previous, router_overrules, takes_offer,
 )
+from actions.replies import answer, clarify, correct, routed_ticket
 from actions.ticket_request import FILED_REPLIES
+from actions.tickets import (
+    ActionOpenTicket, ActionReportFailedTrip, ActionTicketStatus, asks_ticket_status, consent_answer,
+    consent_pending, ticket_number,
+)
 from actions.turn import Turn
 from actions.umbrellas import told_option, umbrella_options
-from actions.tickets import (ActionOpenTicket, consent_answer, consent_pending, ActionReportFailedTrip, ActionTicketStatus, asks_ticket_status,
-                             file_when_told, ticket_number)
-from bot.text.phones import contact_number
-from bot.text.regions import find_region
+from actions.unsettled import no_matter, without_matter
 from bot.text.normalize import normalize
-from bot.vocabulary import (FALLBACK_MATTER, TICKET_MATTER_KINDS, Aspect, MatterKind, TicketKind,
-                             TicketStatus)
+from bot.text.phones import contact_number
+from bot.vocabulary import FALLBACK_MATTER, Aspect, MatterKind
 
 logger = logging.getLogger(__name__)
 
-# Below the matcher's confidence but worth offering as options when the intent is about a matter.
-PLAUSIBLE_SCORE = 0.3
-# A department the router leans to this much answers a message no matter fits, when the likeliest
-# of the weak matches is another department's.
-ROUTER_LEANS = 0.7
-ROUTER_UNSURE = 0.5  # a "none of ours" scored below this does not stop a plausible matter's answer
 # When the router overrules the top match, a candidate of the router's department scoring this much
 # is the matter meant (a runner-up, not a stray word).
 IN_ROUTED_DEPARTMENT = 0.1
-# A message this short that names no matter, after an answer, is a follow-up on it.
-SHORT_FOLLOW_UP = 16
-# report_failed_trip too: the classifier reads many long stories so, but 兜底 is decided by the
-# citizen's words (went_and_failed, before the steps); a story that gets here asks about a matter.
-MATTER_INTENTS = ("ask_matter", "ask_aspect", "request_guidance", "complain", "nlu_fallback", "consult_department",
-                  "report_failed_trip")
-
 
 # Asking whom or where to turn to, in a few words: "那具体找谁问", "打哪个电话".
 _ASKS_WHO = re.compile(r"找谁|问谁|找哪|哪个电话|什么电话|电话多少|打哪|联系谁|哪里问|去哪问|在哪")
-
-
-def plausible_beside(best: float, other: float) -> bool:
-    """Whether a candidate is still a plausible reading beside the best one (as offered in step 6)."""
-    return other >= PLAUSIBLE_SCORE or (best >= 0.1 and other >= best / 3)
 
 
 class ActionAnswerMatter(Answering):
@@ -161,7 +143,7 @@ class ActionAnswerMatter(Answering):
         first that replies ends the turn (each returns its events, or None to pass it on)."""
         turn = Turn.read(tracker)
         steps = (self._small_talk, self._department_follow_up, self._in_bundle, self._bare_follow_up, self._alternatives_named,
-                 self._lost_document, self._elsewhere, self._umbrella, self._meant, self._without_matter)
+                 self._lost_document, self._elsewhere, self._umbrella, self._meant, without_matter)
         try:
             for step in steps:
                 events = await step(dispatcher, turn)
@@ -171,7 +153,7 @@ class ActionAnswerMatter(Answering):
         except HallUnavailable:
             dispatcher.utter_message(response="utter_hall_unavailable")
             return []
-        return await self._no_matter(dispatcher, turn)
+        return await no_matter(dispatcher, turn)
 
     async def _small_talk(self, dispatcher: CollectingDispatcher, turn: Turn) -> Optional[List[EventType]]:
         if (turn.intent == "deny" and says(turn.text, "closing") and turn.tracker.get_slot("served")
@@ -211,26 +193,26 @@ class ActionAnswerMatter(Answering):
         is that member; the whole asked again ("整个办下来要几天") is the bundle."""
         bundled = await bundle_turn(turn.tracker, turn.current, turn.aspect)
         if bundled is not None:
-            return await self._answer(dispatcher, turn.tracker, bundled, turn.aspect or Aspect.OVERVIEW)
+            return await answer(dispatcher, turn.tracker, bundled, turn.aspect or Aspect.OVERVIEW)
         # A question that names several members of one 一件事 and asks to do them together
         # ("执照 刻章 税务 社保开户这些 听说现在可以一起弄"): the 一件事, not its first member.
         named = await named_bundle(turn.tracker)
         if named:
-            return await self._answer(dispatcher, turn.tracker, named, turn.aspect or Aspect.OVERVIEW)
+            return await answer(dispatcher, turn.tracker, named, turn.aspect or Aspect.OVERVIEW)
         return None
 
     async def _bare_follow_up(self, dispatcher: CollectingDispatcher, turn: Turn) -> Optional[List[EventType]]:
         """1. A bare follow-up about the current matter ("那要多少钱？"): the aspect is all the
         message says, so a stray match on its words must not replace the matter."""
         if turn.current and turn.aspect and is_bare_followup(turn.tracker):
-            return await self._answer(dispatcher, turn.tracker, turn.current, turn.aspect)
+            return await answer(dispatcher, turn.tracker, turn.current, turn.aspect)
         return None
 
     async def _alternatives_named(self, dispatcher: CollectingDispatcher, turn: Turn) -> Optional[List[EventType]]:
         """"低保还是临时救助，不知道哪个合适": the matters named, as options."""
         named = [] if (turn.button or len(turn.text) > STORY_CHARS
                        or not says(turn.text, "alternatives")) else await named_matters(turn.tracker)
-        return await self._clarify(dispatcher, named) if len(named) >= 2 else None
+        return await clarify(dispatcher, named) if len(named) >= 2 else None
 
     async def _lost_document(self, dispatcher: CollectingDispatcher, turn: Turn) -> Optional[List[EventType]]:
         """"我的证丢了咋补办": the lost-document matters people most often mean, not whatever matters
@@ -241,7 +223,7 @@ class ActionAnswerMatter(Answering):
         unnamed = (None if turn.button or asked_which(turn.tracker) or not (view.abstain or view.clarify)
                    or (turn.current and not view.abstain) else unnamed_document(turn.text))
         if unnamed and turn.current not in unnamed:
-            return await self._clarify(dispatcher, unnamed, limit=len(unnamed))
+            return await clarify(dispatcher, unnamed, limit=len(unnamed))
         return None
 
     async def _elsewhere(self, dispatcher: CollectingDispatcher, turn: Turn) -> Optional[List[EventType]]:
@@ -267,12 +249,12 @@ class ActionAnswerMatter(Answering):
         if told in likeliest:
             # Unsure between close readings, but the words tell one of the topic's matters apart
             # ("孙子今年满16了还没办过身份证…要带点啥": 首次申领, not 临时身份证): that one.
-            return await self._answer(dispatcher, turn.tracker, told, turn.aspect or Aspect.OVERVIEW,
+            return await answer(dispatcher, turn.tracker, told, turn.aspect or Aspect.OVERVIEW,
                                       turn.ranked[:MAX_CLARIFY])
         options = umbrella_options(turn.text, likeliest, before=user_texts(turn.tracker)[-2:-1])
         if not options:
             return None
-        return await self._clarify(dispatcher, options, limit=len(options))
+        return await clarify(dispatcher, options, limit=len(options))
 
     async def _meant(self, dispatcher: CollectingDispatcher, turn: Turn) -> Optional[List[EventType]]:
         """2. The matter meant: a button payload or a confident match, held against the
@@ -318,7 +300,7 @@ class ActionAnswerMatter(Answering):
         if overruled and not code:
             # Another department's, or none of ours: say who handles it, and keep the matter
             # we matched one click away (in case the citizen does mean ours).
-            routed = await self._routed_ticket(dispatcher, tracker, turn.view)
+            routed = await routed_ticket(dispatcher, tracker, turn.view)
             if routed is not None:
                 return routed
             # "宝宝刚满月，医保要怎么给他交": the words lean to 出生落户, the router is sure it is
@@ -336,18 +318,18 @@ class ActionAnswerMatter(Answering):
         if not code and not aspect:
             code = await in_context(tracker) or await turn.refined()
         if turn.intent == "correct_matter" and not code:
-            return await self._correct(dispatcher, tracker, turn.view, current, turn.candidates)
+            return await correct(dispatcher, current, turn.candidates)
         if not code:
             return None
         if await self._complaint_about_service(turn, code):
             # "停水三天了…电话打不通…要投诉": a complaint whose words match a service (用水过户),
             # not a question about that service: it goes by its subject.
-            routed = await self._routed_ticket(dispatcher, tracker, turn.view)
+            routed = await routed_ticket(dispatcher, tracker, turn.view)
             if routed is not None:
                 return routed
         # Keep the options around so that "不是这个" can offer the others.
         alternatives = turn.candidates if code in turn.candidates else turn.ranked[:MAX_CLARIFY]
-        return await self._answer(dispatcher, tracker, code, aspect or Aspect.OVERVIEW, alternatives)
+        return await answer(dispatcher, tracker, code, aspect or Aspect.OVERVIEW, alternatives)
 
     @staticmethod
     async def _told_had(code: str, text: str) -> bool:
@@ -410,324 +392,3 @@ class ActionAnswerMatter(Answering):
               and await turn.combined() == current):
             code = current  # "养老的" after 社保转移: read with the question before, still its matter
         return code, aspect
-
-    async def _without_matter(self, dispatcher: CollectingDispatcher, turn: Turn) -> Optional[List[EventType]]:
-        """3b–6: no matter settled. A complaint goes by its subject; options are offered, or the
-        department answers."""
-        # 3b. A complaint told as a story, or a department's button: the department whose
-        #     remit it is (the router), its complaint matter if it has one.
-        routed = await self._routed_ticket(dispatcher, turn.tracker, turn.view)
-        if routed is not None:
-            return routed
-        # Options to offer are the router's department's when it is sure of one ("公办养老院"
-        # is 民政's, whatever 公租房 shares with its words); none of them: the department answers.
-        follow_up = bool(turn.current and (turn.aspect or turn.intent == "ask_aspect"))
-        sure = turn.route if (turn.routed_to and not follow_up and turn.alone
-                              and turn.route_score >= ROUTER_SURE) else None
-        offered = [c for c in turn.ranked if sure is None or turn.departments.get(c) == sure["code"]]
-        if sure:
-            events = await self._sure_department(dispatcher, turn, sure, offered)
-            if events is not None:
-                return events
-        events = await self._close_candidates(dispatcher, turn, offered)
-        if events is not None:
-            return events
-        # 5. An aspect question with no new matter: about the current one.
-        if follow_up:
-            return await self._answer(dispatcher, turn.tracker, turn.current, turn.aspect or Aspect.OVERVIEW)
-        return await self._weak_matches(dispatcher, turn, offered)
-
-    async def _sure_department(
-        self, dispatcher: CollectingDispatcher, turn: Turn, sure: Dict[str, Any], offered: List[str]
-    ) -> Optional[List[EventType]]:
-        """The router is sure of a department: none of its matters among the candidates, its
-        answer; the best of its own standing alone, that matter."""
-        departments = turn.departments
-        if turn.ranked and not offered:
-            if await department_of(turn.current) == sure["code"]:
-                # "二手房过户的时候，契税在哪交" after 契税: still the current matter's business.
-                return await self._answer(dispatcher, turn.tracker, turn.current, turn.aspect or Aspect.OVERVIEW)
-            await hall().record_unmatched(turn.tracker.sender_id, turn.text, channel_of(turn.tracker))
-            return await department_answer(dispatcher, sure)
-        everyone = [m for m in turn.view.matches if m["matter"] != FALLBACK_MATTER]
-        scores = {m["matter"]: float(m.get("score") or 0.0) for m in everyone}
-        if (turn.view.clarify and offered and len(everyone) >= 2 and everyone[0]["matter"] == offered[0]
-                and departments.get(everyone[1]["matter"]) != sure["code"]
-                and not (len(offered) >= 2 and plausible_beside(scores[offered[0]], scores[offered[1]]))):
-            # "爷爷过世了…想把房子过到我爸名下": the close runner-up that made the matcher ask
-            # was another department's (身后一件事), which the router rules out; among the
-            # department's own matters the best one stands alone: its answer.
-            return await self._answer(dispatcher, turn.tracker, offered[0], turn.aspect or Aspect.OVERVIEW, offered)
-        return None
-
-    async def _close_candidates(
-        self, dispatcher: CollectingDispatcher, turn: Turn, ranked: List[str]
-    ) -> Optional[List[EventType]]:
-        """4. Close candidates: ask which one — unless it is a follow-up that stays on the current
-        matter by the rules of step 2 ("发票要带伐" is no question of which 发票)."""
-        if not (turn.view.clarify and len(ranked) >= 2):
-            return None
-        tracker, current, aspect = turn.tracker, turn.current, turn.aspect
-        member = await member_among(current, ranked)
-        if member:  # "落户口要带啥材料" after 新生儿出生一件事: that member of the bundle
-            return await self._answer(dispatcher, tracker, member, aspect or Aspect.OVERVIEW)
-        if current and current != ranked[0] and (
-                (aspect and await stays(tracker, current, ranked[0], aspect, ranked))
-                or await in_current_guide(tracker, current, ranked[0])):
-            return await self._answer(dispatcher, tracker, current, aspect or Aspect.OVERVIEW)
-        named = await named_matters(tracker)
-        if current in ranked[:MAX_CLARIFY] and not set(named) - {current} and not says(turn.text, "switch"):
-            # "备案了以后回宁波看病还能刷卡吗" after 异地就医备案: one of the readings is the matter
-            # we are on, and no other is named in its own words: still about it.
-            return await self._answer(dispatcher, tracker, current, aspect or Aspect.OVERVIEW)
-        if len(named) == 1 and named[0] == ranked[0] and turn.length > SHORT_QUESTION:
-            # "优待证到现在还没领，怎么领": the one option a question that tells more than a few
-            # words names in its own words ("户口怎么上" names both 户口 matters alike).
-            return await self._answer(dispatcher, tracker, named[0], aspect or Aspect.OVERVIEW, ranked)
-        return await self._clarify(dispatcher, ranked)
-
-    async def _weak_matches(
-        self, dispatcher: CollectingDispatcher, turn: Turn, ranked: List[str]
-    ) -> Optional[List[EventType]]:
-        """6. Not confident, but the citizen clearly asks about some matter: the one plausible
-        matter, the best few as options, or the department the router leans to."""
-        tracker, view, current, route, intent = turn.tracker, turn.view, turn.current, turn.route, turn.intent
-        aspect, departments = turn.aspect, turn.departments
-        top = view.matches[0]["score"] if view.matches else 0.0
-        plausible = [m["matter"] for m in view.matches if m["matter"] in ranked and plausible_beside(top, m["score"])]
-        routed_to = turn.routed_to
-        router_unsure = not routed_to and turn.route_score < ROUTER_UNSURE
-        if asked_which(tracker) and turn.candidates and aspect and turn.length <= SHORT_QUESTION and not turn.button:
-            # "手机上能申请吗" right after "您问的是哪一项？", no option picked: the aspect of the
-            # likeliest option (offered first), the others kept for "不是这个" — not a new guess
-            # on a few words.
-            return await self._answer(dispatcher, tracker, turn.candidates[0], aspect, turn.candidates)
-        if (current and view.abstain and current in [m["matter"] for m in view.matches[:MAX_CLARIFY]]
-                and not set(await named_matters(tracker)) - {current} and not says(turn.text, "switch")):
-            # Unsure, but one of the readings is the matter we are on and no other is named in its
-            # own words ("备案地写杭州就可以了吧" after 异地就医备案): a follow-up on it.
-            return await self._answer(dispatcher, tracker, current, aspect or Aspect.OVERVIEW)
-        if (view.abstain and turn.alone and intent in MATTER_INTENTS and route
-                and route.get("outside") and turn.route_score >= OVERRULE_OUTSIDE):
-            # The matcher found no matter and the router is sure it is none of ours ("法院立案要
-            # 带啥", "上海交的公积金怎么在上海提取", "征兵报名在哪报"): say so, rather than offer
-            # matters of ours that only share its words; the likeliest stays one click away.
-            await hall().record_unmatched(tracker.sender_id, turn.text, channel_of(tracker))
-            return await department_answer(dispatcher, route, also=plausible[0] if plausible else None)
-        if (intent in MATTER_INTENTS and intent != "consult_department" and len(plausible) == 1
-                and (routed_to == departments.get(plausible[0]) or router_unsure)):
-            # One plausible matter, in the department the router reads (or the router has no
-            # idea), is no choice to offer ("车今年要年检了，怎么弄"): its answer. Not when the
-            # router reads another department or is fairly sure it is none of ours ("想给我爸
-            # 找家公办的敬老院住" is no 身后一件事), nor when asked which department: that is
-            # answered below.
-            return await self._answer(dispatcher, tracker, plausible[0], aspect or Aspect.OVERVIEW, ranked)
-        if (view.abstain and turn.alone and intent in MATTER_INTENTS and routed_to
-                and turn.route_score >= ROUTER_LEANS and plausible
-                and departments.get(plausible[0]) != routed_to):
-            # No matter of ours fits ("生育津贴怎么算，多久能拿到"), the likeliest of the weak ones
-            # is another department's, and the router leans to one: that department's answer,
-            # rather than a choice among matters that only share the message's words (出生一件事,
-            # 生育登记); a matter of its own among them stays one click away.
-            await hall().record_unmatched(tracker.sender_id, turn.text, channel_of(tracker))
-            return await department_answer(dispatcher, route, also=next(
-                (c for c in plausible if departments.get(c) == routed_to), None))
-        if intent == "consult_department" and routed_to and len(plausible) == 1:
-            plausible = []  # "找哪个部门申请": the department answers (7b)
-        if intent in MATTER_INTENTS and plausible:
-            return await self._clarify(dispatcher, plausible)
-        return None
-
-    async def _no_matter(self, dispatcher: CollectingDispatcher, turn: Turn) -> List[EventType]:
-        """7. No matter: staff's approved answer to a question like it, a follow-up on the current
-        matter in few words, or the department (or "none of ours") the router gives."""
-        tracker, intent, view, current, route = turn.tracker, turn.intent, turn.view, turn.current, turn.route
-        chat = intent in ("greet", "thank", "goodbye", "affirm", "deny")
-        # 7a. Staff answered a question like this before: their approved answer, with its date.
-        if not chat:
-            approved = await serve_approved(dispatcher, turn.text)
-            if approved is not None:
-                return approved
-        # 7b. No matter, but a department: which one handles it, what it covers, how to reach it.
-        await hall().record_unmatched(tracker.sender_id, turn.text, channel_of(tracker))
-        aspect = turn.aspect or Aspect.OVERVIEW
-        if (not chat and turn.routed_to and current and not turn.matter
-                and await department_of(current) == turn.routed_to):
-            # The current matter's department, and no other matter named: a follow-up on it.
-            return await self._answer(dispatcher, tracker, current, aspect)
-        outside = turn.outside
-        if (not chat and current and route is not None and not outside and view.abstain and not turn.matter
-                and turn.route_score < ROUTER_SURE and not answered_outside(tracker)
-                and turn.length <= SHORT_FOLLOW_UP):
-            # "有效期是一年吗" after 健康证明: a few words naming nothing, which the router, reading
-            # them alone, only guesses a department for: about the current matter.
-            return await self._answer(dispatcher, tracker, current, aspect)
-        if outside and not chat and not turn.matter and answered_outside(tracker):
-            # "那你们就不能帮我催催他吗", "能帮我查一下法院的进度吗" after "not ours": still not ours.
-            return still_outside(dispatcher)
-        if outside and not chat and (current and view.abstain and turn.length <= SHORT_FOLLOW_UP):
-            # A few words after an answer, naming nothing ("老的那张要交掉伐，我怕弄丢"): about the
-            # current matter, not "none of our departments" (the router reads one message alone).
-            return await self._answer(dispatcher, tracker, current, aspect)
-        if outside and is_bare_followup(tracker):
-            # "多少钱" with no matter before it: ask which matter, never "not ours".
-            dispatcher.utter_message(response="utter_ask_rephrase")
-            return []
-        if route is not None and not chat and not (outside and only_particulars(turn.text)):
-            return await department_answer(dispatcher, route)
-        if intent == "out_of_scope":
-            dispatcher.utter_message(response="utter_out_of_scope")
-        else:
-            dispatcher.utter_message(response="utter_ask_rephrase")
-        return []
-
-    async def _routed_ticket(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, view
-    ) -> Optional[List[EventType]]:
-        """A complaint with no matter named, or a department's button: its complaint matter
-        answered, or a ticket to the department itself (actions.departments.complaint_route)."""
-        routed = await complaint_route(tracker, view)
-        if routed is None:
-            return None
-        if routed.matter:
-            return await self._answer(dispatcher, tracker, routed.matter, Aspect.OVERVIEW)
-        return await department_ticket(dispatcher, tracker, routed.kind, routed.department)
-
-    async def _correct(self, dispatcher, tracker, view, current, candidates) -> List[EventType]:
-        others = [c for c in candidates if c != current]
-        if others:
-            return await self._clarify(dispatcher, others, "utter_clarify_after_correction")
-        dispatcher.utter_message(response="utter_rephrase_after_correction")
-        return [SlotSet("current_matter", None)]
-
-    async def _clarify(
-        self, dispatcher: CollectingDispatcher, codes: List[str], question: str = "utter_clarify",
-        limit: int = MAX_CLARIFY,
-    ) -> List[EventType]:
-        codes = list(dict.fromkeys(codes))[:limit]
-        buttons, departments = [], {}
-        for code in codes:
-            guide = await hall().guide(code)
-            if guide:
-                dept = guide.get("department_name") or guide["department"]
-                departments[guide["department"]] = dept
-                buttons.append({"title": f"{guide['name']}（{dept}）", "payload": f'/choose{{"matter": "{code}"}}'})
-        payload: Dict[str, Any] = {"clarify": codes}
-        if len(departments) == 1:  # whichever the citizen picks, this department handles it
-            [(code, name)] = departments.items()
-            payload["department"] = {"code": code, "name": name}
-        dispatcher.utter_message(response=question, buttons=buttons, json_message=payload)
-        return [SlotSet("candidates", codes)]
-
-    async def _answer(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, code: str, aspect: str,
-        alternatives: Optional[List[str]] = None,
-    ) -> List[EventType]:
-        guide = await hall().guide(code)
-        if guide is None:
-            logger.warning("matcher returned unknown matter %s", code)
-            dispatcher.utter_message(response="utter_ask_rephrase")
-            return []
-        events: List[EventType] = [SlotSet("current_matter", code)]
-        if alternatives is not None:
-            events.append(SlotSet("candidates", [code] + [c for c in alternatives if c != code]))
-
-        if guide["kind"] in TICKET_MATTER_KINDS:
-            filed = await self._filed_for(tracker, code)
-            if filed and tells_more(text_of(tracker)):
-                # "等下地点说错了，是在杭州东站上的车": more of the story, onto the ticket filed.
-                return events + await ActionOpenTicket.add_note(dispatcher, tracker, filed["number"])
-            if filed:
-                # One open ticket per matter and conversation: a second would be a double.
-                dispatcher.utter_message(response="utter_ticket_already_filed", number=filed["number"],
-                                         department_name=guide.get("department_name") or guide["department"],
-                                         json_message={"ticket": filed["number"], "kind": filed["kind"],
-                                                       "department": filed["department"], "matter": code})
-                return events
-            return events + await self._start_ticket(dispatcher, tracker, guide)
-        aspect = aspect if aspect in render.ASPECTS else Aspect.OVERVIEW.value
-        aspect = aspect_for(tracker, code, aspect)
-        follow_up = aspect != Aspect.OVERVIEW and tracker.get_slot("current_matter") == code
-        # A follow-up answers only what was asked, short, with the whole guide one tap away.
-        more = [{"title": "查看完整指南", "payload": f'/ask_matter{{"matter": "{code}"}}'}] if follow_up else []
-        if guide["kind"] == MatterKind.BUNDLE:
-            text = render.bundle_text(guide) if aspect == Aspect.OVERVIEW else render.bundle_answer(guide, aspect)
-        else:
-            text = render.answer_text(guide, aspect)
-        dispatcher.utter_message(text=text, buttons=more, json_message=render.matter_payload(guide, aspect))
-        if not follow_up:
-            await self._related(dispatcher, guide)
-        if tracker.get_slot("current_matter") != code and not is_button(tracker) and unsure_of(tracker, code):
-            # A guess the matcher is not sure of ("网约车的车要办什么证" read as the driver's
-            # licence): a way out to the department, taken in its words, not by a yes to the guide.
-            await offer_department(dispatcher, guide["department"], "utter_offer_department", "after_answer")
-        return events + [SlotSet("served", True)]
-
-    @staticmethod
-    async def _related(dispatcher: CollectingDispatcher, guide: Dict[str, Any]) -> None:
-        """增值服务: at most two next matters the citizen is likely to need."""
-        buttons, codes = [], []
-        for code in guide.get("related", [])[:2]:
-            try:
-                related = await hall().guide(code)
-            except HallUnavailable:
-                return
-            if related:
-                buttons.append({"title": related["name"], "payload": f'/ask_matter{{"matter": "{code}"}}'})
-                codes.append(code)
-        if buttons:
-            dispatcher.utter_message(response="utter_related", buttons=buttons, json_message={"related": codes})
-
-    @staticmethod
-    async def _filed_for(tracker: Tracker, code: str) -> Optional[Dict[str, Any]]:
-        """The open ticket this conversation last filed, when it is for this matter."""
-        number = tracker.get_slot("last_ticket")
-        if not number:
-            return None
-        try:
-            tickets = await hall().lookup_tickets(tracker.sender_id, number=number)
-        except HallUnavailable:
-            return None
-        return next((t for t in tickets if t.get("matter") == code and t.get("status") != TicketStatus.RESOLVED.value), None)
-
-    @staticmethod
-    async def _start_ticket(dispatcher: CollectingDispatcher, tracker: Tracker, guide: Dict[str, Any]) -> List[EventType]:
-        dispatcher.utter_message(text=render.ticket_intro(guide), json_message=render.matter_payload(guide, Aspect.OVERVIEW))
-        events = prefill_ticket_form(tracker, guide["kind"], guide["code"])
-        if guide["kind"] == TicketKind.COMPLAINT:
-            events += await file_when_told(dispatcher, tracker, TicketKind.COMPLAINT.value, guide["department"],
-                                           guide["code"], events)
-        return events
-
-
-
-
-class ActionAnswerInForm(Action):
-    """A question, a correction or an answer in other words in the middle of a form: answered (or
-    taken as the answer), then the form asks its question again (data/rules/tickets.yml)."""
-
-    def name(self) -> Text:
-        return "action_answer_in_form"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
-        text, requested = text_of(tracker), tracker.get_slot("requested_slot")
-        # The answer, in words the intent classifier took for a question ("杭州萧山那边").
-        if requested == "region" and find_region(text):
-            return [SlotSet("region", find_region(text))]
-        if requested == "contact_phone" and contact_number(text):
-            return [SlotSet("contact_phone", contact_number(text))]
-        if requested == "contact_phone" and says(text, "no_phone"):
-            return []  # "我不留电话了，你们直接去查就行": the form takes it as the answer
-        if requested == "contact_phone" and sum(ch.isdigit() for ch in text) >= 3:
-            dispatcher.utter_message(response="utter_phone_invalid")  # a number, but not a phone's
-            return []
-        if photos_question(dispatcher, tracker, requested):
-            return [SlotSet(requested, None)] if requested else []
-        # A place when the phone was asked, a phone when the place was, more of the story.
-        taken = taken_in_passing(dispatcher, tracker, requested)
-        if taken is not None:
-            return taken
-        return without_repeats(tracker, await interruptions.answer(dispatcher, tracker))
-

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Dict, List
 
-from bot.vocabulary import Aspect, MatterKind, TicketStatus
+from bot.vocabulary import TICKET_MATTER_KINDS, Aspect, MatterKind, TicketStatus
 
 ASPECTS = Aspect.values()
 ASPECT_HINT = "还可以接着问我：要带什么材料、办理流程、多久办好、收不收费、在哪里办、网上能不能办、要跑几次、依据是什么。"
@@ -273,6 +273,16 @@ def ticket_intro(guide: Dict[str, Any]) -> str:
         opening = f"这个问题由{dept}受理（{guide['name']}）。"
     promise = ticket.get("response", "")
     return f"{opening}{ticket.get('answered_by', '')}会{promise}。我先帮您记几项信息。"
+
+
+def guide_text(guide: Dict[str, Any], aspect: str) -> str:
+    """The answer about a matter: a 一件事 as one, a ticket matter's promise, a service's guide or
+    the one aspect asked."""
+    if guide["kind"] == MatterKind.BUNDLE:
+        return bundle_text(guide) if aspect == Aspect.OVERVIEW else bundle_answer(guide, aspect)
+    if guide["kind"] in TICKET_MATTER_KINDS and aspect == Aspect.OVERVIEW:
+        return ticket_intro(guide)
+    return answer_text(guide, aspect)
 
 
 def describe_ticket(ticket: Dict[str, Any]) -> str:
