@@ -20,8 +20,9 @@ DEFAULT_FILES = ("tests/data/dialogues/fit_D.yml", "tests/data/dialogues/fit_F.y
                  "tests/data/dialogues/fit_H.yml", "tests/data/dialogues/fit_I.yml", "tests/data/dialogues/fit_K.yml",
                  "tests/data/dialogues/fit_L.yml", "tests/data/dialogues/fit_P.yml", "tests/data/dialogues/fit_Q.yml",
                  "tests/data/dialogues/fit_R.yml", "tests/data/dialogues/fit_S.yml",
+                 "tests/data/dialogues/fit_T.yml", "tests/data/dialogues/fit_U.yml",
                  "tests/data/dialogues/holdout_E.yml", "tests/data/dialogues/holdout_J.yml",
-                 "tests/data/dialogues/holdout_M.yml")
+                 "tests/data/dialogues/holdout_M.yml", "tests/data/dialogues/holdout_V.yml")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -211,7 +211,7 @@ def _ticket_problems(expected: EndTicket, ticket: TicketRow) -> List[str]:
     problems = []
     if ticket.kind != expected.kind:
         problems.append(f"类型是 {ticket.kind}")
-    if ticket.department != expected.department:
+    if expected.department is not None and ticket.department != expected.department:
         problems.append(f"部门是 {ticket.department}")
     if expected.matter is not None and ticket.matter != expected.matter:
         problems.append(f"事项是 {ticket.matter or '无'}")

@@ -15,7 +15,7 @@ A file::
         expect: {ticket_status: true}
       ticket:                      # checked after the last turn, in the hall's database
         kind: complaint
-        department: renshe
+        department: renshe           # optional
         matter: renshe.wage_arrears  # optional
         contains: ['13867900012', 义乌]
 
@@ -149,7 +149,7 @@ class EndTicket(_Strict):
     """A ticket the conversation must have filed by its end."""
 
     kind: str
-    department: str
+    department: Optional[str] = None  # left out: whichever department the ticket went to
     matter: Optional[str] = None
     contains: List[str] = []
 

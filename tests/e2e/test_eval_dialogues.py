@@ -150,7 +150,8 @@ def test_loader_refuses_typos_and_duplicates(tmp_path):
 def test_the_shipped_scenario_files_load_with_their_parts():
     files = sorted((ROOT / "tests/data/dialogues").glob("*.yml"))
     parts = {f.name: load_scenarios(f) for f in files}
-    assert {name for name, s in parts.items() if s.part == HELD_OUT} == {"holdout_E.yml", "holdout_J.yml", "holdout_M.yml"}
+    assert {name for name, s in parts.items() if s.part == HELD_OUT} == {"holdout_E.yml", "holdout_J.yml", "holdout_M.yml",
+                                                                               "holdout_V.yml"}
     assert all(s.part == FITTING for name, s in parts.items() if name.startswith("fit_"))
     assert sum(len(s.scenarios) for s in parts.values()) >= 900
     assert min(len(s.scenarios) for s in parts.values()) >= 70
@@ -178,5 +179,8 @@ def test_scoring_rules():
     assert score_end_ticket(end, [ticket]) == []
     assert "不含“永康”" in score_end_ticket(end.copy(update={"contains": ["永康"]}), [ticket])[0]
     assert score_end_ticket(end, [])[0].endswith("本会话没有工单")
+    # No department expected: the ticket may have gone to any; another department expected: not this one.
+    assert score_end_ticket(EndTicket(kind="complaint", contains=["义乌"]), [ticket]) == []
+    assert "部门是 renshe" in score_end_ticket(end.copy(update={"department": "scjg"}), [ticket])[0]
     assert text_contains("0571-64212345", ["座机 0571 6421 2345"])
     assert text_contains("農家樂", ["农家乐的老板"])
