@@ -19,8 +19,17 @@ from bot.vocabulary import FALLBACK_MATTER, MatterKind
 
 # Doing several things at once: "一起弄", "合起来办", "好一道办伐", "一趟办掉".
 TOGETHER = re.compile(r"一起|一块儿|一块办|一块弄|一道|一趟办|一趟弄|一趟搞|一次办完|一次弄完|一次性办|合起来|合在一起|一并|同时办|联办|打包")
+# "一次办好" is doing several things at once only when several are listed ("过户跟水电瓦斯的名字是不是
+# 可以一次办好"); alone it is one trip for one thing ("我想一次弄好，在杭州报名要准备啥").
+_ONE_GO = re.compile(r"一次办好|一次弄好|一次办掉|一次弄掉|一次搞定|一次性弄")
 # The whole set of procedures around one thing: "入学那一套手续咋弄", "一条龙办下来".
 WHOLE_SET = re.compile(r"[那这]一?套|一整套|全套|一条龙|一揽子")
+# A 一件事 the matcher scores this much beside its first reading is one it also reads.
+ALSO_READ = 0.1
+# A message this long tells things of its own; a shorter one ("能在网上一起办吗") follows up.
+TELLS_THINGS = 16
+# Things listed together: "过户跟水电", "出生证、户口".
+_LISTS = re.compile(r"跟|和|还有|以及|、|加上|连同")
 
 
 @dataclass(frozen=True)
@@ -121,7 +130,16 @@ async def named_bundle(tracker: Tracker) -> Optional[str]:
     top_guide = await hall().guide(top)
     if top_guide is None or (top_guide["kind"] == MatterKind.BUNDLE and not (view.abstain or view.clarify)):
         return None  # a 一件事 named by its own name is the matcher's to find
-    together = bool(TOGETHER.search(folded))
+    together = bool(TOGETHER.search(folded) or (_ONE_GO.search(folded) and _LISTS.search(folded)))
+    top_score = float(view.matches[0].get("score") or 0.0) if view.matches else 0.0
+    if (together and top_guide["kind"] == MatterKind.BUNDLE and len(folded) >= TELLS_THINGS
+            and top_score >= ALSO_READ * 3):
+        return top  # "出生证 户口 医保那些能不能一起弄掉", read as the 一件事 but not for sure: it
+    # A 一件事 the matcher also reads, beside the member it reads first, when several things are
+    # listed ("过户跟水电的名字是不是可以一次办好": 二手房过户, then its 一件事): the 一件事. Not
+    # "我想一次弄好，在杭州报名要准备啥": one trip for one matter.
+    also = ({m["matter"] for m in view.matches if float(m.get("score") or 0) >= ALSO_READ}
+            if _LISTS.search(folded) else set())
     said = {b for b in bigrams(text) if not set(b) & EVERYDAY_CHARS} - EVERYDAY_PAIRS
     best: Tuple[int, Optional[str]] = (0, None)
     holding = []
@@ -134,6 +152,8 @@ async def named_bundle(tracker: Tracker) -> Optional[str]:
                     if any(n in folded for n in m.long_names) or len(said & m.own_bigrams) >= 2)
         if (count >= 3 or (count >= 2 and together)) and count > best[0]:
             best = (count, bundle["code"])
+        elif together and bundle["code"] in also and best[1] is None:
+            best = (1, bundle["code"])
     if best[1] is None and len(holding) == 1 and WHOLE_SET.search(folded):
         return holding[0]
     return best[1]

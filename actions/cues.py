@@ -16,7 +16,7 @@ from bot.text.sentences import asking_sentence, clauses, sentences
 
 CUES_FILE = Path(__file__).resolve().parents[1] / "data" / "lexicon" / "cues.yml"
 KINDS = ("failed_trip", "repeated_trips", "runaround", "feared", "ask_person", "ticket_status", "cancel", "no_phone", "grievance", "switch", "verdict", "consent", "closing", "own_ticket", "photos", "accept_offer", "plain_yes",
-         "general_how", "steps_words", "whole_bundle", "bot_words", "here", "alternatives", "impact", "own_case", "complaint_request", "erase_words",
+         "general_how", "steps_words", "whole_bundle", "bot_words", "here", "alternatives", "impact", "own_case", "complaint_request", "erase_words", "which_department",
          "person_words", "not_person")
 
 

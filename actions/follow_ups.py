@@ -16,7 +16,7 @@ from actions.conversation import aspect_span, entity, is_button, last_bot_respon
 from actions.cues import says
 from actions.reading import (
     EVERYDAY_CHARS, EVERYDAY_PAIRS, asking_clause, asks_what_about, bigrams, name_bigrams, only_denied, read_with_previous,
-    sibling_named,
+    sibling_named, what_about,
 )
 from bot.catalogue.aspect_lexicon import asking_pairs
 from bot.text.choices import choice_number
@@ -95,6 +95,10 @@ async def stays(tracker: Tracker, current: str, code: str, aspect: str, ranked: 
     if code in {m.get("code") for m in this.get("member_guides") or []}:
         return False  # "落户口要带啥" after 新生儿出生一件事: that member's own materials
     if clearly_names_other(tracker, current, code, aspect, this, other):
+        return False
+    # "燃气那个呢 也要带这些吗" after 用电过户: what about a thing of the other's names, none of this one's.
+    about = bigrams(what_about(text) or "") - EVERYDAY_PAIRS
+    if about & name_bigrams(other) and not about & name_bigrams(this):
         return False
     folded = normalize(text).replace(" ", "")
 
@@ -221,9 +225,12 @@ async def picked_option(tracker: Tracker, candidates: List[str], view) -> Option
     in_name = [code for code, guide in guides.items() if guide and said & bigrams(guide["name"])]
     if len(in_name) == 1:
         return in_name[0]  # "注销" after "房子抵押的手续": one option's name says it
-    # Words that place no option alone ("房子" after "过户要怎么弄"): read with the question they
-    # answer (二手房过户), not whichever option a bare 房子 ranks first among weak readings.
-    short = len(normalize(text_of(tracker)).replace(" ", "")) <= SHORT_REPLY
+    # Words that place no option alone ("房子" after "过户要怎么弄", "就我自己一个人 小打小闹" after
+    # 营业执照): read with the question they answer (二手房过户, 个体户), not whichever option a
+    # bare 房子 ranks first among weak readings.
+    length = len(normalize(text_of(tracker)).replace(" ", ""))
+    # (a longer reply that asks something, "那要带些什么东西去派出所", is a question of its own)
+    short = length <= SHORT_REPLY or (length <= FOLLOW_UP_QUESTION and not entity(tracker, "aspect"))
     together = await read_with_previous(tracker, among=candidates) if short else None
     if together:
         return together

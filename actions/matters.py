@@ -42,7 +42,7 @@ from actions.outside import answered_outside, elsewhere_answer
 from actions.reading import (
     EVERYDAY_PAIRS, asked_in_story, asked_which, asks_what_about, bigrams, department_offered, done_elsewhere,
     is_bare_followup, named_matters, needed_thing, offer_said_yes_to, only_particulars, only_told_had,
-    read_with_previous, router_overrules, takes_offer,
+    read_with_previous, router_overrules, takes_offer, wished_in_story,
 )
 from actions.replies import answer, clarify, correct, routed_ticket
 from actions.ticket_request import FILED_REPLIES
@@ -243,7 +243,10 @@ class ActionAnswerMatter(Answering):
         # The matcher's reading when it is sure; its first few when it is not ("家里的缴费户名还是我爸
         # 的，想过户到我名下" leans to 继承, then 电 and 水) or when it leans to a 一件事 ("读书的事体").
         first = await hall().guide(turn.ranked[0])
-        unsure = turn.view.abstain or turn.view.clarify or (first and first["kind"] == MatterKind.BUNDLE)
+        # A 一件事 read from a few words is a lean, not a reading; from a longer message that lists
+        # its parts ("户口要销掉 丧葬费 还有房子 不知道从哪下手") it is what is asked.
+        unsure = turn.view.abstain or turn.view.clarify or (
+            first and first["kind"] == MatterKind.BUNDLE and turn.length <= SHORT_FOLLOW_UP)
         likeliest = turn.ranked[:MAX_CLARIFY - 1] if unsure else turn.ranked[:1]
         told = told_option(turn.text) if unsure and len(turn.text) <= STORY_CHARS else None
         if told in likeliest:
@@ -274,10 +277,16 @@ class ActionAnswerMatter(Answering):
             # handled before); a story that only sounds like its aliases is routed by subject.
             code = None
         code, aspect = await self._held_to_conversation(turn, code, asked, needed)
-        if code and not current and not turn.button and turn.length >= STORY_CHARS and await self._told_had(code, turn.text):
-            # "残疾证是肢体二级，已经办好几年了…残联有补贴…我们这种能申请吗": what the story says it
-            # already has is not what it asks; its asking sentence is read alone.
-            code = await asked_in_story(turn.text)
+        if code and not current and not turn.button and turn.length >= STORY_CHARS:
+            if await self._told_had(code, turn.text):
+                # "残疾证是肢体二级，已经办好几年了…残联有补贴…我们这种能申请吗": what the story says
+                # it already has is not what it asks; its asking sentence is read alone.
+                code = await asked_in_story(turn.text)
+            else:
+                # "…我是去年人才引进把户口迁到杭州的…现在想给孩子报户口": the background is not
+                # what is wished for; the clauses that wish or ask are read alone.
+                score = next((float(m.get("score") or 0.0) for m in turn.view.matches if m["matter"] == code), 0.0)
+                code = await wished_in_story(turn.text, code, score) or code
         if not code and current and await asked_of_current(tracker, current):
             code = current  # "过期了一个月再续有影响吗，孩子明年要在这边读书": what it does to the matter in hand
         elif (not code and current and aspect and not turn.button and not says(turn.text, "switch")
@@ -374,6 +383,10 @@ class ActionAnswerMatter(Answering):
             together = await read_with_previous(tracker)
             if together in turn.candidates:
                 code = together
+            elif aspect and turn.length <= SHORT_QUESTION and code not in await named_matters(tracker):
+                # "手机上能搞伐" right after "哪一项？": an aspect of the likeliest option (offered
+                # first), not of whatever matter a few words brush against.
+                code = turn.candidates[0]
         if code and answered_outside(tracker):
             pass  # after "that is another place's business", a matter named is the one meant
         elif needed:

@@ -254,6 +254,39 @@ async def asked_in_story(text: str) -> Optional[str]:
     return matches[0]["matter"] if float(matches[0]["score"]) >= STORY_QUESTION_LEAD * runner_up else None
 
 
+# A clause of a story that says what the citizen wants done or asks: "现在想给孩子报户口",
+# "想问下车子转到我名下怎么弄" (not "外地户口要有指标", what someone said).
+_WISH = re.compile(r"我想|想问|想给|想把|想要|想办|想申请|想咨询|打算|准备给|准备把|希望能|请问|问一下|问下|问问|帮我问")
+# Wish and asking clauses read alone (at most this many, from the end) and the score one of them
+# must give its reading to name the story's matter over the whole story's.
+WISH_CLAUSES = 4
+WISH_SCORE = 0.5
+# A whole story read this surely is left alone ("…想自己单干接活拉货…想问个体的能不能办" is the
+# road freight permit the story is about, whatever "个体" alone reads).
+STORY_SURE = 0.8
+
+
+async def wished_in_story(text: str, whole: Optional[str], whole_score: float) -> Optional[str]:
+    """The matter the clauses of a long story that say what the citizen wants name, read one by
+    one, when the whole story's reading `whole` is not sure, is not it, and none of them reads
+    that: the background ("我是去年人才引进把户口迁到杭州的…我户口不在杭州") pulls the whole story to
+    its matter, the wish ("现在想给孩子报户口") is what is asked."""
+    if len(normalize(text).replace(" ", "")) < STORY_CHARS or whole_score >= STORY_SURE:
+        return None
+    wishes = [c for c in clauses(text) if _WISH.search(c)][-WISH_CLAUSES:]
+    best: Dict[str, float] = {}
+    for clause in wishes:
+        match = ((await rasa_api.parse(clause)) or {}).get("matter_match") or {}
+        matches = [m for m in match.get("matches") or [] if m.get("matter") != FALLBACK_MATTER]
+        if matches and not match.get("abstain"):
+            code, score = matches[0]["matter"], float(matches[0].get("score") or 0.0)
+            best[code] = max(best.get(code, 0.0), score)
+    if not best or whole in best:
+        return None
+    code = max(best, key=best.__getitem__)
+    return code if best[code] >= WISH_SCORE else None
+
+
 # What a citizen gets done in a place: "苏州那边怎么补", "在上海提取", "香港的身份证", "苏州公积金中心".
 _THERE = r"(那边|那里|那儿|當地|当地)"
 _DONE_THERE = r"[^，。,.!！?？]{0,4}(办|提取|取出|补|换|申请|领|开证明|上户|报销)"
@@ -285,9 +318,23 @@ def done_elsewhere(text: str) -> Optional[str]:
 WHAT_ABOUT = re.compile(r"(那|那么|还有)?[^，,。？?]{2,8}呢[？?]?")
 
 
+_ONLY_POINTS = re.compile(r"(那|这)(个|些|边|里)?")
+
+
+def what_about(text: str) -> Optional[str]:
+    """The X of "低保呢", "燃气也要过户，燃气呢", "燃气那个呢 也要带这些吗": the message, or its first
+    or last clause, asks what about X (a thing, not only "那个"); None when it does not."""
+    parts = clauses(text)
+    for part in [normalize(text).replace(" ", "")] + parts[:1] + parts[-1:]:
+        found = WHAT_ABOUT.fullmatch(part)
+        thing = part[len(found.group(1) or ""):].rstrip("？?").rstrip("呢") if found else ""
+        if found and not _ONLY_POINTS.fullmatch(thing):
+            return thing
+    return None
+
+
 def asks_what_about(text: str) -> bool:
-    """"低保呢", "燃气也要过户，燃气呢": the message, or its last clause, asks what about X."""
-    return any(WHAT_ABOUT.fullmatch(part) for part in [normalize(text).replace(" ", "")] + clauses(text)[-1:])
+    return what_about(text) is not None
 
 
 

@@ -148,8 +148,11 @@ async def _weak_matches(
         # matters of ours that only share its words; the likeliest stays one click away.
         await hall().record_unmatched(tracker.sender_id, turn.text, channel_of(tracker))
         return await department_answer(dispatcher, route, also=plausible[0] if plausible else None)
+    # The one plausible matter scoring well, beside a router that only leans elsewhere (a long story
+    # of a stroke, read as 民政's at 0.55, that asks for the 残疾人证 at 0.43): its answer too.
+    router_leans_off = routed_to and turn.route_score < ROUTER_LEANS and top >= PLAUSIBLE_SCORE
     if (intent in MATTER_INTENTS and intent != "consult_department" and len(plausible) == 1
-            and (routed_to == departments.get(plausible[0]) or router_unsure)):
+            and (routed_to == departments.get(plausible[0]) or router_unsure or router_leans_off)):
         # One plausible matter, in the department the router reads (or the router has no
         # idea), is no choice to offer ("车今年要年检了，怎么弄"): its answer. Not when the
         # router reads another department or is fairly sure it is none of ours ("想给我爸
@@ -163,6 +166,13 @@ async def _weak_matches(
         # is another department's, and the router leans to one: that department's answer,
         # rather than a choice among matters that only share the message's words (出生一件事,
         # 生育登记); a matter of its own among them stays one click away.
+        await hall().record_unmatched(tracker.sender_id, turn.text, channel_of(tracker))
+        return await department_answer(dispatcher, route, also=next(
+            (c for c in plausible if departments.get(c) == routed_to), None))
+    if (view.abstain and turn.alone and routed_to and turn.route_score >= ROUTER_LEANS and plausible
+            and says(turn.text, "which_department")):
+        # "有没有老年食堂或者送饭上门的 找哪个部门问", no matter of ours sure: the department it asks
+        # for, whatever the intent classifier reads; the likeliest matter of its own one click away.
         await hall().record_unmatched(tracker.sender_id, turn.text, channel_of(tracker))
         return await department_answer(dispatcher, route, also=next(
             (c for c in plausible if departments.get(c) == routed_to), None))

@@ -759,3 +759,48 @@ def test_an_aspect_asked_instead_of_picking_an_option_answers_the_likeliest(stac
     offered = next(c for c in customs(stack.say(sender, "社保卡")) if "clarify" in c)["clarify"]
     online = answer(stack.say(sender, "网上能办吗"))
     assert (online["matter"], online["aspect"]) == (offered[0], "online")
+
+
+def test_several_things_to_do_at_once_are_their_一件事(stack):
+    # Members listed with "together" words: the 一件事, whether the matcher leans to it or to a member.
+    assert answer(stack.say(me(), "孩子刚出生 出生证 上户口 办医保这些能一起弄掉吗"))["matter"] == "yjs.newborn"
+    assert answer(stack.say(me(), "买了套二手房 过户和水电燃气改名字可以一次办好吗"))["matter"] == "yjs.secondhand_house"
+    # A story listing what is left to do after a death: the 一件事, not its first member.
+    assert answer(stack.say(me(), "我爸走了 后面的手续一大堆 户口 丧葬费 房子都不知道怎么弄"))["matter"] == "yjs.after_death"
+
+
+def test_a_storys_wish_beats_its_background(stack):
+    # The household move told first pulls the whole story to 户口迁入; the wish is the child's registration.
+    replies = stack.say(me(), "我是前年人才引进把户口迁到宁波的集体户，老婆户口在江西老家。上个月孩子在宁波出生了，"
+                              "出生证明已经拿到。现在想给孩子报户口，听说集体户不能落小孩，是不是只能落到江西去，这种情况该怎么办")
+    assert answer(replies)["matter"] == "gongan.hukou_birth"
+
+
+def test_what_about_x_then_a_question_switches_to_x(stack):
+    sender = me()
+    assert answer(stack.say(sender, "买的二手房 电表户名要改成我的"))["matter"] == "gongyong.power_transfer"
+    assert answer(stack.say(sender, "燃气呢 也是这样办吗"))["matter"] == "gongyong.gas_transfer"
+
+
+def test_care_asked_of_which_department_gets_the_department(stack):
+    replies = stack.say(me(), "我爸一个人住 做饭不方便 有没有给老人送饭的 找哪个部门问")
+    assert [c["department"]["code"] for c in customs(replies) if c.get("department")][:1] == ["minzheng"]
+    assert not any("clarify" in c for c in customs(replies))
+
+
+def test_back_home_a_hospital_stay_elsewhere_is_ours(stack):
+    replies = stack.say(me(), "我爸在外地上海的医院住院半个月，没有提前备案，钱都是自己垫的，现在回来了，这些钱还能报吗")
+    assert not any(c.get("outside") or ("department" in c and c["department"] is None) for c in customs(replies))
+    assert any(c.get("matter") == "yibao.reimbursement" or "yibao.reimbursement" in (c.get("clarify") or [])
+               for c in customs(replies))
+
+
+def test_answers_to_which_one_are_read_with_the_question(stack):
+    sender = me()
+    assert any("clarify" in c for c in customs(stack.say(sender, "营业执照要办一下")))
+    assert answer(stack.say(sender, "我一个人摆摊卖点小吃"))["matter"] == "scjg.individual_business"
+    # An aspect in words the matcher takes for another matter (好差评): still the likeliest option's.
+    sender = me()
+    offered = next(c for c in customs(stack.say(sender, "社保卡")) if "clarify" in c)["clarify"]
+    online = answer(stack.say(sender, "手机上搞得定伐"))
+    assert (online["matter"], online["aspect"]) == (offered[0], "online")

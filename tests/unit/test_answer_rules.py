@@ -58,6 +58,9 @@ def test_a_feared_trip_is_no_failed_trip():
     # Told "not ours" at a counter is a failed trip; asking around about a factory's smoke is its complaint.
     assert went_and_failed("去了区政务中心，窗口说不归他们管")
     assert not went_and_failed("村口厂子天天冒黑烟，问了好几个地方都说不归他们管，到底谁管")
+    # Fearing it will not get done is no failed trip.
+    assert not went_and_failed("老板让我们去办健康证，我有乙肝，不知道会不会办不下来")
+    assert not went_and_failed("万一办不成怎么办，能先问清楚吗")
     # Asking beforehand whether to come back later is no failed trip.
     for asked in ("是不是要我准备齐了再来吗", "单位让我去开个证明，在哪开", "居住证还没办好，能先报名吗"):
         assert not went_and_failed(asked), asked
@@ -277,3 +280,20 @@ def test_a_score_in_stars_is_a_rating():
     assert score_in("回答很慢又看不懂，我只給一顆星。") == 1
     assert score_in("五星好评") == 5 and score_in("给两分") == 2
     assert score_in("五星级酒店乱收费") is None
+
+
+def test_a_name_on_an_account_is_no_question_about_the_bot():
+    from actions.cues import says
+
+    assert not says("店面是盘过来的 水表还是原来老板的名字", "bot_words")
+    assert says("叫什么名字呀", "bot_words")
+
+
+def test_what_about_x_in_the_first_or_last_clause():
+    from actions.reading import what_about
+
+    assert what_about("燃气呢 也是这样办吗") == "燃气"
+    assert what_about("那营业执照呢") == "营业执照"
+    assert what_about("还要带些什么，户口本呢") == "户口本"
+    assert what_about("那个呢") is None and what_about("那这个呢") is None
+    assert what_about("燃气也要过户吗") is None

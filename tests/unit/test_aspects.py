@@ -104,6 +104,20 @@ def lexicon():
     # The thing named beats whether one may, however the may is spelt ("能报不").
     ("用app上能报不", "online"),
     ("户口本要不要一起带上", "materials"),
+    # Everyday, typed-by-ear and dialect wordings (issue #15): papers to attach or to have made,
+    # a place to go back to or to choose between, when the result comes, what a few coins cost.
+    ("户口本复印件要附上吗", "materials"),
+    ("村里要开哪些证明", "materials"),
+    ("补贴的表交到村里还是镇上", "location"),
+    ("是到原来办证的地方换吧", "location"),
+    ("要回老家办吗", "location"),
+    ("再哪领", "location"),
+    ("这个手续咋个走法", "steps"),
+    ("大概啥时候出结果", "time_limit"),
+    ("当场拿得到不", "time_limit"),
+    ("几钱一本", "fee"),
+    ("年纪大的人行不", "conditions"),
+    ("有啥硬性要求", "conditions"),
 ])
 def test_the_asked_aspect(lexicon, text, aspect):
     assert asked_aspect(text, lexicon)[0] == aspect

@@ -131,6 +131,9 @@ def test_places_tell_the_matters_place_from_where_the_citizen_is_now() -> None:
     assert place_signals(normalize("我是重庆参保的，在杭州打工，杭州的医保怎么报销")).zhejiang
     # An origin told before the place ("老家河南的", "户口在江西") is no matter of that place; a
     # thing there ("老家安徽的宅基地") is.
+    # What happened there, asked of us now that the citizen is back: not that place's matter.
+    back = place_signals(normalize("老伴在上海的医院住了二十天，钱是自己垫的，现在回来了，还能不能报"))
+    assert not back.other and not back.possessive
     origin = place_signals(normalize("老家河南的，跟着老乡在余杭的厂里做了两年，工资一直拖着不发"))
     assert not origin.other and not origin.possessive
     assert not place_signals(normalize("我户口在江西老家，人在温州，想开个证明")).other
