@@ -150,4 +150,9 @@ async def _start_ticket(dispatcher: CollectingDispatcher, tracker: Tracker, guid
     if guide["kind"] == TicketKind.COMPLAINT:
         events += await file_when_told(dispatcher, tracker, TicketKind.COMPLAINT.value, guide["department"],
                                        guide["code"], events)
+    elif guide["kind"] == TicketKind.GUIDANCE:
+        # "塘里的虾这几天一直在死…有没有专家帮忙看看": the problem told in full reaches the experts at
+        # once, as a hotline registers it; what the form asks next (scale, place, phone) is added.
+        events += await file_when_told(dispatcher, tracker, TicketKind.GUIDANCE.value, guide["department"],
+                                       guide["code"], events, asks_to_act=False)
     return events

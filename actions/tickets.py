@@ -138,12 +138,17 @@ class ActionOpenTicket(Answering):
             if ticket is None:
                 return [SlotSet("requested_slot", None)]
         # The ticket the phone went onto, named in the payload as when it was filed.
-        payload = {"ticket": number, **({"kind": ticket.get("kind"), "department": ticket.get("department")} if ticket else {})}
+        payload = {"ticket": number, **({"kind": ticket.get("kind"), "department": ticket.get("department"),
+                                         **({"matter": ticket["matter"]} if ticket.get("matter") else {})}
+                                        if ticket else {})}
         if phone:
             dispatcher.utter_message(response="utter_callback_noted", number=number, contact=mask_phone(phone),
                                      json_message=payload)
         else:
             dispatcher.utter_message(response="utter_callback_declined", number=number, json_message=payload)
+        if ticket and ticket.get("kind") == TicketKind.GUIDANCE.value and not tracker.get_slot("consent"):
+            # A guidance ticket filed as soon as it was told: the form is done, now the question.
+            dispatcher.utter_message(response=ASK_TRANSCRIPT_CONSENT)
         return [SlotSet(slot, None) for slot in FORM_SLOTS] + [SlotSet("served", True)]
 
     @staticmethod
@@ -152,7 +157,9 @@ class ActionOpenTicket(Answering):
         added to that ticket, not read as a new question."""
         text = text_of(tracker)
         phone, region = contact_number(text), find_region(text) or looks_like_place(text)
-        if await supplement(dispatcher, tracker, number, phone=phone, region=region) is None:
+        # The place in the citizen's words ("奉化区溪口镇"): the town or village the region leaves out.
+        note = text.strip() if region and not phone else None
+        if await supplement(dispatcher, tracker, number, phone=phone, region=region, note=note) is None:
             return []
         told = "、".join(x for x in (region and f"地点“{region}”", phone and f"电话 {mask_phone(phone)}") if x)
         dispatcher.utter_message(response="utter_ticket_details_added", number=number, details=told)
@@ -321,4 +328,6 @@ async def file_when_told(dispatcher: CollectingDispatcher, tracker: Tracker, kin
     events: List[EventType] = [SlotSet("filed_ticket", ticket["number"]), SlotSet("last_ticket", ticket["number"])]
     if slots.get("contact_phone"):  # phone told with the story: nothing left to ask
         events += [SlotSet(slot, None) for slot in FORM_SLOTS] + [SlotSet("served", True)]
+        if kind == TicketKind.GUIDANCE.value and not slots.get("consent"):
+            dispatcher.utter_message(response=ASK_TRANSCRIPT_CONSENT)
     return events

@@ -282,11 +282,23 @@ def test_asking_about_photos_in_the_form_is_answered_and_the_form_goes_on(stack)
 
 def test_a_dropped_form_answers_the_question_that_dropped_it(stack):
     sender = me()
-    stack.say(sender, "鱼塘里的鲈鱼不吃食还老浮头，想找专家远程看看")
+    stack.say(sender, "我要投诉")  # told too little to file: the form asks what happened
     replies = stack.say(sender, "算了不弄了，我想问问农药经营许可证咋办")
     assert "不提交" in text(replies)
     assert answer(replies)["matter"] == "nongye.pesticide_license"
     assert stack.tickets(sender) == []
+
+
+def test_a_problem_told_in_full_reaches_the_experts_at_once(stack):
+    # Filed on the first message, as a hotline registers it; dropping the form after leaves it filed
+    # (the experts are told when they call) and the new question is answered.
+    sender = me()
+    first = customs(stack.say(sender, "鱼塘里的鲈鱼不吃食还老浮头，想找专家远程看看"))
+    assert any(c.get("ticket") and c.get("kind") == "guidance" for c in first)
+    replies = stack.say(sender, "算了不弄了，我想问问农药经营许可证咋办")
+    assert "已经登记" in text(replies)
+    assert answer(replies)["matter"] == "nongye.pesticide_license"
+    assert [(t["kind"], t["matter"]) for t in stack.tickets(sender)] == [("guidance", "nongye.aquaculture_guidance")]
 
 
 def test_a_phone_given_with_a_question_is_taken_and_the_question_answered(stack):
@@ -804,3 +816,11 @@ def test_answers_to_which_one_are_read_with_the_question(stack):
     offered = next(c for c in customs(stack.say(sender, "社保卡")) if "clarify" in c)["clarify"]
     online = answer(stack.say(sender, "手机上搞得定伐"))
     assert (online["matter"], online["aspect"]) == (offered[0], "online")
+
+
+def test_a_document_shortened_as_people_say_it_stays_a_thing_to_bring(stack):
+    # "残疾证" for the guide's "残疾人证": a paper the 辅助器具 guide asks for, not the 残疾人证 matter.
+    sender = me()
+    assert answer(stack.say(sender, "我爸走路不稳 想申请个助行器 残联有吗"))["matter"] == "canlian.assistive_devices"
+    bring = answer(stack.say(sender, "残疾证复印件要带吗"))
+    assert (bring["matter"], bring["aspect"]) == ("canlian.assistive_devices", "materials")
