@@ -172,6 +172,10 @@ def _loosely_in(pair: str, written: str) -> bool:
     return pair in written or re.search(re.escape(pair[0]) + "." + re.escape(pair[1]), written) is not None
 
 
+# "…了还能批吗", "…了也可以办吗": a circumstance, then whether it can still be done, no thing named.
+_STILL_MAY = re.compile(r"了(?:还|也)(?:能不能|可不可以|能|可以)[\u4e00-\u9fff]{1,2}?(?:吗|不|么|伐|呢)$")
+
+
 async def asked_of_current(tracker: Tracker, current: str, other: Optional[str] = None) -> bool:
     """A story whose question names the matter in hand and not the other (the one the matcher
     read, if any), the other's words being only what it tells: "卖家说房子以前抵押过，贷款已经还清
@@ -184,7 +188,9 @@ async def asked_of_current(tracker: Tracker, current: str, other: Optional[str] 
         return False
     asking = asking_clause_of(text)
     if not asking:
-        return False  # one clause: the matcher has read all there is
+        # One clause, a circumstance told then "还能批吗" ("我户口迁出去了还能批吗" after 宅基地):
+        # whether the matter in hand can still be done, its verb alone asked.
+        return bool(_STILL_MAY.search(normalize(text).replace(" ", "")))
     this, that = await hall().guide(current), (await hall().guide(other) if other else None)
     if this is None or (other and that is None):
         return False

@@ -24,7 +24,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import interruptions
 from actions.api.hall import HallUnavailable, hall
-from actions.bundles import TOGETHER, bundle_turn, named_bundle
+from actions.bundles import TOGETHER, bundle_turn, member_among, named_bundle
 from actions.conversation import (
     Answering, channel_of, entity, intent_of, last_bot_response, previous_replies, text_of, user_texts,
 )
@@ -389,6 +389,8 @@ class ActionAnswerMatter(Answering):
                 code = turn.candidates[0]
         if code and answered_outside(tracker):
             pass  # after "that is another place's business", a matter named is the one meant
+        elif code and current and code != current and await member_among(current, [code]):
+            pass  # "销户口去哪里" after 身后一件事: that member, though the 一件事's guide speaks of it
         elif needed:
             code, aspect = current, needed
         elif asked and code and code == current:

@@ -824,3 +824,19 @@ def test_a_document_shortened_as_people_say_it_stays_a_thing_to_bring(stack):
     assert answer(stack.say(sender, "我爸走路不稳 想申请个助行器 残联有吗"))["matter"] == "canlian.assistive_devices"
     bring = answer(stack.say(sender, "残疾证复印件要带吗"))
     assert (bring["matter"], bring["aspect"]) == ("canlian.assistive_devices", "materials")
+
+
+def test_a_member_named_after_a_一件事_is_that_member(stack):
+    # The 一件事's guide speaks of every member; naming one still asks about that one.
+    sender = me()
+    assert answer(stack.say(sender, "我妈上个月走了 户口 丧葬费 房子这些能一起办吗"))["matter"] == "yjs.after_death"
+    where = answer(stack.say(sender, "注销户口在哪办"))
+    assert (where["matter"], where["aspect"]) == ("gongan.hukou_cancel", "location")
+
+
+def test_whether_the_matter_in_hand_can_still_be_done_stays_on_it(stack):
+    # "户口迁到城里了" tells a circumstance with 户口迁入's words; "还能批吗" asks of 宅基地.
+    sender = me()
+    assert answer(stack.say(sender, "农村宅基地建房怎么申请"))["matter"] == "bdc.homestead"
+    still = answer(stack.say(sender, "我户口已经迁到城里了还能批吗"))
+    assert (still["matter"], still["aspect"]) == ("bdc.homestead", "conditions")
