@@ -13,7 +13,7 @@ from actions import render
 from actions.api.hall import HallUnavailable, hall
 from actions.conversation import intent_of, match_of, text_of, Answering
 from actions.forms import FORM_SLOTS, form_anchor, pending_ticket, prefill_ticket_form
-from actions.cues import says
+from actions.cues import STORY_CHARS, says
 from actions.ticket_request import TICKET_OPENED, announce_ticket, department_for, supplement, ticket_number, ticket_request
 from bot.privacy import mask_phone
 from bot.text.normalize import normalize
@@ -308,14 +308,18 @@ class ActionTicketStatus(Action):
 
 async def file_when_told(dispatcher: CollectingDispatcher, tracker: Tracker, kind: str, department: str,
                          matter: Optional[str], prefilled: List[EventType], *, asks_to_act: bool = True) -> List[EventType]:
-    """A complaint told in full with a request to act ("…我要投诉这家店"), or a failed trip told in
-    full (兜底): filed at once, as a hotline registers what it is told, so nothing is lost if the
+    """A complaint told in full with a request to act ("…我要投诉这家店") or as a story of the
+    grievance, a remote-guidance problem told in full, or a failed trip told in full (兜底): filed at once, as a hotline registers what it is told, so nothing is lost if the
     citizen leaves now; a call-back phone, a place or more of the story are added to it after.
     [] when it is not (yet) told in full, or the hall cannot be reached: the form then collects
     it and files it at its end, as before."""
     slots = {e["name"]: e["value"] for e in prefilled if e.get("event") == "slot"}
     description = slots.get("problem_description")
-    if not description or len(normalize(description)) < TOLD_IN_FULL or (asks_to_act and not says(description, "complaint_request")):
+    told = len(normalize(description or "").replace(" ", ""))
+    # A request to act makes a line a complaint told in full; a story of the grievance this long is
+    # one by itself ("…工资拖着不给，现在打他电话也不接了，十几个人一共被欠了四十几万").
+    if (not description or told < TOLD_IN_FULL
+            or (asks_to_act and not says(description, "complaint_request") and told < STORY_CHARS)):
         return []
     request = ticket_request(tracker, kind, department, with_details(tracker, description), matter=matter,
                              consent=bool(slots.get("consent")))

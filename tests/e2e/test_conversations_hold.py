@@ -840,3 +840,15 @@ def test_whether_the_matter_in_hand_can_still_be_done_stays_on_it(stack):
     assert answer(stack.say(sender, "农村宅基地建房怎么申请"))["matter"] == "bdc.homestead"
     still = answer(stack.say(sender, "我户口已经迁到城里了还能批吗"))
     assert (still["matter"], still["aspect"]) == ("bdc.homestead", "conditions")
+
+
+def test_a_grievance_told_as_a_long_story_is_filed_at_once(stack):
+    # No "投诉" said, but the story of unpaid wages is told in full: registered as a hotline would.
+    sender = me()
+    replies = stack.say(sender, "我在城西一家面包店干了半年，老板上个月突然把店关了，最后两个月的工资五千多一直说过几天就给，"
+                                "现在他电话也打不通了，店里七八个人都没拿到钱")
+    assert any(c.get("ticket") and c.get("kind") == "complaint" for c in customs(replies))
+    stack.say(sender, "手机13812340088")
+    (ticket,) = stack.tickets(sender)
+    assert (ticket["kind"], ticket["matter"]) == ("complaint", "renshe.wage_arrears")
+    assert ticket["contact_phone_masked"].endswith("0088")

@@ -297,3 +297,12 @@ def test_what_about_x_in_the_first_or_last_clause():
     assert what_about("还要带些什么，户口本呢") == "户口本"
     assert what_about("那个呢") is None and what_about("那这个呢") is None
     assert what_about("燃气也要过户吗") is None
+
+
+def test_a_person_asked_for_in_everyday_words():
+    from actions.cues import asks_for_person
+
+    assert asks_for_person("我家的事一两句说不清，有没有坐班的工作人原能跟我聊聊")
+    assert asks_for_person("字太小看不清，帮我寻个管这块的人来讲讲")
+    assert asks_for_person("我要跟你们管事的同志直接通话")
+    assert not asks_for_person("有没有人能帮我看看这个证怎么办")

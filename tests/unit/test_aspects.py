@@ -118,6 +118,14 @@ def lexicon():
     ("几钱一本", "fee"),
     ("年纪大的人行不", "conditions"),
     ("有啥硬性要求", "conditions"),
+    # Typed in a hurry or in Wu: 多上钱, 收废, 材科, 几填, 几埭, 网报, 哪儿交.
+    ("办一次要多上钱", "fee"),
+    ("这个收废不", "fee"),
+    ("要准备什么材科", "materials"),
+    ("几填能办好", "time_limit"),
+    ("要跑几埭", "visits"),
+    ("可以网报吗", "online"),
+    ("表格哪儿交", "location"),
 ])
 def test_the_asked_aspect(lexicon, text, aspect):
     assert asked_aspect(text, lexicon)[0] == aspect
