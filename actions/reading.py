@@ -305,13 +305,17 @@ def done_elsewhere(text: str) -> Optional[str]:
     Zhejiang place named only as where the citizen now is ("…我人在杭州") is not."""
     if not find_elsewhere(text) or names_zhejiang(text) or says(text, "here"):
         return None
-    folded = normalize(text).replace(" ", "")
+    # "我係香港身份證，可唔可以申請", "我是台湾居民": who the citizen is, not where the matter is.
+    folded = _IDENTITY.sub("", normalize(text).replace(" ", ""))
     for place in elsewhere_words():
         p = re.escape(place)
         if place in folded and (re.search(p + _THERE + _ASKS_OF_US, folded) or re.search("在" + p + _DONE_THERE, folded)
                                 or re.search(p + _THINGS, folded)):
             return place
     return None
+
+
+_IDENTITY = re.compile(r"(?:我|本人|他|她|我们)?(?:是|係|系)[\u4e00-\u9fff]{2,4}?的?(?:人|居民|身份证|同胞|户籍|籍|护照)")
 
 
 # "X呢" asks about X ("低保呢" after 临时救助): a switch, even when the current guide mentions X.

@@ -852,3 +852,11 @@ def test_a_grievance_told_as_a_long_story_is_filed_at_once(stack):
     (ticket,) = stack.tickets(sender)
     assert (ticket["kind"], ticket["matter"]) == ("complaint", "renshe.wage_arrears")
     assert ticket["contact_phone_masked"].endswith("0088")
+
+
+def test_who_the_citizen_is_is_no_other_matter_nor_another_place(stack):
+    # "外省户口" opens a question whether they may: it names no 户口迁入.
+    sender = me()
+    assert answer(stack.say(sender, "单位要我开个无犯罪记录证明"))["matter"] == "gongan.no_crime_record"
+    may = answer(stack.say(sender, "我是外省户口的在杭州能开吗"))
+    assert (may["matter"], may["aspect"]) == ("gongan.no_crime_record", "conditions")

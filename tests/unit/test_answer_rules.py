@@ -306,3 +306,11 @@ def test_a_person_asked_for_in_everyday_words():
     assert asks_for_person("字太小看不清，帮我寻个管这块的人来讲讲")
     assert asks_for_person("我要跟你们管事的同志直接通话")
     assert not asks_for_person("有没有人能帮我看看这个证怎么办")
+
+
+def test_a_citizen_from_elsewhere_asks_of_us():
+    from actions.reading import done_elsewhere
+
+    assert done_elsewhere("我係香港身份證，喺嘉興開士多可唔可以申請") is None
+    assert done_elsewhere("我是台湾居民，在宁波能办吗") is None
+    assert done_elsewhere("香港的身份证到期了") == "香港"  # the HK card itself is Hong Kong's business
