@@ -18,7 +18,7 @@ from actions.bundles import member_among
 from actions.conversation import ROUTER_SURE, channel_of
 from actions.cues import says
 from actions.departments import department_answer, department_of
-from actions.follow_ups import MAX_CLARIFY, SHORT_FOLLOW_UP, SHORT_QUESTION, in_current_guide, stays
+from actions.follow_ups import FOLLOW_UP_QUESTION, MAX_CLARIFY, SHORT_FOLLOW_UP, SHORT_QUESTION, in_current_guide, stays
 from actions.outside import answered_outside, still_outside
 from actions.reading import OVERRULE_OUTSIDE, asked_which, is_bare_followup, named_matters, only_particulars
 from actions.replies import answer, clarify, routed_ticket
@@ -131,10 +131,12 @@ async def _weak_matches(
     plausible = [m["matter"] for m in view.matches if m["matter"] in ranked and plausible_beside(top, m["score"])]
     routed_to = turn.routed_to
     router_unsure = not routed_to and turn.route_score < ROUTER_UNSURE
-    if asked_which(tracker) and turn.candidates and aspect and turn.length <= SHORT_QUESTION and not turn.button:
-        # "手机上能申请吗" right after "您问的是哪一项？", no option picked: the aspect of the
-        # likeliest option (offered first), the others kept for "不是这个" — not a new guess
-        # on a few words.
+    if (asked_which(tracker) and turn.candidates and aspect and not turn.button
+            and (turn.length <= SHORT_QUESTION
+                 or (turn.length <= FOLLOW_UP_QUESTION and not await named_matters(tracker)))):
+        # "手机上能申请吗", "阿拉自家在手机上弄得来伐" right after "您问的是哪一项？", no option
+        # picked and no matter named: the aspect of the likeliest option (offered first), the
+        # others kept for "不是这个" — not a new guess on a few words.
         return await answer(dispatcher, tracker, turn.candidates[0], aspect, turn.candidates)
     if (current and view.abstain and current in [m["matter"] for m in view.matches[:MAX_CLARIFY]]
             and not set(await named_matters(tracker)) - {current} and not says(turn.text, "switch")):

@@ -816,6 +816,11 @@ def test_answers_to_which_one_are_read_with_the_question(stack):
     offered = next(c for c in customs(stack.say(sender, "社保卡")) if "clarify" in c)["clarify"]
     online = answer(stack.say(sender, "手机上搞得定伐"))
     assert (online["matter"], online["aspect"]) == (offered[0], "online")
+    # ...and in more words, naming no matter, read by the router alone as another department's.
+    sender = me()
+    offered = next(c for c in customs(stack.say(sender, "社保卡")) if "clarify" in c)["clarify"]
+    online = answer(stack.say(sender, "我老太婆自己在手机上弄得来伐"))
+    assert (online["matter"], online["aspect"]) == (offered[0], "online")
 
 
 def test_a_document_shortened_as_people_say_it_stays_a_thing_to_bring(stack):

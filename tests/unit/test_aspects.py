@@ -126,6 +126,7 @@ def lexicon():
     ("要跑几埭", "visits"),
     ("可以网报吗", "online"),
     ("表格哪儿交", "location"),
+    ("契稅要交幾多", "fee"),
 ])
 def test_the_asked_aspect(lexicon, text, aspect):
     assert asked_aspect(text, lexicon)[0] == aspect
