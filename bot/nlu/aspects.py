@@ -127,6 +127,10 @@ _WHERE_SHAPE = re.compile(r"(?<!现)(?:在|到|去|回|找)[\u4e00-\u9fff]{0,5}?
                           r"(?:办|弄|补|领|开|交|申请|拿|报|换)?(?:吗|吧|么|伐|不|呀)$")
 
 
+# A plain "how do I get it done", asking no one aspect.
+_HOW_IN_GENERAL = re.compile(r"咋办|怎么办|咋弄|怎么弄|咋整|怎么整|咋搞|怎么搞|如何办理|怎么办理|怎样办理|点样办|哪能弄|哪能办")
+
+
 # Whether it may be done at a place: "在杭州能开吗，还是得回衢州", "在医院里能办吗" ask where, not
 # the conditions ("在网上能办吗" is online's: the lexicon names it).
 _AT_PLACE = re.compile(r"(?:(?<![现正实存])在|到(?!底)|去|回)(?!网上|线上|手机|电脑|家里|家)[\u4e00-\u9fff]{1,6}?(?:里|上|这边|那边|这里|那里)?"
@@ -157,6 +161,8 @@ def asked_aspect(text: str, lexicon: List[Tuple[str, str]]) -> Optional[Tuple[st
     现在有没有简易注销，流程是怎样的" asks the steps, not the time); else the whole message."""
     asking = asking_sentence(text)
     for part in ([asking] if asking else []) + [text]:
+        if part is not asking and asking and _HOW_IN_GENERAL.search(normalize(asking)):
+            return None  # "…被查到要罚款的。想问下这个证咋办": how in general, not the fine told
         folded = normalize(part)
         found = find_aspect(folded, lexicon)
         if found is None or not _asks(folded[found[1]:found[2]]):

@@ -176,6 +176,12 @@ def test_what_is_told_gives_way_to_what_is_asked(lexicon, text, aspect):
     assert asked_aspect(text, lexicon)[0] == aspect
 
 
+def test_a_story_asking_how_in_general_asks_no_aspect_it_only_tells(lexicon):
+    # The fine is what happens without the licence; the question is how to get it.
+    story = "隔壁老板说卖吃的还要办个证，没有的话被查到要罚款的。我们第一次开店啥也不懂，想问下这个证咋办"
+    assert asked_aspect(story, lexicon) is None
+
+
 def test_a_place_not_known_asks_no_place(lexicon):
     assert asked_aspect("我老婆的社保卡不知道掉哪里了", lexicon) is None
 
