@@ -125,7 +125,7 @@ async def named_bundle(tracker: Tracker) -> Optional[str]:
     folded = normalize(text).replace(" ", "")
     view = match_of(tracker)
     top = next((m["matter"] for m in view.matches if m["matter"] != FALLBACK_MATTER), None)
-    if is_button(tracker) or not 8 <= len(folded) <= STORY_CHARS or top is None:
+    if is_button(tracker) or len(folded) < 8 or top is None:
         return None
     top_guide = await hall().guide(top)
     if top_guide is None or (top_guide["kind"] == MatterKind.BUNDLE and not (view.abstain or view.clarify)):
@@ -134,7 +134,11 @@ async def named_bundle(tracker: Tracker) -> Optional[str]:
     top_score = float(view.matches[0].get("score") or 0.0) if view.matches else 0.0
     if (together and top_guide["kind"] == MatterKind.BUNDLE and len(folded) >= TELLS_THINGS
             and top_score >= ALSO_READ * 3):
-        return top  # "出生证 户口 医保那些能不能一起弄掉", read as the 一件事 but not for sure: it
+        # "出生证 户口 医保那些能不能一起弄掉", or a story of a birth ending "有啥办法一趟弄好", read
+        # as the 一件事 but not for sure: it.
+        return top
+    if len(folded) > STORY_CHARS:
+        return None  # a story's members told are counted no further: what it asks is its own
     # A 一件事 the matcher also reads, beside the member it reads first, when several things are
     # listed ("过户跟水电的名字是不是可以一次办好": 二手房过户, then its 一件事): the 一件事. Not
     # "我想一次弄好，在杭州报名要准备啥": one trip for one matter.

@@ -865,3 +865,11 @@ def test_who_the_citizen_is_is_no_other_matter_nor_another_place(stack):
     assert answer(stack.say(sender, "单位要我开个无犯罪记录证明"))["matter"] == "gongan.no_crime_record"
     may = answer(stack.say(sender, "我是外省户口的在杭州能开吗"))
     assert (may["matter"], may["aspect"]) == ("gongan.no_crime_record", "conditions")
+
+
+def test_a_long_story_asking_to_get_it_all_done_in_one_trip_is_the_一件事(stack):
+    # A story (over 60 characters) listing what a birth brings, ending "一趟弄好", which the matcher
+    # reads as the 一件事 but not for sure.
+    replies = stack.say(me(), "侬好，阿拉囡囡前天在妇保医院生的，六斤八两。阿拉两家头都是宁波户口，屋里老人讲小囡出生以后交关"
+                              "事体要办：出生的证、打预防针的本子、报户口、医保，还有社保卡。老公上班忙，我坐月子出勿去，有啥办法一趟弄好伐")
+    assert answer(replies)["matter"] == "yjs.newborn"
