@@ -24,8 +24,10 @@ TOGETHER = re.compile(r"一起|一块儿|一块办|一块弄|一道|一趟办|�
 _ONE_GO = re.compile(r"一次办好|一次弄好|一次办掉|一次弄掉|一次搞定|一次性弄")
 # The whole set of procedures around one thing: "入学那一套手续咋弄", "一条龙办下来".
 WHOLE_SET = re.compile(r"[那这]一?套|一整套|全套|一条龙|一揽子")
-# A 一件事 the matcher scores this much beside its first reading is one it also reads.
+# A 一件事 the matcher scores this much beside its first reading is one it also reads; this much as
+# its first reading, one it leans to.
 ALSO_READ = 0.1
+LEANS_TO = 0.3
 # A message this long tells things of its own; a shorter one ("能在网上一起办吗") follows up.
 TELLS_THINGS = 16
 # Things listed together: "过户跟水电", "出生证、户口".
@@ -133,7 +135,7 @@ async def named_bundle(tracker: Tracker) -> Optional[str]:
     together = bool(TOGETHER.search(folded) or (_ONE_GO.search(folded) and _LISTS.search(folded)))
     top_score = float(view.matches[0].get("score") or 0.0) if view.matches else 0.0
     if (together and top_guide["kind"] == MatterKind.BUNDLE and len(folded) >= TELLS_THINGS
-            and top_score >= ALSO_READ * 3):
+            and top_score >= LEANS_TO):
         # "出生证 户口 医保那些能不能一起弄掉", or a story of a birth ending "有啥办法一趟弄好", read
         # as the 一件事 but not for sure: it.
         return top

@@ -7,8 +7,7 @@ matcher found another ("提取出来多久到账" after 公积金购房提取), 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Pattern, Tuple
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
 
 from rasa_sdk import Tracker
 
@@ -23,7 +22,7 @@ from bot.catalogue.aspect_lexicon import asking_pairs
 from bot.text.choices import choice_number
 from bot.text.sentences import asking_clause_of
 from bot.text.normalize import normalize
-from bot.text.regions import elsewhere_words, place_words
+from bot.text.regions import without_places
 from bot.vocabulary import FALLBACK_MATTER, Aspect
 
 MAX_CLARIFY = 4
@@ -48,14 +47,14 @@ _INSTITUTIONS = re.compile(r"[\u4e00-\u9fff]{0,3}(?:局|医院|学校|中心|窗
 _LACKS = re.compile(r"(?<!有)没有?(?!有)|缺|无")
 
 
-@lru_cache(maxsize=1)
-def _places() -> Pattern[str]:
-    words = sorted(place_words() | set(elsewhere_words()), key=len, reverse=True)
-    return re.compile("|".join(map(re.escape, words)))
-
-
 # "我是外地户口的", "我家有残疾人的": who the citizen is, at the start of a question whether they may.
 _SELF_TOLD = re.compile(r"^(?:我|我们|我家|俺|阿拉|本人)(?:是|系|係|有|属于|算)[\u4e00-\u9fff]{1,8}?(?:的|人)(?=[在这那能可好还也])")
+
+
+def _without_self(text: str) -> str:
+    """The text normalised, spaces dropped, without a self-description opening it: it names
+    nothing asked ("我是外地户口的在这边能开吗" asks of the matter in hand)."""
+    return _SELF_TOLD.sub("", normalize(text).replace(" ", ""))
 
 
 def clearly_names_other(tracker: Tracker, current: str, code: str, aspect: str, this: Dict[str, Any],
@@ -79,7 +78,7 @@ def clearly_names_other(tracker: Tracker, current: str, code: str, aspect: str, 
     if aspect == Aspect.CONDITIONS:
         # The situation told before it names nothing asked, nor does a self-description that
         # opens the clause ("我是外地户口的在这边能开吗" after 无犯罪记录证明).
-        text = _SELF_TOLD.sub("", normalize(asking).replace(" ", ""))
+        text = _without_self(asking)
     elif span:
         # What is told after the question names nothing asked ("提取要几天到账，我以前租房提取的时候
         # 挺快的"); nor do the few words that ask ("哪个文件规定的", "依据哪部法律").
@@ -88,7 +87,7 @@ def clearly_names_other(tracker: Tracker, current: str, code: str, aspect: str, 
     else:
         text = whole
     # A place told (杭州, 萧山) names no matter, whatever aliases speak of it ("落户杭州").
-    text = _places().sub("，", _INSTITUTIONS.sub("，", text))
+    text = without_places(_INSTITUTIONS.sub("，", text))
     said = {b for b in bigrams(text) if not set(b) & EVERYDAY_CHARS} - EVERYDAY_PAIRS - asking_pairs()
     # A word the guide in hand speaks of ("是医院能直接办还是要去医保局" after 慢特病: its guide says
     # 直接) is its own, unless whether one may have that thing is asked ("可以先办临时的身份证吗").
@@ -125,8 +124,7 @@ async def stays(tracker: Tracker, current: str, code: str, aspect: str, ranked: 
     # "以后贷款还清了，注销抵押要带啥": the other matter is named and this one is not. A
     # conditions question names it where it asks ("出生证明还没拿到，能先上吗" asks about 上户口).
     # (a self-description opening it names nothing asked: "我是外地户口的在这边能开吗")
-    asking = (_SELF_TOLD.sub("", normalize(asking_clause(tracker)).replace(" ", ""))
-              if aspect == Aspect.CONDITIONS else text)
+    asking = _without_self(asking_clause(tracker)) if aspect == Aspect.CONDITIONS else text
     if named(other, normalize(asking).replace(" ", "")) and not named(this, folded):
         return False
     # "户口注销那个要带啥" after 死亡医学证明, "居住证办下来要多久" after 小学入学: two words of
@@ -138,7 +136,7 @@ async def stays(tracker: Tracker, current: str, code: str, aspect: str, ranked: 
         return len(said & name_bigrams(other)) >= enough and not said & name_bigrams(this)
 
     if aspect == Aspect.CONDITIONS:
-        if names_other(asking, 2) or names_other(_SELF_TOLD.sub("", folded), 3):
+        if names_other(asking, 2) or names_other(_without_self(folded), 3):
             return False
     elif names_other(text, 2):
         return False

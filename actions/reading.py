@@ -4,6 +4,7 @@ department router's disagreement decides, and the everyday words that name no ma
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any, Dict, List, Optional, Sequence
 
@@ -275,8 +276,8 @@ async def wished_in_story(text: str, whole: Optional[str], whole_score: float) -
         return None
     wishes = [c for c in clauses(text) if _WISH.search(c)][-WISH_CLAUSES:]
     best: Dict[str, float] = {}
-    for clause in wishes:
-        match = ((await rasa_api.parse(clause)) or {}).get("matter_match") or {}
+    for parsed in await asyncio.gather(*(rasa_api.parse(clause) for clause in wishes)):  # side by side
+        match = (parsed or {}).get("matter_match") or {}
         matches = [m for m in match.get("matches") or [] if m.get("matter") != FALLBACK_MATTER]
         if matches and not match.get("abstain"):
             code, score = matches[0]["matter"], float(matches[0].get("score") or 0.0)
@@ -339,7 +340,6 @@ def what_about(text: str) -> Optional[str]:
 
 def asks_what_about(text: str) -> bool:
     return what_about(text) is not None
-
 
 
 PARTICLES = re.compile(r"[那呢吗嘛啊吧呀么哦噢的了]")  # around a word or two ("那注销呢")

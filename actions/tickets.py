@@ -39,6 +39,13 @@ ASK_TRANSCRIPT_CONSENT = "utter_ask_transcript_consent"
 _CONSENT_TOLD = ("utter_transcript_consent_noted", "utter_no_consent")
 
 
+def ask_consent(dispatcher: CollectingDispatcher, kind: Optional[str], consent: Any) -> None:
+    """"May staff read this conversation?", once a guidance ticket exists and it was not given:
+    asked when the form is done, so a citizen who stops earlier still has their expert."""
+    if kind == TicketKind.GUIDANCE.value and not consent:
+        dispatcher.utter_message(response=ASK_TRANSCRIPT_CONSENT)
+
+
 def consent_pending(tracker: Tracker) -> bool:
     """Whether "may staff read this conversation?" was asked after the last ticket was filed and
     is not answered yet (a phone corrected in between does not lose the question)."""
@@ -146,9 +153,7 @@ class ActionOpenTicket(Answering):
                                      json_message=payload)
         else:
             dispatcher.utter_message(response="utter_callback_declined", number=number, json_message=payload)
-        if ticket and ticket.get("kind") == TicketKind.GUIDANCE.value and not tracker.get_slot("consent"):
-            # A guidance ticket filed as soon as it was told: the form is done, now the question.
-            dispatcher.utter_message(response=ASK_TRANSCRIPT_CONSENT)
+        ask_consent(dispatcher, (ticket or {}).get("kind"), tracker.get_slot("consent"))  # filed when told: the form is done
         return [SlotSet(slot, None) for slot in FORM_SLOTS] + [SlotSet("served", True)]
 
     @staticmethod
@@ -228,9 +233,7 @@ class ActionOpenTicket(Answering):
             dispatcher.utter_message(response="utter_ticket_system_unavailable")
             return []
         announce_ticket(dispatcher, ticket, tracker.get_slot("contact_phone"))
-        if kind == TicketKind.GUIDANCE.value and not tracker.get_slot("consent"):
-            # Asked once the ticket exists: a citizen who stops here still has their expert.
-            dispatcher.utter_message(response=ASK_TRANSCRIPT_CONSENT)
+        ask_consent(dispatcher, kind, tracker.get_slot("consent"))
         return [SlotSet(slot, None) for slot in FORM_SLOTS] + [
             SlotSet("last_ticket", ticket["number"]),
             SlotSet("served", True),
@@ -332,6 +335,5 @@ async def file_when_told(dispatcher: CollectingDispatcher, tracker: Tracker, kin
     events: List[EventType] = [SlotSet("filed_ticket", ticket["number"]), SlotSet("last_ticket", ticket["number"])]
     if slots.get("contact_phone"):  # phone told with the story: nothing left to ask
         events += [SlotSet(slot, None) for slot in FORM_SLOTS] + [SlotSet("served", True)]
-        if kind == TicketKind.GUIDANCE.value and not slots.get("consent"):
-            dispatcher.utter_message(response=ASK_TRANSCRIPT_CONSENT)
+        ask_consent(dispatcher, kind, slots.get("consent"))
     return events

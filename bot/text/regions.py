@@ -73,6 +73,17 @@ def _zhejiang_re() -> "re.Pattern[str]":
 
 
 @lru_cache(maxsize=1)
+def _any_place_re() -> "re.Pattern[str]":
+    return re.compile("|".join(map(re.escape, sorted(place_words() | set(elsewhere_words()), key=len, reverse=True))))
+
+
+def without_places(text: str, filler: str = "，") -> str:
+    """The text with every place name (of Zhejiang, elsewhere, abroad) replaced by `filler`: what
+    is left names things, not where they are."""
+    return _any_place_re().sub(filler, text)
+
+
+@lru_cache(maxsize=1)
 def _whereabouts() -> Tuple[Tuple[str, ...], Tuple[str, ...], Tuple[str, ...]]:
     data = _lexicon()
     return (tuple(data.get("whereabouts_before") or ()), tuple(data.get("whereabouts_after") or ()),
