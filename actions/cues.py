@@ -5,34 +5,16 @@ declining to leave a phone, a complaint told as a story."""
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-from pathlib import Path
-from typing import Dict, Tuple
 
-import yaml
-
+from bot.catalogue.lexicons import cue_words
 from bot.text.normalize import normalize
 from bot.text.sentences import asking_sentence, clauses, sentences
-
-CUES_FILE = Path(__file__).resolve().parents[1] / "data" / "lexicon" / "cues.yml"
-KINDS = ("failed_trip", "repeated_trips", "runaround", "feared", "ask_person", "ticket_status", "cancel", "no_phone", "grievance", "switch", "verdict", "consent", "closing", "own_ticket", "photos", "accept_offer", "plain_yes",
-         "general_how", "steps_words", "whole_bundle", "bot_words", "here", "alternatives", "impact", "own_case", "complaint_request", "erase_words", "which_department",
-         "person_words", "not_person")
-
-
-@lru_cache(maxsize=1)
-def _cues() -> Dict[str, Tuple[str, ...]]:
-    data = yaml.safe_load(CUES_FILE.read_text(encoding="utf-8")) or {}
-    unknown = set(data) - set(KINDS)
-    if unknown:
-        raise ValueError(f"{CUES_FILE}: 未知的类别 {sorted(unknown)}，只能是 {KINDS}")
-    return {kind: tuple(normalize(str(w)).replace(" ", "") for w in data.get(kind) or ()) for kind in KINDS}
 
 
 def says(text: str, kind: str) -> bool:
     """True when the text holds one of the cue words of `kind`."""
     folded = normalize(text).replace(" ", "")
-    return any(word and word in folded for word in _cues()[kind])
+    return any(word and word in folded for word in cue_words()[kind])
 
 
 # Asking how many trips a matter takes: "要来回跑几次", "得跑几趟".
@@ -67,15 +49,15 @@ _COUNTED_TRIPS = re.compile(r"(?:去|跑|来)了[\u4e00-\u9fff]{1,6}?(?:两|三|
 
 
 def _counted_trips(folded: str) -> bool:
-    feared = _cues()["feared"]
+    feared = cue_words()["feared"]
     return any(not any(f in folded[max(0, m.start() - 4):m.start()] for f in feared)
                for m in _COUNTED_TRIPS.finditer(folded))
 
 
 def _unfeared(folded: str, kind: str) -> bool:
     """Whether a cue word of `kind` occurs without a word of fear just before it."""
-    feared = _cues()["feared"]
-    for word in _cues()[kind]:
+    feared = cue_words()["feared"]
+    for word in cue_words()[kind]:
         at = folded.find(word) if word else -1
         while at >= 0:
             # (a fear word may end on the cue's first character: "没空跑来跑去" is no 空跑)
@@ -122,9 +104,9 @@ def speaks_of_person(text: str) -> bool:
     counting the words that only look like it (人工授精, 人工费): a handoff the intent classifier
     reads in a message without any is a guess, and a guess files no ticket."""
     folded = normalize(text).replace(" ", "")
-    for word in _cues()["not_person"]:
+    for word in cue_words()["not_person"]:
         folded = folded.replace(word, "")
-    return any(word and word in folded for word in _cues()["person_words"])
+    return any(word and word in folded for word in cue_words()["person_words"])
 
 
 def asks_for_person(text: str) -> bool:
@@ -138,10 +120,10 @@ def asks_for_person(text: str) -> bool:
 def agrees(text: str) -> bool:
     """A plain yes or "同意" as the whole message ("好的，同意", "同意的", "好个，同意")."""
     folded = re.sub(r"[^\w]", "", normalize(text).replace(" ", ""))
-    if folded in _cues()["plain_yes"]:
+    if folded in cue_words()["plain_yes"]:
         return True
     rest = re.sub(r"[我的了啊呀个哈]", "", folded.replace("同意", "", 1)) if "同意" in folded else None
-    return rest is not None and (rest == "" or rest in _cues()["plain_yes"])
+    return rest is not None and (rest == "" or rest in cue_words()["plain_yes"])
 
 
 def accepts_offer(text: str) -> bool:
@@ -149,4 +131,4 @@ def accepts_offer(text: str) -> bool:
     ("帮我问问", "转过去吧") or with a plain yes, the whole message ("好的", "要的"); a thank-you
     ("好的谢谢") closes instead."""
     folded = re.sub(r"[^\w]", "", normalize(text).replace(" ", ""))
-    return says(text, "accept_offer") or folded in _cues()["plain_yes"]
+    return says(text, "accept_offer") or folded in cue_words()["plain_yes"]

@@ -18,7 +18,7 @@ from actions.reading import (
     EVERYDAY_CHARS, EVERYDAY_PAIRS, asking_clause, asks_what_about, bigrams, name_bigrams, only_denied, read_with_previous,
     sibling_named, what_about,
 )
-from bot.catalogue.aspect_lexicon import asking_pairs
+from bot.catalogue.lexicons import asking_pairs
 from bot.text.choices import choice_number
 from bot.text.sentences import asking_clause_of
 from bot.text.normalize import normalize

@@ -5,59 +5,17 @@ one the words happen to lean to."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence
 
-import yaml
+from bot.catalogue.lexicons import Umbrella, umbrella_words
+from bot.text.normalize import normalize
 
-from bot.catalogue.schema import CODE_RE
-from bot.text.normalize import folded_words, normalize
-
-UMBRELLAS_FILE = Path(__file__).resolve().parents[1] / "data" / "lexicon" / "umbrellas.yml"
 # A question that only names its topic is short; a story tells which one, or is the matcher's.
 UMBRELLA_CHARS = 30
-FIELDS = {"words", "with", "unless", "options"}
 # A list of things or all of them at once ("出生证、户口、医保这些", "一个个去跑", "要办的所有手续",
 # "一次搞定"): several matters (a 一件事), not one topic. Read on the text as written too, for the
 # 、 that normalising drops.
 SEVERAL = re.compile(r"、.*、|一个个|一样样|分别|分开|这些|那些|这几样|全部|所有|一整套|一条龙|yitiaolong|一次办|一次搞|一次弄|一次跑")
-
-
-@dataclass(frozen=True)
-class Umbrella:
-    name: str
-    words: Tuple[str, ...]
-    with_: Tuple[str, ...]
-    unless: Tuple[str, ...]
-    options: Dict[str, Tuple[str, ...]]  # matter code → the words that say it is that one
-
-
-def _words(values, where: str) -> Tuple[str, ...]:
-    return () if values is None else folded_words(values, f"{UMBRELLAS_FILE}: {where}")
-
-
-@lru_cache(maxsize=1)
-def umbrellas() -> Tuple[Umbrella, ...]:
-    data = yaml.safe_load(UMBRELLAS_FILE.read_text(encoding="utf-8")) or {}
-    if set(data) - {"umbrellas"}:
-        raise ValueError(f"{UMBRELLAS_FILE}: 未知的字段 {sorted(set(data) - {'umbrellas'})}，只能是 umbrellas")
-    found = []
-    for name, entry in (data.get("umbrellas") or {}).items():
-        if not isinstance(entry, dict) or set(entry) - FIELDS or not {"words", "options"} <= set(entry):
-            raise ValueError(f"{UMBRELLAS_FILE}: {name} 应包含 words 和 options，可选 with、unless")
-        options = entry["options"]
-        if not isinstance(options, dict) or len(options) < 2:
-            raise ValueError(f"{UMBRELLAS_FILE}: {name}.options 应列出至少两个事项编码，每个事项下写说明是它的词")
-        for code in options:
-            if not CODE_RE.match(str(code)):
-                raise ValueError(f"{UMBRELLAS_FILE}: {name}.options 里的 {code} 不是事项编码（如 gongan.hukou_birth）")
-        found.append(Umbrella(
-            name=str(name), words=_words(entry["words"], f"{name}.words"), with_=_words(entry.get("with"), f"{name}.with"),
-            unless=_words(entry.get("unless"), f"{name}.unless"),
-            options={str(code): _words(tells, f"{name}.options.{code}") for code, tells in options.items()}))
-    return tuple(found)
 
 
 def umbrella_options(text: str, likeliest: Sequence[str], before: Sequence[str] = ()) -> Optional[List[str]]:
@@ -68,7 +26,7 @@ def umbrella_options(text: str, likeliest: Sequence[str], before: Sequence[str] 
     if len(folded) > UMBRELLA_CHARS or _several(text, folded):
         return None
     said_before = [normalize(t).replace(" ", "") for t in before]
-    for entry in umbrellas():
+    for entry in umbrella_words():
         if not any(w in folded for w in entry.words) or (entry.with_ and not any(w in folded for w in entry.with_)):
             continue
         if any(w in folded for w in entry.unless) or not set(likeliest) & set(entry.options):
@@ -87,7 +45,7 @@ def told_option(text: str) -> Optional[str]:
     folded = normalize(text).replace(" ", "")
     if _several(text, folded):
         return None
-    for entry in umbrellas():
+    for entry in umbrella_words():
         if any(w in folded for w in entry.words) and not any(w in folded for w in entry.unless):
             told = _told(entry, folded)
             if len(told) == 1:

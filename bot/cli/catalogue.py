@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("catalogue", help="校验或导入事项库")
     sub = p.add_subparsers(dest="catalogue_command", metavar="ACTION")
-    validate = sub.add_parser("validate", help="校验事项库目录，列出所有问题")
+    validate = sub.add_parser("validate", help="校验事项库目录和词表（data/lexicon），列出所有问题")
     validate.add_argument("path", help="事项库目录，如 data/catalogue")
+    validate.add_argument("--lexicon", default=None, help="词表目录（默认 data/lexicon）")
     _max_age_option(validate)
     validate.set_defaults(func=run_validate)
     audit = sub.add_parser("audit", help="列出每个事项无依据、未核实、核对过期、通用链接和引用旧版本的事实")
@@ -61,9 +63,17 @@ def run_validate(args: argparse.Namespace) -> int:
     catalogue = _load(args.path, getattr(args, "max_age_days", None))
     if catalogue is None:
         return 2  # as `onetrip up` and `onetrip train` with a broken catalogue
+    from bot.catalogue.lexicons import SCHEMAS, lexicon_problems
+
+    problems = lexicon_problems(Path(args.lexicon) if args.lexicon else None, matter_codes=[*catalogue.matters, *catalogue.bundles])
+    if problems:
+        print(f"词表校验未通过，共 {len(problems)} 个问题：", file=sys.stderr)
+        for problem in problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return 2
     for warning in catalogue.warnings:
         print(f"提示：{warning}", file=sys.stderr)
-    print(f"校验通过：{_summary(catalogue)}" + (f"；{len(catalogue.warnings)} 个事项需要重新核对" if catalogue.warnings else ""))
+    print(f"校验通过：{_summary(catalogue)}；词表 {len(SCHEMAS)} 个" + (f"；{len(catalogue.warnings)} 个事项需要重新核对" if catalogue.warnings else ""))
     return 0
 
 

@@ -21,7 +21,7 @@ import numpy as np
 
 from bot.text.sentences import asking_sentence
 from bot.matching.index import BM25_K1, Index, bigrams, build_index, content_units, kind_hint_words
-from bot.catalogue.aspect_lexicon import aspect_words
+from bot.catalogue.lexicons import aspect_words
 from bot.matching.lexicon import ACTION_WORDS
 from bot.text.normalize import normalize
 from bot.text import regions

@@ -21,7 +21,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from pypinyin import lazy_pinyin
 
-from bot.catalogue.aspect_lexicon import load_aspects
+from bot.catalogue.lexicons import aspect_phrases
 from bot.text.normalize import normalize
 from bot.text.sentences import asking_sentence
 from bot.text.spans import locate
@@ -227,7 +227,7 @@ class AspectExtractor(GraphComponent, EntityExtractorMixin):
         return path.read_text(encoding="utf-8") if path.exists() else None
 
     def __init__(self, config: Dict[Text, Any]) -> None:
-        self._lexicon = load_aspects(Path(config["lexicon_path"]))
+        self._lexicon = aspect_phrases(Path(config["lexicon_path"]))
 
     @classmethod
     def create(

@@ -169,21 +169,14 @@ def test_business_done_elsewhere_is_told_apart_from_bringing_it_here():
         assert done_elsewhere(ours) is None, ours
 
 
-def test_a_document_not_named_offers_the_documents_people_mean_and_every_option_is_in_the_catalogue():
-    import glob
-
-    import yaml
-
-    from actions.documents import documents, unnamed_document
+def test_a_document_not_named_offers_the_documents_people_mean():
+    from actions.documents import unnamed_document
 
     lost = unnamed_document("我的证件丢了要怎么补")
     assert lost[:3] == ["gongan.id_card_lost", "gongan.driving_license_lost", "renshe.social_card_lost"]
     assert unnamed_document("证快到期了，换新的咋弄")[:2] == ["gongan.id_card_renew", "gongan.driving_license_renew"]
     for named_or_not_asked in ("驾照丢了怎么补", "证件照在哪里拍", "我家孩子上学要办什么证明，之前的证件都在老家，能不能先在这边读"):
         assert unnamed_document(named_or_not_asked) is None, named_or_not_asked
-    codes = {m["code"] for path in glob.glob(str(ROOT / "data/catalogue/matters/*.yml"))
-             for m in yaml.safe_load(open(path, encoding="utf-8"))["matters"]}
-    assert {o for a in documents().actions.values() for o in a.options} <= codes
 
 
 def test_whether_a_thing_is_needed_is_asked_of_the_matter_in_hand():

@@ -2,13 +2,13 @@
 
 import pytest
 
-from bot.catalogue.aspect_lexicon import load_aspects
+from bot.catalogue.lexicons import aspect_phrases
 from bot.nlu.aspects import asked_aspect
 
 
 @pytest.fixture(scope="module")
 def lexicon():
-    return load_aspects()
+    return aspect_phrases()
 
 
 @pytest.mark.parametrize("text, aspect", [

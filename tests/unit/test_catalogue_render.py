@@ -82,11 +82,11 @@ def test_a_guide_without_source_has_no_footer(guide):
 
 
 def test_basis_phrases_find_the_basis_aspect():
-    from bot.catalogue.aspect_lexicon import load_aspects
+    from bot.catalogue.lexicons import aspect_phrases
     from bot.nlu.aspects import find_aspect
     from bot.text.normalize import normalize
 
-    lexicon = load_aspects()
+    lexicon = aspect_phrases()
     for text in ("依据是什么", "那收费依据是什么？", "这是根据哪条规定", "收这个钱的依据是啥"):
         assert find_aspect(normalize(text), lexicon)[0] == Aspect.BASIS, text
     assert find_aspect(normalize("要多少钱"), lexicon)[0] == Aspect.FEE

@@ -2,7 +2,6 @@
 
 import pytest
 
-from actions import umbrellas
 from actions.umbrellas import umbrella_options
 
 
@@ -34,32 +33,6 @@ def test_a_question_that_says_which_or_is_about_something_else_is_not_asked_abou
 def test_what_the_citizen_said_just_before_tells_which():
     assert umbrella_options("户口怎么弄", ["gongan.hukou_birth"], before=["我家宝宝上个月刚出生"]) is None
     assert umbrella_options("户口怎么弄", ["gongan.hukou_birth"], before=["你好"])
-
-
-def test_a_clerk_is_told_in_chinese_what_is_wrong(tmp_path, monkeypatch):
-    bad = tmp_path / "umbrellas.yml"
-    bad.write_text("umbrellas:\n  户口:\n    words: [户口]\n    options:\n      hukou birth: [出生]\n      gongan.hukou_move_in: [迁]\n",
-                   encoding="utf-8")
-    monkeypatch.setattr(umbrellas, "UMBRELLAS_FILE", bad)
-    umbrellas.umbrellas.cache_clear()
-    try:
-        with pytest.raises(ValueError, match="不是事项编码"):
-            umbrellas.umbrellas()
-    finally:
-        umbrellas.umbrellas.cache_clear()
-
-
-def test_every_option_is_a_matter_of_the_catalogue():
-    import glob
-
-    import yaml
-
-    from bot.settings import ROOT
-
-    codes = {m["code"] for path in glob.glob(str(ROOT / "data/catalogue/matters/*.yml"))
-             for m in yaml.safe_load(open(path, encoding="utf-8"))["matters"]}
-    for entry in umbrellas.umbrellas():
-        assert set(entry.options) <= codes, entry.name
 
 
 def test_the_one_matter_of_a_topic_the_words_tell_apart():
