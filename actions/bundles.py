@@ -14,7 +14,7 @@ from actions.conversation import aspect_span, entity, is_button, match_of, text_
 from actions.cues import STORY_CHARS, says
 from actions.reading import EVERYDAY_CHARS, EVERYDAY_PAIRS, bigrams
 from bot.text.normalize import normalize
-from bot.vocabulary import FALLBACK_MATTER, MatterKind
+from bot.vocabulary import FALLBACK_MATTER, Aspect, MatterKind
 
 
 # Doing several things at once: "一起弄", "合起来办", "好一道办伐", "一趟办掉".
@@ -68,6 +68,12 @@ async def _member_words(bundle: Dict[str, Any]) -> Dict[str, MemberWords]:
     return out
 
 
+# "她的公积金可以全部提出来吗": all of the money, not all of the 一件事.
+_ALL_THE_MONEY = re.compile(r"(?:全部|全都|一次性|一次)(?=[提取拿领退])")
+# An office named as the place asked about: "社保局吗", "是去派出所还是民政局".
+_OFFICE = re.compile(r"[\u4e00-\u9fff]{1,4}?(?:局|中心|派出所|窗口|大厅|服务站)")
+
+
 async def bundle_turn(tracker: Tracker, current: Optional[str], aspect: Optional[str]) -> Optional[str]:
     """Inside a 一件事, the matter a follow-up is about when it is not the current one: the whole
     一件事 asked again ("整个办下来要几天"), or the one member the follow-up names ("契税要交多少",
@@ -78,11 +84,13 @@ async def bundle_turn(tracker: Tracker, current: Optional[str], aspect: Optional
     if bundle is None:
         return None
     text = text_of(tracker)
-    if says(text, "whole_bundle") and aspect:
+    if says(_ALL_THE_MONEY.sub("", text), "whole_bundle") and aspect:
         return bundle["code"]  # "能不能网上一次交掉": the whole, whatever member a word brushes
     # The words outside the aspect's own, that one member alone holds in its name or aliases.
     span = aspect_span(tracker)
     topic = text[:span[0]] + " " + text[span[1]:] if span else text
+    if aspect == Aspect.LOCATION:
+        topic = _OFFICE.sub(" ", topic)  # "去哪里办 社保局吗": a guess at the place, no member named
     said = {b for b in bigrams(topic) if not set(b) & EVERYDAY_CHARS} - EVERYDAY_PAIRS
     members = await _member_words(bundle)
     # Its name first ("发票" is 发票领用's, though another member's alias speaks of invoices),

@@ -54,6 +54,10 @@ def _counted_trips(folded: str) -> bool:
                for m in _COUNTED_TRIPS.finditer(folded))
 
 
+# "来回跑一趟温州要四个小时": one round trip, what going would cost, not trips made.
+_ONE_ROUND_TRIP = re.compile(r"(?:一|1)(?:趟|次|回)")
+
+
 def _unfeared(folded: str, kind: str) -> bool:
     """Whether a cue word of `kind` occurs without a word of fear just before it."""
     feared = cue_words()["feared"]
@@ -61,7 +65,8 @@ def _unfeared(folded: str, kind: str) -> bool:
         at = folded.find(word) if word else -1
         while at >= 0:
             # (a fear word may end on the cue's first character: "没空跑来跑去" is no 空跑)
-            if not any(f in folded[max(0, at - 4):at + 1] for f in feared):
+            if not any(f in folded[max(0, at - 4):at + 1] for f in feared) and not (
+                    kind == "repeated_trips" and _ONE_ROUND_TRIP.match(folded, at + len(word))):
                 return True
             at = folded.find(word, at + 1)
     return False

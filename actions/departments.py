@@ -5,6 +5,7 @@ that department itself.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional
 
@@ -34,6 +35,18 @@ class ComplaintRoute:
     matter: Optional[str] = None
     department: Optional[str] = None
     kind: str = TicketKind.COMPLAINT.value
+
+
+# An office asked after as such: its phone, address or hours ("长兴县医保局办事的地方在哪里 电话多少",
+# "宁波公积金中心电话多少", "你们礼拜六开门伐"), not a matter's.
+_OFFICE = re.compile(r"(?:局|中心|派出所|车管所|大厅|办事处|服务站|部门|单位)")
+_CONTACT = re.compile(r"电话|号码|热线|地址|在哪|在什么地方|怎么走|几点|开门|上班|下班|办公时间|联系方式")
+
+
+def asks_office(text: str) -> bool:
+    """Whether the message asks how to reach an office it names (its phone, address, hours)."""
+    folded = normalize(text).replace(" ", "")
+    return bool(_OFFICE.search(folded) and _CONTACT.search(folded))
 
 
 async def department_answer(

@@ -3,7 +3,8 @@ matters people most often mean, instead of whatever matters share the words 丢 
 
 from __future__ import annotations
 
-from typing import List, Optional
+import re
+from typing import List, Optional, Set
 
 from bot.catalogue.lexicons import document_words
 from bot.text.normalize import normalize
@@ -20,3 +21,15 @@ def unnamed_document(text: str) -> Optional[List[str]]:
     if len(folded) > GENERIC_CHARS or any(n in folded for n in found.named) or not any(g in folded for g in found.generic):
         return None
     return next((list(a.options) for a in found.actions.values() if any(w in folded for w in a.words)), None)
+
+
+def acted_on(text: str) -> Set[str]:
+    """The matters whose document the message says something happened to: "丢了", "被偷" say the
+    lost-document matters, "到期" the renewals — "驾驶证丢了咋补" after 驾驶证换证 names another
+    matter. Getting a new one ("换一张", "补办") says nothing of which: a lost card is 换 too."""
+    folded = normalize(text).replace(" ", "")
+    return {code for act in document_words().actions.values()
+            if any(w in folded for w in act.words if not _NEW_ONE.search(w)) for code in act.options}
+
+
+_NEW_ONE = re.compile(r"[换补]")

@@ -14,13 +14,14 @@ from rasa_sdk import Tracker
 from actions.api.hall import hall
 from actions.conversation import aspect_span, entity, is_button, last_bot_response, match_of, text_of
 from actions.cues import says
+from actions.documents import acted_on
 from actions.reading import (
     EVERYDAY_CHARS, EVERYDAY_PAIRS, asking_clause, asks_what_about, bigrams, name_bigrams, only_denied, read_with_previous,
     sibling_named, what_about,
 )
 from bot.catalogue.lexicons import asking_pairs
 from bot.text.choices import choice_number
-from bot.text.sentences import asking_clause_of
+from bot.text.sentences import asking_clause_of, clauses
 from bot.text.normalize import normalize
 from bot.text.regions import without_places
 from bot.vocabulary import FALLBACK_MATTER, Aspect
@@ -96,6 +97,10 @@ def clearly_names_other(tracker: Tracker, current: str, code: str, aspect: str, 
     return bool(said & name_bigrams(other) - name_bigrams(this) - written)
 
 
+# A clause that recalls how it went before: "我以前租房提取的时候", "上次办的时候".
+_RECALLED = re.compile(r"以前|之前|上次|上回|原来|那时候|当时")
+
+
 async def stays(tracker: Tracker, current: str, code: str, aspect: str, ranked: List[str]) -> bool:
     """Whether a follow-up that asks an aspect stays on the current matter though the matcher
     found another: it stays unless the citizen turns away ("另外…") or clearly names the other
@@ -111,6 +116,9 @@ async def stays(tracker: Tracker, current: str, code: str, aspect: str, ranked: 
         return False  # "落户口要带啥" after 新生儿出生一件事: that member's own materials
     if clearly_names_other(tracker, current, code, aspect, this, other):
         return False
+    acted = acted_on(text)
+    if code in acted and current not in acted:
+        return False  # "那俺老婆的驾驶证丢了咋补" after 换证: what happened to it says 补领
     # "燃气那个呢 也要带这些吗" after 用电过户: what about a thing of the other's names, none of this one's.
     about = bigrams(what_about(text) or "") - EVERYDAY_PAIRS
     if about & name_bigrams(other) and not about & name_bigrams(this):
@@ -140,13 +148,17 @@ async def stays(tracker: Tracker, current: str, code: str, aspect: str, ranked: 
             return False
     elif names_other(text, 2):
         return False
-    if aspect not in (Aspect.CONDITIONS, Aspect.MATERIALS) and current not in ranked:
-        # "那契税在哪里交" after 新房办证: where, how much, how long… asked of a thing that is the
-        # other matter's own keyword and none of this one's words (its guide may mention it).
+    if aspect not in (Aspect.CONDITIONS, Aspect.MATERIALS):
+        # "那契税在哪里交" after 新房办证, "那要是明年买了房 提取又是怎么弄" after 租房提取: where, how
+        # much, how long… asked of a thing that is the other matter's own keyword and none of
+        # this one's words (its guide may mention it); "了" left out, "买了房" says 买房.
         own = {normalize(w).replace(" ", "") for w in [this["name"], *this.get("aliases", []), *this.get("keywords", [])]}
         theirs = {normalize(w).replace(" ", "") for w in other.get("keywords", [])}
-        if any(len(w) >= 2 and w in folded and not any(w in o for o in own) for w in theirs):
-            return False
+        # (a clause that recalls the past compares: "我以前租房提取的时候挺快的" asks nothing of 租房)
+        plain = normalize("".join(c for c in clauses(text) if not _RECALLED.search(c))).replace(" ", "").replace("了", "")
+        if any(len(w) >= 2 and w in plain and not any(w in o and f"没{w}" not in o and f"不{w}" not in o for o in own)
+               for w in theirs):
+            return False  # (this one's "没买房能取公积金吗" says 买房 only to deny it)
     return aspect == Aspect.CONDITIONS or current in ranked or not named(other, folded)
 
 

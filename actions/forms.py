@@ -236,6 +236,11 @@ def _in_ticket_form(tracker: Tracker) -> bool:
     return (tracker.active_loop or {}).get("name") == "ticket_form"
 
 
+# "还有饮水机也经常没水": a detail added as such may be short.
+_ALSO = re.compile(r"(?:还有|而且|并且|再就是|另外还有)")
+MIN_ADDED_CHARS = 6
+
+
 def _adds_to_story(tracker: Tracker, requested: str) -> bool:
     """Details of the problem told while the form asks something else ("叶子上一块一块褐色的斑，
     大概五亩田都这样" when the place was asked, "我们是在杭州上城区一家旅行社报的团" when the phone
@@ -243,7 +248,8 @@ def _adds_to_story(tracker: Tracker, requested: str) -> bool:
     text = text_of(tracker)
     if not (_in_ticket_form(tracker) and tracker.get_slot("problem_description")):
         return False
-    if (substance(text) < MIN_DESCRIPTION_CHARS or drops_form(text) or contact_number(text)
+    least = MIN_ADDED_CHARS if _ALSO.match(normalize(text).replace(" ", "")) else MIN_DESCRIPTION_CHARS
+    if (substance(text) < least or drops_form(text) or contact_number(text)
             or (requested == "region" and find_region(text))):
         return False
     if interruptions.is_new_question(tracker):
@@ -283,17 +289,20 @@ def taken_in_passing(dispatcher: CollectingDispatcher, tracker: Tracker, request
     text = text_of(tracker)
     events = corrections(tracker, requested) + [SlotSet(requested, None)]
     phone, region = contact_number(text), find_region(text)
+    # What the form is filing, for the channel and the replay: the matter the note belongs to.
+    about = {"matter": tracker.get_slot("ticket_matter"), "department": tracker.get_slot("ticket_department")}
+    about = {k: v for k, v in about.items() if v}
     if requested != "contact_phone" and phone:
-        dispatcher.utter_message(response="utter_noted_phone")
+        dispatcher.utter_message(response="utter_noted_phone", json_message=about)
         return events
     # (a 差评's ticket keeps the place too: where the service went wrong)
     if (requested != "region" and region and not asks(text)
             and substance(text) <= len(region) + PLACE_ONLY_EXTRA):
-        dispatcher.utter_message(response="utter_noted_region", region=region)
+        dispatcher.utter_message(response="utter_noted_region", region=region, json_message=about)
         return events + [SlotSet("region", region)]
     if _adds_to_story(tracker, requested):
         told = f"{tracker.get_slot('problem_description')}\n补充：{text.strip()}"
-        dispatcher.utter_message(response="utter_noted_details")
+        dispatcher.utter_message(response="utter_noted_details", json_message=about)
         events.append(SlotSet("problem_description", told[:MAX_DESCRIPTION_CHARS]))
         if region and requested != "region" and not tracker.get_slot("region"):
             # "我们是在杭州上城区一家旅行社报的团": the place told with the story is kept too

@@ -16,8 +16,8 @@ from actions.api.hall import hall
 from actions.approved import serve_approved
 from actions.bundles import member_among
 from actions.conversation import ROUTER_SURE, channel_of
-from actions.cues import says
-from actions.departments import department_answer, department_of
+from actions.cues import STORY_CHARS, says
+from actions.departments import asks_office, department_answer, department_of
 from actions.follow_ups import FOLLOW_UP_QUESTION, MAX_CLARIFY, SHORT_FOLLOW_UP, SHORT_QUESTION, in_current_guide, stays
 from actions.outside import answered_outside, still_outside
 from actions.reading import OVERRULE_OUTSIDE, asked_which, is_bare_followup, named_matters, only_particulars
@@ -33,6 +33,9 @@ ROUTER_LEANS = 0.7
 ROUTER_UNSURE = 0.5  # a "none of ours" scored below this does not stop a plausible matter's answer
 # report_failed_trip too: the classifier reads many long stories so, but 兜底 is decided by the
 # citizen's words (went_and_failed, before the steps); a story that gets here asks about a matter.
+# A long story spreads the matcher's probability over the many things it tells: its likeliest
+# reading this many times the next one's, in the department the router reads, is the matter it asks of.
+STORY_LEAD = 1.4
 MATTER_INTENTS = ("ask_matter", "ask_aspect", "request_guidance", "complain", "nlu_fallback", "consult_department",
                   "report_failed_trip")
 
@@ -50,6 +53,9 @@ async def without_matter(dispatcher: CollectingDispatcher, turn: Turn) -> Option
     routed = await routed_ticket(dispatcher, turn.tracker, turn.view)
     if routed is not None:
         return routed
+    if turn.routed_to and not turn.outside and not turn.current and asks_office(turn.text):
+        # "长兴县医保局办事的地方在哪里 电话多少": how to reach the office, not which of its matters.
+        return await department_answer(dispatcher, turn.route)
     # Options to offer are the router's department's when it is sure of one ("公办养老院"
     # is 民政's, whatever 公租房 shares with its words); none of them: the department answers.
     follow_up = bool(turn.current and (turn.aspect or turn.intent == "ask_aspect"))
@@ -117,7 +123,24 @@ async def _close_candidates(
         # "优待证到现在还没领，怎么领": the one option a question that tells more than a few
         # words names in its own words ("户口怎么上" names both 户口 matters alike).
         return await answer(dispatcher, tracker, named[0], aspect or Aspect.OVERVIEW, ranked)
+    lead = _story_lead(turn, ranked)
+    if lead:
+        # "…出院的时候说没有备案…想问问要带哪些东西去报": one reading of a long story stands
+        # well ahead: its answer, the others one click away, rather than a choice of four.
+        return await answer(dispatcher, tracker, lead, aspect or Aspect.OVERVIEW, ranked)
     return await clarify(dispatcher, ranked)
+
+
+def _story_lead(turn: Turn, ranked: List[str]) -> Optional[str]:
+    """The likeliest reading of a long story when it stands well ahead of the next one and the
+    router reads its department."""
+    if turn.length < STORY_CHARS or len(ranked) < 2:
+        return None
+    scores = {m["matter"]: float(m.get("score") or 0.0) for m in turn.view.matches}
+    best, runner_up = scores.get(ranked[0], 0.0), scores.get(ranked[1], 0.0)
+    if best >= PLAUSIBLE_SCORE and best >= STORY_LEAD * runner_up and turn.routed_to == turn.departments.get(ranked[0]):
+        return ranked[0]
+    return None
 
 
 async def _weak_matches(
@@ -138,6 +161,12 @@ async def _weak_matches(
         # picked and no matter named: the aspect of the likeliest option (offered first), the
         # others kept for "不是这个" — not a new guess on a few words.
         return await answer(dispatcher, tracker, turn.candidates[0], aspect, turn.candidates)
+    member = (await member_among(current, ranked[:1]) if current and ranked and plausible
+              and plausible[0] == ranked[0] and top >= PLAUSIBLE_SCORE else None)
+    if member:
+        # "奶奶名下还有套老房子…要怎么弄到我爸名下" after 身后一件事: the likeliest reading, though
+        # unsure, is a member of the 一件事 we are in: that member, not the whole again.
+        return await answer(dispatcher, tracker, member, aspect or Aspect.OVERVIEW)
     if (current and view.abstain and current in [m["matter"] for m in view.matches[:MAX_CLARIFY]]
             and not set(await named_matters(tracker)) - {current} and not says(turn.text, "switch")):
         # Unsure, but one of the readings is the matter we are on and no other is named in its
@@ -209,8 +238,9 @@ async def no_matter(dispatcher: CollectingDispatcher, turn: Turn) -> List[EventT
         # "有效期是一年吗" after 健康证明: a few words naming nothing, which the router, reading
         # them alone, only guesses a department for: about the current matter.
         return await answer(dispatcher, tracker, current, aspect)
-    if outside and not chat and not turn.matter and answered_outside(tracker):
-        # "那你们就不能帮我催催他吗", "能帮我查一下法院的进度吗" after "not ours": still not ours.
+    if (outside or turn.route_score < ROUTER_UNSURE) and not chat and not turn.matter and answered_outside(tracker):
+        # "那你们就不能帮我催催他吗", "能帮我查一下法院的进度吗" after "not ours": still not ours;
+        # "那这个归哪里管的" too, which the router, reading a few words, only guesses a department for.
         return still_outside(dispatcher)
     if outside and not chat and (current and view.abstain and turn.length <= SHORT_FOLLOW_UP):
         # A few words after an answer, naming nothing ("老的那张要交掉伐，我怕弄丢"): about the

@@ -155,6 +155,10 @@ def _may_shape(folded: str) -> Optional[Tuple[str, int, int]]:
     return (LOCATION, found.start(), found.end()) if found else None
 
 
+# A supposing clause that opens a question: "不要钱的话…", "要是网上办不了的话…".
+_IF_CLAUSE = re.compile(r"^(?:如果|要是|假如|万一)?[^，。,.!?！？]{1,12}?的话")
+
+
 def asked_aspect(text: str, lexicon: List[Tuple[str, str]]) -> Optional[Tuple[str, str]]:
     """The aspect a message asks about and the phrase (normalised) that says it: in a story of
     several sentences, the question is its last asking sentence ("…前前后后要好几个月。想问问
@@ -164,6 +168,10 @@ def asked_aspect(text: str, lexicon: List[Tuple[str, str]]) -> Optional[Tuple[st
         if part is not asking and asking and _HOW_IN_GENERAL.search(normalize(asking)):
             return None  # "…被查到要罚款的。想问下这个证咋办": how in general, not the fine told
         folded = normalize(part)
+        told_if = _IF_CLAUSE.match(folded)
+        later = asked_aspect(folded[told_if.end():], lexicon) if told_if and told_if.end() < len(folded) else None
+        if later:
+            return later  # "不要钱的话去哪里上": what the clause supposes is told; the question follows it
         found = find_aspect(folded, lexicon)
         if found is None or not _asks(folded[found[1]:found[2]]):
             # A bare noun ("变更地址要啥才料": 地址 is the thing changed) gives way to a question a

@@ -55,10 +55,19 @@ def place_signals(normalized: str) -> PlaceSignals:
     mentions = 0
     if _BACK_HERE.search(normalized):
         return PlaceSignals(False, names_zhejiang_normalized(normalized), False, len(_other_re().findall(normalized)))
-    for match in _other_re().finditer(normalized):
+    matches = list(_other_re().finditer(normalized))
+    for i, match in enumerate(matches):
         mentions += 1
-        before = normalized[max(0, match.start() - 3):match.start()]
-        after = normalized[match.end():match.end() + 2]
+        # "俺是河南周口的", "我老家安徽阜阳": a province then its city is one place; the pair is read
+        # from the first name's left and the last name's right.
+        first = i
+        while first > 0 and matches[first - 1].end() == matches[first].start():
+            first -= 1
+        last = i
+        while last + 1 < len(matches) and matches[last + 1].start() == matches[last].end():
+            last += 1
+        before = normalized[max(0, matches[first].start() - 3):matches[first].start()]
+        after = normalized[matches[last].end():matches[last].end() + 2]
         # "老家贵州的，…" tells who the citizen is; "老家安徽的宅基地" is a thing there.
         told = bool(_TOLD_END.match(after))
         owns = after.startswith(_POSSESSIVE_AFTER) and not told

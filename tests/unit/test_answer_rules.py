@@ -307,3 +307,13 @@ def test_a_citizen_from_elsewhere_asks_of_us():
     assert done_elsewhere("我係香港身份證，喺嘉興開士多可唔可以申請") is None
     assert done_elsewhere("我是台湾居民，在宁波能办吗") is None
     assert done_elsewhere("香港的身份证到期了") == "香港"  # the HK card itself is Hong Kong's business
+
+
+def test_one_round_trip_told_as_a_cost_is_no_failed_trip_and_more_words_ask_for_a_person():
+    from actions.cues import asks_for_person, went_and_failed
+
+    assert not went_and_failed("回老家来回跑一趟要一整天，能不能在这边办")
+    assert went_and_failed("来回跑了三趟还是说材料不全")
+    assert went_and_failed("来回跑一次还是不给办")
+    assert asks_for_person("你们那边有没有值班的人，我想跟人当面说清楚")
+    assert not asks_for_person("值班的同志说让我下礼拜再来")

@@ -185,3 +185,20 @@ def test_a_story_asking_how_in_general_asks_no_aspect_it_only_tells(lexicon):
 def test_a_place_not_known_asks_no_place(lexicon):
     assert asked_aspect("我老婆的社保卡不知道掉哪里了", lexicon) is None
 
+
+
+@pytest.mark.parametrize("text, aspect", [
+    ("免费的话去哪里办", "location"),          # what the clause supposes is told
+    ("要是办不了的话得带什么", "materials"),
+    ("这个税按多少交", "fee"),
+    ("在哪个网站上报", "online"),
+    ("你们星期六开门吗", "location"),          # the office's hours
+    ("我们这样的情况办得下来吗", "conditions"),
+])
+def test_everyday_words_of_this_session(lexicon, text, aspect):
+    assert asked_aspect(text, lexicon)[0] == aspect
+
+
+def test_a_shop_closing_is_no_question_of_hours(lexicon):
+    found = asked_aspect("店关门了，我这种能领补贴吗", lexicon)
+    assert found and found[0] == "conditions"

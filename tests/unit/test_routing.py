@@ -267,3 +267,12 @@ def test_floor_on_the_held_out_set(router: DepartmentRouter) -> None:
     right, kept_out = HOLDOUT_FLOOR
     assert report.figures["routed_right"] >= right, report.figures
     assert report.figures["outside_recall"] >= kept_out, report.figures
+
+
+def test_a_province_and_its_city_told_as_where_one_comes_from_are_one_origin():
+    from bot.routing.places import place_signals
+    from bot.text.normalize import normalize
+
+    told = place_signals(normalize("我是湖南邵阳的，在嘉兴一个厂里上班，老板欠了工钱"))
+    assert not told.other and told.zhejiang
+    assert place_signals(normalize("湖南邵阳的房子怎么过户")).other  # a thing there is there
