@@ -369,7 +369,7 @@ class ActionAnswerMatter(Answering):
             code and view.matches and view.matches[0]["matter"] == code and not turn.current
             and not asked_which(turn.tracker) and not says(turn.text, "here")) else None)
         return bool(turn.alone and not turn.button and not needed and not (code and code == turn.current)
-                    and router_overrules(turn.route, first_match))
+                    and router_overrules(turn.route, first_match, asks_department=says(turn.text, "which_department")))
 
     async def _held_to_conversation(
         self, turn: Turn, code: Optional[str], asked: Optional[Any], needed: Optional[str]

@@ -23,7 +23,7 @@ from pypinyin import lazy_pinyin
 
 from bot.catalogue.lexicons import aspect_phrases
 from bot.text.normalize import normalize
-from bot.text.sentences import asking_sentence
+from bot.text.sentences import asking_sentence, clauses
 from bot.text.spans import locate
 from bot.vocabulary import Aspect
 
@@ -185,10 +185,15 @@ def asked_aspect(text: str, lexicon: List[Tuple[str, str]]) -> Optional[Tuple[st
         if ending:
             found = (CONDITIONS, ending.start(), ending.end())
         if found and found[0] == CONDITIONS and _modal(folded[found[1]:found[2]], CONDITIONS):
-            at = _AT_PLACE.search(folded)
-            # "我在杭州上班能办吗" tells where they live or work: whether they may, not where.
-            if at and not _LIVES.search(folded[max(0, at.start() - 4):at.end()]):
-                found = (LOCATION, at.start(), at.end())
+            # "我在杭州上班能办吗" tells where they live or work: whether they may, not where. Read
+            # clause by clause: "忘了去复审，现在还能补救吗" goes nowhere.
+            # ("我户口在安徽，人在杭州打工，在这边能开不": the clause before tells where they work.)
+            before = ""
+            for clause in clauses(part):
+                at = _AT_PLACE.search(clause)
+                if at and not _LIVES.search(before[-6:] + clause[max(0, at.start() - 4):at.end()]):
+                    return LOCATION, clause[at.start():at.end()]
+                before = clause
         if found:
             aspect, start, end = found
             return aspect, folded[start:end]

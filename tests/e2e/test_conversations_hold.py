@@ -953,3 +953,11 @@ def test_what_is_added_in_a_form_carries_the_matter_it_belongs_to(stack):
     replies = stack.say(sender, "还有饮水机也经常没水")
     assert "补充" in text(replies)
     assert any(c.get("matter") == "zwfw.feedback" for c in customs(replies))
+
+
+def test_asked_which_department_the_routers_reading_of_the_remits_decides(stack):
+    # Our own wording: the words brush another department's matter (a shop's licence); the citizen
+    # asks which department, and the router reads the remit (应急管理 for 烟花爆竹).
+    replies = stack.say(me(), "春节前想在自家小超市里捎带卖点烟花爆竹，要办啥证，归哪个部门管")
+    codes = [c["department"]["code"] for c in customs(replies) if isinstance(c.get("department"), dict)]
+    assert codes[:1] == ["yingji"]

@@ -202,3 +202,10 @@ def test_everyday_words_of_this_session(lexicon, text, aspect):
 def test_a_shop_closing_is_no_question_of_hours(lexicon):
     found = asked_aspect("店关门了，我这种能领补贴吗", lexicon)
     assert found and found[0] == "conditions"
+
+
+def test_a_place_is_read_within_one_clause(lexicon):
+    # "去" of a clause before (忘了去年审) is no place the next clause asks about
+    assert asked_aspect("驾驶证早就过了年审，一直没顾上去弄，现在还能补吗", lexicon)[0] == "conditions"
+    assert asked_aspect("我户籍在江西，人在宁波上班，在这边能办不", lexicon)[0] == "conditions"
+    assert asked_aspect("在宁波能办吗，还是得回江西", lexicon)[0] == "location"
