@@ -120,8 +120,10 @@ async def complaint_route(tracker: Tracker, view) -> Optional[ComplaintRoute]:
     grievance = says(text, "grievance") or (len(normalize(text)) >= STORY_CHARS and says(text, "complaint_request"))
     if not (intent == "complain" or grievance):
         return None
-    if not grievance and tracker.get_slot("current_matter") and entity(tracker, "aspect"):
-        return None  # "非得爸妈两个人都到场吗": a follow-up on the current matter, no complaint in it
+    if not grievance and tracker.get_slot("current_matter") and (entity(tracker, "aspect") or says(text, "feared")):
+        # "非得爸妈两个人都到场吗", "里面医保的钱会不会被人用掉": a follow-up on the current
+        # matter, a question or a worry, no complaint in it
+        return None
     route = route_of(tracker) or {}
     # The catalogue's complaint matters say whose remit a subject is ("印染厂往溪里排水" is
     # 生态环境's, however many fields and ducks the story tells of): the matcher's best reading,

@@ -33,3 +33,14 @@ def acted_on(text: str) -> Set[str]:
 
 
 _NEW_ONE = re.compile(r"[换补]")
+
+
+# Someone else using a lost document: "里面的钱会不会被人用掉", "会不会被人冒用去贷款".
+_MISUSE = re.compile(r"被(?:人|别人|坏人)?(?:用掉|用了|拿去|盗刷|刷掉|刷了|冒用|冒名|盗用)|盗刷|冒用|冒名")
+
+
+def fears_misuse(text: str, current: Optional[str]) -> bool:
+    """Whether the message fears the lost document in hand being used by someone else: a question
+    about that matter (挂失 stops it), whatever department the money in it suggests."""
+    lost = document_words().actions.get("lost")
+    return bool(lost and current in lost.options and _MISUSE.search(normalize(text).replace(" ", "")))

@@ -14,7 +14,7 @@ from rasa_sdk import Tracker
 from actions.api.hall import hall
 from actions.conversation import aspect_span, entity, is_button, last_bot_response, match_of, text_of
 from actions.cues import says
-from actions.documents import acted_on
+from actions.documents import acted_on, fears_misuse
 from actions.reading import (
     EVERYDAY_CHARS, EVERYDAY_PAIRS, asking_clause, asks_what_about, bigrams, name_bigrams, only_denied, read_with_previous,
     sibling_named, what_about,
@@ -214,6 +214,8 @@ async def asked_of_current(tracker: Tracker, current: str, other: Optional[str] 
     text = text_of(tracker)
     if is_button(tracker) or says(text, "switch"):
         return False
+    if fears_misuse(text, current):
+        return True  # "里面医保的钱会不会被人用掉" after 社保卡挂失: what 挂失 is for
     asking = asking_clause_of(text)
     if not asking:
         # One clause, a circumstance told then "还能批吗" ("我户口迁出去了还能批吗" after 宅基地):

@@ -404,6 +404,10 @@ _NOT_A_THING = re.compile(r"^[到了成起动]|同意|什么|啥|多少|几|哪|
 _THEN_ALLOWED = re.compile(r"才(?:行|可以|能[\u4e00-\u9fff]?)$")
 
 
+# The form a paper is asked in ("出生证明要原件吗", "身份证要复印件吗"): the paper is the thing.
+_FORM_OF_PAPER = re.compile(r"原件|复印件|复印|彩印|彩色的|盖章|盖公章|公证|翻译件|翻译")
+
+
 def needed_thing(text: str) -> Optional[tuple]:
     """(the thing, Aspect) when the message ends asking whether a thing is needed, else None."""
     parts = clauses(text)
@@ -415,6 +419,9 @@ def needed_thing(text: str) -> Optional[tuple]:
             or (found.group("verb") == "办" and not found.group("first"))):
         return None  # "要办个体户执照吗" asks whether to do that matter, not what this one needs
     thing = found.group("thing")
+    before = re.sub(r"(?:的|那个|这个|那张|这张|那本)$", "", parts[-1][:found.start()])
+    if _FORM_OF_PAPER.fullmatch(thing) and len(before) >= 2:
+        thing = before  # "出生证明要原件吗": whether the 出生证明 is needed as an original
     # "是不是要有残疾证才行": the thing must come first — the conditions, as with "先".
     before = _THEN_ALLOWED.search(thing)
     if before:

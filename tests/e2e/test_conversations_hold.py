@@ -961,3 +961,23 @@ def test_asked_which_department_the_routers_reading_of_the_remits_decides(stack)
     replies = stack.say(me(), "春节前想在自家小超市里捎带卖点烟花爆竹，要办啥证，归哪个部门管")
     codes = [c["department"]["code"] for c in customs(replies) if isinstance(c.get("department"), dict)]
     assert codes[:1] == ["yingji"]
+
+
+def test_a_worry_about_a_lost_card_being_used_stays_on_it_and_files_nothing(stack):
+    sender = me()
+    stack.say(sender, "我的社保卡找不到了，可能掉在公交车上了")
+    replies = stack.say(sender, "卡里的钱会不会被别人盗刷")
+    assert answer(replies)["matter"] == "renshe.social_card_lost"
+    assert stack.tickets(sender) == []
+
+
+def test_whether_a_paper_must_be_an_original_asks_the_matter_in_hand(stack):
+    sender = me()
+    stack.say(sender, "宝宝出生一个月了，想去派出所报户口")
+    replies = stack.say(sender, "出生证明要带原件吗")
+    assert (answer(replies)["matter"], answer(replies)["aspect"]) == ("gongan.hukou_birth", "materials")
+
+
+def test_a_gas_account_in_the_old_owners_name_is_the_gas_transfer(stack):
+    replies = stack.say(me(), "买了个二手房，煤气户头到现在还是上家的名字，想改过来")
+    assert answer(replies)["matter"] == "gongyong.gas_transfer"

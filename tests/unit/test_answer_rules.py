@@ -317,3 +317,11 @@ def test_one_round_trip_told_as_a_cost_is_no_failed_trip_and_more_words_ask_for_
     assert went_and_failed("来回跑一次还是不给办")
     assert asks_for_person("你们那边有没有值班的人，我想跟人当面说清楚")
     assert not asks_for_person("值班的同志说让我下礼拜再来")
+
+
+def test_cantonese_failed_trips_and_suing_words():
+    from actions.cues import says, went_and_failed
+
+    assert went_and_failed("去稅務局開證明去咗兩次，次次都話系統有問題，搞唔掂")
+    assert says("导游硬拉我们去买玉，我要告他们", "complaint_request")
+    assert not says("我们在酒店投宿了一晚", "complaint_request")
