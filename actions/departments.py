@@ -43,6 +43,26 @@ _OFFICE = re.compile(r"(?:局|中心|派出所|车管所|大厅|办事处|服务
 _CONTACT = re.compile(r"电话|号码|热线|地址|在哪|在什么地方|怎么走|几点|开门|上班|下班|办公时间|联系方式")
 
 
+# The office just spoken of, as "they": "他们办公地址在哪", "你们礼拜六上班吗", "那边电话多少".
+_THEIR = re.compile(r"他们|你们|那边|那里|这个单位|那个单位|那个部门|这个部门")
+
+
+def asks_their_office(text: str) -> bool:
+    """Whether a few words ask how to reach the office the conversation is about."""
+    folded = normalize(text).replace(" ", "")
+    return len(folded) <= 16 and bool(_THEIR.search(folded) and _CONTACT.search(folded))
+
+
+def department_spoken_of(events: List[Dict[str, Any]]) -> Optional[str]:
+    """The department the bot's last answer (`events`, latest first) named in its payload."""
+    for event in events:
+        value = ((event.get("data") or {}).get("custom") or {}).get("department")
+        code = value.get("code") if isinstance(value, dict) else value
+        if code:
+            return code
+    return None
+
+
 def asks_office(text: str) -> bool:
     """Whether the message asks how to reach an office it names (its phone, address, hours)."""
     folded = normalize(text).replace(" ", "")

@@ -26,10 +26,13 @@ from actions import interruptions
 from actions.api.hall import HallUnavailable, hall
 from actions.bundles import TOGETHER, bundle_turn, member_among, named_bundle
 from actions.conversation import (
-    Answering, channel_of, entity, intent_of, last_bot_response, previous_replies, text_of, user_texts,
+    Answering, channel_of, entity, intent_of, last_bot_response, previous_bot_events, previous_replies, text_of,
+    user_texts,
 )
 from actions.cues import STORY_CHARS, agrees, asks_for_person, says, went_and_failed
-from actions.departments import accept_department_offer, department_answer, department_of, offer_callback
+from actions.departments import (
+    accept_department_offer, asks_their_office, department_answer, department_of, department_spoken_of, offer_callback,
+)
 from actions.documents import unnamed_document
 from actions.feedback import ActionRecordRating, rating_level, score_in
 from actions.follow_ups import (
@@ -42,7 +45,7 @@ from actions.outside import answered_outside, elsewhere_answer
 from actions.reading import (
     EVERYDAY_PAIRS, asked_in_story, asked_which, asks_what_about, bigrams, department_offered, done_elsewhere,
     is_bare_followup, named_matters, needed_thing, offer_said_yes_to, only_particulars, only_told_had,
-    read_with_previous, router_overrules, takes_offer, wished_in_story,
+    read_with_previous, router_overrules, takes_offer, wish_reads, wished_in_story,
 )
 from actions.replies import answer, clarify, correct, routed_ticket
 from actions.ticket_request import FILED_REPLIES
@@ -55,7 +58,7 @@ from actions.umbrellas import told_option, umbrella_options
 from actions.unsettled import no_matter, without_matter
 from bot.text.normalize import normalize
 from bot.text.phones import contact_number
-from bot.vocabulary import FALLBACK_MATTER, Aspect, MatterKind
+from bot.vocabulary import FALLBACK_MATTER, Aspect, MatterKind, RequestType
 
 logger = logging.getLogger(__name__)
 
@@ -180,6 +183,11 @@ class ActionAnswerMatter(Answering):
         """After "这件事由省医疗保障局负责…": a few words asking where, how or whom ("在哪开通",
         "那具体找谁问") are about that department's business, not a new question to route — its
         answer again (hotline, online entry, the offer to pass the question on)."""
+        spoken_of = department_spoken_of(previous_bot_events(turn.tracker))
+        if spoken_of and not turn.current and not turn.button and asks_their_office(turn.text):
+            # "他们办公地址在哪" after the options of one department: that office, not a matter
+            # whose words ("地址") brush the question.
+            return await department_answer(dispatcher, {"code": spoken_of, "type": RequestType.CONSULT.value})
         offered = department_offered(turn.tracker)
         if (turn.current or turn.matter or turn.button or not offered or "request_type" not in offered
                 or turn.length > SHORT_QUESTION or not (turn.aspect or _ASKS_WHO.search(turn.text))):
@@ -271,6 +279,8 @@ class ActionAnswerMatter(Answering):
         needed = (await needed_for(asked, code) if asked and code and current and code != current
                   and not says(turn.text, "switch") else None)
         overruled = self._overruled(turn, code, needed)
+        if overruled and code and not current and await wish_reads(turn.text, code):
+            overruled = False  # what the story asks for, read alone, is the matter matched
         remember = code or next(iter(turn.ranked), None)
         if overruled or code == FALLBACK_MATTER:
             # 兜底 is for a citizen who says they went and could not get it done (the cue words,
@@ -294,9 +304,10 @@ class ActionAnswerMatter(Answering):
             # "我这种外地户口的能领吗" after 失业金: a situation asked of the matter in hand; "登记在派出所
             # 办吗" after 出生落户: an aspect in a few words, nothing else named for sure
             code = current
-        # 2b. A long story the matcher is unsure of: what its asking sentence names, read alone.
+        # 2b. A long story the matcher is unsure of: what its asking sentence names, read alone,
+        #     or the clauses that say what the citizen wants (a story typed without full stops).
         if not code and not current and not overruled and not says(turn.text, "grievance"):
-            code = await asked_in_story(turn.text)
+            code = await asked_in_story(turn.text) or await wished_in_story(turn.text, None, 0.0)
         # 3. A pick among the options we offered: by number or by words; or a short answer
         #    to "which one?" read together with what the citizen said before it
         #    ("我的证丢了咋补办" … "驾照": 驾驶证补领, not 驾驶证换证).

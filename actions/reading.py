@@ -266,7 +266,7 @@ async def asked_in_story(text: str) -> Optional[str]:
 
 # A clause of a story that says what the citizen wants done or asks: "现在想给孩子报户口",
 # "想问下车子转到我名下怎么弄" (not "外地户口要有指标", what someone said).
-_WISH = re.compile(r"我想|想问|想给|想把|想要|想办|想申请|想咨询|打算|准备给|准备把|希望能|请问|问一下|问下|问问|帮我问")
+_WISH = re.compile(r"我想|想问|想给|想把|想要|想办|想申请|想咨询|打算|准备给|准备把|希望能|请问|问一下|问下|问问|帮我问|听说.{0,6}有个|有没有")
 # Wish and asking clauses read alone (at most this many, from the end) and the score one of them
 # must give its reading to name the story's matter over the whole story's.
 WISH_CLAUSES = 4
@@ -295,6 +295,22 @@ async def wished_in_story(text: str, whole: Optional[str], whole_score: float) -
         return None
     code = max(best, key=best.__getitem__)
     return code if best[code] >= WISH_SCORE else None
+
+
+async def wish_reads(text: str, code: str) -> bool:
+    """Whether a clause of a long story that says what the citizen wants, read alone, names `code`
+    ("…医保报完自己还要出三万多…有没有救急的那种补助" names 临时救助, whatever department the
+    hospital bills lean the whole story to)."""
+    if len(normalize(text).replace(" ", "")) < STORY_CHARS:
+        return False
+    wishes = [c for c in clauses(text) if _WISH.search(c)][-WISH_CLAUSES:]
+    for parsed in await asyncio.gather(*(rasa_api.parse(clause) for clause in wishes)):
+        match = (parsed or {}).get("matter_match") or {}
+        matches = match.get("matches") or []
+        if (matches and not match.get("abstain") and matches[0].get("matter") == code
+                and float(matches[0].get("score") or 0.0) >= WISH_SCORE):
+            return True
+    return False
 
 
 # What a citizen gets done in a place: "苏州那边怎么补", "在上海提取", "香港的身份证", "苏州公积金中心".

@@ -167,6 +167,11 @@ async def _weak_matches(
         # "奶奶名下还有套老房子…要怎么弄到我爸名下" after 身后一件事: the likeliest reading, though
         # unsure, is a member of the 一件事 we are in: that member, not the whole again.
         return await answer(dispatcher, tracker, member, aspect or Aspect.OVERVIEW)
+    if (current and view.abstain and turn.length <= SHORT_FOLLOW_UP and not turn.button
+            and not await named_matters(tracker) and not says(turn.text, "switch")):
+        # A few words after an answer that the matcher cannot place and that name no matter
+        # ("登记要不要先预约" after 结婚登记): about the matter in hand, not four strangers.
+        return await answer(dispatcher, tracker, current, aspect or Aspect.OVERVIEW)
     if (current and view.abstain and current in [m["matter"] for m in view.matches[:MAX_CLARIFY]]
             and not set(await named_matters(tracker)) - {current} and not says(turn.text, "switch")):
         # Unsure, but one of the readings is the matter we are on and no other is named in its

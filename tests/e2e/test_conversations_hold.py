@@ -981,3 +981,30 @@ def test_whether_a_paper_must_be_an_original_asks_the_matter_in_hand(stack):
 def test_a_gas_account_in_the_old_owners_name_is_the_gas_transfer(stack):
     replies = stack.say(me(), "买了个二手房，煤气户头到现在还是上家的名字，想改过来")
     assert answer(replies)["matter"] == "gongyong.gas_transfer"
+
+
+def test_what_a_long_story_asks_for_read_alone_keeps_its_matter_against_the_router(stack):
+    # Our own wording: hospital bills lean the whole story to 医保; what is asked is 临时救助.
+    replies = stack.say(me(), "我爸上个月脑梗住进重症监护室 住了二十来天 医保报销以后自己还要掏四万多 家里积蓄都用光了 "
+                              "孩子下学期学费也交不上 亲戚也都借过了 有没有救急的那种补助")
+    assert answer(replies)["matter"] == "minzheng.temporary_assistance"
+
+
+def test_a_couple_from_taiwan_asking_to_register_here_is_ours(stack):
+    replies = stack.say(me(), "您好，我是台灣台中人，在杭州濱江的公司上班四年了，未婚妻是杭州西湖區本地人，我們打算明年春天結婚。"
+                              "聽說台灣那邊的單身證明要先公證，想請問我們兩岸婚姻登記要準備哪些文件？")
+    assert answer(replies)["matter"] == "minzheng.marriage"
+
+
+def test_they_asked_after_the_options_of_one_department_is_that_office(stack):
+    sender = me()
+    stack.say(sender, "想问问公积金提取的事，杭州公积金中心电话多少")
+    replies = stack.say(sender, "他们在哪里办公")
+    codes = [c["department"]["code"] for c in customs(replies) if isinstance(c.get("department"), dict)]
+    assert codes[:1] == ["gjj"]
+
+
+def test_a_few_words_the_matcher_cannot_place_after_an_answer_stay_on_it(stack):
+    sender = me()
+    stack.say(sender, "下个月想去领结婚证，要带什么")
+    assert answer(stack.say(sender, "去之前要不要先预约"))["matter"] == "minzheng.marriage"
