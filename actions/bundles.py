@@ -74,6 +74,10 @@ _ALL_THE_MONEY = re.compile(r"(?:全部|全都|一次性|一次)(?=[提取拿领
 _OFFICE = re.compile(r"[\u4e00-\u9fff]{1,4}?(?:局|中心|派出所|窗口|大厅|服务站)")
 
 
+# A member the matcher reads at least this well breaks a tie of members the words name.
+MEMBER_READ = 0.1
+
+
 async def bundle_turn(tracker: Tracker, current: Optional[str], aspect: Optional[str]) -> Optional[str]:
     """Inside a 一件事, the matter a follow-up is about when it is not the current one: the whole
     一件事 asked again ("整个办下来要几天"), or the one member the follow-up names ("契税要交多少",
@@ -92,18 +96,23 @@ async def bundle_turn(tracker: Tracker, current: Optional[str], aspect: Optional
     if aspect == Aspect.LOCATION:
         topic = _OFFICE.sub(" ", topic)  # "去哪里办 社保局吗": a guess at the place, no member named
     said = {b for b in bigrams(topic) if not set(b) & EVERYDAY_CHARS} - EVERYDAY_PAIRS
+    if aspect == Aspect.LOCATION and current == bundle["code"] and not said:
+        return bundle["code"]  # nothing but a place guessed: where the whole is done
     members = await _member_words(bundle)
     # Its name first ("发票" is 发票领用's, though another member's alias speaks of invoices),
     # then its aliases ("刻章").
+    named: List[str] = []
     for words in ({c: m.name_bigrams for c, m in members.items()}, {c: m.all_bigrams for c, m in members.items()}):
         hits = {code: said & own - set().union(*(w for c, w in words.items() if c != code))
                 for code, own in words.items()}
         named = [code for code, hit in hits.items() if hit]
         if len(named) == 1:
-            if named[0] == current:
-                return None
-            return named[0]
-    return None
+            return None if named[0] == current else named[0]
+    # Several named ("房子过户给我妈": 我妈 brushes the 抚恤金's words): the one the matcher reads
+    # likeliest of them, when it reads one at all.
+    ranked = [m["matter"] for m in match_of(tracker).matches if float(m.get("score") or 0.0) >= MEMBER_READ]
+    pick = next((code for code in ranked if code in named), None)
+    return None if pick is None or pick == current else pick
 
 
 async def bundle_in_context(tracker: Tracker, current: str) -> Optional[Dict[str, Any]]:

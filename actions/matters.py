@@ -296,7 +296,12 @@ class ActionAnswerMatter(Answering):
                 # "…我是去年人才引进把户口迁到杭州的…现在想给孩子报户口": the background is not
                 # what is wished for; the clauses that wish or ask are read alone.
                 score = next((float(m.get("score") or 0.0) for m in turn.view.matches if m["matter"] == code), 0.0)
-                code = await wished_in_story(turn.text, code, score) or code
+                wished = await wished_in_story(turn.text, code, score)
+                if wished and not (turn.routed_to and turn.routed_to == turn.departments.get(code)
+                                   and turn.routed_to != await department_of(wished)):
+                    # (unless the router reads the whole story as the matched matter's department
+                    # and not the wish's: "…我想知道房东那边要问他拿啥东西" asks for the 居住证)
+                    code = wished
         if not code and current and await asked_of_current(tracker, current):
             code = current  # "过期了一个月再续有影响吗，孩子明年要在这边读书": what it does to the matter in hand
         elif (not code and current and aspect and not turn.button and not says(turn.text, "switch")

@@ -1008,3 +1008,16 @@ def test_a_few_words_the_matcher_cannot_place_after_an_answer_stay_on_it(stack):
     sender = me()
     stack.say(sender, "下个月想去领结婚证，要带什么")
     assert answer(stack.say(sender, "去之前要不要先预约"))["matter"] == "minzheng.marriage"
+
+
+def test_in_a_一件事_a_member_several_words_brush_is_the_one_the_matcher_reads(stack):
+    sender = me()
+    stack.say(sender, "外婆上礼拜走了，听说有个身后一件事")
+    replies = stack.say(sender, "她那套房子要过户给我舅舅 要带什么")
+    assert answer(replies)["matter"] == "bdc.inheritance"
+
+
+def test_in_a_一件事_an_office_guessed_as_the_place_is_where_the_whole_is_done(stack):
+    sender = me()
+    stack.say(sender, "明年我要退休了，退休一件事都包括什么")
+    assert answer(stack.say(sender, "在哪办 是不是人社局"))["matter"] == "yjs.retirement"
