@@ -276,13 +276,12 @@ WISH_SCORE = 0.5
 STORY_SURE = 0.8
 
 
-async def wished_in_story(text: str, whole: Optional[str], whole_score: float) -> Optional[str]:
-    """The matter the clauses of a long story that say what the citizen wants name, read one by
-    one, when the whole story's reading `whole` is not sure, is not it, and none of them reads
-    that: the background ("我是去年人才引进把户口迁到杭州的…我户口不在杭州") pulls the whole story to
-    its matter, the wish ("现在想给孩子报户口") is what is asked."""
-    if len(normalize(text).replace(" ", "")) < STORY_CHARS or whole_score >= STORY_SURE:
-        return None
+async def _wish_readings(text: str) -> Dict[str, float]:
+    """Each matter the clauses of a story that say what the citizen wants name, read alone (their
+    best reading, 兜底 left out, with its best score). Parsed side by side, once per message: the
+    overrule check and the story's reading of the same turn share them."""
+    if text in _LAST_WISHES:
+        return _LAST_WISHES[text]
     wishes = [c for c in clauses(text) if _WISH.search(c)][-WISH_CLAUSES:]
     best: Dict[str, float] = {}
     for parsed in await asyncio.gather(*(rasa_api.parse(clause) for clause in wishes)):  # side by side
@@ -291,6 +290,23 @@ async def wished_in_story(text: str, whole: Optional[str], whole_score: float) -
         if matches and not match.get("abstain"):
             code, score = matches[0]["matter"], float(matches[0].get("score") or 0.0)
             best[code] = max(best.get(code, 0.0), score)
+    _LAST_WISHES.clear()
+    _LAST_WISHES[text] = best
+    return best
+
+
+# The last message's wish readings (one entry: a turn asks twice, the next message is another text).
+_LAST_WISHES: Dict[str, Dict[str, float]] = {}
+
+
+async def wished_in_story(text: str, whole: Optional[str], whole_score: float) -> Optional[str]:
+    """The matter the clauses of a long story that say what the citizen wants name, read one by
+    one, when the whole story's reading `whole` is not sure, is not it, and none of them reads
+    that: the background ("我是去年人才引进把户口迁到杭州的…我户口不在杭州") pulls the whole story to
+    its matter, the wish ("现在想给孩子报户口") is what is asked."""
+    if len(normalize(text).replace(" ", "")) < STORY_CHARS or whole_score >= STORY_SURE:
+        return None
+    best = await _wish_readings(text)
     if not best or whole in best:
         return None
     code = max(best, key=best.__getitem__)
@@ -303,14 +319,7 @@ async def wish_reads(text: str, code: str) -> bool:
     hospital bills lean the whole story to)."""
     if len(normalize(text).replace(" ", "")) < STORY_CHARS:
         return False
-    wishes = [c for c in clauses(text) if _WISH.search(c)][-WISH_CLAUSES:]
-    for parsed in await asyncio.gather(*(rasa_api.parse(clause) for clause in wishes)):
-        match = (parsed or {}).get("matter_match") or {}
-        matches = match.get("matches") or []
-        if (matches and not match.get("abstain") and matches[0].get("matter") == code
-                and float(matches[0].get("score") or 0.0) >= WISH_SCORE):
-            return True
-    return False
+    return (await _wish_readings(text)).get(code, 0.0) >= WISH_SCORE
 
 
 # What a citizen gets done in a place: "苏州那边怎么补", "在上海提取", "香港的身份证", "苏州公积金中心".
