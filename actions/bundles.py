@@ -13,15 +13,14 @@ from actions.api.hall import hall
 from actions.conversation import aspect_span, entity, is_button, match_of, text_of
 from actions.cues import STORY_CHARS, says
 from actions.reading import EVERYDAY_CHARS, EVERYDAY_PAIRS, bigrams
+from bot.catalogue.lexicons import cue_pattern
 from bot.text.normalize import normalize
 from bot.vocabulary import FALLBACK_MATTER, Aspect, MatterKind
 
 
-# Doing several things at once: "一起弄", "合起来办", "好一道办伐", "一趟办掉".
-TOGETHER = re.compile(r"一起|一块儿|一块办|一块弄|一道|一趟办|一趟弄|一趟搞|一次办完|一次弄完|一次性办|合起来|合在一起|一并|同时办|联办|打包")
-# "一次办好" is doing several things at once only when several are listed ("过户跟水电瓦斯的名字是不是
-# 可以一次办好"); alone it is one trip for one thing ("我想一次弄好，在杭州报名要准备啥").
-_ONE_GO = re.compile(r"一次办好|一次弄好|一次办掉|一次弄掉|一次搞定|一次性弄")
+# Doing several things at once ("一起弄", "合起来办", "好一道办伐", "一趟办掉"): cues.yml done_together.
+# "一次办好" (cues.yml done_in_one_go) is doing several things at once only when several are listed
+# ("过户跟水电瓦斯的名字是不是可以一次办好"); alone it is one trip for one thing ("我想一次弄好，在杭州报名要准备啥").
 # The whole set of procedures around one thing: "入学那一套手续咋弄", "一条龙办下来".
 WHOLE_SET = re.compile(r"[那这]一?套|一整套|全套|一条龙|一揽子")
 # A 一件事 the matcher scores this much beside its first reading is one it also reads; this much as
@@ -149,7 +148,8 @@ async def named_bundle(tracker: Tracker) -> Optional[str]:
     top_guide = await hall().guide(top)
     if top_guide is None or (top_guide["kind"] == MatterKind.BUNDLE and not (view.abstain or view.clarify)):
         return None  # a 一件事 named by its own name is the matcher's to find
-    together = bool(TOGETHER.search(folded) or (_ONE_GO.search(folded) and _LISTS.search(folded)))
+    together = bool(cue_pattern("done_together").search(folded)
+                    or (cue_pattern("done_in_one_go").search(folded) and _LISTS.search(folded)))
     top_score = float(view.matches[0].get("score") or 0.0) if view.matches else 0.0
     if (together and top_guide["kind"] == MatterKind.BUNDLE and len(folded) >= TELLS_THINGS
             and top_score >= LEANS_TO):

@@ -19,6 +19,7 @@ from actions.cues import STORY_CHARS, says
 from actions.forms import DECLINED, MIN_DESCRIPTION_CHARS, prefill_ticket_form
 from actions.outside import matter_button, outside_answer
 from actions.reading import OVERRULE_OUTSIDE, only_particulars
+from bot.catalogue.lexicons import cue_pattern
 from bot.text.normalize import normalize
 from bot.text.phones import contact_number
 from bot.vocabulary import FALLBACK_DEPARTMENT, FALLBACK_MATTER, MatterKind, RequestType, TicketKind
@@ -38,19 +39,16 @@ class ComplaintRoute:
 
 
 # An office asked after as such: its phone, address or hours ("长兴县医保局办事的地方在哪里 电话多少",
-# "宁波公积金中心电话多少", "你们礼拜六开门伐"), not a matter's.
+# "宁波公积金中心电话多少", "你们礼拜六开门伐"), not a matter's: cues.yml office_contact.
 _OFFICE = re.compile(r"(?:局|中心|派出所|车管所|大厅|办事处|服务站|部门|单位)")
-_CONTACT = re.compile(r"电话|号码|热线|地址|在哪|在什么地方|怎么走|几点|开门|上班|下班|办公时间|联系方式")
-
-
-# The office just spoken of, as "they": "他们办公地址在哪", "你们礼拜六上班吗", "那边电话多少".
-_THEIR = re.compile(r"他们|你们|那边|那里|这个单位|那个单位|那个部门|这个部门")
 
 
 def asks_their_office(text: str) -> bool:
-    """Whether a few words ask how to reach the office the conversation is about."""
+    """Whether a few words ask how to reach the office the conversation is about, spoken of as
+    "they" (cues.yml their_office: "他们办公地址在哪", "你们礼拜六上班吗", "那边电话多少")."""
     folded = normalize(text).replace(" ", "")
-    return len(folded) <= 16 and bool(_THEIR.search(folded) and _CONTACT.search(folded))
+    return len(folded) <= 16 and bool(cue_pattern("their_office").search(folded)
+                                      and cue_pattern("office_contact").search(folded))
 
 
 def department_spoken_of(events: List[Dict[str, Any]]) -> Optional[str]:
@@ -66,7 +64,7 @@ def department_spoken_of(events: List[Dict[str, Any]]) -> Optional[str]:
 def asks_office(text: str) -> bool:
     """Whether the message asks how to reach an office it names (its phone, address, hours)."""
     folded = normalize(text).replace(" ", "")
-    return bool(_OFFICE.search(folded) and _CONTACT.search(folded))
+    return bool(_OFFICE.search(folded) and cue_pattern("office_contact").search(folded))
 
 
 async def department_answer(

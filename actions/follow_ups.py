@@ -19,7 +19,7 @@ from actions.reading import (
     EVERYDAY_CHARS, EVERYDAY_PAIRS, asking_clause, asks_what_about, bigrams, name_bigrams, only_denied, read_with_previous,
     sibling_named, what_about,
 )
-from bot.catalogue.lexicons import asking_pairs
+from bot.catalogue.lexicons import asking_pairs, cue_pattern
 from bot.text.choices import choice_number
 from bot.text.sentences import asking_clause_of, clauses
 from bot.text.normalize import normalize
@@ -97,10 +97,6 @@ def clearly_names_other(tracker: Tracker, current: str, code: str, aspect: str, 
     return bool(said & name_bigrams(other) - name_bigrams(this) - written)
 
 
-# A clause that recalls how it went before: "我以前租房提取的时候", "上次办的时候".
-_RECALLED = re.compile(r"以前|之前|上次|上回|原来|那时候|当时")
-
-
 async def stays(tracker: Tracker, current: str, code: str, aspect: str, ranked: List[str]) -> bool:
     """Whether a follow-up that asks an aspect stays on the current matter though the matcher
     found another: it stays unless the citizen turns away ("另外…") or clearly names the other
@@ -154,8 +150,10 @@ async def stays(tracker: Tracker, current: str, code: str, aspect: str, ranked: 
         # this one's words (its guide may mention it); "了" left out, "买了房" says 买房.
         own = {normalize(w).replace(" ", "") for w in [this["name"], *this.get("aliases", []), *this.get("keywords", [])]}
         theirs = {normalize(w).replace(" ", "") for w in other.get("keywords", [])}
-        # (a clause that recalls the past compares: "我以前租房提取的时候挺快的" asks nothing of 租房)
-        plain = normalize("".join(c for c in clauses(text) if not _RECALLED.search(c))).replace(" ", "").replace("了", "")
+        # (a clause that recalls the past, cues.yml recalled, compares: "我以前租房提取的时候挺快的"
+        # asks nothing of 租房)
+        recalled = cue_pattern("recalled")
+        plain = normalize("".join(c for c in clauses(text) if not recalled.search(c))).replace(" ", "").replace("了", "")
         if any(len(w) >= 2 and w in plain and not any(w in o and f"没{w}" not in o and f"不{w}" not in o for o in own)
                for w in theirs):
             return False  # (this one's "没买房能取公积金吗" says 买房 only to deny it)

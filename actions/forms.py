@@ -17,6 +17,7 @@ from actions.api.hall import HallUnavailable, hall
 from actions.conversation import last_bot_response, text_of, user_texts
 from actions.feedback import file_bad_rating
 from actions.ticket_request import ticket_number
+from bot.catalogue.lexicons import cue_pattern
 from bot.text.normalize import normalize
 from actions.cues import asks_for_person, says
 from bot.text.phones import contact_number
@@ -236,8 +237,6 @@ def _in_ticket_form(tracker: Tracker) -> bool:
     return (tracker.active_loop or {}).get("name") == "ticket_form"
 
 
-# "还有饮水机也经常没水": a detail added as such may be short.
-_ALSO = re.compile(r"(?:还有|而且|并且|再就是|另外还有)")
 MIN_ADDED_CHARS = 6
 
 
@@ -248,7 +247,8 @@ def _adds_to_story(tracker: Tracker, requested: str) -> bool:
     text = text_of(tracker)
     if not (_in_ticket_form(tracker) and tracker.get_slot("problem_description")):
         return False
-    least = MIN_ADDED_CHARS if _ALSO.match(normalize(text).replace(" ", "")) else MIN_DESCRIPTION_CHARS
+    # "还有饮水机也经常没水": a detail added as such (cues.yml also_added) may be short.
+    least = MIN_ADDED_CHARS if cue_pattern("also_added").match(normalize(text).replace(" ", "")) else MIN_DESCRIPTION_CHARS
     if (substance(text) < least or drops_form(text) or contact_number(text)
             or (requested == "region" and find_region(text))):
         return False

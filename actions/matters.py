@@ -15,7 +15,6 @@ the options, a complaint's ticket), actions.replies'.
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Tracker
@@ -24,7 +23,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import interruptions
 from actions.api.hall import HallUnavailable, hall
-from actions.bundles import TOGETHER, bundle_turn, member_among, named_bundle
+from actions.bundles import bundle_turn, member_among, named_bundle
 from actions.conversation import (
     Answering, channel_of, entity, intent_of, last_bot_response, previous_bot_events, previous_replies, text_of,
     user_texts,
@@ -56,6 +55,7 @@ from actions.tickets import (
 from actions.turn import Turn
 from actions.umbrellas import told_option, umbrella_options
 from actions.unsettled import no_matter, without_matter
+from bot.catalogue.lexicons import cue_pattern
 from bot.text.normalize import normalize
 from bot.text.phones import contact_number
 from bot.vocabulary import FALLBACK_MATTER, Aspect, MatterKind, RequestType
@@ -65,9 +65,6 @@ logger = logging.getLogger(__name__)
 # When the router overrules the top match, a candidate of the router's department scoring this much
 # is the matter meant (a runner-up, not a stray word).
 IN_ROUTED_DEPARTMENT = 0.1
-
-# Asking whom or where to turn to, in a few words: "那具体找谁问", "打哪个电话".
-_ASKS_WHO = re.compile(r"找谁|问谁|找哪|哪个电话|什么电话|电话多少|打哪|联系谁|哪里问|去哪问|在哪")
 
 
 class ActionAnswerMatter(Answering):
@@ -190,7 +187,7 @@ class ActionAnswerMatter(Answering):
             return await department_answer(dispatcher, {"code": spoken_of, "type": RequestType.CONSULT.value})
         offered = department_offered(turn.tracker)
         if (turn.current or turn.matter or turn.button or not offered or "request_type" not in offered
-                or turn.length > SHORT_QUESTION or not (turn.aspect or _ASKS_WHO.search(turn.text))):
+                or turn.length > SHORT_QUESTION or not (turn.aspect or cue_pattern("asks_who").search(turn.text))):
             return None
         dept = offered["department"]
         return await department_answer(dispatcher, {"code": dept["code"], "score": dept.get("score"),
@@ -246,7 +243,7 @@ class ActionAnswerMatter(Answering):
         """"社保要怎么转过去", "我要办注销": a topic named without saying which of its matters is
         meant (data/lexicon/umbrellas.yml): which one, not the one the words lean to."""
         # A follow-up is read with the matter in hand; asking to do several at once is a 一件事.
-        if turn.current or turn.button or asked_which(turn.tracker) or not turn.ranked or TOGETHER.search(normalize(turn.text)):
+        if turn.current or turn.button or asked_which(turn.tracker) or not turn.ranked or cue_pattern("done_together").search(normalize(turn.text)):
             return None
         # The matcher's reading when it is sure; its first few when it is not ("家里的缴费户名还是我爸
         # 的，想过户到我名下" leans to 继承, then 电 and 水) or when it leans to a 一件事 ("读书的事体").

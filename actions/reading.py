@@ -16,6 +16,7 @@ from actions.conversation import (
     aspect_span, bot_events_before, last_bot_response, match_of, previous_bot_events, text_of, user_text_back, user_texts,
 )
 from actions.cues import STORY_CHARS, accepts_offer, agrees, says
+from bot.catalogue.lexicons import cue_pattern
 from bot.text.normalize import normalize
 from bot.text.phones import contact_number
 from bot.text.sentences import clauses
@@ -429,8 +430,6 @@ _NOT_A_THING = re.compile(r"^[到了成起动]|同意|什么|啥|多少|几|哪|
 _THEN_ALLOWED = re.compile(r"才(?:行|可以|能[\u4e00-\u9fff]?)$")
 
 
-# The form a paper is asked in ("出生证明要原件吗", "身份证要复印件吗"): the paper is the thing.
-_FORM_OF_PAPER = re.compile(r"原件|复印件|复印|彩印|彩色的|盖章|盖公章|公证|翻译件|翻译")
 
 
 def needed_thing(text: str) -> Optional[tuple]:
@@ -445,7 +444,8 @@ def needed_thing(text: str) -> Optional[tuple]:
         return None  # "要办个体户执照吗" asks whether to do that matter, not what this one needs
     thing = found.group("thing")
     before = re.sub(r"(?:的|那个|这个|那张|这张|那本)$", "", parts[-1][:found.start()])
-    if _FORM_OF_PAPER.fullmatch(thing) and len(before) >= 2:
+    # The form a paper is asked in (cues.yml form_of_paper: "出生证明要原件吗"): the paper is the thing.
+    if cue_pattern("form_of_paper").fullmatch(thing) and len(before) >= 2:
         thing = before  # "出生证明要原件吗": whether the 出生证明 is needed as an original
     # "是不是要有残疾证才行": the thing must come first — the conditions, as with "先".
     before = _THEN_ALLOWED.search(thing)

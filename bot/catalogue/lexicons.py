@@ -10,6 +10,7 @@ aspect lexicon whose phrases are matched as written, without spaces.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -28,7 +29,9 @@ LEXICON_DIR = Path(__file__).resolve().parents[2] / "data" / "lexicon"
 CUE_KINDS = ("failed_trip", "repeated_trips", "runaround", "feared", "ask_person", "ticket_status", "cancel", "no_phone",
              "grievance", "switch", "verdict", "consent", "closing", "own_ticket", "photos", "accept_offer", "plain_yes",
              "general_how", "steps_words", "whole_bundle", "bot_words", "here", "alternatives", "impact", "own_case",
-             "complaint_request", "erase_words", "which_department", "person_words", "not_person")
+             "complaint_request", "erase_words", "which_department", "person_words", "not_person",
+             "done_together", "done_in_one_go", "together_may", "how_in_general", "lives_or_works", "office_contact",
+             "their_office", "asks_who", "recalled", "also_added", "form_of_paper", "back_here")
 
 FIELD_NAMES = {"words": "词语", "with": "同时要有的词", "unless": "排除词", "options": "候选事项", "generic": "泛称",
                "named": "具体证件名", "actions": "办理动作", "aspects": "方面", "umbrellas": "话题"}
@@ -172,6 +175,13 @@ def cue_words() -> Dict[str, Tuple[str, ...]]:
     """Each kind of cues.yml: its words, folded."""
     model = _read(LEXICON_DIR / "cues.yml")
     return {kind: _folded(getattr(model, kind)) for kind in CUE_KINDS}
+
+
+@lru_cache(maxsize=None)
+def cue_pattern(kind: str) -> "re.Pattern[str]":
+    """The words of one kind of cues.yml as a pattern that finds any of them, in the list's order
+    (for code that needs where a cue stands, or matches it within a larger pattern)."""
+    return re.compile("|".join(re.escape(word) for word in cue_words()[kind] if word))
 
 
 def aspect_phrases(path: Optional[Path] = None) -> List[Tuple[str, str]]:

@@ -21,7 +21,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from pypinyin import lazy_pinyin
 
-from bot.catalogue.lexicons import aspect_phrases
+from bot.catalogue.lexicons import aspect_phrases, cue_pattern
 from bot.text.normalize import normalize
 from bot.text.sentences import asking_sentence, clauses
 from bot.text.spans import locate
@@ -114,9 +114,8 @@ def find_aspect(text: str, lexicon: List[Tuple[str, str]]) -> Optional[Tuple[str
 # "能不能", "可不可以", "能否" ask by themselves ("老家那几年的能不能并过来").
 _MAY_SHAPE = re.compile(r"(?:(?:能不能|可不可以|能否)[\u4e00-\u9fff]{1,8}?|(?:能|可以|好)[\u4e00-\u9fff]{1,8}?(?:吗|伐|么|不)"
                         r"|(?:带|办|去|弄|领|交|申请|代|拿|补|换|迁|转)[\u4e00-\u9fff]{0,3}?(?:可以|行|可不可以|行不行)(?:吗|伐|么|不)?)$")
-# ...unless what may be done is doing them together ("能不能一趟办掉", "好一道办伐"): that asks what
-# the 一件事 is, not its conditions.
-_TOGETHER = re.compile(r"一起|一块儿|一块办|一块弄|一道|一趟|一次办|一次弄|合起来|一并|同时办|打包|一揽子")
+# ...unless what may be done is doing them together (cues.yml together_may: "能不能一趟办掉", "好一道办伐"):
+# that asks what the 一件事 is, not its conditions.
 # Where, as a choice between places: "是在宁波这边申请还是要回江西申请", "是到村里申请还是镇上".
 _PLACES = r"(?:这边|那边|这里|那里|村|镇|乡|县|区|市|省|老家|当地|户籍地|里|上|学校|医院|派出所|局|所|中心|窗口|大厅|街道|社区|单位|银行|地方)"
 _WHERE_SHAPE = re.compile(r"(?<!现)(?:在|到|去|回|找)[\u4e00-\u9fff]{0,5}?" + _PLACES + r"(?:申请|办理|办|交|弄)?还是"
@@ -126,9 +125,6 @@ _WHERE_SHAPE = re.compile(r"(?<!现)(?:在|到|去|回|找)[\u4e00-\u9fff]{0,5}?
                           r"|(?:是|要|得|就)(?:回|去|到)[\u4e00-\u9fff]{0,8}?" + _PLACES + r"(?:去)?"
                           r"(?:办|弄|补|领|开|交|申请|拿|报|换)?(?:吗|吧|么|伐|不|呀)$")
 
-
-# A plain "how do I get it done", asking no one aspect.
-_HOW_IN_GENERAL = re.compile(r"咋办|怎么办|咋弄|怎么弄|咋整|怎么整|咋搞|怎么搞|如何办理|怎么办理|怎样办理|点样办|哪能弄|哪能办")
 
 
 # Whether it may be done at a place: "在杭州能开吗，还是得回衢州", "在医院里能办吗" ask where, not
@@ -143,12 +139,11 @@ _AT_PLACE = re.compile(r"(?:(?<![现正实存])在|到(?!底)|去|回)(?!网上|
 _MAY_END = re.compile(r"(?:可以吗|可以不|可以伐|行吗|行不|行伐|能行吗|同意吗)$")
 MAY_END_MIN = 10
 
-_LIVES = re.compile(r"上班|工作|打工|住|读书|上学|生活|交|缴|参保|出生|户口|户籍")
 
 
 def _may_shape(folded: str) -> Optional[Tuple[str, int, int]]:
     found = _MAY_SHAPE.search(folded)
-    if found and not _TOGETHER.search(found.group()):
+    if found and not cue_pattern("together_may").search(found.group()):
         # "照片我自己带去可以吗": whether one may bring it asks what to bring.
         return MATERIALS if "带" in found.group() else CONDITIONS, found.start(), found.end()
     found = _WHERE_SHAPE.search(folded)
@@ -165,7 +160,8 @@ def asked_aspect(text: str, lexicon: List[Tuple[str, str]]) -> Optional[Tuple[st
     现在有没有简易注销，流程是怎样的" asks the steps, not the time); else the whole message."""
     asking = asking_sentence(text)
     for part in ([asking] if asking else []) + [text]:
-        if part is not asking and asking and _HOW_IN_GENERAL.search(normalize(asking)):
+        # A plain "how do I get it done" (cues.yml how_in_general) asks no one aspect.
+        if part is not asking and asking and cue_pattern("how_in_general").search(normalize(asking)):
             return None  # "…被查到要罚款的。想问下这个证咋办": how in general, not the fine told
         folded = normalize(part)
         told_if = _IF_CLAUSE.match(folded)
@@ -191,7 +187,8 @@ def asked_aspect(text: str, lexicon: List[Tuple[str, str]]) -> Optional[Tuple[st
             before = ""
             for clause in clauses(part):
                 at = _AT_PLACE.search(clause)
-                if at and not _LIVES.search(before[-6:] + clause[max(0, at.start() - 4):at.end()]):
+                lives = cue_pattern("lives_or_works")  # "我在杭州上班能办吗": where they work, not asked
+                if at and not lives.search(before[-6:] + clause[max(0, at.start() - 4):at.end()]):
                     return LOCATION, clause[at.start():at.end()]
                 before = clause
         if found:

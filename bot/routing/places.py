@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Pattern
 
+from bot.catalogue.lexicons import cue_pattern
 from bot.text.regions import elsewhere_words, names_zhejiang_normalized, place_words
 
 
@@ -44,16 +45,13 @@ _TOLD_END = re.compile(r"的?(?:[我你他她在跟和现今去来已从到打�
 _POSSESSIVE_AFTER = ("的", "那边", "那里", "那儿", "当地", "本地", "嘅")
 
 
-# "老伴去年在上海的医院住了二十多天…现在回来了 这些钱还能不能报": what happened there, asked of us
-# now that the citizen is back.
-_BACK_HERE = re.compile(r"回来了|回浙江|回到浙江")
-
-
 def place_signals(normalized: str) -> PlaceSignals:
     """Where the places a normalised message names are, and how it names them."""
     other = possessive = False
     mentions = 0
-    if _BACK_HERE.search(normalized):
+    # "老伴去年在上海的医院住了二十多天…现在回来了 这些钱还能不能报": what happened there, asked of
+    # us now that the citizen is back (cues.yml back_here).
+    if cue_pattern("back_here").search(normalized):
         return PlaceSignals(False, names_zhejiang_normalized(normalized), False, len(_other_re().findall(normalized)))
     matches = list(_other_re().finditer(normalized))
     for i, match in enumerate(matches):

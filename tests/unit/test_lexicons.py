@@ -64,3 +64,30 @@ def test_catalogue_validate_checks_the_lexicons_too(lexicon):
     assert bad.returncode == 2
     assert "词表校验未通过" in bad.stderr and "actions.lost.wrods：未知字段" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+def test_a_cue_list_read_as_a_pattern_finds_each_word_as_written():
+    """Lists that code matches within a larger test (cue_pattern) find every word of the list."""
+    from bot.catalogue.lexicons import cue_pattern, cue_words
+
+    for kind in ("done_together", "office_contact", "form_of_paper", "back_here"):
+        pattern = cue_pattern(kind)
+        assert all(pattern.fullmatch(word) for word in cue_words()[kind]), kind
+    assert cue_pattern("form_of_paper").fullmatch("原件") and not cue_pattern("form_of_paper").fullmatch("原件吗")
+
+
+def test_a_clerks_brackets_in_a_cue_word_make_no_pattern(lexicon, monkeypatch):
+    """A word is folded like the text it is looked for in (punctuation dropped): "回来(了)" is the
+    word 回来了, never 回来 with an optional 了."""
+    import bot.catalogue.lexicons as lexicons
+
+    _edit(lexicon / "cues.yml", "back_here: [", "back_here: [回来(了), ")
+    monkeypatch.setattr(lexicons, "LEXICON_DIR", lexicon)
+    lexicons.cue_words.cache_clear()
+    lexicons.cue_pattern.cache_clear()
+    try:
+        pattern = lexicons.cue_pattern("back_here")
+        assert pattern.search("我现在回来了") and not pattern.search("回来办")
+    finally:
+        lexicons.cue_words.cache_clear()
+        lexicons.cue_pattern.cache_clear()
