@@ -136,7 +136,7 @@ async def named_bundle(tracker: Tracker) -> Optional[str]:
     """The 一件事 whose members the message names, the matcher's best reading (or the 一件事
     itself, when the matcher is unsure of it) among them: two of them with "together" words
     ("能不能一起办", "合起来办"), or three; or the one 一件事 of the matter read, asked of as a
-    whole set ("入学那一套手续咋弄"). A member is named by its name or an alias of three or more
+    whole set ("入学那一套手续咋弄"), asked which things there are to do, or to do them together. A member is named by its name or an alias of three or more
     characters, word for word, or two words (bigrams) of them that no other member of the 一件事
     holds."""
     text = text_of(tracker)
@@ -166,6 +166,7 @@ async def named_bundle(tracker: Tracker) -> Optional[str]:
     said = {b for b in bigrams(text) if not set(b) & EVERYDAY_CHARS} - EVERYDAY_PAIRS
     best: Tuple[int, Optional[str]] = (0, None)
     holding = []
+    brushed = 0  # members of the last 一件事 holding the reading that the message touches a word of
     for bundle in await hall().bundles():
         members = await _member_words(bundle)
         if top not in members and top != bundle["code"]:
@@ -173,11 +174,16 @@ async def named_bundle(tracker: Tracker) -> Optional[str]:
         holding.append(bundle["code"])
         count = sum(1 for m in members.values()
                     if any(n in folded for n in m.long_names) or len(said & m.own_bigrams) >= 2)
+        brushed = sum(1 for m in members.values() if said & m.own_bigrams)
         if (count >= 3 or (count >= 2 and together)) and count > best[0]:
             best = (count, bundle["code"])
         elif together and bundle["code"] in also and best[1] is None:
             best = (1, bundle["code"])
-    if best[1] is None and len(holding) == 1 and WHOLE_SET.search(folded):
+    if best[1] is None and len(holding) == 1 and (WHOLE_SET.search(folded) or says(text, "which_procedures")
+                                                  or (together and brushed >= 2)):
+        # Of the one 一件事 the matter read belongs to: asked as a whole set ("入学那一套手续咋弄"),
+        # which things there are to do ("退休啥个手续要弄哪几样"), or to do it together with
+        # another member touched on ("房子卖掉了…水电煤气一次性一起弄好"; not "社保卡和身份证一起办").
         return holding[0]
     return best[1]
 

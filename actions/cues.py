@@ -5,10 +5,11 @@ declining to leave a phone, a complaint told as a story."""
 from __future__ import annotations
 
 import re
+from typing import Tuple
 
-from bot.catalogue.lexicons import cue_words
+from bot.catalogue.lexicons import cue_pattern, cue_words
 from bot.text.normalize import normalize
-from bot.text.sentences import asking_sentence, clauses, sentences
+from bot.text.sentences import asking_sentence, asks, clauses, sentences
 
 
 def says(text: str, kind: str) -> bool:
@@ -26,18 +27,26 @@ def went_and_failed(text: str) -> bool:
     of trips alone does when it is not feared ("怕跑好几趟", up to 4 characters before it) and the
     message does not complain about someone else ("找老板跑了好几趟" about unpaid wages)."""
     folded = normalize(text).replace(" ", "")
-    if _unfeared(folded, "failed_trip") or _SENT_BACK.search(folded):  # "白跑了一趟", not "怕白跑一趟"
+    starts = _clause_starts(text)
+    sent_back = [m.start() for m in _SENT_BACK.finditer(folded)]
+    if _unfeared(folded, "failed_trip", starts) or any(not _feared_afar(folded, at, starts) for at in sent_back):
+        # "白跑了一趟", not "怕白跑一趟"; "让我下次再来", not "最怕…又让我下次再来"
         return True
     if _ASKS_TRIPS.search(folded) and "了" not in folded:
         return False  # "要来回跑几次": how many trips it takes, asked before going
-    return ((_unfeared(folded, "repeated_trips") or _counted_trips(folded) or _runaround_at_counters(text))
+    return ((_unfeared(folded, "repeated_trips", starts) or _counted_trips(folded) or _runaround_at_counters(text))
             and not says(text, "grievance"))
 
 
 def _runaround_at_counters(text: str) -> bool:
-    """Sent from office to office, in a clause that does not say it was on the phone."""
-    return any(says(clause, "runaround") and "电话" not in clause and _unfeared(clause, "runaround")
-               for clause in clauses(text))
+    """Sent from office to office, in a clause that does not say it was on the phone, by no private
+    party named up to there ("物业说在等维修公司…推来推去": the property company's complaint)."""
+    told = ""
+    for clause in clauses(text):
+        told += clause
+        if says(clause, "runaround") and "电话" not in clause and _unfeared(clause, "runaround"):
+            return not says(told, "private_parties")
+    return False
 
 
 # Sent back to come again: "让我回去弄好了再来", "叫我回医院改了再来" (not the question "要准备好了再来吗").
@@ -58,18 +67,44 @@ def _counted_trips(folded: str) -> bool:
 _ONE_ROUND_TRIP = re.compile(r"(?:一|1)(?:趟|次|回)")
 
 
-def _unfeared(folded: str, kind: str) -> bool:
-    """Whether a cue word of `kind` occurs without a word of fear just before it."""
+def _unfeared(folded: str, kind: str, starts: Tuple[int, ...] = ()) -> bool:
+    """Whether a cue word of `kind` occurs without a word of fear just before it, or further back in
+    its clause (`starts`: where the clauses of `folded` begin)."""
     feared = cue_words()["feared"]
     for word in cue_words()[kind]:
         at = folded.find(word) if word else -1
         while at >= 0:
             # (a fear word may end on the cue's first character: "没空跑来跑去" is no 空跑)
-            if not any(f in folded[max(0, at - 4):at + 1] for f in feared) and not (
-                    kind == "repeated_trips" and _ONE_ROUND_TRIP.match(folded, at + len(word))):
+            if not any(f in folded[max(0, at - 4):at + 1] for f in feared) and not _feared_afar(folded, at, starts) \
+                    and not (kind == "repeated_trips" and _ONE_ROUND_TRIP.match(folded, at + len(word))):
                 return True
             at = folded.find(word, at + 1)
     return False
+
+
+FEAR_REACH = 20  # characters back from a cue that a fear of the same clause governs
+# What happened after the fear: "怕白跑，结果还是白跑了" tells the trip.
+_FEAR_ENDS = re.compile(r"但|可是|结果|后来|最后|没想到")
+
+
+def _feared_afar(folded: str, at: int, starts: Tuple[int, ...]) -> bool:
+    """"最怕跑过去说材料不全又白跑一趟": a fear (cues.yml feared_afar) earlier in the cue's clause."""
+    begin = max([max(0, at - FEAR_REACH)] + [s for s in starts if s <= at])
+    before = folded[begin:at]
+    for fear in cue_words()["feared_afar"]:
+        found = before.rfind(fear)
+        if found >= 0 and not _FEAR_ENDS.search(before[found + len(fear):]):
+            return True
+    return False
+
+
+def _clause_starts(text: str) -> Tuple[int, ...]:
+    """Where each clause of the text begins in its folded form (clauses() concatenated)."""
+    starts, at = [], 0
+    for clause in clauses(text):
+        starts.append(at)
+        at += len(clause)
+    return tuple(starts)
 
 
 STORY_CHARS = 60  # a message this long is a story: what it asks is in its asking sentence
@@ -137,3 +172,20 @@ def accepts_offer(text: str) -> bool:
     ("好的谢谢") closes instead."""
     folded = re.sub(r"[^\w]", "", normalize(text).replace(" ", ""))
     return says(text, "accept_offer") or folded in cue_words()["plain_yes"]
+
+
+def asks_their_office(text: str) -> bool:
+    """Whether a few words ask how to reach the office the conversation is about, spoken of as
+    "they" (cues.yml their_office: "他们办公地址在哪", "你们礼拜六上班吗", "那边电话多少")."""
+    folded = normalize(text).replace(" ", "")
+    return len(folded) <= 16 and bool(cue_pattern("their_office").search(folded)
+                                      and cue_pattern("office_contact").search(folded))
+
+
+def asks_how_to_reach(text: str) -> bool:
+    """A few words asking whom to call or where to go ("有没有电话可以打", "那我找谁"), or how to reach
+    "them" (cues.yml asks_who, their_office)."""
+    folded = normalize(text).replace(" ", "")
+    # (not "不方便留电话，有结果你们怎么通知我": the citizen's own phone, declined)
+    return len(folded) <= 16 and (asks(text) or "谁" in folded) and not says(text, "no_phone") and bool(
+        asks_their_office(text) or cue_pattern("asks_who").search(folded))

@@ -43,14 +43,6 @@ class ComplaintRoute:
 _OFFICE = re.compile(r"(?:局|中心|派出所|车管所|大厅|办事处|服务站|部门|单位)")
 
 
-def asks_their_office(text: str) -> bool:
-    """Whether a few words ask how to reach the office the conversation is about, spoken of as
-    "they" (cues.yml their_office: "他们办公地址在哪", "你们礼拜六上班吗", "那边电话多少")."""
-    folded = normalize(text).replace(" ", "")
-    return len(folded) <= 16 and bool(cue_pattern("their_office").search(folded)
-                                      and cue_pattern("office_contact").search(folded))
-
-
 def department_spoken_of(events: List[Dict[str, Any]]) -> Optional[str]:
     """The department the bot's last answer (`events`, latest first) named in its payload."""
     for event in events:

@@ -193,7 +193,8 @@ class ListeningForm(FormValidationAction, metaclass=abc.ABCMeta):
             # "我在衢州龙游县湖镇镇，电话189…，同意你们专家联系我": the place asked for, whatever intent
             # the words got (a phone and a consent in it are taken by the corrections above).
             return await self._then_next(events + [SlotSet("region", place)], dispatcher, tracker, domain)
-        if photos_question(dispatcher, tracker, requested):
+        if photos_question(dispatcher, tracker, requested) or await interruptions.department_contact(dispatcher, tracker):
+            # (a question about photos, or "有没有电话可以打": answered, and the form asks again)
             return await self._then_next(events + [SlotSet(requested, None)], dispatcher, tracker, domain)
         if interruptions.is_new_question(tracker) and not answers(tracker, requested):
             answered = await interruptions.answer(dispatcher, tracker)

@@ -37,6 +37,9 @@ class ActionAnswerInForm(Action):
         if requested == "contact_phone" and sum(ch.isdigit() for ch in text) >= 3:
             dispatcher.utter_message(response="utter_phone_invalid")  # a number, but not a phone's
             return []
+        if await interruptions.department_contact(dispatcher, tracker):
+            dispatcher.utter_message(response="utter_form_continue")
+            return []
         if photos_question(dispatcher, tracker, requested):
             return [SlotSet(requested, None)] if requested else []
         # A place when the phone was asked, a phone when the place was, more of the story.

@@ -16,6 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import render
 from actions.api.hall import HallUnavailable, hall
 from actions.conversation import ROUTER_SURE, entity, match_of, route_of, text_of
+from actions.cues import asks_how_to_reach
 from actions.reading import aspect_for
 from bot.text.sentences import asks
 from bot.vocabulary import FALLBACK_MATTER, Aspect
@@ -40,6 +41,28 @@ async def _routed_candidate(tracker: Tracker, current: Optional[str]) -> Optiona
         return None
     return next((m["matter"] for m in match_of(tracker).matches
                  if m.get("department") == route["code"] and m["matter"] != FALLBACK_MATTER), None)
+
+
+async def department_contact(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    """"有没有电话可以打" while the form asks for the citizen's phone: how to reach the department the
+    ticket goes to (its hotline, online entry); False when the form's ticket names none. An aspect
+    asked ("在哪办" after a question answered in the form) is the matter's, not the office's."""
+    if not asks_how_to_reach(text_of(tracker)) or entity(tracker, "aspect"):
+        return False
+    code = tracker.get_slot("ticket_department")
+    try:
+        if not code and tracker.get_slot("ticket_matter"):
+            guide = await hall().guide(tracker.get_slot("ticket_matter"))
+            code = guide["department"] if guide else None
+        dept = next((d for d in await hall().departments() if d["code"] == code), None) if code else None
+    except HallUnavailable:
+        return False
+    if dept is None:
+        return False
+    dispatcher.utter_message(response="utter_department_contact", department_name=dept["name"],
+                             phone=dept.get("phone") or "12345",
+                             json_message={"department": {"code": code, "name": dept["name"]}})
+    return True
 
 
 def is_new_question(tracker: Tracker) -> bool:

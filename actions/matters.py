@@ -28,9 +28,9 @@ from actions.conversation import (
     Answering, channel_of, entity, intent_of, last_bot_response, previous_bot_events, previous_replies, text_of,
     user_texts,
 )
-from actions.cues import STORY_CHARS, agrees, asks_for_person, says, went_and_failed
+from actions.cues import STORY_CHARS, agrees, asks_for_person, asks_their_office, says, went_and_failed
 from actions.departments import (
-    accept_department_offer, asks_their_office, department_answer, department_of, department_spoken_of, offer_callback,
+    accept_department_offer, asks_office, department_answer, department_of, department_spoken_of, offer_callback,
 )
 from actions.documents import unnamed_document
 from actions.feedback import ActionRecordRating, rating_level, score_in
@@ -186,6 +186,10 @@ class ActionAnswerMatter(Answering):
             # whose words ("地址") brush the question.
             return await department_answer(dispatcher, {"code": spoken_of, "type": RequestType.CONSULT.value})
         offered = department_offered(turn.tracker)
+        if (offered and not turn.current and not turn.button and turn.routed_to and not turn.outside
+                and asks_office(turn.text)):
+            # "那医保局呢 地址在哪" after 公积金中心's: the office it names, read by the router.
+            return await department_answer(dispatcher, turn.route)
         if (turn.current or turn.matter or turn.button or not offered or "request_type" not in offered
                 or turn.length > SHORT_QUESTION or not (turn.aspect or cue_pattern("asks_who").search(turn.text))):
             return None

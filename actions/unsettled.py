@@ -20,7 +20,7 @@ from actions.cues import STORY_CHARS, says
 from actions.departments import asks_office, department_answer, department_of
 from actions.follow_ups import FOLLOW_UP_QUESTION, MAX_CLARIFY, SHORT_FOLLOW_UP, SHORT_QUESTION, in_current_guide, stays
 from actions.outside import answered_outside, still_outside
-from actions.reading import OVERRULE_OUTSIDE, asked_which, is_bare_followup, named_matters, only_particulars
+from actions.reading import OVERRULE_OUTSIDE_UNSURE, asked_which, is_bare_followup, named_matters, only_particulars
 from actions.replies import answer, clarify, routed_ticket
 from actions.turn import Turn
 from bot.vocabulary import FALLBACK_MATTER, Aspect
@@ -128,16 +128,32 @@ async def _close_candidates(
         # "…出院的时候说没有备案…想问问要带哪些东西去报": one reading of a long story stands
         # well ahead: its answer, the others one click away, rather than a choice of four.
         return await answer(dispatcher, tracker, lead, aspect or Aspect.OVERVIEW, ranked)
+    # A message that tells enough to be read on its own, of a department the router leans to: the
+    # options worth a click are the two closest readings and the others of that department or still
+    # plausible ("…能不能在杭州参加中考": 转学 and 入学, not 公积金转移 that shares a word of it).
+    # A few words ("过户咋弄") keep every option: a weak one may be the one meant.
+    if turn.length > FOLLOW_UP_QUESTION and turn.routed_to and turn.route_score >= ROUTER_LEANS:
+        scores = {m["matter"]: float(m.get("score") or 0.0) for m in turn.view.matches}
+        best = scores.get(ranked[0], 0.0)
+        ranked = [c for i, c in enumerate(ranked) if i < 2 or turn.departments.get(c) == turn.routed_to
+                  or plausible_beside(best, scores.get(c, 0.0))]
     return await clarify(dispatcher, ranked)
 
 
 def _story_lead(turn: Turn, ranked: List[str]) -> Optional[str]:
     """The likeliest reading of a long story when it stands well ahead of the next one and the
-    router reads its department."""
-    if turn.length < STORY_CHARS or len(ranked) < 2:
+    router reads its department. When the router leans to a department, the readings of others
+    are no rivals: "…住院要先弄个备案…这个到底在哪里弄" is 医保's, and of its readings 异地就医备案
+    stands ahead of 零星报销."""
+    if turn.length < STORY_CHARS or not ranked or not turn.routed_to:
+        return None
+    if turn.route_score >= ROUTER_LEANS:
+        ranked = [c for c in ranked if turn.departments.get(c) == turn.routed_to]
+    if not ranked:
         return None
     scores = {m["matter"]: float(m.get("score") or 0.0) for m in turn.view.matches}
-    best, runner_up = scores.get(ranked[0], 0.0), scores.get(ranked[1], 0.0)
+    best = scores.get(ranked[0], 0.0)
+    runner_up = scores.get(ranked[1], 0.0) if len(ranked) > 1 else 0.0
     if best >= PLAUSIBLE_SCORE and best >= STORY_LEAD * runner_up and turn.routed_to == turn.departments.get(ranked[0]):
         return ranked[0]
     return None
@@ -178,10 +194,11 @@ async def _weak_matches(
         # own words ("备案地写杭州就可以了吧" after 异地就医备案): a follow-up on it.
         return await answer(dispatcher, tracker, current, aspect or Aspect.OVERVIEW)
     if (view.abstain and turn.alone and intent in MATTER_INTENTS and route
-            and route.get("outside") and turn.route_score >= OVERRULE_OUTSIDE):
-        # The matcher found no matter and the router is sure it is none of ours ("法院立案要
-        # 带啥", "上海交的公积金怎么在上海提取", "征兵报名在哪报"): say so, rather than offer
-        # matters of ours that only share its words; the likeliest stays one click away.
+            and route.get("outside") and turn.route_score >= OVERRULE_OUTSIDE_UNSURE):
+        # The matcher found no matter and the router is fairly sure it is none of ours ("法院立案要
+        # 带啥", "上海交的公积金怎么在上海提取", "孙子想去当兵 要到哪里报名"): say so, rather than
+        # offer matters of ours that only share its words; the likeliest stays one click away. (The
+        # bar that stops an unsure matched matter stops an abstaining matcher's guesses too.)
         await hall().record_unmatched(tracker.sender_id, turn.text, channel_of(tracker))
         return await department_answer(dispatcher, route, also=plausible[0] if plausible else None)
     # The one plausible matter scoring well, beside a router that only leans elsewhere (a long story
@@ -215,6 +232,9 @@ async def _weak_matches(
     if intent == "consult_department" and routed_to and len(plausible) == 1:
         plausible = []  # "找哪个部门申请": the department answers (7b)
     if intent in MATTER_INTENTS and plausible:
+        lead = _story_lead(turn, ranked)
+        if lead:  # a long story's likeliest reading well ahead in the router's department (as in 4.)
+            return await answer(dispatcher, tracker, lead, aspect or Aspect.OVERVIEW, plausible)
         return await clarify(dispatcher, plausible)
     return None
 

@@ -23,7 +23,7 @@ from pypinyin import lazy_pinyin
 
 from bot.catalogue.lexicons import aspect_phrases, cue_pattern
 from bot.text.normalize import normalize
-from bot.text.sentences import asking_sentence, clauses
+from bot.text.sentences import asking_sentence, asks, clauses
 from bot.text.spans import locate
 from bot.vocabulary import Aspect
 
@@ -139,6 +139,9 @@ _AT_PLACE = re.compile(r"(?:(?<![现正实存])在|到(?!底)|去|回)(?!网上|
 _MAY_END = re.compile(r"(?:可以吗|可以不|可以伐|行吗|行不|行伐|能行吗|同意吗)$")
 MAY_END_MIN = 10
 
+# A message this long, with no sentence that asks, is read clause by clause for its question.
+LONG_UNPUNCTUATED = 40
+
 
 
 def _may_shape(folded: str) -> Optional[Tuple[str, int, int]]:
@@ -159,6 +162,13 @@ def asked_aspect(text: str, lexicon: List[Tuple[str, str]]) -> Optional[Tuple[st
     several sentences, the question is its last asking sentence ("…前前后后要好几个月。想问问
     现在有没有简易注销，流程是怎样的" asks the steps, not the time); else the whole message."""
     asking = asking_sentence(text)
+    if asking is None and len(text) >= LONG_UNPUNCTUATED:
+        # A long message without full stops ("…最怕跑过去说材料不全又白跑一趟 所以先问清楚 到底要准备
+        # 哪些东西"): its last asking clause, when that one names an aspect; else as a whole.
+        last = next((c for c in reversed(clauses(text)) if asks(c)), None)
+        found = asked_aspect(last, lexicon) if last and len(last) < LONG_UNPUNCTUATED else None
+        if found:
+            return found
     for part in ([asking] if asking else []) + [text]:
         # A plain "how do I get it done" (cues.yml how_in_general) asks no one aspect.
         if part is not asking and asking and cue_pattern("how_in_general").search(normalize(asking)):

@@ -1021,3 +1021,60 @@ def test_in_a_一件事_an_office_guessed_as_the_place_is_where_the_whole_is_don
     sender = me()
     stack.say(sender, "明年我要退休了，退休一件事都包括什么")
     assert answer(stack.say(sender, "在哪办 是不是人社局"))["matter"] == "yjs.retirement"
+
+
+def test_a_fear_told_at_length_is_no_failed_trip_and_its_last_question_is_asked(stack):
+    sender = me()
+    replies = stack.say(sender, "我眼睛不好 一直没办过残疾人证 今年想办 就担心到了那边又说缺个证明白跑一回 "
+                                "麻烦先告诉我 要带些什么东西去")
+    assert "白跑" not in text(replies) and stack.tickets(sender) == []
+    assert (answer(replies)["matter"], answer(replies)["aspect"]) == ("canlian.disability_card", "materials")
+
+
+def test_sent_around_by_the_property_company_is_its_complaint_not_a_failed_trip(stack):
+    sender = me()
+    replies = stack.say(sender, "楼上漏水漏到我家天花板，找物业，物业叫我自己找楼上，楼上又说是物业的管子，"
+                                "他们两边推来推去一个多月了，墙都发霉了")
+    assert "白跑" not in text(replies)
+    assert all(t["kind"] != "fallback" for t in stack.tickets(sender))
+    assert answer(replies)["matter"] in ("sifa.mediation", "zhujian.property_complaint")  # a dispute, or its complaint
+
+
+def test_asked_which_things_there_are_to_do_the_一件事_of_the_matter_answers(stack):
+    assert answer(stack.say(me(), "老公走了，派出所说要去销户，我不懂还有别的什么，都要办哪些"))["matter"] == "yjs.after_death"
+    assert answer(stack.say(me(), "厂里说我到年纪了让我自己去办退休，手续一共有哪几样"))["matter"] == "yjs.retirement"
+    # Done together with another member named: the 一件事; two papers of no 一件事 together: not one.
+    assert answer(stack.say(me(), "房子卖了要过户，水电燃气能不能一起弄掉"))["matter"] == "yjs.secondhand_house"
+
+
+def test_the_phone_of_the_department_asked_inside_a_form_is_told_and_the_form_goes_on(stack):
+    sender = me()
+    (ticket,) = [c for c in customs(stack.say(sender, "我们小区这个月停了四次水，也不提前说一声，我要投诉"))
+                 if "ticket" in c]
+    replies = stack.say(sender, "他们有没有电话可以直接打")
+    # The department the complaint went to, its hotline; the phone is asked again, nothing new filed.
+    assert [c["department"]["code"] for c in customs(replies) if c.get("department")] == [ticket["department"]]
+    assert "咨询电话" in text(replies) and "请留一个能联系到您的电话" in text(replies)
+    assert len(stack.tickets(sender)) == 1
+
+
+def test_another_office_named_after_a_departments_answer_is_that_office(stack):
+    sender = me()
+    stack.say(sender, "绍兴公积金中心在哪里 电话多少")
+    replies = stack.say(sender, "那社保局呢 电话是多少")
+    assert [(c.get("department") or {}).get("code") for c in customs(replies) if c.get("department")][0] == "renshe"
+
+
+def test_options_offered_are_the_plausible_ones_and_name_their_one_department(stack):
+    replies = stack.say(me(), "我是安徽人在余杭打工，女儿在这边上初二，以后能在这边参加中考吗还是要回老家")
+    offered = [c for c in customs(replies) if "clarify" in c]
+    if offered:  # asked which one: no stranger among the options, and the department said
+        assert all(code.startswith(("jiaoyu.", "yjs.school")) for code in offered[0]["clarify"])
+        assert offered[0]["department"]["code"] == "jiaoyu"
+    else:
+        assert any((c.get("department") or {}).get("code") == "jiaoyu" for c in customs(replies))
+
+
+def test_joining_the_army_is_none_of_our_departments(stack):
+    replies = stack.say(me(), "我外甥今年高中毕业 一心想去部队当兵 要到哪里去报名")
+    assert any(c.get("outside") or ("department" in c and c["department"] is None) for c in customs(replies))

@@ -325,3 +325,28 @@ def test_cantonese_failed_trips_and_suing_words():
     assert went_and_failed("去稅務局開證明去咗兩次，次次都話系統有問題，搞唔掂")
     assert says("导游硬拉我们去买玉，我要告他们", "complaint_request")
     assert not says("我们在酒店投宿了一晚", "complaint_request")
+
+
+def test_a_fear_reaches_over_its_clause_and_a_private_partys_runaround_is_no_failed_trip():
+    from actions.cues import went_and_failed
+
+    # The fear governs the rest of its clause, not only the word before the cue.
+    assert not went_and_failed("我腰不好走不动 就担心到了那边又说缺个证明白跑一回 先问问要带什么")
+    assert not went_and_failed("我最怕排了半天队人家说材料不全又让我下次再来，所以先问清楚")
+    # ...until the clause tells what happened after it.
+    assert went_and_failed("本来担心白跑，结果去了两次还是没办成")
+    assert went_and_failed("我怕麻烦但是去了三趟还是不给办")
+    # Sent around by the property company or a shop: their complaint, not a failed trip.
+    assert not went_and_failed("水管爆了找物业，物业叫我找开发商，开发商又说找物业，两边推来推去")
+    assert not went_and_failed("买的冰箱坏了，商家让我找厂家，厂家又踢皮球")
+    # Sent around by offices at the counters still is one.
+    assert went_and_failed("去了社保中心说要去医保局，医保局又说归社保，推来推去")
+
+
+def test_asking_how_to_reach_an_office_in_a_few_words():
+    from actions.cues import asks_how_to_reach
+
+    for asked in ("有没有电话可以打", "那我找谁", "他们电话多少", "联系方式有吗"):
+        assert asks_how_to_reach(asked), asked
+    for told in ("电话13867900012", "我的电话你们有", "我不留电话", "不方便留电话，有结果你们怎么通知我", "水管爆了找物业，物业说找开发商，我打了好多电话都没用"):
+        assert not asks_how_to_reach(told), told

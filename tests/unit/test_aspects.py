@@ -209,3 +209,13 @@ def test_a_place_is_read_within_one_clause(lexicon):
     assert asked_aspect("驾驶证早就过了年审，一直没顾上去弄，现在还能补吗", lexicon)[0] == "conditions"
     assert asked_aspect("我户籍在江西，人在宁波上班，在这边能办不", lexicon)[0] == "conditions"
     assert asked_aspect("在宁波能办吗，还是得回江西", lexicon)[0] == "location"
+
+
+def test_a_long_message_without_full_stops_asks_in_its_last_asking_clause(lexicon):
+    # A trip feared early in the story is told; the question is the last clause that asks.
+    text = "我爸中风以后走路不方便 想给他办个残疾证 就怕去一趟又让下回再来 跑几趟他吃不消 所以想先弄清楚 到底得带哪些材料"
+    assert asked_aspect(text, lexicon)[0] == "materials"
+    # A short message with several questions is read as before (the earliest asked).
+    assert asked_aspect("身份证丢了 在哪补办 要带啥", lexicon)[0] == "location"
+    # The typist's 才料 is 材料.
+    assert asked_aspect("才料要哪些", lexicon)[0] == "materials"
