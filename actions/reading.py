@@ -52,8 +52,11 @@ OVERRULE_ASKED_DEPARTMENT = 0.6
 EVERYDAY_CHARS = frozenset("下来出去要能办的了吗啥几多少好在哪里个那这么什样怎咋可以不是有没会就还")
 
 
-# Everyday pairs that name no member of a bundle ("能在网上一起办吗").
-EVERYDAY_PAIRS = frozenset({"一起", "一下", "自己", "网上", "手机", "材料", "需要", "办理", "申请", "手续", "时间", "地方"})
+# Everyday pairs that name no member of a bundle ("能在网上一起办吗"), and the family a story is
+# about ("老屋改到奶奶名下": 奶奶 names the heir, not the 销户 an alias tells of a grandmother).
+EVERYDAY_PAIRS = frozenset({"一起", "一下", "自己", "网上", "手机", "材料", "需要", "办理", "申请", "手续", "时间", "地方",
+                            "爷爷", "奶奶", "外公", "外婆", "姥姥", "姥爷", "爸爸", "妈妈", "父亲", "母亲", "老伴", "老公",
+                            "老婆", "媳妇", "丈夫", "妻子", "儿子", "女儿", "孙子", "孙女", "家里", "老人"})
 
 
 def bigrams(text: str) -> set:

@@ -31,6 +31,7 @@ from bot.vocabulary import Aspect
 CONDITIONS = Aspect.CONDITIONS.value
 MATERIALS = Aspect.MATERIALS.value
 LOCATION = Aspect.LOCATION.value
+STEPS = Aspect.STEPS.value
 _INTERROGATIVES = ("哪", "几", "多少", "多久", "啥", "什么", "怎么", "咋", "吗", "不", "能")
 
 
@@ -153,6 +154,15 @@ def _may_shape(folded: str) -> Optional[Tuple[str, int, int]]:
     return (LOCATION, found.start(), found.end()) if found else None
 
 
+# Which comes first, asked as a choice: "是先买了再报还是先申请再买", "先体检还是先报名" ask the steps.
+_ORDER_SHAPE = re.compile(r"先[\u4e00-\u9fff]{1,6}?(?:再[\u4e00-\u9fff]{1,6}?)?还是先?|还是先[\u4e00-\u9fff]{1,6}?再")
+
+
+def _order_shape(folded: str) -> Optional[Tuple[str, int, int]]:
+    found = _ORDER_SHAPE.search(folded)
+    return (STEPS, found.start(), found.end()) if found else None
+
+
 # A supposing clause that opens a question: "不要钱的话…", "要是网上办不了的话…".
 _IF_CLAUSE = re.compile(r"^(?:如果|要是|假如|万一)?[^，。,.!?！？]{1,12}?的话")
 
@@ -186,6 +196,9 @@ def asked_aspect(text: str, lexicon: List[Tuple[str, str]]) -> Optional[Tuple[st
             heard = find_aspect_by_sound(folded, lexicon)
             found = heard if heard and (found is None or (
                 _asks(folded[heard[1]:heard[2]]) and heard[0] != CONDITIONS)) else found
+        order = _order_shape(folded)
+        if order and (found is None or not _asks(folded[found[1]:found[2]])):
+            found = order  # "是先交材料再预约还是先预约再交材料": which comes first, not the 材料 named
         found = found or _may_shape(folded)
         ending = None if found or len(folded) < MAY_END_MIN else _MAY_END.search(folded)
         if ending:

@@ -219,3 +219,9 @@ def test_a_long_message_without_full_stops_asks_in_its_last_asking_clause(lexico
     assert asked_aspect("身份证丢了 在哪补办 要带啥", lexicon)[0] == "location"
     # The typist's 才料 is 材料.
     assert asked_aspect("才料要哪些", lexicon)[0] == "materials"
+
+
+def test_which_comes_first_asks_the_steps_and_taiwans_online_word(lexicon):
+    assert asked_aspect("是先交材料再预约还是先预约再交材料", lexicon)[0] == "steps"
+    assert asked_aspect("先体检还是先报名", lexicon)[0] == "steps"
+    assert asked_aspect("可以在網路上申請嗎", lexicon)[0] == "online"
