@@ -23,6 +23,7 @@ DEFAULT_FILES = ("tests/data/dialogues/fit_D.yml", "tests/data/dialogues/fit_F.y
                  "tests/data/dialogues/fit_T.yml", "tests/data/dialogues/fit_U.yml",
                  "tests/data/dialogues/fit_W.yml", "tests/data/dialogues/fit_X.yml",
                  "tests/data/dialogues/fit_Y.yml", "tests/data/dialogues/fit_Z.yml", "tests/data/dialogues/fit_BB.yml",
+                 "tests/data/dialogues/fit_DD.yml",
                  "tests/data/dialogues/holdout_E.yml", "tests/data/dialogues/holdout_J.yml",
                  "tests/data/dialogues/holdout_M.yml", "tests/data/dialogues/holdout_V.yml",
                  "tests/data/dialogues/holdout_AA.yml", "tests/data/dialogues/holdout_CC.yml")
