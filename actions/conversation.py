@@ -109,6 +109,15 @@ def user_texts(tracker: Tracker) -> List[str]:
     return [e.get("text") or "" for e in tracker.events if e.get("event") == "user"]
 
 
+def aspect_asked_before(tracker: Tracker) -> Optional[str]:
+    """The aspect the citizen's message before the latest one asked ("想注销 要带啥" before "公司")."""
+    users = [e for e in tracker.events if e.get("event") == "user"]
+    if len(users) < 2:
+        return None
+    entities = (users[-2].get("parse_data") or {}).get("entities") or []
+    return next((str(e["value"]) for e in entities if e.get("entity") == "aspect" and e.get("value")), None)
+
+
 def user_text_back(tracker: Tracker, turns_back: int) -> str:
     """The citizen's message `turns_back` messages before the latest one ("" if none)."""
     texts = user_texts(tracker)

@@ -28,8 +28,9 @@ def went_and_failed(text: str) -> bool:
     message does not complain about someone else ("找老板跑了好几趟" about unpaid wages)."""
     folded = normalize(text).replace(" ", "")
     starts = _clause_starts(text)
-    sent_back = [m.start() for m in _SENT_BACK.finditer(folded)]
-    if _unfeared(folded, "failed_trip", starts) or any(not _feared_afar(folded, at, starts) for at in sent_back):
+    sent_back = [m.span() for m in _SENT_BACK.finditer(folded)]
+    if _unfeared(folded, "failed_trip", starts) or any(
+            not _feared_afar(folded, at, starts) and not _not_the_citizens_failure(folded, at, end) for at, end in sent_back):
         # "白跑了一趟", not "怕白跑一趟"; "让我下次再来", not "最怕…又让我下次再来"
         return True
     if _ASKS_TRIPS.search(folded) and "了" not in folded:
@@ -60,6 +61,7 @@ _COUNTED_TRIPS = re.compile(r"(?:去|跑|来)了[\u4e00-\u9fff]{1,6}?(?:两|三|
 def _counted_trips(folded: str) -> bool:
     feared = cue_words()["feared"]
     return any(not any(f in folded[max(0, m.start() - 4):m.start()] for f in feared)
+               and not _not_the_citizens_failure(folded, m.start(), m.end())
                for m in _COUNTED_TRIPS.finditer(folded))
 
 
@@ -76,7 +78,8 @@ def _unfeared(folded: str, kind: str, starts: Tuple[int, ...] = ()) -> bool:
         while at >= 0:
             # (a fear word may end on the cue's first character: "没空跑来跑去" is no 空跑)
             if not any(f in folded[max(0, at - 4):at + 1] for f in feared) and not _feared_afar(folded, at, starts) \
-                    and not (kind == "repeated_trips" and _ONE_ROUND_TRIP.match(folded, at + len(word))):
+                    and not (kind == "repeated_trips" and _ONE_ROUND_TRIP.match(folded, at + len(word))) \
+                    and not _not_the_citizens_failure(folded, at, at + len(word)):
                 return True
             at = folded.find(word, at + 1)
     return False
@@ -96,6 +99,22 @@ def _feared_afar(folded: str, at: int, starts: Tuple[int, ...]) -> bool:
         if found >= 0 and not _FEAR_ENDS.search(before[found + len(fear):]):
             return True
     return False
+
+
+# Done in the end: "跑了好几趟才弄好的" tells a trip that worked.
+_DONE_AFTER = re.compile(r"[\u4e00-\u9fff]{0,6}?(?:才|总算|终于)(?:弄好|办好|办下来|办成|弄成|拿到|办完|弄完|批下来)")
+# How often one can come: "一个月只能回来一两趟" is no coming back empty-handed.
+_HOW_OFTEN = re.compile(r"[一两二三四五几1-9]{1,3}[趟次回]")
+
+
+def _not_the_citizens_failure(folded: str, start: int, end: int) -> bool:
+    """A trip that is someone else's, told by hearsay with no "I" between ("我朋友说他前年交契税跑了
+    好几趟"); one that got it done in the end ("跑了好几趟才弄好的"); or how often one can come."""
+    if _DONE_AFTER.match(folded, end) or (folded[start:end].endswith(("回来", "回去")) and _HOW_OFTEN.match(folded, end)):
+        return True
+    before = folded[:start]
+    heard = max((before.rfind(w) + len(w) for w in cue_words()["hearsay"] if w in before), default=-1)
+    return heard >= 0 and not any(w in before[heard:] for w in cue_words()["first_person"])
 
 
 def _clause_starts(text: str) -> Tuple[int, ...]:

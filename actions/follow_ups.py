@@ -160,6 +160,10 @@ async def stays(tracker: Tracker, current: str, code: str, aspect: str, ranked: 
     return aspect == Aspect.CONDITIONS or current in ranked or not named(other, folded)
 
 
+# How to do a thing: "契税怎么交", "这个咋弄".
+_HOW = re.compile(r"怎么|怎样|咋|如何|点样|哪能")
+
+
 async def in_current_guide(tracker: Tracker, current: str, other: str) -> bool:
     """A follow-up about something the current matter's guide itself speaks of, the other
     matter not named word for word: about the current matter. "要体检吗" after 驾驶证换证 (its
@@ -183,8 +187,8 @@ async def in_current_guide(tracker: Tracker, current: str, other: str) -> bool:
     # the matcher to the other matter, beyond those the two share, are mostly the current
     # guide's. Asking how long, how much, where… of the thing ("居住证办下来要多久") or
     # whether one may have it ("可以先办临时的身份证吗") asks about the other matter.
-    if entity(tracker, "aspect") not in (None, Aspect.MATERIALS):
-        return False
+    if entity(tracker, "aspect") not in (None, Aspect.MATERIALS) or _HOW.search(folded):
+        return False  # (or how to do it: "契税怎么交" after 二手房过户 is 契税's own business)
     said = {b for b in bigrams(text) if not set(b) & EVERYDAY_CHARS} - EVERYDAY_PAIRS
     pulling = said & name_bigrams(that)
     distinct = pulling - name_bigrams(this)

@@ -25,7 +25,7 @@ from actions import interruptions
 from actions.api.hall import HallUnavailable, hall
 from actions.bundles import bundle_turn, member_among, named_bundle
 from actions.conversation import (
-    Answering, channel_of, entity, intent_of, last_bot_response, previous_bot_events, previous_replies, text_of,
+    Answering, aspect_asked_before, channel_of, entity, intent_of, last_bot_response, previous_bot_events, previous_replies, text_of,
     user_texts,
 )
 from actions.cues import STORY_CHARS, agrees, asks_for_person, asks_their_office, says, went_and_failed
@@ -353,6 +353,9 @@ class ActionAnswerMatter(Answering):
             routed = await routed_ticket(dispatcher, tracker, turn.view)
             if routed is not None:
                 return routed
+        if not aspect and code in turn.candidates and asked_which(tracker):
+            # "公司 不做了" picking 企业注销 after "想注销 要带啥": what was asked before the options.
+            aspect = aspect_asked_before(tracker)
         # Keep the options around so that "不是这个" can offer the others.
         alternatives = turn.candidates if code in turn.candidates else turn.ranked[:MAX_CLARIFY]
         return await answer(dispatcher, tracker, code, aspect or Aspect.OVERVIEW, alternatives)

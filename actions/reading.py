@@ -19,9 +19,8 @@ from actions.cues import STORY_CHARS, accepts_offer, agrees, says
 from bot.catalogue.lexicons import cue_pattern
 from bot.text.normalize import normalize
 from bot.text.phones import contact_number
-from bot.text.sentences import clauses
 from bot.text.regions import elsewhere_words, find_elsewhere, find_region, looks_like_place, names_zhejiang
-from bot.text.sentences import asking_sentence, only_asks
+from bot.text.sentences import asking_sentence, clauses, only_asks
 from bot.vocabulary import FALLBACK_MATTER, Aspect, MatterKind
 
 

@@ -20,7 +20,9 @@ from actions.cues import STORY_CHARS, says
 from actions.departments import asks_office, department_answer, department_of
 from actions.follow_ups import FOLLOW_UP_QUESTION, MAX_CLARIFY, SHORT_FOLLOW_UP, SHORT_QUESTION, in_current_guide, stays
 from actions.outside import answered_outside, still_outside
-from actions.reading import OVERRULE_OUTSIDE_UNSURE, asked_which, is_bare_followup, named_matters, only_particulars
+from actions.reading import (
+    OVERRULE_OUTSIDE_UNSURE, asked_which, asks_what_about, is_bare_followup, named_matters, only_particulars,
+)
 from actions.replies import answer, clarify, routed_ticket
 from actions.turn import Turn
 from bot.vocabulary import FALLBACK_MATTER, Aspect
@@ -183,6 +185,13 @@ async def _weak_matches(
         # "奶奶名下还有套老房子…要怎么弄到我爸名下" after 身后一件事: the likeliest reading, though
         # unsure, is a member of the 一件事 we are in: that member, not the whole again.
         return await answer(dispatcher, tracker, member, aspect or Aspect.OVERVIEW)
+    if (current and asks_what_about(turn.text) and routed_to and turn.route_score >= ROUTER_SURE and not turn.button
+            and await department_of(current) != routed_to):
+        # "那房子过给我妈呢" after 死亡户口注销: what about a thing the router is sure is another
+        # department's; its likeliest reading there, however weak, is the thing asked about.
+        other = next((c for c in plausible if departments.get(c) == routed_to), None)
+        if other:
+            return await answer(dispatcher, tracker, other, aspect or Aspect.OVERVIEW, ranked)
     if (current and view.abstain and turn.length <= SHORT_FOLLOW_UP and not turn.button
             and not await named_matters(tracker) and not says(turn.text, "switch")):
         # A few words after an answer that the matcher cannot place and that name no matter

@@ -1078,3 +1078,23 @@ def test_options_offered_are_the_plausible_ones_and_name_their_one_department(st
 def test_joining_the_army_is_none_of_our_departments(stack):
     replies = stack.say(me(), "我外甥今年高中毕业 一心想去部队当兵 要到哪里去报名")
     assert any(c.get("outside") or ("department" in c and c["department"] is None) for c in customs(replies))
+
+
+def test_the_aspect_asked_before_the_options_is_answered_for_the_one_picked(stack):
+    sender = me()
+    first = stack.say(sender, "我想注销，要准备什么")
+    if any("clarify" in c for c in customs(first)):
+        got = answer(stack.say(sender, "公司的，不开了"))
+        assert got["aspect"] == "materials"
+
+
+def test_how_to_do_another_matter_the_guide_speaks_of_is_that_matter(stack):
+    sender = me()
+    assert answer(stack.say(sender, "二手房过户怎么弄"))["matter"] == "bdc.transfer_secondhand"
+    assert answer(stack.say(sender, "契税又是怎么交的"))["matter"] == "shuiwu.deed_tax"
+
+
+def test_what_about_a_thing_of_another_department_after_an_answer_is_that_thing(stack):
+    sender = me()
+    assert answer(stack.say(sender, "老父亲走了，户口怎么注销"))["matter"] == "gongan.hukou_cancel"
+    assert answer(stack.say(sender, "那他名下的房子过户给我妈呢"))["matter"] == "bdc.inheritance"

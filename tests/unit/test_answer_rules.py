@@ -350,3 +350,15 @@ def test_asking_how_to_reach_an_office_in_a_few_words():
         assert asks_how_to_reach(asked), asked
     for told in ("电话13867900012", "我的电话你们有", "我不留电话", "不方便留电话，有结果你们怎么通知我", "水管爆了找物业，物业说找开发商，我打了好多电话都没用"):
         assert not asks_how_to_reach(told), told
+
+
+def test_trips_someone_else_made_or_that_worked_in_the_end_are_no_failed_trip():
+    from actions.cues import went_and_failed
+
+    # Hearsay of another's trips, with no "I" between: theirs, not the citizen's.
+    assert not went_and_failed("我同事说他去年开这个证明跑了三趟，我想问问现在网上能不能开")
+    assert not went_and_failed("听说要跑好几趟，有没有简单点的办法")
+    assert went_and_failed("邻居说去街道就能办，我去了两次还是没办成")
+    # Trips that got it done in the end, and how often one can come home.
+    assert not went_and_failed("去年给老大转学跑了好几趟才办好，今年老二也要转，要带什么")
+    assert not went_and_failed("我在外地打工，一年只能回来两趟，户口的事能不能网上办")

@@ -225,3 +225,8 @@ def test_which_comes_first_asks_the_steps_and_taiwans_online_word(lexicon):
     assert asked_aspect("是先交材料再预约还是先预约再交材料", lexicon)[0] == "steps"
     assert asked_aspect("先体检还是先报名", lexicon)[0] == "steps"
     assert asked_aspect("可以在網路上申請嗎", lexicon)[0] == "online"
+
+
+def test_whom_to_go_to_asks_where(lexicon):
+    assert asked_aspect("找谁申请", lexicon)[0] == "location"
+    assert asked_aspect("那这个找哪个报", lexicon)[0] == "location"
