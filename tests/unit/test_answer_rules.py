@@ -150,6 +150,7 @@ def test_a_rating_in_everyday_words():
     assert rating_level(tracker("很差")) == 1
     assert rating_level(tracker("1星 答非所问 我问的是个体户要不要报")) == 1
     assert rating_level(tracker("还行吧")) == 3
+    assert rating_level(tracker("差平 等了半个月才批下来")) == 2  # typed by ear
 
 
 def test_business_done_elsewhere_is_told_apart_from_bringing_it_here():
