@@ -181,7 +181,7 @@ async def accept_department_offer(
 
 async def department_named(code: Optional[str]) -> Optional[Dict[str, Any]]:
     """One of our departments (name, remit, phone) by its code, or None."""
-    return next((d for d in await hall().departments() if d["code"] == code), None) if code else None
+    return await hall().department(code)
 
 
 async def offer_department(dispatcher: CollectingDispatcher, code: str, response: str, offer: str) -> bool:

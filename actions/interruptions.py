@@ -54,7 +54,7 @@ async def department_contact(dispatcher: CollectingDispatcher, tracker: Tracker)
         if not code and tracker.get_slot("ticket_matter"):
             guide = await hall().guide(tracker.get_slot("ticket_matter"))
             code = guide["department"] if guide else None
-        dept = next((d for d in await hall().departments() if d["code"] == code), None) if code else None
+        dept = await hall().department(code)
     except HallUnavailable:
         return False
     if dept is None:

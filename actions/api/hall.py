@@ -93,6 +93,10 @@ class HallClient:
         self._guides["__departments__"] = (time.monotonic(), items)
         return items
 
+    async def department(self, code: Optional[str]) -> Optional[Dict[str, Any]]:
+        """One department (code, name, note, phone) by its code, or None."""
+        return next((d for d in await self.departments() if d["code"] == code), None) if code else None
+
     async def bundles(self) -> List[Dict[str, Any]]:
         """The guides of every 一件事, cached like guides."""
         cached = self._guides.get("__bundles__")
