@@ -58,7 +58,7 @@ from actions.unsettled import no_matter, without_matter
 from bot.catalogue.lexicons import cue_pattern
 from bot.text.normalize import normalize
 from bot.text.phones import contact_number
-from bot.vocabulary import FALLBACK_MATTER, Aspect, MatterKind, RequestType
+from bot.vocabulary import FALLBACK_DEPARTMENT, FALLBACK_MATTER, Aspect, MatterKind, RequestType
 
 logger = logging.getLogger(__name__)
 
@@ -279,7 +279,10 @@ class ActionAnswerMatter(Answering):
         asked = None if turn.button else needed_thing(turn.text)
         needed = (await needed_for(asked, code) if asked and code and current and code != current
                   and not says(turn.text, "switch") else None)
-        overruled = self._overruled(turn, code, needed)
+        # (a complaint goes by subject; 兜底 and 好差评 are the service centre's, whatever they are about)
+        guide = await hall().guide(code) if code else None
+        complaint = bool(guide and guide["kind"] == MatterKind.COMPLAINT and guide["department"] != FALLBACK_DEPARTMENT)
+        overruled = self._overruled(turn, code, needed, complaint=complaint)
         if overruled and code and not current and await wish_reads(turn.text, code):
             overruled = False  # what the story asks for, read alone, is the matter matched
         remember = code or next(iter(turn.ranked), None)
@@ -377,7 +380,7 @@ class ActionAnswerMatter(Answering):
         return bool(guide and guide["kind"] == MatterKind.SERVICE)
 
     @staticmethod
-    def _overruled(turn: Turn, code: Optional[str], needed: Optional[str]) -> bool:
+    def _overruled(turn: Turn, code: Optional[str], needed: Optional[str], complaint: bool = False) -> bool:
         """Whether the router's department (or none of ours) overrules the match. The router reads
         one message: not a few words after an answer ("租房的"), nor the conversation: the matter in
         hand matched again by the message's words ("申请资助要不要去开低保证明" after 学生资助, which
@@ -389,7 +392,8 @@ class ActionAnswerMatter(Answering):
             code and view.matches and view.matches[0]["matter"] == code and not turn.current
             and not asked_which(turn.tracker) and not says(turn.text, "here")) else None)
         return bool(turn.alone and not turn.button and not needed and not (code and code == turn.current)
-                    and router_overrules(turn.route, first_match, asks_department=says(turn.text, "which_department")))
+                    and router_overrules(turn.route, first_match, asks_department=says(turn.text, "which_department"),
+                                         complaint=complaint))
 
     async def _held_to_conversation(
         self, turn: Turn, code: Optional[str], asked: Optional[Any], needed: Optional[str]

@@ -45,6 +45,10 @@ GUESSED_MATCH = 0.7
 # Chosen on the 78 messages of the routing fitting sets (writers A, B, N) that ask so: their
 # department right 49 -> 62 (the router's where it disagrees at this score), none lost; 0.5 adds none.
 OVERRULE_ASKED_DEPARTMENT = 0.6
+# …and another department this confidently when the matched matter is a complaint: complaints go
+# by subject, which the router reads from the remits ("小区对面的厂天天冒黑烟…物业说管不了" is the
+# factory's pollution, not the 物业 it names).
+OVERRULE_COMPLAINT = 0.9
 
 
 # Characters of everyday asking ("办下来", "要多久", "那个"): a pair of words holding one names no matter.
@@ -198,11 +202,11 @@ def is_bare_followup(tracker: Tracker) -> bool:
 
 
 def router_overrules(route: Optional[Dict[str, Any]], matched: Optional[float] = None,
-                     asks_department: bool = False) -> bool:
+                     asks_department: bool = False, complaint: bool = False) -> bool:
     """Whether the department router's disagreement with the matched matter decides the answer
     (`matched`: the matcher's score for that matter, when it is its best and the message opens a
     question rather than follows one up: the router reads one message alone; `asks_department`:
-    the message asks which department handles it)."""
+    the message asks which department handles it; `complaint`: the matched matter is a complaint)."""
     if not route or route.get("agrees_with_matter") is not False:
         return False
     if route.get("outside") or not route.get("code"):
@@ -211,6 +215,8 @@ def router_overrules(route: Optional[Dict[str, Any]], matched: Optional[float] =
         bar = OVERRULE_OTHER_UNSURE if matched is not None and matched < GUESSED_MATCH else OVERRULE_OTHER_DEPARTMENT
         if asks_department:
             bar = min(bar, OVERRULE_ASKED_DEPARTMENT)
+        if complaint:
+            bar = min(bar, OVERRULE_COMPLAINT)
     return float(route.get("score") or 0.0) >= bar
 
 

@@ -1098,3 +1098,12 @@ def test_what_about_a_thing_of_another_department_after_an_answer_is_that_thing(
     sender = me()
     assert answer(stack.say(sender, "老父亲走了，户口怎么注销"))["matter"] == "gongan.hukou_cancel"
     assert answer(stack.say(sender, "那他名下的房子过户给我妈呢"))["matter"] == "bdc.inheritance"
+
+
+def test_a_complaint_goes_by_its_subject_not_by_a_party_it_names(stack):
+    sender = me()
+    replies = stack.say(sender, "我们小区后面那个工厂的烟囱天天冒黑烟，阳台上晒的衣服都是一层灰，孩子一直咳嗽，"
+                                "找物业，物业说工厂的事他们管不了")
+    named = [(c.get("department") or {}).get("code") if isinstance(c.get("department"), dict) else c.get("department")
+             for c in customs(replies) if c.get("department")]
+    assert named and named[0] == "shengtai"

@@ -246,6 +246,10 @@ def test_the_router_overrules_a_guessed_matter_at_a_lower_bar():
     assert not router_overrules(other, 0.8)
     assert router_overrules(other, 0.6)             # 0.7 against a guess
     assert not router_overrules({**other, "score": 0.65}, 0.6)
+    # A complaint matched goes by subject: the router's other department from 0.9.
+    assert router_overrules({**other, "score": 0.92}, 0.75, complaint=True)
+    assert not router_overrules({**other, "score": 0.92}, 0.75)
+    assert not router_overrules({**other, "score": 0.85}, 0.75, complaint=True)
 
 
 def test_a_plain_agreement_is_told_from_a_question():
