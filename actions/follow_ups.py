@@ -219,15 +219,20 @@ async def asked_of_current(tracker: Tracker, current: str, other: Optional[str] 
     if fears_misuse(text, current):
         return True  # "里面医保的钱会不会被人用掉" after 社保卡挂失: what 挂失 is for
     asking = asking_clause_of(text)
-    if not asking:
+    if not asking and _STILL_MAY.search(normalize(text).replace(" ", "")):
         # One clause, a circumstance told then "还能批吗" ("我户口迁出去了还能批吗" after 宅基地):
         # whether the matter in hand can still be done, its verb alone asked.
-        return bool(_STILL_MAY.search(normalize(text).replace(" ", "")))
+        return True
     this, that = await hall().guide(current), (await hall().guide(other) if other else None)
     if this is None or (other and that is None):
         return False
-    said = {b for b in bigrams(asking) if not set(b) & EVERYDAY_CHARS}
     ours, theirs = name_bigrams(this), (name_bigrams(that) if that else set())
+    if not asking:
+        # One clause that names the matter in hand and asks what a lapse of it does ("过期了没年检
+        # 会不会扣分" after 机动车年检): its consequences, not the other matter a word of it brushes.
+        said = {b for b in bigrams(text) if not set(b) & EVERYDAY_CHARS}
+        return bool(said & ours - theirs) and says(text, "impact")
+    said = {b for b in bigrams(asking) if not set(b) & EVERYDAY_CHARS}
     if said & theirs - ours:
         return False  # the question names the other
     return bool(said & ours - theirs) or says(asking, "impact") or says(asking, "own_case")

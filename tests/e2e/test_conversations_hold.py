@@ -1107,3 +1107,9 @@ def test_a_complaint_goes_by_its_subject_not_by_a_party_it_names(stack):
     named = [(c.get("department") or {}).get("code") if isinstance(c.get("department"), dict) else c.get("department")
              for c in customs(replies) if c.get("department")]
     assert named and named[0] == "shengtai"
+
+
+def test_what_a_lapse_of_the_matter_in_hand_does_is_asked_of_it(stack):
+    sender = me()
+    assert answer(stack.say(sender, "小车年检怎么弄"))["matter"] == "gongan.vehicle_inspection"
+    assert answer(stack.say(sender, "年检晚了一个月会不会罚款"))["matter"] == "gongan.vehicle_inspection"
