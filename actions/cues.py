@@ -5,6 +5,7 @@ declining to leave a phone, a complaint told as a story."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Tuple
 
 from bot.catalogue.lexicons import cue_pattern, cue_words
@@ -27,15 +28,14 @@ def went_and_failed(text: str) -> bool:
     of trips alone does when it is not feared ("怕跑好几趟", up to 4 characters before it) and the
     message does not complain about someone else ("找老板跑了好几趟" about unpaid wages)."""
     folded = normalize(text).replace(" ", "")
-    starts = _clause_starts(text)
     sent_back = [m.span() for m in _SENT_BACK.finditer(folded)]
-    if _unfeared(folded, "failed_trip", starts) or any(
-            not _feared_afar(folded, at, starts) and not _not_the_citizens_failure(folded, at, end) for at, end in sent_back):
+    if _unfeared(folded, "failed_trip", text) or any(
+            not _feared_afar(folded, at, text) and not _not_the_citizens_failure(folded, at, end) for at, end in sent_back):
         # "白跑了一趟", not "怕白跑一趟"; "让我下次再来", not "最怕…又让我下次再来"
         return True
     if _ASKS_TRIPS.search(folded) and "了" not in folded:
         return False  # "要来回跑几次": how many trips it takes, asked before going
-    return ((_unfeared(folded, "repeated_trips", starts) or _counted_trips(folded) or _runaround_at_counters(text))
+    return ((_unfeared(folded, "repeated_trips", text) or _counted_trips(folded) or _runaround_at_counters(text))
             and not says(text, "grievance"))
 
 
@@ -69,15 +69,15 @@ def _counted_trips(folded: str) -> bool:
 _ONE_ROUND_TRIP = re.compile(r"(?:一|1)(?:趟|次|回)")
 
 
-def _unfeared(folded: str, kind: str, starts: Tuple[int, ...] = ()) -> bool:
+def _unfeared(folded: str, kind: str, text: str = "") -> bool:
     """Whether a cue word of `kind` occurs without a word of fear just before it, or further back in
-    its clause (`starts`: where the clauses of `folded` begin)."""
+    its clause (of `text`, the message as written, whose folded form `folded` is)."""
     feared = cue_words()["feared"]
     for word in cue_words()[kind]:
         at = folded.find(word) if word else -1
         while at >= 0:
             # (a fear word may end on the cue's first character: "没空跑来跑去" is no 空跑)
-            if not any(f in folded[max(0, at - 4):at + 1] for f in feared) and not _feared_afar(folded, at, starts) \
+            if not any(f in folded[max(0, at - 4):at + 1] for f in feared) and not _feared_afar(folded, at, text) \
                     and not (kind == "repeated_trips" and _ONE_ROUND_TRIP.match(folded, at + len(word))) \
                     and not _not_the_citizens_failure(folded, at, at + len(word)):
                 return True
@@ -90,9 +90,9 @@ FEAR_REACH = 20  # characters back from a cue that a fear of the same clause gov
 _FEAR_ENDS = re.compile(r"但|可是|结果|后来|最后|没想到")
 
 
-def _feared_afar(folded: str, at: int, starts: Tuple[int, ...]) -> bool:
+def _feared_afar(folded: str, at: int, text: str) -> bool:
     """"最怕跑过去说材料不全又白跑一趟": a fear (cues.yml feared_afar) earlier in the cue's clause."""
-    begin = max([max(0, at - FEAR_REACH)] + [s for s in starts if s <= at])
+    begin = max([max(0, at - FEAR_REACH)] + [s for s in _clause_starts(text) if s <= at])
     before = folded[begin:at]
     for fear in cue_words()["feared_afar"]:
         found = before.rfind(fear)
@@ -117,8 +117,10 @@ def _not_the_citizens_failure(folded: str, start: int, end: int) -> bool:
     return heard >= 0 and not any(w in before[heard:] for w in cue_words()["first_person"])
 
 
+@lru_cache(maxsize=8)
 def _clause_starts(text: str) -> Tuple[int, ...]:
-    """Where each clause of the text begins in its folded form (clauses() concatenated)."""
+    """Where each clause of the text begins in its folded form (clauses() concatenated): worked out
+    only when a cue is found, once per message."""
     starts, at = [], 0
     for clause in clauses(text):
         starts.append(at)

@@ -299,8 +299,7 @@ class ActionAnswerMatter(Answering):
             else:
                 # "…我是去年人才引进把户口迁到杭州的…现在想给孩子报户口": the background is not
                 # what is wished for; the clauses that wish or ask are read alone.
-                score = next((float(m.get("score") or 0.0) for m in turn.view.matches if m["matter"] == code), 0.0)
-                wished = await wished_in_story(turn.text, code, score)
+                wished = await wished_in_story(turn.text, code, turn.scores.get(code, 0.0))
                 if wished and not (turn.routed_to and turn.routed_to == turn.departments.get(code)
                                    and turn.routed_to != await department_of(wished)):
                     # (unless the router reads the whole story as the matched matter's department

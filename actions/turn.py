@@ -72,6 +72,11 @@ class Turn:
         return {m["matter"]: m.get("department") for m in self.view.matches}
 
     @property
+    def scores(self) -> Dict[str, float]:
+        """Each candidate's score."""
+        return {m["matter"]: float(m.get("score") or 0.0) for m in self.view.matches}
+
+    @property
     def routed_to(self) -> Optional[str]:
         return (self.route or {}).get("code")
 

@@ -90,7 +90,7 @@ async def _sure_department(
         await hall().record_unmatched(turn.tracker.sender_id, turn.text, channel_of(turn.tracker))
         return await department_answer(dispatcher, sure)
     everyone = [m for m in turn.view.matches if m["matter"] != FALLBACK_MATTER]
-    scores = {m["matter"]: float(m.get("score") or 0.0) for m in everyone}
+    scores = turn.scores
     if (turn.view.clarify and offered and len(everyone) >= 2 and everyone[0]["matter"] == offered[0]
             and departments.get(everyone[1]["matter"]) != sure["code"]
             and not (len(offered) >= 2 and plausible_beside(scores[offered[0]], scores[offered[1]]))):
@@ -135,7 +135,7 @@ async def _close_candidates(
     # plausible ("…能不能在杭州参加中考": 转学 and 入学, not 公积金转移 that shares a word of it).
     # A few words ("过户咋弄") keep every option: a weak one may be the one meant.
     if turn.length > FOLLOW_UP_QUESTION and turn.routed_to and turn.route_score >= ROUTER_LEANS:
-        scores = {m["matter"]: float(m.get("score") or 0.0) for m in turn.view.matches}
+        scores = turn.scores
         best = scores.get(ranked[0], 0.0)
         ranked = [c for i, c in enumerate(ranked) if i < 2 or turn.departments.get(c) == turn.routed_to
                   or plausible_beside(best, scores.get(c, 0.0))]
@@ -153,7 +153,7 @@ def _story_lead(turn: Turn, ranked: List[str]) -> Optional[str]:
         ranked = [c for c in ranked if turn.departments.get(c) == turn.routed_to]
     if not ranked:
         return None
-    scores = {m["matter"]: float(m.get("score") or 0.0) for m in turn.view.matches}
+    scores = turn.scores
     best = scores.get(ranked[0], 0.0)
     runner_up = scores.get(ranked[1], 0.0) if len(ranked) > 1 else 0.0
     if best >= PLAUSIBLE_SCORE and best >= STORY_LEAD * runner_up and turn.routed_to == turn.departments.get(ranked[0]):
