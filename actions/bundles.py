@@ -21,16 +21,14 @@ from bot.vocabulary import FALLBACK_MATTER, Aspect, MatterKind
 # Doing several things at once ("一起弄", "合起来办", "好一道办伐", "一趟办掉"): cues.yml done_together.
 # "一次办好" (cues.yml done_in_one_go) is doing several things at once only when several are listed
 # ("过户跟水电瓦斯的名字是不是可以一次办好"); alone it is one trip for one thing ("我想一次弄好，在杭州报名要准备啥").
-# The whole set of procedures around one thing: "入学那一套手续咋弄", "一条龙办下来".
-WHOLE_SET = re.compile(r"[那这]一?套|一整套|全套|一条龙|一揽子")
+# The whole set of procedures around one thing ("入学那一套手续咋弄"): cues.yml whole_set.
 # A 一件事 the matcher scores this much beside its first reading is one it also reads; this much as
 # its first reading, one it leans to.
 ALSO_READ = 0.1
 LEANS_TO = 0.3
 # A message this long tells things of its own; a shorter one ("能在网上一起办吗") follows up.
 TELLS_THINGS = 16
-# Things listed together: "过户跟水电", "出生证、户口".
-_LISTS = re.compile(r"跟|和|还有|以及|、|加上|连同")
+# Things listed together ("过户跟水电"): cues.yml listed_with, read on the folded text (no 、).
 
 
 @dataclass(frozen=True)
@@ -149,7 +147,7 @@ async def named_bundle(tracker: Tracker) -> Optional[str]:
     if top_guide is None or (top_guide["kind"] == MatterKind.BUNDLE and not (view.abstain or view.clarify)):
         return None  # a 一件事 named by its own name is the matcher's to find
     together = bool(cue_pattern("done_together").search(folded)
-                    or (cue_pattern("done_in_one_go").search(folded) and _LISTS.search(folded)))
+                    or (cue_pattern("done_in_one_go").search(folded) and cue_pattern("listed_with").search(folded)))
     top_score = float(view.matches[0].get("score") or 0.0) if view.matches else 0.0
     if (together and top_guide["kind"] == MatterKind.BUNDLE and len(folded) >= TELLS_THINGS
             and top_score >= LEANS_TO):
@@ -162,7 +160,7 @@ async def named_bundle(tracker: Tracker) -> Optional[str]:
     # listed ("过户跟水电的名字是不是可以一次办好": 二手房过户, then its 一件事): the 一件事. Not
     # "我想一次弄好，在杭州报名要准备啥": one trip for one matter.
     also = ({m["matter"] for m in view.matches if float(m.get("score") or 0) >= ALSO_READ}
-            if _LISTS.search(folded) else set())
+            if cue_pattern("listed_with").search(folded) else set())
     said = {b for b in bigrams(text) if not set(b) & EVERYDAY_CHARS} - EVERYDAY_PAIRS
     best: Tuple[int, Optional[str]] = (0, None)
     holding = []
@@ -179,7 +177,7 @@ async def named_bundle(tracker: Tracker) -> Optional[str]:
             best = (count, bundle["code"])
         elif together and bundle["code"] in also and best[1] is None:
             best = (1, bundle["code"])
-    if best[1] is None and len(holding) == 1 and (WHOLE_SET.search(folded) or says(text, "which_procedures")
+    if best[1] is None and len(holding) == 1 and (cue_pattern("whole_set").search(folded) or says(text, "which_procedures")
                                                   or (together and brushed >= 2)):
         # Of the one 一件事 the matter read belongs to: asked as a whole set ("入学那一套手续咋弄"),
         # which things there are to do ("退休啥个手续要弄哪几样"), or to do it together with

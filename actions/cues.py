@@ -86,8 +86,6 @@ def _unfeared(folded: str, kind: str, text: str = "") -> bool:
 
 
 FEAR_REACH = 20  # characters back from a cue that a fear of the same clause governs
-# What happened after the fear: "怕白跑，结果还是白跑了" tells the trip.
-_FEAR_ENDS = re.compile(r"但|可是|结果|后来|最后|没想到")
 
 
 def _feared_afar(folded: str, at: int, text: str) -> bool:
@@ -96,7 +94,7 @@ def _feared_afar(folded: str, at: int, text: str) -> bool:
     before = folded[begin:at]
     for fear in cue_words()["feared_afar"]:
         found = before.rfind(fear)
-        if found >= 0 and not _FEAR_ENDS.search(before[found + len(fear):]):
+        if found >= 0 and not cue_pattern("fear_ends").search(before[found + len(fear):]):
             return True
     return False
 

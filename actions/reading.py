@@ -273,9 +273,14 @@ async def asked_in_story(text: str) -> Optional[str]:
     return matches[0]["matter"] if float(matches[0]["score"]) >= STORY_QUESTION_LEAD * runner_up else None
 
 
-# A clause of a story that says what the citizen wants done or asks: "现在想给孩子报户口",
-# "想问下车子转到我名下怎么弄" (not "外地户口要有指标", what someone said).
-_WISH = re.compile(r"我想|想问|想给|想把|想要|想办|想申请|想咨询|打算|准备给|准备把|希望能|请问|问一下|问下|问问|帮我问|听说.{0,6}有个|有没有")
+# A clause of a story that says what the citizen wants done or asks (cues.yml wish: "现在想给孩子报户口",
+# "想问下车子转到我名下怎么弄"; not "外地户口要有指标", what someone said), or what they heard there is.
+_HEARD_OF = re.compile(r"听说.{0,6}有个")
+
+
+def _wishes(clause: str) -> bool:
+    return bool(cue_pattern("wish").search(clause) or _HEARD_OF.search(clause))
+
 # Wish and asking clauses read alone (at most this many, from the end) and the score one of them
 # must give its reading to name the story's matter over the whole story's.
 WISH_CLAUSES = 4
@@ -291,7 +296,7 @@ async def _wish_readings(text: str) -> Dict[str, float]:
     overrule check and the story's reading of the same turn share them."""
     if text in _LAST_WISHES:
         return _LAST_WISHES[text]
-    wishes = [c for c in clauses(text) if _WISH.search(c)][-WISH_CLAUSES:]
+    wishes = [c for c in clauses(text) if _wishes(c)][-WISH_CLAUSES:]
     best: Dict[str, float] = {}
     for parsed in await asyncio.gather(*(rasa_api.parse(clause) for clause in wishes)):  # side by side
         match = (parsed or {}).get("matter_match") or {}

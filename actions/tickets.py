@@ -15,6 +15,7 @@ from actions.conversation import intent_of, match_of, text_of, Answering
 from actions.forms import FORM_SLOTS, form_anchor, pending_ticket, prefill_ticket_form
 from actions.cues import STORY_CHARS, says
 from actions.ticket_request import TICKET_OPENED, announce_ticket, department_for, supplement, ticket_number, ticket_request
+from bot.catalogue.lexicons import cue_pattern
 from bot.privacy import mask_phone
 from bot.text.normalize import normalize
 from bot.ratelimit import limiter
@@ -264,15 +265,13 @@ class ActionReportFailedTrip(Answering):
                                              events, asks_to_act=False)
 
 
-# "我刚才投诉物业那个现在什么情况": how a ticket the citizen speaks of stands, in everyday words.
-_STATE_ASKED = re.compile(r"(什么|啥)情况|怎么样|咋样|结果|进展|处理|管了|回音|动静")
 
 
 def asks_ticket_status(text: str) -> bool:
     """A question about a ticket already filed: its number, or words about a ticket. "焊工证过期了
     还能续吗" (到期/续期) is a matter question, whatever the intent classifier says."""
     return (bool(ticket_number(text)) or says(text, "ticket_status")
-            or (says(text, "own_ticket") and bool(_STATE_ASKED.search(text))))
+            or (says(text, "own_ticket") and bool(cue_pattern("ticket_state").search(text))))
 
 
 class ActionTicketStatus(Action):

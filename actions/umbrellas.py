@@ -7,15 +7,15 @@ from __future__ import annotations
 import re
 from typing import List, Optional, Sequence
 
-from bot.catalogue.lexicons import Umbrella, umbrella_words
+from bot.catalogue.lexicons import Umbrella, cue_pattern, umbrella_words
 from bot.text.normalize import normalize
 
 # A question that only names its topic is short; a story tells which one, or is the matcher's.
 UMBRELLA_CHARS = 30
-# A list of things or all of them at once ("出生证、户口、医保这些", "一个个去跑", "要办的所有手续",
-# "一次搞定"): several matters (a 一件事), not one topic. Read on the text as written too, for the
-# 、 that normalising drops.
-SEVERAL = re.compile(r"、.*、|一个个|一样样|分别|分开|这些|那些|这几样|全部|所有|一整套|一条龙|yitiaolong|一次办|一次搞|一次弄|一次跑")
+# A list of things or all of them at once (cues.yml several: "一个个去跑", "要办的所有手续"): several
+# matters (a 一件事), not one topic; so is a list with two 、 ("出生证、户口、医保这些"), read on the text
+# as written, for the 、 that normalising drops.
+_LISTED = re.compile(r"、.*、")
 
 
 def umbrella_options(text: str, likeliest: Sequence[str], before: Sequence[str] = ()) -> Optional[List[str]]:
@@ -54,7 +54,8 @@ def told_option(text: str) -> Optional[str]:
 
 
 def _several(text: str, folded: str) -> bool:
-    return bool(SEVERAL.search(text) or SEVERAL.search(folded))
+    several = cue_pattern("several")
+    return bool(_LISTED.search(text) or several.search(text) or several.search(folded))
 
 
 def _told(entry: Umbrella, folded: str) -> List[str]:
