@@ -21,7 +21,8 @@ from actions.departments import asks_office, department_answer, department_of
 from actions.follow_ups import FOLLOW_UP_QUESTION, MAX_CLARIFY, SHORT_FOLLOW_UP, SHORT_QUESTION, in_current_guide, stays
 from actions.outside import answered_outside, still_outside
 from actions.reading import (
-    OVERRULE_OUTSIDE_UNSURE, asked_which, asks_what_about, is_bare_followup, named_matters, only_particulars,
+    OVERRULE_ASKED_DEPARTMENT, OVERRULE_OUTSIDE_UNSURE, asked_which, asks_what_about, is_bare_followup, named_matters,
+    only_particulars,
 )
 from actions.replies import answer, clarify, routed_ticket
 from actions.turn import Turn
@@ -203,11 +204,13 @@ async def _weak_matches(
         # own words ("备案地写杭州就可以了吧" after 异地就医备案): a follow-up on it.
         return await answer(dispatcher, tracker, current, aspect or Aspect.OVERVIEW)
     if (view.abstain and turn.alone and intent in MATTER_INTENTS and route
-            and route.get("outside") and turn.route_score >= OVERRULE_OUTSIDE_UNSURE):
+            and route.get("outside") and turn.route_score >= OVERRULE_OUTSIDE_UNSURE
+            and not is_bare_followup(tracker)):
         # The matcher found no matter and the router is fairly sure it is none of ours ("法院立案要
         # 带啥", "上海交的公积金怎么在上海提取", "孙子想去当兵 要到哪里报名"): say so, rather than
         # offer matters of ours that only share its words; the likeliest stays one click away. (The
-        # bar that stops an unsure matched matter stops an abstaining matcher's guesses too.)
+        # bar that stops an unsure matched matter stops an abstaining matcher's guesses too.) Not
+        # an aspect asked alone ("多少钱", "要多久"): it names nothing the router could judge.
         await hall().record_unmatched(tracker.sender_id, turn.text, channel_of(tracker))
         return await department_answer(dispatcher, route, also=plausible[0] if plausible else None)
     # The one plausible matter scoring well, beside a router that only leans elsewhere (a long story
@@ -231,10 +234,11 @@ async def _weak_matches(
         await hall().record_unmatched(tracker.sender_id, turn.text, channel_of(tracker))
         return await department_answer(dispatcher, route, also=next(
             (c for c in plausible if departments.get(c) == routed_to), None))
-    if (view.abstain and turn.alone and routed_to and turn.route_score >= ROUTER_LEANS and plausible
+    if (view.abstain and turn.alone and routed_to and turn.route_score >= OVERRULE_ASKED_DEPARTMENT and plausible
             and says(turn.text, "which_department")):
         # "有没有老年食堂或者送饭上门的 找哪个部门问", no matter of ours sure: the department it asks
-        # for, whatever the intent classifier reads; the likeliest matter of its own one click away.
+        # for, whatever the intent classifier reads, from the bar at which the router's reading of
+        # such a question overrules even a matched matter; the likeliest matter of its own one click away.
         await hall().record_unmatched(tracker.sender_id, turn.text, channel_of(tracker))
         return await department_answer(dispatcher, route, also=next(
             (c for c in plausible if departments.get(c) == routed_to), None))

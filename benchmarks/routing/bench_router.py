@@ -3,8 +3,8 @@
     .venv/bin/python benchmarks/routing/bench_router.py [--sizes 3600] [--repeat 1]
 
 Each case runs in a fresh process pinned to one CPU core (single-threaded BLAS and e5), like
-benchmarks/matching/bench_matcher.py. Messages are the fitting sets' (tests/data/routing/fit_A.yml,
-fit_B.yml: short questions to 200-character hotline records) plus a 1,000-character record.
+benchmarks/matching/bench_matcher.py. Messages are writers A's and B's (data/catalogue/routed/writer_A.yml,
+writer_B.yml: short questions to 200-character hotline records) plus a 1,000-character record.
 
 Cases: the real catalogue (135 matters) and synthetic catalogues of --sizes matters
 (scripts/synthetic_catalogue.py, with the real remit files beside them, so the router is trained
@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-SETS = ["tests/data/routing/fit_A.yml", "tests/data/routing/fit_B.yml"]
+SETS = ["data/catalogue/routed/writer_A.yml", "data/catalogue/routed/writer_B.yml"]
 LONG = ("来电人王**反映：其居住的**小区自去年交付以来问题不断。1. 小区地下车库长期积水，物业一直未处理；"
         "2. 电梯一个月内坏了四次，有一次把老人困在里面半小时；3. 物业费今年上涨40%，未召开业主大会；"
         "4. 公共收益从未公示。来电人称已多次与物业沟通无果，业主群里大家都很气愤。") * 4 + "诉求：请住建部门督促物业整改并公开账目。"

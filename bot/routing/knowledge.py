@@ -1,26 +1,31 @@
 """Department knowledge (data/catalogue/remits/): what each department handles, in citizens' words.
 
 One file per department (``<code>.yml``) and ``_outside.yml`` for bodies that are none of ours
-(courts, the army, banks, another province's offices). Clerks edit these files, so every mistake
-is reported in Chinese with the file, the field and the item, once.
+(courts, the army, banks, another province's offices). Beside them, data/catalogue/routed/ holds
+messages citizens wrote, each with the department that handles it (or ``none``): the training part
+of the blind routing sets, and any message a clerk routed by hand. Clerks edit these files, so
+every mistake is reported in Chinese with the file, the field and the item, once.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Dict, List, Optional, Union
+from typing import Dict, Iterable, List, Optional, Set, Union
 
 from pydantic import BaseModel, ValidationError, validator
 
 from bot.catalogue import CatalogueError, default_catalogue_path
 from bot.catalogue.problems import error_messages, read_yaml
 from bot.catalogue.schema import DEPARTMENT_RE, Text
+from bot.vocabulary import RequestType
 
 REMITS_DIR = "remits"
+ROUTED_DIR = "routed"
 OUTSIDE_FILE = "_outside.yml"
+NONE_OF_OURS = "none"  # the department of a routed message that is for no department of ours
 URL_RE = re.compile(r"^https?://\S+$")
 
 # Field names as a clerk reads them in an error message.
@@ -30,6 +35,7 @@ FIELD_NAMES = {
     "asks": "咨询说法", "complaints": "投诉说法", "requests": "求助说法", "suggestions": "建议说法",
     "not_handled": "不归本部门管的事", "topic": "事务", "goes_to": "该找谁",
     "outside": "非本系统机构", "body": "机构名称", "what": "管什么", "phrasings": "群众说法",
+    "messages": "群众留言", "text": "原话", "style": "写法", "type": "诉求类型", "writer": "来源",
 }
 # The four phrasing lists, in the order the router reads them (also the request type they show).
 PHRASING_FIELDS = ("asks", "complaints", "requests", "suggestions")
@@ -112,18 +118,58 @@ class OutsideFile(_Model):
     outside: List[OutsideBody]
 
 
+class RoutedMessage(_Model):
+    """A citizen's message and the department that handles it ("none": no department of ours)."""
+    text: Text
+    department: str
+    style: str = ""
+    type: Optional[RequestType] = None
+    writer: str = ""
+
+    @validator("department")
+    def _code(cls, v: str) -> str:
+        if v != NONE_OF_OURS and not DEPARTMENT_RE.match(v):
+            raise ValueError(f"部门编码“{v}”只能是小写字母，如 gongan；不归本系统任何部门的写 {NONE_OF_OURS}")
+        return v
+
+    @validator("type", pre=True)
+    def _type(cls, v: object) -> object:
+        if v is None or v == "":
+            return None
+        for kind in RequestType:
+            if v in (kind.value, kind.label, kind.name):
+                return kind
+        raise ValueError(f"诉求类型“{v}”只能是 {'、'.join(k.value for k in RequestType)}")
+
+
+class RoutedFile(_Model):
+    messages: List[RoutedMessage]
+
+
 @dataclass
 class Knowledge:
     remits: Dict[str, Remit]      # department code -> its remit
     outside: List[OutsideBody]    # bodies that are none of ours
     fingerprint: str = ""
+    routed: List[RoutedMessage] = field(default_factory=list)  # citizens' messages, department given
 
     def outside_for(self, department_or_body: str) -> bool:
         return department_or_body not in self.remits
 
+    def without_writers(self, writers: Iterable[str]) -> "Knowledge":
+        """The same knowledge without the routed messages of these writers: to score a writer's
+        messages with a router that never learnt from them (benchmarks/routing/writers_out_of_fold.py)."""
+        left_out = set(writers)
+        kept = [m for m in self.routed if m.writer not in left_out]
+        return replace(self, routed=kept, fingerprint=f"{self.fingerprint}-without-{'-'.join(sorted(left_out))}")
+
 
 def remits_path(catalogue_path: Union[str, Path, None] = None) -> Path:
     return (Path(catalogue_path) if catalogue_path else default_catalogue_path()) / REMITS_DIR
+
+
+def routed_path(catalogue_path: Union[str, Path, None] = None) -> Path:
+    return (Path(catalogue_path) if catalogue_path else default_catalogue_path()) / ROUTED_DIR
 
 
 def _files(root: Path) -> List[Path]:
@@ -131,12 +177,12 @@ def _files(root: Path) -> List[Path]:
 
 
 def knowledge_fingerprint(catalogue_path: Union[str, Path, None] = None) -> str:
-    """A content hash of the remit files: what a fitted router depends on besides the catalogue."""
-    root = remits_path(catalogue_path)
+    """A content hash of the remit and routed files: what a fitted router depends on besides the catalogue."""
     digest = hashlib.sha256()
-    for file in _files(root):
-        digest.update(file.name.encode())
-        digest.update(file.read_bytes())
+    for root in (remits_path(catalogue_path), routed_path(catalogue_path)):
+        for file in _files(root):
+            digest.update(f"{root.name}/{file.name}".encode())
+            digest.update(file.read_bytes())
     return digest.hexdigest()[:20]
 
 
@@ -168,11 +214,11 @@ def _where(loc: tuple, data: dict) -> str:
     return " ".join(parts)
 
 
-def _describe(error: ValidationError, file: Path, data: dict) -> List[str]:
+def _describe(error: ValidationError, file: Path, data: dict, folder: str = REMITS_DIR) -> List[str]:
     problems, seen = [], set()
     for loc, message in error_messages(error.errors(), FIELD_NAMES):
         where = _where(loc, data)
-        line = f"{REMITS_DIR}/{file.name} {where}：{message}" if where else f"{REMITS_DIR}/{file.name}：{message}"
+        line = f"{folder}/{file.name} {where}：{message}" if where else f"{folder}/{file.name}：{message}"
         if line not in seen:  # pydantic may report one mistake through several validators
             seen.add(line)
             problems.append(line)
@@ -225,9 +271,30 @@ def load_knowledge(catalogue_path: Union[str, Path, None] = None,
                 problems.append(f"{REMITS_DIR}/{code}.yml 不归本部门管的事（not_handled） 第{i + 1}条（{item.topic}）"
                                 f" 该找谁（goes_to）：不能是本部门自己")
     problems += _duplicates(remits)
+    routed = _load_routed(routed_path(catalogue_path), known, problems)
     if problems:
         raise KnowledgeError(problems)
-    return Knowledge(remits, outside, knowledge_fingerprint(catalogue_path))
+    return Knowledge(remits, outside, knowledge_fingerprint(catalogue_path), routed)
+
+
+def _load_routed(root: Path, known: Set[str], problems: List[str]) -> List[RoutedMessage]:
+    """The routed messages; a message's writer is its file's when it names none."""
+    routed: List[RoutedMessage] = []
+    for file in _files(root):
+        data = read_yaml(file, problems, f"{ROUTED_DIR}/{file.name}")
+        if data is None:
+            continue
+        try:
+            messages = RoutedFile.parse_obj(data).messages
+        except ValidationError as exc:
+            problems += _describe(exc, file, data, ROUTED_DIR)
+            continue
+        for i, message in enumerate(messages):
+            if message.department != NONE_OF_OURS and message.department not in known:
+                problems.append(f"{ROUTED_DIR}/{file.name} 群众留言（messages） 第{i + 1}条（{message.text[:20]}）"
+                                f" 部门编码（department）：{message.department} 不存在（不归本系统任何部门的写 {NONE_OF_OURS}）")
+            routed.append(message if message.writer else message.copy(update={"writer": file.stem}))
+    return routed
 
 
 def _duplicates(remits: Dict[str, Remit]) -> List[str]:

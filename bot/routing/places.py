@@ -41,7 +41,7 @@ _ORIGIN_BEFORE = ("是", "从", "系", "老家", "户口在", "户籍在", "老�
 _ORIGIN_AFTER = ("人", "过来", "来的", "来", "户口", "户籍", "籍", "嚟", "搬")
 # Punctuation is gone from a normalised text: "老家贵州的跟着包工头干" tells who the citizen is when
 # a new clause starts after "的" (a pronoun, a verb of doing, a linking word), not a noun.
-_TOLD_END = re.compile(r"的?(?:[我你他她在跟和现今去来已从到打做干因所但可就也都还]|$)")
+_TOLD_END = re.compile(r"的?(?:[我你他她在跟和现今去来已从到打做干因所但可就也都还]|一直|$)")
 _POSSESSIVE_AFTER = ("的", "那边", "那里", "那儿", "当地", "本地", "嘅")
 
 
@@ -67,9 +67,12 @@ def place_signals(normalized: str) -> PlaceSignals:
         before = normalized[max(0, matches[first].start() - 3):matches[first].start()]
         after = normalized[matches[last].end():matches[last].end() + 2]
         # "老家贵州的，…" tells who the citizen is; "老家安徽的宅基地" is a thing there.
-        told = bool(_TOLD_END.match(after))
+        told = bool(_TOLD_END.match(normalized, matches[last].end()))
         owns = after.startswith(_POSSESSIVE_AFTER) and not told
         origin = after.startswith(_ORIGIN_AFTER) or (before.endswith(_ORIGIN_BEFORE) and not owns)
+        # "我在北京上班…老家房子": where the citizen is now (cues.yml away_doing), not the matter's place.
+        away = before.endswith("在") and bool(cue_pattern("away_doing").match(normalized, matches[last].end()))
+        origin = origin or away
         possessive = possessive or owns
         if not origin:
             other = True

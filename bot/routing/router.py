@@ -45,8 +45,8 @@ ROUTER_VERSION = 2
 _SOURCES = ("router.py", "features.py", "training.py", "text.py", "places.py", "dense.py", "request_type.py",
             "knowledge.py")
 
-# Every constant marked "fit" comes from benchmarks/routing/fit_router.py, run on the routing fit
-# sets (tests/data/routing/fit_A.yml, fit_B.yml) and the matcher's fit queries (dev_queries.yml,
+# Every constant marked "fit" comes from benchmarks/routing/fit_router.py, run on writers A's and B's
+# routed messages (data/catalogue/routed/, by a classifier that had not learnt them) and the matcher's fit queries (dev_queries.yml,
 # blind_fit_queries.yml); never on a held-out set (holdout_C.yml, blind_holdout_queries.yml).
 SVM_C = 0.33
 GATE_FEATURES = (
@@ -73,7 +73,7 @@ MATTER_WEIGHT = 3.0      # fit: the weight of that vote (× the matter's score),
 MATTER_GATE = 2.0        # fit: and how much it lowers the outside gate's logit (× its score)
 TOP_N = 3
 KEEP_ROUTERS = 3
-VOTING_SOURCES = ("asks", "complaints", "requests", "suggestions", "outside")
+VOTING_SOURCES = ("asks", "complaints", "requests", "suggestions", "outside", "routed")
 
 
 @dataclass(frozen=True)
@@ -183,7 +183,7 @@ class DepartmentRouter:
         texts = [p.lexical for p in prepared]
         featurizer = Featurizer(_domain_words(knowledge, catalogue)).fit(texts)
         matrix = featurizer.matrix(texts)
-        svm = Linear(LinearSVC(C=SVM_C).fit(matrix, [e.label for e in data]))
+        svm = Linear(LinearSVC(C=SVM_C).fit(matrix, [e.label for e in data], sample_weight=[e.weight for e in data]))
         classes = svm.classes
         typed = [i for i, e in enumerate(data) if e.type is not None]
         typer = RequestTyper().fit(matrix[typed], [data[i].type for i in typed])

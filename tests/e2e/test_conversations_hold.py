@@ -1113,3 +1113,14 @@ def test_what_a_lapse_of_the_matter_in_hand_does_is_asked_of_it(stack):
     sender = me()
     assert answer(stack.say(sender, "小车年检怎么弄"))["matter"] == "gongan.vehicle_inspection"
     assert answer(stack.say(sender, "年检晚了一个月会不会罚款"))["matter"] == "gongan.vehicle_inspection"
+
+
+def test_a_citizen_working_elsewhere_or_bringing_something_over_asks_us(stack):
+    """Another province named as where the citizen worked or works now, or as where something
+    comes over from, is no other province's matter; one named as where the matter is, is."""
+    moved = answer(stack.say(me(), "我之前在南京上班交了几年公积金 现在回宁波了 那边的公积金能转回来吗"))
+    assert moved["matter"] == "gjj.transfer"
+    away = answer(stack.say(me(), "我在苏州打工回不来 想问下老家的房子能不能网上查登记在谁名下"))
+    assert away["matter"] == "bdc.info_query"
+    there = customs(stack.say(me(), "南京的公积金怎么在南京提取出来"))
+    assert any(c.get("outside") for c in there)

@@ -26,7 +26,7 @@ from bot.catalogue import default_catalogue_path, load_catalogue
 from bot.nlu.department_router import ROUTE_PROPERTY
 from bot.nlu.department_router import DepartmentRouter as RouterComponent
 from bot.nlu.matter_matcher import MATCH_PROPERTY
-from bot.routing.evaluate import evaluate, load_messages
+from bot.routing.evaluate import LabelledMessage, evaluate, load_messages
 from bot.routing.knowledge import KnowledgeError, load_knowledge
 from bot.routing.router import DepartmentRouter, MatterHint, load_router
 from bot.routing.text import prepare
@@ -37,10 +37,11 @@ CATALOGUE = default_catalogue_path()
 ROUTING = ROOT / "tests" / "data" / "routing"
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
-# Floors (routed right, out-of-remit kept out): what `onetrip eval-routing --no-matter` measured
-# (docs/routing.md) minus 0.02. holdout_C was never used to fit or tune anything: measured once,
-# at the end: 0.932 / 0.918.
-FIT_FLOORS = {"fit_A": (0.92, 0.88), "fit_B": (0.91, 0.86)}
+# Floors (routed right, out-of-remit kept out), the router alone, minus 0.02 of what was measured.
+# The training part (data/catalogue/routed/) is scored writer by writer by a router fitted without
+# that writer's messages, words only (`onetrip eval-routing --out-of-fold --no-matter --no-semantic`:
+# A 0.944 / 0.935, B 0.943 / 0.916, N 0.960 / 0.961). holdout_C was never learnt from nor tuned on.
+OUT_OF_FOLD_FLOORS = {"A": (0.92, 0.91), "B": (0.92, 0.89), "N": (0.94, 0.94)}
 HOLDOUT_FLOOR = (0.91, 0.89)
 
 
@@ -84,6 +85,34 @@ def test_one_mistake_is_reported_once_in_chinese(tmp_path: Path, file: str, old:
     assert len(problems) == 1, problems
     assert expected in problems[0]
     assert CJK.search(str(caught.value)) and "部门职责库校验未通过" in str(caught.value)
+
+
+@pytest.mark.parametrize("entry, expected", [
+    ("- {text: 烧烤店油烟太大, department: shengtaii}", "routed/mine.yml 群众留言（messages） 第1条（烧烤店油烟太大） 部门编码（department）：shengtaii 不存在"),
+    ("- {text: 烧烤店油烟太大, department: 生态环境}", "部门编码“生态环境”只能是小写字母"),
+    ("- {text: 烧烤店油烟太大, department: shengtai, type: 骂人}", "诉求类型“骂人”只能是 咨询、投诉、建议、求助"),
+    ("- {txt: 烧烤店油烟太大, department: shengtai}", "txt（txt）：未知字段"),
+])
+def test_a_routed_message_with_a_mistake_is_reported_in_chinese(tmp_path: Path, entry: str, expected: str) -> None:
+    root = _remits_copy(tmp_path)
+    (root / "routed").mkdir()
+    (root / "routed" / "mine.yml").write_text("messages:\n" + entry + "\n", encoding="utf-8")
+    with pytest.raises(KnowledgeError) as caught:
+        load_knowledge(root, departments=load_catalogue().departments)
+    assert len(caught.value.problems) == 1 and expected in caught.value.problems[0], caught.value.problems
+
+
+def test_routed_messages_are_learnt_with_their_writer(tmp_path: Path) -> None:
+    root = _remits_copy(tmp_path)
+    (root / "routed").mkdir()
+    (root / "routed" / "clerk.yml").write_text(
+        "messages:\n- {text: 村口烧烤摊天天半夜放音乐, department: shengtai, type: 投诉}\n"
+        "- {text: 法院判了对方不还钱怎么办, department: none, writer: 王**}\n", encoding="utf-8")
+    knowledge = load_knowledge(root, departments=load_catalogue().departments)
+    assert [(m.department, m.writer, m.type) for m in knowledge.routed] == [
+        ("shengtai", "clerk", RequestType.COMPLAINT), ("none", "王**", None)]
+    assert knowledge.fingerprint != load_knowledge(_remits_copy(tmp_path / "bare")).fingerprint
+    assert not knowledge.without_writers(["clerk", "王**"]).routed
 
 
 def test_a_yaml_error_names_the_line(tmp_path: Path) -> None:
@@ -253,10 +282,15 @@ def test_eval_routing_prints_tables_and_draws(tmp_path: Path, router: Department
 
 
 # -- accuracy floors -----------------------------------------------------------------------
-@pytest.mark.parametrize("name", sorted(FIT_FLOORS))
-def test_floor_on_the_fitting_sets(router: DepartmentRouter, name: str) -> None:
-    report = evaluate(router, load_messages(ROUTING / f"{name}.yml"))
-    right, kept_out = FIT_FLOORS[name]
+@pytest.mark.parametrize("writer", sorted(OUT_OF_FOLD_FLOORS))
+def test_floor_on_a_writer_the_router_never_learnt_from(writer: str) -> None:
+    catalogue = load_catalogue()
+    knowledge = load_knowledge(departments=catalogue.departments)
+    theirs = [LabelledMessage(str(m.text), m.department, m.style) for m in knowledge.routed if m.writer == writer]
+    assert len(theirs) > 500
+    without = DepartmentRouter.fit(knowledge.without_writers([writer]), catalogue, semantic=False)
+    report = evaluate(without, theirs)
+    right, kept_out = OUT_OF_FOLD_FLOORS[writer]
     assert report.figures["routed_right"] >= right, report.figures
     assert report.figures["outside_recall"] >= kept_out, report.figures
 
@@ -267,6 +301,17 @@ def test_floor_on_the_held_out_set(router: DepartmentRouter) -> None:
     right, kept_out = HOLDOUT_FLOOR
     assert report.figures["routed_right"] >= right, report.figures
     assert report.figures["outside_recall"] >= kept_out, report.figures
+
+
+def test_where_a_citizen_works_now_and_what_they_bring_over_are_not_another_provinces_matter():
+    from bot.routing.places import place_signals
+    from bot.text.normalize import normalize
+
+    assert not place_signals(normalize("我在北京上班回不去，想查一下老家房子登记在谁名下")).other
+    assert not place_signals(normalize("从上海跳槽来杭州了，上海那边的公积金想转过来")).other
+    assert not place_signals(normalize("我老家是贵州的一直在厂里交社保")).possessive
+    assert place_signals(normalize("我在上海交的社保怎么查")).other  # a matter held there stays there
+    assert place_signals(normalize("上海的居住证积分怎么算")).possessive
 
 
 def test_a_province_and_its_city_told_as_where_one_comes_from_are_one_origin():
