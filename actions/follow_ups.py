@@ -251,7 +251,8 @@ async def needed_for(asked: Tuple[str, str], other: str) -> Optional[str]:
 
 
 async def said_only_to_deny(tracker: Tracker, other: str) -> bool:
-    """The other matter's words are said only to deny them ("不用回来手工报销吧")."""
+    """The other matter's words are said only to deny them ("不用回来手工报销吧") or to compare
+    with them ("会不会跟挂失一样马上作废")."""
     if is_button(tracker) or says(text_of(tracker), "switch"):
         return False
     that = await hall().guide(other)

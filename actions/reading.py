@@ -84,7 +84,7 @@ _DENIES = re.compile(r"(?<![是用需])(?:不是|不用|不需要|用不着|无�
 
 def only_denied(text: str, words: set) -> bool:
     """Whether every pair of `words` (a matter's name and alias bigrams) that the message says is
-    said in a clause that denies it: "我的医保关系不用转移过去吧？备案就够了对吗" names 转移 only to
+    said in a clause that denies it, or only to compare with it (_COMPARED): "我的医保关系不用转移过去吧？备案就够了对吗" names 转移 only to
     say it is not needed, "出生证明已经拿到了，办接种证还要带什么" 出生证明 only to say it is done,
     so they ask nothing of 医保转移 or 出生医学证明."""
     folded = normalize(text).replace(" ", "")
@@ -92,7 +92,13 @@ def only_denied(text: str, words: set) -> bool:
     if not said:
         return False
     denied = set().union(*(bigrams(c) for c in _CLAUSES.findall(folded) if _DENIES.search(c)))
+    denied |= set().union(*(bigrams(c) for c in _COMPARED.findall(folded)))
     return said <= denied
+
+
+# A thing named only to compare with ("会不会跟挂失一样马上作废", "要不要像结婚登记那样两个人都到场"):
+# it is not what the message asks about.
+_COMPARED = re.compile(r"(?:跟|和|像|同)[\u4e00-\u9fff]{1,8}?(?:一样|似的|那样|一个样)")
 
 
 # A clause that only says a thing is done goes with the clause before it: "残疾证是肢体二级，已经办好几年了".
@@ -395,8 +401,9 @@ PARTICLES = re.compile(r"[那呢吗嘛啊吧呀么哦噢的了]")  # around a wo
 
 async def named_matters(tracker: Tracker) -> List[str]:
     """The matters among the matcher's candidates that the message names by words of their own
-    (a name, alias or keyword no other of them holds): "低保和临时救助有什么区别" names two."""
-    folded = normalize(text_of(tracker)).replace(" ", "")
+    (a name, alias or keyword no other of them holds): "低保和临时救助有什么区别" names two; words
+    inside a comparison ("跟挂失一样") name nothing."""
+    folded = _COMPARED.sub("", normalize(text_of(tracker)).replace(" ", ""))
     said: Dict[str, set] = {}
     for match in match_of(tracker).matches:
         guide = await hall().guide(match["matter"]) if match["matter"] != FALLBACK_MATTER else None

@@ -1124,3 +1124,10 @@ def test_a_citizen_working_elsewhere_or_bringing_something_over_asks_us(stack):
     assert away["matter"] == "bdc.info_query"
     there = customs(stack.say(me(), "南京的公积金怎么在南京提取出来"))
     assert any(c.get("outside") for c in there)
+
+
+def test_a_matter_named_only_to_compare_with_is_not_asked_about(stack):
+    sender = me()
+    assert answer(stack.say(sender, "结婚证丢了能补吗"))["matter"] == "minzheng.marriage_cert_reissue"
+    got = answer(stack.say(sender, "补的时候要不要像结婚登记那样两个人都到场"))
+    assert got["matter"] == "minzheng.marriage_cert_reissue"

@@ -22,6 +22,8 @@ def lexicon():
     ("网上能办吗", "online"),
     ("手机上能开吗", "online"),
     ("需要什么材料", "materials"),
+    ("户口本带吗", "materials"),  # whether to bring a thing asks the materials
+    ("照片自己带吗", "materials"),
     ("材料往哪里递", "location"),
     # Whether one may, with the thing asked about in the middle; rules asked for in dialect.
     ("厂里裁员了，我这种情况能领失业保险金吗", "conditions"),

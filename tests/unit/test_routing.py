@@ -40,8 +40,10 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 # Floors (routed right, out-of-remit kept out), the router alone, minus 0.02 of what was measured.
 # The training part (data/catalogue/routed/) is scored writer by writer by a router fitted without
 # that writer's messages, words only (`onetrip eval-routing --out-of-fold --no-matter --no-semantic`:
-# A 0.944 / 0.935, B 0.943 / 0.916, N 0.960 / 0.961). holdout_C was never learnt from nor tuned on.
-OUT_OF_FOLD_FLOORS = {"A": (0.92, 0.91), "B": (0.92, 0.89), "N": (0.94, 0.94)}
+# A 0.948 / 0.929, B 0.951 / 0.916, N 0.962 / 0.947, EE 0.929 / 0.837, FF 0.929 / 0.836, GG 0.898 / 0.833).
+# holdout_C was never learnt from nor tuned on.
+OUT_OF_FOLD_FLOORS = {"A": (0.92, 0.90), "B": (0.92, 0.89), "N": (0.94, 0.92),
+                      "EE": (0.90, 0.81), "FF": (0.90, 0.81), "GG": (0.87, 0.80)}
 HOLDOUT_FLOOR = (0.91, 0.89)
 
 
@@ -287,7 +289,7 @@ def test_floor_on_a_writer_the_router_never_learnt_from(writer: str) -> None:
     catalogue = load_catalogue()
     knowledge = load_knowledge(departments=catalogue.departments)
     theirs = [LabelledMessage(str(m.text), m.department, m.style) for m in knowledge.routed if m.writer == writer]
-    assert len(theirs) > 500
+    assert len(theirs) >= 450
     without = DepartmentRouter.fit(knowledge.without_writers([writer]), catalogue, semantic=False)
     report = evaluate(without, theirs)
     right, kept_out = OUT_OF_FOLD_FLOORS[writer]
