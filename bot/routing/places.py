@@ -70,8 +70,8 @@ def place_signals(normalized: str) -> PlaceSignals:
         told = bool(_TOLD_END.match(normalized, matches[last].end()))
         owns = after.startswith(_POSSESSIVE_AFTER) and not told
         origin = after.startswith(_ORIGIN_AFTER) or (before.endswith(_ORIGIN_BEFORE) and not owns)
-        # "我在北京上班…老家房子": where the citizen is now (cues.yml away_doing), not the matter's place.
-        away = before.endswith("在") and bool(cue_pattern("away_doing").match(normalized, matches[last].end()))
+        # "我在北京上班…老家房子", "去上海复查": where the citizen is or goes (cues.yml away_doing), not the matter's place.
+        away = before.endswith(("在", "去", "到")) and bool(cue_pattern("away_doing").match(normalized, matches[last].end()))
         origin = origin or away
         possessive = possessive or owns
         if not origin:

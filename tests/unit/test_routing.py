@@ -312,6 +312,8 @@ def test_where_a_citizen_works_now_and_what_they_bring_over_are_not_another_prov
     assert not place_signals(normalize("我在北京上班回不去，想查一下老家房子登记在谁名下")).other
     assert not place_signals(normalize("从上海跳槽来杭州了，上海那边的公积金想转过来")).other
     assert not place_signals(normalize("我老家是贵州的一直在厂里交社保")).possessive
+    assert not place_signals(normalize("下礼拜要到北京看病，走之前要先办什么")).other  # care there, filed here
+    assert place_signals(normalize("去上海办居住证要什么")).other  # a matter done there is theirs
     assert place_signals(normalize("我在上海交的社保怎么查")).other  # a matter held there stays there
     assert place_signals(normalize("上海的居住证积分怎么算")).possessive
 
