@@ -82,10 +82,15 @@ _DENIES = re.compile(r"(?<![是用需])(?:不是|不用|不需要|用不着|无�
                      r"|(?:拿到|办好|领到|开好|弄好|办下来)了(?![吗没么伐嘛]|没有)")
 
 
+# A thing named only to compare with ("会不会跟挂失一样马上作废", "要不要像结婚登记那样两个人都到场"):
+# it is not what the message asks about.
+_COMPARED = re.compile(r"(?:跟|和|像|同)[\u4e00-\u9fff]{1,8}?(?:一样|似的|那样|一个样)")
+
+
 def only_denied(text: str, words: set) -> bool:
     """Whether every pair of `words` (a matter's name and alias bigrams) that the message says is
-    said in a clause that denies it, or only to compare with it (_COMPARED): "我的医保关系不用转移过去吧？备案就够了对吗" names 转移 only to
-    say it is not needed, "出生证明已经拿到了，办接种证还要带什么" 出生证明 only to say it is done,
+    said in a clause that denies it, or only to compare with it (_COMPARED): "我的医保关系不用转移过去吧？
+    备案就够了对吗" names 转移 only to say it is not needed, "出生证明已经拿到了，办接种证还要带什么" 出生证明 only to say it is done,
     so they ask nothing of 医保转移 or 出生医学证明."""
     folded = normalize(text).replace(" ", "")
     said = {b for b in bigrams(folded) if not set(b) & EVERYDAY_CHARS} & words
@@ -94,11 +99,6 @@ def only_denied(text: str, words: set) -> bool:
     denied = set().union(*(bigrams(c) for c in _CLAUSES.findall(folded) if _DENIES.search(c)))
     denied |= set().union(*(bigrams(c) for c in _COMPARED.findall(folded)))
     return said <= denied
-
-
-# A thing named only to compare with ("会不会跟挂失一样马上作废", "要不要像结婚登记那样两个人都到场"):
-# it is not what the message asks about.
-_COMPARED = re.compile(r"(?:跟|和|像|同)[\u4e00-\u9fff]{1,8}?(?:一样|似的|那样|一个样)")
 
 
 # A clause that only says a thing is done goes with the clause before it: "残疾证是肢体二级，已经办好几年了".

@@ -265,8 +265,6 @@ class ActionReportFailedTrip(Answering):
                                              events, asks_to_act=False)
 
 
-
-
 def asks_ticket_status(text: str) -> bool:
     """A question about a ticket already filed: its number, or words about a ticket. "焊工证过期了
     还能续吗" (到期/续期) is a matter question, whatever the intent classifier says."""

@@ -66,8 +66,7 @@ def main() -> int:
     def router_without(writers: List[str]) -> DepartmentRouter:
         key = "-".join(sorted(writers))
         if key not in routers:
-            routers[key] = DepartmentRouter.fit(knowledge.without_writers(writers), catalogue,
-                                                fingerprint=f"{router_fingerprint()}-without-{key}")
+            routers[key] = DepartmentRouter.fit(knowledge.without_writers(writers), catalogue)
             routers[key].ensure_vote()
         return routers[key]
 

@@ -96,18 +96,15 @@ def _out_of_fold(args: argparse.Namespace, matter_of, semantic: Optional[bool]):
     from bot.catalogue import load_catalogue
     from bot.routing.evaluate import LabelledMessage, evaluate
     from bot.routing.knowledge import ROUTED_DIR, load_knowledge
-    from bot.routing.router import DepartmentRouter, router_fingerprint
+    from bot.routing.router import DepartmentRouter
 
     catalogue = load_catalogue(args.catalogue)
     knowledge = load_knowledge(args.catalogue, catalogue.departments)
     reports, router = {}, None
     for writer in sorted({m.writer for m in knowledge.routed}):
-        without = knowledge.without_writers([writer])
-        router = DepartmentRouter.fit(without, catalogue, semantic=args.semantic,
-                                      fingerprint=f"{router_fingerprint(args.catalogue)}-without-{writer}")
+        router = DepartmentRouter.fit(knowledge.without_writers([writer]), catalogue, semantic=args.semantic)
         router.ensure_vote()
-        messages = [LabelledMessage(str(m.text), m.department, m.style, m.type.value if m.type else "", m.writer)
-                    for m in knowledge.routed if m.writer == writer]
+        messages = [LabelledMessage.of(m) for m in knowledge.routed if m.writer == writer]
         reports[f"{ROUTED_DIR}/{writer}（不含其消息训练）"] = evaluate(router, messages, matter_of, semantic=semantic)
     if router is None:
         raise SystemExit(f"onetrip eval-routing: {ROUTED_DIR}/ 里没有消息")

@@ -14,6 +14,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import yaml
 
+from bot.routing.knowledge import RoutedMessage
 from bot.routing.router import DepartmentRouter, MatterHint, Route, calibration_error
 from bot.routing.training import NONE
 
@@ -27,6 +28,12 @@ class LabelledMessage:
     style: str = ""
     type: str = ""
     writer: str = ""
+
+    @classmethod
+    def of(cls, routed: RoutedMessage) -> "LabelledMessage":
+        """A routed message of data/catalogue/routed/, to be scored."""
+        return cls(str(routed.text), routed.department, routed.style, routed.type.value if routed.type else "",
+                   routed.writer)
 
 
 @dataclass

@@ -288,7 +288,7 @@ def test_eval_routing_prints_tables_and_draws(tmp_path: Path, router: Department
 def test_floor_on_a_writer_the_router_never_learnt_from(writer: str) -> None:
     catalogue = load_catalogue()
     knowledge = load_knowledge(departments=catalogue.departments)
-    theirs = [LabelledMessage(str(m.text), m.department, m.style) for m in knowledge.routed if m.writer == writer]
+    theirs = [LabelledMessage.of(m) for m in knowledge.routed if m.writer == writer]
     assert len(theirs) >= 450
     without = DepartmentRouter.fit(knowledge.without_writers([writer]), catalogue, semantic=False)
     report = evaluate(without, theirs)
