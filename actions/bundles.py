@@ -4,6 +4,7 @@ question that names several members of one bundle to be done together."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Set, Tuple
 
@@ -67,8 +68,10 @@ async def _member_words(bundle: Dict[str, Any]) -> Dict[str, MemberWords]:
 
 # "她的公积金可以全部提出来吗": all of the money, not all of the 一件事.
 _ALL_THE_MONEY = re.compile(r"(?:全部|全都|一次性|一次)(?=[提取拿领退])")
-# An office named as the place asked about: "社保局吗", "是去派出所还是民政局".
-_OFFICE = re.compile(r"[\u4e00-\u9fff]{1,4}?(?:局|中心|派出所|窗口|大厅|服务站)")
+# An office named as the place asked about (cues.yml office_guess): "社保局吗", "是去派出所还是民政局".
+@lru_cache(maxsize=1)
+def _office() -> "re.Pattern[str]":
+    return re.compile(r"[\u4e00-\u9fff]{1,4}?(?:" + cue_pattern("office_guess").pattern + ")")
 
 
 # A member the matcher reads at least this well breaks a tie of members the words name.
@@ -91,7 +94,7 @@ async def bundle_turn(tracker: Tracker, current: Optional[str], aspect: Optional
     span = aspect_span(tracker)
     topic = text[:span[0]] + " " + text[span[1]:] if span else text
     if aspect == Aspect.LOCATION:
-        topic = _OFFICE.sub(" ", topic)  # "去哪里办 社保局吗": a guess at the place, no member named
+        topic = _office().sub(" ", topic)  # "去哪里办 社保局吗": a guess at the place, no member named
     said = {b for b in bigrams(topic) if not set(b) & EVERYDAY_CHARS} - EVERYDAY_PAIRS
     if aspect == Aspect.LOCATION and current == bundle["code"] and not said:
         return bundle["code"]  # nothing but a place guessed: where the whole is done

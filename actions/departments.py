@@ -39,8 +39,7 @@ class ComplaintRoute:
 
 
 # An office asked after as such: its phone, address or hours ("长兴县医保局办事的地方在哪里 电话多少",
-# "宁波公积金中心电话多少", "你们礼拜六开门伐"), not a matter's: cues.yml office_contact.
-_OFFICE = re.compile(r"(?:局|中心|派出所|车管所|大厅|办事处|服务站|部门|单位)")
+# "宁波公积金中心电话多少", "你们礼拜六开门伐"), not a matter's: cues.yml office_words with office_contact.
 
 
 def department_spoken_of(events: List[Dict[str, Any]]) -> Optional[str]:
@@ -56,7 +55,7 @@ def department_spoken_of(events: List[Dict[str, Any]]) -> Optional[str]:
 def asks_office(text: str) -> bool:
     """Whether the message asks how to reach an office it names (its phone, address, hours)."""
     folded = normalize(text).replace(" ", "")
-    return bool(_OFFICE.search(folded) and cue_pattern("office_contact").search(folded))
+    return bool(cue_pattern("office_words").search(folded) and cue_pattern("office_contact").search(folded))
 
 
 async def department_answer(

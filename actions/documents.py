@@ -4,9 +4,10 @@ matters people most often mean, instead of whatever matters share the words 丢 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import List, Optional, Set
 
-from bot.catalogue.lexicons import document_words
+from bot.catalogue.lexicons import cue_pattern, document_words
 from bot.text.normalize import normalize
 
 # A question about "my document" is short; a story that mentions 证 is read by the matcher.
@@ -35,12 +36,15 @@ def acted_on(text: str) -> Set[str]:
 _NEW_ONE = re.compile(r"[换补]")
 
 
-# Someone else using a lost document: "里面的钱会不会被人用掉", "会不会被人冒用去贷款".
-_MISUSE = re.compile(r"被(?:人|别人|坏人)?(?:用掉|用了|拿去|盗刷|刷掉|刷了|冒用|冒名|盗用)|盗刷|冒用|冒名")
+# Someone else using a lost document (cues.yml used_by_others after 被, misuse anywhere):
+# "里面的钱会不会被人用掉", "会不会被人冒用去贷款".
+@lru_cache(maxsize=1)
+def _misuse() -> "re.Pattern[str]":
+    return re.compile(r"被(?:人|别人|坏人)?(?:" + cue_pattern("used_by_others").pattern + ")|" + cue_pattern("misuse").pattern)
 
 
 def fears_misuse(text: str, current: Optional[str]) -> bool:
     """Whether the message fears the lost document in hand being used by someone else: a question
     about that matter (挂失 stops it), whatever department the money in it suggests."""
     lost = document_words().actions.get("lost")
-    return bool(lost and current in lost.options and _MISUSE.search(normalize(text).replace(" ", "")))
+    return bool(lost and current in lost.options and _misuse().search(normalize(text).replace(" ", "")))

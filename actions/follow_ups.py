@@ -7,6 +7,7 @@ matcher found another ("提取出来多久到账" after 公积金购房提取), 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
 
 from rasa_sdk import Tracker
@@ -43,9 +44,13 @@ FAINT_MATCH = 0.1
 ASKING_WORDS = 4  # a lexicon phrase that asks; longer spans are shapes that hold the thing asked of
 _YES_NO = re.compile(r"(?:吗|伐|么|嘛|不|没有|没)[?？。!！]*$|要不要|需不需要|用不用|是不是要|得不得")
 _WH = re.compile(r"什么|啥|哪|多少|几")
-# Offices named as places ("是到学校申请还是到教育局"): where, not another matter.
-_INSTITUTIONS = re.compile(r"[\u4e00-\u9fff]{0,3}(?:局|医院|学校|中心|窗口|大厅|派出所|银行|街道|社区|村委)")
 _LACKS = re.compile(r"(?<!有)没有?(?!有)|缺|无")
+
+
+# Offices named as places (cues.yml institutions: "是到学校申请还是到教育局"): where, not another matter.
+@lru_cache(maxsize=1)
+def _institutions() -> "re.Pattern[str]":
+    return re.compile(r"[\u4e00-\u9fff]{0,3}(?:" + cue_pattern("institutions").pattern + ")")
 
 
 # "我是外地户口的", "我家有残疾人的": who the citizen is, at the start of a question whether they may.
@@ -88,7 +93,7 @@ def clearly_names_other(tracker: Tracker, current: str, code: str, aspect: str, 
     else:
         text = whole
     # A place told (杭州, 萧山) names no matter, whatever aliases speak of it ("落户杭州").
-    text = without_places(_INSTITUTIONS.sub("，", text))
+    text = without_places(_institutions().sub("，", text))
     said = {b for b in bigrams(text) if not set(b) & EVERYDAY_CHARS} - EVERYDAY_PAIRS - asking_pairs()
     # A word the guide in hand speaks of ("是医院能直接办还是要去医保局" after 慢特病: its guide says
     # 直接) is its own, unless whether one may have that thing is asked ("可以先办临时的身份证吗").
