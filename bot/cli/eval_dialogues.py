@@ -26,7 +26,8 @@ DEFAULT_FILES = ("tests/data/dialogues/fit_D.yml", "tests/data/dialogues/fit_F.y
                  "tests/data/dialogues/fit_DD.yml",
                  "tests/data/dialogues/holdout_E.yml", "tests/data/dialogues/holdout_J.yml",
                  "tests/data/dialogues/holdout_M.yml", "tests/data/dialogues/holdout_V.yml",
-                 "tests/data/dialogues/holdout_AA.yml", "tests/data/dialogues/holdout_CC.yml")
+                 "tests/data/dialogues/holdout_AA.yml", "tests/data/dialogues/holdout_CC.yml",
+                 "tests/data/dialogues/holdout_II.yml")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
