@@ -305,6 +305,8 @@ class ActionAnswerMatter(Answering):
                     # (unless the router reads the whole story as the matched matter's department
                     # and not the wish's: "…我想知道房东那边要问他拿啥东西" asks for the 居住证)
                     code = wished
+                else:
+                    code = await self._asked_over_story(turn, code)
         if not code and current and await asked_of_current(tracker, current):
             code = current  # "过期了一个月再续有影响吗，孩子明年要在这边读书": what it does to the matter in hand
         elif (not code and current and aspect and not turn.button and not says(turn.text, "switch")
@@ -314,8 +316,16 @@ class ActionAnswerMatter(Answering):
             code = current
         # 2b. A long story the matcher is unsure of: what its asking sentence names, read alone,
         #     or the clauses that say what the citizen wants (a story typed without full stops).
-        if not code and not current and not overruled and not says(turn.text, "grievance"):
-            code = await asked_in_story(turn.text) or await wished_in_story(turn.text, None, 0.0)
+        if not code and not current and not says(turn.text, "grievance"):
+            if not overruled:
+                code = await asked_in_story(turn.text) or await wished_in_story(turn.text, None, 0.0)
+            elif turn.routed_to and turn.length >= STORY_CHARS:
+                # "…房产证找不到了…我听人说补房产证要登报…怎么办？": the whole story's words lean to
+                # another department's matter (身份证 补领), the router reads it as 不动产's, and the
+                # asking sentence alone names a matter of that department: that one.
+                asked = await asked_in_story(turn.text)
+                code = asked if asked and await department_of(asked) == turn.routed_to else None
+                overruled = overruled and code is None
         # 3. A pick among the options we offered: by number or by words; or a short answer
         #    to "which one?" read together with what the citizen said before it
         #    ("我的证丢了咋补办" … "驾照": 驾驶证补领, not 驾驶证换证).
@@ -377,6 +387,21 @@ class ActionAnswerMatter(Answering):
             return False
         guide = await hall().guide(code)
         return bool(guide and guide["kind"] == MatterKind.SERVICE)
+
+    @staticmethod
+    async def _asked_over_story(turn: Turn, code: str) -> str:
+        """The matter a long story's asking sentence names, read alone, over the whole story's reading
+        `code` when the router reads the story as the asking sentence's department and not as
+        `code`'s ("…开发商…要我们先去把契税交掉…我就想问下这个契税要交多少？": the story's words lean
+        to 公积金贷款, its question is 契税's, and so is the department the router reads)."""
+        if not turn.routed_to or turn.routed_to == turn.departments.get(code):
+            return code
+        asked = await asked_in_story(turn.text)
+        if not asked or asked == code or await department_of(asked) != turn.routed_to:
+            return code
+        guide = await hall().guide(code)
+        # a 一件事 read from the whole story holds what one of its questions asks ("第一，户口要怎么注销…")
+        return code if guide and asked in {m["code"] for m in guide.get("member_guides") or []} else asked
 
     @staticmethod
     def _overruled(turn: Turn, code: Optional[str], needed: Optional[str], complaint: bool = False) -> bool:

@@ -20,7 +20,7 @@ from bot.catalogue.lexicons import cue_pattern
 from bot.text.normalize import normalize
 from bot.text.phones import contact_number
 from bot.text.regions import elsewhere_words, find_elsewhere, find_region, looks_like_place, names_zhejiang
-from bot.text.sentences import asking_sentence, clauses, only_asks
+from bot.text.sentences import asking_sentences, clauses, only_asks
 from bot.vocabulary import FALLBACK_MATTER, Aspect, MatterKind
 
 
@@ -261,22 +261,42 @@ STORY_QUESTION_SCORE = 0.4
 STORY_QUESTION_LEAD = 1.5
 
 
+def _question_marked(text: str, sentence: str) -> bool:
+    """Whether the sentence ends with a question mark where the text has it."""
+    at = text.find(sentence)
+    return at >= 0 and text[at + len(sentence):at + len(sentence) + 1] in ("?", "？")
+
+
+# The asking sentences read, from the last: "…能不能回杭州補辦結婚證？需要帶什麼證件？" names its
+# matter in the one before the last, which asks only what to bring.
+STORY_QUESTIONS = 2
+
+
 async def asked_in_story(text: str) -> Optional[str]:
     """The matter a long story's asking sentence names, read alone (Rasa's /model/parse): the
     whole story's other words (where the family lives, what the hospital already gave) pull the
-    matcher elsewhere or leave it unsure."""
+    matcher elsewhere or leave it unsure. The last asking sentence decides; when it names no
+    matter and asks only one thing of it ("需要帶什麼證件？", not "請問要怎麼辦？", which asks about
+    all the story told), a question just before it ("…能不能回杭州補辦結婚證？") names the matter."""
     if len(normalize(text).replace(" ", "")) < STORY_CHARS:
         return None
-    asking = asking_sentence(text)
-    if not asking or len(asking) >= len(text):
-        return None
-    parsed = await rasa_api.parse(asking)
-    matches = [m for m in ((parsed or {}).get("matter_match") or {}).get("matches") or []
-               if m.get("matter") != FALLBACK_MATTER]
-    if not matches or float(matches[0].get("score") or 0.0) < STORY_QUESTION_SCORE:
-        return None
-    runner_up = float(matches[1].get("score") or 0.0) if len(matches) > 1 else 0.0
-    return matches[0]["matter"] if float(matches[0]["score"]) >= STORY_QUESTION_LEAD * runner_up else None
+    for n, asking in enumerate(asking_sentences(text)[:STORY_QUESTIONS]):
+        if len(asking) >= len(text):
+            return None
+        if n and not _question_marked(text, asking):
+            return None  # a sentence that only tells ("住了二十几天") asks nothing
+        parsed = await rasa_api.parse(asking)
+        match = (parsed or {}).get("matter_match") or {}
+        matches = [m for m in match.get("matches") or [] if m.get("matter") != FALLBACK_MATTER]
+        if not matches or (match.get("abstain") and float(matches[0].get("score") or 0.0) < STORY_QUESTION_SCORE):
+            if says(asking, "how_in_general") or says(asking, "general_how"):
+                return None
+            continue  # names no matter: the question is an earlier sentence's
+        if float(matches[0].get("score") or 0.0) < STORY_QUESTION_SCORE:
+            return None
+        runner_up = float(matches[1].get("score") or 0.0) if len(matches) > 1 else 0.0
+        return matches[0]["matter"] if float(matches[0]["score"]) >= STORY_QUESTION_LEAD * runner_up else None
+    return None
 
 
 # A clause of a story that says what the citizen wants done or asks (cues.yml wish: "现在想给孩子报户口",

@@ -44,12 +44,17 @@ def asking_clause_of(text: str) -> Optional[str]:
     return next((part for part in reversed(clauses) if asks(part)), None)
 
 
-def asking_sentence(text: str) -> Optional[str]:
-    """The last sentence that asks something, when the text has several sentences; None otherwise."""
+def asking_sentences(text: str) -> List[str]:
+    """The sentences that ask something, last first, when the text has several sentences."""
     sentences_ = sentences(text)
     if len(sentences_) < 2:
-        return None
-    return next((part for part in reversed(sentences_) if asks(part)), None)
+        return []
+    return [part for part in reversed(sentences_) if asks(part)]
+
+
+def asking_sentence(text: str) -> Optional[str]:
+    """The last sentence that asks something, when the text has several sentences; None otherwise."""
+    return next(iter(asking_sentences(text)), None)
 
 
 # Words that carry no topic of their own in a follow-up ("那这个要多少钱呢？").

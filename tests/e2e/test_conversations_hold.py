@@ -1131,3 +1131,25 @@ def test_a_matter_named_only_to_compare_with_is_not_asked_about(stack):
     assert answer(stack.say(sender, "结婚证丢了能补吗"))["matter"] == "minzheng.marriage_cert_reissue"
     got = answer(stack.say(sender, "补的时候要不要像结婚登记那样两个人都到场"))
     assert got["matter"] == "minzheng.marriage_cert_reissue"
+
+
+def test_a_storys_question_in_the_routers_department_is_asked_over_its_background(stack):
+    # The background (户口本, 身份证 补办 at the police station) pulls the whole story to 身份证补领; the
+    # router reads it as 不动产's, and its asking sentence alone names 不动产权证书遗失补证.
+    sender = me()
+    replies = stack.say(sender, "我住在舟山定海，前年台风把家里淹了，户口本和身份证都泡坏了，是我儿子陪我去派出所重新补办的，"
+                                "身份证补好了户口本也换了新的。今年想把房子抵押给银行借点钱给孙子读书，银行要房产证原件，"
+                                "我才发现房产证找不到了，估计当时泡烂被扔了。听邻居讲补房产证要登报声明，要好几个月，我该怎么办？")
+    assert answer(replies)["matter"] == "bdc.certificate_lost"
+    got = answer(stack.say(sender, "要带啥"))
+    assert (got["matter"], got["aspect"]) == ("bdc.certificate_lost", "materials")
+
+
+def test_a_last_question_that_asks_only_what_to_bring_leaves_the_matter_to_the_one_before(stack):
+    sender = me()
+    replies = stack.say(sender, "我是香港人，二〇一五年在宁波跟太太办的结婚登记，她是宁波海曙人。后来我们搬去香港住，"
+                                "去年装修的时候两本结婚证都找不到了。现在孩子要在宁波读书，学校要看结婚证。"
+                                "请问我人在香港，能不能回宁波补办结婚证？要带什么证件？")
+    assert answer(replies)["matter"] == "minzheng.marriage_cert_reissue"
+    got = answer(stack.say(sender, "当天能拿到吗"))
+    assert (got["matter"], got["aspect"]) == ("minzheng.marriage_cert_reissue", "time_limit")
