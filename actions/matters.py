@@ -42,8 +42,8 @@ from actions.forms import drops_form, pending_ticket, wants_submit
 from actions.handoff import ActionHandoff, called_off
 from actions.outside import answered_outside, elsewhere_answer
 from actions.reading import (
-    EVERYDAY_PAIRS, asked_in_story, asked_which, asks_what_about, bigrams, department_offered, done_elsewhere,
-    is_bare_followup, named_matters, needed_thing, offer_said_yes_to, only_particulars, only_told_had,
+    EVERYDAY_PAIRS, STORY_QUESTION_LEAD, asked_in_story, asked_which, asks_what_about, bigrams, department_offered,
+    done_elsewhere, is_bare_followup, named_matters, needed_thing, offer_said_yes_to, only_particulars, only_told_had,
     read_with_previous, router_overrules, takes_offer, wish_reads, wished_in_story,
 )
 from actions.replies import answer, clarify, correct, routed_ticket
@@ -65,6 +65,8 @@ logger = logging.getLogger(__name__)
 # When the router overrules the top match, a candidate of the router's department scoring this much
 # is the matter meant (a runner-up, not a stray word).
 IN_ROUTED_DEPARTMENT = 0.1
+# The matcher reading 兜底 where no failed trip is told: its best other reading, this good at least.
+BESIDES_FALLBACK = 0.05
 
 
 class ActionAnswerMatter(Answering):
@@ -288,8 +290,11 @@ class ActionAnswerMatter(Answering):
         remember = code or next(iter(turn.ranked), None)
         if overruled or code == FALLBACK_MATTER:
             # 兜底 is for a citizen who says they went and could not get it done (the cue words,
-            # handled before); a story that only sounds like its aliases is routed by subject.
-            code = None
+            # handled before); a story that only sounds like its aliases is routed by subject:
+            # the matcher's best other reading when it is of the router's department ("…最怕跑过去
+            # 说材料不全又白跑一趟 所以先问清楚 到底要准备哪些东西": 残疾人证).
+            code = self._besides_fallback(turn) if code == FALLBACK_MATTER and not current else None
+            overruled = overruled and code is None
         code, aspect = await self._held_to_conversation(turn, code, asked, needed)
         if code and not current and not turn.button and turn.length >= STORY_CHARS:
             if await self._told_had(code, turn.text):
@@ -387,6 +392,17 @@ class ActionAnswerMatter(Answering):
             return False
         guide = await hall().guide(code)
         return bool(guide and guide["kind"] == MatterKind.SERVICE)
+
+    @staticmethod
+    def _besides_fallback(turn: Turn) -> Optional[str]:
+        """The matcher's best reading besides 兜底, when the router gives its department and it
+        leads the next reading clearly."""
+        others = [m for m in turn.view.matches if m["matter"] != FALLBACK_MATTER]
+        if not others or not turn.routed_to or others[0].get("department") != turn.routed_to:
+            return None
+        best = float(others[0].get("score") or 0.0)
+        runner_up = float(others[1].get("score") or 0.0) if len(others) > 1 else 0.0
+        return others[0]["matter"] if best >= BESIDES_FALLBACK and best >= STORY_QUESTION_LEAD * runner_up else None
 
     @staticmethod
     async def _asked_over_story(turn: Turn, code: str) -> str:

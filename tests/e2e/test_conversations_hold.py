@@ -1153,3 +1153,13 @@ def test_a_last_question_that_asks_only_what_to_bring_leaves_the_matter_to_the_o
     assert answer(replies)["matter"] == "minzheng.marriage_cert_reissue"
     got = answer(stack.say(sender, "当天能拿到吗"))
     assert (got["matter"], got["aspect"]) == ("minzheng.marriage_cert_reissue", "time_limit")
+
+
+def test_a_trip_only_feared_leaves_the_matter_the_matcher_reads_besides_the_fallback(stack):
+    # The matcher reads 兜底 from "白跑一趟"; no trip was made: its best other reading, of the
+    # department the router gives, is what is asked.
+    sender = me()
+    replies = stack.say(sender, "我家孩子想转学到城里读书 我在外地上班请假难 最怕跑回去说少个东西又白跑一趟 先问问 转学要准备什么")
+    got = answer(replies)
+    assert (got["matter"], got["aspect"]) == ("jiaoyu.student_transfer", "materials")
+    assert stack.tickets(sender) == []
