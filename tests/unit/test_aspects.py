@@ -129,6 +129,8 @@ def lexicon():
     ("可以网报吗", "online"),
     ("表格哪儿交", "location"),
     ("契稅要交幾多", "fee"),
+    ("证明在社区开吗", "location"),
+    ("换证在车管所办伐", "location"),
 ])
 def test_the_asked_aspect(lexicon, text, aspect):
     assert asked_aspect(text, lexicon)[0] == aspect
