@@ -148,7 +148,14 @@ LONG_UNPUNCTUATED = 40
 
 
 
+# Which kind qualifies: "啥样的机器才给补", "什么样的房子能提取" ask the conditions.
+_WHICH_KIND = re.compile(r"(?:啥样|什么样|哪样|哪种|哪类)的?[\u4e00-\u9fff]{0,6}?(?:才|能|可以|好)")
+
+
 def _may_shape(folded: str) -> Optional[Tuple[str, int, int]]:
+    found = _WHICH_KIND.search(folded)
+    if found:
+        return CONDITIONS, found.start(), found.end()
     found = _MAY_SHAPE.search(folded)
     if found and not cue_pattern("together_may").search(found.group()):
         # "照片我自己带去可以吗": whether one may bring it asks what to bring.

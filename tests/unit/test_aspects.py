@@ -130,6 +130,8 @@ def lexicon():
     ("表格哪儿交", "location"),
     ("契稅要交幾多", "fee"),
     ("证明在社区开吗", "location"),
+    ("啥样的车才给补", "conditions"),
+    ("什么样的房子能提取", "conditions"),
     ("换证在车管所办伐", "location"),
 ])
 def test_the_asked_aspect(lexicon, text, aspect):
