@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Set, Tuple
 
 from rasa_sdk import Tracker
 
@@ -17,7 +17,8 @@ from actions.conversation import aspect_span, entity, is_button, last_bot_respon
 from actions.cues import says
 from actions.documents import acted_on, fears_misuse
 from actions.reading import (
-    EVERYDAY_CHARS, EVERYDAY_PAIRS, asking_clause, asks_what_about, bigrams, name_bigrams, only_denied, read_with_previous,
+    EVERYDAY_CHARS, EVERYDAY_PAIRS, asking_clause, asks_what_about, bigrams, denied_clauses, name_bigrams, only_denied,
+    read_with_previous,
     sibling_named, what_about,
 )
 from bot.catalogue.lexicons import asking_pairs, cue_pattern
@@ -264,6 +265,15 @@ async def said_only_to_deny(tracker: Tracker, other: str) -> bool:
     return bool(that) and only_denied(text_of(tracker), name_bigrams(that))
 
 
+async def denied_options(tracker: Tracker, candidates: List[str]) -> Set[str]:
+    """The options offered that the reply names only to deny ("不是丢了 小孙子刚生出来 给他办一张新的"
+    after 社保卡: 申领、补换): by their own words, or by what it says did not happen to the document."""
+    text = text_of(tracker)
+    acts = set().union(*(acted_on(clause) for clause in denied_clauses(text)))
+    guides = {code: await hall().guide(code) for code in candidates}
+    return {code for code, guide in guides.items() if guide and (code in acts or only_denied(text, name_bigrams(guide)))}
+
+
 async def picked_option(tracker: Tracker, candidates: List[str], view) -> Optional[str]:
     """The option an answer to "which one?" picks, in this order: its number ("第二个"); the option
     its words place first; the one option whose name it says; the option it and the question it
@@ -273,10 +283,15 @@ async def picked_option(tracker: Tracker, candidates: List[str], view) -> Option
     if number is not None:
         index = len(candidates) - 1 if number == -1 else number - 1
         return candidates[index] if 0 <= index < len(candidates) else None
+    guides = {code: await hall().guide(code) for code in candidates}
+    denied = await denied_options(tracker, candidates)
+    if denied and len(candidates) - len(denied) == 1:
+        return next(code for code in candidates if code not in denied)
+    candidates = [code for code in candidates if code not in denied]
+    guides = {code: guides[code] for code in candidates}
     if view.matches and not view.abstain and view.matches[0]["matter"] in candidates:
         return view.matches[0]["matter"]  # "卡坏了": the words place one option first
     said = bigrams(text_of(tracker))
-    guides = {code: await hall().guide(code) for code in candidates}
     in_name = [code for code, guide in guides.items() if guide and said & bigrams(guide["name"])]
     if len(in_name) == 1:
         return in_name[0]  # "注销" after "房子抵押的手续": one option's name says it
@@ -286,7 +301,7 @@ async def picked_option(tracker: Tracker, candidates: List[str], view) -> Option
     length = len(normalize(text_of(tracker)).replace(" ", ""))
     # (a longer reply that asks something, "那要带些什么东西去派出所", is a question of its own)
     short = length <= SHORT_REPLY or (length <= FOLLOW_UP_QUESTION and not entity(tracker, "aspect"))
-    together = await read_with_previous(tracker, among=candidates) if short else None
+    together = await read_with_previous(tracker, among=candidates, denied=tuple(denied)) if short or denied else None
     if together:
         return together
     # Words naming one of the options ("换领那个"): the matcher ranks it among them.

@@ -36,7 +36,7 @@ from actions.documents import unnamed_document
 from actions.feedback import ActionRecordRating, rating_level, score_in
 from actions.follow_ups import (
     FOLLOW_UP_QUESTION, MAX_CLARIFY, SHORT_FOLLOW_UP, SHORT_QUESTION, SHORT_REPLY, asked_of_current, in_context,
-    in_current_guide, needed_for, said_only_to_deny, stays,
+    denied_options, in_current_guide, needed_for, said_only_to_deny, stays,
 )
 from actions.forms import drops_form, pending_ticket, wants_submit
 from actions.handoff import ActionHandoff, called_off
@@ -441,11 +441,17 @@ class ActionAnswerMatter(Answering):
         """The matter a match names, and the aspect asked, held against the conversation: an
         answer to "which one?", a follow-up that stays on the matter in hand."""
         tracker, current, aspect = turn.tracker, turn.current, turn.aspect
+        denied = (await denied_options(tracker, turn.candidates)
+                  if code and turn.candidates and asked_which(tracker) and not turn.button else set())
+        if code in denied:
+            code = await turn.picked()  # "不是丢了 是从来没办过": not the option it denies
         if code and turn.candidates and code not in turn.candidates and asked_which(tracker) and not turn.button:
             # The answer to "which one?" is read with the question before it: "坏掉了，芯片读不出来"
             # after "社保卡" (申领、补换…) is 社保卡补换, not the 身份证 its words alone suggest.
             together = await read_with_previous(tracker)
-            if together in turn.candidates:
+            if together in denied:
+                code = await turn.picked()
+            elif together in turn.candidates:
                 code = together
             elif aspect and turn.length <= SHORT_QUESTION and code not in await named_matters(tracker):
                 # "手机上能搞伐" right after "哪一项？": an aspect of the likeliest option (offered

@@ -87,6 +87,12 @@ _DENIES = re.compile(r"(?<![是用需])(?:不是|不用|不需要|用不着|无�
 _COMPARED = re.compile(r"(?:跟|和|像|同)[\u4e00-\u9fff]{1,8}?(?:一样|似的|那样|一个样)")
 
 
+def denied_clauses(text: str) -> List[str]:
+    """The clauses of the message as written (spaces part them too: "不是丢了 是从来没办过" is two),
+    normalised, that deny: "不是丢了"."""
+    return [c for c in (normalize(part).replace(" ", "") for part in _CLAUSES.findall(text)) if _DENIES.search(c)]
+
+
 def only_denied(text: str, words: set) -> bool:
     """Whether every pair of `words` (a matter's name and alias bigrams) that the message says is
     said in a clause that denies it, or only to compare with it (_COMPARED): "我的医保关系不用转移过去吧？
@@ -233,18 +239,18 @@ def only_particulars(text: str) -> bool:
     return len(rest) <= 12 and bool(contact_number(text) or find_region(text) or looks_like_place(text))
 
 
-async def read_with_previous(tracker: Tracker, among: Sequence[str] = ()) -> Optional[str]:
+async def read_with_previous(tracker: Tracker, among: Sequence[str] = (), denied: Sequence[str] = ()) -> Optional[str]:
     """The matter the citizen's last two messages name together ("我的证丢了咋补办" + "驾照"),
     when the matcher is sure of it (Rasa's /model/parse on both texts); or, given options just
     offered (`among`), the one the two messages rank first, unless the matcher finds none or is
-    sure of one not offered."""
+    sure of one not offered (an option the reply denies, `denied`, is passed over)."""
     texts = [t for t in user_texts(tracker) if t and not t.startswith("/")]
     if len(texts) < 2:
         return None
     parsed = await rasa_api.parse(f"{texts[-2]} {texts[-1]}")
     match = (parsed or {}).get("matter_match") or {}
     if among:
-        matches = match.get("matches") or []
+        matches = [m for m in match.get("matches") or [] if m["matter"] not in denied]
         if match.get("abstain", True) or not matches:
             return None
         if not match.get("clarify") and matches[0]["matter"] not in among:

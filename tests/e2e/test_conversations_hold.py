@@ -1163,3 +1163,10 @@ def test_a_trip_only_feared_leaves_the_matter_the_matcher_reads_besides_the_fall
     got = answer(replies)
     assert (got["matter"], got["aspect"]) == ("jiaoyu.student_transfer", "materials")
     assert stack.tickets(sender) == []
+
+
+def test_the_option_a_reply_denies_is_not_the_one_picked(stack):
+    sender = me()
+    assert "renshe.social_card_lost" in next(c for c in customs(stack.say(sender, "社保卡的事")) if "clarify" in c)["clarify"]
+    # "丢了" is said only to deny it: the card was never made, so it is 申领, not 挂失补换.
+    assert answer(stack.say(sender, "不是丢了 是家里老人从来没办过"))["matter"] == "renshe.social_card_apply"
