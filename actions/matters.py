@@ -324,13 +324,12 @@ class ActionAnswerMatter(Answering):
         if not code and not current and not says(turn.text, "grievance"):
             if not overruled:
                 code = await asked_in_story(turn.text) or await wished_in_story(turn.text, None, 0.0)
-            elif turn.routed_to and turn.length >= STORY_CHARS:
+            else:
                 # "…房产证找不到了…我听人说补房产证要登报…怎么办？": the whole story's words lean to
                 # another department's matter (身份证 补领), the router reads it as 不动产's, and the
                 # asking sentence alone names a matter of that department: that one.
-                asked = await asked_in_story(turn.text)
-                code = asked if asked and await department_of(asked) == turn.routed_to else None
-                overruled = overruled and code is None
+                code = await self._asked_in_routed_department(turn)
+                overruled = code is None
         # 3. A pick among the options we offered: by number or by words; or a short answer
         #    to "which one?" read together with what the citizen said before it
         #    ("我的证丢了咋补办" … "驾照": 驾驶证补领, not 驾驶证换证).
@@ -405,15 +404,22 @@ class ActionAnswerMatter(Answering):
         return others[0]["matter"] if best >= BESIDES_FALLBACK and best >= STORY_QUESTION_LEAD * runner_up else None
 
     @staticmethod
+    async def _asked_in_routed_department(turn: Turn) -> Optional[str]:
+        """The matter a long story's asking sentence names, read alone, when it is of the department
+        the router reads the whole story as."""
+        asked = await asked_in_story(turn.text) if turn.routed_to else None
+        return asked if asked and await department_of(asked) == turn.routed_to else None
+
+    @staticmethod
     async def _asked_over_story(turn: Turn, code: str) -> str:
         """The matter a long story's asking sentence names, read alone, over the whole story's reading
         `code` when the router reads the story as the asking sentence's department and not as
         `code`'s ("…开发商…要我们先去把契税交掉…我就想问下这个契税要交多少？": the story's words lean
         to 公积金贷款, its question is 契税's, and so is the department the router reads)."""
-        if not turn.routed_to or turn.routed_to == turn.departments.get(code):
+        if turn.routed_to == turn.departments.get(code):
             return code
-        asked = await asked_in_story(turn.text)
-        if not asked or asked == code or await department_of(asked) != turn.routed_to:
+        asked = await ActionAnswerMatter._asked_in_routed_department(turn)
+        if not asked or asked == code:
             return code
         guide = await hall().guide(code)
         # a 一件事 read from the whole story holds what one of its questions asks ("第一，户口要怎么注销…")
