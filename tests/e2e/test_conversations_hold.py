@@ -1170,3 +1170,11 @@ def test_the_option_a_reply_denies_is_not_the_one_picked(stack):
     assert "renshe.social_card_lost" in next(c for c in customs(stack.say(sender, "社保卡的事")) if "clarify" in c)["clarify"]
     # "丢了" is said only to deny it: the card was never made, so it is 申领, not 挂失补换.
     assert answer(stack.say(sender, "不是丢了 是家里老人从来没办过"))["matter"] == "renshe.social_card_apply"
+
+
+def test_a_document_lost_in_other_words_after_its_renewal_is_its_replacement(stack):
+    sender = me()
+    assert answer(stack.say(sender, "驾驶证到期了要换，咋弄"))["matter"] == "gongan.driving_license_renew"
+    # 寻不着 (Wu: can't find it) says what happened to the document: 补领, not 换证.
+    got = answer(stack.say(sender, "那我儿子的驾驶证寻不着了，要带啥去弄"))
+    assert (got["matter"], got["aspect"]) == ("gongan.driving_license_lost", "materials")
