@@ -268,9 +268,11 @@ async def said_only_to_deny(tracker: Tracker, other: str) -> bool:
 async def denied_options(tracker: Tracker, candidates: List[str]) -> Set[str]:
     """The options offered that the reply names only to deny ("不是丢了 小孙子刚生出来 给他办一张新的"
     after 社保卡: 申领、补换): by their own words, or by what it says did not happen to the document."""
-    text = text_of(tracker)
+    return _denied(text_of(tracker), {code: await hall().guide(code) for code in candidates})
+
+
+def _denied(text: str, guides: Dict[str, Optional[Dict[str, Any]]]) -> Set[str]:
     acts = set().union(*(acted_on(clause) for clause in denied_clauses(text)))
-    guides = {code: await hall().guide(code) for code in candidates}
     return {code for code, guide in guides.items() if guide and (code in acts or only_denied(text, name_bigrams(guide)))}
 
 
@@ -284,7 +286,7 @@ async def picked_option(tracker: Tracker, candidates: List[str], view) -> Option
         index = len(candidates) - 1 if number == -1 else number - 1
         return candidates[index] if 0 <= index < len(candidates) else None
     guides = {code: await hall().guide(code) for code in candidates}
-    denied = await denied_options(tracker, candidates)
+    denied = _denied(text_of(tracker), guides)
     if denied and len(candidates) - len(denied) == 1:
         return next(code for code in candidates if code not in denied)
     candidates = [code for code in candidates if code not in denied]
