@@ -8,7 +8,8 @@ export RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2 SQLALCHEMY_SILENCE_UB
        PYTHONWARNINGS=ignore::DeprecationWarning HF_HUB_OFFLINE=1
 status=0
 
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+# Each step says how long the run has taken so far: CI has 25 minutes, and this shows where they go.
+step() { printf '\n\033[1m== %s\033[0m (at %ds)\n' "$*" "$SECONDS"; }
 
 step "browser for the UI tests"
 bash scripts/ensure_chromium.sh || { echo "test: Chromium is not available; browser tests will fail" >&2; }
@@ -46,7 +47,7 @@ run_pytest() {
 # Two workers (these machines have two cores; ONETRIP_TEST_WORKERS for more), each test file on
 # one worker so that a file's servers start once. Every stack takes free ports and its own var/.
 step "pytest (SQLite, ${ONETRIP_TEST_WORKERS:=2} workers)"
-run_pytest -q -p no:cacheprovider -n "$ONETRIP_TEST_WORKERS" --dist loadfile tests || status=1
+run_pytest -q -p no:cacheprovider -n "$ONETRIP_TEST_WORKERS" --dist loadfile --durations=12 tests || status=1
 
 # The hall's suite again on PostgreSQL when one is reachable (CI has one at 127.0.0.1:5432).
 pg_url="${ONETRIP_TEST_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/test}"
@@ -63,4 +64,5 @@ else
     if [ "${CI:-}" = "true" ]; then status=1; fi
 fi
 
+step "done: exit $status"
 exit $status
