@@ -305,6 +305,39 @@ async def asked_in_story(text: str) -> Optional[str]:
     return None
 
 
+# A clause that tells a thing done must name it this surely, read alone, to count as told done.
+DONE_SCORE = 0.5
+# "还没拿到", "未办好": not done; "拿到了吗", "办好了没有": asked, not told.
+_NOT_YET = re.compile(r"(?:没|未|没有|还没|尚未)[\u4e00-\u9fff]{0,2}$")
+_ASKED_AFTER = re.compile(r"^[\u4e00-\u9fff]{0,3}?(?:吗|么|没有|没|伐|嘛|不)")
+
+
+def _tells_done(clause: str) -> bool:
+    """Whether a clause tells something already done (cues.yml done_before), not that it is not
+    yet, nor asks whether it is."""
+    for found in cue_pattern("done_before").finditer(clause):
+        if not _NOT_YET.search(clause[:found.start()]) and not _ASKED_AFTER.match(clause[found.end():]):
+            return True
+    return False
+
+
+async def done_in_story(text: str, code: str) -> bool:
+    """Whether a long story tells the matter `code` as already done: a clause that says so
+    ("工伤认定今年三月已经下来了", "…去劳动监察那里投诉过"), read alone, names it. The story then asks
+    about something else: "…工伤认定已经下来了…老板一分钱不肯赔…听说政府有免费的律师，我这样的能
+    申请吗？" asks for 法律援助, whatever the whole story's words read."""
+    if len(normalize(text).replace(" ", "")) < STORY_CHARS:
+        return False
+    done = [c for c in clauses(text) if _tells_done(c)]
+    for parsed in await asyncio.gather(*(rasa_api.parse(clause) for clause in done)):  # side by side
+        match = (parsed or {}).get("matter_match") or {}
+        matches = match.get("matches") or []
+        if (matches and not match.get("abstain") and matches[0]["matter"] == code
+                and float(matches[0].get("score") or 0.0) >= DONE_SCORE):
+            return True
+    return False
+
+
 # A clause of a story that says what the citizen wants done or asks (cues.yml wish: "现在想给孩子报户口",
 # "想问下车子转到我名下怎么弄"; not "外地户口要有指标", what someone said), or what they heard there is.
 _HEARD_OF = re.compile(r"听说.{0,6}有个")

@@ -1178,3 +1178,15 @@ def test_a_document_lost_in_other_words_after_its_renewal_is_its_replacement(sta
     # 寻不着 (Wu: can't find it) says what happened to the document: 补领, not 换证.
     got = answer(stack.say(sender, "那我儿子的驾驶证寻不着了，要带啥去弄"))
     assert (got["matter"], got["aspect"]) == ("gongan.driving_license_lost", "materials")
+
+
+def test_a_matter_a_story_tells_as_done_is_its_background_not_its_question(stack):
+    # The whole story reads as 工伤认定, which it says was decided last year; its asking sentence
+    # names the arbitration it asks about.
+    sender = me()
+    replies = stack.say(sender, "我在绍兴柯桥一家印染厂上班，前年在车间里摔了一跤把腰摔坏了，工伤认定去年就已经认定下来了，"
+                                "伤残等级也鉴定好了。可是厂里一直拖着不给工伤待遇，老板推给保险公司，保险公司又推回厂里。"
+                                "同事说这种只能去打官司。想问下仲裁要准备哪些材料？")
+    got = answer(replies)
+    assert (got["matter"], got["aspect"]) == ("renshe.labor_arbitration", "materials")
+    assert answer(stack.say(sender, "要交钱吗"))["matter"] == "renshe.labor_arbitration"

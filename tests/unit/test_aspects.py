@@ -236,3 +236,11 @@ def test_which_comes_first_asks_the_steps_and_taiwans_online_word(lexicon):
 def test_whom_to_go_to_asks_where(lexicon):
     assert asked_aspect("找谁申请", lexicon)[0] == "location"
     assert asked_aspect("那这个找哪个报", lexicon)[0] == "location"
+
+
+def test_a_fee_that_describes_a_thing_asks_no_fee(lexicon):
+    # 免费的 describes the lawyer; whether the citizen may apply is asked.
+    assert asked_aspect("听说政府有免费的律师，我这样的能申请吗", lexicon)[0] == "conditions"
+    assert asked_aspect("有没有收费的停车场可以停，在哪", lexicon)[0] == "location"
+    # Still asked when it is the question: "是免费的吗", "免费的不".
+    assert asked_aspect("这个是免费的吗", lexicon)[0] == "fee"
