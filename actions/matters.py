@@ -266,6 +266,13 @@ class ActionAnswerMatter(Answering):
             return await answer(dispatcher, turn.tracker, told, turn.aspect or Aspect.OVERVIEW,
                                       turn.ranked[:MAX_CLARIFY])
         options = umbrella_options(turn.text, likeliest, before=user_texts(turn.tracker)[-2:-1])
+        if (options and unsure and turn.length > SHORT_FOLLOW_UP and self._overruled(turn, None, None)
+                and sum([await department_of(o) == turn.routed_to for o in options]) < 2):
+            # A question the router reads surely as a department that holds at most one of the
+            # options ("俺家新买了个拖拉机，这玩意儿也得上牌不": farm machines are 农业农村's, not
+            # 机动车登记's): the router's answer (step 2), not a choice among other departments'.
+            # (A topic in a few words, "过户咋弄", is the router's to guess at, not to decide.)
+            return None
         if not options:
             return None
         return await clarify(dispatcher, options, limit=len(options))
@@ -352,7 +359,8 @@ class ActionAnswerMatter(Answering):
                 return routed
             # "宝宝刚满月，医保要怎么给他交": the words lean to 出生落户, the router is sure it is
             # 医保's; the matcher's own runner-up there is the matter meant.
-            asks_which = bool(turn.view.clarify and turn.routed_to)
+            asks_which = bool(turn.view.clarify and turn.routed_to and sum(
+                m.get("department") == turn.routed_to for m in turn.view.matches) >= 2)
             code = None if asks_which else next(
                 (m["matter"] for m in turn.view.matches if turn.routed_to
                  and m.get("department") == turn.routed_to and m["matter"] != FALLBACK_MATTER
@@ -442,6 +450,12 @@ class ActionAnswerMatter(Answering):
         first_match = (float(view.matches[0]["score"]) if (
             code and view.matches and view.matches[0]["matter"] == code and not turn.current
             and not asked_which(turn.tracker) and not says(turn.text, "here")) else None)
+        if (code is None and (view.clarify or view.abstain) and not turn.current and turn.length > SHORT_FOLLOW_UP and not asked_which(turn.tracker)
+                and not says(turn.text, "here")):
+            # The matcher names no matter in a question of some length, only options to choose from
+            # ("…拖拉机也得上牌不" offers 机动车登记…): a guess at best, which the router's department
+            # overrules as it does a guessed match (a topic in a few words, "过户咋弄", it does not).
+            first_match = 0.0
         return bool(turn.alone and not turn.button and not needed and not (code and code == turn.current)
                     and router_overrules(turn.route, first_match, asks_department=says(turn.text, "which_department"),
                                          complaint=complaint))
