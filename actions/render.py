@@ -161,6 +161,16 @@ def answer_text(guide: Dict[str, Any], aspect: str) -> str:
     return _with_footer(guide, f"{_header(guide)}\n{answer(guide)}") if answer else overview_text(guide)
 
 
+def steps_text(guide: Dict[str, Any]) -> str:
+    """The steps alone, after the guide's overview (header and footer are the overview's)."""
+    return _ANSWERS[Aspect.STEPS](guide)
+
+
+def steps_payload(guide: Dict[str, Any]) -> Dict[str, Any]:
+    """matter_payload of the steps that follow an overview: the card is the overview's."""
+    return {key: value for key, value in matter_payload(guide, Aspect.STEPS.value).items() if key != "card"}
+
+
 def overview_text(guide: Dict[str, Any]) -> str:
     items = _materials(guide)
     names = "、".join(m["name"] for m in items[:5] if not m.get("exempt")) or "无需提交纸质材料"

@@ -24,7 +24,7 @@ from actions.follow_ups import MAX_CLARIFY
 from actions.forms import prefill_ticket_form, tells_more
 from actions.reading import aspect_for, unsure_of
 from actions.tickets import ActionOpenTicket, file_when_told
-from bot.vocabulary import TICKET_MATTER_KINDS, Aspect, TicketKind, TicketStatus
+from bot.vocabulary import TICKET_MATTER_KINDS, Aspect, MatterKind, TicketKind, TicketStatus
 
 logger = logging.getLogger(__name__)
 
@@ -103,11 +103,15 @@ async def answer(
             return events
         return events + await _start_ticket(dispatcher, tracker, guide)
     aspect = aspect if aspect in render.ASPECTS else Aspect.OVERVIEW.value
+    asked = aspect
     aspect = aspect_for(tracker, code, aspect)
     follow_up = aspect != Aspect.OVERVIEW and tracker.get_slot("current_matter") == code
     # A follow-up answers only what was asked, short, with the whole guide one tap away.
     more = [{"title": "查看完整指南", "payload": f'/ask_matter{{"matter": "{code}"}}'}] if follow_up else []
     dispatcher.utter_message(text=render.guide_text(guide, aspect), buttons=more, json_message=render.matter_payload(guide, aspect))
+    if asked == Aspect.STEPS and aspect == Aspect.OVERVIEW and guide["kind"] == MatterKind.SERVICE and guide.get("steps"):
+        # "这个证咋办", "要怎么申请": the whole guide first, then how it goes, step by step.
+        dispatcher.utter_message(text=render.steps_text(guide), json_message=render.steps_payload(guide))
     if not follow_up:
         await _related(dispatcher, guide)
     if tracker.get_slot("current_matter") != code and not is_button(tracker) and unsure_of(tracker, code):

@@ -1190,3 +1190,13 @@ def test_a_matter_a_story_tells_as_done_is_its_background_not_its_question(stack
     got = answer(replies)
     assert (got["matter"], got["aspect"]) == ("renshe.labor_arbitration", "materials")
     assert answer(stack.say(sender, "要交钱吗"))["matter"] == "renshe.labor_arbitration"
+
+
+def test_a_plain_how_gets_the_whole_guide_then_its_steps(stack):
+    sender = me()
+    found = customs(stack.say(sender, "想去国外旅游，护照要怎么申请"))
+    aspects = [c.get("aspect") for c in found if c.get("matter") == "gongan.passport"]
+    assert aspects[:2] == ["overview", "steps"]
+    # A follow-up still answers only what it asks.
+    got = [c for c in customs(stack.say(sender, "要钱吗")) if c.get("matter")]
+    assert [c["aspect"] for c in got] == ["fee"]
