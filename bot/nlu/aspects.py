@@ -32,6 +32,7 @@ CONDITIONS = Aspect.CONDITIONS.value
 MATERIALS = Aspect.MATERIALS.value
 LOCATION = Aspect.LOCATION.value
 STEPS = Aspect.STEPS.value
+ONLINE = Aspect.ONLINE.value
 _INTERROGATIVES = ("哪", "几", "多少", "多久", "啥", "什么", "怎么", "咋", "吗", "不", "能")
 
 
@@ -109,6 +110,11 @@ def find_aspect(text: str, lexicon: List[Tuple[str, str]]) -> Optional[Tuple[str
         key = (-1 if threshold else 1 if last else 0, 0 if asks else 1, start, -len(phrase))
         if best is None or key < best[0]:
             best = (key, (aspect, start, end))
+    if best and best[1][0] == STEPS:
+        # "手机上怎么交", "网上咋申请": how it is done online asks about doing it online.
+        online = [f for f in found if f[1] == ONLINE and f[3] <= best[1][1] <= f[3] + 1]
+        if online:
+            return ONLINE, online[0][2], best[1][2]  # the span asks: it holds the how
     return best[1] if best else None
 
 
