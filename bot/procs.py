@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -18,7 +19,28 @@ DERIVED_VARIABLES = ("DATABASE_URL", "RASA_URL", "HALL_URL", "ONETRIP_ACTION_END
 PORT_VARIABLES = ("RASA_PORT", "ACTIONS_PORT", "HALL_PORT")
 
 
+# Ports are picked below the kernel's ephemeral range: a port bind(0) hands out lies in that range,
+# where any outgoing connection on the machine may take it as its source port before our server
+# binds it (seen in CI under load: "address already in use" for a port just found free).
+FREE_PORTS_BELOW_EPHEMERAL = 12000
+
+
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768  # Linux's default
+
+
 def free_port(host: str = "127.0.0.1") -> int:
+    """A loopback port no server listens on, below the ephemeral range (random, so that parallel
+    test workers rarely try the same one; bind(0) when that range has none free)."""
+    low = _ephemeral_low()
+    first = max(1024, low - FREE_PORTS_BELOW_EPHEMERAL)
+    for _ in range(200):
+        port = random.randrange(first, low)
+        if port_problem(host, port) is None:
+            return port
     with socket.socket() as sock:
         sock.bind((host, 0))
         return sock.getsockname()[1]
