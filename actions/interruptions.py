@@ -17,6 +17,7 @@ from actions import render
 from actions.api.hall import HallUnavailable, hall
 from actions.conversation import ROUTER_SURE, entity, match_of, route_of, text_of
 from actions.cues import asks_how_to_reach
+from actions.follow_ups import SHORT_FOLLOW_UP, stays
 from actions.reading import aspect_for
 from bot.text.sentences import asks
 from bot.vocabulary import FALLBACK_MATTER, Aspect
@@ -72,13 +73,27 @@ def is_new_question(tracker: Tracker) -> bool:
     return bool(_other_matter(tracker) or entity(tracker, "aspect")) and asks(text)
 
 
+def continue_form(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """Back to the form after an answer: "not submitted yet", or, when its ticket was filed as it
+    was told and only the phone is asked, that it was."""
+    filed = tracker.get_slot("filed_ticket")
+    if filed:
+        dispatcher.utter_message(response="utter_form_continue_filed", number=filed)
+    else:
+        dispatcher.utter_message(response="utter_form_continue")
+
+
 async def answer(dispatcher: CollectingDispatcher, tracker: Tracker, continues: bool = True) -> List[EventType]:
     """Answer a question asked in the middle of a form; the form then asks its own again (said
     unless `continues` is False: the form was dropped, or asks its next question anyway)."""
     current = tracker.get_slot("current_matter") or tracker.get_slot("ticket_matter")
     aspect = entity(tracker, "aspect") or Aspect.OVERVIEW.value
     try:
-        code = _other_matter(tracker) or await _routed_candidate(tracker, current) or current
+        code = _other_matter(tracker)
+        if code and current and entity(tracker, "aspect") and len(text_of(tracker)) <= SHORT_FOLLOW_UP and await stays(
+                tracker, current, code, entity(tracker, "aspect"), [m["matter"] for m in match_of(tracker).matches]):
+            code = current  # "手机上能投诉不" in the complaint's form: asked of its matter (投诉 names no other)
+        code = code or await _routed_candidate(tracker, current) or current
         guide = await hall().guide(code) if code else None
     except HallUnavailable:
         dispatcher.utter_message(response="utter_hall_unavailable")
@@ -90,5 +105,5 @@ async def answer(dispatcher: CollectingDispatcher, tracker: Tracker, continues: 
     aspect = aspect_for(tracker, guide["code"], aspect)
     dispatcher.utter_message(text=render.guide_text(guide, aspect), json_message=render.matter_payload(guide, aspect))
     if continues:
-        dispatcher.utter_message(response="utter_form_continue")
+        continue_form(dispatcher, tracker)
     return [SlotSet("current_matter", guide["code"])]

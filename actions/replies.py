@@ -94,6 +94,12 @@ async def answer(
         if filed and tells_more(text_of(tracker)):
             # "等下地点说错了，是在杭州东站上的车": more of the story, onto the ticket filed.
             return events + await ActionOpenTicket.add_note(dispatcher, tracker, filed["number"])
+        if filed and aspect in render.ASPECTS and aspect != Aspect.OVERVIEW:
+            # "多久来查", "能匿名不" after the complaint was filed: what the matter's guide says of
+            # it, and the ticket that is already on its way.
+            dispatcher.utter_message(text=render.guide_text(guide, aspect), json_message=render.matter_payload(guide, aspect))
+            dispatcher.utter_message(response="utter_ticket_on_its_way", number=filed["number"])
+            return events
         if filed:
             # One open ticket per matter and conversation: a second would be a double.
             dispatcher.utter_message(response="utter_ticket_already_filed", number=filed["number"],

@@ -1200,3 +1200,20 @@ def test_a_plain_how_gets_the_whole_guide_then_its_steps(stack):
     # A follow-up still answers only what it asks.
     got = [c for c in customs(stack.say(sender, "要钱吗")) if c.get("matter")]
     assert [c["aspect"] for c in got] == ["fee"]
+
+
+def test_a_question_ending_in_不_inside_the_complaint_form_is_answered(stack):
+    sender = me()
+    stack.say(sender, "老板拖了我两个月工资不给 我要投诉他")
+    got = [c for c in customs(stack.say(sender, "要钱不")) if c.get("matter")]
+    assert [(c["matter"], c["aspect"]) for c in got] == [("renshe.wage_arrears", "fee")]
+
+
+def test_an_aspect_asked_after_the_complaint_is_filed_is_answered_with_the_ticket_named(stack):
+    sender = me()
+    stack.say(sender, "老板拖了我两个月工资不给 我要投诉他")
+    stack.say(sender, "不留电话了")
+    replies = stack.say(sender, "多久有回音")
+    assert ("renshe.wage_arrears", "time_limit") in [(c.get("matter"), c.get("aspect")) for c in customs(replies)]
+    number = stack.tickets(sender)[0]["number"]
+    assert number in text(replies) and len(stack.tickets(sender)) == 1
