@@ -33,7 +33,7 @@ MATERIALS = Aspect.MATERIALS.value
 LOCATION = Aspect.LOCATION.value
 STEPS = Aspect.STEPS.value
 ONLINE = Aspect.ONLINE.value
-_INTERROGATIVES = ("哪", "几", "多少", "多久", "啥", "什么", "怎么", "咋", "吗", "不", "能")
+_INTERROGATIVES = ("哪", "几", "多少", "多久", "啥", "什么", "怎么", "咋", "吗", "不", "能", "伐")  # 伐: Wu 吗
 
 
 def _asks(phrase: str) -> bool:
@@ -69,7 +69,7 @@ def _not_asked(spans: List[Tuple[int, int]], start: int, end: int) -> bool:
 
 
 # The citizen's own case, as a conditions phrase opens ("我这种情况", "这种情况能", "像我这样").
-_OWN_CASE = ("我这", "这种情况", "这情况", "像我", "我们这种", "我们这样")
+_OWN_CASE = ("我这", "这种情况", "这情况", "像我", "我们这种", "我们这样", "阿拉")  # 阿拉: Wu "we"
 # A threshold the citizen asks of ("住多久才能办", "驾龄多少年才行", "啥病才算数"): the conditions,
 # whatever amount or time the sentence names.
 _THRESHOLD = ("才",)

@@ -259,3 +259,17 @@ def test_a_fee_that_describes_a_thing_asks_no_fee(lexicon):
     assert asked_aspect("有没有收费的停车场可以停，在哪", lexicon)[0] == "location"
     # Still asked when it is the question: "是免费的吗", "免费的不".
     assert asked_aspect("这个是免费的吗", lexicon)[0] == "fee"
+
+
+@pytest.mark.parametrize("text, aspect", [
+    ("当天能弄好吗", "time_limit"),
+    ("钱啥时候发", "time_limit"),
+    ("能一趟办完伐", "visits"),
+    ("可以點投訴？", "steps"),          # Cantonese: how do I complain
+    ("要咩證據", "materials"),
+    ("跟到期换一样价伐", "fee"),
+    ("手机里好弄伐", "online"),
+    ("屋里老头子生毛病了，钞票不够用，低保阿拉好吃伐", "conditions"),  # Wu: may we get it; the money is told
+])
+def test_everyday_and_dialect_words_of_writer_kk(lexicon, text, aspect):
+    assert asked_aspect(text, lexicon)[0] == aspect
