@@ -44,7 +44,7 @@ from actions.outside import answered_outside, elsewhere_answer
 from actions.reading import (
     EVERYDAY_PAIRS, STORY_QUESTION_LEAD, asked_in_story, asked_which, asks_what_about, bigrams, department_offered,
     done_elsewhere, done_in_story, is_bare_followup, named_matters, needed_thing, offer_said_yes_to, only_particulars,
-    only_told_had, read_with_previous, router_overrules, takes_offer, wish_reads, wished_in_story,
+    only_told_had, read_with_previous, router_overrules, takes_offer, told_done, wish_reads, wished_in_story,
 )
 from actions.replies import answer, clarify, correct, routed_ticket
 from actions.ticket_request import FILED_REPLIES
@@ -311,8 +311,10 @@ class ActionAnswerMatter(Answering):
             elif await done_in_story(turn.text, code):
                 # "…工伤认定今年三月已经下来了…听说政府有免费的律师，我这样的能申请吗？": what the
                 # story tells as done is its background; its asking sentence, read alone, names
-                # the matter asked, when it names one.
-                code = await asked_in_story(turn.text) or code
+                # the matter asked, when it names one; else the matcher's next reading of the same
+                # department that the story does not tell as done ("营业执照已经拿到了，个体户的…
+                # 这个做吃的证要带什么材料": 食品经营许可).
+                code = await asked_in_story(turn.text) or await self._besides_done(turn, code)
             else:
                 # "…我是去年人才引进把户口迁到杭州的…现在想给孩子报户口": the background is not
                 # what is wished for; the clauses that wish or ask are read alone.
@@ -404,6 +406,18 @@ class ActionAnswerMatter(Answering):
             return False
         guide = await hall().guide(code)
         return bool(guide and guide["kind"] == MatterKind.SERVICE)
+
+    @staticmethod
+    async def _besides_done(turn: Turn, code: str) -> str:
+        """The matcher's best reading besides `code`, told done, and besides anything else the story
+        tells as done, when it is of `code`'s department and clearly leads the readings left
+        (STORY_QUESTION_LEAD); else `code`."""
+        done = await told_done(turn.text) | {code, FALLBACK_MATTER}
+        left = [m for m in turn.view.matches if m["matter"] not in done]
+        if not left or left[0].get("department") != turn.departments.get(code):
+            return code
+        runner_up = float(left[1].get("score") or 0.0) if len(left) > 1 else 0.0
+        return left[0]["matter"] if float(left[0].get("score") or 0.0) >= STORY_QUESTION_LEAD * runner_up else code
 
     @staticmethod
     def _besides_fallback(turn: Turn) -> Optional[str]:

@@ -321,21 +321,32 @@ def _tells_done(clause: str) -> bool:
     return False
 
 
-async def done_in_story(text: str, code: str) -> bool:
-    """Whether a long story tells the matter `code` as already done: a clause that says so
-    ("工伤认定今年三月已经下来了", "…去劳动监察那里投诉过"), read alone, names it. The story then asks
-    about something else: "…工伤认定已经下来了…老板一分钱不肯赔…听说政府有免费的律师，我这样的能
-    申请吗？" asks for 法律援助, whatever the whole story's words read."""
+_AFTERTHOUGHT = re.compile(r"^[\u4e00-\u9fff]{1,5}的$")
+
+
+async def told_done(text: str) -> set:
+    """The matters a long story tells as already done: those a clause that says so ("工伤认定今年
+    三月已经下来了", "…去劳动监察那里投诉过"), read alone, names (Rasa's /model/parse, side by side)."""
     if len(normalize(text).replace(" ", "")) < STORY_CHARS:
-        return False
-    done = [c for c in clauses(text) if _tells_done(c)]
-    for parsed in await asyncio.gather(*(rasa_api.parse(clause) for clause in done)):  # side by side
+        return set()
+    parts = clauses(text)
+    # an afterthought that says which goes with it: "营业执照上个月已经办好了，个体户的"
+    done = [c + (parts[i + 1] if i + 1 < len(parts) and _AFTERTHOUGHT.match(parts[i + 1]) else "")
+            for i, c in enumerate(parts) if _tells_done(c)]
+    named = set()
+    for parsed in await asyncio.gather(*(rasa_api.parse(clause) for clause in done)):
         match = (parsed or {}).get("matter_match") or {}
         matches = match.get("matches") or []
-        if (matches and not match.get("abstain") and matches[0]["matter"] == code
-                and float(matches[0].get("score") or 0.0) >= DONE_SCORE):
-            return True
-    return False
+        if matches and not match.get("abstain") and float(matches[0].get("score") or 0.0) >= DONE_SCORE:
+            named.add(matches[0]["matter"])
+    return named
+
+
+async def done_in_story(text: str, code: str) -> bool:
+    """Whether a long story tells the matter `code` as already done. The story then asks about
+    something else: "…工伤认定已经下来了…老板一分钱不肯赔…听说政府有免费的律师，我这样的能申请吗？"
+    asks for 法律援助, whatever the whole story's words read."""
+    return code in await told_done(text)
 
 
 # A clause of a story that says what the citizen wants done or asks (cues.yml wish: "现在想给孩子报户口",

@@ -1217,3 +1217,12 @@ def test_an_aspect_asked_after_the_complaint_is_filed_is_answered_with_the_ticke
     assert ("renshe.wage_arrears", "time_limit") in [(c.get("matter"), c.get("aspect")) for c in customs(replies)]
     number = stack.tickets(sender)[0]["number"]
     assert number in text(replies) and len(stack.tickets(sender)) == 1
+
+
+def test_a_story_does_not_offer_what_it_tells_as_done(stack):
+    sender = me()
+    replies = stack.say(sender, "我跟老婆在金华开了家卖煎饼果子的小摊位，营业执照上礼拜已经拿到了，个体户的。城管的人路过说"
+                                "做吃的光有执照还不够，还要另外弄个证，不然要罚款。我们两个都不懂这些，这个做吃的证要带什么材料？")
+    offered = [c for c in customs(replies) if "clarify" in c]
+    named = [c.get("matter") for c in customs(replies) if c.get("matter")]
+    assert "scjg.individual_business" not in (offered[0]["clarify"] if offered else named)
