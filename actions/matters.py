@@ -25,8 +25,8 @@ from actions import interruptions
 from actions.api.hall import HallUnavailable, hall
 from actions.bundles import bundle_turn, member_among, named_bundle
 from actions.conversation import (
-    Answering, aspect_asked_before, channel_of, entity, intent_of, last_bot_response, previous_bot_events, previous_replies, text_of,
-    user_texts,
+    ROUTER_SURE, Answering, aspect_asked_before, channel_of, entity, intent_of, last_bot_response, previous_bot_events,
+    previous_replies, text_of, user_texts,
 )
 from actions.cues import STORY_CHARS, agrees, asks_for_person, asks_their_office, says, went_and_failed
 from actions.departments import (
@@ -58,6 +58,7 @@ from actions.unsettled import no_matter, without_matter
 from bot.catalogue.lexicons import cue_pattern
 from bot.text.normalize import normalize
 from bot.text.phones import contact_number
+from bot.text.sentences import asks
 from bot.vocabulary import FALLBACK_DEPARTMENT, FALLBACK_MATTER, Aspect, MatterKind, RequestType
 
 logger = logging.getLogger(__name__)
@@ -170,9 +171,11 @@ class ActionAnswerMatter(Answering):
                                      else "utter_anything_else")
             return []
         if turn.intent in ("affirm", "deny") and not turn.matter and not turn.aspect and not (
+                turn.length > SHORT_REPLY // 2 and asks(turn.text)) and not (
                 await turn.picked() or await turn.refined()):
             # "好的" / "不用了" outside a question name no matter, whatever words they share
-            # (but "租房的" after "哪一项？" picks an option, whatever the intent classifier says).
+            # (but "租房的" after "哪一项？" picks an option, whatever the intent classifier says,
+            # and "有补贴不" asks, whatever its 不).
             dispatcher.utter_message(response="utter_anything_else")
             return []
         return None
@@ -193,9 +196,14 @@ class ActionAnswerMatter(Answering):
             # "那医保局呢 地址在哪" after 公积金中心's: the office it names, read by the router.
             return await department_answer(dispatcher, turn.route)
         if (turn.current or turn.matter or turn.button or not offered or "request_type" not in offered
-                or turn.length > SHORT_QUESTION or not (turn.aspect or cue_pattern("asks_who").search(turn.text))):
+                or turn.length > SHORT_QUESTION):
             return None
         dept = offered["department"]
+        # A few words that ask ("有补贴不", "能不署名吗", "有合同样本不") name nothing else: still that
+        # department's business, unless the router is sure of another.
+        elsewhere = turn.routed_to and turn.routed_to != dept["code"] and turn.route_score >= ROUTER_SURE
+        if not (turn.aspect or cue_pattern("asks_who").search(turn.text) or (asks(turn.text) and not elsewhere)):
+            return None
         return await department_answer(dispatcher, {"code": dept["code"], "score": dept.get("score"),
                                                     "type": offered.get("request_type")})
 

@@ -1226,3 +1226,20 @@ def test_a_story_does_not_offer_what_it_tells_as_done(stack):
     offered = [c for c in customs(replies) if "clarify" in c]
     named = [c.get("matter") for c in customs(replies) if c.get("matter")]
     assert "scjg.individual_business" not in (offered[0]["clarify"] if offered else named)
+
+
+def test_asking_to_stay_unnamed_in_the_complaint_form_files_it_without_a_phone(stack):
+    sender = me()
+    stack.say(sender, "隔壁那家小厂每天半夜偷偷往河里排黑水，臭得不得了，我要举报")
+    replies = stack.say(sender, "举报人能不具名吗")
+    assert any(c.get("ticket") for c in customs(replies))
+    assert len(stack.tickets(sender)) == 1
+
+
+def test_a_few_words_that_ask_after_a_department_answer_stay_with_that_department(stack):
+    sender = me()
+    first = customs(stack.say(sender, "我们村想修一条通到山上的水泥路，这个归哪个部门管？"))
+    code = next(c["department"]["code"] for c in first if isinstance(c.get("department"), dict))
+    # "有补助不" asks (its 不 is no "no" to the offer): still that department's business.
+    again = customs(stack.say(sender, "有补助不"))
+    assert code in [c["department"]["code"] for c in again if isinstance(c.get("department"), dict)]
