@@ -155,7 +155,8 @@ def test_the_shipped_scenario_files_load_with_their_parts():
                                                                                "holdout_II.yml"}
     assert all(s.part == FITTING for name, s in parts.items() if name.startswith("fit_"))
     assert sum(len(s.scenarios) for s in parts.values()) >= 900
-    assert min(len(s.scenarios) for s in parts.values()) >= 60
+    # every file is one writer's blind batch of at least 50 scenarios (JJ and KK wrote 50 each)
+    assert min(len(s.scenarios) for s in parts.values()) >= 50
 
 
 def test_scoring_rules():
