@@ -43,8 +43,8 @@ from actions.handoff import ActionHandoff, called_off
 from actions.outside import answered_outside, elsewhere_answer
 from actions.reading import (
     EVERYDAY_PAIRS, STORY_QUESTION_LEAD, asked_in_story, asked_which, asks_what_about, bigrams, department_offered,
-    done_elsewhere, done_in_story, is_bare_followup, named_matters, needed_thing, offer_said_yes_to, only_particulars,
-    only_told_had, read_with_previous, router_overrules, takes_offer, told_done, wish_reads, wished_in_story,
+    done_elsewhere, is_bare_followup, named_matters, needed_thing, offer_said_yes_to, only_particulars,
+    only_told_had, read_with_previous, router_overrules, takes_offer, wish_reads, wished_in_story,
 )
 from actions.replies import answer, clarify, correct, routed_ticket
 from actions.ticket_request import FILED_REPLIES
@@ -316,7 +316,7 @@ class ActionAnswerMatter(Answering):
                 # "残疾证是肢体二级，已经办好几年了…残联有补贴…我们这种能申请吗": what the story says
                 # it already has is not what it asks; its asking sentence is read alone.
                 code = await asked_in_story(turn.text)
-            elif await done_in_story(turn.text, code):
+            elif code in await turn.told_done():
                 # "…工伤认定今年三月已经下来了…听说政府有免费的律师，我这样的能申请吗？": what the
                 # story tells as done is its background; its asking sentence, read alone, names
                 # the matter asked, when it names one; else the matcher's next reading of the same
@@ -420,7 +420,7 @@ class ActionAnswerMatter(Answering):
         """The matcher's best reading besides `code`, told done, and besides anything else the story
         tells as done, when it is of `code`'s department and clearly leads the readings left
         (STORY_QUESTION_LEAD); else `code`."""
-        done = await told_done(turn.text) | {code, FALLBACK_MATTER}
+        done = await turn.told_done() | {code, FALLBACK_MATTER}
         left = [m for m in turn.view.matches if m["matter"] not in done]
         if not left or left[0].get("department") != turn.departments.get(code):
             return code

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Set
 
 from rasa_sdk import Tracker
 
@@ -324,9 +324,12 @@ def _tells_done(clause: str) -> bool:
 _AFTERTHOUGHT = re.compile(r"^[\u4e00-\u9fff]{1,5}的$")
 
 
-async def told_done(text: str) -> set:
+async def told_done(text: str) -> Set[str]:
     """The matters a long story tells as already done: those a clause that says so ("工伤认定今年
-    三月已经下来了", "…去劳动监察那里投诉过"), read alone, names (Rasa's /model/parse, side by side)."""
+    三月已经下来了", "…去劳动监察那里投诉过"), read alone, names (Rasa's /model/parse, side by side).
+    The story then asks about something else: "…工伤认定已经下来了…听说政府有免费的律师，我这样的
+    能申请吗？" asks for 法律援助, whatever the whole story's words read. (Turn.told_done reads it
+    once per message.)"""
     if len(normalize(text).replace(" ", "")) < STORY_CHARS:
         return set()
     parts = clauses(text)
@@ -340,13 +343,6 @@ async def told_done(text: str) -> set:
         if matches and not match.get("abstain") and float(matches[0].get("score") or 0.0) >= DONE_SCORE:
             named.add(matches[0]["matter"])
     return named
-
-
-async def done_in_story(text: str, code: str) -> bool:
-    """Whether a long story tells the matter `code` as already done. The story then asks about
-    something else: "…工伤认定已经下来了…老板一分钱不肯赔…听说政府有免费的律师，我这样的能申请吗？"
-    asks for 法律援助, whatever the whole story's words read."""
-    return code in await told_done(text)
 
 
 # A clause of a story that says what the citizen wants done or asks (cues.yml wish: "现在想给孩子报户口",

@@ -8,14 +8,14 @@ each made at most once however many steps ask for it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Set
 
 from rasa_sdk import Tracker
 
 from actions.conversation import MatchView, entity, intent_of, is_button, match_of, route_of, text_of
 from actions.cues import says
 from actions.follow_ups import SHORT_REPLY, picked_option, short_reply_reading
-from actions.reading import asked_which, read_with_previous
+from actions.reading import asked_which, read_with_previous, told_done
 from bot.text.normalize import normalize
 from bot.vocabulary import FALLBACK_MATTER
 
@@ -31,6 +31,7 @@ class Turn:
     candidates: List[str]  # the options offered last
     route: Optional[Dict[str, Any]]  # the department router's verdict
     _once: Dict[str, Optional[str]] = field(default_factory=dict, repr=False)
+    _done: Optional[Set[str]] = field(default=None, repr=False)
 
     @classmethod
     def read(cls, tracker: Tracker) -> "Turn":
@@ -109,3 +110,9 @@ class Turn:
         if "refined" not in self._once:
             self._once["refined"] = await short_reply_reading(self.tracker, self.current, self.combined)
         return self._once["refined"]
+
+    async def told_done(self) -> Set[str]:
+        """The matters a long story tells as already done (a parse per telling clause, once)."""
+        if self._done is None:
+            self._done = await told_done(self.text)
+        return self._done

@@ -22,7 +22,7 @@ from actions.follow_ups import FOLLOW_UP_QUESTION, MAX_CLARIFY, SHORT_FOLLOW_UP,
 from actions.outside import answered_outside, still_outside
 from actions.reading import (
     OVERRULE_ASKED_DEPARTMENT, OVERRULE_OUTSIDE_UNSURE, asked_which, asks_what_about, is_bare_followup, named_matters,
-    only_particulars, told_done,
+    only_particulars,
 )
 from actions.replies import answer, clarify, routed_ticket
 from actions.turn import Turn
@@ -68,7 +68,7 @@ async def without_matter(dispatcher: CollectingDispatcher, turn: Turn) -> Option
     if len(offered) > 1 and not turn.current and turn.length >= STORY_CHARS:
         # "营业执照上个月已经办好了，个体户的…这个卖吃的证要什么材料": what the story tells as done is
         # not among what it may ask.
-        done = await told_done(turn.text)
+        done = await turn.told_done()
         offered = [c for c in offered if c not in done] or offered
     if sure:
         events = await _sure_department(dispatcher, turn, sure, offered)
