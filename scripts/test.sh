@@ -35,11 +35,17 @@ $BIN/rasa data validate --data data/nlu data/rules data/stories \
 
 run_pytest() {
     # pytest exits 5 when it collected nothing: a suite that ran no test is broken, say so.
-    $BIN/python -m pytest "$@"
+    # A hung test is failed by pytest-timeout (pyproject.toml); should a worker hang where
+    # SIGALRM cannot reach, `timeout` ends the whole process group after PYTEST_BUDGET seconds,
+    # so CI stops with a reason inside its 25 minutes instead of being killed without one.
+    timeout -k 30 "$PYTEST_BUDGET" $BIN/python -m pytest "$@"
     local rc=$?
     if [ "$rc" -eq 5 ]; then
         echo "test: pytest collected no tests for: $*" >&2
         return 1
+    fi
+    if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+        echo "test: pytest did not finish within ${PYTEST_BUDGET}s and was stopped: $*" >&2
     fi
     return "$rc"
 }
@@ -47,6 +53,7 @@ run_pytest() {
 # Two workers (these machines have two cores; ONETRIP_TEST_WORKERS for more), each test file on
 # one worker so that a file's servers start once. Every stack takes free ports and its own var/.
 step "pytest (SQLite, ${ONETRIP_TEST_WORKERS:=2} workers)"
+PYTEST_BUDGET=${ONETRIP_PYTEST_BUDGET:-900}  # about 400 s on a quiet two-core machine
 run_pytest -q -p no:cacheprovider -n "$ONETRIP_TEST_WORKERS" --dist loadfile --durations=12 tests || status=1
 
 # The hall's suite again on PostgreSQL when one is reachable (CI has one at 127.0.0.1:5432).
@@ -57,6 +64,7 @@ sqlalchemy.create_engine(sys.argv[1]).connect().close()
 PY
 then
     step "pytest (hall on PostgreSQL)"
+    PYTEST_BUDGET=${ONETRIP_PYTEST_BUDGET:-400}  # about 90 s on a quiet two-core machine
     # Each worker's session creates a database of its own on that server (tests/hall/conftest.py).
     DATABASE_URL="$pg_url" run_pytest -q -p no:cacheprovider -n "$ONETRIP_TEST_WORKERS" --dist loadfile tests/hall || status=1
 else
