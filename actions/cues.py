@@ -19,6 +19,34 @@ def says(text: str, kind: str) -> bool:
     return any(word and word in folded for word in cue_words()[kind])
 
 
+def asks_to_act(text: str) -> bool:
+    """The citizen asks someone to act (cues.yml complaint_request: 投诉, 举报, 管一管…) in their own
+    name: not as the one complained of ("会被人举报要罚款", up to 3 characters before the word) and
+    not as a fear ("怕人家投诉")."""
+    folded = normalize(text).replace(" ", "")
+    words = cue_words()
+    for word in words["complaint_request"]:
+        at = folded.find(word) if word else -1
+        while at >= 0:
+            before = folded[max(0, at - 3):at]
+            if not any(a in before for a in words["acted_upon"]) and not any(
+                    f in folded[max(0, at - 4):at] for f in words["feared"]):
+                return True
+            at = folded.find(word, at + 1)
+    return False
+
+
+def grieves(text: str) -> bool:
+    """A grievance told (cues.yml grievance: 欠薪, 押金不退, 扰民, 投诉…); the words that ask someone
+    to act count only as asks_to_act reads them ("会被人举报要罚款" tells no grievance)."""
+    folded = normalize(text).replace(" ", "")
+    words = cue_words()
+    asking = set(words["complaint_request"])
+    if any(w and w not in asking and w in folded for w in words["grievance"]):
+        return True
+    return any(w and w in asking and w in folded for w in words["grievance"]) and asks_to_act(text)
+
+
 # Asking how many trips a matter takes: "要来回跑几次", "得跑几趟".
 _ASKS_TRIPS = re.compile(r"(?:跑|去|来)(?:几|多少)(?:次|趟|回)")
 

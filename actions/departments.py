@@ -14,10 +14,11 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.api.hall import hall
 from actions.conversation import entity, intent_of, is_button, route_of, text_of, user_texts
-from actions.cues import STORY_CHARS, says
+from actions.cues import STORY_CHARS, asks_to_act, grieves, says
 from actions.forms import DECLINED, MIN_DESCRIPTION_CHARS, prefill_ticket_form
 from actions.outside import matter_button, outside_answer
 from actions.reading import OVERRULE_OUTSIDE, only_particulars
+from actions.tickets import file_when_told
 from bot.catalogue.lexicons import cue_pattern
 from bot.text.normalize import normalize
 from bot.text.phones import contact_number
@@ -125,7 +126,7 @@ async def complaint_route(tracker: Tracker, view) -> Optional[ComplaintRoute]:
         return ComplaintRoute(department=department, kind=TicketKind.CONSULT.value)
     # A story that asks someone to act ("…能不能帮我们把钱追回来", "…请查处") is a grievance told
     # in its own words, even with none of the words that name one.
-    grievance = says(text, "grievance") or (len(normalize(text)) >= STORY_CHARS and says(text, "complaint_request"))
+    grievance = grieves(text) or (len(normalize(text)) >= STORY_CHARS and asks_to_act(text))
     if not (intent == "complain" or grievance):
         return None
     if not grievance and tracker.get_slot("current_matter") and (entity(tracker, "aspect") or says(text, "feared")):
@@ -174,6 +175,11 @@ async def accept_department_offer(
     events = await department_ticket(dispatcher, tracker, kind, offer["department"]["code"], story)
     if says(text_of(tracker), "no_phone") and not contact_number(text_of(tracker)):
         events.append(SlotSet("contact_phone", DECLINED))
+    # Asked to pass it on, the question told is filed at once, as a complaint told in full is: nothing
+    # is lost if the citizen leaves now; the phone (or "不留") is added after.
+    if events:
+        events += await file_when_told(dispatcher, tracker, kind, offer["department"]["code"], None, events,
+                                       asks_to_act=False)
     return events
 
 

@@ -16,7 +16,7 @@ from actions import interruptions
 from actions.api.hall import HallUnavailable, hall
 from actions.conversation import last_bot_response, text_of, user_texts
 from actions.feedback import file_bad_rating
-from actions.ticket_request import ticket_number
+from actions.ticket_request import filed_payload, ticket_number
 from bot.catalogue.lexicons import cue_pattern
 from bot.text.normalize import normalize
 from actions.cues import asks_for_person, says
@@ -163,7 +163,7 @@ class ListeningForm(FormValidationAction, metaclass=abc.ABCMeta):
         if drops_form(text) and not (requested == "contact_phone" and says(text, "no_phone")):
             filed = tracker.get_slot("filed_ticket")
             if filed:  # filed when it was told: it stands, only the phone is not asked any more
-                dispatcher.utter_message(response="utter_form_left_filed", number=filed, json_message={"ticket": filed})
+                dispatcher.utter_message(response="utter_form_left_filed", number=filed, json_message=await filed_payload(tracker, filed))
             else:
                 dispatcher.utter_message(response="utter_form_cancelled")
             # "算了不弄了，问下家庭农场咋登记": dropped, and the new question answered.
@@ -179,7 +179,7 @@ class ListeningForm(FormValidationAction, metaclass=abc.ABCMeta):
         if filed and ticket_number(text) and not contact_number(text):
             # "ZJ…处理了没有" while the phone for a ticket already filed is asked: the form steps
             # aside (the ticket stands) and the message is answered as any other (its status).
-            dispatcher.utter_message(response="utter_form_left_filed", number=filed, json_message={"ticket": filed})
+            dispatcher.utter_message(response="utter_form_left_filed", number=filed, json_message=await filed_payload(tracker, filed))
             return [SlotSet(slot, None) for slot in FORM_SLOTS] + [
                 SlotSet("requested_slot", None), ActiveLoop(None), FollowupAction("action_answer_matter")]
         events = corrections(tracker, requested)

@@ -38,7 +38,7 @@ class ActionAnswerInForm(Action):
             dispatcher.utter_message(response="utter_phone_invalid")  # a number, but not a phone's
             return []
         if await interruptions.department_contact(dispatcher, tracker):
-            interruptions.continue_form(dispatcher, tracker)
+            await interruptions.continue_form(dispatcher, tracker)
             return []
         if photos_question(dispatcher, tracker, requested):
             return [SlotSet(requested, None)] if requested else []

@@ -19,6 +19,7 @@ from actions.conversation import ROUTER_SURE, entity, match_of, route_of, text_o
 from actions.cues import asks_how_to_reach
 from actions.follow_ups import SHORT_FOLLOW_UP, stays
 from actions.reading import aspect_for
+from actions.ticket_request import filed_payload
 from bot.text.sentences import asks
 from bot.vocabulary import FALLBACK_MATTER, Aspect
 
@@ -73,12 +74,13 @@ def is_new_question(tracker: Tracker) -> bool:
     return bool(_other_matter(tracker) or entity(tracker, "aspect")) and asks(text)
 
 
-def continue_form(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+async def continue_form(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
     """Back to the form after an answer: "not submitted yet", or, when its ticket was filed as it
-    was told and only the phone is asked, that it was."""
+    was told and only the phone is asked, that it was (the ticket named in the payload too)."""
     filed = tracker.get_slot("filed_ticket")
     if filed:
-        dispatcher.utter_message(response="utter_form_continue_filed", number=filed)
+        dispatcher.utter_message(response="utter_form_continue_filed", number=filed,
+                                 json_message=await filed_payload(tracker, filed))
     else:
         dispatcher.utter_message(response="utter_form_continue")
 
@@ -105,5 +107,5 @@ async def answer(dispatcher: CollectingDispatcher, tracker: Tracker, continues: 
     aspect = aspect_for(tracker, guide["code"], aspect)
     dispatcher.utter_message(text=render.guide_text(guide, aspect), json_message=render.matter_payload(guide, aspect))
     if continues:
-        continue_form(dispatcher, tracker)
+        await continue_form(dispatcher, tracker)
     return [SlotSet("current_matter", guide["code"])]

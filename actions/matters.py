@@ -28,7 +28,9 @@ from actions.conversation import (
     ROUTER_SURE, Answering, aspect_asked_before, channel_of, entity, intent_of, last_bot_response, previous_bot_events,
     previous_replies, text_of, user_texts,
 )
-from actions.cues import STORY_CHARS, agrees, asks_for_person, asks_their_office, says, went_and_failed
+from actions.cues import (
+    STORY_CHARS, agrees, asks_for_person, asks_their_office, asks_to_act, grieves, says, went_and_failed,
+)
 from actions.departments import (
     accept_department_offer, asks_office, department_answer, department_of, department_spoken_of, offer_callback,
 )
@@ -407,12 +409,15 @@ class ActionAnswerMatter(Answering):
 
     @staticmethod
     async def _complaint_about_service(turn: Turn, code: str) -> bool:
-        """A message that asks someone to act (投诉, 举报, 管一管…), with no aspect asked, matched to
-        a service matter that is not the one in hand."""
-        if (turn.button or turn.aspect or code == turn.current or not says(turn.text, "complaint_request")
-                or not says(turn.text, "grievance")):
+        """A message that asks someone to act (投诉, 举报, 管一管…) in its own name, with no aspect
+        asked, matched to a service matter that is not the one in hand, or to an expert's guidance
+        of another department than the router reads ("…河里的鱼死了不少…我主要是要举报这个厂偷排污水":
+        the factory's pollution, not the fish pond's disease)."""
+        if turn.button or turn.aspect or code == turn.current or not asks_to_act(turn.text) or not grieves(turn.text):
             return False
         guide = await hall().guide(code)
+        if guide and guide["kind"] == MatterKind.GUIDANCE:
+            return bool(turn.routed_to and turn.routed_to != guide["department"])
         return bool(guide and guide["kind"] == MatterKind.SERVICE)
 
     @staticmethod

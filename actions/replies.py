@@ -23,6 +23,7 @@ from actions.departments import complaint_route, department_ticket, offer_depart
 from actions.follow_ups import MAX_CLARIFY
 from actions.forms import prefill_ticket_form, tells_more
 from actions.reading import aspect_for, unsure_of
+from actions.ticket_request import ticket_payload
 from actions.tickets import ActionOpenTicket, file_when_told
 from bot.vocabulary import TICKET_MATTER_KINDS, Aspect, MatterKind, TicketKind, TicketStatus
 
@@ -98,14 +99,14 @@ async def answer(
             # "多久来查", "能匿名不" after the complaint was filed: what the matter's guide says of
             # it, and the ticket that is already on its way.
             dispatcher.utter_message(text=render.guide_text(guide, aspect), json_message=render.matter_payload(guide, aspect))
-            dispatcher.utter_message(response="utter_ticket_on_its_way", number=filed["number"])
+            dispatcher.utter_message(response="utter_ticket_on_its_way", number=filed["number"],
+                                     json_message=ticket_payload(filed))
             return events
         if filed:
             # One open ticket per matter and conversation: a second would be a double.
             dispatcher.utter_message(response="utter_ticket_already_filed", number=filed["number"],
                                      department_name=guide.get("department_name") or guide["department"],
-                                     json_message={"ticket": filed["number"], "kind": filed["kind"],
-                                                   "department": filed["department"], "matter": code})
+                                     json_message={**ticket_payload(filed), "matter": code})
             return events
         return events + await _start_ticket(dispatcher, tracker, guide)
     aspect = aspect if aspect in render.ASPECTS else Aspect.OVERVIEW.value

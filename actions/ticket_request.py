@@ -110,3 +110,21 @@ def announce_ticket(dispatcher: CollectingDispatcher, ticket: Dict[str, Any], ph
                       # the matter it is filed under (zwfw.feedback for a 差评 told as a story), if any
                       **({"matter": ticket["matter"]} if ticket.get("matter") else {})},
     )
+
+
+def ticket_payload(ticket: Dict[str, Any]) -> Dict[str, Any]:
+    """What a reply that names a ticket carries: number, kind, department, matter (channels and
+    the evaluation read the same fields for a ticket just filed and one named again)."""
+    return {"ticket": ticket["number"], "kind": ticket.get("kind"), "department": ticket.get("department"),
+            **({"matter": ticket["matter"]} if ticket.get("matter") else {})}
+
+
+async def filed_payload(tracker: Tracker, number: str) -> Dict[str, Any]:
+    """ticket_payload of a ticket this conversation filed, read back from the hall; the number
+    alone when the hall cannot be reached."""
+    try:
+        tickets = await hall().lookup_tickets(tracker.sender_id, number=number)
+    except HallUnavailable:
+        tickets = []
+    found = next((t for t in tickets if t.get("number") == number), None)
+    return ticket_payload(found) if found else {"ticket": number}

@@ -22,6 +22,7 @@ from rasa.shared.nlu.training_data.message import Message
 from pypinyin import lazy_pinyin
 
 from bot.catalogue.lexicons import aspect_phrases, cue_pattern
+from bot.matching.typos import fuzzy
 from bot.text.normalize import normalize
 from bot.text.sentences import asking_sentence, asks, clauses
 from bot.text.spans import locate
@@ -242,14 +243,16 @@ def asked_aspect(text: str, lexicon: List[Tuple[str, str]]) -> Optional[Tuple[st
 def _phrase_sounds(lexicon: Tuple[Tuple[str, str], ...]) -> List[Tuple[str, str, int]]:
     """Each phrase of three or more characters as its pinyin (" zhun bei sha "), once per lexicon:
     converting them at every message cost more than the rest of the NLU pipeline together."""
-    return [(" " + " ".join(lazy_pinyin(phrase)) + " ", aspect, len(phrase))
+    return [(" " + " ".join(fuzzy(x) for x in lazy_pinyin(phrase)) + " ", aspect, len(phrase))
             for phrase, aspect in lexicon if len(phrase) >= 3]
 
 
 def find_aspect_by_sound(text: str, lexicon: Sequence[Tuple[str, str]]) -> Optional[Tuple[str, int, int]]:
     """The same, where a phone typist's homophone hides the phrase ("要准被啥", "能半吗"):
-    phrases of three or more characters compared by their pinyin, tones ignored."""
-    syllables = lazy_pinyin(text, errors=lambda chars: ["?"] * len(chars))
+    phrases of three or more characters compared by their pinyin, tones and the sounds that
+    accents fold (zh/z, n/l, -ng/-n) ignored."""
+    # sounds an IME or a southern accent mixes up are one ("要带撒" is 要带啥: sa, sha)
+    syllables = [fuzzy(x) for x in lazy_pinyin(text, errors=lambda chars: ["?"] * len(chars))]
     joined = " " + " ".join(syllables) + " "
     quiet = [m.span() for m in _NOT_ASKED.finditer(text)]
     best: Optional[Tuple[str, int, int]] = None

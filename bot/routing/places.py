@@ -73,7 +73,7 @@ def place_signals(normalized: str) -> PlaceSignals:
         # "我在北京上班…老家房子", "去上海复查": where the citizen is or goes (cues.yml away_doing), not the matter's place.
         away = before.endswith(("在", "去", "到")) and bool(cue_pattern("away_doing").match(normalized, matches[last].end()))
         origin = origin or away
-        possessive = possessive or owns
+        possessive = possessive or (owns and not away)  # "去香港的证": the permit to go, not Hong Kong's
         if not origin:
             other = True
     return PlaceSignals(other, names_zhejiang_normalized(normalized), possessive, mentions)

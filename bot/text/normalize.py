@@ -1,8 +1,8 @@
 """Text normalisation shared by the index and the queries, so both sides look alike.
 
 Order matters: HTML and entities go first (they hide real characters), then NFKC folds
-full-width forms, then OpenCC turns Traditional into Simplified, then everything that is
-not a letter or digit becomes a single space.
+full-width forms, then everything that is not a letter or digit becomes a single space, then
+OpenCC turns Traditional into Simplified and written Cantonese becomes Mandarin (fold_dialect).
 """
 
 from __future__ import annotations
@@ -27,6 +27,23 @@ def _t2s() -> opencc.OpenCC:
     return opencc.OpenCC("t2s")
 
 
+# Cantonese written as spoken ("張社保卡唔見咗", "喺邊度辦", "幾耐攞到"), folded to the Mandarin words
+# the catalogue and every lexicon use. Each fold keeps the length (spans.locate maps positions one to
+# one); words first, then single characters that are only Cantonese. 系 (係) is left: it is Mandarin too.
+_DIALECT_WORDS = {"使唔使": "要不要", "点样": "怎样", "点算": "咋办", "边度": "哪里", "边个": "哪个", "几耐": "多久",
+                  "跌咗": "丢了", "唔见": "不见", "冇咗": "没了"}
+_DIALECT_WORDS_RE = re.compile("|".join(sorted(_DIALECT_WORDS, key=len, reverse=True)))
+_DIALECT_CHARS = str.maketrans({"咗": "了", "唔": "不", "冇": "没", "嘅": "的", "喺": "在", "啲": "些", "佢": "他",
+                                "哋": "们", "攞": "拿", "畀": "给", "睇": "看", "揾": "找", "嚟": "来", "谂": "想"})
+
+
+def fold_dialect(text: str) -> str:
+    """Cantonese words and characters as their Mandarin equivalents, length kept (simplified input)."""
+    if not _DIALECT_WORDS_RE.search(text) and text == text.translate(_DIALECT_CHARS):
+        return text
+    return _DIALECT_WORDS_RE.sub(lambda m: _DIALECT_WORDS[m.group(0)], text).translate(_DIALECT_CHARS)
+
+
 def normalize(text: object, max_chars: int = MAX_CHARS) -> str:
     """Canonical matching form: simplified, half-width, lower-case, words separated by one space."""
     if not isinstance(text, str) or not text:
@@ -42,7 +59,7 @@ def normalize(text: object, max_chars: int = MAX_CHARS) -> str:
     if not text:
         return ""
     if _CJK_RE.search(text):
-        text = _t2s().convert(text)
+        text = fold_dialect(_t2s().convert(text))
     text = text.lower()
     # Spaces between two CJK characters are noise ("身份证 过期"); keep them elsewhere.
     text = re.sub(r"(?<=[\u3400-\u9fff]) (?=[\u3400-\u9fff])", "", text)

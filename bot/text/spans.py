@@ -6,7 +6,7 @@ import unicodedata
 from functools import lru_cache
 from typing import List, Optional, Tuple
 
-from bot.text.normalize import _t2s
+from bot.text.normalize import _t2s, fold_dialect
 
 
 @lru_cache(maxsize=4096)
@@ -28,7 +28,7 @@ def locate(original: str, phrase: str) -> Optional[Tuple[int, int]]:
         for piece in _fold(char):
             folded.append(piece)
             owner.append(index)
-    at = "".join(folded).find(target)
+    at = fold_dialect("".join(folded)).find(target)  # length kept: owner still maps each position
     if at < 0:
         return None
     return owner[at], owner[at + len(target) - 1] + 1

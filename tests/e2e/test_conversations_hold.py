@@ -1243,3 +1243,89 @@ def test_a_few_words_that_ask_after_a_department_answer_stay_with_that_departmen
     # "有补助不" asks (its 不 is no "no" to the offer): still that department's business.
     again = customs(stack.say(sender, "有补助不"))
     assert code in [c["department"]["code"] for c in again if isinstance(c.get("department"), dict)]
+
+
+def test_a_worry_about_being_reported_is_no_complaint(stack):
+    # The citizen fears being complained of ("会被人举报"): the question is the licence, nothing is filed.
+    sender = me()
+    replies = stack.say(sender, "老板你好 我在县城开了个卖馄饨的小铺子 执照上个礼拜刚拿到 隔壁店主跟我说没有做吃的那个证"
+                                "迟早会被人举报 到时候要罚钱 我想问问做吃的那个证要怎么办下来")
+    offered = [m for c in customs(replies) for m in (c.get("clarify") or [c.get("matter")])]
+    assert "scjg.food_business_license" in offered and "记几项信息" not in text(replies)
+    assert stack.tickets(sender) == []
+
+
+def test_a_fear_of_failing_later_is_no_failed_trip(stack):
+    # "驚到時搞唔掂": afraid it will not work out then, in Cantonese; nothing has failed yet.
+    sender = me()
+    replies = stack.say(sender, "我喺寧波有間屋，呢排搬屋嘅時候成袋文件唔見咗，入面有本房產證。之後可能要賣樓，"
+                                "驚到時搞唔掂。想問吓房產證唔見咗點樣補返？")
+    assert "白跑" not in text(replies)
+    assert answer(replies)["matter"] == "bdc.certificate_lost"
+    assert stack.tickets(sender) == []
+
+
+def test_written_cantonese_reads_as_mandarin(stack):
+    sender = me()
+    assert answer(stack.say(sender, "我部駕駛證唔見咗，點算"))["matter"] == "gongan.driving_license_lost"
+    assert answer(stack.say(sender, "喺邊度補"))["aspect"] == "location"
+
+
+def test_a_pollution_report_beside_a_fish_pond_is_a_complaint_not_expert_guidance(stack):
+    sender = me()
+    stack.say(sender, "我们村边上新开了个电镀厂，这一个月天天夜里往沟里放水，水发黄发臭，沟里的鱼死了一片，"
+                      "我家塘里的鱼也有点蔫，塘的事我自己会弄。我就是要举报这个厂乱排废水")
+    kinds = [(t["kind"], t["department"]) for t in stack.tickets(sender)]
+    assert kinds and kinds[0] == ("complaint", "shengtai")
+
+
+def test_a_step_told_as_done_in_other_words_is_background(stack):
+    # "报到已经去过了": the veteran's registration is done; the card asked for is the 优待证.
+    sender = me()
+    replies = stack.say(sender, "我前年秋天从部队退下来回到湖州，退役报到已经去过了，档案和户口也都弄回来了。"
+                            "最近听战友讲有张退役军人的卡，坐公交、进景区都能优惠，我还没有，这个卡怎么申请？")
+    assert answer(replies)["matter"] == "tuiyi.preferential_card"
+
+
+def test_a_newborns_hukou_settled_with_a_parent_is_birth_registration(stack):
+    sender = me()
+    replies = stack.say(sender, "宝宝的户口能不能落在她爸爸这边")
+    assert answer(replies)["matter"] == "gongan.hukou_birth"
+
+
+def test_asking_to_pass_a_question_on_files_it_at_once(stack):
+    sender = me()
+    first = customs(stack.say(sender, "我们这边生三孩有没有育儿补贴，一年能发多少钱，这个归哪里管"))
+    code = next(c["department"]["code"] for c in first if isinstance(c.get("department"), dict))
+    replies = stack.say(sender, "那你帮我问问他们")
+    filed = [c for c in customs(replies) if c.get("ticket")]
+    assert filed and filed[0]["department"] == code
+    assert [t["kind"] for t in stack.tickets(sender)] == ["consult"]
+
+
+def test_a_reply_naming_the_ticket_already_filed_carries_it(stack):
+    sender = me()
+    stack.say(sender, "老板拖了我们四个月的工钱一直不给，打电话也不接，十几个工友都没拿到，我要投诉他")
+    replies = stack.say(sender, "那就帮我投诉他")
+    number = stack.tickets(sender)[0]["number"]
+    assert number in [c.get("ticket") for c in customs(replies)]
+    assert len(stack.tickets(sender)) == 1
+
+
+def test_a_trip_to_macau_needs_our_permit(stack):
+    sender = me()
+    replies = stack.say(sender, "过年想去澳门玩，去澳门的证怎么办")
+    assert answer(replies)["matter"] == "gongan.hk_macau_permit"
+
+
+def test_applying_for_a_card_names_the_first_issue(stack):
+    assert answer(stack.say(me(), "请问怎么申请社保卡"))["matter"] == "renshe.social_card_apply"
+
+
+@pytest.mark.parametrize("words, aspect", [
+    ("钱什么时候打过来", "time_limit"), ("手机高头好办伐", "online"), ("要泡几趟", "visits"),
+    ("流成是怎样的", "steps"), ("外地人也行吗", "conditions")])
+def test_more_everyday_aspect_words(stack, words, aspect):
+    sender = me()
+    stack.say(sender, "我想申请公租房")
+    assert answer(stack.say(sender, words))["aspect"] == aspect
