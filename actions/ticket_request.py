@@ -113,10 +113,10 @@ def announce_ticket(dispatcher: CollectingDispatcher, ticket: Dict[str, Any], ph
 
 
 def ticket_payload(ticket: Dict[str, Any]) -> Dict[str, Any]:
-    """What a reply that names a ticket carries: number, kind, department, matter (channels and
-    the evaluation read the same fields for a ticket just filed and one named again)."""
-    return {"ticket": ticket["number"], "kind": ticket.get("kind"), "department": ticket.get("department"),
-            **({"matter": ticket["matter"]} if ticket.get("matter") else {})}
+    """What a reply that names a ticket filed before carries: number, kind, department (as for a
+    ticket just filed). Not its matter: the same turn may answer another matter, and a client
+    reading the turn's matter must find that one."""
+    return {"ticket": ticket["number"], "kind": ticket.get("kind"), "department": ticket.get("department")}
 
 
 async def filed_payload(tracker: Tracker, number: str) -> Dict[str, Any]:
