@@ -19,6 +19,10 @@ def says(text: str, kind: str) -> bool:
     return any(word and word in folded for word in cue_words()[kind])
 
 
+# Words that hold a fear word and say none: 主要是 (要是), 只要是, 不要紧.
+_NOT_FEARS = re.compile(r"主要是|只要是|不要紧")
+
+
 def asks_to_act(text: str) -> bool:
     """The citizen asks someone to act (cues.yml complaint_request: 投诉, 举报, 管一管…) in their own
     name: not as the one complained of ("会被人举报要罚款", up to 3 characters before the word) and
@@ -29,8 +33,9 @@ def asks_to_act(text: str) -> bool:
         at = folded.find(word) if word else -1
         while at >= 0:
             before = folded[max(0, at - 3):at]
-            if not any(a in before for a in words["acted_upon"]) and not any(
-                    f in folded[max(0, at - 4):at] for f in words["feared"]):
+            # (要是 in 主要是 is no "if": "我主要是要举报这个厂")
+            window = _NOT_FEARS.sub("", folded[max(0, at - 4):at])
+            if not any(a in before for a in words["acted_upon"]) and not any(f in window for f in words["feared"]):
                 return True
             at = folded.find(word, at + 1)
     return False

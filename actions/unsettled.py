@@ -14,7 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.api.hall import hall
 from actions.approved import serve_approved
-from actions.bundles import member_among
+from actions.bundles import holds_any, member_among
 from actions.conversation import ROUTER_SURE, channel_of
 from actions.cues import STORY_CHARS, says
 from actions.departments import asks_office, department_answer, department_of
@@ -69,7 +69,7 @@ async def without_matter(dispatcher: CollectingDispatcher, turn: Turn) -> Option
         # "营业执照上个月已经办好了，个体户的…这个卖吃的证要什么材料": what the story tells as done is
         # not among what it may ask.
         done = await turn.told_done()
-        offered = [c for c in offered if c not in done] or offered
+        offered = [c for c in offered if c not in done and not await holds_any(c, done)] or offered
     if sure:
         events = await _sure_department(dispatcher, turn, sure, offered)
         if events is not None:

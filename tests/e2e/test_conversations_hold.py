@@ -1329,3 +1329,20 @@ def test_more_everyday_aspect_words(stack, words, aspect):
     sender = me()
     stack.say(sender, "我想申请公租房")
     assert answer(stack.say(sender, words))["aspect"] == aspect
+
+
+def test_a_report_said_as_the_main_point_is_a_complaint_whatever_time_the_story_tells(stack):
+    # "主要是要举报" holds 要是 (no "if"); "最近几个月" tells a time, it asks none.
+    sender = me()
+    stack.say(sender, "我们镇上有家化工厂，最近几个月一到半夜就往江里放水，水是黑的，岸边的鱼虾死了不少，我家养的鸭子"
+                      "也不大精神，鸭子的事我自己会找兽医。我主要是要举报这个厂夜里偷排废水")
+    assert [(t["kind"], t["department"]) for t in stack.tickets(sender)][:1] == [("complaint", "shengtai")]
+
+
+def test_a_bundle_whose_first_step_is_told_done_is_not_what_is_asked(stack):
+    sender = me()
+    replies = stack.say(sender, "我是前年秋天退伍回丽水的，当了两年兵。回来以后退役报到已经去过了，档案也交了，这些都弄完了。"
+                                "现在听老战友说有一张退役军人的卡，坐公交进景区能优惠。我想问我这样的能不能领，要怎么申请？")
+    offered = [m for c in customs(replies) for m in (c.get("clarify") or [c.get("matter")]) if m]
+    assert "tuiyi.preferential_card" in offered
+    assert not {"tuiyi.veteran_report", "yjs.veteran"} & set(offered)
