@@ -12,6 +12,7 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional, Set, Tuple
 
 from rasa_sdk import Tracker
 
+from actions.api import rasa as rasa_api
 from actions.api.hall import hall
 from actions.conversation import aspect_span, entity, is_button, last_bot_response, match_of, text_of
 from actions.cues import says
@@ -268,7 +269,38 @@ async def said_only_to_deny(tracker: Tracker, other: str) -> bool:
 async def denied_options(tracker: Tracker, candidates: List[str]) -> Set[str]:
     """The options offered that the reply names only to deny ("不是丢了 小孙子刚生出来 给他办一张新的"
     after 社保卡: 申领、补换): by their own words, or by what it says did not happen to the document."""
-    return _denied(text_of(tracker), {code: await hall().guide(code) for code in candidates})
+    guides = {code: await hall().guide(code) for code in candidates}
+    return _denied(text_of(tracker), guides) | await _denied_as_read(text_of(tracker), candidates)
+
+
+# A denying clause read alone this surely names the option it denies.
+DENIED_READ = 0.5
+# What a denying clause says besides the thing it denies: "不是…的那种".
+DENIAL = re.compile(r"^(?:也|都|并|可)?(?:不是|不用|不需要|用不着|无需|不必)|的?(?:那种|那个|这种|这个|那样的?)$")
+
+
+async def _denied_as_read(text: str, candidates: List[str]) -> Set[str]:
+    """The options a clause that denies names in words of its own, read alone without its denial
+    ("不是刚出生的那种，三岁的在哪交" after 新生儿参保 and 城乡居民参保: the first clause, "刚出生的那种",
+    reads as 新生儿参保, which it denies)."""
+    denied: Set[str] = set()
+    for clause in denied_clauses(text):
+        rest = DENIAL.sub("", clause)
+        if len(rest) < 2:
+            continue
+        parsed = await rasa_api.parse(rest)
+        matches = ((parsed or {}).get("matter_match") or {}).get("matches") or []
+        if not matches or float(matches[0].get("score") or 0.0) < DENIED_READ:
+            continue
+        read = matches[0]["matter"]
+        if read in candidates:
+            denied.add(read)
+            continue
+        # "刚出生的那种" reads as the newborn's 一件事: the options that are its members are denied.
+        guide = await hall().guide(read)
+        members = {m.get("code") for m in (guide or {}).get("member_guides") or []}
+        denied |= members & set(candidates)
+    return denied
 
 
 def _denied(text: str, guides: Dict[str, Optional[Dict[str, Any]]]) -> Set[str]:
@@ -286,7 +318,7 @@ async def picked_option(tracker: Tracker, candidates: List[str], view) -> Option
         index = len(candidates) - 1 if number == -1 else number - 1
         return candidates[index] if 0 <= index < len(candidates) else None
     guides = {code: await hall().guide(code) for code in candidates}
-    denied = _denied(text_of(tracker), guides)
+    denied = _denied(text_of(tracker), guides) | await _denied_as_read(text_of(tracker), candidates)
     if denied and len(candidates) - len(denied) == 1:
         return next(code for code in candidates if code not in denied)
     candidates = [code for code in candidates if code not in denied]

@@ -1346,3 +1346,13 @@ def test_a_bundle_whose_first_step_is_told_done_is_not_what_is_asked(stack):
     offered = [m for c in customs(replies) for m in (c.get("clarify") or [c.get("matter")]) if m]
     assert "tuiyi.preferential_card" in offered
     assert not {"tuiyi.veteran_report", "yjs.veteran"} & set(offered)
+
+
+def test_an_option_denied_in_words_of_its_own_is_not_the_answer(stack):
+    # "不是刚出生的那种" names 新生儿参保 without its name: denied, the other option is meant.
+    sender = me()
+    first = customs(stack.say(sender, "我家小孩五岁了，一直没给他交过医保，现在要怎么参保"))
+    offered = [m for c in first for m in (c.get("clarify") or [c.get("matter")]) if m]
+    assert "yibao.resident_enroll" in offered
+    replies = stack.say(sender, "不是刚出生的那种，五岁的在哪交")
+    assert ("yibao.resident_enroll", "location") in [(c.get("matter"), c.get("aspect")) for c in customs(replies)]
