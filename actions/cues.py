@@ -69,7 +69,24 @@ def went_and_failed(text: str) -> bool:
     if _ASKS_TRIPS.search(folded) and "了" not in folded:
         return False  # "要来回跑几次": how many trips it takes, asked before going
     return ((_unfeared(folded, "repeated_trips", text) or _counted_trips(folded) or _runaround_at_counters(text))
-            and not says(text, "grievance"))
+            and not says(text, "grievance") and not _trips_only_recalled(folded, text))
+
+
+def _trips_only_recalled(folded: str, text: str) -> bool:
+    """Every count of trips the message tells is in a clause that recalls another time (cues.yml
+    recalled: "…居住证要哪些材料 我怕又白跑一趟 上次换身份证就是这样跑了两回"): told to explain a
+    question, not a trip that failed now."""
+    found = [folded.find(w) for w in cue_words()["repeated_trips"] if w and w in folded]
+    found += [m.start() for m in _COUNTED_TRIPS.finditer(folded)]
+    if not found:
+        return False
+    starts = _clause_starts(text)
+    recalled = cue_pattern("recalled")
+    for at in found:
+        begin = max([0] + [s for s in starts if s <= at])
+        if not recalled.search(folded[begin:at]):
+            return False
+    return True
 
 
 def _runaround_at_counters(text: str) -> bool:
@@ -138,11 +155,17 @@ _DONE_AFTER = re.compile(r"[\u4e00-\u9fff]{0,6}?(?:才|总算|终于)(?:弄好|�
 _HOW_OFTEN = re.compile(r"[一两二三四五几1-9]{1,3}[趟次回]")
 
 
+PARTY_REACH = 10  # characters back from a refusal that a private party named there owns it
+
+
 def _not_the_citizens_failure(folded: str, start: int, end: int) -> bool:
     """A trip that is someone else's, told by hearsay with no "I" between ("我朋友说他前年交契税跑了
-    好几趟"); one that got it done in the end ("跑了好几趟才弄好的"); or how often one can come."""
+    好几趟"); one that got it done in the end ("跑了好几趟才弄好的"); how often one can come; or a
+    refusal by a private party, not an office ("房东一开始说他不给登记")."""
     if _DONE_AFTER.match(folded, end) or (folded[start:end].endswith(("回来", "回去")) and _HOW_OFTEN.match(folded, end)):
         return True
+    if any(p in folded[max(0, start - PARTY_REACH):start] for p in cue_words()["private_parties"]):
+        return True  # "房东一开始说他不给登记": the landlord's no, not an office's
     before = folded[:start]
     heard = max((before.rfind(w) + len(w) for w in cue_words()["hearsay"] if w in before), default=-1)
     return heard >= 0 and not any(w in before[heard:] for w in cue_words()["first_person"])

@@ -1356,3 +1356,12 @@ def test_an_option_denied_in_words_of_its_own_is_not_the_answer(stack):
     assert "yibao.resident_enroll" in offered
     replies = stack.say(sender, "不是刚出生的那种，五岁的在哪交")
     assert ("yibao.resident_enroll", "location") in [(c.get("matter"), c.get("aspect")) for c in customs(replies)]
+
+
+def test_a_landlords_no_and_a_trip_recalled_from_another_time_are_no_failed_trip(stack):
+    sender = me()
+    replies = stack.say(sender, "你好 我在嘉兴上班三年了 孩子明年上小学 学校说要居住证 房东开始说不给登记 后来又同意了 "
+                                "不知道居住证要带哪些材料 上回办社保卡就这样跑了两趟")
+    assert "白跑" not in text(replies)
+    assert answer(replies)["aspect"] == "materials" and answer(replies)["matter"] != "zwfw.fallback"
+    assert stack.tickets(sender) == []
