@@ -276,7 +276,7 @@ async def denied_options(tracker: Tracker, candidates: List[str]) -> Set[str]:
 # A denying clause read alone this surely names the option it denies.
 DENIED_READ = 0.5
 # What a denying clause says besides the thing it denies: "不是…的那种".
-DENIAL = re.compile(r"^(?:也|都|并|可)?(?:不是|不用|不需要|用不着|无需|不必)|的?(?:那种|那个|这种|这个|那样的?)$")
+_DENIAL = re.compile(r"^(?:也|都|并|可)?(?:不是|不用|不需要|用不着|无需|不必)|的?(?:那种|那个|这种|这个|那样的?)$")
 
 
 async def _denied_as_read(text: str, candidates: List[str]) -> Set[str]:
@@ -285,7 +285,7 @@ async def _denied_as_read(text: str, candidates: List[str]) -> Set[str]:
     reads as 新生儿参保, which it denies)."""
     denied: Set[str] = set()
     for clause in denied_clauses(text):
-        rest = DENIAL.sub("", clause)
+        rest = _DENIAL.sub("", clause)
         if len(rest) < 2:
             continue
         parsed = await rasa_api.parse(rest)

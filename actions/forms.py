@@ -163,7 +163,8 @@ class ListeningForm(FormValidationAction, metaclass=abc.ABCMeta):
         if drops_form(text) and not (requested == "contact_phone" and says(text, "no_phone")):
             filed = tracker.get_slot("filed_ticket")
             if filed:  # filed when it was told: it stands, only the phone is not asked any more
-                dispatcher.utter_message(response="utter_form_left_filed", number=filed, json_message=await filed_payload(tracker, filed))
+                dispatcher.utter_message(response="utter_form_left_filed", number=filed,
+                                         json_message=await filed_payload(tracker, filed))
             else:
                 dispatcher.utter_message(response="utter_form_cancelled")
             # "算了不弄了，问下家庭农场咋登记": dropped, and the new question answered.
@@ -179,7 +180,8 @@ class ListeningForm(FormValidationAction, metaclass=abc.ABCMeta):
         if filed and ticket_number(text) and not contact_number(text):
             # "ZJ…处理了没有" while the phone for a ticket already filed is asked: the form steps
             # aside (the ticket stands) and the message is answered as any other (its status).
-            dispatcher.utter_message(response="utter_form_left_filed", number=filed, json_message=await filed_payload(tracker, filed))
+            dispatcher.utter_message(response="utter_form_left_filed", number=filed,
+                                     json_message=await filed_payload(tracker, filed))
             return [SlotSet(slot, None) for slot in FORM_SLOTS] + [
                 SlotSet("requested_slot", None), ActiveLoop(None), FollowupAction("action_answer_matter")]
         events = corrections(tracker, requested)

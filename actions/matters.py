@@ -318,7 +318,7 @@ class ActionAnswerMatter(Answering):
                 # "残疾证是肢体二级，已经办好几年了…残联有补贴…我们这种能申请吗": what the story says
                 # it already has is not what it asks; its asking sentence is read alone.
                 code = await asked_in_story(turn.text)
-            elif code in await turn.told_done() or await holds_any(code, await turn.told_done()):
+            elif (done := await turn.told_done()) and (code in done or await holds_any(code, done)):
                 # (or a 一件事 one of whose steps it tells as done: the veterans' bundle after "报到已经去过了")
                 # "…工伤认定今年三月已经下来了…听说政府有免费的律师，我这样的能申请吗？": what the
                 # story tells as done is its background; its asking sentence, read alone, names
@@ -326,7 +326,6 @@ class ActionAnswerMatter(Answering):
                 # department that the story does not tell as done ("营业执照已经拿到了，个体户的…
                 # 这个做吃的证要带什么材料": 食品经营许可).
                 asked = await asked_in_story(turn.text)
-                done = await turn.told_done()
                 # (the asking sentence read alone may name the done matter again: "退役报到已经去过了…
                 # 我这种能不能领，要怎么申请": the story's next reading, not what it tells as done)
                 code = asked if asked and asked not in done else await self._besides_done(turn, code)
@@ -431,7 +430,8 @@ class ActionAnswerMatter(Answering):
         tells as done, when it is of `code`'s department and clearly leads the readings left
         (STORY_QUESTION_LEAD); else `code`."""
         done = await turn.told_done() | {code, FALLBACK_MATTER}
-        left = [m for m in turn.view.matches if m["matter"] not in done and not await holds_any(m["matter"], done)]
+        left = [m for m in turn.view.matches
+                if m["matter"] not in done and not await holds_any(m["matter"], done)]
         if not left or left[0].get("department") != turn.departments.get(code):
             return code
         runner_up = float(left[1].get("score") or 0.0) if len(left) > 1 else 0.0
