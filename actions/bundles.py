@@ -196,9 +196,15 @@ async def member_among(current: Optional[str], ranked: List[str]) -> Optional[st
     return next((code for code in ranked if code in members), None)
 
 
+async def members_of(code: str) -> Set[str]:
+    """The member matters of a 一件事 (empty for any other matter)."""
+    guide = await hall().guide(code)
+    if not guide or guide["kind"] != MatterKind.BUNDLE:
+        return set()
+    return {m["code"] for m in guide.get("member_guides") or [] if m.get("code")}
+
+
 async def holds_any(code: str, matters: Set[str]) -> bool:
     """Whether `code` is a 一件事 one of whose members is among `matters` (a story that tells
     "退役报到已经去过了" asks neither the registration nor the veterans' bundle that starts with it)."""
-    guide = await hall().guide(code)
-    return bool(guide and guide["kind"] == MatterKind.BUNDLE
-                and any(m.get("code") in matters for m in guide.get("member_guides") or []))
+    return bool(await members_of(code) & set(matters))

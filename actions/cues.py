@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Tuple
+from typing import Iterator, Tuple
 
 from bot.catalogue.lexicons import cue_pattern, cue_words
 from bot.text.normalize import normalize
@@ -23,21 +23,27 @@ def says(text: str, kind: str) -> bool:
 _NOT_FEARS = re.compile(r"主要是|只要是|不要紧")
 
 
+def _occurrences(folded: str, kind: str) -> Iterator[Tuple[int, str]]:
+    """(position, word) of every occurrence of a cue word of `kind` in a folded text."""
+    for word in cue_words()[kind]:
+        at = folded.find(word) if word else -1
+        while at >= 0:
+            yield at, word
+            at = folded.find(word, at + 1)
+
+
 def asks_to_act(text: str) -> bool:
     """The citizen asks someone to act (cues.yml complaint_request: 投诉, 举报, 管一管…) in their own
     name: not as the one complained of ("会被人举报要罚款", up to 3 characters before the word) and
     not as a fear ("怕人家投诉")."""
     folded = normalize(text).replace(" ", "")
     words = cue_words()
-    for word in words["complaint_request"]:
-        at = folded.find(word) if word else -1
-        while at >= 0:
-            before = folded[max(0, at - 3):at]
-            # (要是 in 主要是 is no "if": "我主要是要举报这个厂")
-            window = _NOT_FEARS.sub("", folded[max(0, at - 4):at])
-            if not any(a in before for a in words["acted_upon"]) and not any(f in window for f in words["feared"]):
-                return True
-            at = folded.find(word, at + 1)
+    for at, _word in _occurrences(folded, "complaint_request"):
+        before = folded[max(0, at - 3):at]
+        # (要是 in 主要是 is no "if": "我主要是要举报这个厂")
+        window = _NOT_FEARS.sub("", folded[max(0, at - 4):at])
+        if not any(a in before for a in words["acted_upon"]) and not any(f in window for f in words["feared"]):
+            return True
     return False
 
 
@@ -80,13 +86,8 @@ def _trips_only_recalled(folded: str, text: str) -> bool:
     found += [m.start() for m in _COUNTED_TRIPS.finditer(folded)]
     if not found:
         return False
-    starts = _clause_starts(text)
     recalled = cue_pattern("recalled")
-    for at in found:
-        begin = max([0] + [s for s in starts if s <= at])
-        if not recalled.search(folded[begin:at]):
-            return False
-    return True
+    return all(recalled.search(folded[_clause_start(text, at):at]) for at in found)
 
 
 def _runaround_at_counters(text: str) -> bool:
@@ -123,15 +124,12 @@ def _unfeared(folded: str, kind: str, text: str = "") -> bool:
     """Whether a cue word of `kind` occurs without a word of fear just before it, or further back in
     its clause (of `text`, the message as written, whose folded form `folded` is)."""
     feared = cue_words()["feared"]
-    for word in cue_words()[kind]:
-        at = folded.find(word) if word else -1
-        while at >= 0:
-            # (a fear word may end on the cue's first character: "没空跑来跑去" is no 空跑)
-            if not any(f in folded[max(0, at - 4):at + 1] for f in feared) and not _feared_afar(folded, at, text) \
-                    and not (kind == "repeated_trips" and _ONE_ROUND_TRIP.match(folded, at + len(word))) \
-                    and not _not_the_citizens_failure(folded, at, at + len(word)):
-                return True
-            at = folded.find(word, at + 1)
+    for at, word in _occurrences(folded, kind):
+        # (a fear word may end on the cue's first character: "没空跑来跑去" is no 空跑)
+        if not any(f in folded[max(0, at - 4):at + 1] for f in feared) and not _feared_afar(folded, at, text) \
+                and not (kind == "repeated_trips" and _ONE_ROUND_TRIP.match(folded, at + len(word))) \
+                and not _not_the_citizens_failure(folded, at, at + len(word)):
+            return True
     return False
 
 
@@ -140,7 +138,7 @@ FEAR_REACH = 20  # characters back from a cue that a fear of the same clause gov
 
 def _feared_afar(folded: str, at: int, text: str) -> bool:
     """"最怕跑过去说材料不全又白跑一趟": a fear (cues.yml feared_afar) earlier in the cue's clause."""
-    begin = max([max(0, at - FEAR_REACH)] + [s for s in _clause_starts(text) if s <= at])
+    begin = max(at - FEAR_REACH, _clause_start(text, at))
     before = folded[begin:at]
     for fear in cue_words()["feared_afar"]:
         found = before.rfind(fear)
@@ -169,6 +167,11 @@ def _not_the_citizens_failure(folded: str, start: int, end: int) -> bool:
     before = folded[:start]
     heard = max((before.rfind(w) + len(w) for w in cue_words()["hearsay"] if w in before), default=-1)
     return heard >= 0 and not any(w in before[heard:] for w in cue_words()["first_person"])
+
+
+def _clause_start(text: str, at: int) -> int:
+    """Where the clause holding folded position `at` begins (0 for the first)."""
+    return max([0] + [s for s in _clause_starts(text) if s <= at])
 
 
 @lru_cache(maxsize=8)

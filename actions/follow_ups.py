@@ -15,6 +15,7 @@ from rasa_sdk import Tracker
 from actions.api import rasa as rasa_api
 from actions.api.hall import hall
 from actions.conversation import aspect_span, entity, is_button, last_bot_response, match_of, text_of
+from actions.bundles import members_of
 from actions.cues import says
 from actions.documents import acted_on, fears_misuse
 from actions.reading import (
@@ -297,9 +298,7 @@ async def _denied_as_read(text: str, candidates: List[str]) -> Set[str]:
             denied.add(read)
             continue
         # "刚出生的那种" reads as the newborn's 一件事: the options that are its members are denied.
-        guide = await hall().guide(read)
-        members = {m.get("code") for m in (guide or {}).get("member_guides") or []}
-        denied |= members & set(candidates)
+        denied |= await members_of(read) & set(candidates)
     return denied
 
 
@@ -318,7 +317,7 @@ async def picked_option(tracker: Tracker, candidates: List[str], view) -> Option
         index = len(candidates) - 1 if number == -1 else number - 1
         return candidates[index] if 0 <= index < len(candidates) else None
     guides = {code: await hall().guide(code) for code in candidates}
-    denied = _denied(text_of(tracker), guides) | await _denied_as_read(text_of(tracker), candidates)
+    denied = await denied_options(tracker, candidates)
     if denied and len(candidates) - len(denied) == 1:
         return next(code for code in candidates if code not in denied)
     candidates = [code for code in candidates if code not in denied]

@@ -23,7 +23,7 @@ from actions.departments import complaint_route, department_ticket, offer_depart
 from actions.follow_ups import MAX_CLARIFY
 from actions.forms import prefill_ticket_form, tells_more
 from actions.reading import aspect_for, unsure_of
-from actions.ticket_request import ticket_payload
+from actions.ticket_request import filed_ticket, ticket_payload
 from actions.tickets import ActionOpenTicket, file_when_told
 from bot.vocabulary import TICKET_MATTER_KINDS, Aspect, MatterKind, TicketKind, TicketStatus
 
@@ -146,13 +146,8 @@ async def _related(dispatcher: CollectingDispatcher, guide: Dict[str, Any]) -> N
 async def _filed_for(tracker: Tracker, code: str) -> Optional[Dict[str, Any]]:
     """The open ticket this conversation last filed, when it is for this matter."""
     number = tracker.get_slot("last_ticket")
-    if not number:
-        return None
-    try:
-        tickets = await hall().lookup_tickets(tracker.sender_id, number=number)
-    except HallUnavailable:
-        return None
-    return next((t for t in tickets if t.get("matter") == code and t.get("status") != TicketStatus.RESOLVED.value), None)
+    ticket = await filed_ticket(tracker, number) if number else None
+    return ticket if ticket and ticket.get("matter") == code and ticket.get("status") != TicketStatus.RESOLVED.value else None
 
 
 async def _start_ticket(dispatcher: CollectingDispatcher, tracker: Tracker, guide: Dict[str, Any]) -> List[EventType]:

@@ -119,12 +119,18 @@ def ticket_payload(ticket: Dict[str, Any]) -> Dict[str, Any]:
     return {"ticket": ticket["number"], "kind": ticket.get("kind"), "department": ticket.get("department")}
 
 
-async def filed_payload(tracker: Tracker, number: str) -> Dict[str, Any]:
-    """ticket_payload of a ticket this conversation filed, read back from the hall; the number
-    alone when the hall cannot be reached."""
+async def filed_ticket(tracker: Tracker, number: str) -> Optional[Dict[str, Any]]:
+    """A ticket this conversation filed, read back from the hall by its number; None when it is
+    not found or the hall cannot be reached."""
     try:
         tickets = await hall().lookup_tickets(tracker.sender_id, number=number)
     except HallUnavailable:
-        tickets = []
-    found = next((t for t in tickets if t.get("number") == number), None)
+        return None
+    return next((t for t in tickets if t.get("number") == number), None)
+
+
+async def filed_payload(tracker: Tracker, number: str) -> Dict[str, Any]:
+    """ticket_payload of a ticket this conversation filed; the number alone when the hall cannot
+    say more."""
+    found = await filed_ticket(tracker, number)
     return ticket_payload(found) if found else {"ticket": number}

@@ -39,8 +39,6 @@ _DIALECT_CHARS = str.maketrans({"咗": "了", "唔": "不", "冇": "没", "嘅":
 
 def fold_dialect(text: str) -> str:
     """Cantonese words and characters as their Mandarin equivalents, length kept (simplified input)."""
-    if not _DIALECT_WORDS_RE.search(text) and text == text.translate(_DIALECT_CHARS):
-        return text
     return _DIALECT_WORDS_RE.sub(lambda m: _DIALECT_WORDS[m.group(0)], text).translate(_DIALECT_CHARS)
 
 

@@ -23,6 +23,11 @@ def answer(replies) -> Dict[str, Any]:
     return next(c for c in customs(replies) if "matter" in c)
 
 
+def offered(payloads: List[Dict[str, Any]]) -> List[str]:
+    """The matters a turn answers or offers to choose from."""
+    return [m for c in payloads for m in (c.get("clarify") or [c.get("matter")]) if m]
+
+
 def text(replies) -> str:
     return "\n".join(r.get("text") or "" for r in replies)
 
@@ -1250,8 +1255,7 @@ def test_a_worry_about_being_reported_is_no_complaint(stack):
     sender = me()
     replies = stack.say(sender, "老板你好 我在县城开了个卖馄饨的小铺子 执照上个礼拜刚拿到 隔壁店主跟我说没有做吃的那个证"
                                 "迟早会被人举报 到时候要罚钱 我想问问做吃的那个证要怎么办下来")
-    offered = [m for c in customs(replies) for m in (c.get("clarify") or [c.get("matter")])]
-    assert "scjg.food_business_license" in offered and "记几项信息" not in text(replies)
+    assert "scjg.food_business_license" in offered(customs(replies)) and "记几项信息" not in text(replies)
     assert stack.tickets(sender) == []
 
 
@@ -1343,17 +1347,15 @@ def test_a_bundle_whose_first_step_is_told_done_is_not_what_is_asked(stack):
     sender = me()
     replies = stack.say(sender, "我是前年秋天退伍回丽水的，当了两年兵。回来以后退役报到已经去过了，档案也交了，这些都弄完了。"
                                 "现在听老战友说有一张退役军人的卡，坐公交进景区能优惠。我想问我这样的能不能领，要怎么申请？")
-    offered = [m for c in customs(replies) for m in (c.get("clarify") or [c.get("matter")]) if m]
-    assert "tuiyi.preferential_card" in offered
-    assert not {"tuiyi.veteran_report", "yjs.veteran"} & set(offered)
+    assert "tuiyi.preferential_card" in offered(customs(replies))
+    assert not {"tuiyi.veteran_report", "yjs.veteran"} & set(offered(customs(replies)))
 
 
 def test_an_option_denied_in_words_of_its_own_is_not_the_answer(stack):
     # "不是刚出生的那种" names 新生儿参保 without its name: denied, the other option is meant.
     sender = me()
     first = customs(stack.say(sender, "我家小孩五岁了，一直没给他交过医保，现在要怎么参保"))
-    offered = [m for c in first for m in (c.get("clarify") or [c.get("matter")]) if m]
-    assert "yibao.resident_enroll" in offered
+    assert "yibao.resident_enroll" in offered(first)
     replies = stack.say(sender, "不是刚出生的那种，五岁的在哪交")
     assert ("yibao.resident_enroll", "location") in [(c.get("matter"), c.get("aspect")) for c in customs(replies)]
 
