@@ -3,13 +3,14 @@
 The matcher (bot.nlu.matter_matcher) finds the matter; this action decides what to do with it:
 service matters are answered (overview or one aspect), bundles as one, guidance and complaint
 matters open the ticket form. Follow-ups ("那要多少钱？") answer for the current matter. How the
-message is read in its conversation (its asking clause, what the previous turn offered, a story's
-question) is actions.reading's; whether a follow-up stays on the matter in hand, and which offered
-option an answer picks, actions.follow_ups'; a department as the answer, actions.departments'.
-The message itself, read once for all the steps, is an actions.turn.Turn; _respond() runs the
-steps in order, and the first that replies ends the turn. The steps that settle a matter are here;
-those for a message no matter is settled for, actions.unsettled's; what is then said (the answer,
-the options, a complaint's ticket), actions.replies'.
+message is read in its conversation (its asking clause, what the previous turn offered) is
+actions.reading's; what a long story asks beside its background, actions.stories'; whether a
+follow-up stays on the matter in hand, and which offered option an answer picks,
+actions.follow_ups'; a department as the answer, actions.departments'. The message itself, read
+once for all the steps, is an actions.turn.Turn; _respond() runs the steps in order, and the first
+that replies ends the turn. The steps that settle a matter are here; those for a message no matter
+is settled for, actions.unsettled's; what is then said (the answer, the options, a complaint's
+ticket), actions.replies'.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import interruptions
 from actions.api.hall import HallUnavailable, hall
-from actions.bundles import bundle_turn, holds_any, member_among, named_bundle
+from actions.bundles import bundle_turn, member_among, named_bundle
 from actions.conversation import (
     ROUTER_SURE, Answering, aspect_asked_before, channel_of, entity, intent_of, last_bot_response, previous_bot_events,
     previous_replies, text_of, user_texts,
@@ -44,11 +45,12 @@ from actions.forms import drops_form, pending_ticket, wants_submit
 from actions.handoff import ActionHandoff, called_off
 from actions.outside import answered_outside, elsewhere_answer
 from actions.reading import (
-    EVERYDAY_PAIRS, STORY_QUESTION_LEAD, asked_in_story, asked_which, asks_what_about, bigrams, department_offered,
-    done_elsewhere, is_bare_followup, named_matters, needed_thing, offer_said_yes_to, only_particulars,
-    only_told_had, read_with_previous, router_overrules, takes_offer, wish_reads, wished_in_story,
+    asked_which, asks_what_about, department_offered, done_elsewhere, is_bare_followup, named_matters, needed_thing,
+    offer_said_yes_to, only_particulars, read_with_previous, router_overrules, takes_offer,
 )
 from actions.replies import answer, clarify, correct, routed_ticket
+from actions.stories import asked_in_routed_department, read_story
+from actions.story_clauses import STORY_QUESTION_LEAD, asked_in_story, wish_reads, wished_in_story
 from actions.ticket_request import FILED_REPLIES
 from actions.tickets import (
     ActionOpenTicket, ActionReportFailedTrip, ActionTicketStatus, asks_ticket_status, consent_answer,
@@ -314,32 +316,7 @@ class ActionAnswerMatter(Answering):
             overruled = overruled and code is None
         code, aspect = await self._held_to_conversation(turn, code, asked, needed)
         if code and not current and not turn.button and turn.length >= STORY_CHARS:
-            if await self._told_had(code, turn.text):
-                # "残疾证是肢体二级，已经办好几年了…残联有补贴…我们这种能申请吗": what the story says
-                # it already has is not what it asks; its asking sentence is read alone.
-                code = await asked_in_story(turn.text)
-            elif (done := await turn.told_done()) and (code in done or await holds_any(code, done)):
-                # (or a 一件事 one of whose steps it tells as done: the veterans' bundle after "报到已经去过了")
-                # "…工伤认定今年三月已经下来了…听说政府有免费的律师，我这样的能申请吗？": what the
-                # story tells as done is its background; its asking sentence, read alone, names
-                # the matter asked, when it names one; else the matcher's next reading of the same
-                # department that the story does not tell as done ("营业执照已经拿到了，个体户的…
-                # 这个做吃的证要带什么材料": 食品经营许可).
-                asked = await asked_in_story(turn.text)
-                # (the asking sentence read alone may name the done matter again: "退役报到已经去过了…
-                # 我这种能不能领，要怎么申请": the story's next reading, not what it tells as done)
-                code = asked if asked and asked not in done else await self._besides_done(turn, code)
-            else:
-                # "…我是去年人才引进把户口迁到杭州的…现在想给孩子报户口": the background is not
-                # what is wished for; the clauses that wish or ask are read alone.
-                wished = await wished_in_story(turn.text, code, turn.scores.get(code, 0.0))
-                if wished and not (turn.routed_to and turn.routed_to == turn.departments.get(code)
-                                   and turn.routed_to != await department_of(wished)):
-                    # (unless the router reads the whole story as the matched matter's department
-                    # and not the wish's: "…我想知道房东那边要问他拿啥东西" asks for the 居住证)
-                    code = wished
-                else:
-                    code = await self._asked_over_story(turn, code)
+            code = await read_story(turn, code)  # its background is not what it asks
         if not code and current and await asked_of_current(tracker, current):
             code = current  # "过期了一个月再续有影响吗，孩子明年要在这边读书": what it does to the matter in hand
         elif (not code and current and aspect and not turn.button and not says(turn.text, "switch")
@@ -356,7 +333,7 @@ class ActionAnswerMatter(Answering):
                 # "…房产证找不到了…我听人说补房产证要登报…怎么办？": the whole story's words lean to
                 # another department's matter (身份证 补领), the router reads it as 不动产's, and the
                 # asking sentence alone names a matter of that department: that one.
-                code = await self._asked_in_routed_department(turn)
+                code = await asked_in_routed_department(turn)
                 overruled = code is None
         # 3. A pick among the options we offered: by number or by words; or a short answer
         #    to "which one?" read together with what the citizen said before it
@@ -406,12 +383,6 @@ class ActionAnswerMatter(Answering):
         return await answer(dispatcher, tracker, code, aspect or Aspect.OVERVIEW, alternatives)
 
     @staticmethod
-    async def _told_had(code: str, text: str) -> bool:
-        guide = await hall().guide(code)
-        # its name's words: a story's situation words fill the aliases ("脑瘫孩子办残疾证")
-        return bool(guide) and only_told_had(text, bigrams(guide["name"]) - EVERYDAY_PAIRS)
-
-    @staticmethod
     async def _complaint_about_service(turn: Turn, code: str) -> bool:
         """A message that asks someone to act (投诉, 举报, 管一管…) in its own name, with no aspect
         asked, matched to a service matter that is not the one in hand, or to an expert's guidance
@@ -425,19 +396,6 @@ class ActionAnswerMatter(Answering):
         return bool(guide and guide["kind"] == MatterKind.SERVICE)
 
     @staticmethod
-    async def _besides_done(turn: Turn, code: str) -> str:
-        """The matcher's best reading besides `code`, told done, and besides anything else the story
-        tells as done, when it is of `code`'s department and clearly leads the readings left
-        (STORY_QUESTION_LEAD); else `code`."""
-        done = await turn.told_done() | {code, FALLBACK_MATTER}
-        left = [m for m in turn.view.matches
-                if m["matter"] not in done and not await holds_any(m["matter"], done)]
-        if not left or left[0].get("department") != turn.departments.get(code):
-            return code
-        runner_up = float(left[1].get("score") or 0.0) if len(left) > 1 else 0.0
-        return left[0]["matter"] if float(left[0].get("score") or 0.0) >= STORY_QUESTION_LEAD * runner_up else code
-
-    @staticmethod
     def _besides_fallback(turn: Turn) -> Optional[str]:
         """The matcher's best reading besides 兜底, when the router gives its department and it
         leads the next reading clearly."""
@@ -447,28 +405,6 @@ class ActionAnswerMatter(Answering):
         best = float(others[0].get("score") or 0.0)
         runner_up = float(others[1].get("score") or 0.0) if len(others) > 1 else 0.0
         return others[0]["matter"] if best >= BESIDES_FALLBACK and best >= STORY_QUESTION_LEAD * runner_up else None
-
-    @staticmethod
-    async def _asked_in_routed_department(turn: Turn) -> Optional[str]:
-        """The matter a long story's asking sentence names, read alone, when it is of the department
-        the router reads the whole story as."""
-        asked = await asked_in_story(turn.text) if turn.routed_to else None
-        return asked if asked and await department_of(asked) == turn.routed_to else None
-
-    @staticmethod
-    async def _asked_over_story(turn: Turn, code: str) -> str:
-        """The matter a long story's asking sentence names, read alone, over the whole story's reading
-        `code` when the router reads the story as the asking sentence's department and not as
-        `code`'s ("…开发商…要我们先去把契税交掉…我就想问下这个契税要交多少？": the story's words lean
-        to 公积金贷款, its question is 契税's, and so is the department the router reads)."""
-        if turn.routed_to == turn.departments.get(code):
-            return code
-        asked = await ActionAnswerMatter._asked_in_routed_department(turn)
-        if not asked or asked == code:
-            return code
-        guide = await hall().guide(code)
-        # a 一件事 read from the whole story holds what one of its questions asks ("第一，户口要怎么注销…")
-        return code if guide and asked in {m["code"] for m in guide.get("member_guides") or []} else asked
 
     @staticmethod
     def _overruled(turn: Turn, code: Optional[str], needed: Optional[str], complaint: bool = False) -> bool:

@@ -1,0 +1,86 @@
+"""How action_answer_matter reads a long story (STORY_CHARS and more) once the matcher has read the
+whole of it: a story tells its background (what the family already has, what is done, where they
+live) before it asks, and those words pull the whole story's reading to the background's matter.
+The story's own clauses read alone (actions.story_clauses) are weighed here against the whole
+story's reading and the department the router reads it as."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from actions.api.hall import hall
+from actions.bundles import holds_any
+from actions.departments import department_of
+from actions.reading import EVERYDAY_PAIRS, bigrams, only_told_had
+from actions.story_clauses import STORY_QUESTION_LEAD, asked_in_story, wished_in_story
+from actions.turn import Turn
+from bot.vocabulary import FALLBACK_MATTER
+
+
+async def read_story(turn: Turn, code: str) -> Optional[str]:
+    """The matter a long story asks about, the whole story read as `code`."""
+    if await _told_had(code, turn.text):
+        # "残疾证是肢体二级，已经办好几年了…残联有补贴…我们这种能申请吗": what the story says
+        # it already has is not what it asks; its asking sentence is read alone.
+        return await asked_in_story(turn.text)
+    if (done := await turn.told_done()) and (code in done or await holds_any(code, done)):
+        # (or a 一件事 one of whose steps it tells as done: the veterans' bundle after "报到已经去过了")
+        # "…工伤认定今年三月已经下来了…听说政府有免费的律师，我这样的能申请吗？": what the
+        # story tells as done is its background; its asking sentence, read alone, names
+        # the matter asked, when it names one; else the matcher's next reading of the same
+        # department that the story does not tell as done ("营业执照已经拿到了，个体户的…
+        # 这个做吃的证要带什么材料": 食品经营许可).
+        asked = await asked_in_story(turn.text)
+        # (the asking sentence read alone may name the done matter again: "退役报到已经去过了…
+        # 我这种能不能领，要怎么申请": the story's next reading, not what it tells as done)
+        return asked if asked and asked not in done else await _besides_done(turn, code)
+    # "…我是去年人才引进把户口迁到杭州的…现在想给孩子报户口": the background is not
+    # what is wished for; the clauses that wish or ask are read alone.
+    wished = await wished_in_story(turn.text, code, turn.scores.get(code, 0.0))
+    if wished and not (turn.routed_to and turn.routed_to == turn.departments.get(code)
+                       and turn.routed_to != await department_of(wished)):
+        # (unless the router reads the whole story as the matched matter's department
+        # and not the wish's: "…我想知道房东那边要问他拿啥东西" asks for the 居住证)
+        return wished
+    return await _asked_over_story(turn, code)
+
+
+async def asked_in_routed_department(turn: Turn) -> Optional[str]:
+    """The matter a long story's asking sentence names, read alone, when it is of the department
+    the router reads the whole story as."""
+    asked = await asked_in_story(turn.text) if turn.routed_to else None
+    return asked if asked and await department_of(asked) == turn.routed_to else None
+
+
+async def _told_had(code: str, text: str) -> bool:
+    guide = await hall().guide(code)
+    # its name's words: a story's situation words fill the aliases ("脑瘫孩子办残疾证")
+    return bool(guide) and only_told_had(text, bigrams(guide["name"]) - EVERYDAY_PAIRS)
+
+
+async def _besides_done(turn: Turn, code: str) -> str:
+    """The matcher's best reading besides `code`, told done, and besides anything else the story
+    tells as done, when it is of `code`'s department and clearly leads the readings left
+    (STORY_QUESTION_LEAD); else `code`."""
+    done = await turn.told_done() | {code, FALLBACK_MATTER}
+    left = [m for m in turn.view.matches
+            if m["matter"] not in done and not await holds_any(m["matter"], done)]
+    if not left or left[0].get("department") != turn.departments.get(code):
+        return code
+    runner_up = float(left[1].get("score") or 0.0) if len(left) > 1 else 0.0
+    return left[0]["matter"] if float(left[0].get("score") or 0.0) >= STORY_QUESTION_LEAD * runner_up else code
+
+
+async def _asked_over_story(turn: Turn, code: str) -> str:
+    """The matter a long story's asking sentence names, read alone, over the whole story's reading
+    `code` when the router reads the story as the asking sentence's department and not as
+    `code`'s ("…开发商…要我们先去把契税交掉…我就想问下这个契税要交多少？": the story's words lean
+    to 公积金贷款, its question is 契税's, and so is the department the router reads)."""
+    if turn.routed_to == turn.departments.get(code):
+        return code
+    asked = await asked_in_routed_department(turn)
+    if not asked or asked == code:
+        return code
+    guide = await hall().guide(code)
+    # a 一件事 read from the whole story holds what one of its questions asks ("第一，户口要怎么注销…")
+    return code if guide and asked in {m["code"] for m in guide.get("member_guides") or []} else asked
