@@ -28,7 +28,7 @@ from bot.text.choices import choice_number
 from bot.text.sentences import asking_clause_of, clauses
 from bot.text.normalize import normalize
 from bot.text.regions import without_places
-from bot.vocabulary import FALLBACK_MATTER, Aspect
+from bot.vocabulary import FALLBACK_MATTER, Aspect, MatterKind
 
 MAX_CLARIFY = 4
 # Characters of a reply that means something only with the message before it ("租房的", "驾照").
@@ -379,3 +379,68 @@ async def short_reply_reading(tracker: Tracker, current: Optional[str],
     if best not in (current, FALLBACK_MATTER, None):
         return best
     return await sibling_named(tracker, current, guide)
+
+
+# "那要是丢了呢", "那电呢", "那要是买房的时候取": the same business in another situation. A lead
+# (那, 那么) and a tail (呢, 咋办…), or an "if" word, around a few words.
+_WHAT_IF = re.compile(r"^(?P<lead>那么|那)?(?P<if>要是|如果|万一|假如|假设)?(?P<thing>[\u4e00-\u9fff]{1,8}?)(?:的话)?"
+                      r"(?P<tail>呢|咋办|怎么办|咋弄|怎么弄|咋整|咋搞|怎么搞)?$")
+WHAT_IF_CHARS = 8
+
+
+def what_if(text: str) -> Optional[str]:
+    """The situation of "那要是X呢" (X), or None when the message is no such question."""
+    folded = normalize(text).replace(" ", "").rstrip("?？。!！")
+    found = _WHAT_IF.match(folded)
+    if not found or not (found.group("if") or (found.group("lead") and found.group("tail"))):
+        return None
+    return found.group("thing")
+
+
+def _naming_pairs(text: str) -> Set[str]:
+    """A few words' pairs that could name something (not two everyday characters, nor a kinship word)."""
+    return {p for p in bigrams(text) if not set(p) <= EVERYDAY_CHARS} - EVERYDAY_PAIRS
+
+
+def _share_saying(names: List[str], word: str) -> float:
+    """The share of a matter's names and aliases that say `word`."""
+    return sum(word in n for n in names) / len(names) if names else 0.0
+
+
+def _names(guide: Dict[str, Any]) -> List[str]:
+    return [normalize(n).replace(" ", "") for n in [guide["name"], *guide.get("aliases", [])]]
+
+
+async def sibling_in_situation(tracker: Tracker, current: str) -> Optional[str]:
+    """The matter of the current matter's department that is the same business in the situation a
+    "what if" names ("那要是丢了呢" after 身份证换领: 身份证补领; "那电呢" after 自来水过户: 电力过户):
+    more of its names and aliases say the situation than the current matter's do (an alias of 租房提取
+    may say "没买房", most of 购房提取's say 买房), and its name shares words with the current matter's
+    name (the same document, the same 过户). The closest such matter when one is closest; None when
+    there is none or several tie."""
+    thing = what_if(text_of(tracker))
+    guide = await hall().guide(current) if thing else None
+    if not guide or guide["kind"] == MatterKind.BUNDLE:
+        return None
+    own = _names(guide)
+    if len(thing) > 1:
+        words = _naming_pairs(thing) - bigrams(guide["name"])
+    else:  # "那电呢": one character, not of the current matter's name
+        words = set() if thing in EVERYDAY_CHARS or thing in own[0] else {thing}
+    if not words:
+        return None
+    own_name = _naming_pairs(guide["name"])
+    ranked = []
+    for item in await hall().matters(department=guide["department"]):
+        other = await hall().guide(item["code"]) if item["code"] not in (current, FALLBACK_MATTER) else None
+        if not other or other["kind"] == MatterKind.BUNDLE:
+            continue
+        names = _names(other)
+        said = {w for w in words if _share_saying(names, w) > _share_saying(own, w)}
+        shared = own_name & _naming_pairs(other["name"])
+        if said and shared:
+            ranked.append(((len(said), len(shared)), other["code"]))
+    ranked.sort(reverse=True)
+    if not ranked or (len(ranked) > 1 and ranked[0][0] == ranked[1][0]):
+        return None
+    return ranked[0][1]

@@ -39,7 +39,7 @@ from actions.documents import unnamed_document
 from actions.feedback import ActionRecordRating, rating_level, score_in
 from actions.follow_ups import (
     FOLLOW_UP_QUESTION, MAX_CLARIFY, SHORT_FOLLOW_UP, SHORT_QUESTION, SHORT_REPLY, asked_of_current, in_context,
-    denied_options, in_current_guide, needed_for, said_only_to_deny, stays,
+    denied_options, in_current_guide, needed_for, said_only_to_deny, sibling_in_situation, stays,
 )
 from actions.forms import drops_form, pending_ticket, wants_submit
 from actions.handoff import ActionHandoff, called_off
@@ -149,7 +149,8 @@ class ActionAnswerMatter(Answering):
         """A message that is none of the special cases of decide(): its steps in order, the
         first that replies ends the turn (each returns its events, or None to pass it on)."""
         turn = Turn.read(tracker)
-        steps = (self._small_talk, self._department_follow_up, self._in_bundle, self._bare_follow_up, self._alternatives_named,
+        steps = (self._small_talk, self._department_follow_up, self._in_bundle, self._what_if, self._bare_follow_up,
+                 self._alternatives_named,
                  self._lost_document, self._elsewhere, self._umbrella, self._meant, without_matter)
         try:
             for step in steps:
@@ -224,8 +225,19 @@ class ActionAnswerMatter(Answering):
             return await answer(dispatcher, turn.tracker, named, turn.aspect or Aspect.OVERVIEW)
         return None
 
+    async def _what_if(self, dispatcher: CollectingDispatcher, turn: Turn) -> Optional[List[EventType]]:
+        """1. "那要是丢了呢" after 身份证换领: the same business in the situation named, 补领."""
+        if not turn.current or turn.button or says(turn.text, "switch"):
+            return None
+        if turn.matter and await department_of(turn.matter) != await department_of(turn.current):
+            return None  # "那上户口呢" after 出生医学证明: another department's matter, named
+        sibling = await sibling_in_situation(turn.tracker, turn.current)
+        if sibling is None:
+            return None
+        return await answer(dispatcher, turn.tracker, sibling, turn.aspect or Aspect.OVERVIEW)
+
     async def _bare_follow_up(self, dispatcher: CollectingDispatcher, turn: Turn) -> Optional[List[EventType]]:
-        """1. A bare follow-up about the current matter ("那要多少钱？"): the aspect is all the
+        """1b. A bare follow-up about the current matter ("那要多少钱？"): the aspect is all the
         message says, so a stray match on its words must not replace the matter."""
         if turn.current and turn.aspect and is_bare_followup(turn.tracker):
             return await answer(dispatcher, turn.tracker, turn.current, turn.aspect)

@@ -1367,3 +1367,23 @@ def test_a_landlords_no_and_a_trip_recalled_from_another_time_are_no_failed_trip
     assert "白跑" not in text(replies)
     assert answer(replies)["aspect"] == "materials" and answer(replies)["matter"] != "zwfw.fallback"
     assert stack.tickets(sender) == []
+
+
+@pytest.mark.parametrize("first, what_if, meant", [
+    ("身份证明年就到期了，怎么换新的", "那要是掉了咋办", "gongan.id_card_lost"),
+    ("驾驶证到期换证在哪里弄", "万一驾照丢了呢", "gongan.driving_license_lost"),
+    ("家里燃气的户名想改成我自己的", "那水呢", "gongyong.water_transfer"),
+    ("租房子能用公积金付房租吗", "那要是买了房呢", "gjj.withdraw_purchase"),
+])
+def test_what_if_names_the_same_business_in_another_situation(stack, first, what_if, meant):
+    # "那要是X呢" after an answer: the sibling of the same department in situation X.
+    sender = me()
+    stack.say(sender, first)
+    assert answer(stack.say(sender, what_if))["matter"] == meant
+    assert answer(stack.say(sender, "要带什么"))["matter"] == meant
+
+
+def test_what_if_naming_another_departments_matter_goes_there(stack):
+    sender = me()
+    stack.say(sender, "孩子的出生医学证明在哪领")
+    assert answer(stack.say(sender, "那报户口呢"))["matter"] == "gongan.hukou_birth"

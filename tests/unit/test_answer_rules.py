@@ -1,5 +1,7 @@
 """Rules of the answering action that need no server: which department two unsure readings name."""
 
+import pytest
+
 from bot.settings import ROOT
 from actions.conversation import MatchView
 from actions.departments import agreed_department
@@ -367,3 +369,12 @@ def test_trips_someone_else_made_or_that_worked_in_the_end_are_no_failed_trip():
     # Trips that got it done in the end, and how often one can come home.
     assert not went_and_failed("去年给老大转学跑了好几趟才办好，今年老二也要转，要带什么")
     assert not went_and_failed("我在外地打工，一年只能回来两趟，户口的事能不能网上办")
+
+
+@pytest.mark.parametrize("text, thing", [
+    ("那要是掉了咋办", "掉了"), ("那水呢", "水"), ("万一驾照丢了呢", "驾照丢了"), ("那如果是买了房的话呢", "是买了房"),
+    ("要带什么", None), ("丢了咋办", None), ("那个材料要带原件吗", None),
+])
+def test_what_if_reads_the_situation_asked_about(text, thing):
+    from actions.follow_ups import what_if
+    assert what_if(text) == thing
