@@ -37,8 +37,9 @@ ROUTER_UNSURE = 0.5  # a "none of ours" scored below this does not stop a plausi
 # report_failed_trip too: the classifier reads many long stories so, but 兜底 is decided by the
 # citizen's words (went_and_failed, before the steps); a story that gets here asks about a matter.
 # A long story spreads the matcher's probability over the many things it tells: its likeliest
-# reading this many times the next one's, in the department the router reads, is the matter it asks of.
-STORY_LEAD = 1.4
+# reading this many times the next one's, in the department the router reads, is the matter it asks of
+# (answered with the others one click away: a citizen who wrote a paragraph is answered, not asked again).
+STORY_LEAD = 1.2
 MATTER_INTENTS = ("ask_matter", "ask_aspect", "request_guidance", "complain", "nlu_fallback", "consult_department",
                   "report_failed_trip")
 

@@ -378,3 +378,26 @@ def test_trips_someone_else_made_or_that_worked_in_the_end_are_no_failed_trip():
 def test_what_if_reads_the_situation_asked_about(text, thing):
     from actions.follow_ups import what_if
     assert what_if(text) == thing
+
+
+def _story_turn(scores, route="gongan"):
+    """A long story's turn: the matcher unsure among `scores`, the router sure of `route`."""
+    from rasa_sdk import Tracker
+    from actions.turn import Turn
+
+    story = "我前天在菜市场被人偷了包，身份证驾照都在里面，" * 4 + "现在急着开车送货，驾照要怎么补？"
+    message = {"text": story, "intent": {"name": "ask_matter"}, "entities": [],
+               "matter_match": {"abstain": False, "clarify": True, "matches": [
+                   {"matter": m, "department": m.split(".")[0], "score": s} for m, s in scores]},
+               "department_route": {"code": route, "score": 0.99, "outside": False}}
+    return Turn.read(Tracker("t", {}, message, [], False, None, {}, ""))
+
+
+def test_a_long_storys_likeliest_reading_a_fifth_ahead_is_answered():
+    from actions.unsettled import _story_lead
+
+    ahead = _story_turn([("gongan.driving_license_lost", 0.41), ("gongan.id_card_lost", 0.33)])
+    assert _story_lead(ahead, ahead.ranked) == "gongan.driving_license_lost"
+    # Neck and neck: which one is asked.
+    close = _story_turn([("gongan.driving_license_lost", 0.36), ("gongan.id_card_lost", 0.33)])
+    assert _story_lead(close, close.ranked) is None
