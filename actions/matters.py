@@ -438,7 +438,7 @@ class ActionAnswerMatter(Answering):
             first_match = 0.0
         return bool(turn.alone and not turn.button and not needed and not (code and code == turn.current)
                     and router_overrules(turn.route, first_match, asks_department=says(turn.text, "which_department"),
-                                         complaint=complaint))
+                                         complaint=complaint, names_outside=says(turn.text, "outside_bodies")))
 
     async def _held_to_conversation(
         self, turn: Turn, code: Optional[str], asked: Optional[Any], needed: Optional[str]

@@ -35,6 +35,9 @@ OVERRULE_OUTSIDE = 0.9
 # Chosen on the fitting sets (routing writers A, B, N and the matter fit queries, 4,406 messages):
 # 14 messages of no department of ours now said so, none of ours lost.
 OVERRULE_OUTSIDE_UNSURE = 0.75
+# …and "none of ours" this confidently when the message names a body that is none of ours ("法院立案要带啥"
+# is the court's, not 人民调解 at 0.95; "部队的探亲假" is the army's, not 退役报到).
+OVERRULE_OUTSIDE_NAMED = 0.55
 # …and another department this confidently when the matcher's score is a guess (below
 # GUESSED_MATCH): 34 more of the same 4,406 fitting messages go to their department, 1 matter of
 # ours is lost (灵活就业社保费, read as 人社's).
@@ -214,15 +217,18 @@ def is_bare_followup(tracker: Tracker) -> bool:
 
 
 def router_overrules(route: Optional[Dict[str, Any]], matched: Optional[float] = None,
-                     asks_department: bool = False, complaint: bool = False) -> bool:
+                     asks_department: bool = False, complaint: bool = False, names_outside: bool = False) -> bool:
     """Whether the department router's disagreement with the matched matter decides the answer
     (`matched`: the matcher's score for that matter, when it is its best and the message opens a
     question rather than follows one up: the router reads one message alone; `asks_department`:
-    the message asks which department handles it; `complaint`: the matched matter is a complaint)."""
+    the message asks which department handles it; `complaint`: the matched matter is a complaint;
+    `names_outside`: the message names a body that is none of ours, cues.yml outside_bodies)."""
     if not route or route.get("agrees_with_matter") is not False:
         return False
     if route.get("outside") or not route.get("code"):
         bar = OVERRULE_OUTSIDE_UNSURE if matched is not None and matched < UNSURE_MATCH else OVERRULE_OUTSIDE
+        if names_outside:
+            bar = min(bar, OVERRULE_OUTSIDE_NAMED)
     else:
         bar = OVERRULE_OTHER_UNSURE if matched is not None and matched < GUESSED_MATCH else OVERRULE_OTHER_DEPARTMENT
         if asks_department:

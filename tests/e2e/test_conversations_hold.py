@@ -1387,3 +1387,15 @@ def test_what_if_naming_another_departments_matter_goes_there(stack):
     sender = me()
     stack.say(sender, "孩子的出生医学证明在哪领")
     assert answer(stack.say(sender, "那报户口呢"))["matter"] == "gongan.hukou_birth"
+
+
+@pytest.mark.parametrize("words", [
+    "对方借了我三万块不还，我准备去法院起诉他，法院那边立案要准备什么",
+    "我侄子在部队服役，家里老人住院了，部队的探亲假要怎么请",
+])
+def test_a_body_none_of_ours_named_is_said_so_over_a_matter_its_words_match(stack, words):
+    # The court's filing is no 人民调解, the army's leave no 退役报到: "not ours", 12345.
+    replies = stack.say(me(), words)
+    assert not offered(customs(replies))
+    assert any("department" in c and c["department"] is None for c in customs(replies))
+    assert "12345" in text(replies)

@@ -401,3 +401,18 @@ def test_a_long_storys_likeliest_reading_a_fifth_ahead_is_answered():
     # Neck and neck: which one is asked.
     close = _story_turn([("gongan.driving_license_lost", 0.36), ("gongan.id_card_lost", 0.33)])
     assert _story_lead(close, close.ranked) is None
+
+
+def test_a_body_none_of_ours_named_lowers_the_bar_of_the_routers_none_of_ours():
+    from actions.cues import says
+    from actions.reading import router_overrules
+
+    # "法院立案要带啥" matched to 人民调解 at 0.95; the router reads none of ours at 0.86.
+    route = {"code": None, "outside": True, "score": 0.86, "agrees_with_matter": False}
+    assert says("我想去法院告他，法院立案要带啥", "outside_bodies")
+    assert not router_overrules(route, 0.95)
+    assert router_overrules(route, 0.95, names_outside=True)
+    # A guess of "none of ours" stays a guess, whatever body is named ("法院判决离婚后孩子户口怎么迁": 0.43).
+    assert not router_overrules({**route, "score": 0.43}, 0.95, names_outside=True)
+    # A department that agrees with the matter is never overruled.
+    assert not router_overrules({**route, "agrees_with_matter": True}, 0.95, names_outside=True)
