@@ -383,18 +383,24 @@ async def short_reply_reading(tracker: Tracker, current: Optional[str],
 
 # "那要是丢了呢", "那电呢", "那要是买房的时候取": the same business in another situation. A lead
 # (那, 那么) and a tail (呢, 咋办…), or an "if" word, around a few words.
-_WHAT_IF = re.compile(r"^(?P<lead>那么|那)?(?P<if>要是|如果|万一|假如|假设)?(?P<thing>[\u4e00-\u9fff]{1,8}?)(?:的话)?"
-                      r"(?P<tail>呢|咋办|怎么办|咋弄|怎么弄|咋整|咋搞|怎么搞)?$")
-WHAT_IF_CHARS = 8
+_WHAT_IF = re.compile(r"^(?P<lead>那么|那)?(?P<if>要是|如果|万一|假如|假设|以后)?(?P<thing>[\u4e00-\u9fff]{1,8}?)"
+                      r"(?P<when>的话|的时候)?(?P<tail>呢|咋办|怎么办|咋弄|怎么弄|咋整|咋搞|怎么搞)?$")
+
+
+_WHEN = re.compile(r"^(?:那么|那)(?:要是|如果|万一|假如|假设|以后)?(?P<thing>[\u4e00-\u9fff]{1,8}?)(?:的话|的时候)")
 
 
 def what_if(text: str) -> Optional[str]:
-    """The situation of "那要是X呢" (X), or None when the message is no such question."""
-    folded = normalize(text).replace(" ", "").rstrip("?？。!！")
-    found = _WHAT_IF.match(folded)
-    if not found or not (found.group("if") or (found.group("lead") and found.group("tail"))):
-        return None
-    return found.group("thing")
+    """The situation of "那要是X呢", "那要是X的时候取，要带啥" (X), or None when the message, or its
+    first clause, is no such question."""
+    folded = normalize(text).replace(" ", "")
+    for part in [folded] + clauses(text)[:1]:
+        found = _WHAT_IF.match(part.rstrip("?？。!！"))
+        if found and (found.group("if") or found.group("when") or (found.group("lead") and found.group("tail"))):
+            return found.group("thing")
+    # "那以后买房的时候还能取吗": a situation, then what is asked of it (not "当初办抵押的时候…", told)
+    found = _WHEN.match(folded)
+    return found.group("thing") if found else None
 
 
 def _naming_pairs(text: str) -> Set[str]:

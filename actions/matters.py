@@ -16,6 +16,7 @@ ticket), actions.replies'.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Tracker
@@ -57,7 +58,7 @@ from actions.tickets import (
     consent_pending, ticket_number,
 )
 from actions.turn import Turn
-from actions.umbrellas import told_option, umbrella_options
+from actions.umbrellas import option_told_before, told_option, umbrella_options
 from actions.unsettled import no_matter, without_matter
 from bot.catalogue.lexicons import cue_pattern
 from bot.text.normalize import normalize
@@ -70,6 +71,8 @@ logger = logging.getLogger(__name__)
 # When the router overrules the top match, a candidate of the router's department scoring this much
 # is the matter meant (a runner-up, not a stray word).
 IN_ROUTED_DEPARTMENT = 0.1
+# "那户口去哪里上", "那么医保呢": a message that turns to another topic.
+TURNS_TO = re.compile(r"^(?:那么|那|还有)(?!个|些|边|里)")
 # The matcher reading 兜底 where no failed trip is told: its best other reading, this good at least.
 BESIDES_FALLBACK = 0.05
 
@@ -226,9 +229,16 @@ class ActionAnswerMatter(Answering):
         return None
 
     async def _what_if(self, dispatcher: CollectingDispatcher, turn: Turn) -> Optional[List[EventType]]:
-        """1. "那要是丢了呢" after 身份证换领: the same business in the situation named, 补领."""
+        """1. "那要是丢了呢" after 身份证换领: the same business in the situation named, 补领; "那户口
+        在哪儿上" after 新生儿参保: the topic turned to, as the conversation told it."""
         if not turn.current or turn.button or says(turn.text, "switch"):
             return None
+        if (turn.matter != turn.current and not asked_which(turn.tracker) and TURNS_TO.match(normalize(turn.text))
+                and not needed_thing(turn.text)):
+            # "那户口在哪儿上" after 新生儿参保, the baby's birth told before: the topic's matter told then.
+            told = option_told_before(turn.text, user_texts(turn.tracker)[:-1])
+            if told and told != turn.current:
+                return await answer(dispatcher, turn.tracker, told, turn.aspect or Aspect.OVERVIEW)
         if turn.matter and await department_of(turn.matter) != await department_of(turn.current):
             return None  # "那上户口呢" after 出生医学证明: another department's matter, named
         sibling = await sibling_in_situation(turn.tracker, turn.current)

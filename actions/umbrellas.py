@@ -53,6 +53,23 @@ def told_option(text: str) -> Optional[str]:
     return None
 
 
+def option_told_before(text: str, before: Sequence[str]) -> Optional[str]:
+    """The one matter of a topic that a question names only by its topic ("那户口去哪里上") when the
+    citizen's earlier messages tell which ("宝宝出生一个月了…": 出生登记), or None."""
+    folded = normalize(text).replace(" ", "")
+    if len(folded) > UMBRELLA_CHARS or _several(text, folded):
+        return None
+    earlier = [normalize(t).replace(" ", "") for t in before]
+    for entry in umbrella_words():
+        if not any(w in folded for w in entry.words) or (entry.with_ and not any(w in folded for w in entry.with_)):
+            continue
+        if any(w in folded for w in entry.unless) or _told(entry, folded):
+            return None
+        told = {code for b in earlier for code in _told(entry, b)}
+        return told.pop() if len(told) == 1 else None
+    return None
+
+
 def _several(text: str, folded: str) -> bool:
     several = cue_pattern("several")
     return bool(_LISTED.search(text) or several.search(text) or several.search(folded))

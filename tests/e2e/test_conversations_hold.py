@@ -1399,3 +1399,17 @@ def test_a_body_none_of_ours_named_is_said_so_over_a_matter_its_words_match(stac
     assert not offered(customs(replies))
     assert any("department" in c and c["department"] is None for c in customs(replies))
     assert "12345" in text(replies)
+
+
+def test_a_what_if_followed_by_its_question_names_the_situations_matter(stack):
+    sender = me()
+    stack.say(sender, "租房子住的，公积金怎么取出来付房租")
+    got = answer(stack.say(sender, "那以后买房的时候提，要准备什么"))
+    assert got["matter"] == "gjj.withdraw_purchase"
+
+
+def test_a_topic_turned_to_is_the_one_the_conversation_told_before(stack):
+    # "那户口去哪里上" after 新生儿参保: the baby's birth was told, so 出生登记, not "which 户口?".
+    sender = me()
+    stack.say(sender, "孩子刚出生半个月，想先把医保给他交上")
+    assert answer(stack.say(sender, "那户口去哪儿报"))["matter"] == "gongan.hukou_birth"

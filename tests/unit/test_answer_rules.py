@@ -374,6 +374,7 @@ def test_trips_someone_else_made_or_that_worked_in_the_end_are_no_failed_trip():
 @pytest.mark.parametrize("text, thing", [
     ("那要是掉了咋办", "掉了"), ("那水呢", "水"), ("万一驾照丢了呢", "驾照丢了"), ("那如果是买了房的话呢", "是买了房"),
     ("要带什么", None), ("丢了咋办", None), ("那个材料要带原件吗", None),
+    ("那要是买房的时候取，要带啥", "买房的时候取"), ("那以后买房的时候还能取吗", "买房"), ("当初办抵押的时候给的单子要带吗", None),
 ])
 def test_what_if_reads_the_situation_asked_about(text, thing):
     from actions.follow_ups import what_if
