@@ -50,7 +50,7 @@ from actions.reading import (
     offer_said_yes_to, only_particulars, read_with_previous, router_overrules, takes_offer,
 )
 from actions.replies import answer, clarify, correct, routed_ticket
-from actions.stories import asked_in_routed_department, read_story
+from actions.stories import asked_in_routed_department, beside_told_had, read_story
 from actions.story_clauses import STORY_QUESTION_LEAD, asked_in_story, wish_reads, wished_in_story
 from actions.ticket_request import FILED_REPLIES
 from actions.tickets import (
@@ -339,6 +339,8 @@ class ActionAnswerMatter(Answering):
         code, aspect = await self._held_to_conversation(turn, code, asked, needed)
         if code and not current and not turn.button and turn.length >= STORY_CHARS:
             code = await read_story(turn, code)  # its background is not what it asks
+        elif code and not current and not turn.button:
+            code = await beside_told_had(turn, code) or code  # "出生证明已经拿到了，现在要上户口"
         if not code and current and await asked_of_current(tracker, current):
             code = current  # "过期了一个月再续有影响吗，孩子明年要在这边读书": what it does to the matter in hand
         elif (not code and current and aspect and not turn.button and not says(turn.text, "switch")

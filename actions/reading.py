@@ -96,6 +96,13 @@ def denied_clauses(text: str) -> List[str]:
     return [c for c in (normalize(part).replace(" ", "") for part in _CLAUSES.findall(text)) if _DENIES.search(c)]
 
 
+def undenied_clauses(text: str) -> List[str]:
+    """The clauses of the message, normalised, that do not deny: "现在要上户口" of "孩子出生证明已经拿到了，
+    现在要上户口"."""
+    parts = [normalize(part).replace(" ", "") for part in _CLAUSES.findall(text)]
+    return [c for c in parts if c and not _DENIES.search(c)]
+
+
 def only_denied(text: str, words: set) -> bool:
     """Whether every pair of `words` (a matter's name and alias bigrams) that the message says is
     said in a clause that denies it, or only to compare with it (_COMPARED): "我的医保关系不用转移过去吧？

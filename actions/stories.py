@@ -11,7 +11,8 @@ from typing import Optional
 from actions.api.hall import hall
 from actions.bundles import holds_any
 from actions.departments import department_of
-from actions.reading import EVERYDAY_PAIRS, bigrams, only_told_had
+from actions.api import rasa as rasa_api
+from actions.reading import EVERYDAY_PAIRS, bigrams, only_told_had, undenied_clauses
 from actions.story_clauses import STORY_QUESTION_LEAD, asked_in_story, wished_in_story
 from actions.turn import Turn
 from bot.vocabulary import FALLBACK_MATTER
@@ -43,6 +44,26 @@ async def read_story(turn: Turn, code: str) -> Optional[str]:
         # and not the wish's: "…我想知道房东那边要问他拿啥东西" asks for the 居住证)
         return wished
     return await _asked_over_story(turn, code)
+
+
+# The rest of a message read alone names its matter this surely, over a matter the message says it has.
+BESIDE_HAD_SCORE = 0.5
+
+
+async def beside_told_had(turn: Turn, code: str) -> Optional[str]:
+    """A message of a few clauses shorter than a story ("孩子出生证明已经拿到了，现在要上户口",
+    "残疾证已经办下来了，想申请轮椅") whose matched matter's name is said only as had or not needed:
+    the matter its other clauses, read alone, surely name; None when they name none or the same."""
+    rest = undenied_clauses(turn.text)
+    if not rest or not await _told_had(code, turn.text):
+        return None
+    parsed = await rasa_api.parse("，".join(rest))
+    match = (parsed or {}).get("matter_match") or {}
+    matches = [m for m in match.get("matches") or [] if m.get("matter") != FALLBACK_MATTER]
+    if match.get("abstain", True) or match.get("clarify") or not matches:
+        return None
+    best = matches[0]
+    return best["matter"] if best["matter"] != code and float(best.get("score") or 0.0) >= BESIDE_HAD_SCORE else None
 
 
 async def asked_in_routed_department(turn: Turn) -> Optional[str]:

@@ -1413,3 +1413,12 @@ def test_a_topic_turned_to_is_the_one_the_conversation_told_before(stack):
     sender = me()
     stack.say(sender, "孩子刚出生半个月，想先把医保给他交上")
     assert answer(stack.say(sender, "那户口去哪儿报"))["matter"] == "gongan.hukou_birth"
+
+
+@pytest.mark.parametrize("words, meant", [
+    ("残疾证已经办好了，现在想申请个轮椅", "canlian.assistive_devices"),
+    ("孩子的出生证明已经领到了，现在准备去派出所报户口", "gongan.hukou_birth"),
+])
+def test_a_short_message_asks_what_it_does_not_say_it_has(stack, words, meant):
+    # Two clauses, the first says the citizen has a thing: the second is the question.
+    assert answer(stack.say(me(), words))["matter"] == meant
