@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import re
-from typing import Dict, Optional, Set
+from typing import Any, Dict, List, Optional, Set
 
 from actions.api import rasa as rasa_api
+from actions.api.hall import hall
 from actions.cues import STORY_CHARS, says
 from bot.catalogue.lexicons import cue_pattern
 from bot.text.normalize import normalize
 from bot.text.sentences import asking_sentences, clauses
-from bot.vocabulary import FALLBACK_MATTER
+from bot.vocabulary import FALLBACK_MATTER, MatterKind
 
 # A story's asking sentence read alone names its matter when its best reading is this good and
 # clearly ahead of the next ("…现在就是想问：孩子户口落到我瑞安老家的话，具体要带哪些材料？").
@@ -97,8 +98,19 @@ async def told_done(text: str) -> Set[str]:
         match = (parsed or {}).get("matter_match") or {}
         matches = match.get("matches") or []
         if matches and not match.get("abstain") and float(matches[0].get("score") or 0.0) >= DONE_SCORE:
-            named.add(matches[0]["matter"])
+            named.add(await _step_told(matches))
     return named
+
+
+async def _step_told(matches: List[Dict[str, Any]]) -> str:
+    """What a clause that tells a thing done names: its reading, or, when that is a 一件事 ("…退役军人
+    服务站报到了" reads as the veterans' bundle), the step of it the clause reads best (退役报到): one
+    clause tells one step done, not every step of the 一件事 (the 优待证 the story goes on to ask)."""
+    guide = await hall().guide(matches[0]["matter"])
+    if not guide or guide["kind"] != MatterKind.BUNDLE:
+        return matches[0]["matter"]
+    members = {m["code"] for m in guide.get("member_guides") or []}
+    return next((m["matter"] for m in matches[1:] if m["matter"] in members), matches[0]["matter"])
 
 
 # A clause of a story that says what the citizen wants done or asks (cues.yml wish: "现在想给孩子报户口",

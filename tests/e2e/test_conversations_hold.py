@@ -1422,3 +1422,15 @@ def test_a_topic_turned_to_is_the_one_the_conversation_told_before(stack):
 def test_a_short_message_asks_what_it_does_not_say_it_has(stack, words, meant):
     # Two clauses, the first says the citizen has a thing: the second is the question.
     assert answer(stack.say(me(), words))["matter"] == meant
+
+
+@pytest.mark.parametrize("story", [
+    "我前年退伍回到台州，回来第二个礼拜就去退役军人服务站报到了，档案也交过去了。最近听老战友说退役军人能领一张卡，"
+    "坐车逛公园都有优惠，我一直没去弄，这卡现在还能申请吗，怎么弄？",
+    "我去年十月退伍回到衢州，回来没几天就去退役军人服务站报到了，手续都弄好了。现在听人讲退役军人有一张卡，"
+    "坐公交逛景区都有优惠，这张卡要怎么申请？",
+])
+def test_a_step_told_done_read_as_its_bundle_is_only_that_step(stack, story):
+    # "…服务站报到了" reads as the veterans' 一件事 alone: the step told done is 退役报到, and the
+    # card the story asks for (another step of the same 一件事) is still what is asked.
+    assert answer(stack.say(me(), story))["matter"] == "tuiyi.preferential_card"
