@@ -5,7 +5,7 @@ one the words happen to lean to."""
 from __future__ import annotations
 
 import re
-from typing import List, Optional, Sequence
+from typing import Iterator, List, Optional, Sequence
 
 from bot.catalogue.lexicons import Umbrella, cue_pattern, umbrella_words
 from bot.text.normalize import normalize
@@ -26,9 +26,7 @@ def umbrella_options(text: str, likeliest: Sequence[str], before: Sequence[str] 
     if len(folded) > UMBRELLA_CHARS or _several(text, folded):
         return None
     said_before = [normalize(t).replace(" ", "") for t in before]
-    for entry in umbrella_words():
-        if not any(w in folded for w in entry.words) or (entry.with_ and not any(w in folded for w in entry.with_)):
-            continue
+    for entry in _named(folded):
         if any(w in folded for w in entry.unless) or not set(likeliest) & set(entry.options):
             continue
         if _told(entry, folded):
@@ -60,14 +58,19 @@ def option_told_before(text: str, before: Sequence[str]) -> Optional[str]:
     if len(folded) > UMBRELLA_CHARS or _several(text, folded):
         return None
     earlier = [normalize(t).replace(" ", "") for t in before]
-    for entry in umbrella_words():
-        if not any(w in folded for w in entry.words) or (entry.with_ and not any(w in folded for w in entry.with_)):
-            continue
+    for entry in _named(folded):
         if any(w in folded for w in entry.unless) or _told(entry, folded):
             return None
         told = {code for b in earlier for code in _told(entry, b)}
         return told.pop() if len(told) == 1 else None
     return None
+
+
+def _named(folded: str) -> Iterator[Umbrella]:
+    """The topics a question names: one of their words, and one of their `with` words if they list any."""
+    for entry in umbrella_words():
+        if any(w in folded for w in entry.words) and (not entry.with_ or any(w in folded for w in entry.with_)):
+            yield entry
 
 
 def _several(text: str, folded: str) -> bool:
