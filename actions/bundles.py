@@ -13,7 +13,7 @@ from rasa_sdk import Tracker
 from actions.api.hall import hall
 from actions.conversation import aspect_span, entity, is_button, match_of, text_of
 from actions.cues import STORY_CHARS, says
-from actions.reading import EVERYDAY_CHARS, EVERYDAY_PAIRS, bigrams
+from actions.reading import EVERYDAY_CHARS, EVERYDAY_PAIRS, bigrams, names_of
 from bot.catalogue.lexicons import cue_pattern
 from bot.text.normalize import normalize
 from bot.vocabulary import FALLBACK_MATTER, Aspect, MatterKind
@@ -57,7 +57,7 @@ async def _member_words(bundle: Dict[str, Any]) -> Dict[str, MemberWords]:
     names = {m["code"]: bigrams(m["name"]) for m in members}
     words = {m["code"]: names[m["code"]].union(*(bigrams(n) for n in m.get("aliases", []))) for m in members}
     out = {m["code"]: MemberWords(
-        long_names=[normalize(n).replace(" ", "") for n in [m["name"], *m.get("aliases", [])] if len(n) >= 3],
+        long_names=[normalize(n).replace(" ", "") for n in names_of(m) if len(n) >= 3],
         name_bigrams=names[m["code"]],
         all_bigrams=words[m["code"]],
         own_bigrams=words[m["code"]] - set().union(*(w for c, w in words.items() if c != m["code"])))

@@ -19,9 +19,8 @@ from actions.bundles import members_of
 from actions.cues import says
 from actions.documents import acted_on, fears_misuse
 from actions.reading import (
-    EVERYDAY_CHARS, EVERYDAY_PAIRS, asking_clause, asks_what_about, bigrams, denied_clauses, name_bigrams, only_denied,
-    read_with_previous,
-    sibling_named, what_about,
+    EVERYDAY_CHARS, EVERYDAY_PAIRS, asking_clause, asks_what_about, bigrams, denied_clauses, folded_names, name_bigrams,
+    names_of, only_denied, read_with_previous, sibling_named, what_about,
 )
 from bot.catalogue.lexicons import asking_pairs, cue_pattern
 from bot.text.choices import choice_number
@@ -130,8 +129,7 @@ async def stays(tracker: Tracker, current: str, code: str, aspect: str, ranked: 
     folded = normalize(text).replace(" ", "")
 
     def named(guide: Dict[str, Any], part: str) -> bool:
-        names = [guide["name"], *guide.get("aliases", [])]
-        return any(len(n) >= 4 and normalize(n).replace(" ", "") in part for n in names)
+        return any(len(n) >= 4 and normalize(n).replace(" ", "") in part for n in names_of(guide))
 
     # "以后贷款还清了，注销抵押要带啥": the other matter is named and this one is not. A
     # conditions question names it where it asks ("出生证明还没拿到，能先上吗" asks about 上户口).
@@ -184,7 +182,7 @@ async def in_current_guide(tracker: Tracker, current: str, other: str) -> bool:
     this, that = await hall().guide(current), await hall().guide(other)
     if this is None or that is None:
         return False
-    if any(normalize(n).replace(" ", "") in folded for n in [that["name"], *that.get("aliases", [])] if len(n) >= 4):
+    if any(normalize(n).replace(" ", "") in folded for n in names_of(that) if len(n) >= 4):
         return False
     written = normalize(" ".join(str(this.get(k) or "") for k in GUIDE_TEXT_FIELDS + ("name",))
                         + " ".join(this.get("aliases", []))).replace(" ", "")
@@ -347,7 +345,7 @@ async def picked_option(tracker: Tracker, candidates: List[str], view) -> Option
     scores = {}
     for code, guide in guides.items():
         if guide:
-            scores[code] = max(len(said & bigrams(n)) for n in [guide["name"], *guide.get("aliases", [])])
+            scores[code] = max(len(said & bigrams(n)) for n in names_of(guide))
     best = sorted(scores.items(), key=lambda kv: -kv[1])
     if best and best[0][1] > 0 and (len(best) == 1 or best[0][1] > best[1][1]):
         return best[0][0]
@@ -372,8 +370,7 @@ async def short_reply_reading(tracker: Tracker, current: Optional[str],
         return None
     guide = await hall().guide(current)
     folded = normalize(text).replace(" ", "")
-    if guide and len(folded) >= 2 and any(folded in normalize(n).replace(" ", "")
-                                           for n in [guide["name"], *guide.get("aliases", [])]):
+    if guide and len(folded) >= 2 and any(folded in n for n in folded_names(guide)):
         return current  # "身份证" after 身份证补领: the current matter's own words
     best = await combined()
     if best not in (current, FALLBACK_MATTER, None):
@@ -383,11 +380,10 @@ async def short_reply_reading(tracker: Tracker, current: Optional[str],
 
 # "那要是丢了呢", "那电呢", "那要是买房的时候取": the same business in another situation. A lead
 # (那, 那么) and a tail (呢, 咋办…), or an "if" word, around a few words.
-_WHAT_IF = re.compile(r"^(?P<lead>那么|那)?(?P<if>要是|如果|万一|假如|假设|以后)?(?P<thing>[\u4e00-\u9fff]{1,8}?)"
-                      r"(?P<when>的话|的时候)?(?P<tail>呢|咋办|怎么办|咋弄|怎么弄|咋整|咋搞|怎么搞)?$")
-
-
-_WHEN = re.compile(r"^(?:那么|那)(?:要是|如果|万一|假如|假设|以后)?(?P<thing>[\u4e00-\u9fff]{1,8}?)(?:的话|的时候)")
+_LEAD, _IF, _THING, _WHEN_WORDS = r"那么|那", r"要是|如果|万一|假如|假设|以后", r"[\u4e00-\u9fff]{1,8}?", r"的话|的时候"
+_WHAT_IF = re.compile(rf"^(?P<lead>{_LEAD})?(?P<if>{_IF})?(?P<thing>{_THING})(?P<when>{_WHEN_WORDS})?"
+                      r"(?P<tail>呢|咋办|怎么办|咋弄|怎么弄|咋整|咋搞|怎么搞)?$")
+_WHEN = re.compile(rf"^(?:{_LEAD})(?:{_IF})?(?P<thing>{_THING})(?:{_WHEN_WORDS})")
 
 
 def what_if(text: str) -> Optional[str]:
@@ -413,10 +409,6 @@ def _share_saying(names: List[str], word: str) -> float:
     return sum(word in n for n in names) / len(names) if names else 0.0
 
 
-def _names(guide: Dict[str, Any]) -> List[str]:
-    return [normalize(n).replace(" ", "") for n in [guide["name"], *guide.get("aliases", [])]]
-
-
 async def sibling_in_situation(tracker: Tracker, current: str) -> Optional[str]:
     """The matter of the current matter's department that is the same business in the situation a
     "what if" names ("那要是丢了呢" after 身份证换领: 身份证补领; "那电呢" after 自来水过户: 电力过户):
@@ -428,7 +420,7 @@ async def sibling_in_situation(tracker: Tracker, current: str) -> Optional[str]:
     guide = await hall().guide(current) if thing else None
     if not guide or guide["kind"] == MatterKind.BUNDLE:
         return None
-    own = _names(guide)
+    own = folded_names(guide)
     if len(thing) > 1:
         words = _naming_pairs(thing) - bigrams(guide["name"])
     else:  # "那电呢": one character, not of the current matter's name
@@ -441,7 +433,7 @@ async def sibling_in_situation(tracker: Tracker, current: str) -> Optional[str]:
         other = await hall().guide(item["code"]) if item["code"] not in (current, FALLBACK_MATTER) else None
         if not other or other["kind"] == MatterKind.BUNDLE:
             continue
-        names = _names(other)
+        names = folded_names(other)
         said = {w for w in words if _share_saying(names, w) > _share_saying(own, w)}
         shared = own_name & _naming_pairs(other["name"])
         if said and shared:

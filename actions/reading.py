@@ -70,9 +70,19 @@ def bigrams(text: str) -> set:
     return {folded[i:i + 2] for i in range(len(folded) - 1)}
 
 
+def names_of(guide: Dict[str, Any]) -> List[str]:
+    """A matter's name and aliases, as written."""
+    return [guide["name"], *guide.get("aliases", [])]
+
+
+def folded_names(guide: Dict[str, Any]) -> List[str]:
+    """A matter's name and aliases normalised, spaces dropped: to be found in a message folded alike."""
+    return [normalize(n).replace(" ", "") for n in names_of(guide)]
+
+
 def name_bigrams(guide: Dict[str, Any]) -> set:
     """The character pairs of a matter's name and aliases: the words that name it."""
-    return set().union(*(bigrams(n) for n in [guide["name"], *guide.get("aliases", [])]))
+    return set().union(*(bigrams(n) for n in names_of(guide)))
 
 
 # A clause that says what the citizen does not need or is not doing ("我的医保关系不用转移过去吧",
@@ -90,17 +100,20 @@ _DENIES = re.compile(r"(?<![是用需])(?:不是|不用|不需要|用不着|无�
 _COMPARED = re.compile(r"(?:跟|和|像|同)[\u4e00-\u9fff]{1,8}?(?:一样|似的|那样|一个样)")
 
 
-def denied_clauses(text: str) -> List[str]:
+def _written_clauses(text: str) -> List[str]:
     """The clauses of the message as written (spaces part them too: "不是丢了 是从来没办过" is two),
-    normalised, that deny: "不是丢了"."""
-    return [c for c in (normalize(part).replace(" ", "") for part in _CLAUSES.findall(text)) if _DENIES.search(c)]
+    normalised."""
+    return [c for c in (normalize(part).replace(" ", "") for part in _CLAUSES.findall(text)) if c]
+
+
+def denied_clauses(text: str) -> List[str]:
+    """The clauses of the message that deny: "不是丢了"."""
+    return [c for c in _written_clauses(text) if _DENIES.search(c)]
 
 
 def undenied_clauses(text: str) -> List[str]:
-    """The clauses of the message, normalised, that do not deny: "现在要上户口" of "孩子出生证明已经拿到了，
-    现在要上户口"."""
-    parts = [normalize(part).replace(" ", "") for part in _CLAUSES.findall(text)]
-    return [c for c in parts if c and not _DENIES.search(c)]
+    """The clauses of the message that do not deny: "现在要上户口" of "孩子出生证明已经拿到了，现在要上户口"."""
+    return [c for c in _written_clauses(text) if not _DENIES.search(c)]
 
 
 def only_denied(text: str, words: set) -> bool:

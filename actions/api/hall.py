@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import Any, Dict, List, Optional
+from typing import Any, Awaitable, Callable, Dict, List, Optional
 
 import httpx
 
@@ -69,6 +69,15 @@ class HallClient:
             self._catalogue_version = version
             self._guides.clear()
 
+    async def _cached(self, key: str, fetch: Callable[[], Awaitable[Any]]) -> Any:
+        """A listing kept like a guide (GUIDE_TTL, dropped when the catalogue version changes)."""
+        cached = self._guides.get(key)
+        if cached and time.monotonic() - cached[0] < GUIDE_TTL:
+            return cached[1]
+        value = await fetch()
+        self._guides[key] = (time.monotonic(), value)
+        return value
+
     async def guide(self, code: str) -> Optional[Dict[str, Any]]:
         """The whole 办事指南 of a matter or bundle, or None for an unknown code."""
         cached = self._guides.get(code)
@@ -84,14 +93,12 @@ class HallClient:
 
     async def departments(self) -> List[Dict[str, Any]]:
         """The departments (code, name, note, phone), cached like guides."""
-        cached = self._guides.get("__departments__")
-        if cached and time.monotonic() - cached[0] < GUIDE_TTL:
-            return cached[1]
-        response = await self._request("GET", "/api/departments", retries=1)
-        response.raise_for_status()
-        items = response.json().get("items", [])
-        self._guides["__departments__"] = (time.monotonic(), items)
-        return items
+        async def fetch() -> List[Dict[str, Any]]:
+            response = await self._request("GET", "/api/departments", retries=1)
+            response.raise_for_status()
+            return response.json().get("items", [])
+
+        return await self._cached("__departments__", fetch)
 
     async def department(self, code: Optional[str]) -> Optional[Dict[str, Any]]:
         """One department (code, name, note, phone) by its code, or None."""
@@ -99,19 +106,22 @@ class HallClient:
 
     async def bundles(self) -> List[Dict[str, Any]]:
         """The guides of every 一件事, cached like guides."""
-        cached = self._guides.get("__bundles__")
-        if cached and time.monotonic() - cached[0] < GUIDE_TTL:
-            return cached[1]
-        guides = [g for m in await self.matters(kind="bundle") if (g := await self.guide(m["code"]))]
-        self._guides["__bundles__"] = (time.monotonic(), guides)
-        return guides
+        async def fetch() -> List[Dict[str, Any]]:
+            return [g for m in await self.matters(kind="bundle") if (g := await self.guide(m["code"]))]
+
+        return await self._cached("__bundles__", fetch)
 
     async def matters(self, department: Optional[str] = None, kind: Optional[str] = None) -> List[Dict[str, Any]]:
-        """Matters of one department and/or kind (code, name, kind, department)."""
+        """Matters of one department and/or kind (code, name, kind, department), cached like guides: a
+        what-if follow-up reads its department's list on every such message."""
         params = {k: v for k, v in (("department", department), ("kind", kind), ("limit", 200)) if v}
-        response = await self._request("GET", "/api/matters", retries=1, params=params)
-        response.raise_for_status()
-        return response.json().get("items", [])
+
+        async def fetch() -> List[Dict[str, Any]]:
+            response = await self._request("GET", "/api/matters", retries=1, params=params)
+            response.raise_for_status()
+            return response.json().get("items", [])
+
+        return await self._cached(f"__matters__{department or ''}/{kind or ''}", fetch)
 
     async def create_ticket(self, payload: Dict[str, Any]) -> Dict[str, Any]:
         """Open a ticket; the payload's idempotency_key makes retries safe, so we retry."""
