@@ -6,7 +6,8 @@ matters open the ticket form. Follow-ups ("那要多少钱？") answer for the c
 message is read in its conversation (its asking clause, what the previous turn offered) is
 actions.reading's; what a long story asks beside its background, actions.stories'; whether a
 follow-up stays on the matter in hand, and which offered option an answer picks,
-actions.follow_ups'; a department as the answer, actions.departments'. The message itself, read
+actions.follow_ups'; a department as the answer, actions.departments'; whether a match stands
+against the router, 兜底 and the conversation, actions.matched'. The message itself, read
 once for all the steps, is an actions.turn.Turn; _respond() runs the steps in order, and the first
 that replies ends the turn. The steps that settle a matter are here; those for a message no matter
 is settled for, actions.unsettled's; what is then said (the answer, the options, a complaint's
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any, Dict, List, Optional, Text, Tuple
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -25,14 +26,12 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import interruptions
 from actions.api.hall import HallUnavailable, hall
-from actions.bundles import bundle_turn, member_among, named_bundle
+from actions.bundles import bundle_turn, named_bundle
 from actions.conversation import (
     ROUTER_SURE, Answering, aspect_asked_before, channel_of, entity, intent_of, last_bot_response, previous_bot_events,
     previous_replies, text_of, user_texts,
 )
-from actions.cues import (
-    STORY_CHARS, agrees, asks_for_person, asks_their_office, asks_to_act, grieves, says, went_and_failed,
-)
+from actions.cues import STORY_CHARS, agrees, asks_for_person, asks_their_office, says, went_and_failed
 from actions.departments import (
     accept_department_offer, asks_office, department_answer, department_of, department_spoken_of, offer_callback,
 )
@@ -40,18 +39,19 @@ from actions.documents import unnamed_document
 from actions.feedback import ActionRecordRating, rating_level, score_in
 from actions.follow_ups import (
     FOLLOW_UP_QUESTION, MAX_CLARIFY, SHORT_FOLLOW_UP, SHORT_QUESTION, SHORT_REPLY, asked_of_current, in_context,
-    denied_options, in_current_guide, needed_for, said_only_to_deny, sibling_in_situation, stays,
+    needed_for, sibling_in_situation,
 )
 from actions.forms import drops_form, pending_ticket, wants_submit
 from actions.handoff import ActionHandoff, called_off
 from actions.outside import answered_outside, elsewhere_answer
+from actions.matched import besides_fallback, complaint_about_service, held_to_conversation, match_overruled
 from actions.reading import (
-    asked_which, asks_what_about, department_offered, done_elsewhere, is_bare_followup, named_matters, needed_thing,
-    offer_said_yes_to, only_particulars, read_with_previous, router_overrules, takes_offer,
+    asked_which, department_offered, done_elsewhere, is_bare_followup, named_matters, needed_thing,
+    offer_said_yes_to, only_particulars, takes_offer,
 )
 from actions.replies import answer, clarify, correct, routed_ticket
 from actions.stories import asked_in_routed_department, beside_told_had, read_story
-from actions.story_clauses import STORY_QUESTION_LEAD, asked_in_story, wish_reads, wished_in_story
+from actions.story_clauses import asked_in_story, wish_reads, wished_in_story
 from actions.ticket_request import FILED_REPLIES
 from actions.tickets import (
     ActionOpenTicket, ActionReportFailedTrip, ActionTicketStatus, asks_ticket_status, consent_answer,
@@ -73,8 +73,6 @@ logger = logging.getLogger(__name__)
 IN_ROUTED_DEPARTMENT = 0.1
 # "那户口去哪里上", "那么医保呢": a message that turns to another topic.
 TURNS_TO = re.compile(r"^(?:那么|那|还有)(?!个|些|边|里)")
-# The matcher reading 兜底 where no failed trip is told: its best other reading, this good at least.
-BESIDES_FALLBACK = 0.05
 
 
 class ActionAnswerMatter(Answering):
@@ -300,7 +298,7 @@ class ActionAnswerMatter(Answering):
             return await answer(dispatcher, turn.tracker, told, turn.aspect or Aspect.OVERVIEW,
                                       turn.ranked[:MAX_CLARIFY])
         options = umbrella_options(turn.text, likeliest, before=user_texts(turn.tracker)[-2:-1])
-        if (options and unsure and turn.length > SHORT_FOLLOW_UP and self._overruled(turn, None, None)
+        if (options and unsure and turn.length > SHORT_FOLLOW_UP and match_overruled(turn, None, None)
                 and sum([await department_of(o) == turn.routed_to for o in options]) < 2):
             # A question the router reads surely as a department that holds at most one of the
             # options ("俺家新买了个拖拉机，这玩意儿也得上牌不": farm machines are 农业农村's, not
@@ -325,7 +323,7 @@ class ActionAnswerMatter(Answering):
         # (a complaint goes by subject; 兜底 and 好差评 are the service centre's, whatever they are about)
         guide = await hall().guide(code) if code else None
         complaint = bool(guide and guide["kind"] == MatterKind.COMPLAINT and guide["department"] != FALLBACK_DEPARTMENT)
-        overruled = self._overruled(turn, code, needed, complaint=complaint)
+        overruled = match_overruled(turn, code, needed, complaint=complaint)
         if overruled and code and not current and await wish_reads(turn.text, code):
             overruled = False  # what the story asks for, read alone, is the matter matched
         remember = code or next(iter(turn.ranked), None)
@@ -334,9 +332,9 @@ class ActionAnswerMatter(Answering):
             # handled before); a story that only sounds like its aliases is routed by subject:
             # the matcher's best other reading when it is of the router's department ("…最怕跑过去
             # 说材料不全又白跑一趟 所以先问清楚 到底要准备哪些东西": 残疾人证).
-            code = self._besides_fallback(turn) if code == FALLBACK_MATTER and not current else None
+            code = besides_fallback(turn) if code == FALLBACK_MATTER and not current else None
             overruled = overruled and code is None
-        code, aspect = await self._held_to_conversation(turn, code, asked, needed)
+        code, aspect = await held_to_conversation(turn, code, asked, needed)
         if code and not current and not turn.button and turn.length >= STORY_CHARS:
             code = await read_story(turn, code)  # its background is not what it asks
         elif code and not current and not turn.button:
@@ -393,7 +391,7 @@ class ActionAnswerMatter(Answering):
             return await correct(dispatcher, current, turn.candidates)
         if not code:
             return None
-        if await self._complaint_about_service(turn, code):
+        if await complaint_about_service(turn, code):
             # "停水三天了…电话打不通…要投诉": a complaint whose words match a service (用水过户),
             # not a question about that service: it goes by its subject.
             routed = await routed_ticket(dispatcher, tracker, turn.view)
@@ -405,92 +403,3 @@ class ActionAnswerMatter(Answering):
         # Keep the options around so that "不是这个" can offer the others.
         alternatives = turn.candidates if code in turn.candidates else turn.ranked[:MAX_CLARIFY]
         return await answer(dispatcher, tracker, code, aspect or Aspect.OVERVIEW, alternatives)
-
-    @staticmethod
-    async def _complaint_about_service(turn: Turn, code: str) -> bool:
-        """A message that asks someone to act (投诉, 举报, 管一管…) in its own name, with no aspect
-        asked, matched to a service matter that is not the one in hand, or to an expert's guidance
-        of another department than the router reads ("…河里的鱼死了不少…我主要是要举报这个厂偷排污水":
-        the factory's pollution, not the fish pond's disease)."""
-        if turn.button or turn.aspect or code == turn.current or not asks_to_act(turn.text) or not grieves(turn.text):
-            return False
-        guide = await hall().guide(code)
-        if guide and guide["kind"] == MatterKind.GUIDANCE:
-            return bool(turn.routed_to and turn.routed_to != guide["department"])
-        return bool(guide and guide["kind"] == MatterKind.SERVICE)
-
-    @staticmethod
-    def _besides_fallback(turn: Turn) -> Optional[str]:
-        """The matcher's best reading besides 兜底, when the router gives its department and it
-        leads the next reading clearly."""
-        others = [m for m in turn.view.matches if m["matter"] != FALLBACK_MATTER]
-        if not others or not turn.routed_to or others[0].get("department") != turn.routed_to:
-            return None
-        best = float(others[0].get("score") or 0.0)
-        runner_up = float(others[1].get("score") or 0.0) if len(others) > 1 else 0.0
-        return others[0]["matter"] if best >= BESIDES_FALLBACK and best >= STORY_QUESTION_LEAD * runner_up else None
-
-    @staticmethod
-    def _overruled(turn: Turn, code: Optional[str], needed: Optional[str], complaint: bool = False) -> bool:
-        """Whether the router's department (or none of ours) overrules the match. The router reads
-        one message: not a few words after an answer ("租房的"), nor the conversation: the matter in
-        hand matched again by the message's words ("申请资助要不要去开低保证明" after 学生资助, which
-        the router gives to 民政 for its 低保)."""
-        view = turn.view
-        if turn.outside and turn.current and turn.aspect and turn.length <= SHORT_FOLLOW_UP:
-            return False  # "手机上好不好弄" after an answer asks it of that matter, not of none of ours
-        first_match = (float(view.matches[0]["score"]) if (
-            code and view.matches and view.matches[0]["matter"] == code and not turn.current
-            and not asked_which(turn.tracker) and not says(turn.text, "here")) else None)
-        if (code is None and (view.clarify or view.abstain) and not turn.current and turn.length > SHORT_FOLLOW_UP and not asked_which(turn.tracker)
-                and not says(turn.text, "here")):
-            # The matcher names no matter in a question of some length, only options to choose from
-            # ("…拖拉机也得上牌不" offers 机动车登记…): a guess at best, which the router's department
-            # overrules as it does a guessed match (a topic in a few words, "过户咋弄", it does not).
-            first_match = 0.0
-        return bool(turn.alone and not turn.button and not needed and not (code and code == turn.current)
-                    and router_overrules(turn.route, first_match, asks_department=says(turn.text, "which_department"),
-                                         complaint=complaint, names_outside=says(turn.text, "outside_bodies")))
-
-    async def _held_to_conversation(
-        self, turn: Turn, code: Optional[str], asked: Optional[Any], needed: Optional[str]
-    ) -> Tuple[Optional[str], Optional[str]]:
-        """The matter a match names, and the aspect asked, held against the conversation: an
-        answer to "which one?", a follow-up that stays on the matter in hand."""
-        tracker, current, aspect = turn.tracker, turn.current, turn.aspect
-        denied = (await denied_options(tracker, turn.candidates)
-                  if code and turn.candidates and asked_which(tracker) and not turn.button else set())
-        if code in denied:
-            code = await turn.picked()  # "不是丢了 是从来没办过": not the option it denies
-        if code and turn.candidates and code not in turn.candidates and asked_which(tracker) and not turn.button:
-            # The answer to "which one?" is read with the question before it: "坏掉了，芯片读不出来"
-            # after "社保卡" (申领、补换…) is 社保卡补换, not the 身份证 its words alone suggest.
-            together = await read_with_previous(tracker)
-            if together in denied:
-                code = await turn.picked()
-            elif together in turn.candidates:
-                code = together
-            elif aspect and turn.length <= SHORT_QUESTION and code not in await named_matters(tracker):
-                # "手机上能搞伐" right after "哪一项？": an aspect of the likeliest option (offered
-                # first), not of whatever matter a few words brush against.
-                code = turn.candidates[0]
-        if code and answered_outside(tracker):
-            pass  # after "that is another place's business", a matter named is the one meant
-        elif code and current and code != current and await member_among(current, [code]):
-            pass  # "销户口去哪里" after 身后一件事: that member, though the 一件事's guide speaks of it
-        elif needed:
-            code, aspect = current, needed
-        elif asked and code and code == current:
-            aspect = asked[1]  # "还需不需要开低保证明": what it needs
-        elif code and current and code != current and await said_only_to_deny(tracker, code):
-            code = current  # "医保关系不用转移过去吧？备案就够了对吗" after 异地就医备案
-        elif code and current and aspect and code != current and await stays(tracker, current, code, aspect, turn.ranked):
-            code = current
-        elif code and current and code != current and await asked_of_current(tracker, current, code):
-            code = current  # "卖家说房子以前抵押过…这样过户有没有影响" after 二手房过户: its question is 过户's
-        elif code and current and code != current and await in_current_guide(tracker, current, code):
-            code = current  # "要体检吗" after 驾驶证换证: its guide asks for the 体检, not 健康证明
-        elif (code and current and code != current and not asks_what_about(turn.text)
-              and await turn.combined() == current):
-            code = current  # "养老的" after 社保转移: read with the question before, still its matter
-        return code, aspect
