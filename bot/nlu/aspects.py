@@ -34,11 +34,13 @@ MATERIALS = Aspect.MATERIALS.value
 LOCATION = Aspect.LOCATION.value
 STEPS = Aspect.STEPS.value
 ONLINE = Aspect.ONLINE.value
-_INTERROGATIVES = ("哪", "几", "多少", "多久", "啥", "什么", "怎么", "咋", "吗", "不", "能", "伐")  # 伐: Wu 吗
+_INTERROGATIVES = ("哪", "几", "多少", "多久", "多长", "啥", "什么", "怎么", "咋", "吗", "能", "伐")  # 伐: Wu 吗
+# 不 asks at the end ("要钱不") or between a word and itself ("收不收费"); "不用跑" only tells.
+_NOT_ASKS = re.compile(r"不$|(.)不\1")
 
 
 def _asks(phrase: str) -> bool:
-    return any(word in phrase for word in _INTERROGATIVES)
+    return any(word in phrase for word in _INTERROGATIVES) or bool(_NOT_ASKS.search(phrase))
 
 
 def _modal(phrase: str, aspect: str) -> bool:
@@ -47,9 +49,10 @@ def _modal(phrase: str, aspect: str) -> bool:
 
 
 def _told_time(text: str, phrase: str, start: int) -> bool:
-    """"这几天死了好多", "前几天去过", "想去海南住几个月", "最近几个月一到晚上就排水", "拖了好几个月":
+    """"这几天死了好多", "前几天去过", "想去海南住几个月", "最近几个月一到晚上就排水", "拖了好几个月",
+    "实岁还差几个月":
     a time the citizen tells, not a time limit asked."""
-    return phrase.startswith(("几天", "几日", "几个月")) and start > 0 and text[start - 1] in "这前过头住待呆玩期近好"
+    return phrase.startswith(("几天", "几日", "几个月")) and start > 0 and text[start - 1] in "这前过头住待呆玩期近好差"
 
 
 # Words of the lexicon that ask no aspect where they stand: what a thing is ("这个登记是个啥东西"
@@ -96,8 +99,11 @@ def find_aspect(text: str, lexicon: List[Tuple[str, str]]) -> Optional[Tuple[str
                    and (o[3], o[3] - o[2]) > (f[3], f[3] - f[2]) for o in found)
 
     best: Optional[Tuple[Tuple[int, int, int, int], Tuple[str, int, int]]] = None
+    # "像我这种情况，办结婚登记要准备哪些文件": the citizen's own case frames what else is asked;
+    # it is the question only beside a "may I" ("我这种情况能申请吗") or alone.
+    may = any(f[1] == CONDITIONS and not f[0].startswith(_OWN_CASE) for f in found)
     for phrase, aspect, start, end in [f for f in found if not beaten(f)]:
-        asks = any(word in phrase for word in _INTERROGATIVES)
+        asks = _asks(phrase)
         # "网上能办吗", "手机上能开吗": the thing named (online) is asked, not whether one may
         # (conditions) — conditions only when nothing else is asked.
         # …unless it asks whether the citizen's own case fits ("我这种情况能申请吗，我在网上开了个
@@ -107,7 +113,7 @@ def find_aspect(text: str, lexicon: List[Tuple[str, str]]) -> Optional[Tuple[str
         # …and beside a time, only a time to be served first ("住多久才能办", not "多久才能领")
         threshold = (phrase.startswith(_THRESHOLD) and not text[end:].strip("吗呢啊哦呀嘛的了?？。!！ ")
                      and (_SERVED.search(text) or not any(f[1] == "time_limit" for f in found)))
-        last = aspect == CONDITIONS and not (phrase.startswith(_OWN_CASE) or threshold)
+        last = aspect == CONDITIONS and not ((phrase.startswith(_OWN_CASE) and (may or asks)) or threshold)
         key = (-1 if threshold else 1 if last else 0, 0 if asks else 1, start, -len(phrase))
         if best is None or key < best[0]:
             best = (key, (aspect, start, end))
@@ -152,8 +158,10 @@ _AT_PLACE = re.compile(r"(?:(?<![现正实存])在|到(?!底)|去|回)(?!网上|
 _MAY_END = re.compile(r"(?:可以吗|可以不|可以伐|行吗|行不|行伐|能行吗|同意吗)$")
 MAY_END_MIN = 10
 
-# A message this long, with no sentence that asks, is read clause by clause for its question.
+# A message this long, with no sentence that asks, is read clause by clause for its question: its
+# last clauses, this many at most, from the end; the first that asks an aspect.
 LONG_UNPUNCTUATED = 40
+ASKING_CLAUSES = 3
 
 
 
@@ -193,11 +201,16 @@ def asked_aspect(text: str, lexicon: List[Tuple[str, str]]) -> Optional[Tuple[st
     asking = asking_sentence(text)
     if asking is None and len(text) >= LONG_UNPUNCTUATED:
         # A long message without full stops ("…最怕跑过去说材料不全又白跑一趟 所以先问清楚 到底要准备
-        # 哪些东西"): its last asking clause, when that one names an aspect; else as a whole.
-        last = next((c for c in reversed(clauses(text)) if asks(c)), None)
-        found = asked_aspect(last, lexicon) if last and len(last) < LONG_UNPUNCTUATED else None
-        if found:
-            return found
+        # 哪些东西"): its last asking clauses (a few), the first that names an aspect; else as a whole.
+        # Then one of its last few clauses whose aspect words ask ("…这个证从申请到批下来要多长时间 来不来
+        # 的及"; not one that tells, "没有的话被查到要罚款").
+        parts = [c for c in reversed(clauses(text)) if len(c) < LONG_UNPUNCTUATED]
+        for last in [c for c in parts if asks(c)][:ASKING_CLAUSES] + parts[:ASKING_CLAUSES]:
+            found = asked_aspect(last, lexicon)
+            # (a clause that does not ask asks by the lexicon's own words, not by a sound heard in
+            # it: "贷款受不受影响" is no 收不收费)
+            if found and (asks(last) or (_asks(found[1]) and any(p in found[1] for p, _ in lexicon))):
+                return found
     for part in ([asking] if asking else []) + [text]:
         # A plain "how do I get it done" (cues.yml how_in_general) asks no one aspect.
         if part is not asking and asking and cue_pattern("how_in_general").search(normalize(asking)):

@@ -273,3 +273,22 @@ def test_a_fee_that_describes_a_thing_asks_no_fee(lexicon):
 ])
 def test_everyday_and_dialect_words_of_writer_kk(lexicon, text, aspect):
     assert asked_aspect(text, lexicon)[0] == aspect
+
+
+@pytest.mark.parametrize("text, aspect", [
+    # A phone-typed story without full stops: its question is one of its last clauses, even when
+    # the very last one only worries ("赶不赶得上") or tells; never a fine or a time told before it.
+    ("我在台州开了家小面馆 执照已经办好了 听说卖吃的还要一个许可证 不办的话要被罚款 我下个月就要开张 "
+     "这个许可证办下来要多长时间 怕赶不上", "time_limit"),
+    ("我奶奶今年实岁七十九 虚岁八十了 还差两个月满八十 听村里人说满了八十每个月有高龄补贴 我替她问问 "
+     "她这样够不够条件 是按虚岁还是按实岁", "conditions"),
+    ("我在嘉兴上班 老家的驾驶证快到期了 体检表已经拿到了 照片也拍好了 想问问在这边换证 一次能办好不 "
+     "我请假不方便", "visits"),
+    # The citizen's own case frames what is asked; it is the question only beside "may I".
+    ("像我们这种情况，去办收养登记要准备哪些东西？", "materials"),
+    ("我这种情况能领吗", "conditions"),
+    # 不 in "不用跑" tells why; the thing asked is online.
+    ("营业执照的地址变更能不能手机上弄，不用跑大厅", "online"),
+])
+def test_a_long_unpunctuated_story_asks_in_its_last_clauses(lexicon, text, aspect):
+    assert asked_aspect(text, lexicon)[0] == aspect
