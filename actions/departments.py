@@ -17,7 +17,7 @@ from actions.conversation import entity, intent_of, is_button, route_of, text_of
 from actions.cues import STORY_CHARS, asks_to_act, grieves, says
 from actions.forms import DECLINED, MIN_DESCRIPTION_CHARS, prefill_ticket_form
 from actions.outside import matter_button, outside_answer
-from actions.reading import OVERRULE_OUTSIDE, only_particulars
+from actions.reading import OVERRULE_OUTSIDE, only_particulars, router_sure_of_other
 from actions.tickets import file_when_told
 from bot.catalogue.lexicons import cue_pattern
 from bot.text.normalize import normalize
@@ -25,7 +25,7 @@ from bot.text.phones import contact_number
 from bot.vocabulary import FALLBACK_DEPARTMENT, FALLBACK_MATTER, MatterKind, RequestType, TicketKind
 
 COMPLAINT_READING = 0.4  # a complaint matter the matcher reads this well decides a complaint's department…
-ROUTER_SEES = 0.01  # …when the router gives that department at least this much
+ROUTER_SEES = 0.01  # …when the router gives that department at least this much, and is not sure of another
 
 
 @dataclass(frozen=True)
@@ -115,6 +115,14 @@ async def department_of(code: Optional[str]) -> Optional[str]:
     return guide["department"] if guide else None
 
 
+async def takes_complaints(department: Optional[str]) -> bool:
+    """Whether the department takes complaints by subject: has complaint matters of its own (政务服务办's
+    兜底 and 好差评 are about our service, not a subject)."""
+    if not department or department == FALLBACK_DEPARTMENT:
+        return False
+    return bool(await hall().matters(department=department, kind=MatterKind.COMPLAINT.value))
+
+
 async def complaint_route(tracker: Tracker, view) -> Optional[ComplaintRoute]:
     """A complaint (by words or intent) with no matter named goes by its subject: to the
     complaint matter of the department the router names, else a complaint ticket to that
@@ -141,7 +149,8 @@ async def complaint_route(tracker: Tracker, view) -> Optional[ComplaintRoute]:
     best = next((m for m in view.matches if m["matter"] != FALLBACK_MATTER), None)
     seen = {r.get("code") for r in route.get("ranking") or [] if float(r.get("score") or 0.0) >= ROUTER_SEES}
     if (best and float(best.get("score") or 0.0) >= COMPLAINT_READING and not is_button(tracker)
-            and best.get("department") in seen):
+            and best.get("department") in seen
+            and not (router_sure_of_other(route, best.get("department")) and await takes_complaints(route.get("code")))):
         guide = await hall().guide(best["matter"])
         if guide and guide["kind"] == MatterKind.COMPLAINT:
             return ComplaintRoute(matter=best["matter"])

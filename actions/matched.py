@@ -51,7 +51,8 @@ def besides_fallback(turn: Turn) -> Optional[str]:
     return others[0]["matter"] if best >= BESIDES_FALLBACK and best >= STORY_QUESTION_LEAD * runner_up else None
 
 
-def match_overruled(turn: Turn, code: Optional[str], needed: Optional[str], complaint: bool = False) -> bool:
+def match_overruled(turn: Turn, code: Optional[str], needed: Optional[str], complaint: bool = False,
+                    router_takes_complaints: bool = False) -> bool:
     """Whether the router's department (or none of ours) overrules the match. The router reads
     one message: not a few words after an answer ("租房的"), nor the conversation: the matter in
     hand matched again by the message's words ("申请资助要不要去开低保证明" after 学生资助, which
@@ -70,7 +71,9 @@ def match_overruled(turn: Turn, code: Optional[str], needed: Optional[str], comp
         first_match = 0.0
     return bool(turn.alone and not turn.button and not needed and not (code and code == turn.current)
                 and router_overrules(turn.route, first_match, asks_department=says(turn.text, "which_department"),
-                                     complaint=complaint, names_outside=says(turn.text, "outside_bodies")))
+                                     complaint=complaint, names_outside=says(turn.text, "outside_bodies"),
+                                     matched_department=turn.departments.get(code) if code else None,
+                                     router_takes_complaints=router_takes_complaints))
 
 
 async def held_to_conversation(

@@ -236,13 +236,34 @@ def is_bare_followup(tracker: Tracker) -> bool:
     return only_asks(text_of(tracker), span)
 
 
+# A complaint's subject is the router's when it is this sure of its department and gives it this many
+# times what it gives the matched complaint's ("…后厨地上一层油，还有老鼠…我想举报" is 市场监管's
+# kitchen hygiene, whatever 油烟 the matcher hears in it).
+COMPLAINT_ROUTER_SURE, COMPLAINT_ROUTER_LEAD = 0.6, 4.0
+
+
+def router_sure_of_other(route: Optional[Dict[str, Any]], department: Optional[str]) -> bool:
+    """Whether the router reads a complaint as another department's than `department`, surely and
+    far ahead of it (COMPLAINT_ROUTER_SURE, COMPLAINT_ROUTER_LEAD)."""
+    if not route or not department or route.get("outside") or route.get("code") in (None, department):
+        return False
+    first = float(route.get("score") or 0.0)
+    theirs = next((float(r.get("score") or 0.0) for r in route.get("ranking") or [] if r.get("code") == department), 0.0)
+    return first >= COMPLAINT_ROUTER_SURE and first >= COMPLAINT_ROUTER_LEAD * theirs
+
+
 def router_overrules(route: Optional[Dict[str, Any]], matched: Optional[float] = None,
-                     asks_department: bool = False, complaint: bool = False, names_outside: bool = False) -> bool:
+                     asks_department: bool = False, complaint: bool = False, names_outside: bool = False,
+                     matched_department: Optional[str] = None, router_takes_complaints: bool = False) -> bool:
     """Whether the department router's disagreement with the matched matter decides the answer
     (`matched`: the matcher's score for that matter, when it is its best and the message opens a
     question rather than follows one up: the router reads one message alone; `asks_department`:
     the message asks which department handles it; `complaint`: the matched matter is a complaint;
-    `names_outside`: the message names a body that is none of ours, cues.yml outside_bodies)."""
+    `names_outside`: the message names a body that is none of ours, cues.yml outside_bodies;
+    `matched_department`: the matched matter's; `router_takes_complaints`: the router's department
+    has complaint matters of its own — a complaint is its, when the router is sure of it, and not
+    the matched complaint's; "…电镀厂往河里排黄水，鸭子死了好几只，我要投诉" stays 生态环境's, however
+    sure the router is of the ducks' 农业农村)."""
     if not route or route.get("agrees_with_matter") is not False:
         return False
     if route.get("outside") or not route.get("code"):
@@ -255,6 +276,8 @@ def router_overrules(route: Optional[Dict[str, Any]], matched: Optional[float] =
             bar = min(bar, OVERRULE_ASKED_DEPARTMENT)
         if complaint:
             bar = min(bar, OVERRULE_COMPLAINT)
+            if router_takes_complaints and router_sure_of_other(route, matched_department):
+                return True
     return float(route.get("score") or 0.0) >= bar
 
 

@@ -1434,3 +1434,14 @@ def test_a_step_told_done_read_as_its_bundle_is_only_that_step(stack, story):
     # "…服务站报到了" reads as the veterans' 一件事 alone: the step told done is 退役报到, and the
     # card the story asks for (another step of the same 一件事) is still what is asked.
     assert answer(stack.say(me(), story))["matter"] == "tuiyi.preferential_card"
+
+
+@pytest.mark.parametrize("story", [
+    "楼下那家炒粉店我上周去吃过，今天从后门经过，看到厨房地上一层油，锅碗直接放在地上，还有老鼠在灶边跑来跑去，我想举报这家店",
+    "公司旁边那个快餐店 中午去打包 看到后厨满地油腻腻的 蟑螂老鼠都有 菜就堆在垃圾桶边上 这种店我要投诉",
+])
+def test_a_kitchen_hygiene_complaint_goes_to_market_regulation(stack, story):
+    # The oil on a kitchen floor is no 油烟 pollution: the router is sure it is 市场监管's kitchen
+    # hygiene, and the matcher's complaint reading of another department does not overrule it.
+    got = answer(stack.say(me(), story))
+    assert got["department"]["code"] == "scjg"

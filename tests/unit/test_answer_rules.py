@@ -417,3 +417,25 @@ def test_a_body_none_of_ours_named_lowers_the_bar_of_the_routers_none_of_ours():
     assert not router_overrules({**route, "score": 0.43}, 0.95, names_outside=True)
     # A department that agrees with the matter is never overruled.
     assert not router_overrules({**route, "agrees_with_matter": True}, 0.95, names_outside=True)
+
+
+def test_a_complaints_subject_is_the_routers_when_it_is_sure_of_another_department():
+    from actions.reading import router_overrules, router_sure_of_other
+
+    kitchen = {"code": "scjg", "score": 0.75, "outside": False, "agrees_with_matter": False,
+               "ranking": [{"code": "scjg", "score": 0.75}, {"code": "shengtai", "score": 0.014}]}
+    # A complaint matched surely (0.71) to 生态环境's: the router, sure of 市场监管 and far ahead, decides.
+    assert router_sure_of_other(kitchen, "shengtai")
+    assert router_overrules(kitchen, 0.71, complaint=True, matched_department="shengtai", router_takes_complaints=True)
+    # Not for a service matter, nor when the router also reads the matched department well.
+    assert not router_overrules(kitchen, 0.71, complaint=False, matched_department="shengtai", router_takes_complaints=True)
+    close = dict(kitchen, ranking=[{"code": "scjg", "score": 0.75}, {"code": "shengtai", "score": 0.2}])
+    assert not router_overrules(close, 0.71, complaint=True, matched_department="shengtai", router_takes_complaints=True)
+    # Nor when the router is itself unsure.
+    unsure = dict(kitchen, score=0.5, ranking=[{"code": "scjg", "score": 0.5}])
+    assert not router_overrules(unsure, 0.71, complaint=True, matched_department="shengtai", router_takes_complaints=True)
+    # The router's department must take complaints itself: the ducks' 农业农村 does not, the
+    # factory's waste water stays 生态环境's complaint.
+    assert not router_overrules(kitchen, 0.71, complaint=True, matched_department="shengtai",
+                                router_takes_complaints=False)
+    assert not router_sure_of_other(kitchen, None)
