@@ -292,3 +292,15 @@ def test_everyday_and_dialect_words_of_writer_kk(lexicon, text, aspect):
 ])
 def test_a_long_unpunctuated_story_asks_in_its_last_clauses(lexicon, text, aspect):
     assert asked_aspect(text, lexicon)[0] == aspect
+
+
+@pytest.mark.parametrize("text, aspect", [
+    ("去办的时候要捎点啥", "materials"),        # Northern: 捎 is to bring along
+    ("那个证啥子时候下来", "time_limit"),       # Sichuan
+    ("好久办得下来哦", "time_limit"),
+    ("搞好要几多日", "time_limit"),             # Cantonese
+    ("多场时间能办好", "time_limit"),           # 多长, typed by ear
+    ("登记还要交啥钱不", "fee"),                # what money, not what to hand in
+])
+def test_everyday_and_dialect_words_of_writers_qq_to_ss(lexicon, text, aspect):
+    assert asked_aspect(text, lexicon)[0] == aspect
