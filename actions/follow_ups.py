@@ -184,6 +184,9 @@ async def in_current_guide(tracker: Tracker, current: str, other: str) -> bool:
         return False
     if any(normalize(n).replace(" ", "") in folded for n in names_of(that) if len(n) >= 4):
         return False
+    acted = acted_on(text)
+    if other in acted and current not in acted:
+        return False  # "我社保卡前两天也丢了，要补一张" after 失业金: what happened to the card says 补换
     written = normalize(" ".join(str(this.get(k) or "") for k in GUIDE_TEXT_FIELDS + ("name",))
                         + " ".join(this.get("aliases", []))).replace(" ", "")
     core = FUNCTION_WORDS.sub("", folded)

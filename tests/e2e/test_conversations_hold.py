@@ -1445,3 +1445,13 @@ def test_a_kitchen_hygiene_complaint_goes_to_market_regulation(stack, story):
     # hygiene, and the matcher's complaint reading of another department does not overrule it.
     got = answer(stack.say(me(), story))
     assert got["department"]["code"] == "scjg"
+
+
+@pytest.mark.parametrize("follow_up", ["我社保卡上礼拜也丢了，要补一张", "社保卡前几天也掉了，得补一张",
+                                       "对了我的社保卡上个月也弄丢了，得补办一张"])
+def test_a_document_told_lost_in_a_follow_up_switches_to_its_replacement(stack, follow_up):
+    # The 失业金 guide speaks of the 社保卡 it is paid to; a card the citizen says is lost is
+    # their own new business (补换), not a word of that guide.
+    sender = me()
+    stack.say(sender, "厂里裁员了，失业金要怎么领")
+    assert answer(stack.say(sender, follow_up))["matter"] == "renshe.social_card_lost"
