@@ -159,7 +159,7 @@ _MAY_END = re.compile(r"(?:可以吗|可以不|可以伐|行吗|行不|行伐|�
 MAY_END_MIN = 10
 
 # A message this long, with no sentence that asks, is read clause by clause for its question: its
-# last clauses, this many at most, from the end; the first that asks an aspect.
+# last asking clauses, then its last clauses, this many of each at most, from the end.
 LONG_UNPUNCTUATED = 40
 ASKING_CLAUSES = 3
 
