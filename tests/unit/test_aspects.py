@@ -301,6 +301,7 @@ def test_a_long_unpunctuated_story_asks_in_its_last_clauses(lexicon, text, aspec
     ("搞好要几多日", "time_limit"),             # Cantonese
     ("多场时间能办好", "time_limit"),           # 多长, typed by ear
     ("登记还要交啥钱不", "fee"),                # what money, not what to hand in
+    ("去之前得备点啥", "materials"),
 ])
 def test_everyday_and_dialect_words_of_writers_qq_to_ss(lexicon, text, aspect):
     assert asked_aspect(text, lexicon)[0] == aspect
