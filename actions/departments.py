@@ -123,6 +123,13 @@ async def takes_complaints(department: Optional[str]) -> bool:
     return bool(await hall().matters(department=department, kind=MatterKind.COMPLAINT.value))
 
 
+async def complaint_rerouted(route: Optional[Dict[str, Any]], department: Optional[str]) -> bool:
+    """Whether a complaint read as `department`'s is the router's department's instead: the router
+    is sure of another department (reading.router_sure_of_other) that takes complaints itself. The
+    hall is asked only when the router is that sure."""
+    return router_sure_of_other(route, department) and await takes_complaints((route or {}).get("code"))
+
+
 async def complaint_route(tracker: Tracker, view) -> Optional[ComplaintRoute]:
     """A complaint (by words or intent) with no matter named goes by its subject: to the
     complaint matter of the department the router names, else a complaint ticket to that
@@ -149,8 +156,7 @@ async def complaint_route(tracker: Tracker, view) -> Optional[ComplaintRoute]:
     best = next((m for m in view.matches if m["matter"] != FALLBACK_MATTER), None)
     seen = {r.get("code") for r in route.get("ranking") or [] if float(r.get("score") or 0.0) >= ROUTER_SEES}
     if (best and float(best.get("score") or 0.0) >= COMPLAINT_READING and not is_button(tracker)
-            and best.get("department") in seen
-            and not (router_sure_of_other(route, best.get("department")) and await takes_complaints(route.get("code")))):
+            and best.get("department") in seen and not await complaint_rerouted(route, best.get("department"))):
         guide = await hall().guide(best["matter"])
         if guide and guide["kind"] == MatterKind.COMPLAINT:
             return ComplaintRoute(matter=best["matter"])

@@ -20,7 +20,7 @@ from actions.cues import says
 from actions.documents import acted_on, fears_misuse
 from actions.reading import (
     EVERYDAY_CHARS, EVERYDAY_PAIRS, asking_clause, asks_what_about, bigrams, denied_clauses, folded_names, name_bigrams,
-    names_of, only_denied, read_with_previous, sibling_named, what_about,
+    named_word_for_word, names_of, only_denied, read_with_previous, sibling_named, what_about,
 )
 from bot.catalogue.lexicons import asking_pairs, cue_pattern
 from bot.text.choices import choice_number
@@ -127,15 +127,11 @@ async def stays(tracker: Tracker, current: str, code: str, aspect: str, ranked: 
     if about & name_bigrams(other) and not about & name_bigrams(this):
         return False
     folded = normalize(text).replace(" ", "")
-
-    def named(guide: Dict[str, Any], part: str) -> bool:
-        return any(len(n) >= 4 and normalize(n).replace(" ", "") in part for n in names_of(guide))
-
     # "以后贷款还清了，注销抵押要带啥": the other matter is named and this one is not. A
     # conditions question names it where it asks ("出生证明还没拿到，能先上吗" asks about 上户口).
     # (a self-description opening it names nothing asked: "我是外地户口的在这边能开吗")
     asking = _without_self(asking_clause(tracker)) if aspect == Aspect.CONDITIONS else text
-    if named(other, normalize(asking).replace(" ", "")) and not named(this, folded):
+    if named_word_for_word(other, normalize(asking).replace(" ", "")) and not named_word_for_word(this, folded):
         return False
     # "户口注销那个要带啥" after 死亡医学证明, "居住证办下来要多久" after 小学入学: two words of
     # the other's name or an alias, none of this one's. A conditions question tells the
@@ -163,7 +159,7 @@ async def stays(tracker: Tracker, current: str, code: str, aspect: str, ranked: 
         if any(len(w) >= 2 and w in plain and not any(w in o and f"没{w}" not in o and f"不{w}" not in o for o in own)
                for w in theirs):
             return False  # (this one's "没买房能取公积金吗" says 买房 only to deny it)
-    return aspect == Aspect.CONDITIONS or current in ranked or not named(other, folded)
+    return aspect == Aspect.CONDITIONS or current in ranked or not named_word_for_word(other, folded)
 
 
 # How to do a thing: "契税怎么交", "这个咋弄".
@@ -182,7 +178,7 @@ async def in_current_guide(tracker: Tracker, current: str, other: str) -> bool:
     this, that = await hall().guide(current), await hall().guide(other)
     if this is None or that is None:
         return False
-    if any(normalize(n).replace(" ", "") in folded for n in names_of(that) if len(n) >= 4):
+    if named_word_for_word(that, folded):
         return False
     acted = acted_on(text)
     if other in acted and current not in acted:

@@ -33,8 +33,8 @@ from actions.conversation import (
 )
 from actions.cues import STORY_CHARS, agrees, asks_for_person, asks_their_office, says, went_and_failed
 from actions.departments import (
-    accept_department_offer, asks_office, department_answer, department_of, department_spoken_of, offer_callback,
-    takes_complaints,
+    accept_department_offer, asks_office, complaint_rerouted, department_answer, department_of, department_spoken_of,
+    offer_callback,
 )
 from actions.documents import unnamed_document
 from actions.feedback import ActionRecordRating, rating_level, score_in
@@ -325,7 +325,8 @@ class ActionAnswerMatter(Answering):
         guide = await hall().guide(code) if code else None
         complaint = bool(guide and guide["kind"] == MatterKind.COMPLAINT and guide["department"] != FALLBACK_DEPARTMENT)
         overruled = match_overruled(turn, code, needed, complaint=complaint,
-                                    router_takes_complaints=complaint and await takes_complaints(turn.routed_to))
+                                    router_takes_complaints=complaint and await complaint_rerouted(
+                                        turn.route, turn.departments.get(code)))
         if overruled and code and not current and await wish_reads(turn.text, code):
             overruled = False  # what the story asks for, read alone, is the matter matched
         remember = code or next(iter(turn.ranked), None)

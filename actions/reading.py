@@ -80,6 +80,15 @@ def folded_names(guide: Dict[str, Any]) -> List[str]:
     return [normalize(n).replace(" ", "") for n in names_of(guide)]
 
 
+# A name or alias this long, found word for word, names its matter (shorter ones are everyday words).
+NAMING_CHARS = 4
+
+
+def named_word_for_word(guide: Dict[str, Any], folded: str) -> bool:
+    """Whether a folded text holds one of the matter's names or aliases word for word."""
+    return any(len(n) >= NAMING_CHARS and normalize(n).replace(" ", "") in folded for n in names_of(guide))
+
+
 def name_bigrams(guide: Dict[str, Any]) -> set:
     """The character pairs of a matter's name and aliases: the words that name it."""
     return set().union(*(bigrams(n) for n in names_of(guide)))
