@@ -17,7 +17,8 @@ from actions.conversation import entity, intent_of, is_button, route_of, text_of
 from actions.cues import STORY_CHARS, asks_to_act, grieves, says
 from actions.forms import DECLINED, MIN_DESCRIPTION_CHARS, prefill_ticket_form
 from actions.outside import matter_button, outside_answer
-from actions.reading import OVERRULE_OUTSIDE, only_particulars, router_sure_of_other
+from actions.overrules import OVERRULE_OUTSIDE, router_sure_of_other
+from actions.reading import only_particulars
 from actions.tickets import file_when_told
 from bot.catalogue.lexicons import cue_pattern
 from bot.text.normalize import normalize
@@ -125,7 +126,7 @@ async def takes_complaints(department: Optional[str]) -> bool:
 
 async def complaint_rerouted(route: Optional[Dict[str, Any]], department: Optional[str]) -> bool:
     """Whether a complaint read as `department`'s is the router's department's instead: the router
-    is sure of another department (reading.router_sure_of_other) that takes complaints itself. The
+    is sure of another department (overrules.router_sure_of_other) that takes complaints itself. The
     hall is asked only when the router is that sure."""
     return router_sure_of_other(route, department) and await takes_complaints((route or {}).get("code"))
 

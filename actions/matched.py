@@ -18,7 +18,8 @@ from actions.follow_ups import (
     SHORT_FOLLOW_UP, SHORT_QUESTION, asked_of_current, denied_options, in_current_guide, said_only_to_deny, stays,
 )
 from actions.outside import answered_outside
-from actions.reading import asked_which, asks_what_about, named_matters, read_with_previous, router_overrules
+from actions.overrules import router_overrules
+from actions.reading import asked_which, asks_what_about, named_matters, read_with_previous
 from actions.story_clauses import STORY_QUESTION_LEAD
 from actions.turn import Turn
 from bot.vocabulary import FALLBACK_MATTER, MatterKind

@@ -20,10 +20,8 @@ from actions.cues import STORY_CHARS, says
 from actions.departments import asks_office, department_answer, department_of
 from actions.follow_ups import FOLLOW_UP_QUESTION, MAX_CLARIFY, SHORT_FOLLOW_UP, SHORT_QUESTION, in_current_guide, stays
 from actions.outside import answered_outside, still_outside
-from actions.reading import (
-    OVERRULE_ASKED_DEPARTMENT, OVERRULE_OUTSIDE_UNSURE, asked_which, asks_what_about, is_bare_followup, named_matters,
-    only_particulars,
-)
+from actions.overrules import OVERRULE_ASKED_DEPARTMENT, OVERRULE_OUTSIDE_UNSURE
+from actions.reading import asked_which, asks_what_about, is_bare_followup, named_matters, only_particulars
 from actions.replies import answer, clarify, routed_ticket
 from actions.turn import Turn
 from bot.vocabulary import FALLBACK_MATTER, Aspect

@@ -235,7 +235,7 @@ def test_the_asking_clause_of_a_story():
 
 
 def test_the_router_overrules_a_guessed_matter_at_a_lower_bar():
-    from actions.reading import router_overrules
+    from actions.overrules import router_overrules
 
     outside = {"code": None, "outside": True, "score": 0.8, "agrees_with_matter": False}
     assert not router_overrules(outside)            # a sure or unknown match: the 0.9 bar
@@ -406,7 +406,7 @@ def test_a_long_storys_likeliest_reading_a_fifth_ahead_is_answered():
 
 def test_a_body_none_of_ours_named_lowers_the_bar_of_the_routers_none_of_ours():
     from actions.cues import says
-    from actions.reading import router_overrules
+    from actions.overrules import router_overrules
 
     # "法院立案要带啥" matched to 人民调解 at 0.95; the router reads none of ours at 0.86.
     route = {"code": None, "outside": True, "score": 0.86, "agrees_with_matter": False}
@@ -420,7 +420,7 @@ def test_a_body_none_of_ours_named_lowers_the_bar_of_the_routers_none_of_ours():
 
 
 def test_a_complaints_subject_is_the_routers_when_it_is_sure_of_another_department():
-    from actions.reading import router_overrules, router_sure_of_other
+    from actions.overrules import router_overrules, router_sure_of_other
 
     kitchen = {"code": "scjg", "score": 0.75, "outside": False, "agrees_with_matter": False,
                "ranking": [{"code": "scjg", "score": 0.75}, {"code": "shengtai", "score": 0.014}]}
