@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Dict, FrozenSet, Iterable, List, Optional
 
 import numpy as np
 
-from bot.matching.lexicon import GENERIC_WORDS, KIND_HINTS, lexicon_words, synonym_map
+from bot.matching.lexicon import GENERIC_WORDS, KIND_HINTS, VERB_COMPOUNDS, lexicon_words, synonym_map
 from bot.text.normalize import normalize
 from bot.matching.typos import Repairer
 
@@ -99,7 +99,7 @@ class Index:
     @property
     def tokenizer(self) -> "jieba.Tokenizer":
         if self._tokenizer is None:
-            self._tokenizer = make_tokenizer(self.dict_words)
+            self._tokenizer = make_tokenizer(self.dict_words, VERB_COMPOUNDS)
         return self._tokenizer
 
     def raw_tokens(self, text: str) -> List[str]:
@@ -157,7 +157,7 @@ def _base_dictionary() -> Tuple[Dict[str, int], int]:
     return base.FREQ, base.total
 
 
-def make_tokenizer(words: Iterable[str]) -> "jieba.Tokenizer":
+def make_tokenizer(words: Iterable[str], verbs: Iterable[str] = ()) -> "jieba.Tokenizer":
     """A private jieba Tokenizer (never the global one) that keeps every domain word whole.
 
     It starts from a copy of the dictionary read once, instead of reading it again: each private
@@ -171,6 +171,10 @@ def make_tokenizer(words: Iterable[str]) -> "jieba.Tokenizer":
     for word in words:
         # Frequent enough to beat any split of the word, rare enough not to glue neighbours.
         tok.add_word(word, freq=max(tok.FREQ.get(word, 0) or 0, 3000))
+    for word in verbs:
+        # …and a verb more frequent than its own first character, so that a domain word starting
+        # with the verb's last character does not split it (the matcher's lexicon.VERB_COMPOUNDS).
+        tok.add_word(word, freq=max(tok.FREQ.get(word, 0) or 0, 3000, (tok.FREQ.get(word[0], 0) or 0) + 1))
     return tok
 
 
@@ -230,7 +234,7 @@ def build_index(catalogue: "Catalogue", semantic: bool = False, use_cache: bool 
             if 2 <= len(w) <= 4 and " " not in w:
                 dict_words.add(w)
     words_sorted = sorted(dict_words)
-    tokenizer = make_tokenizer(words_sorted)
+    tokenizer = make_tokenizer(words_sorted, VERB_COMPOUNDS)
 
     def toks(text: str) -> List[str]:
         return [syn.get(t, t) for t in (x.strip() for x in tokenizer.lcut(text, HMM=False)) if t]

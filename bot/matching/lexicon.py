@@ -89,6 +89,13 @@ ACTION_WORDS: FrozenSet[str] = frozenset(
     带 跑 几次 次 趟 到场 本人 办好 弄 搞 换证 同意 办证 代办 代理 委托 申报""".split()
 )
 
+# Verbs of two characters or more whose last character starts a domain word ("领结婚证",
+# "领社保卡" are aliases): the segmenter must not take that character from them — "补领结婚证" is
+# 补领 + 结婚证, not 补 + 领结婚证 (the first-time matter's alias).
+VERB_COMPOUNDS: FrozenSet[str] = frozenset(
+    w for g in SYNONYM_GROUPS if g[0] in ("补办", "换") for w in g if len(w) >= 2
+) | frozenset("申领 申请 办理 领取 提取 开具 迁入 补发 挂失 换证".split())
+
 # English that citizens mix in ("ID card丢了", "driver license快过期了"), folded into the Chinese
 # word the catalogue uses. Lower-case, matched as whole words, longest first.
 ENGLISH_TERMS: Dict[str, str] = {

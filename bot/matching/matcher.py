@@ -22,7 +22,7 @@ import numpy as np
 from bot.text.sentences import asking_sentence
 from bot.matching.index import BM25_K1, Index, bigrams, build_index, content_units, kind_hint_words
 from bot.catalogue.lexicons import aspect_words
-from bot.matching.lexicon import ACTION_WORDS
+from bot.matching.lexicon import ACTION_WORDS, VERB_COMPOUNDS
 from bot.text.normalize import normalize
 from bot.text import regions
 
@@ -77,6 +77,13 @@ ALIKE_WITHIN = 0.01
 ALIKE_DENSE_GAP = 0.3
 STORY_CHARS = 60  # a message this long is a story; its asking sentence is matched when the whole is unsure  # how much less close in meaning (scaled cosine) an option may be than the best
 N_CANDIDATES = 30
+# The replacement verb (the 补办 group's canonical word, bot.matching.lexicon) and how many of the
+# best matches it may pick from (Matcher._replacement_first).
+REPLACING = "补办"
+REPLACEMENT_AMONG = 3
+# A replacement matter says so in its name (补领婚姻登记证, 社会保障卡挂失与补换); 预防接种证办理 lists
+# 补办 among its keywords but is the first card as much as a new one.
+REPLACING_NAMED = "补"
 ENTRY_BETA2 = 2.0  # F-beta²: an alias fully said matters more than extra words in the query
 
 
@@ -125,6 +132,7 @@ class QueryAnalysis:
     content: List[Tuple[str, float, bool]]  # (token, weight, is an object word)
     kinds: List[str]
     departments: List[str]
+    inside_verbs: FrozenSet[int] = frozenset()  # offsets in `repaired` inside a verb compound (补领's 领)
 
 
 class Matcher:
@@ -208,14 +216,28 @@ class Matcher:
         kinds = [k for k, ws in self._kind_words.items() if any(w in repaired for w in ws)]
         depts = sorted({code for w, code in idx.dept_hints.items() if w in repaired})
         return QueryAnalysis(norm, repaired, tokens, ids, idx.idf[ids] if ids else np.zeros(0, np.float32),
-                             known_share, content, kinds, depts)
+                             known_share, content, kinds, depts, self._inside_verbs(repaired))
 
-    def _phrase_hits(self, text: str) -> Dict[int, int]:
-        """doc → length of the longest of its names/aliases found verbatim in the text."""
+    def _inside_verbs(self, text: str) -> FrozenSet[int]:
+        """The offsets inside a verb compound the segmenter found (lexicon.VERB_COMPOUNDS): the 领
+        of 补领, where no name or alias found verbatim may start."""
+        inside, at = set(), 0
+        for piece in self.index.tokenizer.lcut(text, HMM=False):
+            if piece in VERB_COMPOUNDS:
+                inside.update(range(at + 1, at + len(piece)))
+            at += len(piece)
+        return frozenset(inside)
+
+    def _phrase_hits(self, text: str, inside_verbs: FrozenSet[int] = frozenset()) -> Dict[int, int]:
+        """doc → length of the longest of its names/aliases found verbatim in the text, none
+        starting inside a verb compound (`inside_verbs`): "补领结婚证" does not hold the first-time
+        matter's alias "领结婚证", whose 领 is 补领's."""
         hits: Dict[int, int] = {}
         phrases = self.index.phrases
         n = len(text)
         for i in range(n):
+            if i in inside_verbs:
+                continue
             for j in range(i + 2, min(n, i + 16) + 1):
                 docs = phrases.get(text[i:j])
                 if docs:
@@ -260,7 +282,7 @@ class Matcher:
         cover, obj_cover, topic_cover = self._cover(qa)
 
         phrase = np.zeros(n, np.float64)
-        phrase_hits = self._phrase_hits(qa.repaired)
+        phrase_hits = self._phrase_hits(qa.repaired, qa.inside_verbs)
         for d, length in phrase_hits.items():
             phrase[d] = min(1.0, length / 4.0)
 
@@ -441,6 +463,7 @@ class Matcher:
             doc = self.index.docs[cand[r]]
             matches.append(Match(doc.code, doc.department, float(scores[r]), doc.name,
                                  dict(zip(names, feats[r].round(4).tolist()))))
+        matches = self._replacement_first(qa, matches)
         top = matches[0].score
         abstain = self._vague(qa) or top < abstain_below
         clarify = (not abstain and len(matches) > 1
@@ -449,6 +472,35 @@ class Matcher:
         if not abstain and not clarify:
             clarify = bool(self._alike(qa, matches))
         return MatchResult(query, matches[:top_k], abstain, clarify, qa.normalized, path)
+
+    def _replacement_first(self, qa: QueryAnalysis, matches: List[Match]) -> List[Match]:
+        """A message that says the replacement verb ("补领结婚证要带什么", "社保卡补办"): of the best
+        match and a same-department runner-up (REPLACEMENT_AMONG) that both hold every object word
+        the message names, the replacement matter (its name says 补, its name or keywords hold the
+        verb) comes first, with the best
+        score: the learnt scores weigh the document's own words, which the first-time matter
+        (结婚登记, 社保卡申领) holds more of, and hardly the verb that tells them apart."""
+        if REPLACING not in qa.tokens or len(matches) < 2:
+            return matches
+        position = {doc.code: i for i, doc in enumerate(self.index.docs)}
+        best = matches[0]
+        if best.matter not in position or self._topic_holds(REPLACING, position[best.matter])[0]:
+            return matches
+        objects = {word for word, _weight, is_object in qa.content if is_object}
+        if not objects:
+            return matches
+        runners = [m for m in matches[1:REPLACEMENT_AMONG] if m.department == best.department and m.matter in position
+                   and REPLACING_NAMED in m.name and self._topic_holds(REPLACING, position[m.matter])[0]]
+        if not runners:
+            return matches
+        said = self._entry_words(qa, [position[best.matter], position[runners[0].matter]])
+        if not (objects <= said.get(position[runners[0].matter], frozenset())
+                and objects <= said.get(position[best.matter], frozenset())):
+            return matches
+        first = runners[0]
+        swapped = [Match(first.matter, first.department, best.score, first.name, first.features),
+                   Match(best.matter, best.department, first.score, best.name, best.features)]
+        return swapped + [m for m in matches[1:] if m is not first]
 
     def _entry_words(self, qa: QueryAnalysis, docs: Sequence[int]) -> Dict[int, FrozenSet[str]]:
         """For each of `docs`, the message's content words that one of its names or aliases holds

@@ -267,3 +267,22 @@ def test_a_long_story_unsure_as_a_whole_is_matched_on_its_question() -> None:
     result = semantic.match(story)
     assert not result.abstain and not result.clarify
     assert result.matches[0].matter == "weijian.birth_registration" and result.query == story
+
+
+def test_a_replacement_verb_is_not_split_to_feed_the_first_time_matter_s_alias(matcher: Matcher) -> None:
+    # "领结婚证", "领社保卡" are the first-time matters' aliases; 补领 keeps its 领.
+    assert matcher.analyse("补领结婚证要啥材料").tokens[:2] == ["补办", "结婚证"]
+    assert matcher.analyse("我想补领社保卡").tokens[-1] == "社保卡"
+
+
+@pytest.mark.parametrize("text, code", [
+    ("补领结婚证要啥材料", "minzheng.marriage_cert_reissue"),
+    ("社保卡补领去哪里", "renshe.social_card_lost"),
+    ("我想补领社保卡，要本人去吗", "renshe.social_card_lost"),
+    ("领结婚证要啥材料", "minzheng.marriage"),          # no replacement said: the first-time matter
+    ("社保卡第一次申领去哪里", "renshe.social_card_apply"),
+])
+def test_the_replacement_verb_picks_the_replacement_matter_of_the_same_document(matcher: Matcher, text: str,
+                                                                                 code: str) -> None:
+    result = matcher.match(text)
+    assert not result.abstain and result.matches[0].matter == code
