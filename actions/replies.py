@@ -19,6 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import render
 from actions.api.hall import HallUnavailable, hall
 from actions.conversation import MatchView, is_button, text_of
+from actions.cues import says
 from actions.departments import complaint_route, department_ticket, offer_department
 from actions.follow_ups import MAX_CLARIFY
 from actions.forms import prefill_ticket_form, tells_more
@@ -119,6 +120,10 @@ async def answer(
     if asked == Aspect.STEPS and aspect == Aspect.OVERVIEW and guide["kind"] == MatterKind.SERVICE and guide.get("steps"):
         # "这个证咋办", "要怎么申请": the whole guide first, then how it goes, step by step.
         dispatcher.utter_message(text=render.steps_text(guide), json_message=render.steps_payload(guide))
+    if (also := _in_person_pair(aspect)) and guide["kind"] == MatterKind.SERVICE and says(text_of(tracker), "in_person"):
+        # "要本人去吗", "叫老乡帮我去开行不行": who may apply, and how many trips it takes (跑零次:
+        # nobody needs to go), whichever of the two the words asked first.
+        dispatcher.utter_message(text=render.guide_text(guide, also), json_message=render.matter_payload(guide, also))
     if not follow_up:
         await _related(dispatcher, guide)
     if tracker.get_slot("current_matter") != code and not is_button(tracker) and unsure_of(tracker, code):
@@ -126,6 +131,11 @@ async def answer(
         # licence): a way out to the department, taken in its words, not by a yes to the guide.
         await offer_department(dispatcher, guide["department"], "utter_offer_department", "after_answer")
     return events + [SlotSet("served", True)]
+
+
+def _in_person_pair(aspect: str) -> Optional[str]:
+    """The other half of "must I go in person": who may apply (conditions) and the trips (visits)."""
+    return {Aspect.CONDITIONS.value: Aspect.VISITS.value, Aspect.VISITS.value: Aspect.CONDITIONS.value}.get(aspect)
 
 
 async def _related(dispatcher: CollectingDispatcher, guide: Dict[str, Any]) -> None:

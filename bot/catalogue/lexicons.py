@@ -28,7 +28,7 @@ LEXICON_DIR = Path(__file__).resolve().parents[2] / "data" / "lexicon"
 # What each list of cues.yml decides (its comments explain each to the clerk).
 CUE_KINDS = ("failed_trip", "repeated_trips", "runaround", "private_parties", "feared", "feared_afar", "hearsay", "first_person", "ask_person", "ticket_status", "cancel", "no_phone",
              "grievance", "switch", "verdict", "consent", "closing", "own_ticket", "photos", "accept_offer", "plain_yes",
-             "general_how", "steps_words", "whole_bundle", "bot_words", "here", "alternatives", "impact", "own_case",
+             "general_how", "steps_words", "whole_bundle", "bot_words", "here", "alternatives", "impact", "own_case", "in_person",
              "complaint_request", "erase_words", "which_department", "person_words", "not_person",
              "done_together", "done_in_one_go", "together_may", "how_in_general", "lives_or_works", "office_contact",
              "their_office", "asks_who", "which_procedures", "recalled", "also_added", "form_of_paper", "back_here",

@@ -169,8 +169,13 @@ ASKING_CLAUSES = 3
 _WHICH_KIND = re.compile(r"(?:啥样|什么样|哪样|哪种|哪类)的?[\u4e00-\u9fff]{0,6}?(?:才|能|可以|好)")
 
 
+# Whether something stands in the way, its object between ("影响贷款吗", "受不受影响", "耽误上学不"): the
+# conditions (aspects.yml holds the plain "会影响", "影响吗").
+_AFFECTS = re.compile(r"(?:影响|耽误)[\u4e00-\u9fff]{1,6}?(?:吗|么|不|嘛|伐)$|受不受影响|影不影响")
+
+
 def _may_shape(folded: str) -> Optional[Tuple[str, int, int]]:
-    found = _WHICH_KIND.search(folded)
+    found = _WHICH_KIND.search(folded) or _AFFECTS.search(folded)
     if found:
         return CONDITIONS, found.start(), found.end()
     found = _MAY_SHAPE.search(folded)

@@ -1455,3 +1455,17 @@ def test_a_document_told_lost_in_a_follow_up_switches_to_its_replacement(stack, 
     sender = me()
     stack.say(sender, "厂里裁员了，失业金要怎么领")
     assert answer(stack.say(sender, follow_up))["matter"] == "renshe.social_card_lost"
+
+
+@pytest.mark.parametrize("first, follow_up", [
+    ("退休了想开个无犯罪记录证明，怎么弄", "我在外地回不去，让我女儿帮我去开行不行"),
+    ("电瓶车新买的要上牌", "非得本人过去吗"),
+])
+def test_asked_whether_to_go_in_person_tells_who_may_and_how_many_trips(stack, first, follow_up):
+    # "Must I go myself" is two answers: who may apply (a proxy, with what) and how many trips
+    # it takes (跑零次: nobody needs to go at all).
+    sender = me()
+    code = answer(stack.say(sender, first))["matter"]
+    aspects = {c.get("aspect") for c in customs(stack.say(sender, follow_up)) if c.get("matter") == code}
+    assert {"conditions", "visits"} <= aspects
+

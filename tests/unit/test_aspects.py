@@ -133,6 +133,10 @@ def lexicon():
     ("啥样的车才给补", "conditions"),
     ("什么样的房子能提取", "conditions"),
     ("换证在车管所办伐", "location"),
+    # whether something in the citizen's case stands in the way: whether they may (conditions)
+    ("罚单还没交清 会不会影响我年审", "conditions"),
+    ("公积金断缴过半年，影响贷款吗", "conditions"),
+    ("户口不在本地碍事吗", "conditions"),
 ])
 def test_the_asked_aspect(lexicon, text, aspect):
     assert asked_aspect(text, lexicon)[0] == aspect
