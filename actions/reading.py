@@ -21,7 +21,7 @@ from bot.catalogue.lexicons import cue_pattern
 from bot.text.normalize import normalize
 from bot.text.phones import contact_number
 from bot.text.regions import elsewhere_words, find_elsewhere, find_region, looks_like_place, names_zhejiang
-from bot.text.sentences import clauses, only_asks
+from bot.text.sentences import asks, clauses, only_asks
 from bot.vocabulary import FALLBACK_MATTER, Aspect, MatterKind
 
 
@@ -351,11 +351,21 @@ _THEN_ALLOWED = re.compile(r"才(?:行|可以|能[\u4e00-\u9fff]?)$")
 
 
 
+# The thing named first, then whether to bring it: "结婚证是不是也要带上", "户口本要不要带".
+# (拿 alone is to get: "临时身份证能当场拿吗" asks when, not what to bring)
+_BRING_NAMED = re.compile(r"^(?P<thing>[\u4e00-\u9fff]{2,8}?)(?:是不是|要不要|需不需要|用不用|也|还|都)*(?:要|得|需要)?"
+                          r"(?:带(?:上|去|过去|着)?|拿(?:上|去|过去|着))(?:吗|么|嘛|伐|不|吧)?$")
+
+
 def needed_thing(text: str) -> Optional[tuple]:
     """(the thing, Aspect) when the message ends asking whether a thing is needed, else None."""
     parts = clauses(text)
     if not parts:
         return None
+    named = _BRING_NAMED.match(parts[-1])
+    if (named and asks(parts[-1]) and not _NOT_A_THING.search(named.group("thing"))
+            and not re.search(r"能|可以|会", named.group("thing"))):
+        return named.group("thing"), Aspect.MATERIALS
     found = _NEEDED.search(parts[-1])
     if (not found or not (found.group("ask") or found.group("either"))
             or _NOT_A_THING.search(found.group("thing")) or re.search(r"什么|啥|多少|几|哪|多久", parts[-1])

@@ -13,6 +13,7 @@ from typing import Any, Dict, List, Optional, Set
 from actions.api import rasa as rasa_api
 from actions.api.hall import hall
 from actions.cues import STORY_CHARS, says
+from actions.reading import needed_thing
 from bot.catalogue.lexicons import cue_pattern
 from bot.text.normalize import normalize
 from bot.text.sentences import asking_sentences, clauses
@@ -43,7 +44,12 @@ async def asked_in_story(text: str) -> Optional[str]:
     all the story told), a question just before it ("…能不能回杭州補辦結婚證？") names the matter."""
     if len(normalize(text).replace(" ", "")) < STORY_CHARS:
         return None
-    for n, asking in enumerate(asking_sentences(text)[:STORY_QUESTIONS]):
+    askings = asking_sentences(text)
+    if len(askings) > 1 and needed_thing(askings[0]):
+        # "…请问去派出所要带哪些东西？结婚证是不是也要带上？": a paper to bring names its own
+        # matter's words, not the one asked; the question before it does.
+        askings = askings[1:]
+    for n, asking in enumerate(askings[:STORY_QUESTIONS]):
         if len(asking) >= len(text):
             return None
         if n and not _question_marked(text, asking):

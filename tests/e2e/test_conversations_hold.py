@@ -1469,3 +1469,10 @@ def test_asked_whether_to_go_in_person_tells_who_may_and_how_many_trips(stack, f
     aspects = {c.get("aspect") for c in customs(stack.say(sender, follow_up)) if c.get("matter") == code}
     assert {"conditions", "visits"} <= aspects
 
+
+def test_a_story_s_last_question_about_a_paper_to_bring_leaves_the_matter_to_the_question_before(stack):
+    # "…结婚证是不是也要带上？" names the marriage's words; what the story asks is the child's 落户.
+    story = ("我们两口子都是江西人，在宁波上班好几年了，我的户口前年迁到了宁波，老公的还在老家。孩子上个月在宁波"
+             "出生，出生证明医院已经给了。现在想把孩子户口报在我这边，请问去派出所要准备哪些材料？结婚证是不是也要带上？")
+    assert answer(stack.say(me(), story))["matter"] == "gongan.hukou_birth"
+

@@ -192,6 +192,10 @@ def test_whether_a_thing_is_needed_is_asked_of_the_matter_in_hand():
     assert needed_thing("是不是得先有营业执照？") == ("营业执照", Aspect.CONDITIONS)
     assert needed_thing("是不是要有老年证才可以") == ("老年证", Aspect.CONDITIONS)  # needed first, said after
     assert needed_thing("我这种情况贷得了不") is None  # 得 of a verb's result, not "must"
+    # The paper named first, then whether to bring it; 拿 alone is to get it, not to bring it.
+    assert needed_thing("房产证是不是也得带上") == ("房产证", Aspect.MATERIALS)
+    assert needed_thing("老户口本要不要带过去") == ("老户口本", Aspect.MATERIALS)
+    assert needed_thing("新证件能当天拿吗") is None
     # Clauses as written: "…，燃气呢" asks what about 燃气, no thing needed for the matter in hand.
     from actions.reading import asks_what_about
     assert needed_thing("自来水也要换户名，燃气呢") is None and asks_what_about("自来水也要换户名，燃气呢")
