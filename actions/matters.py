@@ -47,7 +47,7 @@ from actions.handoff import ActionHandoff, called_off
 from actions.outside import answered_outside, elsewhere_answer
 from actions.matched import besides_fallback, complaint_about_service, held_to_conversation, match_overruled
 from actions.reading import (
-    asked_which, department_offered, done_elsewhere, is_bare_followup, named_matters, needed_thing,
+    asked_which, department_offered, done_elsewhere, is_bare_followup, named_matters, named_word_for_word, needed_thing,
     offer_said_yes_to, only_particulars, takes_offer,
 )
 from actions.replies import answer, clarify, correct, routed_ticket
@@ -248,9 +248,20 @@ class ActionAnswerMatter(Answering):
     async def _bare_follow_up(self, dispatcher: CollectingDispatcher, turn: Turn) -> Optional[List[EventType]]:
         """1b. A bare follow-up about the current matter ("那要多少钱？"): the aspect is all the
         message says, so a stray match on its words must not replace the matter."""
-        if turn.current and turn.aspect and is_bare_followup(turn.tracker):
+        if turn.current and turn.aspect and is_bare_followup(turn.tracker) and not await self._names_another(turn):
             return await answer(dispatcher, turn.tracker, turn.current, turn.aspect)
         return None
+
+    @staticmethod
+    async def _names_another(turn: Turn) -> bool:
+        """Whether the matcher's best reading is another matter the message names word for word:
+        "能先开个临时身份证吗" after 身份证补领 asks whether one may have 临时身份证, however much of
+        it the words that ask (能…吗) span."""
+        other = next(iter(turn.ranked), None)
+        if not other or other == turn.current:
+            return False
+        guide = await hall().guide(other)
+        return bool(guide) and named_word_for_word(guide, normalize(turn.text).replace(" ", ""))
 
     async def _alternatives_named(self, dispatcher: CollectingDispatcher, turn: Turn) -> Optional[List[EventType]]:
         """"低保还是临时救助，不知道哪个合适": the matters named, as options."""

@@ -77,9 +77,9 @@ ALIKE_WITHIN = 0.01
 ALIKE_DENSE_GAP = 0.3
 STORY_CHARS = 60  # a message this long is a story; its asking sentence is matched when the whole is unsure  # how much less close in meaning (scaled cosine) an option may be than the best
 N_CANDIDATES = 30
-# The replacement verb (the 补办 group's canonical word, bot.matching.lexicon) and how many of the
-# best matches it may pick from (Matcher._replacement_first).
-REPLACING = "补办"
+# The replacement verb and the document lost (the canonical words of their groups, bot.matching.lexicon)
+# and how many of the best matches they may pick from (Matcher._replacement_first).
+REPLACING, LOST = "补办", "丢失"  # the canonical words of their synonym groups
 REPLACEMENT_AMONG = 3
 # A replacement matter says so in its name (补领婚姻登记证, 社会保障卡挂失与补换); 预防接种证办理 lists
 # 补办 among its keywords but is the first card as much as a new one.
@@ -474,30 +474,30 @@ class Matcher:
         return MatchResult(query, matches[:top_k], abstain, clarify, qa.normalized, path)
 
     def _replacement_first(self, qa: QueryAnalysis, matches: List[Match]) -> List[Match]:
-        """A message that says the replacement verb ("补领结婚证要带什么", "社保卡补办"): of the best
-        match and a same-department runner-up (REPLACEMENT_AMONG) that both hold every object word
-        the message names, the replacement matter (its name says 补, its name or keywords hold the
-        verb) comes first, with the best
-        score: the learnt scores weigh the document's own words, which the first-time matter
+        """A message that says the replacement verb or the document lost ("补领结婚证要带什么",
+        "…两本结婚证都找不到了…补领要带什么"): of the best match and a same-department runner-up
+        (REPLACEMENT_AMONG) that both hold a document word the message names, the replacement
+        matter (its name says 补, its name or keywords hold the verb) comes first, with the best
+        score, unless the message names a word only the best one's name or keywords hold ("临时",
+        临时身份证's). The learnt scores weigh the document's own words, which the first-time matter
         (结婚登记, 社保卡申领) holds more of, and hardly the verb that tells them apart."""
-        if REPLACING not in qa.tokens or len(matches) < 2:
+        if not (REPLACING in qa.tokens or LOST in qa.tokens) or len(matches) < 2:
             return matches
         position = {doc.code: i for i, doc in enumerate(self.index.docs)}
         best = matches[0]
         if best.matter not in position or self._topic_holds(REPLACING, position[best.matter])[0]:
             return matches
         objects = {word for word, _weight, is_object in qa.content if is_object}
-        if not objects:
-            return matches
         runners = [m for m in matches[1:REPLACEMENT_AMONG] if m.department == best.department and m.matter in position
                    and REPLACING_NAMED in m.name and self._topic_holds(REPLACING, position[m.matter])[0]]
-        if not runners:
+        if not objects or not runners:
             return matches
-        said = self._entry_words(qa, [position[best.matter], position[runners[0].matter]])
-        if not (objects <= said.get(position[runners[0].matter], frozenset())
-                and objects <= said.get(position[best.matter], frozenset())):
-            return matches
-        first = runners[0]
+        first, ours, theirs = runners[0], position[runners[0].matter], position[best.matter]
+        said = self._entry_words(qa, [theirs, ours])
+        if not (objects & said.get(ours, frozenset()) & said.get(theirs, frozenset())):
+            return matches  # no document both are about
+        if any(self._topic_holds(w, theirs)[0] and not self._topic_holds(w, ours)[0] for w in objects):
+            return matches  # the message names what only the best one is
         swapped = [Match(first.matter, first.department, best.score, first.name, first.features),
                    Match(best.matter, best.department, first.score, best.name, best.features)]
         return swapped + [m for m in matches[1:] if m is not first]

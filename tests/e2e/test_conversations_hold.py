@@ -1476,3 +1476,10 @@ def test_a_story_s_last_question_about_a_paper_to_bring_leaves_the_matter_to_the
              "出生，出生证明医院已经给了。现在想把孩子户口报在我这边，请问去派出所要准备哪些材料？结婚证是不是也要带上？")
     assert answer(stack.say(me(), story))["matter"] == "gongan.hukou_birth"
 
+
+
+def test_a_follow_up_asking_whether_one_may_have_another_matter_by_name_switches_to_it(stack):
+    # "能先开个临时身份证吗": the words that ask (能…吗) span the name, which still names 临时身份证.
+    sender = me()
+    stack.say(sender, "钱包被偷了，身份证要补办，怎么弄")
+    assert answer(stack.say(sender, "能先办个临时身份证吗"))["matter"] == "gongan.temp_id_card"

@@ -286,3 +286,12 @@ def test_the_replacement_verb_picks_the_replacement_matter_of_the_same_document(
                                                                                  code: str) -> None:
     result = matcher.match(text)
     assert not result.abstain and result.matches[0].matter == code
+
+
+def test_a_story_telling_the_document_lost_asks_its_replacement(matcher: Matcher) -> None:
+    # The background ("在绍兴登记结婚的") is the first-time matter's; the certificates lost are the replacement's.
+    story = ("我和老婆是二〇〇八年在绍兴登记结婚的 前两年搬新房子 两本结婚证都找不到了 现在办贷款银行要看 "
+             "街道让我们去民政局补 请问补的话要带啥")
+    assert matcher.match(story).matches[0].matter == "minzheng.marriage_cert_reissue"
+    # …unless it names what only the first-time matter is: the temporary card while the new one is made.
+    assert matcher.match("身份证丢了，临时身份证怎么办").matches[0].matter == "gongan.temp_id_card"
