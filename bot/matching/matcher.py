@@ -476,7 +476,8 @@ class Matcher:
     def _replacement_first(self, qa: QueryAnalysis, matches: List[Match]) -> List[Match]:
         """A message that says the replacement verb or the document lost ("补领结婚证要带什么",
         "…两本结婚证都找不到了…补领要带什么"): of the best match and a same-department runner-up
-        (REPLACEMENT_AMONG) that both hold a document word the message names, the replacement
+        (REPLACEMENT_AMONG) that both hold the message's object words (a document told lost: one
+        of them), the replacement
         matter (its name says 补, its name or keywords hold the verb) comes first, with the best
         score, unless the message names a word only the best one's name or keywords hold ("临时",
         临时身份证's). The learnt scores weigh the document's own words, which the first-time matter
@@ -494,8 +495,11 @@ class Matcher:
             return matches
         first, ours, theirs = runners[0], position[runners[0].matter], position[best.matter]
         said = self._entry_words(qa, [theirs, ours])
-        if not (objects & said.get(ours, frozenset()) & said.get(theirs, frozenset())):
-            return matches  # no document both are about
+        both = said.get(ours, frozenset()) & said.get(theirs, frozenset())
+        # A document told lost needs only to be one both are about, the story around it told; the
+        # verb alone ("身份证在补办，有没有先凑合用的证") needs every object word to be both's.
+        if not (objects & both if LOST in qa.tokens else objects <= both):
+            return matches
         if any(self._topic_holds(w, theirs)[0] and not self._topic_holds(w, ours)[0] for w in objects):
             return matches  # the message names what only the best one is
         swapped = [Match(first.matter, first.department, best.score, first.name, first.features),
