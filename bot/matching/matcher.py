@@ -79,7 +79,7 @@ STORY_CHARS = 60  # a message this long is a story; its asking sentence is match
 N_CANDIDATES = 30
 # The replacement verb and the document lost (the canonical words of their groups, bot.matching.lexicon)
 # and how many of the best matches they may pick from (Matcher._replacement_first).
-REPLACING, LOST = "补办", "丢失"  # the canonical words of their synonym groups
+REPLACING, LOST = "补办", "丢失"
 REPLACEMENT_AMONG = 3
 # A replacement matter says so in its name (补领婚姻登记证, 社会保障卡挂失与补换); 预防接种证办理 lists
 # 补办 among its keywords but is the first card as much as a new one.
@@ -158,6 +158,7 @@ class Matcher:
         self.rescue_above = rescue_above
         self._dense_matrix = index.dense.astype(np.float32) if semantic else None
         self._query_vectors: Dict[str, np.ndarray] = {}
+        self._position = {doc.code: i for i, doc in enumerate(index.docs)}  # matter code → doc id
         dd = index.dense_doc
         self._rows_are_docs = dd is not None and len(dd) == len(index.docs) and bool(
             (dd == np.arange(len(dd))).all())
@@ -477,14 +478,13 @@ class Matcher:
         """A message that says the replacement verb or the document lost ("补领结婚证要带什么",
         "…两本结婚证都找不到了…补领要带什么"): of the best match and a same-department runner-up
         (REPLACEMENT_AMONG) that both hold the message's object words (a document told lost: one
-        of them), the replacement
-        matter (its name says 补, its name or keywords hold the verb) comes first, with the best
-        score, unless the message names a word only the best one's name or keywords hold ("临时",
+        of them), the replacement matter (its name says 补, its name or keywords hold the verb)
+        comes first, with the best score, unless the message names a word only the best one's name or keywords hold ("临时",
         临时身份证's). The learnt scores weigh the document's own words, which the first-time matter
         (结婚登记, 社保卡申领) holds more of, and hardly the verb that tells them apart."""
         if not (REPLACING in qa.tokens or LOST in qa.tokens) or len(matches) < 2:
             return matches
-        position = {doc.code: i for i, doc in enumerate(self.index.docs)}
+        position = self._position
         best = matches[0]
         if best.matter not in position or self._topic_holds(REPLACING, position[best.matter])[0]:
             return matches
@@ -552,7 +552,7 @@ class Matcher:
         top = matches[0].features
         if top.get("obj_cover", 0.0) <= 0 or top.get("long", 1.0) > ALIKE_MAX_LONG or top.get("phrase", 0.0) > 0:
             return []
-        position = {doc.code: i for i, doc in enumerate(self.index.docs)}
+        position = self._position
         known = [m.matter for m in matches if m.matter in position]
         by_doc = self._entry_words(qa, [position[c] for c in known])
         words = {c: by_doc[position[c]] for c in known}
