@@ -108,12 +108,11 @@ class Index:
 
     def tokens(self, text: str) -> List[str]:
         """Canonical tokens of a normalised text (synonyms folded, spaces dropped)."""
-        out = []
-        for tok in self.tokenizer.lcut(text, HMM=False):
-            tok = tok.strip()
-            if tok:
-                out.append(self.synonyms.get(tok, tok))
-        return out
+        return self.fold(self.raw_tokens(text))
+
+    def fold(self, pieces: List[str]) -> List[str]:
+        """The segmenter's words as canonical tokens (synonyms folded, spaces dropped)."""
+        return [self.synonyms.get(t, t) for t in (p.strip() for p in pieces) if t]
 
     def is_common(self, word: str) -> bool:
         """A frequent general-language word (车子, 一下): never "repaired" into a domain term."""

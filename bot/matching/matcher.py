@@ -201,7 +201,8 @@ class Matcher:
         idx = self.index
         norm = normalize(text)
         repaired = idx.repairer.repair(norm, idx.is_common, idx.raw_tokens) if norm else ""
-        tokens = idx.tokens(repaired) if repaired else []
+        pieces = idx.raw_tokens(repaired) if repaired else []  # segmented once, for tokens and verbs
+        tokens = idx.fold(pieces)
         units = list(dict.fromkeys(content_units(tokens, repaired, idx.stop_words)))
         ids = [idx.unit_ids[u] for u in units if u in idx.unit_ids]
         # Content words only (not bigrams): how much of what the citizen said do we know?
@@ -217,17 +218,7 @@ class Matcher:
         kinds = [k for k, ws in self._kind_words.items() if any(w in repaired for w in ws)]
         depts = sorted({code for w, code in idx.dept_hints.items() if w in repaired})
         return QueryAnalysis(norm, repaired, tokens, ids, idx.idf[ids] if ids else np.zeros(0, np.float32),
-                             known_share, content, kinds, depts, self._inside_verbs(repaired))
-
-    def _inside_verbs(self, text: str) -> FrozenSet[int]:
-        """The offsets inside a verb compound the segmenter found (lexicon.VERB_COMPOUNDS): the 领
-        of 补领, where no name or alias found verbatim may start."""
-        inside, at = set(), 0
-        for piece in self.index.tokenizer.lcut(text, HMM=False):
-            if piece in VERB_COMPOUNDS:
-                inside.update(range(at + 1, at + len(piece)))
-            at += len(piece)
-        return frozenset(inside)
+                             known_share, content, kinds, depts, _inside_verbs(pieces))
 
     def _phrase_hits(self, text: str, inside_verbs: FrozenSet[int] = frozenset()) -> Dict[int, int]:
         """doc → length of the longest of its names/aliases found verbatim in the text, none
@@ -614,3 +605,14 @@ def _matching_size(options: List[List[int]]) -> int:
 
 def _max_into(target: np.ndarray, ids: np.ndarray, value: float) -> None:
     target[ids] = np.maximum(target[ids], value)
+
+
+def _inside_verbs(pieces: Sequence[str]) -> FrozenSet[int]:
+    """The offsets inside a verb compound the segmenter found (lexicon.VERB_COMPOUNDS): the 领 of
+    补领, where no name or alias found verbatim may start. `pieces`: Index.raw_tokens of the text."""
+    inside, at = set(), 0
+    for piece in pieces:
+        if piece in VERB_COMPOUNDS:
+            inside.update(range(at + 1, at + len(piece)))
+        at += len(piece)
+    return frozenset(inside)
