@@ -1,6 +1,7 @@
 """The matter matcher: from a citizen's own words to a service matter (事项) and its department."""
 
-from bot.matching.matcher import Match, Matcher, MatchResult
+from bot.matching.matcher import Matcher
+from bot.matching.results import Match, MatchResult
 from bot.text.normalize import normalize
 
 __all__ = ["Match", "MatchResult", "Matcher", "normalize"]

@@ -9,7 +9,8 @@ from typing import Dict, List, Optional, Tuple, Union
 
 import yaml
 
-from bot.matching.matcher import Matcher, MatchResult
+from bot.matching.matcher import Matcher
+from bot.matching.results import MatchResult
 
 ABSTAIN = "(abstain)"
 

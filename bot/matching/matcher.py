@@ -11,16 +11,16 @@ semantic-aware weights. ``MatchResult.path`` tells which stage answered.
 
 from __future__ import annotations
 
-import json
 import logging
 import math
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 import numpy as np
 
 from bot.text.sentences import asking_sentence
 from bot.matching.index import BM25_K1, Index, bigrams, build_index, content_units, kind_hint_words
+from bot.matching.results import Match, MatchResult, QueryAnalysis
+from bot.matching.siblings import SiblingRules
 from bot.catalogue.lexicons import aspect_words
 from bot.matching.lexicon import ACTION_WORDS, VERB_COMPOUNDS
 from bot.text.normalize import normalize
@@ -70,69 +70,9 @@ CLARIFY_WITHIN = 0.08  # two candidates closer than this (both plausible) → as
 # Not confident, and a runner-up is plausible too ("身份证"): ask which one rather than guess.
 CLARIFY_UNSURE_BELOW = 0.70
 CLARIFY_RUNNER_UP = 0.15
-# A short message whose every word fits several matters alike ("户口怎么上", "公积金怎么取出来"):
-# at most this many content words (the `long` feature is words / 12), and coverage this close.
-ALIKE_MAX_LONG = 4 / 12
-ALIKE_WITHIN = 0.01
-ALIKE_DENSE_GAP = 0.3
-STORY_CHARS = 60  # a message this long is a story; its asking sentence is matched when the whole is unsure  # how much less close in meaning (scaled cosine) an option may be than the best
+STORY_CHARS = 60  # a message this long is a story; its asking sentence is matched when the whole is unsure
 N_CANDIDATES = 30
-# The replacement verb and the document lost (the canonical words of their groups, bot.matching.lexicon)
-# and how many of the best matches they may pick from (Matcher._replacement_first).
-REPLACING, LOST = "补办", "丢失"
-REPLACEMENT_AMONG = 3
-# A replacement matter says so in its name (补领婚姻登记证, 社会保障卡挂失与补换); 预防接种证办理 lists
-# 补办 among its keywords but is the first card as much as a new one.
-REPLACING_NAMED = "补"
 ENTRY_BETA2 = 2.0  # F-beta²: an alias fully said matters more than extra words in the query
-
-
-@dataclass
-class Match:
-    matter: str
-    department: str
-    score: float
-    name: str = ""
-    features: Dict[str, float] = field(default_factory=dict, repr=False, compare=False)
-
-
-@dataclass
-class MatchResult:
-    query: str
-    matches: List[Match]
-    abstain: bool
-    clarify: bool = False
-    normalized: str = ""
-    path: str = "lexical"  # which stage answered: "lexical" or "semantic" (not in the JSON output)
-
-    def to_dict(self, top_k: Optional[int] = None) -> Dict[str, Any]:
-        matches = self.matches[:top_k] if top_k else self.matches
-        return {
-            "query": self.query,
-            "matches": [{"matter": m.matter, "department": m.department, "score": round(m.score, 4)}
-                        for m in matches],
-            "abstain": self.abstain,
-        }
-
-    def to_json(self, top_k: Optional[int] = None) -> str:
-        """One line of ``onetrip match`` output."""
-        return json.dumps(self.to_dict(top_k), ensure_ascii=False)
-
-
-@dataclass
-class QueryAnalysis:
-    """Everything derived from the query text alone; exposed for debugging and the CLI."""
-
-    normalized: str
-    repaired: str
-    tokens: List[str]
-    unit_ids: List[int]
-    unit_idf: np.ndarray
-    known_share: float
-    content: List[Tuple[str, float, bool]]  # (token, weight, is an object word)
-    kinds: List[str]
-    departments: List[str]
-    inside_verbs: FrozenSet[int] = frozenset()  # offsets in `repaired` inside a verb compound (补领's 领)
 
 
 class Matcher:
@@ -158,7 +98,7 @@ class Matcher:
         self.rescue_above = rescue_above
         self._dense_matrix = index.dense.astype(np.float32) if semantic else None
         self._query_vectors: Dict[str, np.ndarray] = {}
-        self._position = {doc.code: i for i, doc in enumerate(index.docs)}  # matter code → doc id
+        self.siblings = SiblingRules(index, {doc.code: i for i, doc in enumerate(index.docs)})
         dd = index.dense_doc
         self._rows_are_docs = dd is not None and len(dd) == len(index.docs) and bool(
             (dd == np.arange(len(dd))).all())
@@ -455,136 +395,15 @@ class Matcher:
             doc = self.index.docs[cand[r]]
             matches.append(Match(doc.code, doc.department, float(scores[r]), doc.name,
                                  dict(zip(names, feats[r].round(4).tolist()))))
-        matches = self._replacement_first(qa, matches)
+        matches = self.siblings.replacement_first(qa, matches)
         top = matches[0].score
         abstain = self._vague(qa) or top < abstain_below
         clarify = (not abstain and len(matches) > 1
                    and (top - matches[1].score < self.clarify_within
                         or (top < CLARIFY_UNSURE_BELOW and matches[1].score >= CLARIFY_RUNNER_UP)))
         if not abstain and not clarify:
-            clarify = bool(self._alike(qa, matches))
+            clarify = bool(self.siblings.alike(qa, matches))
         return MatchResult(query, matches[:top_k], abstain, clarify, qa.normalized, path)
-
-    def _replacement_first(self, qa: QueryAnalysis, matches: List[Match]) -> List[Match]:
-        """A message that says the replacement verb or the document lost ("补领结婚证要带什么",
-        "…两本结婚证都找不到了…补领要带什么"): of the best match and a same-department runner-up
-        (REPLACEMENT_AMONG) that both hold the message's object words (a document told lost: one
-        of them), the replacement matter (its name says 补, its name or keywords hold the verb)
-        comes first, with the best score, unless the message names a word only the best one's name or keywords hold ("临时",
-        临时身份证's). The learnt scores weigh the document's own words, which the first-time matter
-        (结婚登记, 社保卡申领) holds more of, and hardly the verb that tells them apart."""
-        if not (REPLACING in qa.tokens or LOST in qa.tokens) or len(matches) < 2:
-            return matches
-        position = self._position
-        best = matches[0]
-        if best.matter not in position or self._topic_holds(REPLACING, position[best.matter])[0]:
-            return matches
-        objects = {word for word, _weight, is_object in qa.content if is_object}
-        runners = [m for m in matches[1:REPLACEMENT_AMONG] if m.department == best.department and m.matter in position
-                   and REPLACING_NAMED in m.name and self._topic_holds(REPLACING, position[m.matter])[0]]
-        if not objects or not runners:
-            return matches
-        first, ours, theirs = runners[0], position[runners[0].matter], position[best.matter]
-        said = self._entry_words(qa, [theirs, ours])
-        both = said.get(ours, frozenset()) & said.get(theirs, frozenset())
-        # A document told lost needs only to be one both are about, the story around it told; the
-        # verb alone ("身份证在补办，有没有先凑合用的证") needs every object word to be both's.
-        if not (objects & both if LOST in qa.tokens else objects <= both):
-            return matches
-        if any(self._topic_holds(w, theirs)[0] and not self._topic_holds(w, ours)[0] for w in objects):
-            return matches  # the message names what only the best one is
-        swapped = [Match(first.matter, first.department, best.score, first.name, first.features),
-                   Match(best.matter, best.department, first.score, best.name, best.features)]
-        return swapped + [m for m in matches[1:] if m is not first]
-
-    def _entry_words(self, qa: QueryAnalysis, docs: Sequence[int]) -> Dict[int, FrozenSet[str]]:
-        """For each of `docs`, the message's content words that one of its names or aliases holds
-        (a word, or at least half its bigrams): what the citizen said of that matter in the
-        matter's own words. One pass over the words, numpy lookups (it runs on short messages)."""
-        idx = self.index
-        wanted = np.asarray(docs)
-
-        def holders(uid: Optional[int]) -> np.ndarray:
-            if uid is None:
-                return np.zeros(len(wanted), bool)
-            return np.isin(wanted, idx.entry_doc[idx.entry_post[uid]])
-
-        found: Dict[int, set] = {d: set() for d in docs}
-        for word, _weight, _is_object in qa.content:
-            held = holders(idx.unit_ids.get(word))
-            grams = bigrams(word)
-            if grams:
-                share = sum(holders(idx.unit_ids.get(g)).astype(int) for g in grams)
-                held = held | (share * 2 >= len(grams))
-            for d, yes in zip(docs, held):
-                if yes:
-                    found[d].add(word)
-        return {d: frozenset(w) for d, w in found.items()}
-
-    def _topic_holds(self, word: str, doc: int) -> Tuple[bool, bool]:
-        """Does the matter's name or keyword list hold the word (as a unit, or all its bigrams),
-        and does its name hold it verbatim (离婚 is 离婚登记's name; 补领婚姻登记证 only lists 离婚证)?"""
-        idx = self.index
-
-        def topical(unit: str) -> bool:
-            uid = idx.unit_ids.get(unit)
-            return uid is not None and doc in idx.topic_post[uid]
-
-        grams = bigrams(word)
-        held = topical(word) or bool(grams) and all(topical(g) for g in grams)
-        return held, word in idx.docs[doc].name
-
-    def _alike(self, qa: QueryAnalysis, matches: List[Match]) -> List[Match]:
-        """The candidates a short message fits in just the same words as the best one, when there
-        are several: every word of "户口怎么上" is as much 出生落户's as 迁入's, of "过户咋弄" as much
-        the car's as the flat's. The learnt scores then only say which is asked more often, so the
-        citizen is asked which one rather than given a guess. [] when the message says which
-        ("驾照丢了" is 补领's word, not 换证's)."""
-        top = matches[0].features
-        if top.get("obj_cover", 0.0) <= 0 or top.get("long", 1.0) > ALIKE_MAX_LONG or top.get("phrase", 0.0) > 0:
-            return []
-        position = self._position
-        known = [m.matter for m in matches if m.matter in position]
-        by_doc = self._entry_words(qa, [position[c] for c in known])
-        words = {c: by_doc[position[c]] for c in known}
-        said = words.get(matches[0].matter)
-        if not said:
-            return []
-        best = position[matches[0].matter]
-        bundles = self.index.bundle_members
-
-        def bundle_of(a: Match, b: Match) -> bool:
-            return position.get(b.matter) in bundles.get(position.get(a.matter, -1), ())
-
-        objects = {word for word, _weight, is_object in qa.content if is_object}
-        if not objects <= said:
-            return []  # the best one does not hold all the message's object words itself
-
-        def close(f: Dict[str, float], keys: Tuple[str, ...]) -> bool:
-            return all(abs(f.get(k, 0.0) - top.get(k, 0.0)) <= ALIKE_WITHIN for k in keys)
-
-        held_by_best = {w: self._topic_holds(w, best) for w in objects}
-
-        def fits_alike(m: Match) -> bool:
-            f = m.features
-            # With the semantic signal, a matter far from the message in meaning is no real option,
-            # whatever words it lists (一窗通拍 names 身份证、驾驶证、护照 but is not "护照怎么办").
-            if (close(f, ("cover", "obj_cover", "topic_cover", "kind_clash", "dept"))
-                    and f.get("dense_gap", 0.0) >= -ALIKE_DENSE_GAP):
-                return True
-            # A sibling in the same department whose name and keywords hold every object word said
-            # just as the best one's do ("房子抵押的手续" is 抵押 or 抵押注销, "社保卡要办" 申领 or
-            # 补换): which of them is asked more often is no reading of this citizen. "买了房公积金能
-            # 取吗" (买房 is 购房提取's), "办离婚" (离婚 names 离婚登记) say which.
-            return (m.department == matches[0].department and close(f, ("cover", "obj_cover", "kind_clash"))
-                    and all(self._topic_holds(w, position[m.matter]) == held_by_best[w] for w in objects))
-
-        alike = [matches[0]] + [m for m in matches[1:] if words.get(m.matter) == said and fits_alike(m)
-                                and m.features.get("phrase", 0.0) <= 0]
-        # A bundle beside its own members is not one more option: the member is what is asked
-        # ("办户口" is 出生落户 or 迁入, not 婚育一件事; "新生儿怎么上户口" is no question at all).
-        alike = [m for m in alike if not any(bundle_of(m, o) for o in alike if o is not m)]
-        return alike if len(alike) >= 2 else []
 
 
 def _matching_size(options: List[List[int]]) -> int:
