@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Dict, FrozenSet, Iterable, List, Optional
 
 import numpy as np
 
-from bot.matching.lexicon import GENERIC_WORDS, KIND_HINTS, VERB_COMPOUNDS, lexicon_words, synonym_map
+from bot.matching.lexicon import ASKING_NOUNS, GENERIC_WORDS, KIND_HINTS, VERB_COMPOUNDS, lexicon_words, synonym_map
 from bot.text.normalize import normalize
 from bot.matching.typos import Repairer
 
@@ -316,7 +316,7 @@ def build_index(catalogue: "Catalogue", semantic: bool = False, use_cache: bool 
     bundle_members = {by_code[b.code]: tuple(by_code[m] for m in b.members if m in by_code)
                       for b in catalogue.bundles.values()} if hasattr(catalogue, "bundles") else {}
 
-    repair_terms = [w for w in term_weight if w not in GENERIC_WORDS] + lexicon_words()
+    repair_terms = [w for w in term_weight if w not in GENERIC_WORDS] + lexicon_words() + list(ASKING_NOUNS)
     repair_terms += [w for f in fields for w in f["keyword"]] + list(dept_hints)
     repairer = Repairer.build(repair_terms, weights=dict(term_weight))
 

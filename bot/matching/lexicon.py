@@ -7,7 +7,7 @@ the query side, so "社保卡掉了" meets an alias written as "社保卡丢了"
 
 from __future__ import annotations
 
-from typing import Dict, FrozenSet, List
+from typing import Dict, FrozenSet, List, Tuple
 
 from bot.vocabulary import MatterKind
 
@@ -75,7 +75,7 @@ GENERIC_WORDS: FrozenSet[str] = frozenset(
     怎么 怎样 如何 为什么 哪里 哪儿 哪些 多少 几 多久 时候 现在 今天 明天 昨天 最近 这几天 已经 刚刚 刚 马上
     我要 我想 哪办 去哪办 在哪办 有个 办事 人工 客服 人工客服 找 找谁 等 下个月 上个月 今年 明年 去年 快 要求 流程 手续 材料 资料 东西 事 事情 事儿 问题 情况 办理 怎么办 部门 窗口
     地方 去 到 来 给 把 被 让 用 拿 对 从 跟 吗 不 没 没有 还是 然后 所以 因为 如果 但是 可是 一 二 三 家 家里
-    我家 自己 本人 人 证 证件 相关 需不需要 具体 一般 比较 很 太 好 好多 非常 能否 是否 请教 帮 帮我 帮忙 查 有没有 有无 能办 能办吗 可以办 好办 哪里办 在哪 在哪里 去哪 去哪里 伐 啥 咋 嘛 呗 哈 噢 喔 哎 唉""".split()
+    我家 自己 本人 人 证 证件 相关 需不需要 具体 一般 比较 很 太 好 好多 非常 能否 是否 请教 帮 帮我 帮忙 查 有没有 有无 能办 能办吗 可以办 好办 哪里办 在哪 在哪里 去哪 去哪里 伐 啥 咋 嘛 呗 哈 噢 喔 哎 唉 咋个 咋样""".split()
 )
 
 # Action words: what to do, not what to do it to. A message made only of these (我要备案, 我想
@@ -95,6 +95,10 @@ ACTION_WORDS: FrozenSet[str] = frozenset(
 VERB_COMPOUNDS: FrozenSet[str] = frozenset(
     w for g in SYNONYM_GROUPS if g[0] in ("补办", "换") for w in g if len(w) >= 2
 ) | frozenset("申领 申请 办理 领取 提取 开具 迁入 补发 挂失 换证".split())
+
+# The words of asking for the papers or the procedure, which citizens type by ear ("要啥才料",
+# "手许"): repaired like the catalogue's own terms, then stop words like any other asking word.
+ASKING_NOUNS: Tuple[str, ...] = ("材料", "资料", "手续", "流程")
 
 # English that citizens mix in ("ID card丢了", "driver license快过期了"), folded into the Chinese
 # word the catalogue uses. Lower-case, matched as whole words, longest first.

@@ -20,9 +20,10 @@ import numpy as np
 from bot.text.sentences import asking_sentence
 from bot.matching.index import BM25_K1, Index, bigrams, build_index, content_units, kind_hint_words
 from bot.matching.results import Match, MatchResult, QueryAnalysis
-from bot.matching.siblings import SiblingRules
+from bot.matching.siblings import LOST, SiblingRules
 from bot.catalogue.lexicons import aspect_words
 from bot.matching.lexicon import ACTION_WORDS, VERB_COMPOUNDS
+from bot.text.denial import denied
 from bot.text.normalize import normalize
 from bot.text import regions
 
@@ -141,8 +142,8 @@ class Matcher:
         idx = self.index
         norm = normalize(text)
         repaired = idx.repairer.repair(norm, idx.is_common, idx.raw_tokens) if norm else ""
-        pieces = idx.raw_tokens(repaired) if repaired else []  # segmented once, for tokens and verbs
-        tokens = idx.fold(pieces)
+        pieces = _verbs_whole(idx.raw_tokens(repaired)) if repaired else []  # segmented once, for tokens and verbs
+        tokens = idx.fold(_loss_not_denied(pieces, repaired, idx.synonyms))
         units = list(dict.fromkeys(content_units(tokens, repaired, idx.stop_words)))
         ids = [idx.unit_ids[u] for u in units if u in idx.unit_ids]
         # Content words only (not bigrams): how much of what the citizen said do we know?
@@ -435,3 +436,27 @@ def _inside_verbs(pieces: Sequence[str]) -> FrozenSet[int]:
             inside.update(range(at + 1, at + len(piece)))
         at += len(piece)
     return frozenset(inside)
+
+
+def _verbs_whole(pieces: List[str]) -> List[str]:
+    """Segmentation with every verb compound whole: an asking word that ends in the verb's first
+    character does not take it ("咋办理" is 咋 + 办理, not 咋办 + a stray 理 the citizen never said)."""
+    out: List[str] = []
+    for piece in pieces:
+        prev = out[-1] if out else ""
+        if len(prev) >= 2 and len(piece) == 1 and prev[-1] + piece in VERB_COMPOUNDS:
+            out[-1:] = [prev[:-1], prev[-1] + piece]
+        else:
+            out.append(piece)
+    return out
+
+
+def _loss_not_denied(pieces: List[str], text: str, synonyms: Dict[str, str]) -> List[str]:
+    """The pieces without a loss word the citizen denies ("本子磨破了，但是没丢"): no loss told."""
+    kept, at = [], 0
+    for piece in pieces:
+        if not (synonyms.get(piece.strip(), piece.strip()) == LOST and denied(text, at)):
+            kept.append(piece)
+        at += len(piece)
+    return kept
+

@@ -295,3 +295,15 @@ def test_a_story_telling_the_document_lost_asks_its_replacement(matcher: Matcher
     assert matcher.match(story).matches[0].matter == "minzheng.marriage_cert_reissue"
     # …unless it names what only the first-time matter is: the temporary card while the new one is made.
     assert matcher.match("身份证丢了，临时身份证怎么办").matches[0].matter == "gongan.temp_id_card"
+
+
+def test_asking_words_leave_no_stray_content(matcher: Matcher) -> None:
+    # "咋办理" is 咋 + 办理 (not 咋办 + a 理 nobody said), "才料" is 材料, "咋个" asks: none is content.
+    for text, content in (("居住证咋办理", ["居住证"]), ("户口迁移要啥才料", ["户口迁移"]), ("咋个办理营业执照", ["营业执照"])):
+        assert [w for w, _weight, _is_object in matcher.analyse(text).content] == content
+    assert matcher.analyse("居住证咋办理").tokens[-1] == "办理"
+
+
+def test_a_loss_denied_is_no_loss_word(matcher: Matcher) -> None:
+    assert "丢失" not in matcher.analyse("社保卡没丢，就是芯片坏了").tokens
+    assert "丢失" in matcher.analyse("社保卡丢了，芯片也坏了").tokens
