@@ -79,15 +79,28 @@ def went_and_failed(text: str) -> bool:
 
 
 def _trips_only_recalled(folded: str, text: str) -> bool:
-    """Every count of trips the message tells is in a clause that recalls another time (cues.yml
-    recalled: "…居住证要哪些材料 我怕又白跑一趟 上次换身份证就是这样跑了两回"): told to explain a
-    question, not a trip that failed now."""
+    """Every count of trips the message tells is in a clause that recalls another time or tells
+    someone else's trips (cues.yml recalled, another_time, others_did: "…居住证要哪些材料 我怕又白跑
+    一趟 上次换身份证就是这样跑了两回", "我朋友前年开的时候跑了好几趟"): told to explain a question,
+    not a trip that failed now. A clause that opens with the trip itself has no subject of its own:
+    it goes on from the clause before ("我记得老大那时候是去社区开的准生证，跑了好几次")."""
     found = [folded.find(w) for w in cue_words()["repeated_trips"] if w and w in folded]
     found += [m.start() for m in _COUNTED_TRIPS.finditer(folded)]
     if not found:
         return False
-    recalled = cue_pattern("recalled")
-    return all(recalled.search(folded[_clause_start(text, at):at]) for at in found)
+    elsewhere = re.compile("|".join(p.pattern for p in map(cue_pattern, ("recalled", "another_time", "others_did"))))
+
+    def told_of_elsewhere(at: int) -> bool:
+        start = _clause_start(text, at)
+        if _TRIP_OPENS.match(folded, start) and start > 0:
+            start = _clause_start(text, start - 1)
+        return bool(elsewhere.search(folded[start:at]))
+
+    return all(told_of_elsewhere(at) for at in found)
+
+
+# A clause that opens with the trip itself ("跑了好几次", "又去了两趟"): no subject of its own.
+_TRIP_OPENS = re.compile(r"(?:又|还|也|都)?(?:跑|去|来)了")
 
 
 def _runaround_at_counters(text: str) -> bool:

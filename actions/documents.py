@@ -8,6 +8,7 @@ from functools import lru_cache
 from typing import List, Optional, Set
 
 from bot.catalogue.lexicons import cue_pattern, document_words
+from bot.text.denial import denied
 from bot.text.normalize import normalize
 
 # A question about "my document" is short; a story that mentions 证 is read by the matcher.
@@ -30,7 +31,12 @@ def acted_on(text: str) -> Set[str]:
     matter. Getting a new one ("换一张", "补办") says nothing of which: a lost card is 换 too."""
     folded = normalize(text).replace(" ", "")
     return {code for act in document_words().actions.values()
-            if any(w in folded for w in act.words if not _NEW_ONE.search(w)) for code in act.options}
+            if any(_told(w, folded) for w in act.words if not _NEW_ONE.search(w)) for code in act.options}
+
+
+def _told(word: str, folded: str) -> bool:
+    """The word said and not denied ("证没丢，只是旧了" tells no loss)."""
+    return any(not denied(folded, m.start()) for m in re.finditer(re.escape(word), folded)) if word else False
 
 
 _NEW_ONE = re.compile(r"[换补]")

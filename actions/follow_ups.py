@@ -59,6 +59,13 @@ def _institutions() -> "re.Pattern[str]":
 _SELF_TOLD = re.compile(r"^(?:我|我们|我家|俺|阿拉|本人)(?:是|系|係|有|属于|算)[\u4e00-\u9fff]{1,8}?(?:的|人)(?=[在这那能可好还也])")
 
 
+def _unasked(tracker: Tracker) -> str:
+    """The message without the words that ask its aspect ("这个能在网上办不，我上班请假不方便": 网上办
+    asks, it names no 网上办事系统)."""
+    text, span = text_of(tracker), aspect_span(tracker)
+    return text[:span[0]] + "，" + text[span[1]:] if span else text
+
+
 def _without_self(text: str) -> str:
     """The text normalised, spaces dropped, without a self-description opening it: it names
     nothing asked ("我是外地户口的在这边能开吗" asks of the matter in hand)."""
@@ -137,14 +144,17 @@ async def stays(tracker: Tracker, current: str, code: str, aspect: str, ranked: 
     # the other's name or an alias, none of this one's. A conditions question tells the
     # situation first ("靠一千多的养老金，我们这样的够不够格"): two words in the clause that
     # asks ("…，能申请临时救助吗"), or three anywhere ("小猪拉稀不吃食，能找专家看看吗").
-    def names_other(part: str, enough: int) -> bool:
-        said = {b for b in bigrams(part) if not set(b) & EVERYDAY_CHARS}  # "批下来" names nothing
-        return len(said & name_bigrams(other)) >= enough and not said & name_bigrams(this)
+    def names_other(part: str, enough: int, whole: str = "") -> bool:
+        def said(words: str) -> set:
+            return {b for b in bigrams(words) if not set(b) & EVERYDAY_CHARS}  # "批下来" names nothing
+
+        # (this one's words count wherever `whole` says them, the words that ask included)
+        return len(said(part) & name_bigrams(other)) >= enough and not said(whole or part) & name_bigrams(this)
 
     if aspect == Aspect.CONDITIONS:
         if names_other(asking, 2) or names_other(_without_self(folded), 3):
             return False
-    elif names_other(text, 2):
+    elif names_other(_unasked(tracker), 2, text):
         return False
     if aspect not in (Aspect.CONDITIONS, Aspect.MATERIALS):
         # "那契税在哪里交" after 新房办证, "那要是明年买了房 提取又是怎么弄" after 租房提取: where, how
@@ -236,7 +246,17 @@ async def asked_of_current(tracker: Tracker, current: str, other: Optional[str] 
         # One clause that names the matter in hand and asks what a lapse of it does ("过期了没年检
         # 会不会扣分" after 机动车年检): its consequences, not the other matter a word of it brushes.
         said = {b for b in bigrams(text) if not set(b) & EVERYDAY_CHARS}
-        return bool(said & ours - theirs) and says(text, "impact")
+        if said & ours - theirs and says(text, "impact"):
+            return True
+        # One clause, typed without stops, that tells the situation and then asks whether the
+        # citizen's own case fits ("我户口不在这个村是嫁过来的我这情况能办不" after 养殖证): asked of
+        # the matter in hand, unless what follows "我这情况" names the other.
+        folded = normalize(text).replace(" ", "")
+        case = max((m.start() for m in cue_pattern("own_case").finditer(folded)), default=-1)
+        if case < 0:
+            return False
+        tail = {b for b in bigrams(folded[case:]) if not set(b) & EVERYDAY_CHARS}
+        return not tail & theirs - ours
     said = {b for b in bigrams(asking) if not set(b) & EVERYDAY_CHARS}
     if said & theirs - ours:
         return False  # the question names the other

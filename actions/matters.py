@@ -28,7 +28,7 @@ from actions import interruptions
 from actions.api.hall import HallUnavailable, hall
 from actions.bundles import bundle_turn, named_bundle
 from actions.conversation import (
-    ROUTER_SURE, Answering, aspect_asked_before, channel_of, entity, intent_of, last_bot_response, previous_bot_events,
+    ROUTER_SURE, Answering, aspect_asked_before, aspect_span, channel_of, entity, intent_of, last_bot_response, previous_bot_events,
     previous_replies, text_of, user_texts,
 )
 from actions.cues import STORY_CHARS, agrees, asks_for_person, asks_their_office, says, went_and_failed
@@ -56,7 +56,7 @@ from actions.story_clauses import asked_in_story, wish_reads, wished_in_story
 from actions.ticket_request import FILED_REPLIES
 from actions.tickets import (
     ActionOpenTicket, ActionReportFailedTrip, ActionTicketStatus, asks_ticket_status, consent_answer,
-    consent_pending, ticket_number,
+    consent_pending, status_words_only, ticket_number,
 )
 from actions.turn import Turn
 from actions.umbrellas import option_told_before, told_option, umbrella_options
@@ -129,9 +129,12 @@ class ActionAnswerMatter(Answering):
             # 兜底 only for a citizen who went and could not get it done.
             events = await ActionReportFailedTrip().run(dispatcher, tracker, domain)
         elif ticket_number(text) or (asks_ticket_status(text) and (not entity(tracker, "matter")
-                                                                     or says(text, "own_ticket"))
+                                                                     or says(text, "own_ticket")
+                                                                     or (tracker.get_slot("last_ticket")
+                                                                         and status_words_only(text, aspect_span(tracker))))
                                      and not (answered_outside(tracker) and not tracker.get_slot("last_ticket"))):
-            # A ticket number is never a matter's words, whatever letters it holds.
+            # A ticket number is never a matter's words, whatever letters it holds; after a ticket
+            # filed here, "投诉处理到哪一步了" asks of it, not of the 消费投诉 its words brush against.
             events = await ActionTicketStatus().run(dispatcher, tracker, domain)
         elif ((intent == "greet" or (intent == "bot_challenge" and says(text, "bot_words")))
               and not entity(tracker, "aspect") and not entity(tracker, "matter")):
@@ -351,8 +354,9 @@ class ActionAnswerMatter(Answering):
         code, aspect = await held_to_conversation(turn, code, asked, needed)
         if code and not current and not turn.button and turn.length >= STORY_CHARS:
             code = await read_story(turn, code)  # its background is not what it asks
-        elif code and not current and not turn.button:
-            code = await beside_told_had(turn, code) or code  # "出生证明已经拿到了，现在要上户口"
+        elif code and (not current or code == current) and not turn.button:
+            # "出生证明已经拿到了，现在要上户口"; "那拿到出生证明以后报户口去哪个派出所" after 出生证明
+            code = await beside_told_had(turn, code) or code
         if not code and current and await asked_of_current(tracker, current):
             code = current  # "过期了一个月再续有影响吗，孩子明年要在这边读书": what it does to the matter in hand
         elif (not code and current and aspect and not turn.button and not says(turn.text, "switch")

@@ -91,9 +91,15 @@ def denied_clauses(text: str) -> List[str]:
     return [c for c in _written_clauses(text) if _DENIES.search(c)]
 
 
+# A thing had first, as the time of what is asked ("拿到出生证明以后报户口去哪个派出所", "等残疾证办好后"):
+# had, like a clause that says it is done; the rest of its clause is what is asked.
+_HAD_FIRST = re.compile(r"(?:等|在)?(?:拿到|领到|办好|开好|弄好|办下来|有了)[\u4e00-\u9fff]{1,10}?(?:以后|之后|后)")
+
+
 def undenied_clauses(text: str) -> List[str]:
-    """The clauses of the message that do not deny: "现在要上户口" of "孩子出生证明已经拿到了，现在要上户口"."""
-    return [c for c in _written_clauses(text) if not _DENIES.search(c)]
+    """The clauses of the message that do not deny, without a thing had first: "现在要上户口" of
+    "孩子出生证明已经拿到了，现在要上户口", "那报户口去哪个派出所" of "那拿到出生证明以后报户口去哪个派出所"."""
+    return [rest for rest in (_HAD_FIRST.sub("", c) for c in _written_clauses(text) if not _DENIES.search(c)) if rest]
 
 
 def only_denied(text: str, words: set) -> bool:
@@ -106,7 +112,7 @@ def only_denied(text: str, words: set) -> bool:
     if not said:
         return False
     denied = set().union(*(bigrams(c) for c in _CLAUSES.findall(folded) if _DENIES.search(c)))
-    denied |= set().union(*(bigrams(c) for c in _COMPARED.findall(folded)))
+    denied |= set().union(*(bigrams(c) for c in _COMPARED.findall(folded) + _HAD_FIRST.findall(folded)))
     return said <= denied
 
 
@@ -122,7 +128,7 @@ def only_told_had(text: str, words: set) -> bool:
     said = {b for c in parts for b in bigrams(c) if not set(b) & EVERYDAY_CHARS} & words
     if not said:
         return False
-    denied: set = set()
+    denied: set = set().union(*(bigrams(h) for c in parts for h in _HAD_FIRST.findall(c)))
     for i, clause in enumerate(parts):
         if _DENIES.search(clause):
             denied |= bigrams(clause)

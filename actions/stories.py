@@ -12,7 +12,7 @@ from actions.api.hall import hall
 from actions.bundles import holds_any
 from actions.departments import department_of
 from actions.api import rasa as rasa_api
-from actions.reading import EVERYDAY_PAIRS, bigrams, only_told_had, undenied_clauses
+from actions.reading import EVERYDAY_CHARS, EVERYDAY_PAIRS, bigrams, name_bigrams, only_told_had, undenied_clauses
 from actions.story_clauses import STORY_QUESTION_LEAD, asked_in_story, wished_in_story
 from actions.turn import Turn
 from bot.vocabulary import FALLBACK_MATTER
@@ -63,7 +63,18 @@ async def beside_told_had(turn: Turn, code: str) -> Optional[str]:
     if match.get("abstain", True) or match.get("clarify") or not matches:
         return None
     best = matches[0]
-    return best["matter"] if best["matter"] != code and float(best.get("score") or 0.0) >= BESIDE_HAD_SCORE else None
+    if best["matter"] == code or float(best.get("score") or 0.0) < BESIDE_HAD_SCORE:
+        return None
+    if code == turn.current:
+        # A follow-up on the matter in hand leaves it only for a matter its other clauses name in
+        # two words of its names at least, more than of the matter in hand's ("那拿到出生证明以后报户口
+        # 去哪个派出所": 报户, 户口), not for what a few asking words brush against ("要去银行拿啥").
+        theirs, ours = await hall().guide(best["matter"]), await hall().guide(code)
+        said = {b for b in bigrams("".join(rest)) if not set(b) & EVERYDAY_CHARS}
+        named = len(said & name_bigrams(theirs)) if theirs and ours else 0
+        if named < 2 or named <= len(said & name_bigrams(ours)):
+            return None
+    return best["matter"]
 
 
 async def asked_in_routed_department(turn: Turn) -> Optional[str]:

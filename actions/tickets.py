@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -270,6 +270,15 @@ def asks_ticket_status(text: str) -> bool:
     还能续吗" (到期/续期) is a matter question, whatever the intent classifier says."""
     return (bool(ticket_number(text)) or says(text, "ticket_status")
             or (says(text, "own_ticket") and bool(cue_pattern("ticket_state").search(text))))
+
+
+def status_words_only(text: str, aspect_at: Optional[Tuple[int, int]]) -> bool:
+    """Whether the message asks no aspect but through its ticket-status words ("投诉处理到哪一步了":
+    到哪一步 is how far the ticket has got, not a question of the steps)."""
+    if aspect_at is None:
+        return True
+    start, end = aspect_at
+    return any(m.start() <= end and start <= m.end() for m in cue_pattern("ticket_status").finditer(text))
 
 
 class ActionTicketStatus(Action):

@@ -1483,3 +1483,35 @@ def test_a_follow_up_asking_whether_one_may_have_another_matter_by_name_switches
     sender = me()
     stack.say(sender, "钱包被偷了，身份证要补办，怎么弄")
     assert answer(stack.say(sender, "能先办个临时身份证吗"))["matter"] == "gongan.temp_id_card"
+
+
+def test_an_aspect_asked_with_a_reason_of_the_citizen_s_own_stays_on_the_matter(stack):
+    # "我上班走不开" is why they ask, not 工作人员上班时间聊天 (a 好差评 alias): 网上办 asks, it names nothing.
+    sender = me()
+    code = answer(stack.say(sender, "孩子上户口要带啥"))["matter"]
+    replies = stack.say(sender, "那这个网上能办吗，我上班走不开")
+    assert (answer(replies)["matter"], answer(replies)["aspect"]) == (code, "online")
+
+
+def test_a_thing_had_first_then_another_matter_asked_switches_to_it(stack):
+    # "领到出生证明以后" is when; what the follow-up asks of is 报户口.
+    sender = me()
+    assert answer(stack.say(sender, "出生医学证明在哪里领"))["matter"] == "weijian.birth_certificate"
+    replies = stack.say(sender, "那领到出生证明以后，报户口要带什么")
+    assert (answer(replies)["matter"], answer(replies)["aspect"]) == ("gongan.hukou_birth", "materials")
+
+
+def test_a_situation_typed_without_stops_then_my_case_asks_of_the_matter_in_hand(stack):
+    sender = me()
+    code = answer(stack.say(sender, "想在自家承包的塘里养甲鱼，听说要办养殖证"))["matter"]
+    replies = stack.say(sender, "我是外村嫁过来的户口也迁过来了我这种情况能办吗")
+    assert (answer(replies)["matter"], answer(replies)["aspect"]) == (code, "conditions")
+
+
+def test_how_far_a_complaint_has_got_is_asked_of_the_ticket_filed_here(stack):
+    sender = me()
+    stack.say(sender, "饭店后厨老鼠乱跑，卫生太差了，我要投诉")
+    stack.say(sender, "13812340077")
+    assert stack.tickets(sender)
+    replies = stack.say(sender, "我的投诉到哪一步了")
+    assert any("tickets" in c for c in customs(replies))

@@ -443,3 +443,42 @@ def test_a_complaints_subject_is_the_routers_when_it_is_sure_of_another_departme
     assert not router_overrules(kitchen, 0.71, complaint=True, matched_department="shengtai",
                                 router_takes_complaints=False)
     assert not router_sure_of_other(kitchen, None)
+
+
+def test_trips_told_of_another_time_or_person_are_no_failed_trip():
+    from actions.cues import went_and_failed
+
+    # Someone else's trips, or trips long ago, told to explain today's question.
+    assert not went_and_failed("我表哥去年办个体户的时候来回跑了三趟，现在是不是网上就能弄了")
+    assert not went_and_failed("记得大女儿那会儿上户口，跑了好几次，这次想问问二宝要带什么")
+    # The citizen's own trips, now, stay a failed trip, with a past word elsewhere or not.
+    assert went_and_failed("之前材料没带齐，这礼拜又去了，跑了两趟还是不给办")
+    assert went_and_failed("我同事帮我问过了，可我自己跑了好几趟都没办成")
+
+
+def test_a_loss_denied_tells_no_loss():
+    from actions.documents import acted_on
+
+    assert "gongan.driving_license_lost" in acted_on("驾照找不到了")
+    assert "gongan.driving_license_lost" not in acted_on("驾照本子旧得不行了，不过没丢，到期换一个")
+    assert "gongan.driving_license_lost" not in acted_on("证件并没有弄丢，就是快到期了")
+
+
+def test_a_thing_had_first_is_not_what_is_asked():
+    from actions.reading import bigrams, only_told_had, undenied_clauses
+
+    text = "等领到结婚证以后，户口迁过来要带什么"
+    assert only_told_had(text, bigrams("结婚证"))
+    assert undenied_clauses("那等拿到房产证之后办居住证去哪") == ["那办居住证去哪"]
+    assert not only_told_had("结婚证要带什么", bigrams("结婚证"))
+
+
+def test_status_words_are_no_aspect_question():
+    from actions.tickets import status_words_only
+
+    text = "我反映的那个事处理到哪一步了"
+    at = text.index("哪一步")
+    assert status_words_only(text, (at, at + 3))       # 哪一步 is how far it has got
+    assert status_words_only("有进展了吗", None)
+    text = "投诉一般要几天"
+    assert not status_words_only(text, (text.index("几天"), len(text)))  # how long it takes: an aspect
