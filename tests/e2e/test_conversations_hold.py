@@ -1488,7 +1488,7 @@ def test_a_follow_up_asking_whether_one_may_have_another_matter_by_name_switches
 def test_an_aspect_asked_with_a_reason_of_the_citizen_s_own_stays_on_the_matter(stack):
     # "我上班走不开" is why they ask, not 工作人员上班时间聊天 (a 好差评 alias): 网上办 asks, it names nothing.
     sender = me()
-    code = answer(stack.say(sender, "孩子上户口要带啥"))["matter"]
+    code = answer(stack.say(sender, "宝宝刚出生，报户口要带啥"))["matter"]
     replies = stack.say(sender, "那这个网上能办吗，我上班走不开")
     assert (answer(replies)["matter"], answer(replies)["aspect"]) == (code, "online")
 
