@@ -44,7 +44,7 @@ from actions.follow_ups import (
 )
 from actions.forms import drops_form, pending_ticket, wants_submit
 from actions.handoff import ActionHandoff, called_off
-from actions.outside import answered_outside, elsewhere_answer
+from actions.outside import answered_outside, elsewhere_answer, not_theirs_either
 from actions.matched import besides_fallback, complaint_about_service, held_to_conversation, match_overruled
 from actions.reading import (
     asked_which, department_offered, done_elsewhere, is_bare_followup, named_matters, named_word_for_word, needed_thing,
@@ -154,7 +154,7 @@ class ActionAnswerMatter(Answering):
         """A message that is none of the special cases of decide(): its steps in order, the
         first that replies ends the turn (each returns its events, or None to pass it on)."""
         turn = Turn.read(tracker)
-        steps = (self._small_talk, self._department_follow_up, self._in_bundle, self._what_if, self._bare_follow_up,
+        steps = (self._small_talk, self._not_theirs_either, self._department_follow_up, self._in_bundle, self._what_if, self._bare_follow_up,
                  self._alternatives_named,
                  self._lost_document, self._elsewhere, self._umbrella, self._meant, without_matter)
         try:
@@ -189,6 +189,14 @@ class ActionAnswerMatter(Answering):
             dispatcher.utter_message(response="utter_anything_else")
             return []
         return None
+
+    @staticmethod
+    async def _not_theirs_either(dispatcher: CollectingDispatcher, turn: Turn) -> Optional[List[EventType]]:
+        """"不是退役军人事务局管的吗" after "none of ours": that department's remit, still none of ours
+        (the words of its matters the message holds name the department, not a matter asked)."""
+        ranking = (turn.route or {}).get("ranking") or []
+        named = turn.routed_to or (ranking[0].get("code") if ranking else None)
+        return await not_theirs_either(dispatcher, turn.tracker, turn.text, named)
 
     @staticmethod
     async def _department_follow_up(dispatcher: CollectingDispatcher, turn: Turn) -> Optional[List[EventType]]:

@@ -12,9 +12,11 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.api.hall import hall
 from actions.conversation import last_bot_response
+from actions.cues import says
 
 OUTSIDE_ANSWER = "utter_outside_every_department"
 OUTSIDE_AGAIN = "utter_still_outside"
+NOT_THEIRS_EITHER = "utter_not_theirs_either"
 ELSEWHERE_ANSWER = "utter_elsewhere"
 OUTSIDE_PAYLOAD: Dict[str, Any] = {"department": None, "outside": True}
 
@@ -22,7 +24,7 @@ OUTSIDE_PAYLOAD: Dict[str, Any] = {"department": None, "outside": True}
 def answered_outside(tracker: Tracker) -> bool:
     """Whether the bot's last answer was "none of ours" (a follow-up with no new subject is still
     about that business, not a ticket of ours nor a new question)."""
-    return last_bot_response(tracker) in (OUTSIDE_ANSWER, OUTSIDE_AGAIN, ELSEWHERE_ANSWER)
+    return last_bot_response(tracker) in (OUTSIDE_ANSWER, OUTSIDE_AGAIN, ELSEWHERE_ANSWER, NOT_THEIRS_EITHER)
 
 
 async def matter_button(also: Optional[str], title: str) -> List[Dict[str, str]]:
@@ -52,3 +54,19 @@ async def elsewhere_answer(dispatcher: CollectingDispatcher, place: str, also: O
     dispatcher.utter_message(response=ELSEWHERE_ANSWER, place=place, buttons=ours,
                              json_message={**OUTSIDE_PAYLOAD, "elsewhere": place})
     return [SlotSet("current_matter", also)] if ours else []
+
+
+async def not_theirs_either(dispatcher: CollectingDispatcher, tracker: Tracker, text: str,
+                            named: Optional[str]) -> Optional[List[EventType]]:
+    """After "none of ours", "不是退役军人事务局管的吗": what that department does handle, and that
+    this is still none of ours (征兵 is the 人民武装部's, not the veterans' office's). `named`: the
+    department the message names, as the router reads it. None when the message asks no such thing."""
+    if not named or not answered_outside(tracker) or not says(text, "theirs_asked"):
+        return None
+    dept = await hall().department(named)
+    if dept is None:
+        return None
+    dispatcher.utter_message(response=NOT_THEIRS_EITHER, department_name=dept["name"], remit=dept.get("note") or "",
+                             json_message={**OUTSIDE_PAYLOAD, "asked_department": dept["code"]})
+    return []
+

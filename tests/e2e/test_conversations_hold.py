@@ -1515,3 +1515,13 @@ def test_how_far_a_complaint_has_got_is_asked_of_the_ticket_filed_here(stack):
     assert stack.tickets(sender)
     replies = stack.say(sender, "我的投诉到哪一步了")
     assert any("tickets" in c for c in customs(replies))
+
+
+def test_isn_t_it_that_department_s_after_none_of_ours_tells_its_remit_and_stays_none_of_ours(stack):
+    # Enlistment is the 人民武装部's; the veterans' office named after "not ours" does not make it theirs.
+    sender = me()
+    assert customs(stack.say(sender, "孙子今年十八了想去部队当兵，到哪儿报名"))[0].get("outside") is True
+    replies = stack.say(sender, "这个退役军人事务局也管不了吗")
+    said = customs(replies)
+    assert said and said[0].get("outside") is True and said[0].get("asked_department") == "tuiyi"
+    assert not any(c.get("matter") for c in said) and "退役军人事务厅负责的是" in text(replies)
