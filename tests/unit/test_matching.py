@@ -307,3 +307,8 @@ def test_asking_words_leave_no_stray_content(matcher: Matcher) -> None:
 def test_a_loss_denied_is_no_loss_word(matcher: Matcher) -> None:
     assert "丢失" not in matcher.analyse("社保卡没丢，就是芯片坏了").tokens
     assert "丢失" in matcher.analyse("社保卡丢了，芯片也坏了").tokens
+
+
+def test_stolen_in_other_words_is_a_loss(matcher: Matcher) -> None:
+    assert "丢失" in matcher.analyse("医保卡在地铁上被人偷走了").tokens
+    assert "丢失" in matcher.analyse("赶集的时候包被扒了，驾照在里面").tokens
