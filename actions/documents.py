@@ -34,6 +34,15 @@ def acted_on(text: str) -> Set[str]:
             if any(_told(w, folded) for w in act.words if not _NEW_ONE.search(w)) for code in act.options}
 
 
+def denied_acts(text: str) -> Set[str]:
+    """The matters whose act the message says only to deny it ("边角都磨破了，但是没丢": not the
+    lost-document matters, whatever the words of the document lean to)."""
+    folded = normalize(text).replace(" ", "")
+    return {code for act in document_words().actions.values()
+            if any(w in folded for w in act.words if w and not _NEW_ONE.search(w))
+            and not any(_told(w, folded) for w in act.words if not _NEW_ONE.search(w)) for code in act.options}
+
+
 def _told(word: str, folded: str) -> bool:
     """The word said and not denied ("证没丢，只是旧了" tells no loss)."""
     return any(not denied(folded, m.start()) for m in re.finditer(re.escape(word), folded)) if word else False

@@ -14,6 +14,7 @@ from typing import Any, Optional, Tuple
 from actions.api.hall import hall
 from actions.bundles import member_among
 from actions.cues import asks_to_act, grieves, says
+from actions.documents import denied_acts
 from actions.follow_ups import (
     SHORT_FOLLOW_UP, SHORT_QUESTION, asked_of_current, denied_options, in_current_guide, said_only_to_deny, stays,
 )
@@ -107,8 +108,9 @@ async def held_to_conversation(
         code, aspect = current, needed
     elif asked and code and code == current:
         aspect = asked[1]  # "还需不需要开低保证明": what it needs
-    elif code and current and code != current and await said_only_to_deny(tracker, code):
-        code = current  # "医保关系不用转移过去吧？备案就够了对吗" after 异地就医备案
+    elif code and current and code != current and (await said_only_to_deny(tracker, code)
+                                                   or code in denied_acts(turn.text)):
+        code = current  # "医保关系不用转移过去吧？备案就够了对吗" after 异地就医备案; "…但是没丢" after 换证
     elif code and current and aspect and code != current and await stays(tracker, current, code, aspect, turn.ranked):
         code = current
     elif code and current and code != current and await asked_of_current(tracker, current, code):

@@ -482,3 +482,11 @@ def test_status_words_are_no_aspect_question():
     assert status_words_only("有进展了吗", None)
     text = "投诉一般要几天"
     assert not status_words_only(text, (text.index("几天"), len(text)))  # how long it takes: an aspect
+
+
+def test_an_act_said_only_to_deny_it_names_none_of_its_matters():
+    from actions.documents import denied_acts
+
+    assert "gongan.id_card_lost" in denied_acts("身份证旧得发黄了，倒是没丢，照样换新的吧")
+    assert "gongan.id_card_lost" not in denied_acts("身份证丢了，要换新的")
+    assert denied_acts("身份证要换新的") == set()
