@@ -19,7 +19,7 @@ from actions.bundles import members_of
 from actions.cues import says
 from actions.documents import acted_on, fears_misuse
 from actions.reading import (
-    EVERYDAY_CHARS, EVERYDAY_PAIRS, asking_clause, asks_what_about, bigrams, denied_clauses, folded_names, name_bigrams,
+    EVERYDAY_CHARS, EVERYDAY_PAIRS, PEOPLE_PAIRS, asking_clause, asks_what_about, bigrams, denied_clauses, folded_names, name_bigrams,
     named_word_for_word, names_of, only_denied, read_with_previous, sibling_named, what_about,
 )
 from bot.catalogue.lexicons import asking_pairs, cue_pattern
@@ -126,6 +126,9 @@ async def stays(tracker: Tracker, current: str, code: str, aspect: str, ranked: 
         return False  # "落户口要带啥" after 新生儿出生一件事: that member's own materials
     if clearly_names_other(tracker, current, code, aspect, this, other):
         return False
+    folded = normalize(text).replace(" ", "")
+    if says(text, "in_person") and bigrams(folded) & name_bigrams(other) <= PEOPLE_PAIRS:
+        return True  # "我们夫妻俩都得去吗" after 补领结婚证: who must come, not 离婚 its people brush against
     acted = acted_on(text)
     if code in acted and current not in acted:
         return False  # "那俺老婆的驾驶证丢了咋补" after 换证: what happened to it says 补领
@@ -133,7 +136,6 @@ async def stays(tracker: Tracker, current: str, code: str, aspect: str, ranked: 
     about = bigrams(what_about(text) or "") - EVERYDAY_PAIRS
     if about & name_bigrams(other) and not about & name_bigrams(this):
         return False
-    folded = normalize(text).replace(" ", "")
     # "以后贷款还清了，注销抵押要带啥": the other matter is named and this one is not. A
     # conditions question names it where it asks ("出生证明还没拿到，能先上吗" asks about 上户口).
     # (a self-description opening it names nothing asked: "我是外地户口的在这边能开吗")

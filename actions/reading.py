@@ -36,6 +36,13 @@ EVERYDAY_PAIRS = frozenset({"一起", "一下", "自己", "网上", "手机", "�
                             "老婆", "媳妇", "丈夫", "妻子", "儿子", "女儿", "孙子", "孙女", "家里", "老人"})
 
 
+# Who the citizen speaks of ("我们夫妻俩", "两口子", "我爸妈"): people, no matter's name, when they
+# ask who must come.
+PEOPLE_PAIRS = frozenset({"爷爷", "奶奶", "外公", "外婆", "姥姥", "姥爷", "爸爸", "妈妈", "爸妈", "父母", "父亲", "母亲",
+                          "老伴", "老公", "老婆", "媳妇", "丈夫", "妻子", "夫妻", "妻俩", "两口", "口子", "儿子", "女儿",
+                          "孙子", "孙女", "家里", "家人", "老人", "我们", "他们", "咱们", "俺们", "两个", "三个"})
+
+
 def bigrams(text: str) -> set:
     folded = normalize(text).replace(" ", "")
     return {folded[i:i + 2] for i in range(len(folded) - 1)}
