@@ -29,18 +29,19 @@ from bot.vocabulary import FALLBACK_MATTER, Aspect, MatterKind
 EVERYDAY_CHARS = frozenset("下来出去要能办的了吗啥几多少好在哪里个那这么什样怎咋可以不是有没会就还")
 
 
-# Everyday pairs that name no member of a bundle ("能在网上一起办吗"), and the family a story is
-# about ("老屋改到奶奶名下": 奶奶 names the heir, not the 销户 an alias tells of a grandmother).
-EVERYDAY_PAIRS = frozenset({"一起", "一下", "自己", "网上", "手机", "材料", "需要", "办理", "申请", "手续", "时间", "地方",
-                            "爷爷", "奶奶", "外公", "外婆", "姥姥", "姥爷", "爸爸", "妈妈", "父亲", "母亲", "老伴", "老公",
-                            "老婆", "媳妇", "丈夫", "妻子", "儿子", "女儿", "孙子", "孙女", "家里", "老人"})
+# The family a story is about ("老屋改到奶奶名下": 奶奶 names the heir, not the 销户 an alias tells of a
+# grandmother).
+_FAMILY_PAIRS = frozenset({"爷爷", "奶奶", "外公", "外婆", "姥姥", "姥爷", "爸爸", "妈妈", "父亲", "母亲", "老伴", "老公",
+                           "老婆", "媳妇", "丈夫", "妻子", "儿子", "女儿", "孙子", "孙女", "家里", "老人"})
 
+# Everyday pairs that name no member of a bundle ("能在网上一起办吗"), and the family.
+EVERYDAY_PAIRS = frozenset({"一起", "一下", "自己", "网上", "手机", "材料", "需要", "办理", "申请", "手续", "时间",
+                            "地方"}) | _FAMILY_PAIRS
 
 # Who the citizen speaks of ("我们夫妻俩", "两口子", "我爸妈"): people, no matter's name, when they
 # ask who must come.
-PEOPLE_PAIRS = frozenset({"爷爷", "奶奶", "外公", "外婆", "姥姥", "姥爷", "爸爸", "妈妈", "爸妈", "父母", "父亲", "母亲",
-                          "老伴", "老公", "老婆", "媳妇", "丈夫", "妻子", "夫妻", "妻俩", "两口", "口子", "儿子", "女儿",
-                          "孙子", "孙女", "家里", "家人", "老人", "我们", "他们", "咱们", "俺们", "两个", "三个"})
+PEOPLE_PAIRS = _FAMILY_PAIRS | frozenset({"爸妈", "父母", "夫妻", "妻俩", "两口", "口子", "家人", "我们", "他们", "咱们",
+                                          "俺们", "两个", "三个"})
 
 
 def bigrams(text: str) -> set:

@@ -17,10 +17,8 @@ def _matcher(state) -> Optional[object]:
     if state._matcher is None:
         state._matcher = False
         catalogue = state.catalogue()
-        try:
-            from bot.matching import Matcher  # written by another helper; may not exist yet
-        except ImportError:
-            return None
+        from bot.matching import Matcher  # on the first search: the hall starts without numpy's weight
+
         if catalogue is not None:
             try:
                 state._matcher = Matcher.from_catalogue(catalogue)
