@@ -17,7 +17,7 @@ from actions.api.hall import hall
 from actions.conversation import aspect_span, entity, is_button, last_bot_response, match_of, text_of
 from actions.bundles import members_of
 from actions.cues import says
-from actions.documents import acted_on, fears_misuse
+from actions.documents import acted_on, denied_acts, fears_misuse
 from actions.reading import (
     EVERYDAY_CHARS, EVERYDAY_PAIRS, PEOPLE_PAIRS, asking_clause, asks_what_about, bigrams, denied_clauses, folded_names, name_bigrams,
     named_word_for_word, names_of, only_denied, read_with_previous, sibling_named, what_about,
@@ -322,7 +322,8 @@ async def _denied_as_read(text: str, candidates: List[str]) -> Set[str]:
 
 
 def _denied(text: str, guides: Dict[str, Optional[Dict[str, Any]]]) -> Set[str]:
-    acts = set().union(*(acted_on(clause) for clause in denied_clauses(text)))
+    # (the act of a clause that denies, said with its denial: "不是丢了" denies 丢)
+    acts = set().union(*(acted_on(clause) | denied_acts(clause) for clause in denied_clauses(text)))
     return {code for code, guide in guides.items() if guide and (code in acts or only_denied(text, name_bigrams(guide)))}
 
 
