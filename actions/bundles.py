@@ -13,7 +13,7 @@ from rasa_sdk import Tracker
 from actions.api.hall import hall
 from actions.conversation import aspect_span, entity, is_button, match_of, text_of
 from actions.cues import STORY_CHARS, says
-from actions.reading import EVERYDAY_CHARS, EVERYDAY_PAIRS, bigrams, names_of
+from actions.reading import EVERYDAY_PAIRS, bigrams, names_of, naming_pairs
 from bot.catalogue.lexicons import cue_pattern
 from bot.text.normalize import normalize
 from bot.vocabulary import FALLBACK_MATTER, Aspect, MatterKind
@@ -95,7 +95,7 @@ async def bundle_turn(tracker: Tracker, current: Optional[str], aspect: Optional
     topic = text[:span[0]] + " " + text[span[1]:] if span else text
     if aspect == Aspect.LOCATION:
         topic = _office().sub(" ", topic)  # "去哪里办 社保局吗": a guess at the place, no member named
-    said = {b for b in bigrams(topic) if not set(b) & EVERYDAY_CHARS} - EVERYDAY_PAIRS
+    said = naming_pairs(topic) - EVERYDAY_PAIRS
     if aspect == Aspect.LOCATION and current == bundle["code"] and not said:
         return bundle["code"]  # nothing but a place guessed: where the whole is done
     members = await _member_words(bundle)
@@ -164,7 +164,7 @@ async def named_bundle(tracker: Tracker) -> Optional[str]:
     # "我想一次弄好，在杭州报名要准备啥": one trip for one matter.
     also = ({m["matter"] for m in view.matches if float(m.get("score") or 0) >= ALSO_READ}
             if cue_pattern("listed_with").search(folded) else set())
-    said = {b for b in bigrams(text) if not set(b) & EVERYDAY_CHARS} - EVERYDAY_PAIRS
+    said = naming_pairs(text) - EVERYDAY_PAIRS
     best: Tuple[int, Optional[str]] = (0, None)
     holding = []
     brushed = 0  # members of the last 一件事 holding the reading that the message touches a word of

@@ -88,15 +88,19 @@ def _trips_only_recalled(folded: str, text: str) -> bool:
     found += [m.start() for m in _COUNTED_TRIPS.finditer(folded)]
     if not found:
         return False
-    elsewhere = re.compile("|".join(p.pattern for p in map(cue_pattern, ("recalled", "another_time", "others_did"))))
-
     def told_of_elsewhere(at: int) -> bool:
         start = _clause_start(text, at)
         if _TRIP_OPENS.match(folded, start) and start > 0:
             start = _clause_start(text, start - 1)
-        return bool(elsewhere.search(folded[start:at]))
+        return bool(_elsewhere().search(folded[start:at]))
 
     return all(told_of_elsewhere(at) for at in found)
+
+
+@lru_cache(maxsize=1)
+def _elsewhere() -> "re.Pattern[str]":
+    """Another time or another person (cues.yml recalled, another_time, others_did), built once."""
+    return re.compile("|".join(cue_pattern(kind).pattern for kind in ("recalled", "another_time", "others_did")))
 
 
 # A clause that opens with the trip itself ("跑了好几次", "又去了两趟"): no subject of its own.

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import List, Optional, Set
+from typing import List, Optional, Set, Tuple
 
 from bot.catalogue.lexicons import cue_pattern, document_words
 from bot.text.denial import denied
@@ -29,18 +29,27 @@ def acted_on(text: str) -> Set[str]:
     """The matters whose document the message says something happened to: "丢了", "被偷" say the
     lost-document matters, "到期" the renewals — "驾驶证丢了咋补" after 驾驶证换证 names another
     matter. Getting a new one ("换一张", "补办") says nothing of which: a lost card is 换 too."""
-    folded = normalize(text).replace(" ", "")
-    return {code for act in document_words().actions.values()
-            if any(_told(w, folded) for w in act.words if not _NEW_ONE.search(w)) for code in act.options}
+    return _acts(text)[0]
 
 
 def denied_acts(text: str) -> Set[str]:
     """The matters whose act the message says only to deny it ("边角都磨破了，但是没丢": not the
     lost-document matters, whatever the words of the document lean to)."""
+    return _acts(text)[1]
+
+
+def _acts(text: str) -> Tuple[Set[str], Set[str]]:
+    """(the matters whose act is told, those whose act is said only denied), in one pass."""
     folded = normalize(text).replace(" ", "")
-    return {code for act in document_words().actions.values()
-            if any(w in folded for w in act.words if w and not _NEW_ONE.search(w))
-            and not any(_told(w, folded) for w in act.words if not _NEW_ONE.search(w)) for code in act.options}
+    told: Set[str] = set()
+    denied_only: Set[str] = set()
+    for act in document_words().actions.values():
+        words = [w for w in act.words if w and not _NEW_ONE.search(w)]
+        if any(_told(w, folded) for w in words):
+            told |= set(act.options)
+        elif any(w in folded for w in words):
+            denied_only |= set(act.options)
+    return told, denied_only
 
 
 def _told(word: str, folded: str) -> bool:

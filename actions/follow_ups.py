@@ -20,6 +20,7 @@ from actions.cues import says
 from actions.documents import acted_on, denied_acts, fears_misuse
 from actions.reading import (
     EVERYDAY_CHARS, EVERYDAY_PAIRS, PEOPLE_PAIRS, asking_clause, asks_what_about, bigrams, denied_clauses, folded_names, name_bigrams,
+    naming_pairs,
     named_word_for_word, names_of, only_denied, read_with_previous, sibling_named, what_about,
 )
 from bot.catalogue.lexicons import asking_pairs, cue_pattern
@@ -103,7 +104,7 @@ def clearly_names_other(tracker: Tracker, current: str, code: str, aspect: str, 
         text = whole
     # A place told (杭州, 萧山) names no matter, whatever aliases speak of it ("落户杭州").
     text = without_places(_institutions().sub("，", text))
-    said = {b for b in bigrams(text) if not set(b) & EVERYDAY_CHARS} - EVERYDAY_PAIRS - asking_pairs()
+    said = naming_pairs(text) - EVERYDAY_PAIRS - asking_pairs()
     # A word the guide in hand speaks of ("是医院能直接办还是要去医保局" after 慢特病: its guide says
     # 直接) is its own, unless whether one may have that thing is asked ("可以先办临时的身份证吗").
     written = set() if aspect == Aspect.CONDITIONS else bigrams(
@@ -147,11 +148,9 @@ async def stays(tracker: Tracker, current: str, code: str, aspect: str, ranked: 
     # situation first ("靠一千多的养老金，我们这样的够不够格"): two words in the clause that
     # asks ("…，能申请临时救助吗"), or three anywhere ("小猪拉稀不吃食，能找专家看看吗").
     def names_other(part: str, enough: int, whole: str = "") -> bool:
-        def said(words: str) -> set:
-            return {b for b in bigrams(words) if not set(b) & EVERYDAY_CHARS}  # "批下来" names nothing
-
         # (this one's words count wherever `whole` says them, the words that ask included)
-        return len(said(part) & name_bigrams(other)) >= enough and not said(whole or part) & name_bigrams(this)
+        return (len(naming_pairs(part) & name_bigrams(other)) >= enough
+                and not naming_pairs(whole or part) & name_bigrams(this))
 
     if aspect == Aspect.CONDITIONS:
         if names_other(asking, 2) or names_other(_without_self(folded), 3):
@@ -206,7 +205,7 @@ async def in_current_guide(tracker: Tracker, current: str, other: str) -> bool:
     # whether one may have it ("可以先办临时的身份证吗") asks about the other matter.
     if entity(tracker, "aspect") not in (None, Aspect.MATERIALS) or _HOW.search(folded):
         return False  # (or how to do it: "契税怎么交" after 二手房过户 is 契税's own business)
-    said = {b for b in bigrams(text) if not set(b) & EVERYDAY_CHARS} - EVERYDAY_PAIRS
+    said = naming_pairs(text) - EVERYDAY_PAIRS
     pulling = said & name_bigrams(that)
     distinct = pulling - name_bigrams(this)
     inside = {b for b in distinct if _loosely_in(b, written)}
@@ -247,7 +246,7 @@ async def asked_of_current(tracker: Tracker, current: str, other: Optional[str] 
     if not asking:
         # One clause that names the matter in hand and asks what a lapse of it does ("过期了没年检
         # 会不会扣分" after 机动车年检): its consequences, not the other matter a word of it brushes.
-        said = {b for b in bigrams(text) if not set(b) & EVERYDAY_CHARS}
+        said = naming_pairs(text)
         if said & ours - theirs and says(text, "impact"):
             return True
         # One clause, typed without stops, that tells the situation and then asks whether the
@@ -257,9 +256,9 @@ async def asked_of_current(tracker: Tracker, current: str, other: Optional[str] 
         case = max((m.start() for m in cue_pattern("own_case").finditer(folded)), default=-1)
         if case < 0:
             return False
-        tail = {b for b in bigrams(folded[case:]) if not set(b) & EVERYDAY_CHARS}
+        tail = naming_pairs(folded[case:])
         return not tail & theirs - ours
-    said = {b for b in bigrams(asking) if not set(b) & EVERYDAY_CHARS}
+    said = naming_pairs(asking)
     if said & theirs - ours:
         return False  # the question names the other
     return bool(said & ours - theirs) or says(asking, "impact") or says(asking, "own_case")
@@ -421,7 +420,7 @@ def what_if(text: str) -> Optional[str]:
     return found.group("thing") if found else None
 
 
-def _naming_pairs(text: str) -> Set[str]:
+def _pairs_not_all_everyday(text: str) -> Set[str]:
     """A few words' pairs that could name something (not two everyday characters, nor a kinship word)."""
     return {p for p in bigrams(text) if not set(p) <= EVERYDAY_CHARS} - EVERYDAY_PAIRS
 
@@ -444,12 +443,12 @@ async def sibling_in_situation(tracker: Tracker, current: str) -> Optional[str]:
         return None
     own = folded_names(guide)
     if len(thing) > 1:
-        words = _naming_pairs(thing) - bigrams(guide["name"])
+        words = _pairs_not_all_everyday(thing) - bigrams(guide["name"])
     else:  # "那电呢": one character, not of the current matter's name
         words = set() if thing in EVERYDAY_CHARS or thing in own[0] else {thing}
     if not words:
         return None
-    own_name = _naming_pairs(guide["name"])
+    own_name = _pairs_not_all_everyday(guide["name"])
     ranked = []
     for item in await hall().matters(department=guide["department"]):
         other = await hall().guide(item["code"]) if item["code"] not in (current, FALLBACK_MATTER) else None
@@ -457,7 +456,7 @@ async def sibling_in_situation(tracker: Tracker, current: str) -> Optional[str]:
             continue
         names = folded_names(other)
         said = {w for w in words if _share_saying(names, w) > _share_saying(own, w)}
-        shared = own_name & _naming_pairs(other["name"])
+        shared = own_name & _pairs_not_all_everyday(other["name"])
         if said and shared:
             ranked.append(((len(said), len(shared)), other["code"]))
     ranked.sort(reverse=True)

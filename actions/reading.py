@@ -68,6 +68,12 @@ def named_word_for_word(guide: Dict[str, Any], folded: str) -> bool:
     return any(len(n) >= NAMING_CHARS and normalize(n).replace(" ", "") in folded for n in names_of(guide))
 
 
+def naming_pairs(text: str) -> set:
+    """The character pairs of a text that may name something: none holding an everyday character
+    ("批下来", "要带啥" name nothing)."""
+    return {b for b in bigrams(text) if not set(b) & EVERYDAY_CHARS}
+
+
 def name_bigrams(guide: Dict[str, Any]) -> set:
     """The character pairs of a matter's name and aliases: the words that name it."""
     return set().union(*(bigrams(n) for n in names_of(guide)))
@@ -116,7 +122,7 @@ def only_denied(text: str, words: set) -> bool:
     备案就够了对吗" names 转移 only to say it is not needed, "出生证明已经拿到了，办接种证还要带什么" 出生证明 only to say it is done,
     so they ask nothing of 医保转移 or 出生医学证明."""
     folded = normalize(text).replace(" ", "")
-    said = {b for b in bigrams(folded) if not set(b) & EVERYDAY_CHARS} & words
+    said = naming_pairs(folded) & words
     if not said:
         return False
     denied = set().union(*(bigrams(c) for c in _CLAUSES.findall(folded) if _DENIES.search(c)))
@@ -133,7 +139,7 @@ def only_told_had(text: str, words: set) -> bool:
     stands in a clause that says the thing is not needed or already had, or just before a clause
     that says so of it ("残疾证是肢体二级，已经办好几年了…残联有补贴…我们这种能申请吗")."""
     parts = clauses(text)
-    said = {b for c in parts for b in bigrams(c) if not set(b) & EVERYDAY_CHARS} & words
+    said = set().union(*map(naming_pairs, parts)) & words
     if not said:
         return False
     denied: set = set().union(*(bigrams(h) for c in parts for h in _HAD_FIRST.findall(c)))

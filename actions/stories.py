@@ -12,7 +12,7 @@ from actions.api.hall import hall
 from actions.bundles import holds_any
 from actions.departments import department_of
 from actions.api import rasa as rasa_api
-from actions.reading import EVERYDAY_CHARS, EVERYDAY_PAIRS, bigrams, name_bigrams, only_told_had, undenied_clauses
+from actions.reading import EVERYDAY_PAIRS, bigrams, name_bigrams, naming_pairs, only_told_had, undenied_clauses
 from actions.story_clauses import STORY_QUESTION_LEAD, asked_in_story, wished_in_story
 from actions.turn import Turn
 from bot.vocabulary import FALLBACK_MATTER
@@ -70,7 +70,7 @@ async def beside_told_had(turn: Turn, code: str) -> Optional[str]:
         # two words of its names at least, more than of the matter in hand's ("那拿到出生证明以后报户口
         # 去哪个派出所": 报户, 户口), not for what a few asking words brush against ("要去银行拿啥").
         theirs, ours = await hall().guide(best["matter"]), await hall().guide(code)
-        said = {b for b in bigrams("".join(rest)) if not set(b) & EVERYDAY_CHARS}
+        said = naming_pairs("".join(rest))
         named = len(said & name_bigrams(theirs)) if theirs and ours else 0
         if named < 2 or named <= len(said & name_bigrams(ours)):
             return None
