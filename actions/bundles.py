@@ -13,7 +13,7 @@ from rasa_sdk import Tracker
 from actions.api.hall import hall
 from actions.conversation import aspect_span, entity, is_button, match_of, text_of
 from actions.cues import STORY_CHARS, says
-from actions.reading import EVERYDAY_PAIRS, bigrams, names_of, naming_pairs
+from actions.naming import EVERYDAY_PAIRS, bigrams, names_of, naming_pairs
 from bot.catalogue.lexicons import cue_pattern
 from bot.text.normalize import normalize
 from bot.vocabulary import FALLBACK_MATTER, Aspect, MatterKind

@@ -18,11 +18,11 @@ from actions.conversation import aspect_span, entity, is_button, last_bot_respon
 from actions.bundles import members_of
 from actions.cues import says
 from actions.documents import acted_on, denied_acts, fears_misuse
-from actions.reading import (
-    EVERYDAY_CHARS, EVERYDAY_PAIRS, PEOPLE_PAIRS, asking_clause, asks_what_about, bigrams, denied_clauses, folded_names, name_bigrams,
-    naming_pairs,
-    named_word_for_word, names_of, only_denied, read_with_previous, sibling_named, what_about,
+from actions.naming import (
+    EVERYDAY_CHARS, EVERYDAY_PAIRS, PEOPLE_PAIRS, bigrams, folded_names, name_bigrams, named_word_for_word, names_of, naming_pairs,
 )
+from actions.reading import asking_clause, asks_what_about, read_with_previous, sibling_named, what_about
+from actions.told import denied_clauses, only_denied
 from bot.catalogue.lexicons import asking_pairs, cue_pattern
 from bot.text.choices import choice_number
 from bot.text.sentences import asking_clause_of, clauses

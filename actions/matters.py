@@ -46,8 +46,9 @@ from actions.forms import drops_form, pending_ticket, wants_submit
 from actions.handoff import ActionHandoff, called_off
 from actions.outside import answered_outside, elsewhere_answer, not_theirs_either
 from actions.matched import besides_fallback, complaint_about_service, held_to_conversation, match_overruled
+from actions.naming import named_word_for_word
 from actions.reading import (
-    asked_which, department_offered, done_elsewhere, is_bare_followup, named_matters, named_word_for_word, needed_thing,
+    asked_which, department_offered, done_elsewhere, is_bare_followup, named_matters, needed_thing,
     offer_said_yes_to, only_particulars, takes_offer,
 )
 from actions.replies import answer, clarify, correct, routed_ticket

@@ -1,7 +1,8 @@
 """How a citizen's message is read in its conversation: the clause that asks, whether it only asks
-an aspect, what the bot's previous turn offered, and the everyday words that name no matter. A
-long story's clauses read alone are actions.story_clauses'; whether the department router's
-disagreement decides is actions.overrules'."""
+an aspect, what the bot's previous turn offered. The words that may name a matter are
+actions.naming's; clauses that deny a thing or tell it is had, actions.told's; a long story's
+clauses read alone, actions.story_clauses'; whether the department router's disagreement decides,
+actions.overrules'."""
 
 from __future__ import annotations
 
@@ -16,139 +17,15 @@ from actions.conversation import (
     aspect_span, bot_events_before, last_bot_response, match_of, previous_bot_events, text_of, user_text_back, user_texts,
 )
 from actions.cues import accepts_offer, agrees, says
+from actions.naming import bigrams, name_bigrams
 from actions.overrules import UNSURE_MATCH
+from actions.told import COMPARED
 from bot.catalogue.lexicons import cue_pattern
 from bot.text.normalize import normalize
 from bot.text.phones import contact_number
 from bot.text.regions import elsewhere_words, find_elsewhere, find_region, looks_like_place, names_zhejiang
 from bot.text.sentences import asks, clauses, only_asks
 from bot.vocabulary import FALLBACK_MATTER, Aspect, MatterKind
-
-
-# Characters of everyday asking ("办下来", "要多久", "那个"): a pair of words holding one names no matter.
-EVERYDAY_CHARS = frozenset("下来出去要能办的了吗啥几多少好在哪里个那这么什样怎咋可以不是有没会就还")
-
-
-# The family a story is about ("老屋改到奶奶名下": 奶奶 names the heir, not the 销户 an alias tells of a
-# grandmother).
-_FAMILY_PAIRS = frozenset({"爷爷", "奶奶", "外公", "外婆", "姥姥", "姥爷", "爸爸", "妈妈", "父亲", "母亲", "老伴", "老公",
-                           "老婆", "媳妇", "丈夫", "妻子", "儿子", "女儿", "孙子", "孙女", "家里", "老人"})
-
-# Everyday pairs that name no member of a bundle ("能在网上一起办吗"), and the family.
-EVERYDAY_PAIRS = frozenset({"一起", "一下", "自己", "网上", "手机", "材料", "需要", "办理", "申请", "手续", "时间",
-                            "地方"}) | _FAMILY_PAIRS
-
-# Who the citizen speaks of ("我们夫妻俩", "两口子", "我爸妈"): people, no matter's name, when they
-# ask who must come.
-PEOPLE_PAIRS = _FAMILY_PAIRS | frozenset({"爸妈", "父母", "夫妻", "妻俩", "两口", "口子", "家人", "我们", "他们", "咱们",
-                                          "俺们", "两个", "三个"})
-
-
-def bigrams(text: str) -> set:
-    folded = normalize(text).replace(" ", "")
-    return {folded[i:i + 2] for i in range(len(folded) - 1)}
-
-
-def names_of(guide: Dict[str, Any]) -> List[str]:
-    """A matter's name and aliases, as written."""
-    return [guide["name"], *guide.get("aliases", [])]
-
-
-def folded_names(guide: Dict[str, Any]) -> List[str]:
-    """A matter's name and aliases normalised, spaces dropped: to be found in a message folded alike."""
-    return [normalize(n).replace(" ", "") for n in names_of(guide)]
-
-
-# A name or alias this long, found word for word, names its matter (shorter ones are everyday words).
-NAMING_CHARS = 4
-
-
-def named_word_for_word(guide: Dict[str, Any], folded: str) -> bool:
-    """Whether a folded text holds one of the matter's names or aliases word for word."""
-    return any(len(n) >= NAMING_CHARS and normalize(n).replace(" ", "") in folded for n in names_of(guide))
-
-
-def naming_pairs(text: str) -> set:
-    """The character pairs of a text that may name something: none holding an everyday character
-    ("批下来", "要带啥" name nothing)."""
-    return {b for b in bigrams(text) if not set(b) & EVERYDAY_CHARS}
-
-
-def name_bigrams(guide: Dict[str, Any]) -> set:
-    """The character pairs of a matter's name and aliases: the words that name it."""
-    return set().union(*(bigrams(n) for n in names_of(guide)))
-
-
-# A clause that says what the citizen does not need or is not doing ("我的医保关系不用转移过去吧",
-# "不用回来手工报销吧", "不是挂失补卡"), or already has ("出生证明已经拿到了"); not a question of
-# whether ("要不要", "是不是", "用不用", "拿到了吗"), nor what the citizen lacks ("我没有社保卡" asks
-# for one).
-_CLAUSES = re.compile(r"[^，。！？,.!?；;、\s]+")
-_DENIES = re.compile(r"(?<![是用需])(?:不是|不用|不需要|用不着|无需|不必)(?![不])"
-                     r"|(?:已经|早就|早已|已)(?:拿到|办好|办了|办过|领了|领到|有了|开好|开了|开过|弄好|办下来)"
-                     r"|(?:拿到|办好|领到|开好|弄好|办下来)了(?![吗没么伐嘛]|没有)")
-
-
-# A thing named only to compare with ("会不会跟挂失一样马上作废", "要不要像结婚登记那样两个人都到场"):
-# it is not what the message asks about.
-_COMPARED = re.compile(r"(?:跟|和|像|同)[\u4e00-\u9fff]{1,8}?(?:一样|似的|那样|一个样)")
-
-
-def _written_clauses(text: str) -> List[str]:
-    """The clauses of the message as written (spaces part them too: "不是丢了 是从来没办过" is two),
-    normalised."""
-    return [c for c in (normalize(part).replace(" ", "") for part in _CLAUSES.findall(text)) if c]
-
-
-def denied_clauses(text: str) -> List[str]:
-    """The clauses of the message that deny: "不是丢了"."""
-    return [c for c in _written_clauses(text) if _DENIES.search(c)]
-
-
-# A thing had first, as the time of what is asked ("拿到出生证明以后报户口去哪个派出所", "等残疾证办好后"):
-# had, like a clause that says it is done; the rest of its clause is what is asked.
-_HAD_FIRST = re.compile(r"(?:等|在)?(?:拿到|领到|办好|开好|弄好|办下来|有了)[\u4e00-\u9fff]{1,10}?(?:以后|之后|后)")
-
-
-def undenied_clauses(text: str) -> List[str]:
-    """The clauses of the message that do not deny, without a thing had first: "现在要上户口" of
-    "孩子出生证明已经拿到了，现在要上户口", "那报户口去哪个派出所" of "那拿到出生证明以后报户口去哪个派出所"."""
-    return [rest for rest in (_HAD_FIRST.sub("", c) for c in _written_clauses(text) if not _DENIES.search(c)) if rest]
-
-
-def only_denied(text: str, words: set) -> bool:
-    """Whether every pair of `words` (a matter's name and alias bigrams) that the message says is
-    said in a clause that denies it, or only to compare with it (_COMPARED): "我的医保关系不用转移过去吧？
-    备案就够了对吗" names 转移 only to say it is not needed, "出生证明已经拿到了，办接种证还要带什么" 出生证明 only to say it is done,
-    so they ask nothing of 医保转移 or 出生医学证明."""
-    folded = normalize(text).replace(" ", "")
-    said = naming_pairs(folded) & words
-    if not said:
-        return False
-    denied = set().union(*(bigrams(c) for c in _CLAUSES.findall(folded) if _DENIES.search(c)))
-    denied |= set().union(*(bigrams(c) for c in _COMPARED.findall(folded) + _HAD_FIRST.findall(folded)))
-    return said <= denied
-
-
-# A clause that only says a thing is done goes with the clause before it: "残疾证是肢体二级，已经办好几年了".
-_DONE_ALONE = re.compile(r"^(?:都|也|早)?(?:已经|早就|早已|已)")
-
-
-def only_told_had(text: str, words: set) -> bool:
-    """only_denied for a story, clause by clause as written: every pair of `words` the story says
-    stands in a clause that says the thing is not needed or already had, or just before a clause
-    that says so of it ("残疾证是肢体二级，已经办好几年了…残联有补贴…我们这种能申请吗")."""
-    parts = clauses(text)
-    said = set().union(*map(naming_pairs, parts)) & words
-    if not said:
-        return False
-    denied: set = set().union(*(bigrams(h) for c in parts for h in _HAD_FIRST.findall(c)))
-    for i, clause in enumerate(parts):
-        if _DENIES.search(clause):
-            denied |= bigrams(clause)
-            if i and _DONE_ALONE.match(clause):
-                denied |= bigrams(parts[i - 1])
-    return said <= denied
 
 
 def asked_which(tracker: Tracker) -> bool:
@@ -322,7 +199,7 @@ async def named_matters(tracker: Tracker) -> List[str]:
     """The matters among the matcher's candidates that the message names by words of their own
     (a name, alias or keyword no other of them holds): "低保和临时救助有什么区别" names two; words
     inside a comparison ("跟挂失一样") name nothing."""
-    folded = _COMPARED.sub("", normalize(text_of(tracker)).replace(" ", ""))
+    folded = COMPARED.sub("", normalize(text_of(tracker)).replace(" ", ""))
     said: Dict[str, set] = {}
     for match in match_of(tracker).matches:
         guide = await hall().guide(match["matter"]) if match["matter"] != FALLBACK_MATTER else None

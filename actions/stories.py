@@ -12,8 +12,9 @@ from actions.api.hall import hall
 from actions.bundles import holds_any
 from actions.departments import department_of
 from actions.api import rasa as rasa_api
-from actions.reading import EVERYDAY_PAIRS, bigrams, name_bigrams, naming_pairs, only_told_had, undenied_clauses
+from actions.naming import EVERYDAY_PAIRS, bigrams, name_bigrams, naming_pairs
 from actions.story_clauses import STORY_QUESTION_LEAD, asked_in_story, wished_in_story
+from actions.told import only_told_had, undenied_clauses
 from actions.turn import Turn
 from bot.vocabulary import FALLBACK_MATTER
 

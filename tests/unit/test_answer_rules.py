@@ -207,7 +207,8 @@ def test_whether_a_thing_is_needed_is_asked_of_the_matter_in_hand():
 
 
 def test_a_matter_named_only_to_say_it_is_not_needed_is_not_asked_about():
-    from actions.reading import bigrams, only_denied
+    from actions.naming import bigrams
+    from actions.told import only_denied
 
     transfer = bigrams("医保关系转移接续")
     # "不用…吧", "不需要…": the other matter's words in a clause that denies them.
@@ -220,7 +221,8 @@ def test_a_matter_named_only_to_say_it_is_not_needed_is_not_asked_about():
 
 
 def test_a_matter_named_only_to_say_it_is_done_is_not_asked_about():
-    from actions.reading import bigrams, only_denied
+    from actions.naming import bigrams
+    from actions.told import only_denied
 
     marriage = bigrams("结婚登记")
     assert only_denied("结婚证已经领到了，户口本要带吗", marriage)
@@ -465,7 +467,8 @@ def test_a_loss_denied_tells_no_loss():
 
 
 def test_a_thing_had_first_is_not_what_is_asked():
-    from actions.reading import bigrams, only_told_had, undenied_clauses
+    from actions.naming import bigrams
+    from actions.told import only_told_had, undenied_clauses
 
     text = "等领到结婚证以后，户口迁过来要带什么"
     assert only_told_had(text, bigrams("结婚证"))
