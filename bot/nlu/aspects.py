@@ -24,7 +24,7 @@ from pypinyin import lazy_pinyin
 from bot.catalogue.lexicons import aspect_phrases, cue_pattern
 from bot.matching.typos import fuzzy
 from bot.text.normalize import normalize
-from bot.text.sentences import asking_sentence, asks, clauses
+from bot.text.sentences import asking_sentences, asks, clauses
 from bot.text.spans import locate
 from bot.vocabulary import Aspect
 
@@ -34,6 +34,7 @@ MATERIALS = Aspect.MATERIALS.value
 LOCATION = Aspect.LOCATION.value
 STEPS = Aspect.STEPS.value
 ONLINE = Aspect.ONLINE.value
+VISITS = Aspect.VISITS.value
 _INTERROGATIVES = ("哪", "几", "多少", "多久", "多长", "啥", "什么", "怎么", "咋", "吗", "能", "伐")  # 伐: Wu 吗
 # 不 asks at the end ("要钱不") or between a word and itself ("收不收费"); "不用跑" only tells.
 _NOT_ASKS = re.compile(r"不$|(.)不\1")
@@ -80,6 +81,15 @@ _THRESHOLD = ("才",)
 _SERVED = re.compile(r"(?:住|交|缴|满|干|做|工作|上班|参保|居住|待|呆)(?:了|满|够)?(?:多久|好久|多长时间|几年|几个月|多少年)")
 
 
+# Who must come, a person named ("孩子一定要带过去吗", "要带孩子本人去吗", "他本人得去不，下不了床"):
+# who may apply and how many trips (conditions, paired with visits by the answer), not what to bring.
+_PERSON = (r"(?:小孩子|小孩|孩子|宝宝|娃娃|娃|儿子|女儿|老人家|老人|本人|他们|她们|他|她|老头子|老头|老太太|老太婆|老伴|老公|"
+           r"老婆|爸爸|妈妈|爸妈|父母|爸|妈|病人|患者|当事人|老爷子|奶奶|爷爷|外婆|外公)")
+_WHO_COMES = re.compile(rf"(?:带|领|陪|推|背|抱|扶){_PERSON}(?:本人)?(?:一起|一块儿?)?(?:过去|过来|去|来|到场)"
+                        rf"|{_PERSON}(?:本人)?(?:也|都)?(?:一定|必须|非得|需要|得|要|用)?(?:要|得)?(?:亲自)?[带领陪推背抱扶]?"
+                        r"(?:过去|过来|去|来|到场|到现场)(?=[吗不伐么嘛呀啊没]|$)")
+
+
 def find_aspect(text: str, lexicon: List[Tuple[str, str]]) -> Optional[Tuple[str, int, int]]:
     """The aspect the (normalised) text asks about: of two overlapping phrases the one that ends
     later ("需要什么条件" asks the 条件), unless it only asks whether one may ("网上能办吗" asks
@@ -93,6 +103,10 @@ def find_aspect(text: str, lexicon: List[Tuple[str, str]]) -> Optional[Tuple[str
             start = text.find(phrase, start + 1)
         if start >= 0:
             found.append((phrase, aspect, start, start + len(phrase)))
+    who_comes = [m.span() for m in _WHO_COMES.finditer(text)]
+    # the person is no material to bring: "要带孩子本人去吗" asks who must come, not 要带
+    found = [f for f in found if not (f[1] == MATERIALS and any(a < f[3] and f[2] < b for a, b in who_comes))]
+    found += [(text[a:b], CONDITIONS, a, b) for a, b in who_comes]
 
     def beaten(f: Tuple[str, str, int, int]) -> bool:
         return any(o is not f and o[2] < f[3] and f[2] < o[3] and not _modal(o[0], o[1])
@@ -113,7 +127,8 @@ def find_aspect(text: str, lexicon: List[Tuple[str, str]]) -> Optional[Tuple[str
         # …and beside a time, only a time to be served first ("住多久才能办", not "多久才能领")
         threshold = (phrase.startswith(_THRESHOLD) and not text[end:].strip("吗呢啊哦呀嘛的了?？。!！ ")
                      and (_SERVED.search(text) or not any(f[1] == "time_limit" for f in found)))
-        last = aspect == CONDITIONS and not ((phrase.startswith(_OWN_CASE) and (may or asks)) or threshold)
+        last = aspect == CONDITIONS and not ((phrase.startswith(_OWN_CASE) and (may or asks)) or threshold
+                                             or (start, end) in who_comes)
         key = (-1 if threshold else 1 if last else 0, 0 if asks else 1, start, -len(phrase))
         if best is None or key < best[0]:
             best = (key, (aspect, start, end))
@@ -203,20 +218,23 @@ def asked_aspect(text: str, lexicon: List[Tuple[str, str]]) -> Optional[Tuple[st
     """The aspect a message asks about and the phrase (normalised) that says it: in a story of
     several sentences, the question is its last asking sentence ("…前前后后要好几个月。想问问
     现在有没有简易注销，流程是怎样的" asks the steps, not the time); else the whole message."""
-    asking = asking_sentence(text)
+    asking_parts = _direct_first(asking_sentences(text))
+    asking = asking_parts[0] if asking_parts else None
     if asking is None and len(text) >= LONG_UNPUNCTUATED:
         # A long message without full stops ("…最怕跑过去说材料不全又白跑一趟 所以先问清楚 到底要准备
         # 哪些东西"): its last asking clauses (a few), the first that names an aspect; else as a whole.
         # Then one of its last few clauses whose aspect words ask ("…这个证从申请到批下来要多长时间 来不来
         # 的及"; not one that tells, "没有的话被查到要罚款").
         parts = [c for c in reversed(clauses(text)) if len(c) < LONG_UNPUNCTUATED]
-        for last in [c for c in parts if asks(c)][:ASKING_CLAUSES] + parts[:ASKING_CLAUSES]:
+        for last in _direct_first([c for c in parts if asks(c)][:ASKING_CLAUSES]) + parts[:ASKING_CLAUSES]:
             found = asked_aspect(last, lexicon)
             # (a clause that does not ask asks by the lexicon's own words, not by a sound heard in
             # it: "贷款受不受影响" is no 收不收费)
             if found and (asks(last) or (_asks(found[1]) and any(p in found[1] for p, _ in lexicon))):
                 return found
-    for part in ([asking] if asking else []) + [text]:
+    # A story's question is its last asking sentence that names an aspect ("…可以辦嗎？要什麼條件？
+    # 情況是這樣：…不太會用手機…所以先在這裡問問" asks the conditions, not the phone told of).
+    for part in asking_parts + [text]:
         # A plain "how do I get it done" (cues.yml how_in_general) asks no one aspect.
         if part is not asking and asking and cue_pattern("how_in_general").search(normalize(asking)):
             return None  # "…被查到要罚款的。想问下这个证咋办": how in general, not the fine told
@@ -251,10 +269,27 @@ def asked_aspect(text: str, lexicon: List[Tuple[str, str]]) -> Optional[Tuple[st
                 if at and not lives.search(before[-6:] + clause[max(0, at.start() - 4):at.end()]):
                     return LOCATION, clause[at.start():at.end()]
                 before = clause
-        if found:
+        if found and found[0] == VISITS and _HEARD_ONE_GO.search(folded[:found[2]]):
+            return None  # "听说可以一次办完？": what the 一件事 is, not how many trips
+        if found and (part is text or _asks(folded[found[1]:found[2]]) or part is asking):
             aspect, start, end = found
             return aspect, folded[start:end]
     return None
+
+
+# "我也不知道这个归哪个部门管": not knowing is told beside the question, which asks first.
+_UNSURE = re.compile(r"^(?:我|俺|阿拉)?(?:也|都|还|实在|真)?(?:不知道|不晓得|不清楚|搞不清|弄不清|不懂|不了解|不大懂)")
+
+
+def _direct_first(parts: List[str]) -> List[str]:
+    """Asking parts (last first) with those that only tell what the citizen does not know after the rest."""
+    return ([p for p in parts if not _UNSURE.match(normalize(p).replace(" ", ""))]
+            + [p for p in parts if _UNSURE.match(normalize(p).replace(" ", ""))])
+
+
+# Done in one go, as heard ("听说可以一次办完？", "人事说退休的手续可以一次办完…是怎么回事"): the
+# citizen asks what the 一件事 is.
+_HEARD_ONE_GO = re.compile(r"(?:听说|听人说|据说|说|讲)[一-鿿]{0,12}?(?:可以|能|能够)?(?:一次|一趟|一站式)[一-鿿]?(?:办|弄|搞)?(?:完|好|掉|定|齐)")
 
 
 @lru_cache(maxsize=4)

@@ -27,11 +27,14 @@ def _t2s() -> opencc.OpenCC:
     return opencc.OpenCC("t2s")
 
 
-# Cantonese written as spoken ("張社保卡唔見咗", "喺邊度辦", "幾耐攞到"), folded to the Mandarin words
+# Cantonese written as spoken ("張社保卡唔見咗", "喺邊度辦", "幾耐攞到"), and the words Hong Kong and
+# Taiwan write otherwise ("甚麼文件", "身分證"), folded to the Mandarin words
 # the catalogue and every lexicon use. Each fold keeps the length (spans.locate maps positions one to
 # one); words first, then single characters that are only Cantonese. 系 (係) is left: it is Mandarin too.
 _DIALECT_WORDS = {"使唔使": "要不要", "点样": "怎样", "点算": "咋办", "边度": "哪里", "边个": "哪个", "几耐": "多久",
-                  "跌咗": "丢了", "唔见": "不见", "冇咗": "没了"}
+                  "跌咗": "丢了", "唔见": "不见", "冇咗": "没了",
+                  # written so in Hong Kong and Taiwan, and left so by OpenCC: 甚麼, 身分證
+                  "甚么": "什么", "身分": "身份"}
 _DIALECT_WORDS_RE = re.compile("|".join(sorted(_DIALECT_WORDS, key=len, reverse=True)))
 _DIALECT_CHARS = str.maketrans({"咗": "了", "唔": "不", "冇": "没", "嘅": "的", "喺": "在", "啲": "些", "佢": "他",
                                 "哋": "们", "攞": "拿", "畀": "给", "睇": "看", "揾": "找", "嚟": "来", "谂": "想"})

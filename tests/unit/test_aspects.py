@@ -309,3 +309,37 @@ def test_a_long_unpunctuated_story_asks_in_its_last_clauses(lexicon, text, aspec
 ])
 def test_everyday_and_dialect_words_of_writers_qq_to_ss(lexicon, text, aspect):
     assert asked_aspect(text, lexicon)[0] == aspect
+
+
+@pytest.mark.parametrize("text", ["老人家一定要推过去吗", "得带小孩本人到场不", "我妈本人必须去吗，她腿脚不便", "他要亲自来吗"])
+def test_who_must_come_is_asked_not_what_to_bring(lexicon, text):
+    """A person to bring or to come ("一定要推过去吗") asks who must come: the conditions, which the
+    answer pairs with the trips; the person is no material."""
+    assert asked_aspect(text, lexicon)[0] == "conditions"
+
+
+@pytest.mark.parametrize("text", ["户口本要带过去吗", "复印件我自己带去可以吗"])
+def test_a_thing_to_bring_is_still_a_material(lexicon, text):
+    assert asked_aspect(text, lexicon)[0] == "materials"
+
+
+def test_a_story_asks_in_its_last_sentence_that_names_an_aspect(lexicon):
+    # The question comes first; the story after it tells of a phone (no online asked) and ends
+    # with sentences that ask nothing of the guide.
+    text = ("想問一下，殘疾人兩項補貼我媽可以申請嗎？需要什麼條件？我媽七十多了，一個人住在鄉下，不會用手機，"
+            "我在寧波上班，週末才回去。不知道這個歸民政還是歸殘聯，所以先問問你們，謝謝。")
+    assert asked_aspect(text, lexicon)[0] == "conditions"
+
+
+def test_not_knowing_which_office_is_told_beside_the_question(lexicon):
+    text = "家里开了个小超市想卖烟，烟草证咋弄啊有什么条件，店在村口离学校挺近能批下来伐，我也搞不清这个归哪个部门管"
+    assert asked_aspect(text, lexicon)[0] == "conditions"
+
+
+@pytest.mark.parametrize("text", ["朋友说开饭店那些证现在可以一次办好？", "听说生孩子以后的手续能一次办完，是真的吗"])
+def test_done_in_one_go_as_heard_asks_what_it_is_not_the_trips(lexicon, text):
+    assert asked_aspect(text, lexicon) is None
+
+
+def test_trips_asked_outright_are_still_trips(lexicon):
+    assert asked_aspect("这个能一次办完吗，要跑几趟", lexicon)[0] == "visits"

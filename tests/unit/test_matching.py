@@ -18,7 +18,8 @@ def matcher() -> Matcher:
 
 
 @pytest.mark.parametrize("raw, expected", [
-    ("身分證到期怎麼辦", "身分证到期怎么办"),            # Traditional → Simplified
+    ("身份證到期怎麼辦", "身份证到期怎么办"),            # Traditional → Simplified
+    ("身分證要帶甚麼", "身份证要带什么"),                # and as Taiwan and Hong Kong write them
     ("ＳＦＺ过期！！", "sfz过期"),                        # full-width → half-width, lower-case
     ("<b>社保卡</b>丢了&amp;", "社保卡丢了"),             # tags and entities
     ("身份证 过期　了", "身份证过期了"),                  # spaces between CJK are noise
