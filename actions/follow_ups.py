@@ -155,8 +155,8 @@ async def stays(tracker: Tracker, current: str, code: str, aspect: str, ranked: 
     if aspect == Aspect.CONDITIONS:
         if names_other(asking, 2) or names_other(_without_self(folded), 3):
             return False
-    elif names_other(_unasked(tracker), 2, text):
-        return False
+    elif names_other(without_places(_institutions().sub("，", _unasked(tracker))), 2, text):
+        return False  # (an office is where it is done: "要跑税务局不" names no 税务 matter)
     if aspect not in (Aspect.CONDITIONS, Aspect.MATERIALS):
         # "那契税在哪里交" after 新房办证, "那要是明年买了房 提取又是怎么弄" after 租房提取: where, how
         # much, how long… asked of a thing that is the other matter's own keyword and none of
@@ -167,6 +167,7 @@ async def stays(tracker: Tracker, current: str, code: str, aspect: str, ranked: 
         # asks nothing of 租房)
         recalled = cue_pattern("recalled")
         plain = normalize("".join(c for c in clauses(text) if not recalled.search(c))).replace(" ", "").replace("了", "")
+        plain = _institutions().sub("，", plain)  # an office is where: "要跑税务局不" (税务局 a keyword of 新办纳税人)
         if any(len(w) >= 2 and w in plain and not any(w in o and f"没{w}" not in o and f"不{w}" not in o for o in own)
                for w in theirs):
             return False  # (this one's "没买房能取公积金吗" says 买房 only to deny it)

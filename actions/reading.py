@@ -16,7 +16,7 @@ from actions.api.hall import hall
 from actions.conversation import (
     aspect_span, bot_events_before, last_bot_response, match_of, previous_bot_events, text_of, user_text_back, user_texts,
 )
-from actions.cues import accepts_offer, agrees, says
+from actions.cues import accepts_offer, agrees, asks_for_person, says
 from actions.naming import bigrams, name_bigrams
 from actions.overrules import UNSURE_MATCH
 from actions.told import COMPARED
@@ -60,7 +60,10 @@ def offer_said_yes_to(tracker: Tracker) -> Optional[Dict[str, Any]]:
 def takes_offer(offer: Dict[str, Any], text: str) -> bool:
     """After a department answer a yes, a phone or "不留电话" take its offer; after an unsure
     matter answer only words that ask for it do ("帮我问问"), or a phone given with little else
-    ("电话138…，你们帮我登记一下"): a plain "好的" there is about the guide."""
+    ("电话138…，你们帮我登记一下"): a plain "好的" there is about the guide. Asking for a person
+    ("不想跟机器讲了，可以帮我转真人吗") takes none: that is a handoff."""
+    if asks_for_person(text):
+        return False
     if offer.get("offer") == "after_answer":
         return says(text, "accept_offer") or bool(contact_number(text) and only_particulars(text))
     # "你们会派人去查吗" after "我可以把您的问题转给该部门": asking them to act takes it too.
@@ -239,7 +242,7 @@ _NEEDED = re.compile(r"(?:(?P<either>要不要|需不需要|用不用|是不是�
                      r"(?P<verb>开|办|有|带|拿|提供|出具|交|准备)?(?:个|一个|一张|一份|张|份|本)?"
                      r"(?P<thing>[\u4e00-\u9fff]{2,8}?)(?P<ask>吗|么|嘛|伐|不|没|呢|没有)?$")
 # ("贷得到不嘛": 得 of a verb's result, not "must")
-_NOT_A_THING = re.compile(r"^[到了成起动]|同意|什么|啥|多少|几|哪|多久|多长|钱|费|钞票|铜钿|手续|材料|本人|排队|预约|等|跑|去|来|回|到场|现场")
+_NOT_A_THING = re.compile(r"^[到了成起动]|同意|什么|啥|多少|几|哪|多久|多长|钱|费|钞票|铜钿|手续|材料|本人|排队|预约|等|跑|去|来|回|到场|现场|趟")
 
 
 # "是不是要有残疾证才行": had first, then allowed.

@@ -1526,3 +1526,30 @@ def test_isn_t_it_that_department_s_after_none_of_ours_tells_its_remit_and_stays
     said = customs(replies)
     assert said and said[0].get("outside") is True and said[0].get("asked_department") == "tuiyi"
     assert not any(c.get("matter") for c in said) and "退役军人事务厅负责的是" in text(replies)
+
+
+def test_an_office_named_in_a_follow_up_is_where_not_another_matter(stack):
+    # 税务局 is a keyword of 新办纳税人; "还得去一趟税务局吗" asks the trips of the matter in hand.
+    sender = me()
+    code = answer(stack.say(sender, "个人所得税年度汇算怎么弄"))["matter"]
+    stack.say(sender, "退税多久到账")
+    replies = stack.say(sender, "还得去一趟税务局吗")
+    assert (answer(replies)["matter"], answer(replies)["aspect"]) == (code, "visits")
+
+
+def test_asking_for_a_person_after_an_unsure_answer_is_a_handoff_not_the_offer(stack):
+    # After "说“帮我问问”，我把您的问题转给…", "帮我转个真人" asks for a person.
+    sender = me()
+    replies = stack.say(sender, "補領身分證要準備甚麼")
+    assert answer(replies)["matter"] == "gongan.id_card_lost"
+    assert any(c.get("offer") == "after_answer" for c in customs(replies)), customs(replies)
+    said = customs(stack.say(sender, "看不懂，不想跟机器说了，可以帮我转真人吗"))
+    assert any(c.get("handoff") for c in said), said
+
+
+def test_whether_a_person_must_come_answers_who_and_the_trips(stack):
+    sender = me()
+    code = answer(stack.say(sender, "孩子是脑瘫，想办残疾人证"))["matter"]
+    replies = stack.say(sender, "一定要把孩子本人带过去吗")
+    aspects = {c.get("aspect") for c in customs(replies) if c.get("matter") == code}
+    assert {"conditions", "visits"} <= aspects, customs(replies)
