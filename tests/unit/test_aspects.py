@@ -343,3 +343,19 @@ def test_done_in_one_go_as_heard_asks_what_it_is_not_the_trips(lexicon, text):
 
 def test_trips_asked_outright_are_still_trips(lexicon):
     assert asked_aspect("这个能一次办完吗，要跑几趟", lexicon)[0] == "visits"
+
+
+@pytest.mark.parametrize("text, aspect", [
+    ("居委会开还是派出所开", "location"),        # one office or another
+    ("登记要交费吗", "fee"),
+    ("一共交哪些钱", "fee"),                    # the money, not the materials 交哪些 asks of
+    ("办好当天可以用吗", "time_limit"),          # the same day, not whether one may
+    ("这个网商办得了吗", "online"),              # 网上 typed 网商
+    ("在电子税务局能不能弄", "online"),
+    ("社保费网上咋交", "online"),                # how to pay online, not the fee named
+    ("什么人都可以申请吗", "conditions"),
+    ("有啥讲究没有", "conditions"),
+    ("要我自己去吗，我在外地", "conditions"),    # who must come (paired with the trips)
+])
+def test_everyday_words_of_writers_zz_and_ab(lexicon, text, aspect):
+    assert asked_aspect(text, lexicon)[0] == aspect
