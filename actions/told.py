@@ -17,7 +17,7 @@ from bot.text.sentences import clauses
 # for one).
 _CLAUSES = re.compile(r"[^，。！？,.!?；;、\s]+")
 _DENIES = re.compile(r"(?<![是用需])(?:不是|不用|不需要|用不着|无需|不必)(?![不])"
-                     r"|(?:已经|早就|早已|已)(?:拿到|办好|办了|办过|领了|领到|有了|开好|开了|开过|弄好|办下来)"
+                     r"|(?:已经|早就|早已|已|刚刚|刚)(?:拿到|办好|办了|办过|领了|领到|有了|开好|开了|开过|弄好|办下来)"
                      r"|(?:拿到|办好|领到|开好|弄好|办下来)了(?![吗没么伐嘛]|没有)")
 
 
@@ -80,4 +80,10 @@ def only_told_had(text: str, words: set) -> bool:
             denied |= bigrams(clause)
             if i and _DONE_ALONE.match(clause):
                 denied |= bigrams(parts[i - 1])
+            if i + 1 < len(parts) and _WHICH_ONE.match(parts[i + 1]):
+                denied |= bigrams(parts[i + 1])  # "营业执照上个礼拜刚拿到，个体户的": which one was had
     return said <= denied
+
+
+# A few words after a clause that says a thing is had, telling which one it is ("个体户的", "肢体二级的").
+_WHICH_ONE = re.compile(r"^[\u4e00-\u9fff]{1,5}的$")

@@ -476,6 +476,15 @@ def test_a_thing_had_first_is_not_what_is_asked():
     assert not only_told_had("结婚证要带什么", bigrams("结婚证"))
 
 
+def test_a_thing_just_had_and_which_one_it_is_are_told_had():
+    from actions.naming import bigrams
+    from actions.told import only_told_had
+
+    text = "残疾证上个月刚办好，肢体二级的。听说还能申请轮椅补贴，要带什么"
+    assert only_told_had(text, bigrams("残疾人证 残疾证 肢体"))
+    assert not only_told_had("残疾证刚开始申请，肢体二级的，要带什么", bigrams("残疾人证 残疾证 肢体"))
+
+
 def test_status_words_are_no_aspect_question():
     from actions.tickets import status_words_only
 
