@@ -56,6 +56,11 @@ def _institutions() -> "re.Pattern[str]":
     return re.compile(r"[\u4e00-\u9fff]{0,3}(?:" + cue_pattern("institutions").pattern + ")")
 
 
+def _without_offices(text: str) -> str:
+    """The text without the offices and places it names: where a thing is done names no matter."""
+    return without_places(_institutions().sub("，", text))
+
+
 # "我是外地户口的", "我家有残疾人的": who the citizen is, at the start of a question whether they may.
 _SELF_TOLD = re.compile(r"^(?:我|我们|我家|俺|阿拉|本人)(?:是|系|係|有|属于|算)[\u4e00-\u9fff]{1,8}?(?:的|人)(?=[在这那能可好还也])")
 
@@ -103,7 +108,7 @@ def clearly_names_other(tracker: Tracker, current: str, code: str, aspect: str, 
     else:
         text = whole
     # A place told (杭州, 萧山) names no matter, whatever aliases speak of it ("落户杭州").
-    text = without_places(_institutions().sub("，", text))
+    text = _without_offices(text)
     said = naming_pairs(text) - EVERYDAY_PAIRS - asking_pairs()
     # A word the guide in hand speaks of ("是医院能直接办还是要去医保局" after 慢特病: its guide says
     # 直接) is its own, unless whether one may have that thing is asked ("可以先办临时的身份证吗").
@@ -155,7 +160,7 @@ async def stays(tracker: Tracker, current: str, code: str, aspect: str, ranked: 
     if aspect == Aspect.CONDITIONS:
         if names_other(asking, 2) or names_other(_without_self(folded), 3):
             return False
-    elif names_other(without_places(_institutions().sub("，", _unasked(tracker))), 2, text):
+    elif names_other(_without_offices(_unasked(tracker)), 2, text):
         return False  # (an office is where it is done: "要跑税务局不" names no 税务 matter)
     if aspect not in (Aspect.CONDITIONS, Aspect.MATERIALS):
         # "那契税在哪里交" after 新房办证, "那要是明年买了房 提取又是怎么弄" after 租房提取: where, how

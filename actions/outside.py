@@ -69,4 +69,3 @@ async def not_theirs_either(dispatcher: CollectingDispatcher, tracker: Tracker, 
     dispatcher.utter_message(response=NOT_THEIRS_EITHER, department_name=dept["name"], remit=dept.get("note") or "",
                              json_message={**OUTSIDE_PAYLOAD, "asked_department": dept["code"]})
     return []
-

@@ -65,6 +65,9 @@ def only_denied(text: str, words: set) -> bool:
 # A clause that only says a thing is done goes with the clause before it: "残疾证是肢体二级，已经办好几年了".
 _DONE_ALONE = re.compile(r"^(?:都|也|早)?(?:已经|早就|早已|已)")
 
+# A few words after a clause that says a thing is had, telling which one it is ("个体户的", "肢体二级的").
+_WHICH_ONE = re.compile(r"^[\u4e00-\u9fff]{1,5}的$")
+
 
 def only_told_had(text: str, words: set) -> bool:
     """only_denied for a story, clause by clause as written: every pair of `words` the story says
@@ -84,6 +87,3 @@ def only_told_had(text: str, words: set) -> bool:
                 denied |= bigrams(parts[i + 1])  # "营业执照上个礼拜刚拿到，个体户的": which one was had
     return said <= denied
 
-
-# A few words after a clause that says a thing is had, telling which one it is ("个体户的", "肢体二级的").
-_WHICH_ONE = re.compile(r"^[\u4e00-\u9fff]{1,5}的$")

@@ -284,14 +284,14 @@ _UNSURE = re.compile(r"^(?:我|俺|阿拉)?(?:也|都|还|实在|真)?(?:不知�
 
 
 def _direct_first(parts: List[str]) -> List[str]:
-    """Asking parts (last first) with those that only tell what the citizen does not know after the rest."""
-    return ([p for p in parts if not _UNSURE.match(normalize(p).replace(" ", ""))]
-            + [p for p in parts if _UNSURE.match(normalize(p).replace(" ", ""))])
+    """Asking parts (last first) with those that only tell what the citizen does not know after the
+    rest, each group in its order (a stable sort)."""
+    return sorted(parts, key=lambda p: bool(_UNSURE.match(normalize(p).replace(" ", ""))))
 
 
 # Done in one go, as heard ("听说可以一次办完？", "人事说退休的手续可以一次办完…是怎么回事"): the
 # citizen asks what the 一件事 is.
-_HEARD_ONE_GO = re.compile(r"(?:听说|听人说|据说|说|讲)[一-鿿]{0,12}?(?:可以|能|能够)?(?:一次|一趟|一站式)[一-鿿]?(?:办|弄|搞)?(?:完|好|掉|定|齐)")
+_HEARD_ONE_GO = re.compile(r"(?:听说|听人说|据说|说|讲)[\u4e00-\u9fff]{0,12}?(?:可以|能|能够)?(?:一次|一趟|一站式)[\u4e00-\u9fff]?(?:办|弄|搞)?(?:完|好|掉|定|齐)")
 
 
 @lru_cache(maxsize=4)
