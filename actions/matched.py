@@ -16,9 +16,10 @@ from actions.bundles import member_among
 from actions.cues import asks_to_act, grieves, says
 from actions.documents import denied_acts
 from actions.follow_ups import (
-    SHORT_FOLLOW_UP, SHORT_QUESTION, asked_of_current, denied_options, in_current_guide, said_only_to_deny, stays,
+    SHORT_FOLLOW_UP, SHORT_QUESTION, asked_of_current, in_current_guide, said_only_to_deny, stays,
 )
 from actions.outside import answered_outside
+from actions.picking import denied_options
 from actions.overrules import router_overrules
 from actions.reading import asked_which, asks_what_about, named_matters, read_with_previous
 from actions.story_clauses import STORY_QUESTION_LEAD

@@ -39,12 +39,13 @@ from actions.departments import (
 from actions.documents import unnamed_document
 from actions.feedback import ActionRecordRating, rating_level, score_in
 from actions.follow_ups import (
-    FOLLOW_UP_QUESTION, MAX_CLARIFY, SHORT_FOLLOW_UP, SHORT_QUESTION, SHORT_REPLY, asked_of_current, in_context,
-    needed_for, sibling_in_situation,
+    FOLLOW_UP_QUESTION, MAX_CLARIFY, SHORT_FOLLOW_UP, SHORT_QUESTION, SHORT_REPLY, asked_of_current, needed_for,
+    sibling_in_situation,
 )
 from actions.forms import drops_form, pending_ticket, wants_submit
 from actions.handoff import ActionHandoff, called_off
 from actions.outside import answered_outside, elsewhere_answer, not_theirs_either
+from actions.picking import in_context
 from actions.matched import besides_fallback, complaint_about_service, held_to_conversation, match_overruled
 from actions.naming import named_word_for_word
 from actions.reading import (

@@ -14,7 +14,8 @@ from rasa_sdk import Tracker
 
 from actions.conversation import MatchView, entity, intent_of, is_button, match_of, route_of, text_of
 from actions.cues import says
-from actions.follow_ups import SHORT_REPLY, picked_option, short_reply_reading
+from actions.follow_ups import SHORT_REPLY, short_reply_reading
+from actions.picking import picked_option
 from actions.reading import asked_which, read_with_previous
 from actions.story_clauses import told_done
 from bot.text.normalize import normalize
