@@ -9,6 +9,7 @@ from functools import lru_cache
 from typing import Iterator, Tuple
 
 from bot.catalogue.lexicons import cue_pattern, cue_words
+from bot.text.coming import who_comes
 from bot.text.normalize import normalize
 from bot.text.sentences import asking_sentence, asks, clauses, sentences
 
@@ -17,6 +18,13 @@ def says(text: str, kind: str) -> bool:
     """True when the text holds one of the cue words of `kind`."""
     folded = normalize(text).replace(" ", "")
     return any(word and word in folded for word in cue_words()[kind])
+
+
+def asks_in_person(text: str) -> bool:
+    """Whether the citizen asks who must come in person or may go for someone: a cue word
+    ("要本人去吗", "委托别人") or a person named coming or going for them ("他要去吗", "卖车的朋友要跟我
+    一起去车管所吗", "好叫阿拉儿子代伊去伐")."""
+    return says(text, "in_person") or bool(who_comes(normalize(text).replace(" ", "")))
 
 
 # Words that hold a fear word and say none: 主要是 (要是), 只要是, 不要紧.

@@ -14,7 +14,7 @@ from rasa_sdk import Tracker
 
 from actions.api.hall import hall
 from actions.conversation import aspect_span, entity, is_button, match_of, text_of
-from actions.cues import says
+from actions.cues import asks_in_person, says
 from actions.documents import acted_on, fears_misuse
 from actions.naming import (
     EVERYDAY_CHARS, EVERYDAY_PAIRS, PEOPLE_PAIRS, bigrams, folded_names, name_bigrams, named_word_for_word, naming_pairs,
@@ -130,7 +130,7 @@ async def stays(tracker: Tracker, current: str, code: str, aspect: str, ranked: 
     if clearly_names_other(tracker, current, code, aspect, this, other):
         return False
     folded = normalize(text).replace(" ", "")
-    if says(text, "in_person") and bigrams(folded) & name_bigrams(other) <= PEOPLE_PAIRS:
+    if asks_in_person(text) and bigrams(folded) & name_bigrams(other) <= PEOPLE_PAIRS:
         return True  # "我们夫妻俩都得去吗" after 补领结婚证: who must come, not 离婚 its people brush against
     acted = acted_on(text)
     if code in acted and current not in acted:

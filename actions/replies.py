@@ -19,7 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import render
 from actions.api.hall import HallUnavailable, hall
 from actions.conversation import MatchView, is_button, text_of
-from actions.cues import says
+from actions.cues import asks_in_person
 from actions.departments import complaint_route, department_ticket, offer_department
 from actions.follow_ups import MAX_CLARIFY
 from actions.forms import prefill_ticket_form, tells_more
@@ -120,7 +120,7 @@ async def answer(
     if asked == Aspect.STEPS and aspect == Aspect.OVERVIEW and guide["kind"] == MatterKind.SERVICE and guide.get("steps"):
         # "这个证咋办", "要怎么申请": the whole guide first, then how it goes, step by step.
         dispatcher.utter_message(text=render.steps_text(guide), json_message=render.steps_payload(guide))
-    if (also := _in_person_pair(aspect)) and guide["kind"] in (MatterKind.SERVICE, MatterKind.BUNDLE) and says(text_of(tracker), "in_person"):
+    if (also := _in_person_pair(aspect)) and guide["kind"] in (MatterKind.SERVICE, MatterKind.BUNDLE) and asks_in_person(text_of(tracker)):
         # "要本人去吗", "叫老乡帮我去开行不行": who may apply, and how many trips it takes (跑零次:
         # nobody needs to go), whichever of the two the words asked first.
         dispatcher.utter_message(text=render.guide_text(guide, also), json_message=render.matter_payload(guide, also))

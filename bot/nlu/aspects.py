@@ -23,6 +23,7 @@ from pypinyin import lazy_pinyin
 
 from bot.catalogue.lexicons import aspect_phrases, cue_pattern
 from bot.matching.typos import fuzzy
+from bot.text.coming import who_comes
 from bot.text.normalize import normalize
 from bot.text.sentences import asking_sentences, asks, clauses
 from bot.text.spans import locate
@@ -81,15 +82,6 @@ _THRESHOLD = ("才",)
 _SERVED = re.compile(r"(?:住|交|缴|满|干|做|工作|上班|参保|居住|待|呆)(?:了|满|够)?(?:多久|好久|多长时间|几年|几个月|多少年)")
 
 
-# Who must come, a person named ("孩子一定要带过去吗", "要带孩子本人去吗", "他本人得去不，下不了床"):
-# who may apply and how many trips (conditions, paired with visits by the answer), not what to bring.
-_PERSON = (r"(?:我自己|我本人|自己|小孩子|小孩|孩子|宝宝|娃娃|娃|儿子|女儿|老人家|老人|本人|他们|她们|他|她|老头子|老头|老太太|老太婆|老伴|老公|"
-           r"老婆|爸爸|妈妈|爸妈|父母|爸|妈|病人|患者|当事人|老爷子|奶奶|爷爷|外婆|外公)")
-_WHO_COMES = re.compile(rf"(?:带|领|陪|推|背|抱|扶){_PERSON}(?:本人)?(?:一起|一块儿?)?(?:过去|过来|去|来|到场)"
-                        rf"|{_PERSON}(?:本人)?(?:也|都)?(?:一定|必须|非得|需要|得|要|用)?(?:要|得)?(?:亲自)?[带领陪推背抱扶]?"
-                        r"(?:过去|过来|去|来|到场|到现场)(?=[吗不伐么嘛呀啊没]|$)")
-
-
 def find_aspect(text: str, lexicon: List[Tuple[str, str]]) -> Optional[Tuple[str, int, int]]:
     """The aspect the (normalised) text asks about: of two overlapping phrases the one that ends
     later ("需要什么条件" asks the 条件), unless it only asks whether one may ("网上能办吗" asks
@@ -103,10 +95,11 @@ def find_aspect(text: str, lexicon: List[Tuple[str, str]]) -> Optional[Tuple[str
             start = text.find(phrase, start + 1)
         if start >= 0:
             found.append((phrase, aspect, start, start + len(phrase)))
-    who_comes = [m.span() for m in _WHO_COMES.finditer(text)]
+    spans = who_comes(text)
     # the person is no material to bring: "要带孩子本人去吗" asks who must come, not 要带
-    found = [f for f in found if not (f[1] == MATERIALS and any(a < f[3] and f[2] < b for a, b in who_comes))]
-    found += [(text[a:b], CONDITIONS, a, b) for a, b in who_comes]
+    found = [f for f in found if not (f[1] == MATERIALS and any(a < f[3] and f[2] < b for a, b in spans))]
+    # who must come asks who may apply (conditions), paired with the trips by the answer
+    found += [(text[a:b], CONDITIONS, a, b) for a, b in spans]
 
     def beaten(f: Tuple[str, str, int, int]) -> bool:
         return any(o is not f and o[2] < f[3] and f[2] < o[3] and not _modal(o[0], o[1])
@@ -128,7 +121,7 @@ def find_aspect(text: str, lexicon: List[Tuple[str, str]]) -> Optional[Tuple[str
         threshold = (phrase.startswith(_THRESHOLD) and not text[end:].strip("吗呢啊哦呀嘛的了?？。!！ ")
                      and (_SERVED.search(text) or not any(f[1] == "time_limit" for f in found)))
         last = aspect == CONDITIONS and not ((phrase.startswith(_OWN_CASE) and (may or asks)) or threshold
-                                             or (start, end) in who_comes)
+                                             or (start, end) in spans)
         key = (-1 if threshold else 1 if last else 0, 0 if asks else 1, start, -len(phrase))
         if best is None or key < best[0]:
             best = (key, (aspect, start, end))

@@ -1461,6 +1461,10 @@ def test_a_document_told_lost_in_a_follow_up_switches_to_its_replacement(stack, 
     ("退休了想开个无犯罪记录证明，怎么弄", "我在外地回不去，让我女儿帮我去开行不行"),
     ("电瓶车新买的要上牌", "非得本人过去吗"),
     ("结婚证找不到了想补领，要带什么", "我们夫妻俩都得去吗"),
+    # writers AC and AD: a person named coming along, or going for the citizen
+    ("我爷爷的身份证到期了要换，带啥去", "他要去吗"),
+    ("想给我妈申请高龄津贴，要什么材料", "她腿不好，我替她办可以吗"),
+    ("娃刚生的，上户口要准备啥", "孩子他爸要不要跟我一块去"),
 ])
 def test_asked_whether_to_go_in_person_tells_who_may_and_how_many_trips(stack, first, follow_up):
     # "Must I go myself" is two answers: who may apply (a proxy, with what) and how many trips

@@ -359,3 +359,24 @@ def test_trips_asked_outright_are_still_trips(lexicon):
 ])
 def test_everyday_words_of_writers_zz_and_ab(lexicon, text, aspect):
     assert asked_aspect(text, lexicon)[0] == aspect
+
+
+@pytest.mark.parametrize("text", ["我妈要不要跟我一块去", "买方卖方都得到场吗", "叫我儿子在宁波帮我办行不行", "我去替他领可以吗",
+                                  "可以托我侄子去办吗", "房东要和我一起去派出所吗"])
+def test_someone_coming_along_or_going_for_the_citizen_asks_who_may_apply(lexicon, text):
+    """Writers AC and AD: a person coming along ("要不要跟我一块去"), both parties ("买方卖方都得到场"),
+    someone going for the citizen ("替他领", "托我侄子去办"): who may apply, paired with the trips."""
+    assert asked_aspect(text, lexicon)[0] == "conditions"
+
+
+@pytest.mark.parametrize("text", ["老板叫我先去办个健康证，在哪里办", "请问这个要到哪里去办", "我叫李强，想去办居住证，在哪办"])
+def test_being_told_to_go_or_a_name_told_is_no_one_going_for_the_citizen(lexicon, text):
+    assert asked_aspect(text, lexicon)[0] == "location"
+
+
+def test_who_comes_is_read_alike_by_the_extractor_and_the_actions():
+    from actions.cues import asks_in_person
+    from bot.text.coming import who_comes
+    assert who_comes("他老婆要不要跟他一起来") and asks_in_person("他老婆要不要跟他一起来")
+    assert asks_in_person("好叫阿拉囡囡代伊去伐")
+    assert not asks_in_person("老板叫我先去办个健康证") and not asks_in_person("请问这个要到哪里去办")
