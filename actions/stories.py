@@ -14,7 +14,7 @@ from actions.departments import department_of
 from actions.api import rasa as rasa_api
 from actions.naming import EVERYDAY_PAIRS, bigrams, name_bigrams, naming_pairs
 from actions.story_clauses import STORY_QUESTION_LEAD, asked_in_story, wished_in_story
-from actions.told import only_told_had, undenied_clauses
+from actions.told import only_told_had, undenied_clauses, without_denied
 from actions.turn import Turn
 from bot.vocabulary import FALLBACK_MATTER
 
@@ -23,8 +23,10 @@ async def read_story(turn: Turn, code: str) -> Optional[str]:
     """The matter a long story asks about, the whole story read as `code`."""
     if await _told_had(code, turn.text):
         # "残疾证是肢体二级，已经办好几年了…残联有补贴…我们这种能申请吗": what the story says
-        # it already has is not what it asks; its asking sentence is read alone.
-        return await asked_in_story(turn.text)
+        # it already has is not what it asks; its asking sentence is read alone, without what it
+        # tells had ("…俺是外地户口，在萧山有居住证，这个能办不？"), or, when it names no matter
+        # ("请问这个要准备些什么材料？"), the whole story without what it tells had.
+        return await asked_in_story(without_denied(turn.text)) or await _besides_had(turn, code)
     if (done := await turn.told_done()) and (code in done or await holds_any(code, done)):
         # (or a 一件事 one of whose steps it tells as done: the veterans' bundle after "报到已经去过了")
         # "…工伤认定今年三月已经下来了…听说政府有免费的律师，我这样的能申请吗？": what the
@@ -76,6 +78,24 @@ async def beside_told_had(turn: Turn, code: str) -> Optional[str]:
         if named < 2 or named <= len(said & name_bigrams(ours)):
             return None
     return best["matter"]
+
+
+async def _besides_had(turn: Turn, code: str) -> Optional[str]:
+    """The story read without its clauses that tell a thing had ("…浙A牌照…俺想把车弄到俺名下，俺是
+    外地户口，在萧山有居住证，这个能办不？"): its best reading besides what else it tells done, when
+    that is not `code`, is of `code`'s department and clearly leads the readings left
+    (STORY_QUESTION_LEAD); None otherwise."""
+    rest = without_denied(turn.text)
+    parsed = await rasa_api.parse(rest) if rest.strip() else None
+    done = (await turn.told_done() | {FALLBACK_MATTER}) - {code}
+    left = [m for m in ((parsed or {}).get("matter_match") or {}).get("matches") or []
+            if m.get("matter") not in done and not await holds_any(m["matter"], done)]
+    # (still `code` without them: the had clause only brushed its words, "养殖证已经办好了" beside
+    # a sick pond's 水产养殖技术指导)
+    if not left or left[0]["matter"] == code or left[0].get("department") != turn.departments.get(code):
+        return None
+    runner_up = float(left[1].get("score") or 0.0) if len(left) > 1 else 0.0
+    return left[0]["matter"] if float(left[0].get("score") or 0.0) >= STORY_QUESTION_LEAD * runner_up else None
 
 
 async def asked_in_routed_department(turn: Turn) -> Optional[str]:

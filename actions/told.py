@@ -14,11 +14,14 @@ from bot.text.sentences import clauses
 # A clause that says what the citizen does not need or is not doing ("我的医保关系不用转移过去吧",
 # "不用回来手工报销吧", "不是挂失补卡"), or already has ("出生证明已经拿到了"); not a question of
 # whether ("要不要", "是不是", "用不用", "拿到了吗"), nor what the citizen lacks ("我没有社保卡" asks
-# for one).
+# for one). A paper held is told had too ("俺是外地户口，在萧山有居住证").
 _CLAUSES = re.compile(r"[^，。！？,.!?；;、\s]+")
 _DENIES = re.compile(r"(?<![是用需])(?:不是|不用|不需要|用不着|无需|不必)(?![不])"
                      r"|(?:已经|早就|早已|已|刚刚|刚)(?:拿到|办好|办了|办过|领了|领到|有了|开好|开了|开过|弄好|办下来)"
-                     r"|(?:拿到|办好|领到|开好|弄好|办下来)了(?![吗没么伐嘛]|没有)")
+                     r"|(?:拿到|办好|领到|开好|弄好|办下来)了(?![吗没么伐嘛]|没有)"
+                     # a paper the citizen holds, told at the end of its clause ("在萧山有居住证"),
+                     # not one needed or lacked ("要有居住证", "没有社保卡"), nor one there is ("听说现在有个优待证")
+                     r"|(?<![没要需还只得该才能])有(?![没什么啥哪多几个一种些])[\u4e00-\u9fff]{0,5}?(?:证|照|卡|簿)$")
 
 
 # A thing named only to compare with ("会不会跟挂失一样马上作废", "要不要像结婚登记那样两个人都到场"):
@@ -46,6 +49,15 @@ def undenied_clauses(text: str) -> List[str]:
     """The clauses of the message that do not deny, without a thing had first: "现在要上户口" of
     "孩子出生证明已经拿到了，现在要上户口", "那报户口去哪个派出所" of "那拿到出生证明以后报户口去哪个派出所"."""
     return [rest for rest in (_HAD_FIRST.sub("", c) for c in _written_clauses(text) if not _DENIES.search(c)) if rest]
+
+
+def without_denied(text: str) -> str:
+    """The message as written without its clauses that deny or tell a thing had, the punctuation
+    after them too, its sentences kept: what is asked besides them ("…浙A牌照…俺想把车弄到俺名下，
+    俺是外地户口，这个能办不？" of "…俺是外地户口，在萧山有居住证，这个能办不？")."""
+    return re.sub(r"[^，。！？,.!?；;、\s]+[，,、；;\s]?",
+                  lambda m: "" if _DENIES.search(normalize(m.group(0).rstrip("，,、；; ")).replace(" ", "")) else m.group(0),
+                  text)
 
 
 def only_denied(text: str, words: set) -> bool:

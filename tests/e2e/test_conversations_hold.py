@@ -1564,3 +1564,13 @@ def test_a_telecom_operator_named_is_none_of_ours(stack):
     # (Coverage: this wording was read as none of ours before the operator became a named body too.)
     said = customs(stack.say(me(), "我的手机卡突然停机了，去营业厅说实名登记有问题，身份证带了也不给恢复"))
     assert said and said[0].get("outside") is True and not any(c.get("matter") for c in said), said
+
+
+def test_a_paper_the_story_says_it_holds_is_not_what_its_question_asks(stack):
+    # Writer AC's kind, our own wording: the asking sentence tells a 居住证 held ("在柯桥有居住证")
+    # beside what it asks (the car bought second-hand, still in the seller's name).
+    for story in ("我是江西上饶人，在绍兴柯桥开了五年货车。去年从朋友那里买了一辆二手的厢式货车，钱早付清了，车还挂在朋友名下，"
+                  "年检保险都是他在弄。我想把车弄到我自己名下，我是外省户口，在柯桥有居住证，这个能办吗？",
+                  "江西人，在金华做快递好几年了，去年问工友买了辆旧面包车，钱都给他了，车还在他那，年检都是他去弄的，"
+                  "我想把车过户给我，我外地户口，在金华有居住证，能办吗"):
+        assert answer(stack.say(me(), story))["matter"] == "gongan.vehicle_transfer"

@@ -502,3 +502,12 @@ def test_an_act_said_only_to_deny_it_names_none_of_its_matters():
     assert "gongan.id_card_lost" in denied_acts("身份证旧得发黄了，倒是没丢，照样换新的吧")
     assert "gongan.id_card_lost" not in denied_acts("身份证丢了，要换新的")
     assert denied_acts("身份证要换新的") == set()
+
+
+def test_a_paper_held_is_told_had_but_not_one_there_is_or_one_needed():
+    # Writer AC: "在萧山有居住证" beside the question of a car's 过户 tells a paper the citizen holds.
+    from actions.told import denied_clauses, without_denied
+    assert denied_clauses("我是外省的，在余杭有居住证，这个能办吗") == ["在余杭有居住证"]
+    for text in ("听说现在有个老年优待证", "我没有残疾证", "要有营业执照吗", "只有户口本", "我有身份证吗"):
+        assert denied_clauses(text) == [], text
+    assert without_denied("我在杭州有房产证，想问一下公积金能取吗？") == "想问一下公积金能取吗？"
