@@ -67,7 +67,11 @@ def grieves(text: str) -> bool:
 
 
 # Asking how many trips a matter takes: "要来回跑几次", "得跑几趟".
-_ASKS_TRIPS = re.compile(r"(?:跑|去|来)(?:几|多少)(?:次|趟|回)")
+# How many trips it takes, asked before going: "要来回跑几次", "是不是跟新装电表一样要跑好几趟",
+# "得跑两趟吗".
+_ASKS_TRIPS = re.compile(r"(?:跑|去|来)(?:几|多少)(?:次|趟|回)"
+                         r"|(?:是不是|是否|会不会|难道|要不要)[\u4e00-\u9fff]{0,12}?跑(?:好几|好多|很多|两|三|几)(?:次|趟|回)"
+                         r"|(?:要|得|需要)(?:来回)?跑(?:好几|好多|很多|两|三)(?:次|趟|回)(?:吗|么|伐|呀|啊)")
 
 
 def went_and_failed(text: str) -> bool:

@@ -7,9 +7,12 @@ import re
 from functools import lru_cache
 from typing import List, Optional, Set, Tuple
 
+from actions.api.hall import hall
+from actions.naming import EVERYDAY_PAIRS, bigrams, name_bigrams, naming_pairs
 from bot.catalogue.lexicons import cue_pattern, document_words
 from bot.text.denial import denied
 from bot.text.normalize import normalize
+from bot.text.sentences import asks, clauses
 
 # A question about "my document" is short; a story that mentions 证 is read by the matcher.
 GENERIC_CHARS = 20
@@ -72,3 +75,34 @@ def fears_misuse(text: str, current: Optional[str]) -> bool:
     about that matter (挂失 stops it), whatever department the money in it suggests."""
     lost = document_words().actions.get("lost")
     return bool(lost and current in lost.options and _misuse().search(normalize(text).replace(" ", "")))
+
+
+# Asking for a new one of a document: "补一个要多久", "能在这边补吗", "补办的话要几天".
+_ASKS_REPLACEMENT = re.compile(r"补")
+
+
+async def replacement_asked(text: str, code: str, ranked: List[str]) -> Optional[str]:
+    """"身份证被偷了，下周要坐火车，补一个要多久": a document the message tells lost and asks to
+    replace (补, in a clause that asks) is that document's lost-document matter, not the sibling
+    the story's situation leans to (临时身份证, for the train), unless the asking clauses say the
+    sibling's own words (临时). The one lost-document option of the same document (its name's
+    words; among the matcher's readings `ranked` when several are), or None."""
+    asking = [c for c in clauses(text) if asks(c)]
+    told = acted_on(text)
+    if code in told or not any(_ASKS_REPLACEMENT.search(normalize(c)) for c in asking):
+        return None
+    mine = await hall().guide(code)
+    if not mine:
+        return None
+    # the option of the same document (its name's words), among the matcher's readings when several
+    same = [(c, g) for c in sorted(told) if (g := await hall().guide(c))
+            and (bigrams(mine["name"]) & bigrams(g["name"])) - EVERYDAY_PAIRS]
+    if len(same) > 1:
+        same = [(c, g) for c, g in same if c in ranked]
+    if len(same) != 1:
+        return None
+    option, theirs = same[0]
+    own = naming_pairs(mine["name"]) - name_bigrams(theirs)
+    if own & set().union(*(naming_pairs(normalize(c)) for c in asking)):
+        return None  # "补好之前能先办个临时的吗": the sibling asked by its own words
+    return option

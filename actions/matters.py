@@ -36,7 +36,7 @@ from actions.departments import (
     accept_department_offer, asks_office, complaint_rerouted, department_answer, department_of, department_spoken_of,
     offer_callback,
 )
-from actions.documents import unnamed_document
+from actions.documents import replacement_asked, unnamed_document
 from actions.feedback import ActionRecordRating, rating_level, score_in
 from actions.follow_ups import (
     FOLLOW_UP_QUESTION, MAX_CLARIFY, SHORT_FOLLOW_UP, SHORT_QUESTION, SHORT_REPLY, asked_of_current, needed_for,
@@ -367,6 +367,9 @@ class ActionAnswerMatter(Answering):
         elif code and (not current or code == current) and not turn.button:
             # "出生证明已经拿到了，现在要上户口"; "那拿到出生证明以后报户口去哪个派出所" after 出生证明
             code = await beside_told_had(turn, code) or code
+        if code and code != current and not turn.button:
+            # "身份证被偷了，下周要坐火车，补一个要多久": the lost card's replacement, not the temporary card
+            code = await replacement_asked(turn.text, code, turn.ranked[:MAX_CLARIFY]) or code
         if not code and current and await asked_of_current(tracker, current):
             code = current  # "过期了一个月再续有影响吗，孩子明年要在这边读书": what it does to the matter in hand
         elif (not code and current and aspect and not turn.button and not says(turn.text, "switch")

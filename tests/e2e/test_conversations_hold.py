@@ -1574,3 +1574,10 @@ def test_a_paper_the_story_says_it_holds_is_not_what_its_question_asks(stack):
                   "江西人，在金华做快递好几年了，去年问工友买了辆旧面包车，钱都给他了，车还在他那，年检都是他去弄的，"
                   "我想把车过户给我，我外地户口，在金华有居住证，能办吗"):
         assert answer(stack.say(me(), story))["matter"] == "gongan.vehicle_transfer"
+
+
+def test_a_lost_card_asked_to_be_replaced_is_its_replacement_not_the_temporary_card(stack):
+    # Writers PP, UU and AC, our own wording: the trip that makes it urgent leans the matcher to
+    # 临时身份证; what is asked is 补 (the temporary card only when asked by its own words).
+    assert answer(stack.say(me(), "身份证在地铁上被人偷了，后天要坐飞机去出差，补一张要几天"))["matter"] == "gongan.id_card_lost"
+    assert answer(stack.say(me(), "身份证在地铁上被人偷了，后天要坐飞机去出差，补好之前能不能先开个临时的"))["matter"] == "gongan.temp_id_card"

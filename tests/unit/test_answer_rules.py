@@ -511,3 +511,11 @@ def test_a_paper_held_is_told_had_but_not_one_there_is_or_one_needed():
     for text in ("听说现在有个老年优待证", "我没有残疾证", "要有营业执照吗", "只有户口本", "我有身份证吗"):
         assert denied_clauses(text) == [], text
     assert without_denied("我在杭州有房产证，想问一下公积金能取吗？") == "想问一下公积金能取吗？"
+
+
+def test_asking_whether_it_takes_several_trips_is_no_failed_trip():
+    # Writer AC: "是不是跟新装电表一样要跑好几趟" asks the trips before going.
+    from actions.cues import went_and_failed
+    for text in ("是不是跟办营业执照一样要跑好几趟", "会不会要来回跑好几回", "得跑两趟吗"):
+        assert not went_and_failed(text), text
+    assert went_and_failed("为这个证我已经跑了三趟都没办成")
