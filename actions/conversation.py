@@ -118,6 +118,18 @@ def aspect_asked_before(tracker: Tracker) -> Optional[str]:
     return next((str(e["value"]) for e in entities if e.get("entity") == "aspect" and e.get("value")), None)
 
 
+def aspect_words_before(tracker: Tracker) -> Tuple[str, str]:
+    """(the words that asked the aspect in the citizen's message before the latest one, that
+    message): "咋补啊" of "证件掉了要咋补啊" before "身份证". Empty when it asked none."""
+    users = [e for e in tracker.events if e.get("event") == "user"]
+    if len(users) < 2:
+        return "", ""
+    text = users[-2].get("text") or ""
+    entities = (users[-2].get("parse_data") or {}).get("entities") or []
+    span = next(((e["start"], e["end"]) for e in entities if e.get("entity") == "aspect" and e.get("start") is not None), None)
+    return (text[span[0]:span[1]], text) if span else ("", text)
+
+
 def user_text_back(tracker: Tracker, turns_back: int) -> str:
     """The citizen's message `turns_back` messages before the latest one ("" if none)."""
     texts = user_texts(tracker)

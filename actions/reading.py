@@ -14,7 +14,7 @@ from rasa_sdk import Tracker
 from actions.api import rasa as rasa_api
 from actions.api.hall import hall
 from actions.conversation import (
-    aspect_span, bot_events_before, last_bot_response, match_of, previous_bot_events, text_of, user_text_back, user_texts,
+    aspect_span, aspect_words_before, bot_events_before, last_bot_response, match_of, previous_bot_events, text_of, user_text_back, user_texts,
 )
 from actions.cues import accepts_offer, agrees, asks_for_person, says
 from actions.naming import bigrams, name_bigrams
@@ -91,10 +91,13 @@ def asking_clause(tracker: Tracker) -> str:
 
 
 def asks_in_general(tracker: Tracker) -> bool:
-    """Whether the message's aspect words are a plain "how do I get it done" ("咋弄", "怎么申请")."""
+    """Whether the message's aspect words are a plain "how do I get it done" ("咋弄", "怎么申请"), or,
+    when it asks no aspect of its own, the words of the message before it, whose aspect it carries
+    ("证件掉了要咋补啊", then "身份证" for "which one?")."""
     text = text_of(tracker)
     span = aspect_span(tracker)
-    return bool(span) and says(text[span[0]:span[1]], "general_how") and not says(text, "steps_words")
+    words, whole = (text[span[0]:span[1]], text) if span else aspect_words_before(tracker)
+    return bool(words) and says(words, "general_how") and not says(whole, "steps_words")
 
 
 def aspect_for(tracker: Tracker, code: str, aspect: str) -> str:

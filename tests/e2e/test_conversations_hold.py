@@ -1581,3 +1581,12 @@ def test_a_lost_card_asked_to_be_replaced_is_its_replacement_not_the_temporary_c
     # 临时身份证; what is asked is 补 (the temporary card only when asked by its own words).
     assert answer(stack.say(me(), "身份证在地铁上被人偷了，后天要坐飞机去出差，补一张要几天"))["matter"] == "gongan.id_card_lost"
     assert answer(stack.say(me(), "身份证在地铁上被人偷了，后天要坐飞机去出差，补好之前能不能先开个临时的"))["matter"] == "gongan.temp_id_card"
+
+
+def test_a_plain_how_carried_to_the_answer_of_which_one_is_answered_with_the_whole_guide(stack):
+    # Writers AC and AD, our own wording: "咋办" asked before "which one?" is a plain how, answered
+    # (as when asked of a matter named at once) with the whole guide, then its steps.
+    sender = me()
+    assert "clarify" in {k for c in customs(stack.say(sender, "我的证件弄丢了咋办呀")) for k in c}
+    aspects = [c.get("aspect") for c in customs(stack.say(sender, "驾驶证")) if c.get("matter") == "gongan.driving_license_lost"]
+    assert aspects[:1] == ["overview"]
