@@ -239,13 +239,15 @@ def asked_aspect(text: str, lexicon: List[Tuple[str, str]]) -> Optional[Tuple[st
         if later:
             return later  # "不要钱的话去哪里上": what the clause supposes is told; the question follows it
         found = find_aspect(folded, lexicon)
-        if found is None or not _asks(folded[found[1]:found[2]]):
+        may = found is not None and _modal(folded[found[1]:found[2]], found[0])
+        if found is None or not _asks(folded[found[1]:found[2]]) or may:
             # A bare noun ("变更地址要啥才料": 地址 is the thing changed) gives way to a question a
             # phone typist's homophone hides (啥才料 = 啥材料).
             # Whether one may ("手机app上能报不") gives way to the thing named, heard or not.
+            # ("用手鸡能不能办": 用手机, the thing whether one may do it with)
             heard = find_aspect_by_sound(folded, lexicon)
             found = heard if heard and (found is None or (
-                _asks(folded[heard[1]:heard[2]]) and heard[0] != CONDITIONS)) else found
+                ((may and heard[0] == ONLINE) or _asks(folded[heard[1]:heard[2]])) and heard[0] != CONDITIONS)) else found
         order = _order_shape(folded)
         if order and (found is None or not _asks(folded[found[1]:found[2]])):
             found = order  # "是先交材料再预约还是先预约再交材料": which comes first, not the 材料 named

@@ -380,3 +380,9 @@ def test_who_comes_is_read_alike_by_the_extractor_and_the_actions():
     assert who_comes("他老婆要不要跟他一起来") and asks_in_person("他老婆要不要跟他一起来")
     assert asks_in_person("好叫阿拉囡囡代伊去伐")
     assert not asks_in_person("老板叫我先去办个健康证") and not asks_in_person("请问这个要到哪里去办")
+
+
+@pytest.mark.parametrize("text", ["拿手鸡能不能弄", "用手鸡可以申请吗"])
+def test_whether_one_may_with_a_homophone_of_the_phone_asks_online(lexicon, text):
+    # Writer AD: "用手鸡能不能办" (手鸡 = 手机) asks whether it can be done on the phone.
+    assert asked_aspect(text, lexicon)[0] == "online"
