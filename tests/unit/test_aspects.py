@@ -386,3 +386,9 @@ def test_who_comes_is_read_alike_by_the_extractor_and_the_actions():
 def test_whether_one_may_with_a_homophone_of_the_phone_asks_online(lexicon, text):
     # Writer AD: "用手鸡能不能办" (手鸡 = 手机) asks whether it can be done on the phone.
     assert asked_aspect(text, lexicon)[0] == "online"
+
+
+@pytest.mark.parametrize("text", ["能在温州本地办吗", "能不能去县里的医院补", "可以回老家那边领不"])
+def test_whether_one_may_at_a_place_said_may_first_asks_where(lexicon, text):
+    # Writer AD: "能在舟山本地办吗" asks where, as "在杭州能开吗" does.
+    assert asked_aspect(text, lexicon)[0] == "location"
