@@ -392,3 +392,9 @@ def test_whether_one_may_with_a_homophone_of_the_phone_asks_online(lexicon, text
 def test_whether_one_may_at_a_place_said_may_first_asks_where(lexicon, text):
     # Writer AD: "能在舟山本地办吗" asks where, as "在杭州能开吗" does.
     assert asked_aspect(text, lexicon)[0] == "location"
+
+
+@pytest.mark.parametrize("text", ["个人所得税咋算的", "这个税怎么计算，房子一百二十平"])
+def test_how_a_tax_is_reckoned_asks_the_fee(lexicon, text):
+    # Writer AD: "契税怎么算的" asks how much.
+    assert asked_aspect(text, lexicon)[0] == "fee"
