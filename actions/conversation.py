@@ -109,25 +109,28 @@ def user_texts(tracker: Tracker) -> List[str]:
     return [e.get("text") or "" for e in tracker.events if e.get("event") == "user"]
 
 
-def aspect_asked_before(tracker: Tracker) -> Optional[str]:
-    """The aspect the citizen's message before the latest one asked ("想注销 要带啥" before "公司")."""
+def _aspect_before(tracker: Tracker) -> Tuple[Optional[Dict[str, Any]], str]:
+    """(the aspect entity of the citizen's message before the latest one, that message's text)."""
     users = [e for e in tracker.events if e.get("event") == "user"]
     if len(users) < 2:
-        return None
+        return None, ""
     entities = (users[-2].get("parse_data") or {}).get("entities") or []
-    return next((str(e["value"]) for e in entities if e.get("entity") == "aspect" and e.get("value")), None)
+    return next((e for e in entities if e.get("entity") == "aspect" and e.get("value")), None), users[-2].get("text") or ""
+
+
+def aspect_asked_before(tracker: Tracker) -> Optional[str]:
+    """The aspect the citizen's message before the latest one asked ("想注销 要带啥" before "公司")."""
+    found, _ = _aspect_before(tracker)
+    return str(found["value"]) if found else None
 
 
 def aspect_words_before(tracker: Tracker) -> Tuple[str, str]:
     """(the words that asked the aspect in the citizen's message before the latest one, that
     message): "咋补啊" of "证件掉了要咋补啊" before "身份证". Empty when it asked none."""
-    users = [e for e in tracker.events if e.get("event") == "user"]
-    if len(users) < 2:
-        return "", ""
-    text = users[-2].get("text") or ""
-    entities = (users[-2].get("parse_data") or {}).get("entities") or []
-    span = next(((e["start"], e["end"]) for e in entities if e.get("entity") == "aspect" and e.get("start") is not None), None)
-    return (text[span[0]:span[1]], text) if span else ("", text)
+    found, text = _aspect_before(tracker)
+    if not found or found.get("start") is None:
+        return "", text
+    return text[found["start"]:found["end"]], text
 
 
 def user_text_back(tracker: Tracker, turns_back: int) -> str:

@@ -77,10 +77,6 @@ def fears_misuse(text: str, current: Optional[str]) -> bool:
     return bool(lost and current in lost.options and _misuse().search(normalize(text).replace(" ", "")))
 
 
-# Asking for a new one of a document: "补一个要多久", "能在这边补吗", "补办的话要几天".
-_ASKS_REPLACEMENT = re.compile(r"补")
-
-
 async def replacement_asked(text: str, code: str, ranked: List[str]) -> Optional[str]:
     """"身份证被偷了，下周要坐火车，补一个要多久": a document the message tells lost and asks to
     replace (补, in a clause that asks) is that document's lost-document matter, not the sibling
@@ -89,7 +85,8 @@ async def replacement_asked(text: str, code: str, ranked: List[str]) -> Optional
     words; among the matcher's readings `ranked` when several are), or None."""
     asking = [c for c in clauses(text) if asks(c)]
     told = acted_on(text)
-    if code in told or not any(_ASKS_REPLACEMENT.search(normalize(c)) for c in asking):
+    # (补 asked: "补一个要多久", "能在这边补吗", "补办的话要几天")
+    if code in told or not any("补" in normalize(c) for c in asking):
         return None
     mine = await hall().guide(code)
     if not mine:

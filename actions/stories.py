@@ -6,7 +6,7 @@ story's reading and the department the router reads it as."""
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Dict, List, Optional
 
 from actions.api.hall import hall
 from actions.bundles import holds_any
@@ -92,10 +92,16 @@ async def _besides_had(turn: Turn, code: str) -> Optional[str]:
             if m.get("matter") not in done and not await holds_any(m["matter"], done)]
     # (still `code` without them: the had clause only brushed its words, "养殖证已经办好了" beside
     # a sick pond's 水产养殖技术指导)
-    if not left or left[0]["matter"] == code or left[0].get("department") != turn.departments.get(code):
+    return None if left and left[0]["matter"] == code else _leading(left, turn.departments.get(code))
+
+
+def _leading(readings: List[Dict[str, Any]], department: Optional[str]) -> Optional[str]:
+    """The first of the matcher's readings, when it is of `department` and clearly leads the next
+    (STORY_QUESTION_LEAD)."""
+    if not readings or readings[0].get("department") != department:
         return None
-    runner_up = float(left[1].get("score") or 0.0) if len(left) > 1 else 0.0
-    return left[0]["matter"] if float(left[0].get("score") or 0.0) >= STORY_QUESTION_LEAD * runner_up else None
+    runner_up = float(readings[1].get("score") or 0.0) if len(readings) > 1 else 0.0
+    return readings[0]["matter"] if float(readings[0].get("score") or 0.0) >= STORY_QUESTION_LEAD * runner_up else None
 
 
 async def asked_in_routed_department(turn: Turn) -> Optional[str]:
@@ -118,10 +124,7 @@ async def _besides_done(turn: Turn, code: str) -> str:
     done = await turn.told_done() | {code, FALLBACK_MATTER}
     left = [m for m in turn.view.matches
             if m["matter"] not in done and not await holds_any(m["matter"], done)]
-    if not left or left[0].get("department") != turn.departments.get(code):
-        return code
-    runner_up = float(left[1].get("score") or 0.0) if len(left) > 1 else 0.0
-    return left[0]["matter"] if float(left[0].get("score") or 0.0) >= STORY_QUESTION_LEAD * runner_up else code
+    return _leading(left, turn.departments.get(code)) or code
 
 
 async def _asked_over_story(turn: Turn, code: str) -> str:

@@ -55,7 +55,7 @@ def without_denied(text: str) -> str:
     """The message as written without its clauses that deny or tell a thing had, the punctuation
     after them too, its sentences kept: what is asked besides them ("…浙A牌照…俺想把车弄到俺名下，
     俺是外地户口，这个能办不？" of "…俺是外地户口，在萧山有居住证，这个能办不？")."""
-    return re.sub(r"[^，。！？,.!?；;、\s]+[，,、；;\s]?",
+    return re.sub(_CLAUSES.pattern + r"[，,、；;\s]?",
                   lambda m: "" if _DENIES.search(normalize(m.group(0).rstrip("，,、；; ")).replace(" ", "")) else m.group(0),
                   text)
 
