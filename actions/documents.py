@@ -83,9 +83,12 @@ async def replacement_asked(text: str, code: str, ranked: List[str]) -> Optional
     the story's situation leans to (临时身份证, for the train), unless the asking clauses say the
     sibling's own words (临时). The one lost-document option of the same document (its name's
     words; among the matcher's readings `ranked` when several are), or None."""
+    # (补 asked: "补一个要多久", "能在这边补吗", "补办的话要几天"; checked first, it is on every
+    # first message's path)
+    if "补" not in normalize(text):
+        return None
     asking = [c for c in clauses(text) if asks(c)]
     told = acted_on(text)
-    # (补 asked: "补一个要多久", "能在这边补吗", "补办的话要几天")
     if code in told or not any("补" in normalize(c) for c in asking):
         return None
     mine = await hall().guide(code)
