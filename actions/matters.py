@@ -2,7 +2,9 @@
 
 The matcher (bot.nlu.matter_matcher) finds the matter; this action decides what to do with it:
 service matters are answered (overview or one aspect), bundles as one, guidance and complaint
-matters open the ticket form. Follow-ups ("那要多少钱？") answer for the current matter. How the
+matters open the ticket form. Follow-ups ("那要多少钱？") answer for the current matter. Read
+first, in decide(): an answer to what the bot just asked or offered, a person asked for, and a rating,
+a failed trip, a ticket's status or a greeting said outright (actions.other_business). How the
 message is read in its conversation (its asking clause, what the previous turn offered) is
 actions.reading's; what a long story asks beside its background, actions.stories'; whether a
 follow-up stays on the matter in hand, and which offered option an answer picks,
@@ -24,48 +26,35 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import interruptions
 from actions.api.hall import HallUnavailable, hall
 from actions.bundles import bundle_turn, named_bundle
 from actions.conversation import (
-    ROUTER_SURE, Answering, aspect_asked_before, aspect_span, channel_of, entity, intent_of, last_bot_response, previous_bot_events,
-    previous_replies, text_of, user_texts,
+    ROUTER_SURE, Answering, aspect_asked_before, channel_of, intent_of, previous_bot_events, text_of, user_texts,
 )
-from actions.cues import STORY_CHARS, agrees, asks_for_person, asks_their_office, says, went_and_failed
+from actions.cues import STORY_CHARS, asks_for_person, asks_their_office, says
 from actions.departments import (
-    accept_department_offer, asks_office, complaint_rerouted, department_answer, department_of, department_spoken_of,
-    offer_callback,
+    asks_office, complaint_rerouted, department_answer, department_of, department_spoken_of,
 )
 from actions.documents import replacement_asked, unnamed_document
-from actions.feedback import ActionRecordRating, rating_level, score_in
 from actions.follow_ups import (
     FOLLOW_UP_QUESTION, MAX_CLARIFY, SHORT_FOLLOW_UP, SHORT_QUESTION, SHORT_REPLY, asked_of_current, needed_for,
     sibling_in_situation,
 )
-from actions.forms import drops_form, pending_ticket, wants_submit
 from actions.handoff import ActionHandoff, called_off
-from actions.outside import answered_outside, elsewhere_answer, not_theirs_either
-from actions.picking import in_context
 from actions.matched import besides_fallback, complaint_about_service, held_to_conversation, match_overruled
 from actions.naming import named_word_for_word
-from actions.reading import (
-    asked_which, department_offered, done_elsewhere, is_bare_followup, named_matters, needed_thing,
-    offer_said_yes_to, only_particulars, takes_offer,
-)
+from actions.other_business import answer_to_us, said_outright
+from actions.outside import elsewhere_answer, not_theirs_either
+from actions.picking import in_context
+from actions.reading import asked_which, department_offered, done_elsewhere, is_bare_followup, named_matters, needed_thing
 from actions.replies import answer, clarify, correct, routed_ticket
 from actions.stories import asked_in_routed_department, beside_told_had, read_story
 from actions.story_clauses import asked_in_story, wish_reads, wished_in_story
-from actions.ticket_request import FILED_REPLIES
-from actions.tickets import (
-    ActionOpenTicket, ActionReportFailedTrip, ActionTicketStatus, asks_ticket_status, consent_answer,
-    consent_pending, status_words_only, ticket_number,
-)
 from actions.turn import Turn
 from actions.umbrellas import option_told_before, told_option, umbrella_options
 from actions.unsettled import no_matter, without_matter
 from bot.catalogue.lexicons import cue_pattern
 from bot.text.normalize import normalize
-from bot.text.phones import contact_number
 from bot.text.sentences import asks
 from bot.vocabulary import FALLBACK_DEPARTMENT, FALLBACK_MATTER, Aspect, MatterKind, RequestType
 
@@ -88,62 +77,13 @@ class ActionAnswerMatter(Answering):
         intent, text = intent_of(tracker), text_of(tracker)
         # "哦不用了，我自己先问问，…" while a handoff waits: told, then the question answered.
         calling_off = await called_off(dispatcher, tracker)
-        if pending_ticket(tracker) and wants_submit(tracker, intent):
-            # "提交" after "工单系统暂时没有响应": submit the form the citizen already filled in.
-            events = await ActionOpenTicket().open(dispatcher, tracker, None)
-        elif (tracker.get_slot("last_ticket") and consent_pending(tracker)
-              and (consent_answer(tracker) is not None or drops_form(text))):
-            # "同意", "不同意", or "算了不用专家了…问下家庭农场咋登记": the answer kept on the
-            # ticket just filed (a drop is a no), and a question asked with it answered too.
-            agreed = consent_answer(tracker) is True and not drops_form(text)
-            events = await ActionOpenTicket.record_consent(dispatcher, tracker, tracker.get_slot("last_ticket"), agreed)
-            if interruptions.is_new_question(tracker):
-                events += await interruptions.answer(dispatcher, tracker, continues=False)
-        elif (tracker.get_slot("last_ticket") and set(FILED_REPLIES) & set(previous_replies(tracker))
-              and only_particulars(text)):
-            events = await ActionOpenTicket.add_particulars(dispatcher, tracker, tracker.get_slot("last_ticket"))
-        elif (tracker.get_slot("last_ticket") and set(FILED_REPLIES) & set(previous_replies(tracker))
-              and agrees(text)):
-            events = await ActionOpenTicket.confirm(dispatcher, tracker.get_slot("last_ticket"))
-        elif department_offered(tracker) and takes_offer(department_offered(tracker), text):
-            # A yes ("好的 帮我问问"), a phone or "电话就不留了" right after "我可以把您的问题转给该部门":
-            # the offer taken.
-            events = await accept_department_offer(dispatcher, tracker, department_offered(tracker))
-        elif (contact_number(text) and only_particulars(text) and not (tracker.active_loop or {}).get("name")
-              and not pending_ticket(tracker) and (said_yes_to := offer_said_yes_to(tracker))):
-            # "好的", then "18606589132" after "说“帮我问问”，我把您的问题转给…": the yes was for the offer.
-            events = await accept_department_offer(dispatcher, tracker, said_yes_to)
-        elif (contact_number(text) and only_particulars(text) and tracker.get_slot("current_matter")
-              and not (tracker.active_loop or {}).get("name") and not pending_ticket(tracker)
-              and (callback_from := await department_of(tracker.get_slot("current_matter")))):
-            # "电话17858412093" after an answer, nothing pending: never the guide again; a call
-            # back from the matter's department is offered, and filed only on a yes.
-            events = await offer_callback(dispatcher, callback_from)
-        elif intent != "rate" and asks_for_person(text) and not calling_off:
+        events = await answer_to_us(dispatcher, tracker, intent, text)
+        if events is None and intent != "rate" and asks_for_person(text) and not calling_off:
             # "让个真人来", "打字太累了找个人": a person, in whatever words.
             return await ActionHandoff().run(dispatcher, tracker, domain)
-        elif ((says(text, "verdict") or score_in(text) is not None or last_bot_response(tracker) == "utter_ask_rating")
-              and rating_level(tracker) is not None):
-            # "…给个差评": a 好差评 in words; a 差评 goes on to its follow-up form. Said in so many
-            # words it is the citizen's verdict, even on a runaround ("推来推去折腾了一上午…差评").
-            events = await ActionRecordRating().run(dispatcher, tracker, domain)
-        elif went_and_failed(text):
-            # 兜底 only for a citizen who went and could not get it done.
-            events = await ActionReportFailedTrip().run(dispatcher, tracker, domain)
-        elif ticket_number(text) or (asks_ticket_status(text) and (not entity(tracker, "matter")
-                                                                     or says(text, "own_ticket")
-                                                                     or (tracker.get_slot("last_ticket")
-                                                                         and status_words_only(text, aspect_span(tracker))))
-                                     and not (answered_outside(tracker) and not tracker.get_slot("last_ticket"))):
-            # A ticket number is never a matter's words, whatever letters it holds; after a ticket
-            # filed here, "投诉处理到哪一步了" asks of it, not of the 消费投诉 its words brush against.
-            events = await ActionTicketStatus().run(dispatcher, tracker, domain)
-        elif ((intent == "greet" or (intent == "bot_challenge" and says(text, "bot_words")))
-              and not entity(tracker, "aspect") and not entity(tracker, "matter")):
-            # A question about the bot speaks of it; "有效期是一年吗" after an answer is a follow-up.
-            dispatcher.utter_message(response="utter_greet" if intent == "greet" else "utter_bot_challenge")
-            events = []
-        else:
+        if events is None:
+            events = await said_outright(dispatcher, tracker, domain, intent, text)
+        if events is None:
             events = await self._respond(dispatcher, tracker)
         # ticket_kind decides the next step (rules): set it on every turn, never leave a stale one.
         if not any(e.get("event") == "slot" and e.get("name") == "ticket_kind" for e in events):
