@@ -18,7 +18,7 @@ from actions.api.hall import HallUnavailable, hall
 from actions.conversation import ROUTER_SURE, entity, match_of, route_of, text_of
 from actions.cues import asks_how_to_reach
 from actions.follow_ups import SHORT_FOLLOW_UP, stays
-from actions.reading import aspect_for
+from actions.reading import answer_aspects
 from actions.ticket_request import filed_payload
 from bot.text.sentences import asks
 from bot.vocabulary import FALLBACK_MATTER, Aspect
@@ -104,8 +104,8 @@ async def answer(dispatcher: CollectingDispatcher, tracker: Tracker, continues: 
         if not match_of(tracker).abstain:
             dispatcher.utter_message(response="utter_ask_rephrase")
         return []
-    aspect = aspect_for(tracker, guide["code"], aspect)
-    dispatcher.utter_message(text=render.guide_text(guide, aspect), json_message=render.matter_payload(guide, aspect))
+    for text, payload in render.guide_messages(guide, *answer_aspects(tracker, guide, aspect)):
+        dispatcher.utter_message(text=text, json_message=payload)
     if continues:
         await continue_form(dispatcher, tracker)
     return [SlotSet("current_matter", guide["code"])]

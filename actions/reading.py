@@ -7,7 +7,7 @@ actions.overrules'."""
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from rasa_sdk import Tracker
 
@@ -16,7 +16,7 @@ from actions.api.hall import hall
 from actions.conversation import (
     aspect_span, aspect_words_before, bot_events_before, last_bot_response, match_of, previous_bot_events, text_of, user_text_back, user_texts,
 )
-from actions.cues import accepts_offer, agrees, asks_for_person, says
+from actions.cues import accepts_offer, agrees, asks_for_person, asks_in_person, says
 from actions.naming import bigrams, name_bigrams
 from actions.overrules import UNSURE_MATCH
 from actions.told import COMPARED
@@ -100,13 +100,44 @@ def asks_in_general(tracker: Tracker) -> bool:
     return bool(words) and says(words, "general_how") and not says(whole, "steps_words")
 
 
-def aspect_for(tracker: Tracker, code: str, aspect: str) -> str:
-    """The aspect to answer about `code`: a plain "how do I get it done" asked of a matter not
-    answered yet ("换证咋弄", in a form too: "要是去打劳动仲裁是怎么申请的") is its whole guide,
-    not only its steps."""
-    if aspect == Aspect.STEPS and tracker.get_slot("current_matter") != code and asks_in_general(tracker):
-        return Aspect.OVERVIEW.value
-    return aspect
+# A "how" split by the words between ("这个证要怎么给他弄下来", "这个排到底怎么上", "是怎么个领法"):
+# as plain a "how do I get it done" as cues.yml general_how's.
+_HOW_SPLIT = re.compile(r"(?:怎么|咋|如何|怎样)(?:个.法|(?:去|来|才能)?(?:给.{1,2})?(?:弄|办|搞|申请|领|拿|上(?![班学网面午])))")
+
+
+# The steps asked by name ("步骤", "流程", "第一步"), not a "how" that may mean the whole guide ("要先办什么手续").
+_STEPS_NAMED = re.compile(r"步骤|流程|程序|第[一二三]步|一步一?步")
+
+
+def asks_how_in_general(text: str) -> bool:
+    """Whether the message asks, anywhere, how to get it done ("咋弄", "要怎么去弄", "怎么个办法")."""
+    folded = normalize(text).replace(" ", "")
+    return says(folded, "general_how") or bool(_HOW_SPLIT.search(folded))
+
+
+def answer_aspects(tracker: Tracker, guide: Dict[str, Any], aspect: str) -> Tuple[str, Optional[str]]:
+    """What to answer about the guide's matter for the aspect the message asks: the aspect answered,
+    and the one that follows it (None when nothing does). The first answer about a matter is its
+    whole guide when the question is broad: a plain "how do I get it done" ("换证咋弄", in a form too:
+    "要是去打劳动仲裁是怎么申请的"), how it goes in other words ("手续要怎么走"), or whether one may
+    ("这个钱还能报回来一点吗", "不知道我能不能拿，要怎么去弄"); the aspect asked follows it
+    (actions.replies.answer). A particular aspect asked ("要带啥") is answered alone, and so are the
+    steps asked by name ("注销的步骤是怎样的") and who must come ("要本人去吗"); a
+    plain "how" asks how it goes ("接下来怎么拿证": the whole guide, then its steps). A 一件事's whole
+    guide already says how it goes: its steps are asked alone ("具体怎么操作") or not at all ("咋办")."""
+    if tracker.get_slot("current_matter") == guide["code"]:
+        return aspect, None
+    text = text_of(tracker)
+    if guide["kind"] == MatterKind.BUNDLE and aspect == Aspect.STEPS:
+        return (Aspect.OVERVIEW.value if asks_in_general(tracker) else aspect), None
+    if aspect == Aspect.OVERVIEW:
+        return aspect, (Aspect.STEPS.value if asks_how_in_general(text) else None)
+    if aspect == Aspect.STEPS and _STEPS_NAMED.search(normalize(text)):
+        return aspect, None  # "注销的步骤是怎样的": the steps, as asked
+    if ((aspect in (Aspect.STEPS, Aspect.CONDITIONS) and not asks_in_person(text))
+            or asks_how_in_general(text) or asks_in_general(tracker)):
+        return Aspect.OVERVIEW.value, aspect
+    return aspect, None
 
 
 def is_bare_followup(tracker: Tracker) -> bool:

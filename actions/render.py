@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from bot.vocabulary import TICKET_MATTER_KINDS, Aspect, MatterKind, TicketStatus
 
@@ -293,6 +293,19 @@ def guide_text(guide: Dict[str, Any], aspect: str) -> str:
     if guide["kind"] in TICKET_MATTER_KINDS and aspect == Aspect.OVERVIEW:
         return ticket_intro(guide)
     return answer_text(guide, aspect)
+
+
+def guide_messages(guide: Dict[str, Any], aspect: str, then: Optional[str] = None) -> List[Tuple[str, Dict[str, Any]]]:
+    """The answer about a matter as (text, payload) messages: the aspect answered, then the one asked
+    of it after its whole guide (reading.answer_aspects): a service's steps, or any other aspect (a
+    一件事's overview already says where it starts and how it goes on)."""
+    messages = [(guide_text(guide, aspect), matter_payload(guide, aspect))]
+    if then == Aspect.STEPS:
+        if guide["kind"] == MatterKind.SERVICE and guide.get("steps"):
+            messages.append((steps_text(guide), steps_payload(guide)))
+    elif then and then != aspect:
+        messages.append((guide_text(guide, then), matter_payload(guide, then)))
+    return messages
 
 
 def describe_ticket(ticket: Dict[str, Any]) -> str:

@@ -23,7 +23,7 @@ from actions.cues import asks_in_person
 from actions.departments import complaint_route, department_ticket, offer_department
 from actions.follow_ups import MAX_CLARIFY
 from actions.forms import prefill_ticket_form, tells_more
-from actions.reading import aspect_for, unsure_of
+from actions.reading import answer_aspects, unsure_of
 from actions.ticket_request import filed_ticket, ticket_payload
 from actions.tickets import ActionOpenTicket, file_when_told
 from bot.vocabulary import TICKET_MATTER_KINDS, Aspect, MatterKind, TicketKind, TicketStatus
@@ -111,15 +111,13 @@ async def answer(
             return events
         return events + await _start_ticket(dispatcher, tracker, guide)
     aspect = aspect if aspect in render.ASPECTS else Aspect.OVERVIEW.value
-    asked = aspect
-    aspect = aspect_for(tracker, code, aspect)
+    # "这个证咋办", "不知道我能不能拿，要怎么去弄": the whole guide first, then what was asked of it.
+    aspect, then = answer_aspects(tracker, guide, aspect)
     follow_up = aspect != Aspect.OVERVIEW and tracker.get_slot("current_matter") == code
     # A follow-up answers only what was asked, short, with the whole guide one tap away.
     more = [{"title": "查看完整指南", "payload": f'/ask_matter{{"matter": "{code}"}}'}] if follow_up else []
-    dispatcher.utter_message(text=render.guide_text(guide, aspect), buttons=more, json_message=render.matter_payload(guide, aspect))
-    if asked == Aspect.STEPS and aspect == Aspect.OVERVIEW and guide["kind"] == MatterKind.SERVICE and guide.get("steps"):
-        # "这个证咋办", "要怎么申请": the whole guide first, then how it goes, step by step.
-        dispatcher.utter_message(text=render.steps_text(guide), json_message=render.steps_payload(guide))
+    for i, (text, payload) in enumerate(render.guide_messages(guide, aspect, then)):
+        dispatcher.utter_message(text=text, buttons=more if i == 0 else [], json_message=payload)
     if (also := _in_person_pair(aspect)) and guide["kind"] in (MatterKind.SERVICE, MatterKind.BUNDLE) and asks_in_person(text_of(tracker)):
         # "要本人去吗", "叫老乡帮我去开行不行": who may apply, and how many trips it takes (跑零次:
         # nobody needs to go), whichever of the two the words asked first.

@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import render
 from actions.api.hall import HallUnavailable, hall
 from actions.conversation import intent_of, match_of, text_of, Answering
-from actions.forms import FORM_SLOTS, form_anchor, pending_ticket, prefill_ticket_form
+from actions.forms import FORM_SLOTS, LONG_STORY_CHARS, form_anchor, pending_ticket, prefill_ticket_form
 from actions.cues import STORY_CHARS, says
 from actions.ticket_request import TICKET_OPENED, announce_ticket, department_for, supplement, ticket_number, ticket_request
 from bot.catalogue.lexicons import cue_pattern
@@ -21,6 +21,7 @@ from bot.text.normalize import normalize
 from bot.ratelimit import limiter
 from bot.text.phones import contact_number, mainland_mobile
 from bot.text.regions import find_region, looks_like_place
+from bot.text.sentences import asks
 from bot.vocabulary import FALLBACK_DEPARTMENT, FALLBACK_MATTER, TICKET_MATTER_KINDS, Aspect, TicketKind
 
 async def _pending_kind(tracker: Tracker) -> str:
@@ -326,9 +327,11 @@ async def file_when_told(dispatcher: CollectingDispatcher, tracker: Tracker, kin
     description = slots.get("problem_description")
     told = len(normalize(description or "").replace(" ", ""))
     # A request to act makes a line a complaint told in full; a story of the grievance this long is
-    # one by itself ("…工资拖着不给，现在打他电话也不接了，十几个人一共被欠了四十几万").
+    # one by itself ("…工资拖着不给，现在打他电话也不接了，十几个人一共被欠了四十几万"), and so is a
+    # shorter one that only tells what went wrong, asking nothing ("…物业说在等配件一直拖着不修，物业费倒是一分不少地收").
+    story = told >= STORY_CHARS or (told >= LONG_STORY_CHARS and not asks(description))
     if (not description or told < TOLD_IN_FULL
-            or (asks_to_act and not says(description, "complaint_request") and told < STORY_CHARS)):
+            or (asks_to_act and not says(description, "complaint_request") and not story)):
         return []
     request = ticket_request(tracker, kind, department, with_details(tracker, description), matter=matter,
                              consent=bool(slots.get("consent")))
