@@ -20,6 +20,10 @@ def says(text: str, kind: str) -> bool:
     return any(word and word in folded for word in cue_words()[kind])
 
 
+# "那户口去哪里上", "那么医保呢", "那以后想用公积金贷款…": a message that turns to another topic.
+TURNS_TO = re.compile(r"^(?:那么|那|还有)(?!个|些|边|里)")
+
+
 def asks_in_person(text: str) -> bool:
     """Whether the citizen asks who must come in person or may go for someone: a cue word
     ("要本人去吗", "委托别人") or a person named coming or going for them ("他要去吗", "卖车的朋友要跟我
@@ -227,12 +231,15 @@ _PERSON_SHAPE = re.compile(r"(?:找|寻|叫|安排|换|转|接)(?:个|一个|一
 
 
 # Talking with a person named as such: "我要跟你们工作人员直接说", "安排个工作人员给我打个电话讲讲",
-# "我想直接跟承办人员谈", "有没有人能跟我说说". Not "让工作人员来查一下" (no talking to me).
+# "我想直接跟承办人员谈", "有没有人能跟我说说", "有没得人直接跟我讲嘛". Not "让工作人员来查一下" (no talking to me).
 _TALK_TO_PERSON = re.compile(
     r"(?:跟|和|同|与|让|叫|请|安排)(?:你们|您们)?(?:那边|这边)?(?:的)?[\u4e00-\u9fff]{0,4}?"
     r"(?:工作人员|工作人源|工作人原|承办人员|办事人员|值班人员|值班的同志|同志|经办人|客服|专人|领导|负责人)(?:直接|当面|亲自)?"
     r"(?:跟我|和我|给我)?(?:打个?电话|回个?电话|来个?电话|接个?电话|通个?电话|通话|接一下|来接|说|谈|讲|聊|沟通|解释)"
-    r"|有没有(?:个)?[\u4e00-\u9fff]{0,4}?(?:人|工作人员|工作人原|工作人源)(?:能|可以)?(?:跟我|和我|给我)?(?:说|讲|解释|聊)")
+    r"|有(?:没有|没得|没|冇|无)(?:个)?[\u4e00-\u9fff]{0,4}?(?:人|工作人员|工作人原|工作人源)(?:能|可以)?(?:直接|当面|亲自)?"
+    r"(?:跟我|和我|同我|给我)?(?:说|讲|解释|聊)"
+    # "帮我转个上班的工作人员": put through to a person (转, 接), whatever words stand between.
+    r"|(?:转|接)(?:个|一个|一位)[\u4e00-\u9fff]{0,4}?(?:工作人员|工作人源|工作人原|客服|真人|活人)")
 # "叫个人来", "你说不清楚，换个人来", "我找人": a person, the message ending on it (not "找人代办").
 _SOMEONE = re.compile(r"(?:找|寻|叫|换|来)(?:个|一个|一位)?(?:别的)?人(?:来)?(?:吧|啊|呀|好吗|行吗)?$")
 # The whole message is "人工" ("人工人工人工", "有没有人工？"), not "人工授精" or "人工费".

@@ -65,8 +65,12 @@ _NOT_ASKED = re.compile(r"是(?:个|些)?(?:啥|什么|什么样的)(?:东西|�
                         r"|(?:地址|地点)(?:要|想|得|需要)?(?:变更|更改|修改|改|换|迁|变)"
                         # where a thing was lost is told, not asked: "身份证不知道掉在哪里了"
                         r"|(?:不知道|不晓得|不清楚|想不起|记不得)[\u4e00-\u9fff]{0,4}?(?:哪里|哪儿|哪)"
-                        # a fee that describes a thing is no fee asked: "听说政府有免费的律师，我这样的能申请吗"
-                        r"|(?:免费|收费|付费|自费|公费)的(?=[\u4e00-\u9fff])(?![吗吧呢么伐啊呀嘛了不])")
+                        # a fee that describes a thing is no fee asked: "听说政府有免费的律师，我这样的能申请吗",
+                        r"|(?:免费|收费|付费|自费|公费)的(?=[\u4e00-\u9fff])(?![吗吧呢么伐啊呀嘛了不])"
+                        # and so does one that describes a help given: "政府有没有不要钱帮人打官司的"
+                        r"|(?:免费|不要钱|不收钱|不花钱)(?:帮|给|替|提供)[\u4e00-\u9fff]{0,8}?的(?![吗吧呢么伐啊呀嘛])"
+                        # a thing told had is no time asked: "执照已经拿到手了"
+                        r"|(?:已经|早就|早已|已|刚刚|刚)(?:拿到手|到手)")
 
 
 def _not_asked(spans: List[Tuple[int, int]], start: int, end: int) -> bool:

@@ -81,6 +81,15 @@ def test_a_plain_how_is_asked_in_general_and_the_steps_are_not():
     assert not asks_in_general(tracker("这个资助具体怎么申请，流程是啥", "怎么申请"))
 
 
+def test_a_how_split_by_other_words_still_asks_how_in_general():
+    from actions.reading import asks_how_in_general
+
+    for how in ("这张卡要怎么给我妈弄下来", "新车的牌子到底怎么上", "补贴是怎么个发法", "我们这样要怎么去办", "结婚证丢了咋补"):
+        assert asks_how_in_general(how), how
+    for other in ("要带啥", "几点上班", "怎么上班最快", "多久能拿到"):
+        assert not asks_how_in_general(other), other
+
+
 def test_a_rating_with_its_reason_in_a_few_words_carries_the_reason():
     from actions.feedback import gives_reason
 
@@ -120,6 +129,11 @@ def test_a_person_is_asked_for_in_a_story_only_by_its_question():
     for words in ("阿拉寻人工", "寻个人来讲讲", "叫值班的同志跟我说一下", "请你们值班人员接个电话"):
         assert asks_for_person(words), words
     for words in ("我找派出所的同志开证明", "值班的同志说明天再来"):
+        assert not asks_for_person(words), words
+    # Put through to a person whatever words stand between, and "is there anyone" in dialect.
+    for words in ("你就帮我转个懂行的工作人员吧", "有冇人直接同我讲下", "有没得人当面跟我说", "我要跟人讲，不跟机器讲"):
+        assert asks_for_person(words), words
+    for words in ("户口要转到工作人员说的那个派出所吗", "社保转接要什么", "有没有人能代办"):
         assert not asks_for_person(words), words
 
 

@@ -398,3 +398,25 @@ def test_whether_one_may_at_a_place_said_may_first_asks_where(lexicon, text):
 def test_how_a_tax_is_reckoned_asks_the_fee(lexicon, text):
     # Writer AD: "契税怎么算的" asks how much.
     assert asked_aspect(text, lexicon)[0] == "fee"
+
+
+def test_a_free_help_that_describes_a_service_asks_no_fee(lexicon):
+    # Writers AF, AC: "政府有没有不要钱帮人打官司的", "有没有免费帮忙的" ask whether such a help exists.
+    assert asked_aspect("镇上有没有免费给人写状子的", lexicon) is None
+    assert asked_aspect("听说有不要钱替老人办手续的，我妈能申请吗", lexicon)[0] == "conditions"
+    # Whether the help itself is free is still asked.
+    assert asked_aspect("这个是免费帮人查体的吗", lexicon)[0] == "fee"
+
+
+@pytest.mark.parametrize("text, aspect", [
+    ("办这个要拿点啥纸头去", "materials"),   # Wu: 纸头, papers
+    ("批下来大概几久", "time_limit"),         # 几久 / 几耐: how long
+    ("等几耐先有", "time_limit"),
+])
+def test_dialect_words_for_papers_and_how_long(lexicon, text, aspect):
+    assert asked_aspect(text, lexicon)[0] == aspect
+
+
+def test_a_thing_told_got_asks_no_time(lexicon):
+    assert asked_aspect("个体户的执照早就拿到手了，还要办别的证吗", lexicon) is None
+    assert asked_aspect("办下来多久能拿到手", lexicon)[0] == "time_limit"
