@@ -14,13 +14,13 @@ from rasa_sdk import Tracker
 
 from actions.api.hall import hall
 from actions.conversation import aspect_span, entity, is_button, match_of, text_of
-from actions.cues import asks_in_person, says
+from actions.cues import TURNS_TO, asks_in_person, says
 from actions.documents import acted_on, fears_misuse
 from actions.naming import (
     EVERYDAY_CHARS, EVERYDAY_PAIRS, PEOPLE_PAIRS, bigrams, folded_names, name_bigrams, named_word_for_word, naming_pairs,
 )
 from actions.reading import asking_clause, asks_what_about, sibling_named, what_about
-from actions.told import only_denied
+from actions.told import COMPARED, only_denied
 from bot.catalogue.lexicons import asking_pairs, cue_pattern
 from bot.text.sentences import asking_clause_of, clauses
 from bot.text.normalize import normalize
@@ -145,6 +145,8 @@ async def stays(tracker: Tracker, current: str, code: str, aspect: str, ranked: 
     asking = _without_self(asking_clause(tracker)) if aspect == Aspect.CONDITIONS else text
     if named_word_for_word(other, normalize(asking).replace(" ", "")) and not named_word_for_word(this, folded):
         return False
+    if TURNS_TO.match(folded) and named_word_for_word(other, _without_self(folded)) and not named_word_for_word(this, folded):
+        return False  # "那以后我想买房用公积金贷款，要缴满多久才能贷" after 租房提取: turned to 公积金贷款, named
     # "户口注销那个要带啥" after 死亡医学证明, "居住证办下来要多久" after 小学入学: two words of
     # the other's name or an alias, none of this one's. A conditions question tells the
     # situation first ("靠一千多的养老金，我们这样的够不够格"): two words in the clause that
@@ -285,7 +287,18 @@ async def said_only_to_deny(tracker: Tracker, other: str) -> bool:
     if is_button(tracker) or says(text_of(tracker), "switch"):
         return False
     that = await hall().guide(other)
-    return bool(that) and only_denied(text_of(tracker), name_bigrams(that))
+    return bool(that) and (only_denied(text_of(tracker), name_bigrams(that)) or _compared_only(text_of(tracker), that))
+
+
+def _compared_only(text: str, other: Dict[str, Any]) -> bool:
+    """The other matter is compared with ("补的时候是不是跟到期换证一样还要去体检", "过户了是不是等于重新上牌")
+    and not named word for word besides: the question is the matter in hand's, whatever else of the
+    other's words it holds (体检)."""
+    folded = normalize(text).replace(" ", "")
+    compared = COMPARED.findall(folded)
+    if not any(naming_pairs(span) & name_bigrams(other) for span in compared):
+        return False
+    return not named_word_for_word(other, COMPARED.sub("，", folded))
 
 
 async def short_reply_reading(tracker: Tracker, current: Optional[str],

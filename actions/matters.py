@@ -19,7 +19,6 @@ ticket), actions.replies'.
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Tracker
@@ -31,7 +30,7 @@ from actions.bundles import bundle_turn, named_bundle
 from actions.conversation import (
     ROUTER_SURE, Answering, aspect_asked_before, channel_of, intent_of, previous_bot_events, text_of, user_texts,
 )
-from actions.cues import STORY_CHARS, asks_for_person, asks_their_office, says
+from actions.cues import STORY_CHARS, TURNS_TO, asks_for_person, asks_their_office, says
 from actions.departments import (
     asks_office, complaint_rerouted, department_answer, department_of, department_spoken_of,
 )
@@ -48,7 +47,7 @@ from actions.outside import elsewhere_answer, not_theirs_either
 from actions.picking import in_context
 from actions.reading import asked_which, department_offered, done_elsewhere, is_bare_followup, named_matters, needed_thing
 from actions.replies import answer, clarify, correct, routed_ticket
-from actions.stories import asked_in_routed_department, beside_told_had, read_story
+from actions.stories import asked_besides_had, asked_in_routed_department, beside_told_had, read_story
 from actions.story_clauses import asked_in_story, wish_reads, wished_in_story
 from actions.turn import Turn
 from actions.umbrellas import option_told_before, told_option, umbrella_options
@@ -63,8 +62,6 @@ logger = logging.getLogger(__name__)
 # When the router overrules the top match, a candidate of the router's department scoring this much
 # is the matter meant (a runner-up, not a stray word).
 IN_ROUTED_DEPARTMENT = 0.1
-# "那户口去哪里上", "那么医保呢": a message that turns to another topic.
-TURNS_TO = re.compile(r"^(?:那么|那|还有)(?!个|些|边|里)")
 
 
 class ActionAnswerMatter(Answering):
@@ -98,7 +95,7 @@ class ActionAnswerMatter(Answering):
         turn = Turn.read(tracker)
         steps = (self._small_talk, self._not_theirs_either, self._department_follow_up, self._in_bundle, self._what_if, self._bare_follow_up,
                  self._alternatives_named,
-                 self._lost_document, self._elsewhere, self._umbrella, self._meant, without_matter)
+                 self._lost_document, self._elsewhere, self._had_aside, self._umbrella, self._meant, without_matter)
         try:
             for step in steps:
                 events = await step(dispatcher, turn)
@@ -196,6 +193,8 @@ class ActionAnswerMatter(Answering):
         sibling = await sibling_in_situation(turn.tracker, turn.current)
         if sibling is None:
             return None
+        if sibling != next(iter(turn.ranked), None) and await self._names_another(turn):
+            return None  # "那以后要是买房 想用公积金贷款 怎么贷" after 租房提取: 公积金贷款, named, not 购房提取
         return await answer(dispatcher, turn.tracker, sibling, turn.aspect or Aspect.OVERVIEW)
 
     async def _bare_follow_up(self, dispatcher: CollectingDispatcher, turn: Turn) -> Optional[List[EventType]]:
@@ -241,6 +240,22 @@ class ActionAnswerMatter(Answering):
             return None
         await hall().record_unmatched(turn.tracker.sender_id, turn.text, channel_of(turn.tracker))
         return await elsewhere_answer(dispatcher, place, turn.matter or next(iter(turn.ranked), None))
+
+    async def _had_aside(self, dispatcher: CollectingDispatcher, turn: Turn) -> Optional[List[EventType]]:
+        """The matcher unsure of a message that tells a thing had: what its other clauses, read alone,
+        surely name. A few lines that tell any thing had ("营业执照我已经拿到了，…卖吃的是不是还得另外办个
+        许可"); a story only when its likeliest reading is the thing it tells had (its background
+        else tells more than what it has)."""
+        if (turn.current or turn.button or asked_which(turn.tracker) or not turn.ranked
+                or not (turn.view.abstain or turn.view.clarify)):
+            return None
+        if turn.length >= STORY_CHARS:
+            other = await beside_told_had(turn, turn.ranked[0])
+        else:
+            other = await asked_besides_had(turn)
+        if not other:
+            return None
+        return await answer(dispatcher, turn.tracker, other, turn.aspect or Aspect.OVERVIEW, turn.ranked[:MAX_CLARIFY])
 
     async def _umbrella(self, dispatcher: CollectingDispatcher, turn: Turn) -> Optional[List[EventType]]:
         """"社保要怎么转过去", "我要办注销": a topic named without saying which of its matters is

@@ -13,8 +13,8 @@ from actions.bundles import holds_any
 from actions.departments import department_of
 from actions.api import rasa as rasa_api
 from actions.naming import EVERYDAY_PAIRS, bigrams, name_bigrams, naming_pairs
-from actions.story_clauses import STORY_QUESTION_LEAD, asked_in_story, wished_in_story
-from actions.told import only_told_had, undenied_clauses, without_denied
+from actions.story_clauses import STORY_QUESTION_LEAD, asked_in_story, told_done, wished_in_story
+from actions.told import denied_clauses, only_told_had, undenied_clauses, without_denied
 from actions.turn import Turn
 from bot.vocabulary import FALLBACK_MATTER
 
@@ -58,15 +58,11 @@ async def beside_told_had(turn: Turn, code: str) -> Optional[str]:
     "残疾证已经办下来了，想申请轮椅") whose matched matter's name is said only as had or not needed:
     the matter its other clauses, read alone, surely name; None when they name none or the same."""
     rest = undenied_clauses(turn.text)
-    if not rest or not await _told_had(code, turn.text):
+    # (said as had in its name's words, or in other words a clause that tells it had names: "营业执照我已经拿到了")
+    if not rest or not (await _told_had(code, turn.text) or code in await told_done(turn.text, min_chars=0)):
         return None
-    parsed = await rasa_api.parse("，".join(rest))
-    match = (parsed or {}).get("matter_match") or {}
-    matches = [m for m in match.get("matches") or [] if m.get("matter") != FALLBACK_MATTER]
-    if match.get("abstain", True) or match.get("clarify") or not matches:
-        return None
-    best = matches[0]
-    if best["matter"] == code or float(best.get("score") or 0.0) < BESIDE_HAD_SCORE:
+    best = await _sure_reading(rest)
+    if not best or best["matter"] == code:
         return None
     if code == turn.current:
         # A follow-up on the matter in hand leaves it only for a matter its other clauses name in
@@ -78,6 +74,27 @@ async def beside_told_had(turn: Turn, code: str) -> Optional[str]:
         if named < 2 or named <= len(said & name_bigrams(ours)):
             return None
     return best["matter"]
+
+
+async def _sure_reading(parts: List[str]) -> Optional[Dict[str, Any]]:
+    """The match the clauses, read alone together, surely name (BESIDE_HAD_SCORE); None if unsure."""
+    parsed = await rasa_api.parse("，".join(parts))
+    match = (parsed or {}).get("matter_match") or {}
+    matches = [m for m in match.get("matches") or [] if m.get("matter") != FALLBACK_MATTER]
+    if match.get("abstain", True) or match.get("clarify") or not matches:
+        return None
+    return matches[0] if float(matches[0].get("score") or 0.0) >= BESIDE_HAD_SCORE else None
+
+
+async def asked_besides_had(turn: Turn) -> Optional[str]:
+    """A message the matcher is unsure of that tells a thing had ("营业执照我已经拿到了，在街上开个烧饼店，
+    卖吃的是不是还得另外办个许可": 个体户 or 公司, whichever its words lean to): what its other clauses,
+    read alone, surely name, when that is not a thing it tells had."""
+    rest = undenied_clauses(turn.text)
+    if not rest or not denied_clauses(turn.text):
+        return None
+    best = await _sure_reading(rest)
+    return best["matter"] if best and best["matter"] not in await told_done(turn.text, min_chars=0) else None
 
 
 async def _besides_had(turn: Turn, code: str) -> Optional[str]:

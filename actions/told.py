@@ -24,9 +24,12 @@ _DENIES = re.compile(r"(?<![是用需])(?:不是|不用|不需要|用不着|无�
                      r"|(?<![没要需还只得该才能])有(?![没什么啥哪多几个一种些])[\u4e00-\u9fff]{0,5}?(?:证|照|卡|簿)$")
 
 
-# A thing named only to compare with ("会不会跟挂失一样马上作废", "要不要像结婚登记那样两个人都到场"):
+# A thing named only to compare with ("会不会跟挂失一样马上作废", "要不要像结婚登记那样两个人都到场",
+# "是不是等于重新上牌"):
 # it is not what the message asks about.
-COMPARED = re.compile(r"(?:跟|和|像|同)[\u4e00-\u9fff]{1,8}?(?:一样|似的|那样|一个样)")
+COMPARED = re.compile(r"(?:跟|和|像|同)[\u4e00-\u9fff]{1,8}?(?:一样|似的|那样|一个样)"
+                      # "过户了是不是等于重新上牌": what a thing amounts to, asked
+                      r"|(?:等于|相当于|等同于)[\u4e00-\u9fff]{1,8}?(?=[吗呢吧么嘛伐？?，,。\s]|$)")
 
 
 def _written_clauses(text: str) -> List[str]:

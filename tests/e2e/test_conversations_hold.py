@@ -1590,3 +1590,62 @@ def test_a_plain_how_carried_to_the_answer_of_which_one_is_answered_with_the_who
     assert "clarify" in {k for c in customs(stack.say(sender, "我的证件弄丢了咋办呀")) for k in c}
     aspects = [c.get("aspect") for c in customs(stack.say(sender, "驾驶证")) if c.get("matter") == "gongan.driving_license_lost"]
     assert aspects[:1] == ["overview"]
+
+
+def test_a_broad_first_question_gets_the_whole_guide_then_what_it_asks(stack):
+    def aspects(replies):
+        return [(c["matter"], c["aspect"]) for c in customs(replies) if "matter" in c and "aspect" in c]
+
+    # Whether one may, asked first: the whole guide, then the conditions.
+    sender = me()
+    assert aspects(stack.say(sender, "我外婆今年八十二了，村里人说满八十有补贴，她能不能领")) == [
+        ("minzheng.elderly_allowance", "overview"), ("minzheng.elderly_allowance", "conditions")]
+    # A follow-up on it answers the aspect alone.
+    assert aspects(stack.say(sender, "要带啥")) == [("minzheng.elderly_allowance", "materials")]
+    # A "how" split by other words: the whole guide, then the steps.
+    assert aspects(stack.say(me(), "我老爸的残疾人证要怎么给他弄")) == [
+        ("canlian.disability_card", "overview"), ("canlian.disability_card", "steps")]
+    # A particular aspect asked first is answered alone.
+    assert aspects(stack.say(me(), "残疾人证要带啥材料")) == [("canlian.disability_card", "materials")]
+
+
+def test_a_grievance_told_in_a_few_lines_is_filed_when_told(stack):
+    # Told, asking nothing: registered at once, as a hotline does; the phone is asked after it.
+    sender = me()
+    replies = stack.say(sender, "前天晚上在绍兴北站打了辆出租车去柯桥，司机故意绕了一大圈，平常三十块的路收了我七十八块")
+    (ticket,) = stack.tickets(sender)
+    assert (ticket["kind"], ticket["department"]) == ("complaint", "jiaotong")
+    assert any(c.get("ticket") == ticket["number"] for c in customs(replies))
+    # A question of the same kind is answered first, and filed only when the form has its phone.
+    sender = me()
+    stack.say(sender, "出租车司机不打表，一口价要一百块，这种情况乘客可以不给吗")
+    assert stack.tickets(sender) == []
+
+
+def test_a_follow_up_that_turns_to_a_sibling_named_word_for_word_switches(stack):
+    # After 租房提取, "那…公积金贷款…" turns to the loan, named word for word: no situation sibling
+    # (购房提取 for 买房) and no staying on the matter in hand.
+    sender = me()
+    assert answer(stack.say(sender, "我在嘉兴租房，房租能不能用公积金来付"))["matter"] == "gjj.withdraw_rent"
+    assert answer(stack.say(sender, "那以后要是买了房子，用公积金贷款又怎么贷"))["matter"] == "gjj.loan"
+    sender = me()
+    stack.say(sender, "我在嘉兴租房，房租能不能用公积金来付")
+    assert answer(stack.say(sender, "那以后买房用公积金贷款的话，公积金得交满几个月才能贷"))["matter"] == "gjj.loan"
+
+
+def test_a_thing_told_had_is_not_what_a_short_message_asks(stack):
+    # The licence is had (个体户 or 公司, whichever the words lean to); the other clauses ask the
+    # food permit, and "已经拿到手了" tells, it asks no time.
+    replies = stack.say(me(), "个体户的执照已经拿到手了，我在店里卖卤味熟食，是不是还要另外办个证")
+    assert (answer(replies)["matter"], answer(replies)["aspect"]) == ("scjg.food_business_license", "overview")
+
+
+def test_a_matter_compared_with_is_not_the_one_asked(stack):
+    # "是不是跟…一样", "是不是相当于…": the other matter is compared with; the question is the
+    # matter in hand's, whatever else of the other's words it holds.
+    sender = me()
+    assert answer(stack.say(sender, "我的驾驶证弄丢了，要补一本"))["matter"] == "gongan.driving_license_lost"
+    assert answer(stack.say(sender, "补的话是不是跟期满换证一样也要去医院体检"))["matter"] == "gongan.driving_license_lost"
+    sender = me()
+    assert answer(stack.say(sender, "买了辆二手车要过户到我名下怎么弄"))["matter"] == "gongan.vehicle_transfer"
+    assert answer(stack.say(sender, "过户是不是相当于重新上一次牌"))["matter"] == "gongan.vehicle_transfer"
