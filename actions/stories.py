@@ -13,7 +13,7 @@ from actions.bundles import holds_any
 from actions.departments import department_of
 from actions.api import rasa as rasa_api
 from actions.naming import EVERYDAY_PAIRS, bigrams, name_bigrams, naming_pairs
-from actions.story_clauses import STORY_QUESTION_LEAD, asked_in_story, told_done, wished_in_story
+from actions.story_clauses import STORY_QUESTION_LEAD, asked_in_story, wished_in_story
 from actions.told import denied_clauses, only_told_had, undenied_clauses, without_denied
 from actions.turn import Turn
 from bot.vocabulary import FALLBACK_MATTER
@@ -59,7 +59,7 @@ async def beside_told_had(turn: Turn, code: str) -> Optional[str]:
     the matter its other clauses, read alone, surely name; None when they name none or the same."""
     rest = undenied_clauses(turn.text)
     # (said as had in its name's words, or in other words a clause that tells it had names: "营业执照我已经拿到了")
-    if not rest or not (await _told_had(code, turn.text) or code in await told_done(turn.text, min_chars=0)):
+    if not rest or not (await _told_had(code, turn.text) or code in await turn.told_done()):
         return None
     best = await _sure_reading(rest)
     if not best or best["matter"] == code:
@@ -94,7 +94,7 @@ async def asked_besides_had(turn: Turn) -> Optional[str]:
     if not rest or not denied_clauses(turn.text):
         return None
     best = await _sure_reading(rest)
-    return best["matter"] if best and best["matter"] not in await told_done(turn.text, min_chars=0) else None
+    return best["matter"] if best and best["matter"] not in await turn.told_done() else None
 
 
 async def _besides_had(turn: Turn, code: str) -> Optional[str]:

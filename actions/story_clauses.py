@@ -87,14 +87,12 @@ def _tells_done(clause: str) -> bool:
 _AFTERTHOUGHT = re.compile(r"^[\u4e00-\u9fff]{1,5}的$")
 
 
-async def told_done(text: str, min_chars: int = STORY_CHARS) -> Set[str]:
-    """The matters a long story tells as already done: those a clause that says so ("工伤认定今年
-    三月已经下来了", "…去劳动监察那里投诉过"), read alone, names (Rasa's /model/parse, side by side).
-    The story then asks about something else: "…工伤认定已经下来了…听说政府有免费的律师，我这样的
-    能申请吗？" asks for 法律援助, whatever the whole story's words read. (Turn.told_done reads it
-    once per message; a shorter message is read when `min_chars` allows.)"""
-    if len(normalize(text).replace(" ", "")) < min_chars:
-        return set()
+async def told_done(text: str) -> Set[str]:
+    """The matters a message tells as already done: those a clause that says so ("工伤认定今年
+    三月已经下来了", "…去劳动监察那里投诉过", "营业执照我已经拿到了"), read alone, names (Rasa's
+    /model/parse, side by side). The message then asks about something else: "…工伤认定已经下来了…
+    听说政府有免费的律师，我这样的能申请吗？" asks for 法律援助, whatever the whole story's words read.
+    (Turn.told_done reads it once per message.)"""
     parts = clauses(text)
     # an afterthought that says which goes with it: "营业执照上个月已经办好了，个体户的"
     done = [c + (parts[i + 1] if i + 1 < len(parts) and _AFTERTHOUGHT.match(parts[i + 1]) else "")

@@ -114,7 +114,7 @@ class Turn:
         return self._once["refined"]
 
     async def told_done(self) -> Set[str]:
-        """The matters a long story tells as already done (a parse per telling clause, once)."""
+        """The matters the message tells as already done (a parse per telling clause, once)."""
         if self._done is None:
             self._done = await told_done(self.text)
         return self._done
