@@ -15,7 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.api.hall import hall
 from actions.conversation import entity, intent_of, is_button, route_of, text_of, user_texts
 from actions.cues import STORY_CHARS, asks_to_act, grieves, says
-from actions.forms import DECLINED, MIN_DESCRIPTION_CHARS, prefill_ticket_form
+from actions.form_slots import DECLINED, MIN_DESCRIPTION_CHARS, prefill_ticket_form
 from actions.outside import matter_button, outside_answer
 from actions.overrules import OVERRULE_OUTSIDE, router_sure_of_other
 from actions.reading import only_particulars

@@ -21,7 +21,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.api.hall import HallUnavailable, hall
 from actions.conversation import is_button, text_of, user_texts, Answering
 from actions.cues import asks_for_person, says, speaks_of_person
-from actions.forms import FORM_SLOTS
+from actions.form_slots import FORM_SLOTS
 from actions.ticket_request import department_for, supplement, ticket_request
 from bot.handoffs import waiting_handoff as latest_waiting
 from bot.privacy import mask_phone

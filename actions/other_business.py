@@ -25,7 +25,7 @@ from actions.conversation import aspect_span, entity, last_bot_response, previou
 from actions.cues import agrees, says, went_and_failed
 from actions.departments import accept_department_offer, department_of, offer_callback
 from actions.feedback import ActionRecordRating, rating_level, score_in
-from actions.forms import drops_form, pending_ticket, wants_submit
+from actions.form_slots import drops_form, pending_ticket, wants_submit
 from actions.outside import answered_outside
 from actions.reading import department_offered, offer_said_yes_to, only_particulars, takes_offer
 from actions.ticket_request import FILED_REPLIES

@@ -22,7 +22,7 @@ from actions.conversation import MatchView, is_button, text_of
 from actions.cues import asks_in_person
 from actions.departments import complaint_route, department_ticket, offer_department
 from actions.follow_ups import MAX_CLARIFY
-from actions.forms import prefill_ticket_form, tells_more
+from actions.form_slots import prefill_ticket_form, tells_more
 from actions.reading import answer_aspects, unsure_of
 from actions.ticket_request import filed_ticket, ticket_payload
 from actions.tickets import ActionOpenTicket, file_when_told

@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import render
 from actions.api.hall import HallUnavailable, hall
 from actions.conversation import intent_of, match_of, text_of, Answering
-from actions.forms import FORM_SLOTS, LONG_STORY_CHARS, form_anchor, pending_ticket, prefill_ticket_form
+from actions.form_slots import FORM_SLOTS, LONG_STORY_CHARS, form_anchor, pending_ticket, prefill_ticket_form
 from actions.cues import STORY_CHARS, says
 from actions.ticket_request import TICKET_OPENED, announce_ticket, department_for, supplement, ticket_number, ticket_request
 from bot.catalogue.lexicons import cue_pattern
