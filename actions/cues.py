@@ -153,6 +153,10 @@ def _counted_trips(folded: str) -> bool:
 _ONE_ROUND_TRIP = re.compile(r"(?:一|1)(?:趟|次|回)")
 
 
+# "在外卖站点跑了三个多月", "跑了两年出租": a time spent working, not trips made.
+_TIME_SPENT = re.compile(r"[十百\d]*(?:个多?月|多?个?年|个?多?星期|周)")
+
+
 def _unfeared(folded: str, kind: str, text: str = "") -> bool:
     """Whether a cue word of `kind` occurs without a word of fear just before it, or further back in
     its clause (of `text`, the message as written, whose folded form `folded` is)."""
@@ -160,7 +164,8 @@ def _unfeared(folded: str, kind: str, text: str = "") -> bool:
     for at, word in _occurrences(folded, kind):
         # (a fear word may end on the cue's first character: "没空跑来跑去" is no 空跑)
         if not any(f in folded[max(0, at - 4):at + 1] for f in feared) and not _feared_afar(folded, at, text) \
-                and not (kind == "repeated_trips" and _ONE_ROUND_TRIP.match(folded, at + len(word))) \
+                and not (kind == "repeated_trips" and (_ONE_ROUND_TRIP.match(folded, at + len(word))
+                                                       or _TIME_SPENT.match(folded, at + len(word)))) \
                 and not _not_the_citizens_failure(folded, at, at + len(word)):
             return True
     return False
@@ -237,7 +242,7 @@ _TALK_TO_PERSON = re.compile(
     r"(?:工作人员|工作人源|工作人原|承办人员|办事人员|值班人员|值班的同志|同志|经办人|客服|专人|领导|负责人)(?:直接|当面|亲自)?"
     r"(?:跟我|和我|给我)?(?:打个?电话|回个?电话|来个?电话|接个?电话|通个?电话|通话|接一下|来接|说|谈|讲|聊|沟通|解释)"
     r"|有(?:没有|没得|没|冇|无)(?:个)?[\u4e00-\u9fff]{0,4}?(?:人|工作人员|工作人原|工作人源)(?:能|可以)?(?:直接|当面|亲自)?"
-    r"(?:跟我|和我|同我|给我)?(?:说|讲|解释|聊)"
+    r"(?:跟我|和我|同我|给我)?(?:说|讲|解释|聊|谈|倾|沟通)"  # 倾: Cantonese "同我倾吓"
     # "帮我转个上班的工作人员": put through to a person (转, 接), whatever words stand between.
     r"|(?:转|接)(?:个|一个|一位)[\u4e00-\u9fff]{0,4}?(?:工作人员|工作人源|工作人原|客服|真人|活人)")
 # "叫个人来", "你说不清楚，换个人来", "我找人": a person, the message ending on it (not "找人代办").

@@ -130,6 +130,13 @@ def answer_aspects(tracker: Tracker, guide: Dict[str, Any], aspect: str) -> Tupl
     text = text_of(tracker)
     if guide["kind"] == MatterKind.BUNDLE and aspect == Aspect.STEPS:
         return (Aspect.OVERVIEW.value if asks_in_general(tracker) else aspect), None
+    span = aspect_span(tracker)
+    asked = text_of(tracker)[span[0]:span[1]] if span else ""
+    if guide["kind"] == MatterKind.BUNDLE and aspect == Aspect.VISITS and (
+            says(asked, "done_in_one_go") or says(asked, "done_together")):
+        # "营业执照 刻章 领发票这一串 能不能一次搞定": whether they are done in one go is what the
+        # 一件事 is, answered by its whole guide (a follow-up "一次能搞定吗" asks its trips).
+        return Aspect.OVERVIEW.value, None
     if aspect == Aspect.OVERVIEW:
         return aspect, (Aspect.STEPS.value if asks_how_in_general(text) else None)
     if aspect == Aspect.STEPS and _STEPS_NAMED.search(normalize(text)):

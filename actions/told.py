@@ -45,7 +45,9 @@ def denied_clauses(text: str) -> List[str]:
 
 # A thing had first, as the time of what is asked ("拿到出生证明以后报户口去哪个派出所", "等残疾证办好后"):
 # had, like a clause that says it is done; the rest of its clause is what is asked.
-_HAD_FIRST = re.compile(r"(?:等|在)?(?:拿到|领到|办好|开好|弄好|办下来|有了)[\u4e00-\u9fff]{1,10}?(?:以后|之后|后)")
+# So is a thing set aside as had ("除了那本退伍证还要准备啥": what else, besides it).
+_HAD_FIRST = re.compile(r"(?:等|在)?(?:拿到|领到|办好|开好|弄好|办下来|有了)[\u4e00-\u9fff]{1,10}?(?:以后|之后|后)"
+                        r"|除了[\u4e00-\u9fff]{1,8}?(?:以外|之外)?(?=还|另外|别的|其他|其它)")
 
 
 def undenied_clauses(text: str) -> List[str]:

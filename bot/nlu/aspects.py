@@ -36,6 +36,7 @@ LOCATION = Aspect.LOCATION.value
 STEPS = Aspect.STEPS.value
 ONLINE = Aspect.ONLINE.value
 VISITS = Aspect.VISITS.value
+TIME_LIMIT = Aspect.TIME_LIMIT.value
 _INTERROGATIVES = ("哪", "几", "多少", "多久", "多长", "啥", "什么", "怎么", "咋", "吗", "能", "伐")  # 伐: Wu 吗
 # 不 asks at the end ("要钱不") or between a word and itself ("收不收费"); "不用跑" only tells.
 _NOT_ASKS = re.compile(r"不$|(.)不\1")
@@ -70,7 +71,9 @@ _NOT_ASKED = re.compile(r"是(?:个|些)?(?:啥|什么|什么样的)(?:东西|�
                         # and so does one that describes a help given: "政府有没有不要钱帮人打官司的"
                         r"|(?:免费|不要钱|不收钱|不花钱)(?:帮|给|替|提供)[\u4e00-\u9fff]{0,8}?的(?![吗吧呢么伐啊呀嘛])"
                         # a thing told had is no time asked: "执照已经拿到手了"
-                        r"|(?:已经|早就|早已|已|刚刚|刚)(?:拿到手|到手)")
+                        r"|(?:已经|早就|早已|已|刚刚|刚)(?:拿到手|到手)"
+                        # "在那办" is a phone typist's 在哪办, but "在那办了三次" tells where it was done
+                        r"|在那(?:儿|里)?(?:办|换|弄|补|领|交|申请)(?:了|过|的|好)")
 
 
 def _not_asked(spans: List[Tuple[int, int]], start: int, end: int) -> bool:
@@ -126,7 +129,11 @@ def find_aspect(text: str, lexicon: List[Tuple[str, str]]) -> Optional[Tuple[str
                      and (_SERVED.search(text) or not any(f[1] == "time_limit" for f in found)))
         last = aspect == CONDITIONS and not ((phrase.startswith(_OWN_CASE) and (may or asks)) or threshold
                                              or (start, end) in spans)
-        key = (-1 if threshold else 1 if last else 0, 0 if asks else 1, start, -len(phrase))
+        # A plain "how" ("失业金咋领，得准备些啥") gives way to another aspect asked beside it (not to a
+        # bare noun: "证件掉了要咋补"): the first answer to a plain how is the whole guide anyway
+        # (actions.reading.answer_aspects).
+        plain_how = aspect == STEPS and bool(cue_pattern("general_how").fullmatch(phrase))
+        key = (-1 if threshold else 1 if last else 0, 0.5 if plain_how else 0 if asks else 1, start, -len(phrase))
         if best is None or key < best[0]:
             best = (key, (aspect, start, end))
     if best and best[1][0] == STEPS:
@@ -134,6 +141,11 @@ def find_aspect(text: str, lexicon: List[Tuple[str, str]]) -> Optional[Tuple[str
         online = [f for f in found if f[1] == ONLINE and f[3] <= best[1][1] <= f[3] + 1]
         if online:
             return ONLINE, online[0][2], best[1][2]  # the span asks: it holds the how
+    if best and best[1][0] == ONLINE:
+        # (the same, the online phrase ranked first: its span holds the plain how after it)
+        how = [f for f in found if f[1] == STEPS and best[1][2] <= f[2] <= best[1][2] + 1]
+        if how:
+            return ONLINE, best[1][1], how[0][3]
     return best[1] if best else None
 
 
@@ -230,6 +242,8 @@ def asked_aspect(text: str, lexicon: List[Tuple[str, str]]) -> Optional[Tuple[st
         parts = [c for c in reversed(clauses(text)) if len(c) < LONG_UNPUNCTUATED]
         for last in _direct_first([c for c in parts if asks(c)][:ASKING_CLAUSES]) + parts[:ASKING_CLAUSES]:
             found = asked_aspect(last, lexicon)
+            if found and _in_time_beside_time(found, text, lexicon):
+                continue
             # (a clause that does not ask asks by the lexicon's own words, not by a sound heard in
             # it: "贷款受不受影响" is no 收不收费)
             if found and (asks(last) or (_asks(found[1]) and any(p in found[1] for p, _ in lexicon))):
@@ -275,10 +289,20 @@ def asked_aspect(text: str, lexicon: List[Tuple[str, str]]) -> Optional[Tuple[st
                 before = clause
         if found and found[0] == VISITS and _HEARD_ONE_GO.search(folded[:found[2]]):
             return None  # "听说可以一次办完？": what the 一件事 is, not how many trips
+        if found and part is not text and _in_time_beside_time((found[0], folded[found[1]:found[2]]), text, lexicon):
+            continue
         if found and (part is text or _asks(folded[found[1]:found[2]]) or part is asking):
             aspect, start, end = found
             return aspect, folded[start:end]
     return None
+
+
+def _in_time_beside_time(found: Tuple[str, str], whole: str, lexicon: List[Tuple[str, str]]) -> bool:
+    """"…现在去办护照要多久能拿到，来得及吗": whether it is done in time for the citizen's plan, asked
+    beside how long it takes, asks the time ("还来得及交伐" alone asks whether one still may)."""
+    folded = normalize(whole)
+    return (found[0] == CONDITIONS and "来得及" in found[1]
+            and any(aspect == TIME_LIMIT and phrase in folded for phrase, aspect in lexicon))
 
 
 # "我也不知道这个归哪个部门管": not knowing is told beside the question, which asks first.

@@ -9,7 +9,8 @@ from typing import List, Optional, Tuple
 from bot.text.normalize import normalize
 
 # Question words, read on the normalised text too (問問 and 怎樣 are asked in Traditional as well).
-ASKS = re.compile(r"[?？吗呢嘛伐]|想问|请问|问一下|问问|咨询|多少|多久|几[天趟次个日]|哪|怎么|怎样|咋|啥|什么|能不能|"
+# "几天" asks; "好几天", "十几个", "前几天" tell ("垃圾堆了好几天没人收"). 咩, 乜嘢: Cantonese "what".
+ASKS = re.compile(r"[?？吗呢嘛伐咩]|乜嘢|想问|请问|问一下|问问|咨询|多少|多久|(?<![好十前这那没过头最隔])几[天趟次个日]|哪|怎么|怎样|咋|啥|什么|能不能|"
                   r"可不可以|是否|有没有|要不要|收不收|行不行|会不会|是不是|能否|可否|需不需要|用不用|对不对"
                   # a question ending in 不 or 了没: "要钱不", "网上行不", "批下来了没"
                   r"|[\u4e00-\u9fff]{2}不[\s。.!！]*$|了没[\s。.!！]*$")

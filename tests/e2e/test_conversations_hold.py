@@ -1649,3 +1649,37 @@ def test_a_matter_compared_with_is_not_the_one_asked(stack):
     sender = me()
     assert answer(stack.say(sender, "买了辆二手车要过户到我名下怎么弄"))["matter"] == "gongan.vehicle_transfer"
     assert answer(stack.say(sender, "过户是不是相当于重新上一次牌"))["matter"] == "gongan.vehicle_transfer"
+
+
+def test_a_grievance_that_tells_how_many_days_or_people_is_filed_when_told(stack):
+    # "好几个星期", "好几个小孩" tell, they ask nothing: the grievance is registered at once.
+    sender = me()
+    stack.say(sender, "村口那家化工厂一到晚上就偷偷排废气，味道刺鼻得很，已经持续好几个星期了，附近好几个小孩都咳嗽")
+    (ticket,) = stack.tickets(sender)
+    assert (ticket["kind"], ticket["department"]) == ("complaint", "shengtai")
+
+
+def test_months_spent_working_are_no_failed_trip(stack):
+    # A rider who "跑了三个多月" at a delivery station tells how long he worked: his wages are
+    # the labour inspectors', not a 兜底 of a failed trip.
+    sender = me()
+    stack.say(sender, "我在江北一个外卖站跑了三个多月，站长说押金和后两个月的工钱要干满半年才给，我家里有事辞了，他就一分不给，打电话也不接")
+    (ticket,) = stack.tickets(sender)
+    assert (ticket["kind"], ticket["department"]) == ("complaint", "renshe")
+
+
+def test_several_things_asked_to_be_done_in_one_go_are_their_bundle(stack):
+    # Members listed with "这些" and "一次弄好": the 一件事, its whole guide; its own name with
+    # "这一串…一次搞定吗": whether it is done in one go is what it is, not its trips.
+    replies = stack.say(me(), "小孩刚出生 出生证 落户 医保这些能不能一次弄好")
+    assert (answer(replies)["matter"], answer(replies)["aspect"]) == ("yjs.newborn", "overview")
+    replies = stack.say(me(), "开公司 营业执照 刻章 税务登记这一串 可以一次搞定吗")
+    assert (answer(replies)["matter"], answer(replies)["aspect"]) == ("yjs.company_setup", "overview")
+
+
+def test_a_paper_set_aside_with_besides_keeps_the_matter_in_hand(stack):
+    # "除了退伍证还要准备啥": what else to bring for the card asked about, not the 退伍证's matter.
+    sender = me()
+    assert answer(stack.say(sender, "我爸以前当过兵，听说退伍军人可以办个优待证"))["matter"] == "tuiyi.preferential_card"
+    replies = stack.say(sender, "除了退伍证还要准备啥")
+    assert (answer(replies)["matter"], answer(replies)["aspect"]) == ("tuiyi.preferential_card", "materials")

@@ -533,3 +533,35 @@ def test_asking_whether_it_takes_several_trips_is_no_failed_trip():
     for text in ("是不是跟办营业执照一样要跑好几趟", "会不会要来回跑好几回", "得跑两趟吗"):
         assert not went_and_failed(text), text
     assert went_and_failed("为这个证我已经跑了三趟都没办成")
+
+
+def test_many_days_or_people_told_are_no_question():
+    # Writer AI: "垃圾堆在楼下好几天没人收" tells; a grievance that asks nothing is filed when told.
+    from bot.text.sentences import asks
+    for text in ("楼道里的垃圾放了好几天没人管", "厂里十几个人都没拿到工资", "前几天下大雨仓库进水了"):
+        assert not asks(text), text
+    assert asks("补办要等几天")
+    assert asks("要咩证件")  # Cantonese: what
+
+
+def test_time_spent_working_is_no_trip():
+    # Writer AJ: a rider "在站点跑了三个多月" tells how long he worked, not trips to a counter.
+    from actions.cues import went_and_failed
+    assert not went_and_failed("我在这家快递公司跑了两年多，老板一直压着工资不发")
+    assert not went_and_failed("开滴滴跑了好几个月，平台扣的钱不退")
+    assert went_and_failed("为了这个证我跑了好几趟都没办下来")
+
+
+def test_a_person_asked_for_in_cantonese():
+    from actions.cues import asks_for_person
+    assert asks_for_person("有冇人可以同我倾下")
+    assert asks_for_person("有没有人可以直接跟我谈")
+
+
+def test_a_thing_set_aside_as_had_is_not_what_is_asked():
+    # Writer AI: "除了那本退伍证还要准备啥" asks what else, not the 退伍证's own matter.
+    from actions.naming import bigrams
+    from actions.told import only_denied, undenied_clauses
+    assert undenied_clauses("除了户口本以外还要带什么") == ["还要带什么"]
+    assert only_denied("除了户口本以外还要带什么", bigrams("户口本"))
+    assert not only_denied("户口本要带吗", bigrams("户口本"))

@@ -420,3 +420,30 @@ def test_dialect_words_for_papers_and_how_long(lexicon, text, aspect):
 def test_a_thing_told_got_asks_no_time(lexicon):
     assert asked_aspect("个体户的执照早就拿到手了，还要办别的证吗", lexicon) is None
     assert asked_aspect("办下来多久能拿到手", lexicon)[0] == "time_limit"
+
+
+def test_a_plain_how_gives_way_to_the_aspect_asked_beside_it(lexicon):
+    # Writer AJ: "失业金咋领 得准备些啥" asks what to prepare; the plain how makes the first answer
+    # the whole guide (actions.reading), the aspect asked follows it.
+    assert asked_aspect("社保卡丢了咋补 要带些啥", lexicon)[0] == "materials"
+    assert asked_aspect("驾照到期了咋换，去哪里换", lexicon)[0] == "location"
+    # ...but not to a bare noun: "证件" is the thing lost, the how is asked.
+    assert asked_aspect("证件不见了要咋补", lexicon)[0] == "steps"
+    assert asked_aspect("低保咋申请", lexicon)[0] == "steps"
+
+
+@pytest.mark.parametrize("text, aspect", [
+    ("我都六十了，社保现在补交还来得及吗", "conditions"),     # whether one still may
+    ("下个月要出国，现在办签注要几天，来得及吗", "time_limit"),   # in time, beside how long: the time
+    ("下个月要出国 现在办签注要几天 来不来得及", "time_limit"),
+    ("这个检疫要提前几天报", "steps"),                        # how far ahead is how it is done
+    ("婚姻登记證要咩文件", "materials"),                       # Cantonese 咩: what
+])
+def test_in_time_and_ahead_of_time(lexicon, text, aspect):
+    assert asked_aspect(text, lexicon)[0] == aspect
+
+
+def test_a_typed_na_for_where_asks_the_place_but_not_where_it_was_done(lexicon):
+    # Writer AI: "在那换" typed for 在哪换.
+    assert asked_aspect("在那办", lexicon)[0] == "location"
+    assert asked_aspect("我在那办过一次，这次还要带啥", lexicon)[0] == "materials"
