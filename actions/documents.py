@@ -28,6 +28,19 @@ def unnamed_document(text: str) -> Optional[List[str]]:
     return next((list(a.options) for a in found.actions.values() if any(w in folded for w in a.words)), None)
 
 
+# The generic word standing bare, someone's or this one, then what happened to it ("我爸的证过期了",
+# "证件掉了"): no document named, whatever the matcher leans to; not "许可证快到期", "银行卡丢了",
+# "打疫苗的本子丢了" (whose 的 qualifies it).
+_OWNERS = r"(?:我|他|她|俺|爸|妈|爹|娘|儿子|女儿|老婆|老公|媳妇|孩子|小孩|奶奶|爷爷|外婆|外公|老人|家里|自己)"
+_BARE_GENERIC = re.compile(r"(?:^|" + _OWNERS + r"的?|(?<!的)(?:这个|那个|这|那))(?:证件|证书|证|卡|本本|本子)"
+                           r"(?=[丢掉坏过到快要被换补遗不找寻弄搞]|$)")
+
+
+def bare_document(text: str) -> bool:
+    """Whether a short question speaks of a document by a generic word alone ("我爸的证过期了要换个新的")."""
+    return unnamed_document(text) is not None and bool(_BARE_GENERIC.search(normalize(text).replace(" ", "")))
+
+
 def acted_on(text: str) -> Set[str]:
     """The matters whose document the message says something happened to: "丢了", "被偷" say the
     lost-document matters, "到期" the renewals — "驾驶证丢了咋补" after 驾驶证换证 names another

@@ -34,7 +34,7 @@ from actions.cues import STORY_CHARS, TURNS_TO, asks_for_person, asks_their_offi
 from actions.departments import (
     asks_office, complaint_rerouted, department_answer, department_of, department_spoken_of,
 )
-from actions.documents import replacement_asked, unnamed_document
+from actions.documents import bare_document, replacement_asked, unnamed_document
 from actions.follow_ups import (
     FOLLOW_UP_QUESTION, MAX_CLARIFY, SHORT_FOLLOW_UP, SHORT_QUESTION, SHORT_REPLY, asked_of_current, needed_for,
     sibling_in_situation,
@@ -223,11 +223,13 @@ class ActionAnswerMatter(Answering):
 
     async def _lost_document(self, dispatcher: CollectingDispatcher, turn: Turn) -> Optional[List[EventType]]:
         """"我的证丢了咋补办": the lost-document matters people most often mean, not whatever matters
-        share 丢 and 补; the answer ("身份证") then means 补领. Only when the matcher is unsure:
+        share 丢 and 补; the answer ("身份证") then means 补领. Only when the matcher is unsure, or the
+        document is spoken of by a generic word alone ("我爸的证过期了"):
         "食品经营许可证快到期了" names its document, and "補證" answers the question "which one?"
         just asked."""
         view = turn.view
-        unnamed = (None if turn.button or asked_which(turn.tracker) or not (view.abstain or view.clarify)
+        unnamed = (None if turn.button or asked_which(turn.tracker)
+                   or not (view.abstain or view.clarify or bare_document(turn.text))
                    or (turn.current and not view.abstain) else unnamed_document(turn.text))
         if unnamed and turn.current not in unnamed:
             return await clarify(dispatcher, unnamed, limit=len(unnamed))

@@ -18,9 +18,10 @@ EVERYDAY_CHARS = frozenset("下来出去要能办的了吗啥几多少好在哪�
 _FAMILY_PAIRS = frozenset({"爷爷", "奶奶", "外公", "外婆", "姥姥", "姥爷", "爸爸", "妈妈", "父亲", "母亲", "老伴", "老公",
                            "老婆", "媳妇", "丈夫", "妻子", "儿子", "女儿", "孙子", "孙女", "家里", "老人"})
 
-# Everyday pairs that name no member of a bundle ("能在网上一起办吗"), and the family.
+# Everyday pairs that name no member of a bundle ("能在网上一起办吗"), the family, and how the family
+# is ("媳妇还在坐月子出不了门": the mother's confinement names no 新生儿医保, whatever alias speaks of 月子).
 EVERYDAY_PAIRS = frozenset({"一起", "一下", "自己", "网上", "手机", "材料", "需要", "办理", "申请", "手续", "时间",
-                            "地方"}) | _FAMILY_PAIRS
+                            "地方", "坐月", "月子"}) | _FAMILY_PAIRS
 
 # Who the citizen speaks of ("我们夫妻俩", "两口子", "我爸妈"): people, no matter's name, when they
 # ask who must come.

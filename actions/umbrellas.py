@@ -23,12 +23,20 @@ def umbrella_options(text: str, likeliest: Sequence[str], before: Sequence[str] 
     (`likeliest`) is one of them; None when the question says which one, or the citizen's message
     `before` it did ("孩子是在苏州出生的…" then "那孩子在杭州上户口要带啥"), or it is not of that kind."""
     folded = normalize(text).replace(" ", "")
-    if len(folded) > UMBRELLA_CHARS or _several(text, folded):
+    if len(folded) > UMBRELLA_CHARS:
         return None
     said_before = [normalize(t).replace(" ", "") for t in before]
     for entry in _named(folded):
         if any(w in folded for w in entry.unless) or not set(likeliest) & set(entry.options):
             continue
+        # (the topic's own words may hold a word of several: "以前交的那些" is the topic, not a list)
+        covered = set()
+        for word in entry.words:
+            for m in re.finditer(re.escape(word), folded):
+                covered.update(range(m.start(), m.end()))
+        rest = "".join(c for i, c in enumerate(folded) if i not in covered)
+        if _LISTED.search(text) or _several(rest, rest):
+            return None
         if _told(entry, folded):
             return None  # "社保里养老那块怎么转": it says which (or names several: the matcher reads it)
         if any(len(_told(entry, b)) == 1 for b in said_before):

@@ -1683,3 +1683,27 @@ def test_a_paper_set_aside_with_besides_keeps_the_matter_in_hand(stack):
     assert answer(stack.say(sender, "我爸以前当过兵，听说退伍军人可以办个优待证"))["matter"] == "tuiyi.preferential_card"
     replies = stack.say(sender, "除了退伍证还要准备啥")
     assert (answer(replies)["matter"], answer(replies)["aspect"]) == ("tuiyi.preferential_card", "materials")
+
+
+def test_a_document_named_by_a_generic_word_alone_is_asked_which(stack):
+    # "我妈的证到期了": whichever document the matcher leans to, the citizen is asked which one;
+    # the answer then means its renewal, and "还让换吗" asks whether she still may.
+    sender = me()
+    options = offered(customs(stack.say(sender, "我妈的证到期了要换新的")))
+    assert {"gongan.id_card_renew", "gongan.driving_license_renew"} <= set(options)
+    assert answer(stack.say(sender, "驾驶证"))["matter"] == "gongan.driving_license_renew"
+    replies = stack.say(sender, "她七十多了还让换吗")
+    assert (answer(replies)["matter"], answer(replies)["aspect"]) == ("gongan.driving_license_renew", "conditions")
+
+
+def test_what_was_paid_in_before_is_asked_which_transfer(stack):
+    options = offered(customs(stack.say(me(), "我从江西来杭州上班了，以前交过的那些想转过来")))
+    assert {"renshe.pension_transfer", "yibao.transfer", "gjj.transfer"} <= set(options)
+
+
+def test_a_bundle_follow_up_that_names_no_member_stays_on_the_bundle(stack):
+    # "坐月子" names none of the newborn bundle's members: the question is the 一件事's.
+    sender = me()
+    assert answer(stack.say(sender, "孩子刚生 出生证明 上户口 医保这些能不能一次弄好"))["matter"] == "yjs.newborn"
+    replies = stack.say(sender, "手机上能办吗 我老婆还在坐月子出不了门")
+    assert (answer(replies)["matter"], answer(replies)["aspect"]) == ("yjs.newborn", "online")

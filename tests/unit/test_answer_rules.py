@@ -565,3 +565,13 @@ def test_a_thing_set_aside_as_had_is_not_what_is_asked():
     assert undenied_clauses("除了户口本以外还要带什么") == ["还要带什么"]
     assert only_denied("除了户口本以外还要带什么", bigrams("户口本"))
     assert not only_denied("户口本要带吗", bigrams("户口本"))
+
+
+def test_a_document_spoken_of_by_a_generic_word_alone():
+    # Writer AI: "我爸的证过期了要换个新的" names no document, whatever the matcher leans to.
+    from actions.documents import bare_document
+    assert bare_document("我妈的证到期了要换新的")
+    assert bare_document("证件弄丢了怎么补")
+    assert not bare_document("我的身份证过期了")          # named
+    assert not bare_document("卫生许可证快到期了")        # a 证 of its own name
+    assert not bare_document("工资卡丢了")

@@ -447,3 +447,9 @@ def test_a_typed_na_for_where_asks_the_place_but_not_where_it_was_done(lexicon):
     # Writer AI: "在那换" typed for 在哪换.
     assert asked_aspect("在那办", lexicon)[0] == "location"
     assert asked_aspect("我在那办过一次，这次还要带啥", lexicon)[0] == "materials"
+
+
+def test_whether_one_is_still_let_asks_the_conditions(lexicon):
+    # Writer AI: "他七十一了 还让换吗" after 驾驶证换证.
+    assert asked_aspect("我妈都七十五了还让办吗", lexicon)[0] == "conditions"
+    assert asked_aspect("超过年龄了让不让换", lexicon)[0] == "conditions"

@@ -44,3 +44,12 @@ def test_the_one_matter_of_a_topic_the_words_tell_apart():
     assert told_option("驾照补办要多久") is None  # no topic of ours
     assert told_option("孩子出生了，出生证、户口、医保这些要一个个跑吗") is None  # several at once
 
+
+
+def test_what_was_paid_in_before_asked_to_be_moved_is_asked_which():
+    # Writer AJ: "老家以前交的那些想转过来" names no one of the three transfers; its "那些" is the
+    # topic's own word, no list of several things.
+    options = ["renshe.pension_transfer", "yibao.transfer", "gjj.transfer"]
+    assert umbrella_options("我之前在江西交过的那些想转到杭州来", ["renshe.pension_transfer"]) == options
+    assert umbrella_options("以前交的养老保险想转过来", ["renshe.pension_transfer"]) is None  # says which
+    assert umbrella_options("社保、医保、公积金都想转过来", ["renshe.pension_transfer"]) is None  # a list
