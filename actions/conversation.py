@@ -124,6 +124,12 @@ def aspect_asked_before(tracker: Tracker) -> Optional[str]:
     return str(found["value"]) if found else None
 
 
+def aspect_words(tracker: Tracker) -> str:
+    """The words that asked the aspect in the latest message ("一次搞定" of "…能不能一次搞定"), or ""."""
+    span = aspect_span(tracker)
+    return text_of(tracker)[span[0]:span[1]] if span else ""
+
+
 def aspect_words_before(tracker: Tracker) -> Tuple[str, str]:
     """(the words that asked the aspect in the citizen's message before the latest one, that
     message): "咋补啊" of "证件掉了要咋补啊" before "身份证". Empty when it asked none."""

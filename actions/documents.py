@@ -37,8 +37,9 @@ _BARE_GENERIC = re.compile(r"(?:^|" + _OWNERS + r"的?|(?<!的)(?:这个|那个|
 
 
 def bare_document(text: str) -> bool:
-    """Whether a short question speaks of a document by a generic word alone ("我爸的证过期了要换个新的")."""
-    return unnamed_document(text) is not None and bool(_BARE_GENERIC.search(normalize(text).replace(" ", "")))
+    """Whether a question that unnamed_document reads speaks of its document by a generic word
+    alone ("我爸的证过期了要换个新的")."""
+    return bool(_BARE_GENERIC.search(normalize(text).replace(" ", "")))
 
 
 def acted_on(text: str) -> Set[str]:

@@ -228,9 +228,10 @@ class ActionAnswerMatter(Answering):
         "食品经营许可证快到期了" names its document, and "補證" answers the question "which one?"
         just asked."""
         view = turn.view
-        unnamed = (None if turn.button or asked_which(turn.tracker)
-                   or not (view.abstain or view.clarify or bare_document(turn.text))
-                   or (turn.current and not view.abstain) else unnamed_document(turn.text))
+        unnamed = (None if turn.button or asked_which(turn.tracker) or (turn.current and not view.abstain)
+                   else unnamed_document(turn.text))
+        if unnamed and not (view.abstain or view.clarify or bare_document(turn.text)):
+            return None
         if unnamed and turn.current not in unnamed:
             return await clarify(dispatcher, unnamed, limit=len(unnamed))
         return None

@@ -14,7 +14,7 @@ from rasa_sdk import Tracker
 from actions.api import rasa as rasa_api
 from actions.api.hall import hall
 from actions.conversation import (
-    aspect_span, aspect_words_before, bot_events_before, last_bot_response, match_of, previous_bot_events, text_of, user_text_back, user_texts,
+    aspect_span, aspect_words, aspect_words_before, bot_events_before, last_bot_response, match_of, previous_bot_events, text_of, user_text_back, user_texts,
 )
 from actions.cues import accepts_offer, agrees, asks_for_person, asks_in_person, says
 from actions.naming import bigrams, name_bigrams
@@ -94,9 +94,7 @@ def asks_in_general(tracker: Tracker) -> bool:
     """Whether the message's aspect words are a plain "how do I get it done" ("咋弄", "怎么申请"), or,
     when it asks no aspect of its own, the words of the message before it, whose aspect it carries
     ("证件掉了要咋补啊", then "身份证" for "which one?")."""
-    text = text_of(tracker)
-    span = aspect_span(tracker)
-    words, whole = (text[span[0]:span[1]], text) if span else aspect_words_before(tracker)
+    words, whole = (aspect_words(tracker), text_of(tracker)) if aspect_span(tracker) else aspect_words_before(tracker)
     return bool(words) and says(words, "general_how") and not says(whole, "steps_words")
 
 
@@ -130,10 +128,8 @@ def answer_aspects(tracker: Tracker, guide: Dict[str, Any], aspect: str) -> Tupl
     text = text_of(tracker)
     if guide["kind"] == MatterKind.BUNDLE and aspect == Aspect.STEPS:
         return (Aspect.OVERVIEW.value if asks_in_general(tracker) else aspect), None
-    span = aspect_span(tracker)
-    asked = text_of(tracker)[span[0]:span[1]] if span else ""
     if guide["kind"] == MatterKind.BUNDLE and aspect == Aspect.VISITS and (
-            says(asked, "done_in_one_go") or says(asked, "done_together")):
+            says(aspect_words(tracker), "done_in_one_go") or says(aspect_words(tracker), "done_together")):
         # "营业执照 刻章 领发票这一串 能不能一次搞定": whether they are done in one go is what the
         # 一件事 is, answered by its whole guide (a follow-up "一次能搞定吗" asks its trips).
         return Aspect.OVERVIEW.value, None
