@@ -13,10 +13,9 @@ import xmltodict
 from wechatpy import parse_message
 
 from bot.channels.outbox import OutboxWorker
-from bot.channels.wechat import (
-    BadRequest, WeChatInput, WeChatOutput, check_xml, render_buttons, split_text,
-)
+from bot.channels.wechat import BadRequest, WeChatInput, check_xml
 from bot.channels.wechat_api import WeChatAPI, WeChatAPIError
+from bot.channels.wechat_output import WeChatOutput, render_buttons, split_text
 from bot.channels.wechat_store import ASYNC, PASSIVE, SENT, WeChatStore
 from wechat_fakes import (
     AES_KEY, APP_ID, APP_SECRET, TOKEN, FakeWeChat, WeChatClient, event_xml, image_xml, text_xml, voice_xml,
