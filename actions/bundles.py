@@ -27,6 +27,11 @@ from bot.vocabulary import FALLBACK_MATTER, Aspect, MatterKind
 # its first reading, one it leans to.
 ALSO_READ = 0.1
 LEANS_TO = 0.3
+# People going together ("是不是要跟结婚那时候一样两个人一起去"): who comes, not matters done together.
+_PEOPLE_TOGETHER = re.compile(r"(?:两个人|两人|俩|双方|夫妻|两口子|我们|一家人|全家)都?(?:要|得|必须|需要)?一起"
+                              r"(?:去|来|到场|到|过去|出面)")
+# 套 counting a house ("儿子以前买的那套老房子") is no whole set of procedures (cues.yml whole_set).
+_HOUSE_COUNTED = re.compile(r"[那这一]套(?=(?:老|旧|新|二手|小|大)?(?:房|屋|公寓|住宅|商品房))")
 # A message this long tells things of its own; a shorter one ("能在网上一起办吗") follows up.
 TELLS_THINGS = 16
 # Things listed together ("过户跟水电"): cues.yml listed_with, read on the folded text (no 、).
@@ -149,7 +154,7 @@ async def named_bundle(tracker: Tracker) -> Optional[str]:
     top_guide = await hall().guide(top)
     if top_guide is None or (top_guide["kind"] == MatterKind.BUNDLE and not (view.abstain or view.clarify)):
         return None  # a 一件事 named by its own name is the matcher's to find
-    together = bool(cue_pattern("done_together").search(folded)
+    together = bool(cue_pattern("done_together").search(_PEOPLE_TOGETHER.sub("", folded))
                     or (cue_pattern("done_in_one_go").search(folded) and cue_pattern("listed_with").search(folded)))
     top_score = float(view.matches[0].get("score") or 0.0) if view.matches else 0.0
     if (together and top_guide["kind"] == MatterKind.BUNDLE and len(folded) >= TELLS_THINGS
@@ -180,7 +185,8 @@ async def named_bundle(tracker: Tracker) -> Optional[str]:
             best = (count, bundle["code"])
         elif together and bundle["code"] in also and best[1] is None:
             best = (1, bundle["code"])
-    if best[1] is None and len(holding) == 1 and (cue_pattern("whole_set").search(folded) or says(text, "which_procedures")
+    if best[1] is None and len(holding) == 1 and (cue_pattern("whole_set").search(_HOUSE_COUNTED.sub("", folded))
+                                                  or says(text, "which_procedures")
                                                   or (together and brushed >= 2)):
         # Of the one 一件事 the matter read belongs to: asked as a whole set ("入学那一套手续咋弄"),
         # which things there are to do ("退休啥个手续要弄哪几样"), or to do it together with

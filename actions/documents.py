@@ -16,6 +16,8 @@ from bot.text.sentences import asks, clauses
 
 # A question about "my document" is short; a story that mentions 证 is read by the matcher.
 GENERIC_CHARS = 20
+# A greeting before it counts for nothing ("請問一下，我爸爸的證件過期了，要換新的，要怎麼弄？").
+_GREETING = re.compile(r"^(?:你好|您好|请问一下|请问下|请问|问一下|问下|麻烦问一下|麻烦问下|想问一下|想问下)+")
 
 
 def unnamed_document(text: str) -> Optional[List[str]]:
@@ -23,7 +25,7 @@ def unnamed_document(text: str) -> Optional[List[str]]:
     "证件到期了要换"), or None."""
     folded = normalize(text).replace(" ", "")
     found = document_words()
-    if len(folded) > GENERIC_CHARS or any(n in folded for n in found.named) or not any(g in folded for g in found.generic):
+    if len(_GREETING.sub("", folded)) > GENERIC_CHARS or any(n in folded for n in found.named) or not any(g in folded for g in found.generic):
         return None
     return next((list(a.options) for a in found.actions.values() if any(w in folded for w in a.words)), None)
 

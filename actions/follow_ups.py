@@ -180,6 +180,8 @@ async def stays(tracker: Tracker, current: str, code: str, aspect: str, ranked: 
 
 # How to do a thing: "契税怎么交", "这个咋弄".
 _HOW = re.compile(r"怎么|怎样|咋|如何|点样|哪能")
+# Whether there is one to have first, meanwhile: "有没有临时的证可以先用用", "能不能先办个临时的".
+_MEANWHILE = re.compile(r"(?:有没有|有冇|有无|能不能|可不可以|可以)[\u4e00-\u9fff]{0,8}?先")
 
 
 async def in_current_guide(tracker: Tracker, current: str, other: str) -> bool:
@@ -208,7 +210,7 @@ async def in_current_guide(tracker: Tracker, current: str, other: str) -> bool:
     # the matcher to the other matter, beyond those the two share, are mostly the current
     # guide's. Asking how long, how much, where… of the thing ("居住证办下来要多久") or
     # whether one may have it ("可以先办临时的身份证吗") asks about the other matter.
-    if entity(tracker, "aspect") not in (None, Aspect.MATERIALS) or _HOW.search(folded):
+    if entity(tracker, "aspect") not in (None, Aspect.MATERIALS) or _HOW.search(folded) or _MEANWHILE.search(folded):
         return False  # (or how to do it: "契税怎么交" after 二手房过户 is 契税's own business)
     said = naming_pairs(text) - EVERYDAY_PAIRS
     pulling = said & name_bigrams(that)

@@ -121,9 +121,11 @@ class ActionAnswerMatter(Answering):
             return []
         if turn.intent in ("affirm", "deny") and not turn.matter and not turn.aspect and not (
                 turn.length > SHORT_REPLY // 2 and asks(turn.text)) and not (
-                await turn.picked() or await turn.refined()):
+                await turn.picked() or await turn.refined()
+                or (asked_which(turn.tracker) and await turn.combined())):
             # "好的" / "不用了" outside a question name no matter, whatever words they share
             # (but "租房的" after "哪一项？" picks an option, whatever the intent classifier says,
+            # "用电的" after "过户要带些啥" names one we did not offer,
             # and "有补贴不" asks, whatever its 不).
             dispatcher.utter_message(response="utter_anything_else")
             return []

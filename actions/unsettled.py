@@ -175,6 +175,9 @@ async def _weak_matches(
     aspect, departments = turn.aspect, turn.departments
     top = view.matches[0]["score"] if view.matches else 0.0
     plausible = [m["matter"] for m in view.matches if m["matter"] in ranked and plausible_beside(top, m["score"])]
+    if current in plausible and len(plausible) > 1 and says(turn.text, "switch"):
+        # "店里顺便想卖点奶茶 是不是还要另外办个证" after 个体户执照: another one, not the one in hand.
+        plausible = [c for c in plausible if c != current]
     routed_to = turn.routed_to
     router_unsure = not routed_to and turn.route_score < ROUTER_UNSURE
     if (asked_which(tracker) and turn.candidates and aspect and not turn.button

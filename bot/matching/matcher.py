@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, Optional, Sequence
 
 import numpy as np
 
-from bot.text.sentences import asking_sentence
+from bot.text.sentences import asking_sentence, spaced_questions
 from bot.matching.index import BM25_K1, Index, bigrams, build_index, content_units, kind_hint_words
 from bot.matching.results import Match, MatchResult, QueryAnalysis
 from bot.matching.siblings import LOST, SiblingRules
@@ -26,6 +26,7 @@ from bot.matching.lexicon import ACTION_WORDS, VERB_COMPOUNDS
 from bot.text.denial import denied
 from bot.text.normalize import normalize
 from bot.text import regions
+from bot.vocabulary import FALLBACK_MATTER
 
 if TYPE_CHECKING:  # pragma: no cover
     from bot.catalogue import Catalogue
@@ -350,6 +351,22 @@ class Matcher:
             if asking:
                 focused = self._match(asking, top_k)
                 if not focused.abstain and not focused.clarify:
+                    focused.query = text
+                    return focused
+            else:
+                # Typed without full stops, parts set apart by spaces ("…以前也没想着办啥 …就是我
+                # 不知道这个居主证到底咋版 我白天都在跑单"): the one matter that the asking parts
+                # name surely, when they name one only (a story asking of two documents is the
+                # story's reading to make) and it is the whole story's likeliest reading too (a
+                # part asking of a paper heard of, "听说要开什么参保凭正", is not the story's matter).
+                sure = {}
+                for part in spaced_questions(text):
+                    focused = self._match(part, top_k)
+                    if not focused.abstain and not focused.clarify and focused.matches:
+                        sure.setdefault(focused.matches[0].matter, focused)
+                likeliest = next((m.matter for m in result.matches if m.matter != FALLBACK_MATTER), None)
+                if len(sure) == 1 and likeliest in sure:
+                    focused = next(iter(sure.values()))
                     focused.query = text
                     return focused
         return result

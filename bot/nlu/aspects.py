@@ -37,6 +37,7 @@ STEPS = Aspect.STEPS.value
 ONLINE = Aspect.ONLINE.value
 VISITS = Aspect.VISITS.value
 TIME_LIMIT = Aspect.TIME_LIMIT.value
+FEE = Aspect.FEE.value
 _INTERROGATIVES = ("哪", "几", "多少", "多久", "多长", "啥", "什么", "怎么", "咋", "吗", "能", "伐")  # 伐: Wu 吗
 # 不 asks at the end ("要钱不") or between a word and itself ("收不收费"); "不用跑" only tells.
 _NOT_ASKS = re.compile(r"不$|(.)不\1")
@@ -70,6 +71,8 @@ _NOT_ASKED = re.compile(r"是(?:个|些)?(?:啥|什么|什么样的)(?:东西|�
                         r"|(?:免费|收费|付费|自费|公费)的(?=[\u4e00-\u9fff])(?![吗吧呢么伐啊呀嘛了不])"
                         # and so does one that describes a help given: "政府有没有不要钱帮人打官司的"
                         r"|(?:免费|不要钱|不收钱|不花钱)(?:帮|给|替|提供)[\u4e00-\u9fff]{0,8}?的(?![吗吧呢么伐啊呀嘛])"
+                        # a time heard of is told: "听说能领几个月失业的钱"
+                        r"|(?:听说|据说|听人说|人家说)[\u4e00-\u9fff]{0,4}?几个?(?:月|天|年)(?![\u4e00-\u9fff]{0,2}[吗吧呢么伐])"
                         # a thing told had is no time asked: "执照已经拿到手了"
                         r"|(?:已经|早就|早已|已|刚刚|刚)(?:拿到手|到手)"
                         # "在那办" is a phone typist's 在哪办, but "在那办了三次" tells where it was done
@@ -203,6 +206,12 @@ _WHICH_KIND = re.compile(r"(?:啥样|什么样|哪样|哪种|哪类)的?[\u4e00-
 _AFFECTS = re.compile(r"(?:影响|耽误)[\u4e00-\u9fff]{1,6}?(?:吗|么|不|嘛|伐)$|受不受影响|影不影响")
 
 
+# The whole message "在那" / "去那里" typed for 在哪 / 去哪里 (那 and 哪 are one key on a phone's
+# pinyin pad): where. Inside a longer message 在那 is "there" ("在那边上班").
+_TYPED_WHERE = re.compile(r"(?:那|那个|这个)?(?:要|得)?(?:在|去|到|上)那(?:里|儿|边)?(?:办|弄|交|领|申请)?"
+                          r"(?:呢|啊|呀|啦|嘞)?$")
+
+
 def _may_shape(folded: str) -> Optional[Tuple[str, int, int]]:
     found = _WHICH_KIND.search(folded) or _AFFECTS.search(folded)
     if found:
@@ -211,8 +220,18 @@ def _may_shape(folded: str) -> Optional[Tuple[str, int, int]]:
     if found and not cue_pattern("together_may").search(found.group()):
         # "照片我自己带去可以吗": whether one may bring it asks what to bring.
         return MATERIALS if "带" in found.group() else CONDITIONS, found.start(), found.end()
-    found = _WHERE_SHAPE.search(folded)
+    found = _WHERE_SHAPE.search(folded) or _TYPED_WHERE.match(folded)
     return (LOCATION, found.start(), found.end()) if found else None
+
+
+# Whether it is done within a time: "一日搞得好伐", "三天弄得完吗", "当天拿得到手吗".
+_WITHIN = re.compile(r"(?:[一两二三四五六七八九十几半]+个?(?:天|日|礼拜|星期|周|工作日)|当天|当日|当场)(?:之内|以内|内)?就?"
+                     r"(?:能|可以|好)?(?:搞|办|弄|拿|做)(?:得|的)?(?:好|完|下来|出来|到手)")
+
+
+def _within_shape(folded: str) -> Optional[Tuple[str, int, int]]:
+    found = _WITHIN.search(folded)  # asked ("…伐", "…吗"), not wished ("我想一日搞好")
+    return (TIME_LIMIT, found.start(), found.end()) if found and asks(folded[found.start():]) else None
 
 
 # Which comes first, asked as a choice: "是先买了再报还是先申请再买", "先体检还是先报名" ask the steps.
@@ -272,7 +291,7 @@ def asked_aspect(text: str, lexicon: List[Tuple[str, str]]) -> Optional[Tuple[st
         order = _order_shape(folded)
         if order and (found is None or not _asks(folded[found[1]:found[2]])):
             found = order  # "是先交材料再预约还是先预约再交材料": which comes first, not the 材料 named
-        found = found or _may_shape(folded)
+        found = found or _may_shape(folded) or _within_shape(folded)
         ending = None if found or len(folded) < MAY_END_MIN else _MAY_END.search(folded)
         if ending:
             found = (CONDITIONS, ending.start(), ending.end())
@@ -293,6 +312,9 @@ def asked_aspect(text: str, lexicon: List[Tuple[str, str]]) -> Optional[Tuple[st
             continue
         if found and (part is text or _asks(folded[found[1]:found[2]]) or part is asking):
             aspect, start, end = found
+            if (aspect == FEE and part is text and len(folded) >= LONG_UNPUNCTUATED and not asks(text)
+                    and not _asks(folded[start:end])):
+                return None  # "…听说买农机政府会补一部分钞票": a story that asks nothing tells of the money
             return aspect, folded[start:end]
     return None
 

@@ -27,6 +27,20 @@ def sentences(text: str) -> List[str]:
     return [part for part in _SENTENCE_END.split(text) if part.strip()]
 
 
+# Phone typists who put no full stop anywhere part their sentences with a space ("…一直住在城中村
+# 租的房子 就是我不知道这个居主证到底咋版 我白天都在跑单只有下午两三点空一会").
+_SPACE_END = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
+
+
+def spaced_questions(text: str) -> List[str]:
+    """The parts that ask, of a text without full stops whose parts are set apart by spaces
+    (none when it has full stops or no such parts)."""
+    if _SENTENCE_END.search(text.strip()):
+        return []
+    parts = [part for part in _SPACE_END.split(text) if part.strip()]
+    return [part for part in parts if asks(part)] if len(parts) > 1 else []
+
+
 _CLAUSE_END = re.compile(r"[，,。！!？?；;\n]+")
 # Clauses as the citizen wrote them: normalising drops the punctuation that separates them
 # ("燃气也要过户，燃气呢" is two), so they are cut first, then each normalised.

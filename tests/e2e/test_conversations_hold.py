@@ -1707,3 +1707,54 @@ def test_a_bundle_follow_up_that_names_no_member_stays_on_the_bundle(stack):
     assert answer(stack.say(sender, "孩子刚生 出生证明 上户口 医保这些能不能一次弄好"))["matter"] == "yjs.newborn"
     replies = stack.say(sender, "手机上能办吗 我老婆还在坐月子出不了门")
     assert (answer(replies)["matter"], answer(replies)["aspect"]) == ("yjs.newborn", "online")
+
+
+def test_an_elder_asking_for_someone_to_read_it_out_is_a_handoff(stack):
+    # Writers AM: a person asked for with Wu 好 ("有没有人好讲给我听") or in Cantonese (職員…同我講).
+    for words in ("我眼睛不好这些字看不清爽，你们那里有没有人好直接讲给我听", "可唔可以有個職員直接同我講吓？我打字好慢"):
+        assert any(c.get("handoff") for c in customs(stack.say(me(), words))), words
+
+
+def test_a_member_of_a_bundle_asked_alone_inside_a_house_story_is_that_member(stack):
+    # "那套老房子" counts a house: no whole set of procedures; the gas name is the question.
+    replies = stack.say(me(), "我住进了女儿前几年买的那套老房子，燃气账户上还是原来房东的名字，燃气公司说要改成我女儿的，怎么弄")
+    assert answer(replies)["matter"] == "gongyong.gas_transfer"
+
+
+def test_both_people_going_together_is_no_bundle_asked(stack):
+    # "两个人一起去" says who comes to the 补领, not several matters done together.
+    sender = me()
+    assert answer(stack.say(sender, "我们老两口的结婚证搬家弄丢了，能不能再补一本"))["matter"] == "minzheng.marriage_cert_reissue"
+    replies = stack.say(sender, "补的话是不是要跟当年领证一样两个人一起去")
+    assert answer(replies)["matter"] == "minzheng.marriage_cert_reissue"
+
+
+def test_a_temporary_one_asked_for_meanwhile_is_its_own_matter(stack):
+    # Writer AL: "等的这几天有没有临时的证可以先用用" after 身份证补领: 临时身份证, though the
+    # lost card's guide speaks of it.
+    sender = me()
+    assert answer(stack.say(sender, "身份证在公交上丢了 要怎么补"))["matter"] == "gongan.id_card_lost"
+    replies = stack.say(sender, "新的没下来之前有没有临时的证可以先用一下")
+    assert answer(replies)["matter"] == "gongan.temp_id_card"
+
+
+def test_an_answer_to_which_one_naming_a_matter_not_offered_is_that_matter_not_small_talk(stack):
+    # Writer AL: "过户要带些啥", then "用电的": 用电过户, read with the question, not "好的".
+    sender = me()
+    assert offered(customs(stack.say(sender, "过户要带些啥")))
+    assert answer(stack.say(sender, "用电的"))["matter"] == "gongyong.power_transfer"
+
+
+def test_another_licence_besides_the_one_in_hand_is_not_offered_again(stack):
+    # Writer AL: "另外办个证" after 个体户执照 is the other licence, not the one in hand.
+    sender = me()
+    assert answer(stack.say(sender, "想在镇上开个卖文具的小铺子 就我自己 执照怎么办"))["matter"] == "scjg.individual_business"
+    replies = stack.say(sender, "铺子里还想卖点卤味熟食 是不是要另外办个证")
+    assert answer(replies)["matter"] == "scjg.food_business_license"
+
+
+def test_a_bare_typed_na_after_an_answer_asks_where(stack):
+    sender = me()
+    assert answer(stack.say(sender, "饭店老板让我去办健康证 咋弄"))["matter"] == "weijian.health_certificate"
+    replies = stack.say(sender, "在那")
+    assert (answer(replies)["matter"], answer(replies)["aspect"]) == ("weijian.health_certificate", "location")

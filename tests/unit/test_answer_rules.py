@@ -575,3 +575,26 @@ def test_a_document_spoken_of_by_a_generic_word_alone():
     assert not bare_document("我的身份证过期了")          # named
     assert not bare_document("卫生许可证快到期了")        # a 证 of its own name
     assert not bare_document("工资卡丢了")
+
+
+def test_a_person_asked_for_by_an_elder_or_in_cantonese():
+    # Writer AM: "有没有人好直接讲给我听的" (Wu 好: can), "可唔可以有個職員直接同我講".
+    from actions.cues import asks_for_person
+    assert asks_for_person("字太小我看不清 你们那里有没有人好讲给我听")
+    assert asks_for_person("可唔可以有個職員同我講吓")
+    assert not asks_for_person("可以有个人来看看吗")  # someone sent to look: a complaint's request
+
+
+def test_a_greeting_does_not_make_a_document_question_a_story():
+    # Writer AM: "請問一下，我爸爸的證件過期了，要換新的，要怎麼弄？" names no document.
+    from actions.documents import unnamed_document
+    options = unnamed_document("您好，请问一下，我外婆的证件到期了，要换个新的，该怎么弄？")
+    assert options and "gongan.id_card_renew" in options
+
+
+def test_spaced_parts_that_ask():
+    # Writer AL: a story typed with spaces for full stops.
+    from bot.text.sentences import spaced_questions
+    text = "我在鄞州跑外卖三年了 以前也没想着办啥 站长说办了那个好 就是不知道这个证咋办 我下午有空"
+    assert spaced_questions(text) == ["以前也没想着办啥", "就是不知道这个证咋办"]
+    assert spaced_questions("我在鄞州跑外卖。就是不知道这个证咋办 我下午有空") == []  # full stops: sentences

@@ -453,3 +453,37 @@ def test_whether_one_is_still_let_asks_the_conditions(lexicon):
     # Writer AI: "他七十一了 还让换吗" after 驾驶证换证.
     assert asked_aspect("我妈都七十五了还让办吗", lexicon)[0] == "conditions"
     assert asked_aspect("超过年龄了让不让换", lexicon)[0] == "conditions"
+
+
+def test_a_bare_typed_na_asks_where_but_there_inside_a_sentence_does_not(lexicon):
+    # Writer AL: "在那" alone after an answer is a phone typist's 在哪.
+    assert asked_aspect("在那", lexicon)[0] == "location"
+    assert asked_aspect("那去那里？", lexicon)[0] == "location"
+    assert asked_aspect("我儿子在那边上班", lexicon) is None
+
+
+@pytest.mark.parametrize("text", ["一日搞得好伐", "两天弄得完吗", "三天搞得完伐"])
+def test_whether_it_is_done_within_a_time_asks_the_time(lexicon, text):
+    # Writer AL: "一日搞得好伐" (Wu) asks whether it is done in a day.
+    assert asked_aspect(text, lexicon)[0] == "time_limit"
+
+
+def test_a_time_wished_asks_no_time(lexicon):
+    assert asked_aspect("我想一天弄好", lexicon) is None
+
+
+def test_a_story_that_asks_nothing_names_no_aspect(lexicon):
+    # Writer AM: "…听说买农机政府会补一部分钞票" tells of the money; it asks nothing.
+    assert asked_aspect("我在松阳种了三十年茶叶，家里就我跟老伴两个人，年纪大了采不动，想买台采茶机，听说买机器政府会补贴一点钞票", lexicon) is None
+    assert asked_aspect("身份证材料", lexicon)[0] == "materials"  # a few words are a question
+
+
+def test_a_time_heard_of_is_told_not_asked(lexicon):
+    # Writer AL: "听说能领几个月失业的钱 得弄些啥纸头" asks the papers.
+    assert asked_aspect("厂里停工了 听说能领几个月的补助 要准备点啥", lexicon)[0] == "materials"
+    assert asked_aspect("听说要等几个月吗", lexicon)[0] == "time_limit"
+
+
+def test_whether_one_gets_it_in_wu_asks_the_conditions(lexicon):
+    # Writer AM: "那我到底好不好拿 我是农村户口的".
+    assert asked_aspect("我是外地户口 好不好领", lexicon)[0] == "conditions"

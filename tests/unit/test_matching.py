@@ -313,3 +313,11 @@ def test_a_loss_denied_is_no_loss_word(matcher: Matcher) -> None:
 def test_stolen_in_other_words_is_a_loss(matcher: Matcher) -> None:
     assert "丢失" in matcher.analyse("医保卡在地铁上被人偷走了").tokens
     assert "丢失" in matcher.analyse("赶集的时候包被扒了，驾照在里面").tokens
+
+
+def test_a_spaced_story_is_read_by_the_one_part_that_names_a_matter(matcher: Matcher) -> None:
+    # Writer AL: typed without full stops, its one asking part that names a matter decides.
+    text = ("我老家河南的在宁波这边送外卖快三年了一直租城中村的房子 以前也没想着办啥 站长说办了那个以后"
+            "孩子过来上学也用得到 就是我不知道这个居主证到底咋版 我白天都在跑单")
+    result = matcher.match(text)
+    assert not result.abstain and result.matches[0].matter == "gongan.residence_permit"
