@@ -54,8 +54,22 @@ def catalogue_max_age_days(default: int = 180) -> int:
 
 
 def cache_dir() -> Path:
-    """Where the matcher keeps built indexes and embeddings (ONETRIP_CACHE)."""
+    """Where the matcher and the router keep their built indexes (ONETRIP_CACHE)."""
     return Path(_env("ONETRIP_CACHE", str(Path.cwd() / "var" / "cache")))
+
+
+def embedding_cache_dir() -> Path:
+    """Where sentence embeddings are kept (ONETRIP_EMBEDDING_CACHE).
+
+    A vector depends only on the encoder and the text, so by default it is shared by every
+    checkout of this user (``$XDG_CACHE_HOME/onetrip``, as pip and spaCy keep theirs): a new
+    clone, a worktree or CI on the same machine does not embed the knowledge base again (about
+    two minutes on two cores). A set ONETRIP_CACHE keeps them there instead, isolated."""
+    explicit = _env("ONETRIP_EMBEDDING_CACHE", "") or _env("ONETRIP_CACHE", "")
+    if explicit:
+        return Path(explicit)
+    base = _env("XDG_CACHE_HOME", "") or str(Path.home() / ".cache")
+    return Path(base) / "onetrip"
 
 
 def sla_file() -> str | None:

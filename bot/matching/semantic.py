@@ -28,7 +28,7 @@ from typing import Callable, Dict, List, Optional, Protocol, Sequence
 
 import numpy as np
 
-from bot.settings import cache_dir
+from bot.settings import embedding_cache_dir
 
 logger = logging.getLogger(__name__)
 
@@ -89,10 +89,10 @@ def embed_passages(encoder: Encoder, texts: Sequence[str], fingerprint: str = ""
 
 def cached_vectors(texts: Sequence[str], key: str, prefix: str,
                    embed: Callable[[List[str]], np.ndarray], keep: int = KEEP_CACHES) -> np.ndarray:
-    """Vectors of ``texts`` from ``<prefix>-<encoder>-<key>.npz`` under the cache directory, the
+    """Vectors of ``texts`` from ``<prefix>-<encoder>-<key>.npz`` under the embedding cache, the
     current key's file first, then older ones (an edited catalogue or knowledge base re-embeds only
     the texts that changed); ``embed`` computes the missing ones, and the file is rewritten."""
-    root = cache_dir()
+    root = embedding_cache_dir()
     pattern = f"{prefix}-{ENCODER_ID}-*.npz"
     path = root / f"{prefix}-{ENCODER_ID}-{key}.npz"
     known: Dict[str, np.ndarray] = {}

@@ -6,7 +6,7 @@ over its K nearest phrasings, of exp((cosine - 1) * TEMPERATURE): near-paraphras
 loosely related ones hardly at all.
 
 Embedding ~10,000 phrasings takes minutes on two cores, so vectors are cached by text under
-settings.cache_dir() in ``routing-embeddings-<encoder>-<knowledge hash>.npz``: an unchanged
+settings.embedding_cache_dir() in ``routing-embeddings-<encoder>-<knowledge hash>.npz``: an unchanged
 knowledge base is never embedded twice, and an edited one only for its new sentences.
 """
 

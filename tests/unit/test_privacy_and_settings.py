@@ -64,3 +64,19 @@ def test_defaults_point_everything_into_var(monkeypatch, tmp_path):
     settings = load_settings()
     assert settings.database_url == f"sqlite:///{tmp_path / 'hall.db'}"
     assert settings.tracker_url.endswith("tracker.db") and settings.rasa_port == 5005
+
+
+def test_embeddings_are_kept_per_user_unless_a_cache_is_named(monkeypatch, tmp_path):
+    # A vector depends only on the encoder and the text: a new clone reuses the user's ones.
+    from bot.settings import embedding_cache_dir
+
+    for name in ("ONETRIP_EMBEDDING_CACHE", "ONETRIP_CACHE", "XDG_CACHE_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert embedding_cache_dir() == tmp_path / "home" / ".cache" / "onetrip"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert embedding_cache_dir() == tmp_path / "xdg" / "onetrip"
+    monkeypatch.setenv("ONETRIP_CACHE", str(tmp_path / "isolated"))  # tests and tools that isolate
+    assert embedding_cache_dir() == tmp_path / "isolated"
+    monkeypatch.setenv("ONETRIP_EMBEDDING_CACHE", str(tmp_path / "named"))
+    assert embedding_cache_dir() == tmp_path / "named"
