@@ -9,7 +9,7 @@ from typing import Union
 from bot.matching.index import INDEX_VERSION, Index, build_key
 from bot.matching.matcher import Matcher
 from bot.matching.pickled import read_cached, write_cached
-from bot.matching.semantic import cache_dir  # noqa: F401  (re-exported: var/cache or $ONETRIP_CACHE)
+from bot.settings import cache_dir
 
 
 def load_matcher(catalogue_path: Union[str, Path, None] = None, use_cache: bool = True,
