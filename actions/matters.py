@@ -36,8 +36,8 @@ from actions.departments import (
 )
 from actions.documents import bare_document, replacement_asked, unnamed_document
 from actions.follow_ups import (
-    FOLLOW_UP_QUESTION, MAX_CLARIFY, SHORT_FOLLOW_UP, SHORT_QUESTION, SHORT_REPLY, asked_of_current, needed_for,
-    sibling_in_situation,
+    FOLLOW_UP_QUESTION, MAX_CLARIFY, SHORT_FOLLOW_UP, SHORT_QUESTION, SHORT_REPLY, asked_of_current,
+    asks_about_other, needed_for, sibling_in_situation,
 )
 from actions.handoff import ActionHandoff, called_off
 from actions.matched import besides_fallback, complaint_about_service, held_to_conversation, match_overruled
@@ -62,6 +62,9 @@ logger = logging.getLogger(__name__)
 # When the router overrules the top match, a candidate of the router's department scoring this much
 # is the matter meant (a runner-up, not a stray word).
 IN_ROUTED_DEPARTMENT = 0.1
+# "开店那个补贴呢 要啥条件" after 失业金: the matcher's first reading of the thing asked about counts
+# when it is at least this likely (a few words brush against many matters).
+ABOUT_OTHER_SCORE = 0.5
 
 
 class ActionAnswerMatter(Answering):
@@ -330,7 +333,11 @@ class ActionAnswerMatter(Answering):
         if code and code != current and not turn.button:
             # "身份证被偷了，下周要坐火车，补一个要多久": the lost card's replacement, not the temporary card
             code = await replacement_asked(turn.text, code, turn.ranked[:MAX_CLARIFY]) or code
-        if not code and current and await asked_of_current(tracker, current):
+        if (not code and current and aspect and not turn.button and turn.ranked and turn.ranked[0] != current
+                and turn.scores.get(turn.ranked[0], 0.0) >= ABOUT_OTHER_SCORE
+                and await asks_about_other(tracker, current, turn.ranked[0])):
+            code = turn.ranked[0]  # "开店那个补贴呢 要啥条件" after 失业金: what about the other matter
+        elif not code and current and await asked_of_current(tracker, current):
             code = current  # "过期了一个月再续有影响吗，孩子明年要在这边读书": what it does to the matter in hand
         elif (not code and current and aspect and not turn.button and not says(turn.text, "switch")
               and turn.length <= (FOLLOW_UP_QUESTION if aspect == Aspect.CONDITIONS else SHORT_QUESTION)):

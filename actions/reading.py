@@ -210,7 +210,7 @@ _IDENTITY = re.compile(r"(?:我|本人|他|她|我们)?(?:是|係|系)[\u4e00-\u
 
 
 # "X呢" asks about X ("低保呢" after 临时救助): a switch, even when the current guide mentions X.
-WHAT_ABOUT = re.compile(r"(那|那么|还有)?[^，,。？?]{2,8}呢[？?]?")
+WHAT_ABOUT = re.compile(r"(那|那么|还有)?[^，,。？?]{2,10}呢[？?]?")
 
 
 _ONLY_POINTS = re.compile(r"(那|这)(个|些|边|里)?")
@@ -220,7 +220,8 @@ def what_about(text: str) -> Optional[str]:
     """The X of "低保呢", "燃气也要过户，燃气呢", "燃气那个呢 也要带这些吗": the message, or its first
     or last clause, asks what about X (a thing, not only "那个"); None when it does not."""
     parts = clauses(text)
-    for part in [normalize(text).replace(" ", "")] + parts[:1] + parts[-1:]:
+    # (its clauses first: "还要带些什么，户口本呢" asks about 户口本, not the whole of it)
+    for part in parts[:1] + parts[-1:] + [normalize(text).replace(" ", "")]:
         found = WHAT_ABOUT.fullmatch(part)
         thing = part[len(found.group(1) or ""):].rstrip("？?").rstrip("呢") if found else ""
         if found and not _ONLY_POINTS.fullmatch(thing):

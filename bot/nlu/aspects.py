@@ -184,6 +184,21 @@ _AT_PLACE = re.compile(r"(?:(?<![现正实存])在|到(?!底)|去|回)(?!网上|
                        r"|(?:能|可以|能不能|可不可以)(?:(?<![现正实存])在|到(?!底)|去|回)(?!网上|线上|手机|电脑|家里|家)"
                        r"[\u4e00-\u9fff]{1,6}?(?:办|开|弄|申请|交|领|补|换|拿)")
 
+# A place that opens the clause, whether it may be done there: "村里头办得了不", "卫生院能弄吗",
+# "绍兴登记的杭州能补伐" (a place of Zhejiang, data/lexicon/regions.yml).
+_NEAR_PLACES = ("村里", "村委", "村委会", "镇上", "镇里", "乡里", "乡镇", "街道", "社区", "居委会", "卫生院", "医院",
+                "派出所", "银行", "县里", "市里", "区里", "当地", "本地", "附近", "这边", "那边", "这里", "那里")
+
+
+@lru_cache(maxsize=1)
+def _place_opens() -> "re.Pattern[str]":
+    from bot.text.regions import place_words
+
+    places = sorted(set(_NEAR_PLACES) | place_words(), key=len, reverse=True)
+    return re.compile(r"^(?:那|那么|就)?(?:[\u4e00-\u9fff]{1,6}的)?(?:" + "|".join(map(re.escape, places)) + r")"
+                      r"(?:头|面|这边|那边)?(?:就|也|都)?(?:能|可以|能不能|可不可以|好)?"
+                      r"(?:办|开|弄|申请|交|领|补|换|拿)(?:得了|得成|得好)?")
+
 
 # A situation told, then "可以吗" ("我想迁到女儿家，投靠她，我今年六十八了，可以吗"): whether one
 # may. Not a bare "这样行吗" (a reply to the bot), hence the length.
@@ -301,7 +316,7 @@ def asked_aspect(text: str, lexicon: List[Tuple[str, str]]) -> Optional[Tuple[st
             # ("我户口在安徽，人在杭州打工，在这边能开不": the clause before tells where they work.)
             before = ""
             for clause in clauses(part):
-                at = _AT_PLACE.search(clause)
+                at = _AT_PLACE.search(clause) or _place_opens().search(clause)
                 lives = cue_pattern("lives_or_works")  # "我在杭州上班能办吗": where they work, not asked
                 if at and not lives.search(before[-6:] + clause[max(0, at.start() - 4):at.end()]):
                     return LOCATION, clause[at.start():at.end()]

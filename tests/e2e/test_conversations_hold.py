@@ -1758,3 +1758,11 @@ def test_a_bare_typed_na_after_an_answer_asks_where(stack):
     assert answer(stack.say(sender, "饭店老板让我去办健康证 咋弄"))["matter"] == "weijian.health_certificate"
     replies = stack.say(sender, "在那")
     assert (answer(replies)["matter"], answer(replies)["aspect"]) == ("weijian.health_certificate", "location")
+
+
+def test_what_about_a_thing_of_a_sibling_s_names_switches_to_it(stack):
+    # Writer AO: "开店那个补贴呢 要啥条件" after 失业金 (which speaks of 补贴 too): 创业补贴.
+    sender = me()
+    assert answer(stack.say(sender, "厂里裁员我没了工作 失业金怎么领"))["matter"] == "renshe.unemployment_benefit"
+    replies = stack.say(sender, "那自己开店的那个补贴呢 有啥条件")
+    assert answer(replies)["matter"] == "renshe.startup_subsidy"

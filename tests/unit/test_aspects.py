@@ -487,3 +487,19 @@ def test_a_time_heard_of_is_told_not_asked(lexicon):
 def test_whether_one_gets_it_in_wu_asks_the_conditions(lexicon):
     # Writer AM: "那我到底好不好拿 我是农村户口的".
     assert asked_aspect("我是外地户口 好不好领", lexicon)[0] == "conditions"
+
+
+@pytest.mark.parametrize("text", ["乡里头能办不", "社区那边好弄吗", "宁波的在绍兴能补伐", "金华能领不"])
+def test_a_place_that_opens_the_question_asks_where(lexicon, text):
+    # Writers AP and KK: "村里头办得了不", "绍兴登记的杭州能补伐" ask whether it is done there.
+    assert asked_aspect(text, lexicon)[0] == "location"
+
+
+@pytest.mark.parametrize("text, aspect", [
+    ("办下来大概要掏多少票子", "fee"),            # writer AO: "大概得掏多少票子"
+    ("是不是当场就给", "time_limit"),            # writer AP: "当场给？"
+    ("这个在手机上哪里申请", "online"),           # writer AO: "在手机上哪里弄"
+    ("我陪老妈去社保局要拿些什么", "materials"),   # writer AO: "我带他去派出所要拿些什么东西"
+])
+def test_everyday_words_of_the_new_writers(lexicon, text, aspect):
+    assert asked_aspect(text, lexicon)[0] == aspect

@@ -321,3 +321,14 @@ def test_a_spaced_story_is_read_by_the_one_part_that_names_a_matter(matcher: Mat
             "孩子过来上学也用得到 就是我不知道这个居主证到底咋版 我白天都在跑单")
     result = matcher.match(text)
     assert not result.abstain and result.matches[0].matter == "gongan.residence_permit"
+
+
+@pytest.mark.parametrize("text, code", [
+    ("卖吃的证去哪里办", "scjg.food_business_license"),          # writers AB, AD, AG: "卖吃的证"
+    ("我们两个人商量好要离了，要带什么", "minzheng.divorce"),     # writer AP: "两个人商量好了要离"
+    ("办房贷银行要我去开张交税的证明", "shuiwu.tax_certificate"),  # writers T, LL: "繳稅的證明", "完税的证明"
+    ("老伴走了我一个人没收入 想申请低报", "minzheng.subsistence_allowance"),  # writer LL: 低报 typed for 低保
+])
+def test_everyday_names_of_matters(matcher: Matcher, text: str, code: str) -> None:
+    result = matcher.match(text)
+    assert not result.abstain and not result.clarify and result.matches[0].matter == code
