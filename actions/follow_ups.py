@@ -199,8 +199,11 @@ async def stays(tracker: Tracker, current: str, code: str, aspect: str, ranked: 
 
 # How to do a thing: "契税怎么交", "这个咋弄".
 _HOW = re.compile(r"怎么|怎样|咋|如何|点样|哪能")
-# Whether there is one to have first, meanwhile: "有没有临时的证可以先用用", "能不能先办个临时的".
-_MEANWHILE = re.compile(r"(?:有没有|有冇|有无|能不能|可不可以|可以)[\u4e00-\u9fff]{0,8}?先")
+# Whether there is one to have first, meanwhile: "有没有临时的证可以先用用", "能不能先办个临时的";
+# or one asked for first, "is that all right?" ("先弄张临时的好伐", "那先办个临时的行不").
+_MEANWHILE = re.compile(r"(?:有没有|有冇|有无|能不能|可不可以|可以)[\u4e00-\u9fff]{0,8}?先"
+                        r"|^(?:那|那就|那我)?先(?:弄|办|开|搞|拿|领|申请)(?:张|个|一张|一个|本)?[\u4e00-\u9fff]{0,6}?"
+                        r"(?:好伐|好吗|好不好|行吗|行不|行不行|可以吗|可以不|成吗)")
 
 
 async def in_current_guide(tracker: Tracker, current: str, other: str) -> bool:

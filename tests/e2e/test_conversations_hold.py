@@ -1766,3 +1766,10 @@ def test_what_about_a_thing_of_a_sibling_s_names_switches_to_it(stack):
     assert answer(stack.say(sender, "厂里裁员我没了工作 失业金怎么领"))["matter"] == "renshe.unemployment_benefit"
     replies = stack.say(sender, "那自己开店的那个补贴呢 有啥条件")
     assert answer(replies)["matter"] == "renshe.startup_subsidy"
+
+
+def test_one_asked_for_first_is_its_own_matter(stack):
+    # Writer KK: "先弄张临时的好伐" after 身份证补领: the temporary card, asked for first.
+    sender = me()
+    assert answer(stack.say(sender, "我身份证找不到了 补一张要怎么弄"))["matter"] == "gongan.id_card_lost"
+    assert answer(stack.say(sender, "先搞张临时的好不好"))["matter"] == "gongan.temp_id_card"
