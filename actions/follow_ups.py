@@ -114,11 +114,12 @@ def clearly_names_other(tracker: Tracker, current: str, code: str, aspect: str, 
     return bool(said & name_bigrams(other) - name_bigrams(this) - written)
 
 
-def about_other(text: str, this: Dict[str, Any], other: Dict[str, Any], ranked_first: bool) -> bool:
-    """"燃气那个呢 也要带这些吗" after 用电过户: what about a thing of the other matter's names, none
-    of this one's; or, when the matcher ranks the other first, a thing with a word of its names that
-    this one's lack ("开店那个补贴呢 要啥条件" after 失业金, whose "失业了有补贴吗" says 补贴 too)."""
-    about = bigrams(what_about(text) or "") - EVERYDAY_PAIRS
+def about_other(thing: Optional[str], this: Dict[str, Any], other: Dict[str, Any], ranked_first: bool) -> bool:
+    """"燃气那个呢 也要带这些吗" after 用电过户: the thing asked about (reading.what_about) is of the
+    other matter's names, none of this one's; or, when the matcher ranks the other first, has a word
+    of its names that this one's lack ("开店那个补贴呢 要啥条件" after 失业金, whose "失业了有补贴吗"
+    says 补贴 too)."""
+    about = bigrams(thing or "") - EVERYDAY_PAIRS
     theirs = about & name_bigrams(other)
     return bool(theirs and (not about & name_bigrams(this) or (ranked_first and theirs - name_bigrams(this))))
 
@@ -132,7 +133,7 @@ async def asks_about_other(tracker: Tracker, current: str, first: str) -> bool:
     if not thing or not span or normalize(text[span[0]:span[1]]).replace(" ", "") in thing:
         return False
     this, that = await hall().guide(current), await hall().guide(first)
-    return bool(this and that and about_other(text, this, that, ranked_first=True))
+    return bool(this and that and about_other(thing, this, that, ranked_first=True))
 
 
 async def stays(tracker: Tracker, current: str, code: str, aspect: str, ranked: List[str]) -> bool:
@@ -156,7 +157,7 @@ async def stays(tracker: Tracker, current: str, code: str, aspect: str, ranked: 
     acted = acted_on(text)
     if code in acted and current not in acted:
         return False  # "那俺老婆的驾驶证丢了咋补" after 换证: what happened to it says 补领
-    if about_other(text, this, other, ranked[:1] == [code]):
+    if about_other(what_about(text), this, other, ranked[:1] == [code]):
         return False
     # "以后贷款还清了，注销抵押要带啥": the other matter is named and this one is not. A
     # conditions question names it where it asks ("出生证明还没拿到，能先上吗" asks about 上户口).
