@@ -285,7 +285,8 @@ class ActionAnswerMatter(Answering):
             # ("孙子今年满16了还没办过身份证…要带点啥": 首次申领, not 临时身份证): that one.
             return await answer(dispatcher, turn.tracker, told, turn.aspect or Aspect.OVERVIEW,
                                       turn.ranked[:MAX_CLARIFY])
-        options = umbrella_options(turn.text, likeliest, before=user_texts(turn.tracker)[-2:-1])
+        options = umbrella_options(turn.text, likeliest, before=user_texts(turn.tracker)[-2:-1],
+                                   unplaced=turn.view.abstain)
         if (options and unsure and turn.length > SHORT_FOLLOW_UP and match_overruled(turn, None, None)
                 and sum([await department_of(o) == turn.routed_to for o in options]) < 2):
             # A question the router reads surely as a department that holds at most one of the

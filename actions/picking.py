@@ -17,6 +17,7 @@ from actions.follow_ups import FOLLOW_UP_QUESTION, MAX_CLARIFY, SHORT_REPLY
 from actions.naming import bigrams, name_bigrams, names_of
 from actions.reading import read_with_previous
 from actions.told import denied_clauses, only_denied
+from actions.umbrellas import option_told_among
 from bot.text.choices import choice_number
 from bot.text.normalize import normalize
 
@@ -64,7 +65,7 @@ def _denied(text: str, guides: Dict[str, Optional[Dict[str, Any]]]) -> Set[str]:
 
 async def picked_option(tracker: Tracker, candidates: List[str], view) -> Optional[str]:
     """The option an answer to "which one?" picks, in this order: its number ("第二个"); the option
-    its words place first; the one option whose name it says; the option it and the question it
+    the words that tell a topic's matters apart name (umbrellas.yml); the option its words place first; the one option whose name it says; the option it and the question it
     answers place first together; an option among the matcher's weak readings; the option whose
     name or aliases share most of its words. None when nothing picks one."""
     number = choice_number(text_of(tracker))
@@ -77,6 +78,9 @@ async def picked_option(tracker: Tracker, candidates: List[str], view) -> Option
         return next(code for code in candidates if code not in denied)
     candidates = [code for code in candidates if code not in denied]
     guides = {code: guides[code] for code in candidates}
+    told = option_told_among(text_of(tracker), candidates)
+    if told:
+        return told  # "每个月都有的那种" after 低保 or 临时救助: the words that tell the options apart
     if view.matches and not view.abstain and view.matches[0]["matter"] in candidates:
         return view.matches[0]["matter"]  # "卡坏了": the words place one option first
     said = bigrams(text_of(tracker))

@@ -16,7 +16,7 @@ from actions.conversation import MatchView, entity, intent_of, is_button, match_
 from actions.cues import says
 from actions.follow_ups import SHORT_REPLY, short_reply_reading
 from actions.picking import picked_option
-from actions.reading import asked_which, read_with_previous
+from actions.reading import asked_which, needed_thing, read_with_previous
 from actions.story_clauses import told_done
 from bot.text.normalize import normalize
 from bot.vocabulary import FALLBACK_MATTER
@@ -28,7 +28,7 @@ class Turn:
     intent: str
     text: str
     view: MatchView
-    aspect: Optional[str]  # the aspect entity as the NLU found it
+    aspect: Optional[str]  # the aspect entity as the NLU found it, or a paper asked whether needed
     current: Optional[str]  # the matter the conversation is on
     candidates: List[str]  # the options offered last
     route: Optional[Dict[str, Any]]  # the department router's verdict
@@ -40,8 +40,15 @@ class Turn:
         intent, current = intent_of(tracker), tracker.get_slot("current_matter")
         if intent == "correct_matter" and not current:
             intent = "ask_matter"  # nothing was answered yet: nothing to correct ("问一下驾驶证的事")
-        return cls(tracker=tracker, intent=intent, text=text_of(tracker), view=match_of(tracker),
-                   aspect=entity(tracker, "aspect"), current=current,
+        text, aspect = text_of(tracker), entity(tracker, "aspect")
+        if aspect is None and current and not is_button(tracker) and entity(tracker, "matter") in (None, current):
+            # "要合同不", "厂都关了 还要厂里开证明吗" after an answer: whether a paper is needed asks
+            # what to bring (or what must come first), though no aspect word is said. (Not when
+            # the words name another matter: "燃气那个户名也要这样改吗" after 电 is 燃气's.)
+            needed = needed_thing(text)
+            aspect = needed[1].value if needed else None
+        return cls(tracker=tracker, intent=intent, text=text, view=match_of(tracker),
+                   aspect=aspect, current=current,
                    candidates=tracker.get_slot("candidates") or [], route=route_of(tracker))
 
     @property

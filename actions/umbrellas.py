@@ -12,22 +12,31 @@ from bot.text.normalize import normalize
 
 # A question that only names its topic is short; a story tells which one, or is the matcher's.
 UMBRELLA_CHARS = 30
+# ... a little longer when the matcher places it nowhere and the topic is named with what is to be
+# done to it ("我在嘉兴干了十年现在回安徽老家了 这边交的东西要转回去 怎么转": where it worked, then the
+# topic and 转); a topic word alone in a longer message is its background.
+UNPLACED_UMBRELLA_CHARS = 40
 # A list of things or all of them at once (cues.yml several: "一个个去跑", "要办的所有手续"): several
 # matters (a 一件事), not one topic; so is a list with two 、 ("出生证、户口、医保这些"), read on the text
 # as written, for the 、 that normalising drops.
 _LISTED = re.compile(r"、.*、")
 
 
-def umbrella_options(text: str, likeliest: Sequence[str], before: Sequence[str] = ()) -> Optional[List[str]]:
+def umbrella_options(text: str, likeliest: Sequence[str], before: Sequence[str] = (),
+                     unplaced: bool = False) -> Optional[List[str]]:
     """The matters a short question names only by their topic, when one of the likeliest readings
     (`likeliest`) is one of them; None when the question says which one, or the citizen's message
-    `before` it did ("孩子是在苏州出生的…" then "那孩子在杭州上户口要带啥"), or it is not of that kind."""
+    `before` it did ("孩子是在苏州出生的…" then "那孩子在杭州上户口要带啥"), or it is not of that kind.
+    `unplaced`: the matcher found no matter for it."""
     folded = normalize(text).replace(" ", "")
-    if len(folded) > UMBRELLA_CHARS:
+    longer = len(folded) > UMBRELLA_CHARS
+    if longer and not (unplaced and len(folded) <= UNPLACED_UMBRELLA_CHARS):
         return None
     said_before = [normalize(t).replace(" ", "") for t in before]
     for entry in _named(folded):
         if any(w in folded for w in entry.unless) or not set(likeliest) & set(entry.options):
+            continue
+        if longer and not entry.with_:
             continue
         # (the topic's own words may hold a word of several: "以前交的那些" is the topic, not a list)
         covered = set()
@@ -71,6 +80,21 @@ def option_told_before(text: str, before: Sequence[str]) -> Optional[str]:
             return None
         told = {code for b in earlier for code in _told(entry, b)}
         return told.pop() if len(told) == 1 else None
+    return None
+
+
+def option_told_among(text: str, candidates: Sequence[str]) -> Optional[str]:
+    """The one option offered that an answer to "which one?" tells by a topic's words for it
+    ("每个月都有的那种" after 低保 or 临时救助: 低保's 每个月), or None."""
+    folded = normalize(text).replace(" ", "")
+    if len(folded) > UMBRELLA_CHARS or _several(text, folded):
+        return None
+    for entry in umbrella_words():
+        if len(set(entry.options) & set(candidates)) < 2:
+            continue
+        told = [code for code in _told(entry, folded) if code in candidates]
+        if len(told) == 1:
+            return told[0]
     return None
 
 

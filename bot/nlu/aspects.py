@@ -196,7 +196,7 @@ def _place_opens() -> "re.Pattern[str]":
 
     places = sorted(set(_NEAR_PLACES) | place_words(), key=len, reverse=True)
     return re.compile(r"^(?:那|那么|就)?(?:[\u4e00-\u9fff]{1,6}的)?(?:" + "|".join(map(re.escape, places)) + r")"
-                      r"(?:头|面|这边|那边)?(?:就|也|都)?(?:能|可以|能不能|可不可以|好)?"
+                      r"(?:里|头|面|这边|那边)?(?:就|也|都)?(?:能|可以|能不能|可不可以|好)?"
                       r"(?:办|开|弄|申请|交|领|补|换|拿)(?:得了|得成|得好)?")
 
 

@@ -1773,3 +1773,20 @@ def test_one_asked_for_first_is_its_own_matter(stack):
     sender = me()
     assert answer(stack.say(sender, "我身份证找不到了 补一张要怎么弄"))["matter"] == "gongan.id_card_lost"
     assert answer(stack.say(sender, "先搞张临时的好不好"))["matter"] == "gongan.temp_id_card"
+
+
+def test_whether_a_paper_is_needed_after_an_answer_asks_what_to_bring(stack):
+    # Writers AS: "要合同不" after 租房提取, "厂都关了 还要厂里开证明吗" after 失业金: no aspect word,
+    # but whether a paper is needed is what to bring.
+    sender = me()
+    assert answer(stack.say(sender, "我在滨江租房子住 公积金可以拿出来交房租吗"))["matter"] == "gjj.withdraw_rent"
+    replies = stack.say(sender, "要租房合同不")
+    assert (answer(replies)["matter"], answer(replies)["aspect"]) == ("gjj.withdraw_rent", "materials")
+
+
+def test_an_answer_to_which_one_told_by_what_sets_the_options_apart(stack):
+    # Writer AR: "每个月都有的那种" after 低保 or 临时救助 were offered.
+    sender = me()
+    clarify = next(c["clarify"] for c in customs(stack.say(sender, "家里困难 想跟政府申请点救济")) if "clarify" in c)
+    assert {"minzheng.subsistence_allowance", "minzheng.temporary_assistance"} <= set(clarify)
+    assert answer(stack.say(sender, "要每个月都能领的"))["matter"] == "minzheng.subsistence_allowance"

@@ -135,6 +135,9 @@ def test_a_person_is_asked_for_in_a_story_only_by_its_question():
         assert asks_for_person(words), words
     for words in ("户口要转到工作人员说的那个派出所吗", "社保转接要什么", "有没有人能代办"):
         assert not asks_for_person(words), words
+    # Writer AR: "有没有人好打个电话跟我讲讲" (a call, then the talk).
+    for words in ("字太多看不懂 有没有人打个电话跟我说说", "有没有工作人员能回个电话给我讲"):
+        assert asks_for_person(words), words
 
 
 def test_a_handoff_read_without_any_person_is_a_guess():

@@ -489,7 +489,8 @@ def test_whether_one_gets_it_in_wu_asks_the_conditions(lexicon):
     assert asked_aspect("我是外地户口 好不好领", lexicon)[0] == "conditions"
 
 
-@pytest.mark.parametrize("text", ["乡里头能办不", "社区那边好弄吗", "宁波的在绍兴能补伐", "金华能领不"])
+@pytest.mark.parametrize("text", ["乡里头能办不", "社区那边好弄吗", "宁波的在绍兴能补伐", "金华能领不",
+                                  "卫生院里就能办吗", "医院里好领伐"])  # writer AR: "医院里好弄伐"
 def test_a_place_that_opens_the_question_asks_where(lexicon, text):
     # Writers AP and KK: "村里头办得了不", "绍兴登记的杭州能补伐" ask whether it is done there.
     assert asked_aspect(text, lexicon)[0] == "location"

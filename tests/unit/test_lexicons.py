@@ -37,7 +37,7 @@ def _edit(path, old, new):
     ("documents.yml", "    options: [gongan.id_card_lost,", "    options: [id card lost,", "不是事项编码"),
     ("documents.yml", "generic:", "genric:", "未知字段"),
     ("umbrellas.yml", "      yibao.transfer: [医保, 医疗保险]\n  关系转移", "  关系转移", "至少两个事项编码"),
-    ("umbrellas.yml", "    words: [社保, 社会保险, 五险]", "    words: [社保, 社会保险, 五险", "YAML 格式错误"),
+    ("umbrellas.yml", "交了保险, 缴了保险, 交过保险]\n", "交了保险, 缴了保险, 交过保险\n", "YAML 格式错误"),
 ])
 def test_a_clerks_mistake_is_said_in_chinese(lexicon, name, old, new, said):
     _edit(lexicon / name, old, new)

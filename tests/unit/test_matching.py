@@ -328,6 +328,7 @@ def test_a_spaced_story_is_read_by_the_one_part_that_names_a_matter(matcher: Mat
     ("我们两个人商量好要离了，要带什么", "minzheng.divorce"),     # writer AP: "两个人商量好了要离"
     ("办房贷银行要我去开张交税的证明", "shuiwu.tax_certificate"),  # writers T, LL: "繳稅的證明", "完税的证明"
     ("老伴走了我一个人没收入 想申请低报", "minzheng.subsistence_allowance"),  # writer LL: 低报 typed for 低保
+    ("送菜的面包车又要年审了 去哪审", "gongan.vehicle_inspection"),  # writer AR: "我那部面包车拉胡柚的 又要年审了"
 ])
 def test_everyday_names_of_matters(matcher: Matcher, text: str, code: str) -> None:
     result = matcher.match(text)

@@ -53,3 +53,27 @@ def test_what_was_paid_in_before_asked_to_be_moved_is_asked_which():
     assert umbrella_options("我之前在江西交过的那些想转到杭州来", ["renshe.pension_transfer"]) == options
     assert umbrella_options("以前交的养老保险想转过来", ["renshe.pension_transfer"]) is None  # says which
     assert umbrella_options("社保、医保、公积金都想转过来", ["renshe.pension_transfer"]) is None  # a list
+
+
+def test_what_was_paid_in_named_in_a_longer_message_the_matcher_cannot_place():
+    # Writers AR and AS: "渠在上海交的保险要转回来 咋弄", "这边交的东西要转回去 怎么转", after where
+    # the citizen worked: a little longer than a topic alone, and the matcher places it nowhere.
+    text = "我在苏州的电子厂里做了整整六年现在回绍兴老家了 那边交的东西要转回来 咋转"
+    options = ["renshe.pension_transfer", "yibao.transfer", "gjj.transfer"]
+    assert umbrella_options(text, ["gjj.transfer"]) is None  # a reading of the matcher's: its to make
+    assert umbrella_options(text, ["gjj.transfer"], unplaced=True) == options
+    assert umbrella_options("在上海交的保险想转回老家来", ["yibao.transfer"]) == ["renshe.pension_transfer", "yibao.transfer"]
+    # A topic word alone in a longer message is its background, not what is asked.
+    assert umbrella_options("我在杭州上班交了好几年社保了 现在老家的房子要注销抵押 咋办", ["bdc.mortgage_cancel"],
+                            unplaced=True) is None
+
+
+def test_an_answer_to_which_one_told_by_the_words_that_tell_the_options_apart():
+    from actions.umbrellas import option_told_among
+
+    # Writer AR: "每个月都有的那种" after 低保 or 临时救助.
+    options = ["minzheng.subsistence_allowance", "minzheng.temporary_assistance"]
+    assert option_told_among("要每个月都能领的", options) == "minzheng.subsistence_allowance"
+    assert option_told_among("突然出了车祸那种", options) == "minzheng.temporary_assistance"
+    assert option_told_among("就是那个", options) is None
+    assert option_told_among("每个月都有的那种", ["minzheng.subsistence_allowance", "gongan.id_card_lost"]) is None
