@@ -17,7 +17,8 @@ from actions.conversation import aspect_span, entity, is_button, match_of, text_
 from actions.cues import TURNS_TO, asks_in_person, says
 from actions.documents import acted_on, fears_misuse
 from actions.naming import (
-    EVERYDAY_CHARS, EVERYDAY_PAIRS, PEOPLE_PAIRS, bigrams, folded_names, name_bigrams, named_word_for_word, naming_pairs,
+    EVERYDAY_CHARS, EVERYDAY_PAIRS, PEOPLE_PAIRS, bigrams, folded_names, name_bigrams, named_word_for_word, names_of,
+    naming_pairs,
 )
 from actions.reading import asking_clause, asks_what_about, sibling_named, what_about
 from actions.told import COMPARED, only_denied
@@ -240,6 +241,31 @@ async def in_current_guide(tracker: Tracker, current: str, other: str) -> bool:
     distinct = pulling - name_bigrams(this)
     inside = {b for b in distinct if _loosely_in(b, written)}
     return bool(inside) and 2 * len(inside) >= len(distinct)
+
+
+# Opening on the doing of the matter in hand ("补的时候老照片还好用伐", "补出来的新证有效期是重新算
+# 还是…到期"): about it, whatever the rest brushes against (照片, 到期). The act must be the
+# matter's own (补 of 补领); 办 and 申请 are every one's.
+_ON_ACT = re.compile(r"^(?:那|那么|我|我们|等|等到)?(?P<act>[补换办领迁开转]|补办|补领|换领|办理|申请)(?:证|好|完|下来|出来)?"
+                     r"(?:的时候|的话|出来的|下来的|好的|好了以后|好以后|了以后|完以后|之后)")
+
+
+async def on_current_act(tracker: Tracker, current: str, other: Optional[str]) -> bool:
+    """Whether a follow-up opens on the doing of the matter in hand, the matcher's reading `other`
+    not named word for word: about the matter in hand."""
+    text = text_of(tracker)
+    folded = normalize(text).replace(" ", "")
+    if is_button(tracker) or len(folded) > FOLLOW_UP_QUESTION or says(text, "switch") or asks_what_about(text):
+        return False
+    found = _ON_ACT.match(folded)
+    this = await hall().guide(current) if found else None
+    if not found or this is None:
+        return False
+    that = await hall().guide(other) if other and other != current else None
+    if that is not None and named_word_for_word(that, folded):
+        return False
+    act = found.group("act")
+    return act in ("办", "办理", "申请") or any(act in normalize(n) for n in names_of(this))
 
 
 def _loosely_in(pair: str, written: str) -> bool:

@@ -16,7 +16,7 @@ from actions.bundles import member_among
 from actions.cues import asks_to_act, grieves, says
 from actions.documents import denied_acts
 from actions.follow_ups import (
-    SHORT_FOLLOW_UP, SHORT_QUESTION, asked_of_current, in_current_guide, said_only_to_deny, stays,
+    SHORT_FOLLOW_UP, SHORT_QUESTION, asked_of_current, in_current_guide, on_current_act, said_only_to_deny, stays,
 )
 from actions.outside import answered_outside
 from actions.picking import denied_options
@@ -55,14 +55,20 @@ def besides_fallback(turn: Turn) -> Optional[str]:
 
 
 def match_overruled(turn: Turn, code: Optional[str], needed: Optional[str], complaint: bool = False,
-                    router_takes_complaints: bool = False) -> bool:
+                    router_takes_complaints: bool = False, beside_current: bool = False) -> bool:
     """Whether the router's department (or none of ours) overrules the match. The router reads
     one message: not a few words after an answer ("租房的"), nor the conversation: the matter in
     hand matched again by the message's words ("申请资助要不要去开低保证明" after 学生资助, which
-    the router gives to 民政 for its 低保)."""
+    the router gives to 民政 for its 低保). `beside_current`: the match is of the department of
+    the matter in hand."""
     view = turn.view
     if turn.outside and turn.current and turn.aspect and turn.length <= SHORT_FOLLOW_UP:
         return False  # "手机上好不好弄" after an answer asks it of that matter, not of none of ours
+    if turn.outside and beside_current:
+        # "渠下个月还要去上海复查 这回想先备好案再去 怎么弄" after 医疗费用报销: another matter of the
+        # same department, in a conversation about it; the place it names is where the care is,
+        # not whose business it is (the router, reading one message, counts 上海 as none of ours).
+        return False
     first_match = (float(view.matches[0]["score"]) if (
         code and view.matches and view.matches[0]["matter"] == code and not turn.current
         and not asked_which(turn.tracker) and not says(turn.text, "here")) else None)
@@ -118,6 +124,8 @@ async def held_to_conversation(
         code = current  # "卖家说房子以前抵押过…这样过户有没有影响" after 二手房过户: its question is 过户's
     elif code and current and code != current and await in_current_guide(tracker, current, code):
         code = current  # "要体检吗" after 驾驶证换证: its guide asks for the 体检, not 健康证明
+    elif code and current and code != current and await on_current_act(tracker, current, code):
+        code = current  # "补的时候老照片还好用伐" after 身份证补领: its doing, whatever 照片 reads
     elif (code and current and code != current and not asks_what_about(turn.text)
           and await turn.combined() == current):
         code = current  # "养老的" after 社保转移: read with the question before, still its matter

@@ -312,9 +312,12 @@ class ActionAnswerMatter(Answering):
         # (a complaint goes by subject; 兜底 and 好差评 are the service centre's, whatever they are about)
         guide = await hall().guide(code) if code else None
         complaint = bool(guide and guide["kind"] == MatterKind.COMPLAINT and guide["department"] != FALLBACK_DEPARTMENT)
+        beside_current = bool(code and current and code != current
+                              and await department_of(code) == await department_of(current))
         overruled = match_overruled(turn, code, needed, complaint=complaint,
                                     router_takes_complaints=complaint and await complaint_rerouted(
-                                        turn.route, turn.departments.get(code)))
+                                        turn.route, turn.departments.get(code)),
+                                    beside_current=beside_current)
         if overruled and code and not current and await wish_reads(turn.text, code):
             overruled = False  # what the story asks for, read alone, is the matter matched
         remember = code or next(iter(turn.ranked), None)

@@ -18,7 +18,9 @@ from actions.bundles import holds_any, member_among
 from actions.conversation import ROUTER_SURE, channel_of
 from actions.cues import STORY_CHARS, says
 from actions.departments import asks_office, department_answer, department_of
-from actions.follow_ups import FOLLOW_UP_QUESTION, MAX_CLARIFY, SHORT_FOLLOW_UP, SHORT_QUESTION, in_current_guide, stays
+from actions.follow_ups import (
+    FOLLOW_UP_QUESTION, MAX_CLARIFY, SHORT_FOLLOW_UP, SHORT_QUESTION, in_current_guide, on_current_act, stays,
+)
 from actions.outside import answered_outside, still_outside
 from actions.overrules import OVERRULE_ASKED_DEPARTMENT, OVERRULE_OUTSIDE_UNSURE
 from actions.reading import asked_which, asks_what_about, is_bare_followup, named_matters, only_particulars
@@ -55,6 +57,10 @@ async def without_matter(dispatcher: CollectingDispatcher, turn: Turn) -> Option
     routed = await routed_ticket(dispatcher, turn.tracker, turn.view)
     if routed is not None:
         return routed
+    if turn.current and await on_current_act(turn.tracker, turn.current, next(iter(turn.ranked), None)):
+        # "补出来的新证有效期是重新算还是…到期" after 身份证补领: about the replacement, whatever
+        # readings 到期 and 照片 suggest.
+        return await answer(dispatcher, turn.tracker, turn.current, turn.aspect or Aspect.OVERVIEW)
     if turn.routed_to and not turn.outside and not turn.current and asks_office(turn.text):
         # "长兴县医保局办事的地方在哪里 电话多少": how to reach the office, not which of its matters.
         return await department_answer(dispatcher, turn.route)
@@ -145,6 +151,24 @@ async def _close_candidates(
         ranked = [c for i, c in enumerate(ranked) if i < 2 or turn.departments.get(c) == turn.routed_to
                   or plausible_beside(best, scores.get(c, 0.0))]
     return await clarify(dispatcher, ranked)
+
+
+# The router's first department when its "none of ours" only narrowly won: it must rank this well
+# (its share of the probability left by "none of ours").
+LEANING_RANK = 0.4
+
+
+def _leaning_department(turn: Turn, top: float) -> Optional[str]:
+    """The department the router ranks first, when the matcher places the message nowhere (every
+    reading under PLAUSIBLE_SCORE), the message stands alone and the router's "none of ours" is
+    unsure (under ROUTER_UNSURE) while that department ranks at least LEANING_RANK."""
+    route = turn.route or {}
+    if not (turn.view.abstain and turn.alone and route.get("outside") and top < PLAUSIBLE_SCORE
+            and turn.route_score < ROUTER_UNSURE and not is_bare_followup(turn.tracker)):
+        return None
+    ranking = route.get("ranking") or []
+    first = ranking[0] if ranking else {}
+    return first.get("code") if float(first.get("score") or 0.0) >= LEANING_RANK else None
 
 
 def _story_lead(turn: Turn, ranked: List[str]) -> Optional[str]:
@@ -251,6 +275,14 @@ async def _weak_matches(
             (c for c in plausible if departments.get(c) == routed_to), None))
     if intent == "consult_department" and routed_to and len(plausible) == 1:
         plausible = []  # "找哪个部门申请": the department answers (7b)
+    leaning = _leaning_department(turn, top)
+    if leaning:
+        # "听讲六十五岁以上的老人每年好免费体检一趟 我们村的在哪里检": no matter of ours comes near
+        # (every reading weak), and the router, though its "none of ours" narrowly won, reads one
+        # department well ahead: that department's answer, not a choice among strangers.
+        await hall().record_unmatched(tracker.sender_id, turn.text, channel_of(tracker))
+        return await department_answer(dispatcher, {"code": leaning, "score": turn.route_score,
+                                                    "type": (route or {}).get("type")})
     if intent in MATTER_INTENTS and plausible:
         lead = _story_lead(turn, ranked)
         if lead:  # a long story's likeliest reading well ahead in the router's department (as in 4.)

@@ -1784,6 +1784,15 @@ def test_whether_a_paper_is_needed_after_an_answer_asks_what_to_bring(stack):
     assert (answer(replies)["matter"], answer(replies)["aspect"]) == ("gjj.withdraw_rent", "materials")
 
 
+def test_a_follow_up_opening_on_the_matter_s_own_doing_stays_on_it(stack):
+    # Writers AR and AS: "补的时候老照片还好用伐…也到期了", "补出来的新证有效期…到期" after 身份证
+    # 补领: about the replacement, whatever 照片 and 到期 brush against.
+    sender = me()
+    assert answer(stack.say(sender, "身份证在菜场被人偷了 要补一张怎么弄"))["matter"] == "gongan.id_card_lost"
+    replies = stack.say(sender, "补好以后新证的有效期是从头算还是按老证的到期")
+    assert answer(replies)["matter"] == "gongan.id_card_lost"
+
+
 def test_an_answer_to_which_one_told_by_what_sets_the_options_apart(stack):
     # Writer AR: "每个月都有的那种" after 低保 or 临时救助 were offered.
     sender = me()

@@ -601,3 +601,47 @@ def test_spaced_parts_that_ask():
     text = "我在鄞州跑外卖三年了 以前也没想着办啥 站长说办了那个好 就是不知道这个证咋办 我下午有空"
     assert spaced_questions(text) == ["以前也没想着办啥", "就是不知道这个证咋办"]
     assert spaced_questions("我在鄞州跑外卖。就是不知道这个证咋办 我下午有空") == []  # full stops: sentences
+
+
+def _placed_nowhere(route, top=0.2):
+    """A question the matcher places nowhere (every reading weak) and the router reads as `route`."""
+    from rasa_sdk import Tracker
+    from actions.turn import Turn
+
+    message = {"text": "屋里老墙都开裂了 村里讲是危房 改造有钞票补吗 找哪个部门", "intent": {"name": "ask_matter"},
+               "entities": [],
+               "matter_match": {"abstain": True, "clarify": False, "matches": [
+                   {"matter": "bdc.homestead", "department": "bdc", "score": top},
+                   {"matter": "renshe.pension_enroll", "department": "renshe", "score": top / 2}]},
+               "department_route": route}
+    return Turn.read(Tracker("t", {}, message, [], False, None, {}, ""))
+
+
+def test_a_department_well_ahead_when_none_of_ours_only_narrowly_won_is_answered():
+    # Writer AR: "有危房改造的钞票好补 找哪个部门" — every matter of ours weak, the router's "none of
+    # ours" at 0.46 beside 住建 at 0.46: 住建's answer, not a choice among strangers.
+    from actions.unsettled import _leaning_department
+
+    narrow = {"code": None, "outside": True, "score": 0.46, "ranking": [{"code": "zhujian", "score": 0.46},
+                                                                      {"code": "bdc", "score": 0.02}]}
+    assert _leaning_department(_placed_nowhere(narrow), 0.2) == "zhujian"
+    # Sure it is none of ours, or no department ranked well, or a matter of ours in reach: not so.
+    assert _leaning_department(_placed_nowhere({**narrow, "score": 0.8}), 0.2) is None
+    assert _leaning_department(_placed_nowhere({**narrow, "ranking": [{"code": "zhujian", "score": 0.2}]}), 0.2) is None
+    assert _leaning_department(_placed_nowhere(narrow, top=0.35), 0.35) is None
+
+
+def test_the_routers_none_of_ours_does_not_overrule_a_sibling_in_the_conversation():
+    # Writers Q and AR: "以后去上海住那个备案呢" after 零星报销 — 异地就医备案, matched; the router,
+    # reading the message alone, gives 上海 as none of ours (0.97).
+    from rasa_sdk import Tracker
+    from actions.matched import match_overruled
+    from actions.turn import Turn
+
+    message = {"text": "他下个月还要去上海复查 这回想先把备案办好再去", "intent": {"name": "ask_matter"}, "entities": [],
+               "matter_match": {"abstain": False, "clarify": False, "matches": [
+                   {"matter": "yibao.remote_medical_filing", "department": "yibao", "score": 0.47}]},
+               "department_route": {"code": None, "outside": True, "score": 0.97, "agrees_with_matter": False}}
+    turn = Turn.read(Tracker("t", {"current_matter": "yibao.reimbursement"}, message, [], False, None, {}, ""))
+    assert match_overruled(turn, "yibao.remote_medical_filing", None)
+    assert not match_overruled(turn, "yibao.remote_medical_filing", None, beside_current=True)

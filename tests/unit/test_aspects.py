@@ -504,3 +504,9 @@ def test_a_place_that_opens_the_question_asks_where(lexicon, text):
 ])
 def test_everyday_words_of_the_new_writers(lexicon, text, aspect):
     assert asked_aspect(text, lexicon)[0] == aspect
+
+
+def test_asking_to_be_told_one_may_asks_the_conditions(lexicon):
+    # Writer AR: "我是按揭贷款买的 每个月还银行 这样也好取吧" (好: Wu "can"; 吧: asking to be told yes).
+    assert asked_aspect("我是贷款买的房 这样也能提吧", lexicon)[0] == "conditions"
+    assert asked_aspect("可以吧", lexicon) is None  # a reply, nothing asked of a matter
