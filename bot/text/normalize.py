@@ -2,7 +2,7 @@
 
 Order matters: HTML and entities go first (they hide real characters), then NFKC folds
 full-width forms, then everything that is not a letter or digit becomes a single space, then
-OpenCC turns Traditional into Simplified and written Cantonese becomes Mandarin (fold_dialect).
+OpenCC turns Traditional into Simplified and written Cantonese and Wu become Mandarin (fold_dialect).
 """
 
 from __future__ import annotations
@@ -40,9 +40,17 @@ _DIALECT_CHARS = str.maketrans({"咗": "了", "唔": "不", "冇": "没", "嘅":
                                 "哋": "们", "攞": "拿", "畀": "给", "睇": "看", "揾": "找", "嚟": "来", "谂": "想"})
 
 
+# Wu (吴语) as Zhejiang's older citizens type it, the same way: 弗 (not: "收钱弗"), 渠 (he, she: "渠在
+# 上海交的保险", but not a ditch or a channel: 渠道, 沟渠, 水渠), 听讲 (heard: "听讲老人好免费体检").
+_WU = re.compile(r"弗|听讲|(?<![沟水灌干河明暗])渠(?![道系])")
+_WU_WORDS = {"弗": "不", "听讲": "听说", "渠": "他"}
+
+
 def fold_dialect(text: str) -> str:
-    """Cantonese words and characters as their Mandarin equivalents, length kept (simplified input)."""
-    return _DIALECT_WORDS_RE.sub(lambda m: _DIALECT_WORDS[m.group(0)], text).translate(_DIALECT_CHARS)
+    """Cantonese and Wu words and characters as their Mandarin equivalents, length kept (simplified
+    input)."""
+    text = _DIALECT_WORDS_RE.sub(lambda m: _DIALECT_WORDS[m.group(0)], text).translate(_DIALECT_CHARS)
+    return _WU.sub(lambda m: _WU_WORDS[m.group(0)], text)
 
 
 def normalize(text: object, max_chars: int = MAX_CHARS) -> str:

@@ -20,6 +20,8 @@ def matcher() -> Matcher:
 @pytest.mark.parametrize("raw, expected", [
     ("身份證到期怎麼辦", "身份证到期怎么办"),            # Traditional → Simplified
     ("身分證要帶甚麼", "身份证要带什么"),                # and as Taiwan and Hong Kong write them
+    ("渠屋里的车要过户 收钱弗", "他屋里的车要过户收钱不"),  # Wu: 渠 (he), 弗 (not); writer AR
+    ("听讲办理渠道有变 水渠沟渠的事", "听说办理渠道有变水渠沟渠的事"),  # ...but a channel or a ditch stays
     ("ＳＦＺ过期！！", "sfz过期"),                        # full-width → half-width, lower-case
     ("<b>社保卡</b>丢了&amp;", "社保卡丢了"),             # tags and entities
     ("身份证 过期　了", "身份证过期了"),                  # spaces between CJK are noise

@@ -25,6 +25,7 @@ def test_a_topic_alone_offers_its_matters(text, likeliest, options):
     ("我是外地户口，能办居住证吗", ["gongan.residence_permit"]),
     ("刚出生的孩子落户口要带啥", ["gongan.hukou_birth"]),  # names two of them: the matcher reads it
     ("孩子上学要办的所有手续", ["yjs.school_enrollment", "jiaoyu.primary_enrollment"]),  # all at once
+    ("屋里是危房 改造有补助吗", ["minzheng.temporary_assistance"]),  # a house's repair: 住建's 危房改造
 ])
 def test_a_question_that_says_which_or_is_about_something_else_is_not_asked_about(text, likeliest):
     assert umbrella_options(text, likeliest) is None
