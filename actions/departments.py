@@ -27,6 +27,7 @@ from bot.vocabulary import FALLBACK_DEPARTMENT, FALLBACK_MATTER, MatterKind, Req
 
 COMPLAINT_READING = 0.4  # a complaint matter the matcher reads this well decides a complaint's department…
 ROUTER_SEES = 0.01  # …when the router gives that department at least this much, and is not sure of another
+SERVICE_READING = 0.5  # a service of a department with no complaint matters, read this well, is what a grievance asks
 
 
 @dataclass(frozen=True)
@@ -171,6 +172,14 @@ async def complaint_route(tracker: Tracker, view) -> Optional[ComplaintRoute]:
         return None
     complaints = [m for m in await hall().matters(department=department, kind=MatterKind.COMPLAINT.value)
                   if m["code"] != FALLBACK_MATTER]
+    if (not complaints and not is_button(tracker) and best and best.get("department") == department
+            and float(best.get("score") or 0.0) >= SERVICE_READING and not says(text, "complaint_request")):
+        # A department that takes no complaints of its own, the story's best reading one of its
+        # services, and no complaint asked for ("要投诉", "我要举报"): "…老板拖着不赔…请不起律师 老乡说
+        # 政府有那种不要钱帮打官司的律师 我这种情况怎么申请" asks for 法律援助, not a complaint to 司法厅.
+        guide = await hall().guide(best["matter"])
+        if guide and guide["kind"] == MatterKind.SERVICE:
+            return ComplaintRoute(matter=best["matter"])
     ranked = [m["matter"] for m in view.matches]
     ordered = sorted(complaints, key=lambda m: ranked.index(m["code"]) if m["code"] in ranked else 99)
     if ordered:

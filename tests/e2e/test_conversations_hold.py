@@ -1799,3 +1799,13 @@ def test_an_answer_to_which_one_told_by_what_sets_the_options_apart(stack):
     clarify = next(c["clarify"] for c in customs(stack.say(sender, "家里困难 想跟政府申请点救济")) if "clarify" in c)
     assert {"minzheng.subsistence_allowance", "minzheng.temporary_assistance"} <= set(clarify)
     assert answer(stack.say(sender, "要每个月都能领的"))["matter"] == "minzheng.subsistence_allowance"
+
+
+def test_a_grievance_asking_for_free_legal_help_is_legal_aid_not_a_complaint(stack):
+    # Writers AG and AS: a worker whose boss will not pay after an injury, "请不起律师…政府有那种不要钱
+    # 帮打官司的律师 怎么申请": 法律援助 (司法厅 takes no complaints of its own), not a complaint ticket.
+    sender = me()
+    replies = stack.say(sender, "我在嘉善鞋厂上班 去年脚被机器砸断了骨头 工伤认定也下来了 老板一直拖着不赔 还说有本事你去告 "
+                                "我一个月就挣四五千 请不起律师 听工友说政府有不要钱帮人打官司的律师 我这样的怎么申请")
+    assert answer(replies)["matter"] == "sifa.legal_aid"
+    assert not [c for c in customs(replies) if c.get("kind") == "complaint"]
