@@ -65,9 +65,10 @@ def _denied(text: str, guides: Dict[str, Optional[Dict[str, Any]]]) -> Set[str]:
 
 async def picked_option(tracker: Tracker, candidates: List[str], view) -> Optional[str]:
     """The option an answer to "which one?" picks, in this order: its number ("第二个"); the option
-    the words that tell a topic's matters apart name (umbrellas.yml); the option its words place first; the one option whose name it says; the option it and the question it
-    answers place first together; an option among the matcher's weak readings; the option whose
-    name or aliases share most of its words. None when nothing picks one."""
+    the words that tell a topic's matters apart name (umbrellas.yml); the option its words place
+    first; the one option whose name it says; the option it and the question it answers place first
+    together; an option among the matcher's weak readings; the option whose name or aliases share
+    most of its words. None when nothing picks one."""
     number = choice_number(text_of(tracker))
     if number is not None:
         index = len(candidates) - 1 if number == -1 else number - 1

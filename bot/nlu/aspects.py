@@ -153,8 +153,8 @@ def find_aspect(text: str, lexicon: List[Tuple[str, str]]) -> Optional[Tuple[str
 
 
 # Whether one may, with the thing in the middle: "我这种能领失业金吗", "城乡居民养老保险好交伐",
-# "这样也好取吧" (asking to be told yes),
-# "可不可以补办". Asked only when no phrase of the lexicon is found (conditions come last anyway).
+# "这样也好取吧" (asking to be told yes), "可不可以补办". Asked only when no phrase of the lexicon is
+# found (conditions come last anyway).
 # "能不能", "可不可以", "能否" ask by themselves ("老家那几年的能不能并过来").
 _MAY_SHAPE = re.compile(r"(?:(?:能不能|可不可以|能否)[\u4e00-\u9fff]{1,8}?|(?:能|可以|好)[\u4e00-\u9fff]{1,8}?(?:吗|伐|么|不|吧)"
                         r"|(?:带|办|去|弄|领|交|申请|代|拿|补|换|迁|转)[\u4e00-\u9fff]{0,3}?(?:可以|行|可不可以|行不行)(?:吗|伐|么|不)?)$")
