@@ -40,6 +40,7 @@ ROUTER_UNSURE = 0.5  # a "none of ours" scored below this does not stop a plausi
 # reading this many times the next one's, in the department the router reads, is the matter it asks of
 # (answered with the others one click away: a citizen who wrote a paragraph is answered, not asked again).
 STORY_LEAD = 1.2
+STORY_LEAD_IN_DEPARTMENT = 0.2  # ...and the score it needs when the router leans to its department
 MATTER_INTENTS = ("ask_matter", "ask_aspect", "request_guidance", "complain", "nlu_fallback", "consult_department",
                   "report_failed_trip")
 
@@ -178,14 +179,18 @@ def _story_lead(turn: Turn, ranked: List[str]) -> Optional[str]:
     stands ahead of 零星报销."""
     if turn.length < STORY_CHARS or not ranked or not turn.routed_to:
         return None
+    floor = PLAUSIBLE_SCORE
     if turn.route_score >= ROUTER_LEANS:
         ranked = [c for c in ranked if turn.departments.get(c) == turn.routed_to]
+        # (the router's department and the lead within it together say what one plausible score
+        # says alone: "…村里会计讲岁数大的老人国家每个月会发点钱…" is 民政's, and 高龄津贴 leads there)
+        floor = STORY_LEAD_IN_DEPARTMENT
     if not ranked:
         return None
     scores = turn.scores
     best = scores.get(ranked[0], 0.0)
     runner_up = scores.get(ranked[1], 0.0) if len(ranked) > 1 else 0.0
-    if best >= PLAUSIBLE_SCORE and best >= STORY_LEAD * runner_up and turn.routed_to == turn.departments.get(ranked[0]):
+    if best >= floor and best >= STORY_LEAD * runner_up and turn.routed_to == turn.departments.get(ranked[0]):
         return ranked[0]
     return None
 

@@ -645,3 +645,17 @@ def test_the_routers_none_of_ours_does_not_overrule_a_sibling_in_the_conversatio
     turn = Turn.read(Tracker("t", {"current_matter": "yibao.reimbursement"}, message, [], False, None, {}, ""))
     assert match_overruled(turn, "yibao.remote_medical_filing", None)
     assert not match_overruled(turn, "yibao.remote_medical_filing", None, beside_current=True)
+
+
+def test_a_long_storys_lead_in_the_department_the_router_leans_to_needs_less():
+    # Writer WW: "…村里开会那个会计讲岁数大的老人国家每个月会发点钱…" — 高龄津贴 at 0.26, the router
+    # 民政's at 0.83: the lead within 民政 answers, where a score of 0.3 would be asked alone.
+    from actions.unsettled import _story_lead
+
+    leaning = _story_turn([("minzheng.elderly_allowance", 0.26), ("yibao.resident_enroll", 0.15)], route="minzheng")
+    assert _story_lead(leaning, leaning.ranked) == "minzheng.elderly_allowance"
+    # Below the floor even there, or the router's department not the lead's: asked.
+    faint = _story_turn([("minzheng.elderly_allowance", 0.15), ("yibao.resident_enroll", 0.1)], route="minzheng")
+    assert _story_lead(faint, faint.ranked) is None
+    elsewhere = _story_turn([("minzheng.elderly_allowance", 0.26), ("yibao.resident_enroll", 0.15)], route="yibao")
+    assert _story_lead(elsewhere, elsewhere.ranked) is None
