@@ -208,14 +208,24 @@ _MEANWHILE = re.compile(r"(?:有没有|有冇|有无|能不能|可不可以|可�
                         r"(?:好伐|好吗|好不好|行吗|行不|行不行|可以吗|可以不|成吗)")
 
 
+def _plain_follow_up(tracker: Tracker) -> Optional[str]:
+    """The message folded, when it is a follow-up in a few words that may be about the matter in
+    hand: typed (no button), not turning away ("另外…") nor asking what about another ("低保呢")."""
+    text = text_of(tracker)
+    folded = normalize(text).replace(" ", "")
+    if is_button(tracker) or len(folded) > FOLLOW_UP_QUESTION or says(text, "switch") or asks_what_about(text):
+        return None
+    return folded
+
+
 async def in_current_guide(tracker: Tracker, current: str, other: str) -> bool:
     """A follow-up about something the current matter's guide itself speaks of, the other
     matter not named word for word: about the current matter. "要体检吗" after 驾驶证换证 (its
     guide asks for the 体检, not 健康证明), "照片要自己带还是现场拍" after 社保卡申领 (its photo,
     not 一窗通拍), "申请资助要不要去开低保证明" after 学生资助 (its 低保 proof, not 低保)."""
     text = text_of(tracker)
-    folded = normalize(text).replace(" ", "")
-    if is_button(tracker) or len(folded) > FOLLOW_UP_QUESTION or says(text, "switch") or asks_what_about(text):
+    folded = _plain_follow_up(tracker)
+    if folded is None:
         return False  # "低保呢" after 临时救助: what about the other matter, not its word in this guide
     this, that = await hall().guide(current), await hall().guide(other)
     if this is None or that is None:
@@ -253,11 +263,8 @@ _ON_ACT = re.compile(r"^(?:那|那么|我|我们|等|等到)?(?P<act>[补换办�
 async def on_current_act(tracker: Tracker, current: str, other: Optional[str]) -> bool:
     """Whether a follow-up opens on the doing of the matter in hand, the matcher's reading `other`
     not named word for word: about the matter in hand."""
-    text = text_of(tracker)
-    folded = normalize(text).replace(" ", "")
-    if is_button(tracker) or len(folded) > FOLLOW_UP_QUESTION or says(text, "switch") or asks_what_about(text):
-        return False
-    found = _ON_ACT.match(folded)
+    folded = _plain_follow_up(tracker)
+    found = _ON_ACT.match(folded) if folded is not None else None
     this = await hall().guide(current) if found else None
     if not found or this is None:
         return False

@@ -45,7 +45,7 @@ from actions.naming import named_word_for_word
 from actions.other_business import answer_to_us, said_outright
 from actions.outside import elsewhere_answer, not_theirs_either
 from actions.picking import in_context
-from actions.reading import asked_which, department_offered, done_elsewhere, is_bare_followup, named_matters, needed_thing
+from actions.reading import asked_which, department_offered, done_elsewhere, is_bare_followup, named_matters
 from actions.replies import answer, clarify, correct, routed_ticket
 from actions.stories import asked_besides_had, asked_in_routed_department, beside_told_had, read_story
 from actions.story_clauses import asked_in_story, wish_reads, wished_in_story
@@ -188,7 +188,7 @@ class ActionAnswerMatter(Answering):
         if not turn.current or turn.button or says(turn.text, "switch"):
             return None
         if (turn.matter != turn.current and not asked_which(turn.tracker) and TURNS_TO.match(normalize(turn.text))
-                and not needed_thing(turn.text)):
+                and not turn.needed):
             # "那户口在哪儿上" after 新生儿参保, the baby's birth told before: the topic's matter told then.
             told = option_told_before(turn.text, user_texts(turn.tracker)[:-1])
             if told and told != turn.current:
@@ -306,7 +306,7 @@ class ActionAnswerMatter(Answering):
         code = turn.matter
         # "要出生证吗" after 出生落户: whether the matter in hand needs a thing another matter's words
         # name, whichever department the router gives that thing.
-        asked = None if turn.button else needed_thing(turn.text)
+        asked = turn.needed
         needed = (await needed_for(asked, code) if asked and code and current and code != current
                   and not says(turn.text, "switch") else None)
         # (a complaint goes by subject; 兜底 and 好差评 are the service centre's, whatever they are about)

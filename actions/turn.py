@@ -29,6 +29,7 @@ class Turn:
     text: str
     view: MatchView
     aspect: Optional[str]  # the aspect entity as the NLU found it, or a paper asked whether needed
+    needed: Optional[tuple]  # (the thing, Aspect) a typed message asks whether needed (reading.needed_thing)
     current: Optional[str]  # the matter the conversation is on
     candidates: List[str]  # the options offered last
     route: Optional[Dict[str, Any]]  # the department router's verdict
@@ -41,14 +42,14 @@ class Turn:
         if intent == "correct_matter" and not current:
             intent = "ask_matter"  # nothing was answered yet: nothing to correct ("问一下驾驶证的事")
         text, aspect = text_of(tracker), entity(tracker, "aspect")
-        if aspect is None and current and not is_button(tracker) and entity(tracker, "matter") in (None, current):
+        needed = None if is_button(tracker) else needed_thing(text)
+        if aspect is None and needed and current and entity(tracker, "matter") in (None, current):
             # "要合同不", "厂都关了 还要厂里开证明吗" after an answer: whether a paper is needed asks
             # what to bring (or what must come first), though no aspect word is said. (Not when
             # the words name another matter: "燃气那个户名也要这样改吗" after 电 is 燃气's.)
-            needed = needed_thing(text)
-            aspect = needed[1].value if needed else None
+            aspect = needed[1].value
         return cls(tracker=tracker, intent=intent, text=text, view=match_of(tracker),
-                   aspect=aspect, current=current,
+                   aspect=aspect, needed=needed, current=current,
                    candidates=tracker.get_slot("candidates") or [], route=route_of(tracker))
 
     @property
