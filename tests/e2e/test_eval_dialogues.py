@@ -154,7 +154,8 @@ def test_the_shipped_scenario_files_load_with_their_parts():
                                                                                "holdout_V.yml", "holdout_AA.yml", "holdout_CC.yml",
                                                                                "holdout_II.yml", "holdout_YY.yml",
                                                                                "holdout_AE.yml", "holdout_AH.yml", "holdout_AK.yml",
-                                                                               "holdout_AN.yml", "holdout_AQ.yml", "holdout_AT.yml"}
+                                                                               "holdout_AN.yml", "holdout_AQ.yml", "holdout_AT.yml",
+                                                                               "holdout_AW.yml"}
     assert all(s.part == FITTING for name, s in parts.items() if name.startswith("fit_"))
     assert sum(len(s.scenarios) for s in parts.values()) >= 900
     # every file is one writer's blind batch of at least 50 scenarios (JJ and KK wrote 50 each)
