@@ -230,8 +230,9 @@ STORY_CHARS = 60  # a message this long is a story: what it asks is in its askin
 # 人员在线上跟我沟通", "换个负责的人来". Not "请工作人员来查" or "派人来看看" (a complaint's request).
 _PERSON_SHAPE = re.compile(r"(?:找|寻|叫|安排|换|转|接)(?:个|一个|一位|位|名)?(?:你们)?(?:的)?"
                            r"(?:管事的|负责的|能做主的|懂行的|值班的|[\u4e00-\u9fff]{1,5}?的)?"
-                           r"(?:人工|真人|活人|工作人员|工作人原|值班人员|同志|客服|专人|人|负责人|领导)"
-                           r"(?:来?(?:跟我|和我|同我|与我|给我)?(?:聊|说|讲|谈|沟通|对接|解释|打电话|回电话)"
+                           r"(?:人工|真人|活人|工作人员|工作人原|值班人员|同志|客服|专人|人|负责人|领导|职员)"
+                           # 倾: Cantonese "搵个职员倾下"
+                           r"(?:来?(?:跟我|和我|同我|与我|给我)?(?:聊|说|讲|谈|倾|沟通|对接|解释|打电话|回电话)"
                            r"|[\u4e00-\u9fff]{0,5}?(?:跟我|和我|同我|与我)(?:聊|说|讲|谈|沟通|对接|解释))")
 
 
@@ -254,10 +255,18 @@ _SOMEONE = re.compile(r"(?:找|寻|叫|换|来)(?:个|一个|一位)?(?:别的)?
 _BARE_HUMAN = re.compile(r"^(?:我|阿拉|要|请|转|找|寻|接|帮我|给我|有没有|能不能)*(?:人工)+(?:服务|客服|坐席)?(?:吗|呢|吧|啊|呀|伐)?$")
 
 
+# Cue words are looked for clause by clause: normalising joins "开车的活，人事让我…" into 活人.
+_PUNCTUATION = re.compile(r"[，,。！!？?；;、\n]+")
+
+
+def _says_in_a_clause(text: str, kind: str) -> bool:
+    return any(says(piece, kind) for piece in _PUNCTUATION.split(text) if piece.strip())
+
+
 def _asks_for_person(part: str) -> bool:
     folded = normalize(part)
     bare = re.sub(r"[^\w]", "", folded)
-    return (says(part, "ask_person") or bool(_PERSON_SHAPE.search(folded.replace(" ", "")))
+    return (_says_in_a_clause(part, "ask_person") or bool(_PERSON_SHAPE.search(folded.replace(" ", "")))
             or bool(_TALK_TO_PERSON.search(bare)) or bool(_SOMEONE.search(bare)) or bool(_BARE_HUMAN.match(bare)))
 
 
@@ -265,10 +274,13 @@ def speaks_of_person(text: str) -> bool:
     """Whether the message speaks of a person to talk to at all (人工, 工作人员, 客服, 领导…), not
     counting the words that only look like it (人工授精, 人工费): a handoff the intent classifier
     reads in a message without any is a guess, and a guess files no ticket."""
-    folded = normalize(text).replace(" ", "")
-    for word in cue_words()["not_person"]:
-        folded = folded.replace(word, "")
-    return any(word and word in folded for word in cue_words()["person_words"])
+    for piece in _PUNCTUATION.split(text):
+        folded = normalize(piece).replace(" ", "")
+        for word in cue_words()["not_person"]:
+            folded = folded.replace(word, "")
+        if any(word and word in folded for word in cue_words()["person_words"]):
+            return True
+    return False
 
 
 def asks_for_person(text: str) -> bool:

@@ -27,7 +27,9 @@ def unnamed_document(text: str) -> Optional[List[str]]:
     found = document_words()
     if len(_GREETING.sub("", folded)) > GENERIC_CHARS or any(n in folded for n in found.named) or not any(g in folded for g in found.generic):
         return None
-    return next((list(a.options) for a in found.actions.values() if any(w in folded for w in a.words)), None)
+    child = any(w in folded for w in found.child)
+    return next((list(a.child_options if child and a.child_options else a.options)
+                 for a in found.actions.values() if any(w in folded for w in a.words)), None)
 
 
 # The generic word standing bare, someone's or this one, then what happened to it ("我爸的证过期了",
@@ -35,13 +37,14 @@ def unnamed_document(text: str) -> Optional[List[str]]:
 # "打疫苗的本子丢了" (whose 的 qualifies it).
 _OWNERS = r"(?:我|他|她|俺|爸|妈|爹|娘|儿子|女儿|老婆|老公|媳妇|孩子|小孩|奶奶|爷爷|外婆|外公|老人|家里|自己)"
 _BARE_GENERIC = re.compile(r"(?:^|" + _OWNERS + r"的?|(?<!的)(?:这个|那个|这|那))(?:证件|证书|证|卡|本本|本子)"
-                           r"(?=[丢掉坏过到快要被换补遗不找寻弄搞]|$)")
+                           r"(?=[丢掉坏过到快要被换补遗不找寻弄搞]|(?:全|都)(?:在|丢|掉|没|被)|$)")
 
 
 def bare_document(text: str) -> bool:
     """Whether a question that unnamed_document reads speaks of its document by a generic word
     alone ("我爸的证过期了要换个新的")."""
-    return bool(_BARE_GENERIC.search(normalize(text).replace(" ", "")))
+    # (clause by clause too: "钱包被偷了 证件全在里面" opens a clause on it)
+    return any(_BARE_GENERIC.search(part) for part in [normalize(text).replace(" ", ""), *clauses(text)])
 
 
 def acted_on(text: str) -> Set[str]:

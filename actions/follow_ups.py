@@ -182,10 +182,13 @@ async def stays(tracker: Tracker, current: str, code: str, aspect: str, ranked: 
             return False
     elif names_other(_without_offices(_unasked(tracker)), 2, text):
         return False  # (an office is where it is done: "要跑税务局不" names no 税务 matter)
-    if aspect not in (Aspect.CONDITIONS, Aspect.MATERIALS):
-        # "那契税在哪里交" after 新房办证, "那要是明年买了房 提取又是怎么弄" after 租房提取: where, how
-        # much, how long… asked of a thing that is the other matter's own keyword and none of
-        # this one's words (its guide may mention it); "了" left out, "买了房" says 买房.
+    # "那契税在哪里交" after 新房办证, "那要是明年买了房 提取又是怎么弄" after 租房提取: where, how
+    # much, how long… asked of a thing that is the other matter's own keyword and none of this
+    # one's words (its guide may mention it); "了" left out, "买了房" says 买房. Whether one may
+    # counts when the message turns to it ("那等明年真买了房子，公积金里剩的钱能取出来吗"), this
+    # one unnamed: what may be done then, not the situation of the matter in hand.
+    if aspect not in (Aspect.CONDITIONS, Aspect.MATERIALS) or (
+            aspect == Aspect.CONDITIONS and TURNS_TO.match(folded) and not named_word_for_word(this, folded)):
         own = {normalize(w).replace(" ", "") for w in [this["name"], *this.get("aliases", []), *this.get("keywords", [])]}
         theirs = {normalize(w).replace(" ", "") for w in other.get("keywords", [])}
         # (a clause that recalls the past, cues.yml recalled, compares: "我以前租房提取的时候挺快的"

@@ -344,9 +344,11 @@ class ActionAnswerMatter(Answering):
         elif not code and current and await asked_of_current(tracker, current):
             code = current  # "过期了一个月再续有影响吗，孩子明年要在这边读书": what it does to the matter in hand
         elif (not code and current and aspect and not turn.button and not says(turn.text, "switch")
-              and turn.length <= (FOLLOW_UP_QUESTION if aspect == Aspect.CONDITIONS else SHORT_QUESTION)):
+              and (turn.length <= (FOLLOW_UP_QUESTION if aspect == Aspect.CONDITIONS else SHORT_QUESTION)
+                   or (turn.length < STORY_CHARS and turn.ranked[:1] == [current]))):
             # "我这种外地户口的能领吗" after 失业金: a situation asked of the matter in hand; "登记在派出所
-            # 办吗" after 出生落户: an aspect in a few words, nothing else named for sure
+            # 办吗" after 出生落户: an aspect in a few words, nothing else named for sure; or in more words
+            # that the matcher, unsure, still ranks first ("我们不是二手房哈 是开发商那买的期房 要带啥材料")
             code = current
         # 2b. A long story the matcher is unsure of: what its asking sentence names, read alone,
         #     or the clauses that say what the citizen wants (a story typed without full stops).

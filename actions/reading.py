@@ -156,6 +156,9 @@ def only_particulars(text: str) -> bool:
     return len(rest) <= 12 and bool(contact_number(text) or find_region(text) or looks_like_place(text))
 
 
+OPTION_AHEAD = 0.3  # an option the two messages rank first at this score, four times the next, is picked
+
+
 async def read_with_previous(tracker: Tracker, among: Sequence[str] = (), denied: Sequence[str] = ()) -> Optional[str]:
     """The matter the citizen's last two messages name together ("我的证丢了咋补办" + "驾照"),
     when the matcher is sure of it (Rasa's /model/parse on both texts); or, given options just
@@ -168,8 +171,14 @@ async def read_with_previous(tracker: Tracker, among: Sequence[str] = (), denied
     match = (parsed or {}).get("matter_match") or {}
     if among:
         matches = [m for m in match.get("matches") or [] if m["matter"] not in denied]
-        if match.get("abstain", True) or not matches:
+        if not matches:
             return None
+        if match.get("abstain", True):
+            # Unsure as a question, yet an option offered well ahead ("过户要准备些什么" + "辆车"):
+            # the answer picks it.
+            ahead = (matches[0]["matter"] in among and matches[0]["score"] >= OPTION_AHEAD
+                     and (len(matches) < 2 or matches[1]["score"] * 4 <= matches[0]["score"]))
+            return matches[0]["matter"] if ahead else None
         if not match.get("clarify") and matches[0]["matter"] not in among:
             return None  # "身份正咋办" + "丢了" is 补领, which was not offered: no option fits
         return next((m["matter"] for m in matches if m["matter"] in among), None)
@@ -295,6 +304,12 @@ _BRING_NAMED = re.compile(r"^(?P<thing>[\u4e00-\u9fff]{2,8}?)(?:是不是|要不
                           r"(?:带(?:上|去|过去|着)?|拿(?:上|去|过去|着))(?:吗|么|嘛|伐|不|吧)?$")
 
 
+# The paper named first, then the form it must take asked ("出生证明要拿原件去还是复印件就行",
+# "户口本复印件行不行"): what to bring for the matter in hand.
+_FORM_ASKED = re.compile(r"^(?P<thing>[\u4e00-\u9fff]{2,8}?)(?:是不是|要不要|需不需要|用不用|也|还|都)*"
+                         r"(?:要|得|需要)?(?:拿|带|交|提供)?(?:的)?(?P<form>" + cue_pattern("form_of_paper").pattern + ")")
+
+
 def needed_thing(text: str) -> Optional[tuple]:
     """(the thing, Aspect) when the message ends asking whether a thing is needed, else None."""
     parts = clauses(text)
@@ -304,6 +319,10 @@ def needed_thing(text: str) -> Optional[tuple]:
     if (named and asks(parts[-1]) and not _NOT_A_THING.search(named.group("thing"))
             and not re.search(r"能|可以|会", named.group("thing"))):
         return named.group("thing"), Aspect.MATERIALS
+    formed = _FORM_ASKED.match(parts[-1])
+    if (formed and (asks(parts[-1]) or "还是" in parts[-1][formed.end():])
+            and not _NOT_A_THING.search(formed.group("thing"))):
+        return formed.group("thing"), Aspect.MATERIALS
     found = _NEEDED.search(parts[-1])
     if (not found or not (found.group("ask") or found.group("either"))
             or _NOT_A_THING.search(found.group("thing")) or re.search(r"什么|啥|多少|几|哪|多久", parts[-1])

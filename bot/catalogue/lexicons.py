@@ -89,14 +89,16 @@ class AspectWords(_Strict):
 class DocumentAction(_Strict):
     words: List[str]
     options: List[str]
+    child_options: List[str] = []  # when the document is a child's (documents.yml `child`)
 
     _words = validator("words", allow_reuse=True)(_words_given)
-    _options = validator("options", allow_reuse=True)(_codes)
+    _options = validator("options", "child_options", allow_reuse=True)(_codes)
 
 
 class DocumentWords(_Strict):
     generic: List[str]
     named: List[str]
+    child: List[str] = []
     actions: Dict[str, DocumentAction] = {}
 
     _words = validator("generic", "named", allow_reuse=True)(_words_given)
@@ -199,6 +201,7 @@ def aspect_phrases(path: Optional[Path] = None) -> List[Tuple[str, str]]:
 class DocumentAct:
     words: Tuple[str, ...]
     options: Tuple[str, ...]
+    child_options: Tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -206,13 +209,16 @@ class Documents:
     generic: Tuple[str, ...]
     named: Tuple[str, ...]
     actions: Dict[str, DocumentAct]
+    child: Tuple[str, ...] = ()
 
 
 @lru_cache(maxsize=1)
 def document_words() -> Documents:
     model = _read(LEXICON_DIR / "documents.yml")
     return Documents(_folded(model.generic), _folded(model.named),
-                     {name: DocumentAct(_folded(a.words), tuple(a.options)) for name, a in model.actions.items()})
+                     {name: DocumentAct(_folded(a.words), tuple(a.options), tuple(a.child_options))
+                      for name, a in model.actions.items()},
+                     _folded(model.child) if model.child else ())
 
 
 @dataclass(frozen=True)

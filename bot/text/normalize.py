@@ -33,6 +33,9 @@ def _t2s() -> opencc.OpenCC:
 # one); words first, then single characters that are only Cantonese. 系 (係) is left: it is Mandarin too.
 _DIALECT_WORDS = {"使唔使": "要不要", "点样": "怎样", "点算": "咋办", "边度": "哪里", "边个": "哪个", "几耐": "多久",
                   "跌咗": "丢了", "唔见": "不见", "冇咗": "没了",
+                  # 咩嘢 / 乜嘢 as "what" ("咩嘢证明"); 咩 alone is read by the lexicons ("要准备啲咩")
+                  "唔该": "谢谢", "咩嘢": "什么", "乜嘢": "什么", "做咩": "干啥",
+                  "架车": "辆车",  # Cantonese counts a car with 架
                   # written so in Hong Kong and Taiwan, and left so by OpenCC: 甚麼, 身分證
                   "甚么": "什么", "身分": "身份"}
 _DIALECT_WORDS_RE = re.compile("|".join(sorted(_DIALECT_WORDS, key=len, reverse=True)))

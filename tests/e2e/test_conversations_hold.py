@@ -1809,3 +1809,44 @@ def test_a_grievance_asking_for_free_legal_help_is_legal_aid_not_a_complaint(sta
                                 "我一个月就挣四五千 请不起律师 听工友说政府有不要钱帮人打官司的律师 我这样的怎么申请")
     assert answer(replies)["matter"] == "sifa.legal_aid"
     assert not [c for c in customs(replies) if c.get("kind") == "complaint"]
+
+
+def test_an_answer_to_which_one_read_with_its_question_picks_the_option_it_leads(stack):
+    # Writer AU: "架車" (the car, in Cantonese) after "過戶要準備啲咩" offered the car's and the
+    # flat's transfer: alone it names nothing, with the question the car's transfer leads.
+    sender = me()
+    clarify = next(c["clarify"] for c in customs(stack.say(sender, "過戶要準備啲咩")) if "clarify" in c)
+    assert {"gongan.vehicle_transfer", "bdc.transfer_secondhand"} <= set(clarify)
+    assert answer(stack.say(sender, "嗰架車"))["matter"] == "gongan.vehicle_transfer"
+
+
+def test_whether_one_may_after_turning_to_a_sibling_s_situation_is_that_sibling(stack):
+    # Writer AU: "那等明年真买了房子，公积金里剩的钱能取出来吗" after 租房提取: buying is 购房提取's.
+    sender = me()
+    assert answer(stack.say(sender, "租房子住的 公积金能拿来付房租吗"))["matter"] == "gjj.withdraw_rent"
+    assert answer(stack.say(sender, "那等过两年真买了房子，公积金里的钱能取出来吗"))["matter"] == "gjj.withdraw_purchase"
+
+
+def test_a_longer_follow_up_the_matcher_still_ranks_on_the_matter_in_hand_stays_on_it(stack):
+    # Writer AU: "我们不是二手房哈 是开发商那买的期房 要带啥材料" after 新房办证 was offered a choice.
+    sender = me()
+    assert answer(stack.say(sender, "开发商交房了 新房的房产证怎么办"))["matter"] == "bdc.first_registration"
+    replies = stack.say(sender, "我们不是二手房啊 是从开发商那买的期房 要带什么")
+    assert (answer(replies)["matter"], answer(replies)["aspect"]) == ("bdc.first_registration", "materials")
+
+
+def test_a_shop_that_took_prepaid_money_and_closed_is_a_consumer_complaint(stack):
+    # Writers AU and AV: an early-education centre closed after a prepaid card, a refurbished battery
+    # the shop will not own up to: complaints to 市场监管, not a department's overview.
+    sender = me()
+    replies = stack.say(sender, "在小区门口的健身房办了三千块的年卡 才去了几次 上个礼拜突然关门了 老板也联系不上")
+    assert answer(replies)["matter"] == "scjg.consumer_complaint"
+
+
+def test_a_person_word_is_read_within_its_clause(stack):
+    # Writer AV: "…开车的活，人事让我去开张没有犯罪的证明" holds 活人 only across the comma: the
+    # certificate asked about, no handoff.
+    sender = me()
+    replies = stack.say(sender, "找了份开车的活，人事让我去开个无犯罪记录证明")
+    assert answer(replies)["matter"] == "gongan.no_crime_record"
+    assert not [c for c in customs(replies) if c.get("kind") == "handoff"]

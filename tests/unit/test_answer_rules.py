@@ -121,6 +121,10 @@ def test_a_person_is_asked_for_in_a_story_only_by_its_question():
     assert asks_for_person("说了半天还是不明白 给我找个管事的人聊聊")
     assert asks_for_person("我是聋人，打不了电话，能不能安排一位工作人员在线上跟我沟通")
     assert not asks_for_person("希望能派人来查") and not asks_for_person("找人代办可以吗")
+    # A cue word is read within a clause: "送货的活，人事…" holds 活人 only across the comma (writer
+    # AV); Cantonese asks for a 职员 to 倾 (writer AU).
+    assert not asks_for_person("找了份送货的活，人事叫我去开个证明")
+    assert asks_for_person("我想搵個職員同我傾下")
     # Our own wording of the same kinds: a person to talk with, named or bare.
     for words in ("我想当面跟负责的领导谈", "有没有人工啊", "人工人工", "换个人来吧", "能不能让办事人员给我回个电话",
                   "有没有人能给我讲讲"):
@@ -195,6 +199,11 @@ def test_a_document_not_named_offers_the_documents_people_mean():
     lost = unnamed_document("我的证件丢了要怎么补")
     assert lost[:3] == ["gongan.id_card_lost", "gongan.driving_license_lost", "renshe.social_card_lost"]
     assert unnamed_document("证快到期了，换新的咋弄")[:2] == ["gongan.id_card_renew", "gongan.driving_license_renew"]
+    # A child's document: the child's papers first (writer AU: "小孩的证丢了"); a wallet's papers
+    # told in a clause of their own are as unnamed as "我的证" (writer AV).
+    assert unnamed_document("宝宝的本子弄丢了怎么补")[:2] == ["weijian.birth_certificate", "weijian.vaccination_cert"]
+    from actions.documents import bare_document
+    assert bare_document("包在公交上被人偷了，证件都在里面，要怎么补") and not bare_document("身份证丢了")
     for named_or_not_asked in ("驾照丢了怎么补", "证件照在哪里拍", "我家孩子上学要办什么证明，之前的证件都在老家，能不能先在这边读"):
         assert unnamed_document(named_or_not_asked) is None, named_or_not_asked
 
@@ -213,6 +222,10 @@ def test_whether_a_thing_is_needed_is_asked_of_the_matter_in_hand():
     assert needed_thing("房产证是不是也得带上") == ("房产证", Aspect.MATERIALS)
     assert needed_thing("老户口本要不要带过去") == ("老户口本", Aspect.MATERIALS)
     assert needed_thing("新证件能当天拿吗") is None
+    # The paper named, then the form it must take (writer AU: "出生证明要拿原件去还是复印件就行").
+    assert needed_thing("户口本要带原件还是复印件就可以") == ("户口本", Aspect.MATERIALS)
+    assert needed_thing("结婚证复印件行不行") == ("结婚证", Aspect.MATERIALS)
+    assert needed_thing("我要去公证") is None
     # Clauses as written: "…，燃气呢" asks what about 燃气, no thing needed for the matter in hand.
     from actions.reading import asks_what_about
     assert needed_thing("自来水也要换户名，燃气呢") is None and asks_what_about("自来水也要换户名，燃气呢")

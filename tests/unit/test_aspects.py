@@ -510,3 +510,16 @@ def test_asking_to_be_told_one_may_asks_the_conditions(lexicon):
     # Writer AR: "我是按揭贷款买的 每个月还银行 这样也好取吧" (好: Wu "can"; 吧: asking to be told yes).
     assert asked_aspect("我是贷款买的房 这样也能提吧", lexicon)[0] == "conditions"
     assert asked_aspect("可以吧", lexicon) is None  # a reply, nothing asked of a matter
+
+
+@pytest.mark.parametrize("text, aspect", [
+    # Writers AU and AV (our own wording): Cantonese 行 is to go on foot, "搞得唔得" whether it can be
+    # done, and a bare "哪做" asks where.
+    ("總共要行幾次", "visits"),
+    ("用手機搞唔搞得", "online"),
+    ("体检哪做", "location"),
+    ("要準備啲咩", "materials"),
+])
+def test_cantonese_trips_phone_and_a_bare_where(lexicon, text, aspect):
+    assert asked_aspect(text, lexicon)[0] == aspect
+

@@ -22,6 +22,7 @@ def matcher() -> Matcher:
     ("身分證要帶甚麼", "身份证要带什么"),                # and as Taiwan and Hong Kong write them
     ("渠屋里的车要过户 收钱弗", "他屋里的车要过户收钱不"),  # Wu: 渠 (he), 弗 (not); writer AR
     ("听讲办理渠道有变 水渠沟渠的事", "听说办理渠道有变水渠沟渠的事"),  # ...but a channel or a ditch stays
+    ("唔該，架車過戶要咩嘢證件", "谢谢辆车过户要什么证件"),  # Cantonese: please, a car counted with 架; writer AU
     ("ＳＦＺ过期！！", "sfz过期"),                        # full-width → half-width, lower-case
     ("<b>社保卡</b>丢了&amp;", "社保卡丢了"),             # tags and entities
     ("身份证 过期　了", "身份证过期了"),                  # spaces between CJK are noise
@@ -31,6 +32,12 @@ def matcher() -> Matcher:
 ])
 def test_normalize(raw: str, expected: str) -> None:
     assert normalize(raw) == expected
+
+
+def test_cantonese_question_words_name_no_matter(matcher: Matcher) -> None:
+    # "過戶要準備啲咩" is as plain as "过户要准备些什么": its only topic word is 过户, so the
+    # car's and the flat's transfer are asked about alike (writer AU).
+    assert [w for w, _weight, _obj in matcher.analyse("過戶要準備啲咩").content] == ["过户"]
 
 
 def test_normalize_caps_length_and_non_strings() -> None:
