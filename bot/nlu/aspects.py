@@ -25,6 +25,7 @@ from bot.catalogue.lexicons import aspect_phrases, cue_pattern
 from bot.matching.typos import fuzzy
 from bot.text.coming import who_comes
 from bot.text.normalize import normalize
+from bot.text.regions import place_spans
 from bot.text.sentences import asking_sentences, asks, clauses
 from bot.text.spans import locate
 from bot.vocabulary import Aspect
@@ -374,12 +375,14 @@ def find_aspect_by_sound(text: str, lexicon: Sequence[Tuple[str, str]]) -> Optio
     syllables = [fuzzy(x) for x in lazy_pinyin(text, errors=lambda chars: ["?"] * len(chars))]
     joined = " " + " ".join(syllables) + " "
     quiet = [m.span() for m in _NOT_ASKED.finditer(text)]
+    places = place_spans(text)  # a place's name is no homophone: "桐乡上班" is no 线上办
     best: Optional[Tuple[str, int, int]] = None
     for sound, aspect, length in _phrase_sounds(tuple(lexicon)):
         at = joined.find(sound)
         if at >= 0:
             start = joined[:at].count(" ")
-            if _told_time(text, text[start:start + length], start) or _not_asked(quiet, start, start + length):
+            if (_told_time(text, text[start:start + length], start) or _not_asked(quiet, start, start + length)
+                    or any(a < start + length and start < b for a, b in places)):
                 continue
             if best is None or start < best[1]:
                 best = (aspect, start, start + length)

@@ -83,6 +83,11 @@ def without_places(text: str, filler: str = "，") -> str:
     return _any_place_re().sub(filler, text)
 
 
+def place_spans(text: str) -> List[Tuple[int, int]]:
+    """Where the text names places (of Zhejiang, elsewhere, abroad): (start, end) of each."""
+    return [m.span() for m in _any_place_re().finditer(text)]
+
+
 @lru_cache(maxsize=1)
 def _whereabouts() -> Tuple[Tuple[str, ...], Tuple[str, ...], Tuple[str, ...]]:
     data = _lexicon()

@@ -523,3 +523,8 @@ def test_asking_to_be_told_one_may_asks_the_conditions(lexicon):
 def test_cantonese_trips_phone_and_a_bare_where(lexicon, text, aspect):
     assert asked_aspect(text, lexicon)[0] == aspect
 
+
+def test_a_place_name_is_no_homophone_of_an_aspect(lexicon):
+    # Writer AU: "…在桐乡上班…" (tong xiang shang ban) sounded like 线上办 (xian shang ban).
+    assert asked_aspect("我们夫妻俩在桐乡上班，孩子九月要上小学了", lexicon) is None
+    assert asked_aspect("在桐乡 网商能办吗", lexicon)[0] == "online"  # a homophone beside it still counts
