@@ -271,6 +271,35 @@ def _describe(error: ValidationError, file: Path, records: list) -> List[str]:
     return problems
 
 
+PHRASING_KIND = "aspect_words"
+
+
+def _phrasings_as_scenarios(data: Dict[str, Any], file: Path) -> Dict[str, Any]:
+    """A phrasing file (tests/data/phrasings/): follow-ups in a few words, each asked right after
+    one of the file's `openers` (taken in turn), scored on the aspect its writer meant::
+
+        openers: [我身份证丢了 要补办一张, 家里困难 想申请低保]
+        phrasings:
+        - {say: 那要带点啥, aspect: materials}
+    """
+    openers, phrasings = data.get("openers"), data.get("phrasings")
+    if not isinstance(openers, list) or not openers or not all(isinstance(o, str) and o.strip() for o in openers):
+        raise ScenarioError([f"{file.name}：应有顶层键 openers，其值为开场问题（文字）的列表"])
+    if not isinstance(phrasings, list) or not phrasings:
+        raise ScenarioError([f"{file.name}：顶层键 phrasings 应为追问的列表，每项含 say 和 aspect"])
+    problems, scenarios = [], []
+    for number, item in enumerate(phrasings, 1):
+        if not isinstance(item, dict) or set(item) != {"say", "aspect"}:
+            problems.append(f"{file.name} 第{number}条追问：应只含 say（群众说的话）和 aspect（问的方面）")
+            continue
+        scenarios.append({"id": f"{file.stem}-{number:03d}", "kind": PHRASING_KIND, "persona": "phrasing",
+                          "turns": [{"say": openers[(number - 1) % len(openers)]},
+                                    {"say": str(item["say"]), "expect": {"aspect": item["aspect"]}}]})
+    if problems:
+        raise ScenarioError(problems)
+    return {"scenarios": scenarios}
+
+
 def parse_scenarios(text: str, path: Union[str, Path] = "<场景>") -> ScenarioSet:
     """Validate a scenario file's text; raise ScenarioError listing every problem."""
     file = Path(path)
@@ -280,6 +309,8 @@ def parse_scenarios(text: str, path: Union[str, Path] = "<场景>") -> ScenarioS
         mark = getattr(exc, "problem_mark", None)
         line = f" 第{mark.line + 1}行" if mark else ""
         raise ScenarioError([f"{file.name}{line}：YAML 格式错误（{getattr(exc, 'problem', exc)}）"]) from None
+    if isinstance(data, dict) and "phrasings" in data:
+        data = _phrasings_as_scenarios(data, file)
     if not isinstance(data, dict) or not isinstance(data.get("scenarios"), list):
         raise ScenarioError([f"{file.name}：应有顶层键 scenarios，其值为场景列表"])
     records = data["scenarios"]

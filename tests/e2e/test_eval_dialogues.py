@@ -19,6 +19,7 @@ from bot.dialogues.scenarios import (
     Expect,
     ScenarioError,
     load_scenarios,
+    parse_scenarios,
 )
 from stack import ROOT
 
@@ -189,3 +190,23 @@ def test_scoring_rules():
     assert "部门是 renshe" in score_end_ticket(end.copy(update={"department": "scjg"}), [ticket])[0]
     assert text_contains("0571-64212345", ["座机 0571 6421 2345"])
     assert text_contains("農家樂", ["农家乐的老板"])
+
+
+def test_a_phrasing_file_is_follow_ups_asked_after_its_openers_in_turn():
+    text = ("openers: [身份证丢了要补办, 想申请低保]\n"
+            "phrasings:\n- {say: 要带啥, aspect: materials}\n- {say: 几天好, aspect: time_limit}\n"
+            "- {say: 要钱伐, aspect: fee}\n")
+    parsed = parse_scenarios(text, "fit_ZZ9.yml")
+    assert parsed.part == FITTING and [s.id for s in parsed.scenarios] == ["fit_ZZ9-001", "fit_ZZ9-002", "fit_ZZ9-003"]
+    assert [s.turns[0].say for s in parsed.scenarios] == ["身份证丢了要补办", "想申请低保", "身份证丢了要补办"]
+    assert [(s.turns[1].say, s.turns[1].expect.aspect) for s in parsed.scenarios][2] == ("要钱伐", "fee")
+    with pytest.raises(ScenarioError, match="应只含 say"):
+        parse_scenarios("openers: [你好]\nphrasings:\n- {say: 要带啥}\n", "fit_ZZ9.yml")
+    with pytest.raises(ScenarioError, match="openers"):
+        parse_scenarios("phrasings:\n- {say: 要带啥, aspect: materials}\n", "fit_ZZ9.yml")
+
+
+def test_the_shipped_phrasing_files_load_with_their_parts():
+    parts = {f.name: load_scenarios(f) for f in sorted((ROOT / "tests/data/phrasings").glob("*.yml"))}
+    assert {name: s.part for name, s in parts.items()} == {"fit_AX.yml": FITTING, "holdout_AY.yml": HELD_OUT}
+    assert all(len(s.scenarios) >= 300 for s in parts.values())
