@@ -528,3 +528,21 @@ def test_a_place_name_is_no_homophone_of_an_aspect(lexicon):
     # Writer AU: "…在桐乡上班…" (tong xiang shang ban) sounded like 线上办 (xian shang ban).
     assert asked_aspect("我们夫妻俩在桐乡上班，孩子九月要上小学了", lexicon) is None
     assert asked_aspect("在桐乡 网商能办吗", lexicon)[0] == "online"  # a homophone beside it still counts
+
+
+@pytest.mark.parametrize("text, aspect", [
+    # The kinds writer AX found missing (tests/data/phrasings/fit_AX.yml), in our own wording: the
+    # rule asked for, what comes next, how long in Sichuan words, who pays the post, which floor,
+    # other ways online, a trip saved, a limit on who may.
+    ("这个是按哪个条例来的", "basis"),
+    ("有没有红头文件", "basis"),
+    ("交完表下一步干嘛", "steps"),
+    ("要好久才弄得好", "time_limit"),
+    ("寄回来的邮费谁出", "fee"),
+    ("办事大厅在几楼", "location"),
+    ("微信上能办不", "online"),
+    ("能不能一次性办好", "visits"),
+    ("有没有年龄限制", "conditions"),
+])
+def test_follow_ups_of_the_phrasing_writers_kinds(lexicon, text, aspect):
+    assert asked_aspect(text, lexicon)[0] == aspect
