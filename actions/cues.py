@@ -11,7 +11,7 @@ from typing import Iterator, Tuple
 from bot.catalogue.lexicons import cue_pattern, cue_words
 from bot.text.coming import who_comes
 from bot.text.normalize import normalize
-from bot.text.sentences import asking_sentence, asks, clauses, sentences
+from bot.text.sentences import asking_sentence, asks, clauses, sentences, written_clauses
 
 
 def says(text: str, kind: str) -> bool:
@@ -255,12 +255,9 @@ _SOMEONE = re.compile(r"(?:找|寻|叫|换|来)(?:个|一个|一位)?(?:别的)?
 _BARE_HUMAN = re.compile(r"^(?:我|阿拉|要|请|转|找|寻|接|帮我|给我|有没有|能不能)*(?:人工)+(?:服务|客服|坐席)?(?:吗|呢|吧|啊|呀|伐)?$")
 
 
-# Cue words are looked for clause by clause: normalising joins "开车的活，人事让我…" into 活人.
-_PUNCTUATION = re.compile(r"[，,。！!？?；;、\n]+")
-
-
 def _says_in_a_clause(text: str, kind: str) -> bool:
-    return any(says(piece, kind) for piece in _PUNCTUATION.split(text) if piece.strip())
+    """says, clause by clause: normalising joins "开车的活，人事让我…" into 活人."""
+    return any(says(piece, kind) for piece in written_clauses(text))
 
 
 def _asks_for_person(part: str) -> bool:
@@ -274,7 +271,7 @@ def speaks_of_person(text: str) -> bool:
     """Whether the message speaks of a person to talk to at all (人工, 工作人员, 客服, 领导…), not
     counting the words that only look like it (人工授精, 人工费): a handoff the intent classifier
     reads in a message without any is a guess, and a guess files no ticket."""
-    for piece in _PUNCTUATION.split(text):
+    for piece in written_clauses(text):
         folded = normalize(piece).replace(" ", "")
         for word in cue_words()["not_person"]:
             folded = folded.replace(word, "")

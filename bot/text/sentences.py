@@ -47,6 +47,12 @@ _CLAUSE_END = re.compile(r"[，,。！!？?；;\n]+")
 _CLAUSE_CUT = re.compile(r"[，。！？,.!?；;、\s]+")
 
 
+def written_clauses(text: str) -> List[str]:
+    """The clauses of a text split at its punctuation only (spaces kept), as written, none empty:
+    what normalising would join ("开车的活，人事让我…" is no 活人)."""
+    return [part for part in _CLAUSE_END.split(text) if part.strip()]
+
+
 def clauses(text: str) -> List[str]:
     """The clauses of a text as written, each normalised with its spaces dropped, none empty."""
     return [c for c in (normalize(part).replace(" ", "") for part in _CLAUSE_CUT.split(text)) if c]
@@ -55,7 +61,7 @@ def clauses(text: str) -> List[str]:
 def asking_clause_of(text: str) -> Optional[str]:
     """The last clause that asks, when the text has several clauses ("卖家说房子以前抵押过，贷款
     已经还清了，这样过户有没有影响"); None otherwise."""
-    clauses = [part for part in _CLAUSE_END.split(text) if part.strip()]
+    clauses = written_clauses(text)
     if len(clauses) < 2:
         return None
     return next((part for part in reversed(clauses) if asks(part)), None)
