@@ -39,6 +39,9 @@ def match_of(tracker: Tracker) -> MatchView:
 # A department the router is this sure of limits the options offered to its own matters, and
 # names the matter meant when the matcher is unsure.
 ROUTER_SURE = 0.9
+# A department the router leans to this much answers a message no matter fits, when the likeliest
+# of the weak matches is another department's; and names the matter meant by a digression in a form.
+ROUTER_LEANS = 0.7
 
 
 def route_of(tracker: Tracker) -> Optional[Dict[str, Any]]:

@@ -15,16 +15,13 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import render
 from actions.api.hall import HallUnavailable, hall
-from actions.conversation import ROUTER_SURE, entity, match_of, route_of, text_of
+from actions.conversation import ROUTER_LEANS, ROUTER_SURE, entity, match_of, route_of, text_of
 from actions.cues import asks_how_to_reach, says
 from actions.follow_ups import SHORT_FOLLOW_UP, stays
 from actions.reading import answer_aspects
 from actions.ticket_request import filed_payload
 from bot.text.sentences import asks
 from bot.vocabulary import FALLBACK_MATTER, Aspect
-
-
-ROUTER_LEANS_AFTER_SWITCH = 0.7
 
 
 def _other_matter(tracker: Tracker) -> Optional[str]:
@@ -40,7 +37,7 @@ async def _routed_candidate(tracker: Tracker, current: Optional[str]) -> Optiona
     question is another department's than the form's matter; its best matter there is meant."""
     route = route_of(tracker) or {}
     # (said to turn away first, "等一下 先问个事 …生孩子要先登记一下": the router's lean is enough)
-    bar = ROUTER_LEANS_AFTER_SWITCH if says(text_of(tracker), "switch") else ROUTER_SURE
+    bar = ROUTER_LEANS if says(text_of(tracker), "switch") else ROUTER_SURE
     if not route.get("code") or float(route.get("score") or 0) < bar:
         return None
     guide = await hall().guide(current) if current else None

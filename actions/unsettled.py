@@ -15,7 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.api.hall import hall
 from actions.approved import serve_approved
 from actions.bundles import holds_any, member_among
-from actions.conversation import ROUTER_SURE, channel_of
+from actions.conversation import ROUTER_LEANS, ROUTER_SURE, channel_of
 from actions.cues import STORY_CHARS, says
 from actions.departments import asks_office, department_answer, department_of
 from actions.follow_ups import (
@@ -30,9 +30,6 @@ from bot.vocabulary import FALLBACK_MATTER, Aspect
 
 # Below the matcher's confidence but worth offering as options when the intent is about a matter.
 PLAUSIBLE_SCORE = 0.3
-# A department the router leans to this much answers a message no matter fits, when the likeliest
-# of the weak matches is another department's.
-ROUTER_LEANS = 0.7
 ROUTER_UNSURE = 0.5  # a "none of ours" scored below this does not stop a plausible matter's answer
 # report_failed_trip too: the classifier reads many long stories so, but 兜底 is decided by the
 # citizen's words (went_and_failed, before the steps); a story that gets here asks about a matter.

@@ -218,7 +218,7 @@ def document_words() -> Documents:
     return Documents(_folded(model.generic), _folded(model.named),
                      {name: DocumentAct(_folded(a.words), tuple(a.options), tuple(a.child_options))
                       for name, a in model.actions.items()},
-                     _folded(model.child) if model.child else ())
+                     _folded(model.child))
 
 
 @dataclass(frozen=True)
