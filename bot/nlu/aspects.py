@@ -77,7 +77,10 @@ _NOT_ASKED = re.compile(r"是(?:个|些)?(?:啥|什么|什么样的)(?:东西|�
                         # a thing told had is no time asked: "执照已经拿到手了"
                         r"|(?:已经|早就|早已|已|刚刚|刚)(?:拿到手|到手)"
                         # "在那办" is a phone typist's 在哪办, but "在那办了三次" tells where it was done
-                        r"|在那(?:儿|里)?(?:办|换|弄|补|领|交|申请)(?:了|过|的|好)")
+                        r"|在那(?:儿|里)?(?:办|换|弄|补|领|交|申请)(?:了|过|的|好)"
+                        # papers told handed in are not asked: "交好材料以后还要做啥", "材料交上去了接下来是等通知吗"
+                        r"|(?:交好|交了|交完|交齐了|交上去了|递了|递交了|提交了)(?:的)?(?:材料|资料)"
+                        r"|(?:材料|资料)(?:我|都|也)?(?:已经|早就|昨天|都)?(?:交|递|提交)(?:好|了|完|上去|到窗口)")
 
 
 def _not_asked(spans: List[Tuple[int, int]], start: int, end: int) -> bool:

@@ -49,10 +49,17 @@ _WU = re.compile(r"弗|听讲|(?<![沟水灌干河明暗])渠(?![道系])")
 _WU_WORDS = {"弗": "不", "听讲": "听说", "渠": "他"}
 
 
+# Hakka and She (畲) as southern Zhejiang's villagers type them: 麼个 (what: "愛帶麼个"), 麼人 / 乜人
+# (who: "麼人做得"), 𠊎 (I); not the 么 of 什么, 怎么, 这么, 那么, 多么, 要么.
+_HAKKA = re.compile(r"(?<![什怎这那多要])么个|(?<![什怎这那多要])么人|乜人|\U0002028e")
+_HAKKA_WORDS = {"么个": "什么", "么人": "啥人", "乜人": "啥人", "\U0002028e": "我"}
+
+
 def fold_dialect(text: str) -> str:
-    """Cantonese and Wu words and characters as their Mandarin equivalents, length kept (simplified
-    input)."""
+    """Cantonese, Wu and Hakka words and characters as their Mandarin equivalents, length kept
+    (simplified input)."""
     text = _DIALECT_WORDS_RE.sub(lambda m: _DIALECT_WORDS[m.group(0)], text).translate(_DIALECT_CHARS)
+    text = _HAKKA.sub(lambda m: _HAKKA_WORDS[m.group(0)], text)
     return _WU.sub(lambda m: _WU_WORDS[m.group(0)], text)
 
 

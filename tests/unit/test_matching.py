@@ -23,6 +23,8 @@ def matcher() -> Matcher:
     ("渠屋里的车要过户 收钱弗", "他屋里的车要过户收钱不"),  # Wu: 渠 (he), 弗 (not); writer AR
     ("听讲办理渠道有变 水渠沟渠的事", "听说办理渠道有变水渠沟渠的事"),  # ...but a channel or a ditch stays
     ("唔該，架車過戶要咩嘢證件", "谢谢辆车过户要什么证件"),  # Cantonese: please, a car counted with 架; writer AU
+    ("愛帶麼个 麼人做得 𠊎去", "爱带什么啥人做得我去"),  # Hakka and She: what, who, I; writer BC
+    ("什么人 怎么个办法 这么个事", "什么人怎么个办法这么个事"),  # ...but the 么 of 什么, 怎么, 这么 stays
     ("ＳＦＺ过期！！", "sfz过期"),                        # full-width → half-width, lower-case
     ("<b>社保卡</b>丢了&amp;", "社保卡丢了"),             # tags and entities
     ("身份证 过期　了", "身份证过期了"),                  # spaces between CJK are noise
