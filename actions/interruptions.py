@@ -16,7 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import render
 from actions.api.hall import HallUnavailable, hall
 from actions.conversation import ROUTER_LEANS, ROUTER_SURE, entity, match_of, route_of, text_of
-from actions.cues import asks_how_to_reach, says
+from actions.cues import asks_how_to_reach, says, went_and_failed
 from actions.follow_ups import SHORT_FOLLOW_UP, stays
 from actions.reading import answer_aspects
 from actions.ticket_request import filed_payload
@@ -27,6 +27,8 @@ from bot.vocabulary import FALLBACK_MATTER, Aspect
 def _other_matter(tracker: Tracker) -> Optional[str]:
     """A matter the message names that is not the one the form is about."""
     code = entity(tracker, "matter")
+    if code == FALLBACK_MATTER and not went_and_failed(text_of(tracker)):
+        return None  # 兜底 is named by a failed trip told, not by "那找哪个单位" its aliases brush against
     if code and code not in (tracker.get_slot("ticket_matter"), None):
         return code
     return None
@@ -50,8 +52,12 @@ async def _routed_candidate(tracker: Tracker, current: Optional[str]) -> Optiona
 async def department_contact(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
     """"有没有电话可以打" while the form asks for the citizen's phone: how to reach the department the
     ticket goes to (its hotline, online entry); False when the form's ticket names none. An aspect
-    asked ("在哪办" after a question answered in the form) is the matter's, not the office's."""
-    if not asks_how_to_reach(text_of(tracker)) or entity(tracker, "aspect"):
+    asked ("在哪办" after a question answered in the form) is the matter's, not the office's; in a
+    department's form with no matter in hand, "那找哪个单位" asks which department it goes to."""
+    text = text_of(tracker)
+    in_hand = tracker.get_slot("current_matter") or tracker.get_slot("ticket_matter")
+    if not (asks_how_to_reach(text) or (not in_hand and says(text, "which_department"))) or (
+            entity(tracker, "aspect") and in_hand):
         return False
     code = tracker.get_slot("ticket_department")
     try:

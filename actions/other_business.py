@@ -58,7 +58,7 @@ async def answer_to_us(dispatcher: CollectingDispatcher, tracker: Tracker, inten
     if just_filed and agrees(text):
         return await ActionOpenTicket.confirm(dispatcher, last_ticket)
     offered = department_offered(tracker)
-    if offered and takes_offer(offered, text):
+    if offered and takes_offer(offered, text, asks_aspect=bool(entity(tracker, "aspect"))):
         # A yes ("好的 帮我问问"), a phone or "电话就不留了" right after "我可以把您的问题转给该部门":
         # the offer taken.
         return await accept_department_offer(dispatcher, tracker, offered)

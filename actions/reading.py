@@ -20,7 +20,7 @@ from actions.cues import accepts_offer, agrees, asks_for_person, asks_in_person,
 from actions.naming import bigrams, name_bigrams
 from actions.overrules import UNSURE_MATCH
 from actions.told import COMPARED
-from bot.catalogue.lexicons import cue_pattern
+from bot.catalogue.lexicons import cue_pattern, cue_words
 from bot.text.normalize import normalize
 from bot.text.phones import contact_number
 from bot.text.regions import elsewhere_words, find_elsewhere, find_region, looks_like_place, names_zhejiang
@@ -57,15 +57,26 @@ def offer_said_yes_to(tracker: Tracker) -> Optional[Dict[str, Any]]:
     return None
 
 
-def takes_offer(offer: Dict[str, Any], text: str) -> bool:
+# Not wanting a thing moved: "我不想把医保转过去的" refuses a transfer, it takes no offer to pass a question on.
+_REFUSES_MOVING = re.compile(r"(?:不想|不要|不用|别|不打算|不愿意?)[\u4e00-\u9fff]{0,6}?转")
+
+
+def takes_offer(offer: Dict[str, Any], text: str, asks_aspect: bool = False) -> bool:
     """After a department answer a yes, a phone or "不留电话" take its offer; after an unsure
     matter answer only words that ask for it do ("帮我问问"), or a phone given with little else
-    ("电话138…，你们帮我登记一下"): a plain "好的" there is about the guide. Asking for a person
-    ("不想跟机器讲了，可以帮我转真人吗") takes none: that is a handoff."""
+    ("电话138…，你们帮我登记一下"): a plain "好的" there is about the guide, and so is a question of
+    one of its aspects (`asks_aspect`: "我不想把医保转过去的 就在这边登记一下 要啥材料"). Asking for a
+    person ("不想跟机器讲了，可以帮我转真人吗") takes none: that is a handoff."""
     if asks_for_person(text):
         return False
     if offer.get("offer") == "after_answer":
-        return says(text, "accept_offer") or bool(contact_number(text) and only_particulars(text))
+        folded = normalize(text).replace(" ", "")
+        if _REFUSES_MOVING.search(folded):
+            return False
+        taken = [w for w in cue_words()["accept_offer"] if w and w in folded]
+        if asks_aspect and all("转" in w for w in taken):
+            return False  # 转 beside an aspect asked is a thing moved, not the question passed on
+        return bool(taken) or bool(contact_number(text) and only_particulars(text))
     # "你们会派人去查吗" after "我可以把您的问题转给该部门": asking them to act takes it too.
     return (bool(contact_number(text)) or says(text, "no_phone") or accepts_offer(text)
             or says(text, "complaint_request"))

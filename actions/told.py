@@ -17,6 +17,8 @@ from bot.text.sentences import clauses
 # for one). A paper held is told had too ("俺是外地户口，在萧山有居住证").
 _CLAUSES = re.compile(r"[^，。！？,.!?；;、\s]+")
 _DENIES = re.compile(r"(?<![是用需])(?:不是|不用|不需要|用不着|无需|不必)(?![不])"
+                     # a thing not wanted moved: "我不想把医保转过去的 就在这边登记一下"
+                     r"|不想把|不愿意?把|不想(?:转|迁)"
                      r"|(?:已经|早就|早已|已|刚刚|刚)(?:拿到|办好|办了|办过|领了|领到|有了|开好|开了|开过|弄好|办下来)"
                      r"|(?:拿到|办好|领到|开好|弄好|办下来)了(?![吗没么伐嘛]|没有)"
                      # a paper the citizen holds, told at the end of its clause ("在萧山有居住证"),

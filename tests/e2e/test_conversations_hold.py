@@ -1850,3 +1850,21 @@ def test_a_person_word_is_read_within_its_clause(stack):
     replies = stack.say(sender, "找了份开车的活，人事让我去开个无犯罪记录证明")
     assert answer(replies)["matter"] == "gongan.no_crime_record"
     assert not [c for c in customs(replies) if c.get("kind") == "handoff"]
+
+
+def test_a_follow_up_saying_a_new_want_the_matcher_reads_surely_turns_to_it(stack):
+    # Writer AZ: "补好以后我想拿这个房子去信用社押一下 贷点钱…这个登记怎么弄" after 补证: 抵押, though no
+    # word of its name is written.
+    sender = me()
+    assert answer(stack.say(sender, "房产证找不到了 要补办"))["matter"] == "bdc.certificate_lost"
+    replies = stack.say(sender, "补下来以后我打算拿房子去银行押一下贷点款 这个登记咋办")
+    assert answer(replies)["matter"] == "bdc.mortgage"
+
+
+def test_which_department_asked_in_a_department_s_complaint_form_is_that_department(stack):
+    # Writer LL: "那找哪個單位" in the 教育厅's complaint form was answered with 兜底's window.
+    sender = me()
+    stack.say(sender, "学校强制家长买指定的校服 一套好几百 这合理吗 我想反映一下")
+    replies = stack.say(sender, "那这归哪个单位管")
+    assert [c["department"]["code"] for c in customs(replies) if c.get("department")] == ["jiaoyu"]
+    assert not [c for c in customs(replies) if c.get("matter") == "zwfw.fallback"]

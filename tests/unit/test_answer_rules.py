@@ -244,6 +244,8 @@ def test_a_matter_named_only_to_say_it_is_not_needed_is_not_asked_about():
     # "不用…吧", "不需要…": the other matter's words in a clause that denies them.
     assert only_denied("我的医保关系不用转移过去吧？备案就够了对吗", transfer)
     assert only_denied("我不需要转移医保关系，只是去住一阵", transfer)
+    # …and "不想把…转过去": a move not wanted (writer AZ's kind, our wording).
+    assert only_denied("医保关系我不想把它转过去，就办个备案", transfer)
     # Asking whether it is needed, or asking for it, names it.
     for text in ("医保关系要不要转移", "医保关系是不是要转移", "医保关系用不用转", "医保关系转移怎么办",
                  "我没有转医保关系，现在要转"):
@@ -672,3 +674,15 @@ def test_a_long_storys_lead_in_the_department_the_router_leans_to_needs_less():
     assert _story_lead(faint, faint.ranked) is None
     elsewhere = _story_turn([("minzheng.elderly_allowance", 0.26), ("yibao.resident_enroll", 0.15)], route="yibao")
     assert _story_lead(elsewhere, elsewhere.ranked) is None
+
+
+def test_a_question_of_the_guide_or_a_move_refused_takes_no_offer_to_pass_it_on():
+    # Writer AZ: "我不想把医保转过去的 就在这边登记一下 要啥材料" after an unsure answer's "说“帮我问问”…"
+    # was read as 转过去 (pass it on) and filed a consultation ticket. Our wording.
+    from actions.reading import takes_offer
+
+    offer = {"offer": "after_answer", "department": {"code": "yibao", "name": "省医疗保障局"}}
+    assert not takes_offer(offer, "医保我不想转过去 在这边备案就行 要带什么", asks_aspect=True)
+    assert not takes_offer(offer, "不想转过去")
+    assert takes_offer(offer, "那你帮我转过去问问吧")
+    assert takes_offer(offer, "那你帮我问问他们", asks_aspect=True)  # whatever aspect its words brush against

@@ -340,6 +340,9 @@ def test_a_spaced_story_is_read_by_the_one_part_that_names_a_matter(matcher: Mat
     ("办房贷银行要我去开张交税的证明", "shuiwu.tax_certificate"),  # writers T, LL: "繳稅的證明", "完税的证明"
     ("老伴走了我一个人没收入 想申请低报", "minzheng.subsistence_allowance"),  # writer LL: 低报 typed for 低保
     ("送菜的面包车又要年审了 去哪审", "gongan.vehicle_inspection"),  # writer AR: "我那部面包车拉胡柚的 又要年审了"
+    ("物业公司招保安 要我开个证明 证明我没犯过事", "gongan.no_crime_record"),  # writer AZ: not a 物业 complaint
+    ("厂子倒了没活干 能去政府那领钱吗", "renshe.unemployment_benefit"),  # writer BD: "厂子效益不行黄了"
+    ("社保卡芯片坏了读不出来", "renshe.social_card_lost"),  # writer BD: "那张卡洗衣服洗坏了 芯片读不出来"
 ])
 def test_everyday_names_of_matters(matcher: Matcher, text: str, code: str) -> None:
     result = matcher.match(text)
