@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Iterator, Tuple
+from typing import Iterator, List, Tuple
 
 from bot.catalogue.lexicons import cue_pattern, cue_words
 from bot.text.coming import who_comes
@@ -14,10 +14,15 @@ from bot.text.normalize import normalize
 from bot.text.sentences import asking_sentence, asks, clauses, sentences, written_clauses
 
 
+def said_words(text: str, kind: str) -> List[str]:
+    """The cue words of `kind` the text holds."""
+    folded = normalize(text).replace(" ", "")
+    return [word for word in cue_words()[kind] if word and word in folded]
+
+
 def says(text: str, kind: str) -> bool:
     """True when the text holds one of the cue words of `kind`."""
-    folded = normalize(text).replace(" ", "")
-    return any(word and word in folded for word in cue_words()[kind])
+    return bool(said_words(text, kind))
 
 
 # "那户口去哪里上", "那么医保呢", "那以后想用公积金贷款…": a message that turns to another topic.

@@ -143,18 +143,18 @@ WANTED_SURE = 0.7
 _NOT_WANTED = re.compile(r"[不没别](?:想|要|打算|准备)")
 
 
-def wants_other(tracker: Tracker, code: str, this: Dict[str, Any]) -> bool:
+def wants_other(tracker: Tracker, code: str, this: Dict[str, Any], folded: str) -> bool:
     """Whether the follow-up says in a clause of its own what the citizen now wants done (cues.yml
     wants_now) and the matcher reads the message surely as `code`, the matter in hand unnamed:
     "补好以后我想拿这个房子去信用社押一下 贷点钱…这个登记怎么弄" after 补证 turns to 抵押, though no
-    word of its name is written."""
+    word of its name is written. `folded`: the message normalised, spaces dropped."""
     text = text_of(tracker)
     matches = match_of(tracker).matches
     if not (matches and matches[0]["matter"] == code and float(matches[0].get("score") or 0.0) >= WANTED_SURE):
         return False
     wants = cue_pattern("wants_now")
     return (any(wants.search(c) and not _NOT_WANTED.search(c) for c in clauses(text))
-            and not named_word_for_word(this, normalize(text).replace(" ", "")))
+            and not named_word_for_word(this, folded))
 
 
 async def stays(tracker: Tracker, current: str, code: str, aspect: str, ranked: List[str]) -> bool:
@@ -173,7 +173,7 @@ async def stays(tracker: Tracker, current: str, code: str, aspect: str, ranked: 
     if clearly_names_other(tracker, current, code, aspect, this, other):
         return False
     folded = normalize(text).replace(" ", "")
-    if wants_other(tracker, code, this):
+    if wants_other(tracker, code, this, folded):
         return False  # "补好以后我想拿这个房子去信用社押一下…" after 补证: what is wanted now, 抵押
     if asks_in_person(text) and bigrams(folded) & name_bigrams(other) <= PEOPLE_PAIRS:
         return True  # "我们夫妻俩都得去吗" after 补领结婚证: who must come, not 离婚 its people brush against

@@ -16,11 +16,11 @@ from actions.api.hall import hall
 from actions.conversation import (
     aspect_span, aspect_words, aspect_words_before, bot_events_before, last_bot_response, match_of, previous_bot_events, text_of, user_text_back, user_texts,
 )
-from actions.cues import accepts_offer, agrees, asks_for_person, asks_in_person, says
+from actions.cues import accepts_offer, agrees, asks_for_person, asks_in_person, said_words, says
 from actions.naming import bigrams, name_bigrams
 from actions.overrules import UNSURE_MATCH
 from actions.told import COMPARED
-from bot.catalogue.lexicons import cue_pattern, cue_words
+from bot.catalogue.lexicons import cue_pattern
 from bot.text.normalize import normalize
 from bot.text.phones import contact_number
 from bot.text.regions import elsewhere_words, find_elsewhere, find_region, looks_like_place, names_zhejiang
@@ -73,7 +73,7 @@ def takes_offer(offer: Dict[str, Any], text: str, asks_aspect: bool = False) -> 
         folded = normalize(text).replace(" ", "")
         if _REFUSES_MOVING.search(folded):
             return False
-        taken = [w for w in cue_words()["accept_offer"] if w and w in folded]
+        taken = said_words(text, "accept_offer")
         if asks_aspect and all("转" in w for w in taken):
             return False  # 转 beside an aspect asked is a thing moved, not the question passed on
         return bool(taken) or bool(contact_number(text) and only_particulars(text))
