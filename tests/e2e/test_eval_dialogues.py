@@ -156,7 +156,8 @@ def test_the_shipped_scenario_files_load_with_their_parts():
                                                                                "holdout_II.yml", "holdout_YY.yml",
                                                                                "holdout_AE.yml", "holdout_AH.yml", "holdout_AK.yml",
                                                                                "holdout_AN.yml", "holdout_AQ.yml", "holdout_AT.yml",
-                                                                               "holdout_AW.yml", "holdout_BA.yml"}
+                                                                               "holdout_AW.yml", "holdout_BA.yml",
+                                                                               "holdout_BG.yml"}
     assert all(s.part == FITTING for name, s in parts.items() if name.startswith("fit_"))
     assert sum(len(s.scenarios) for s in parts.values()) >= 900
     # every file is one writer's blind batch of at least 50 scenarios (JJ and KK wrote 50 each)
@@ -209,5 +210,5 @@ def test_a_phrasing_file_is_follow_ups_asked_after_its_openers_in_turn():
 def test_the_shipped_phrasing_files_load_with_their_parts():
     parts = {f.name: load_scenarios(f) for f in sorted((ROOT / "tests/data/phrasings").glob("*.yml"))}
     assert {name: s.part for name, s in parts.items()} == {"fit_AX.yml": FITTING, "holdout_AY.yml": HELD_OUT,
-                                                   "fit_BC.yml": FITTING}
+                                                   "fit_BC.yml": FITTING, "fit_BH.yml": FITTING}
     assert all(len(s.scenarios) >= 300 for s in parts.values())
