@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.api.hall import HallUnavailable, hall
 from actions.conversation import channel_of, entity, idempotency_key, intent_of, is_button, text_of, Answering
 from actions.cues import says
+from actions.reading import asked_if_all
 from actions.ticket_request import announce_ticket, department_for, ticket_request
 from bot.text.regions import find_region
 from bot.text.normalize import normalize
@@ -159,7 +160,9 @@ class ActionGoodbye(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        if entity(tracker, "aspect") or entity(tracker, "matter") or not says(text_of(tracker), "closing"):
+        current = tracker.get_slot("current_matter")
+        if (entity(tracker, "aspect") or entity(tracker, "matter") or not says(text_of(tracker), "closing")
+                or (current and asked_if_all(tracker, current))):
             # "谢谢，那要带啥": a question with the thanks; "快到期了": no word of thanks or goodbye at
             # all, whatever the intent classifier says. The answering action takes it.
             return [FollowupAction("action_answer_matter")]

@@ -196,7 +196,8 @@ async def stays(tracker: Tracker, current: str, code: str, aspect: str, ranked: 
     # asks ("…，能申请临时救助吗"), or three anywhere ("小猪拉稀不吃食，能找专家看看吗").
     def names_other(part: str, enough: int, whole: str = "") -> bool:
         # (this one's words count wherever `whole` says them, the words that ask included)
-        return (len(naming_pairs(part) & name_bigrams(other)) >= enough
+        # ("网上能办不 上班莫得时间": 上班 and 时间 of "工作人员上班时间聊天" name no 好差评)
+        return (len((naming_pairs(part) - EVERYDAY_PAIRS) & name_bigrams(other)) >= enough
                 and not naming_pairs(whole or part) & name_bigrams(this))
 
     if aspect == Aspect.CONDITIONS:
@@ -281,8 +282,9 @@ async def in_current_guide(tracker: Tracker, current: str, other: str) -> bool:
 # Opening on the doing of the matter in hand ("补的时候老照片还好用伐", "补出来的新证有效期是重新算
 # 还是…到期"): about it, whatever the rest brushes against (照片, 到期). The act must be the
 # matter's own (补 of 补领); 办 and 申请 are every one's.
-_ON_ACT = re.compile(r"^(?:那|那么|我|我们|等|等到)?(?P<act>[补换办领迁开转]|补办|补领|换领|办理|申请)(?:证|好|完|下来|出来)?"
-                     r"(?:的时候|的话|出来的|下来的|好的|好了以后|好以后|了以后|完以后|之后)")
+# ("补的那张有效期是从新开始算…", "补本子的时候要不要…重新体检": the one it gives, its paper named plainly.)
+_ON_ACT = re.compile(r"^(?:那|那么|我|我们|等|等到)?(?P<act>[补换办领迁开转]|补办|补领|换领|办理|申请)(?:证|好|完|下来|出来|本子|本本|卡)?"
+                     r"(?:的时候|的话|出来的|下来的|好的|好了以后|好以后|了以后|完以后|之后|的那张|的那本|的那个|的新)")
 
 
 async def on_current_act(tracker: Tracker, current: str, other: Optional[str]) -> bool:

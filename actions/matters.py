@@ -37,7 +37,7 @@ from actions.departments import (
 from actions.documents import bare_document, replacement_asked, unnamed_document
 from actions.follow_ups import (
     FOLLOW_UP_QUESTION, MAX_CLARIFY, SHORT_FOLLOW_UP, SHORT_QUESTION, SHORT_REPLY, asked_of_current,
-    asks_about_other, needed_for, sibling_in_situation,
+    asks_about_other, needed_for, on_current_act, sibling_in_situation,
 )
 from actions.handoff import ActionHandoff, called_off
 from actions.matched import besides_fallback, complaint_about_service, held_to_conversation, match_overruled
@@ -45,7 +45,9 @@ from actions.naming import named_word_for_word
 from actions.other_business import answer_to_us, said_outright
 from actions.outside import elsewhere_answer, not_theirs_either
 from actions.picking import in_context
-from actions.reading import asked_which, department_offered, done_elsewhere, is_bare_followup, named_matters
+from actions.reading import (
+    asked_which, department_offered, done_elsewhere, is_bare_followup, named_matters, place_in_story,
+)
 from actions.replies import answer, clarify, correct, routed_ticket
 from actions.stories import asked_besides_had, asked_in_routed_department, beside_told_had, read_story
 from actions.story_clauses import asked_in_story, wish_reads, wished_in_story
@@ -244,7 +246,8 @@ class ActionAnswerMatter(Answering):
     async def _elsewhere(self, dispatcher: CollectingDispatcher, turn: Turn) -> Optional[List[EventType]]:
         """"苏州那边怎么补", "香港的身份证到期了": that place's own business, not Zhejiang's."""
         place = None if turn.button else done_elsewhere(turn.text)
-        if not place:
+        if not place or (turn.current and turn.aspect and place_in_story(turn.tracker, place)):
+            # "上海那边还要去吗" after moving a pension from 上海, as told: a part of the matter in hand.
             return None
         await hall().record_unmatched(turn.tracker.sender_id, turn.text, channel_of(turn.tracker))
         return await elsewhere_answer(dispatcher, place, turn.matter or next(iter(turn.ranked), None))
@@ -341,6 +344,8 @@ class ActionAnswerMatter(Answering):
                 and turn.scores.get(turn.ranked[0], 0.0) >= ABOUT_OTHER_SCORE
                 and await asks_about_other(tracker, current, turn.ranked[0])):
             code = turn.ranked[0]  # "开店那个补贴呢 要啥条件" after 失业金: what about the other matter
+        elif not code and current and not turn.button and await on_current_act(tracker, current, None):
+            code = current  # "补的那张有效期是从新开始算吗" after 补领, the matcher unsure: its doing
         elif not code and current and await asked_of_current(tracker, current):
             code = current  # "过期了一个月再续有影响吗，孩子明年要在这边读书": what it does to the matter in hand
         elif (not code and current and aspect and not turn.button and not says(turn.text, "switch")

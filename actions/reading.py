@@ -57,6 +57,19 @@ def offer_said_yes_to(tracker: Tracker) -> Optional[Dict[str, Any]]:
     return None
 
 
+def asked_if_all(tracker: Tracker, current: str) -> Optional[str]:
+    """The part of the guide the bot just answered for the matter in hand, when the citizen asks
+    whether that was all of it ("就这些?", "只要这几样吗"); None otherwise."""
+    text = text_of(tracker)
+    if not (says(text, "is_that_all") and asks(text)) or len(normalize(text)) > 12:
+        return None
+    for event in previous_bot_events(tracker):
+        custom = (event.get("data") or {}).get("custom") or {}
+        if custom.get("matter") == current and custom.get("aspect") not in (None, Aspect.OVERVIEW.value):
+            return str(custom["aspect"])
+    return None
+
+
 # Not wanting a thing moved: "我不想把医保转过去的" refuses a transfer, it takes no offer to pass a question on.
 _REFUSES_MOVING = re.compile(r"(?:不想|不要|不用|别|不打算|不愿意?)[\u4e00-\u9fff]{0,6}?转")
 
@@ -226,6 +239,16 @@ def done_elsewhere(text: str) -> Optional[str]:
     return None
 
 
+def place_in_story(tracker: Tracker, place: str) -> bool:
+    """Whether the citizen named this place outside Zhejiang in an earlier message and the bot
+    answered on, not sending them there ("上海交的养老保险怎么转到景宁来", then "上海那边还要去吗")."""
+    earlier = [normalize(t).replace(" ", "") for t in user_texts(tracker)[:-1]]
+    if not any(place in t for t in earlier):
+        return False
+    return not any(((e.get("data") or {}).get("custom") or {}).get("elsewhere") == place
+                   for e in tracker.events if e.get("event") == "bot")
+
+
 _IDENTITY = re.compile(r"(?:我|本人|他|她|我们)?(?:是|係|系)[\u4e00-\u9fff]{2,4}?的?(?:人|居民|身份证|同胞|户籍|籍|护照)")
 
 
@@ -321,11 +344,16 @@ _FORM_ASKED = re.compile(r"^(?P<thing>[\u4e00-\u9fff]{2,8}?)(?:是不是|要不�
                          r"(?:要|得|需要)?(?:拿|带|交|提供)?(?:的)?(?P<form>" + cue_pattern("form_of_paper").pattern + ")")
 
 
+# "房产证啥的吗", "结婚证之类的": a thing named with "and such" is still the thing asked about.
+_AND_SUCH = re.compile(r"(?:啥的|什么的|之类的?|这类的?|这些的?|等等)(?=(?:吗|么|嘛|伐|不|没|呢|没有)?$)")
+
+
 def needed_thing(text: str) -> Optional[tuple]:
     """(the thing, Aspect) when the message ends asking whether a thing is needed, else None."""
     parts = clauses(text)
     if not parts:
         return None
+    parts[-1] = _AND_SUCH.sub("", parts[-1])
     named = _BRING_NAMED.match(parts[-1])
     if (named and asks(parts[-1]) and not _NOT_A_THING.search(named.group("thing"))
             and not re.search(r"能|可以|会", named.group("thing"))):

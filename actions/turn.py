@@ -16,7 +16,7 @@ from actions.conversation import MatchView, entity, intent_of, is_button, match_
 from actions.cues import says
 from actions.follow_ups import SHORT_REPLY, short_reply_reading
 from actions.picking import picked_option
-from actions.reading import asked_which, needed_thing, read_with_previous
+from actions.reading import asked_if_all, asked_which, needed_thing, read_with_previous
 from actions.story_clauses import told_done
 from bot.text.normalize import normalize
 from bot.vocabulary import FALLBACK_MATTER
@@ -48,6 +48,9 @@ class Turn:
             # what to bring (or what must come first), though no aspect word is said. (Not when
             # the words name another matter: "燃气那个户名也要这样改吗" after 电 is 燃气's.)
             aspect = needed[1].value
+        if aspect is None and current and entity(tracker, "matter") in (None, current):
+            # "就这些?" after the materials: the same part asked again, not a goodbye.
+            aspect = asked_if_all(tracker, current)
         return cls(tracker=tracker, intent=intent, text=text, view=match_of(tracker),
                    aspect=aspect, needed=needed, current=current,
                    candidates=tracker.get_slot("candidates") or [], route=route_of(tracker))

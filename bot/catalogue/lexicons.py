@@ -32,7 +32,7 @@ CUE_KINDS = ("failed_trip", "repeated_trips", "runaround", "private_parties", "f
              "complaint_request", "erase_words", "which_department", "person_words", "not_person",
              "done_together", "done_in_one_go", "together_may", "how_in_general", "lives_or_works", "office_contact",
              "their_office", "asks_who", "which_procedures", "recalled", "another_time", "others_did", "theirs_asked", "also_added", "form_of_paper", "back_here",
-             "wish", "wants_now", "whole_set", "listed_with", "fear_ends", "ticket_state", "several", "away_doing",
+             "wish", "wants_now", "is_that_all", "whole_set", "listed_with", "fear_ends", "ticket_state", "several", "away_doing",
              "office_guess", "office_words", "institutions", "used_by_others", "misuse", "done_before", "acted_upon", "outside_bodies")
 
 FIELD_NAMES = {"words": "词语", "with": "同时要有的词", "unless": "排除词", "options": "候选事项", "generic": "泛称",

@@ -240,8 +240,17 @@ def _may_shape(folded: str) -> Optional[Tuple[str, int, int]]:
     if found and not cue_pattern("together_may").search(found.group()):
         # "照片我自己带去可以吗": whether one may bring it asks what to bring.
         return MATERIALS if "带" in found.group() else CONDITIONS, found.start(), found.end()
+    found = _GO_IN_SHAPE.search(folded)
+    if found:
+        return VISITS, found.start(), found.end()
     found = _WHERE_SHAPE.search(folded) or _TYPED_WHERE.match(folded)
     return (LOCATION, found.start(), found.end()) if found else None
+
+
+# Whether one must go to the office at all, asked on its own: "要去税务局不", "还得跑一趟派出所吗"
+# (no doing there named, no choice of places: "要去派出所办吗", "是去医院还是…" ask where).
+_GO_IN_SHAPE = re.compile(r"^(?:那|那我|我)?(?:还|也)?(?:要|得|需要|必须|非得|一定要)(?:亲自|本人)?(?:去|跑|到)(?:一趟|一下)?"
+                          r"[\u4e00-\u9fff]{0,6}?(?:局|所|中心|窗口|大厅|柜台|营业厅)(?:一趟|一下)?(?:吗|不|伐|么|嘛|没)$")
 
 
 # Whether it is done within a time: "一日搞得好伐", "三天弄得完吗", "当天拿得到手吗".
@@ -336,6 +345,14 @@ def asked_aspect(text: str, lexicon: List[Tuple[str, str]]) -> Optional[Tuple[st
                     and not _asks(folded[start:end])):
                 return None  # "…听说买农机政府会补一部分钞票": a story that asks nothing tells of the money
             return aspect, folded[start:end]
+    if asking is None and len(text) < LONG_UNPUNCTUATED:
+        # A short message whose question is not its last clause ("外地户口能用公积金贷款买房不 我交了
+        # 三年了"): the clause that asks, read alone.
+        parts = clauses(text)
+        for part in [c for c in reversed(parts) if asks(c)] if len(parts) > 1 else []:
+            found = asked_aspect(part, lexicon)
+            if found:
+                return found
     return None
 
 

@@ -1868,3 +1868,48 @@ def test_which_department_asked_in_a_department_s_complaint_form_is_that_departm
     replies = stack.say(sender, "那这归哪个单位管")
     assert [c["department"]["code"] for c in customs(replies) if c.get("department")] == ["jiaoyu"]
     assert not [c for c in customs(replies) if c.get("matter") == "zwfw.fallback"]
+
+
+def test_asking_whether_that_was_all_asks_the_same_part_again(stack):
+    # Writer BE: "就这些?" after the materials was taken for a goodbye and asked for a rating.
+    sender = me()
+    assert answer(stack.say(sender, "想在老家宅基地上把旧房子拆了重建 要怎么批"))["matter"] == "bdc.homestead"
+    assert answer(stack.say(sender, "要准备啥材料"))["aspect"] == "materials"
+    replies = stack.say(sender, "只要这几样吗？")
+    assert (answer(replies)["matter"], answer(replies)["aspect"]) == ("bdc.homestead", "materials")
+    assert not [c for c in customs(replies) if c.get("rating_request")]
+
+
+def test_a_place_told_in_the_story_is_part_of_the_matter_in_its_follow_ups(stack):
+    # Writer BE: "上海那边还要去吗" after moving a pension from 上海 was answered "that is Shanghai's business".
+    sender = me()
+    first = stack.say(sender, "我在苏州厂里交了八年养老保险 现在回丽水老家了 那边交的养老保险怎么转回来")
+    assert answer(first)["matter"] == "renshe.pension_transfer"
+    replies = stack.say(sender, "苏州那边还用跑一趟吗")
+    assert answer(replies)["matter"] == "renshe.pension_transfer"
+    assert not [c for c in customs(replies) if c.get("outside")]
+
+
+def test_a_reason_of_no_time_beside_a_follow_up_names_no_complaint(stack):
+    # Writer BF: "网上能办不 上班莫得时间" after 抵押注销 opened a 好差评 form (上班…时间 of its aliases).
+    sender = me()
+    assert answer(stack.say(sender, "房贷还完了 房子的抵押怎么注销"))["matter"] == "bdc.mortgage_cancel"
+    replies = stack.say(sender, "网上可以办不 上班没得时间")
+    assert (answer(replies)["matter"], answer(replies)["aspect"]) == ("bdc.mortgage_cancel", "online")
+
+
+def test_a_follow_up_opening_on_the_doing_of_the_matter_stays_when_the_matcher_is_unsure(stack):
+    # Writers BF: "补的那张有效期是从新开始算…", "补本子的时候要不要像换证那样重新体检" after 补领
+    # were offered other matters to choose from.
+    sender = me()
+    assert answer(stack.say(sender, "驾驶证弄丢了 怎么补"))["matter"] == "gongan.driving_license_lost"
+    replies = stack.say(sender, "补的那本有效期是重新算还是按原来的")
+    assert answer(replies)["matter"] == "gongan.driving_license_lost"
+
+
+def test_a_card_never_had_and_wanted_new_turns_to_applying_for_it(stack):
+    # Writer BE: "我老婆从来没办过这个卡 她要新办一张 怎么弄" after 社保卡补换 stayed on 补换.
+    sender = me()
+    assert answer(stack.say(sender, "社保卡找不着了 怎么补"))["matter"] == "renshe.social_card_lost"
+    replies = stack.say(sender, "我儿子从来没办过这个卡 他要新办一张 咋弄")
+    assert answer(replies)["matter"] == "renshe.social_card_apply"

@@ -121,6 +121,9 @@ def test_a_person_is_asked_for_in_a_story_only_by_its_question():
     assert asks_for_person("说了半天还是不明白 给我找个管事的人聊聊")
     assert asks_for_person("我是聋人，打不了电话，能不能安排一位工作人员在线上跟我沟通")
     assert not asks_for_person("希望能派人来查") and not asks_for_person("找人代办可以吗")
+    # An elder's 同志 for a clerk (writer BE); a clerk's words reported ask for no one.
+    assert asks_for_person("字太多看不明白 你们那里有没有上班的同志给我讲讲")
+    assert not asks_for_person("窗口的同志说还要带户口本")
     # A cue word is read within a clause: "送货的活，人事…" holds 活人 only across the comma (writer
     # AV); Cantonese asks for a 职员 to 倾 (writer AU).
     assert not asks_for_person("找了份送货的活，人事叫我去开个证明")
@@ -226,6 +229,9 @@ def test_whether_a_thing_is_needed_is_asked_of_the_matter_in_hand():
     assert needed_thing("户口本要带原件还是复印件就可以") == ("户口本", Aspect.MATERIALS)
     assert needed_thing("结婚证复印件行不行") == ("结婚证", Aspect.MATERIALS)
     assert needed_thing("我要去公证") is None
+    # A thing named "and such" is still the thing (writer BF: "租房的也要房产证啥的吗").
+    assert needed_thing("我们是租房的 也要结婚证之类的吗") == ("结婚证", Aspect.MATERIALS)
+    assert needed_thing("要户口本什么的不") == ("户口本", Aspect.MATERIALS)
     # Clauses as written: "…，燃气呢" asks what about 燃气, no thing needed for the matter in hand.
     from actions.reading import asks_what_about
     assert needed_thing("自来水也要换户名，燃气呢") is None and asks_what_about("自来水也要换户名，燃气呢")

@@ -576,3 +576,18 @@ def test_follow_ups_of_the_second_phrasing_writers_kinds(lexicon, text, aspect):
 def test_a_paper_told_handed_in_is_not_asked_but_one_to_bring_is(lexicon):
     assert asked_aspect("材料都交上去了 之后还要做什么", lexicon)[0] == "steps"
     assert asked_aspect("还要交什么材料", lexicon)[0] == "materials"
+
+
+@pytest.mark.parametrize("text, aspect", [
+    # The kinds writers BE and BF found missing, in our own wording: whether one must go to an office
+    # at all (not which office); right away; when it takes effect (Sichuan 好久); a short message whose
+    # question is not its last clause.
+    ("要去社保中心不", "visits"),
+    ("得去派出所不", "visits"),
+    ("是去派出所办吗", "location"),
+    ("可以立马拿到不", "time_limit"),
+    ("备案好久生效", "time_limit"),
+    ("在这边买房能用公积金贷不 我交了四年", "conditions"),
+])
+def test_follow_ups_of_the_mountain_and_city_writers_kinds(lexicon, text, aspect):
+    assert asked_aspect(text, lexicon)[0] == aspect

@@ -78,3 +78,8 @@ def test_an_answer_to_which_one_told_by_the_words_that_tell_the_options_apart():
     assert option_told_among("突然出了车祸那种", options) == "minzheng.temporary_assistance"
     assert option_told_among("就是那个", options) is None
     assert option_told_among("每个月都有的那种", ["minzheng.subsistence_allowance", "gongan.id_card_lost"]) is None
+
+
+def test_a_baby_told_born_a_month_ago_is_the_newborn_s_insurance():
+    # Writer BF: "娃儿生了一个月了…想给他办医保" was asked whether it was the adults' insurance.
+    assert umbrella_options("伢儿生了两个月了 想给他办医保", ["yibao.newborn_enroll"]) is None
