@@ -266,8 +266,15 @@ def _says_in_a_clause(text: str, kind: str) -> bool:
     return any(says(piece, kind) for piece in written_clauses(text))
 
 
+# Someone found to go for the citizen ("找个人代我跑一趟可以不", "叫个亲戚帮我去办"): who may go, no
+# one to talk to.
+_PROXY = re.compile(r"(?:找|叫|请|让|托)(?:个|一个|位)?(?:人|别人|亲戚|朋友|熟人)(?:代|替|帮我?(?:跑|办|去|领|交))")
+
+
 def _asks_for_person(part: str) -> bool:
     folded = normalize(part)
+    if _PROXY.search(folded.replace(" ", "")):
+        return False
     bare = re.sub(r"[^\w]", "", folded)
     return (_says_in_a_clause(part, "ask_person") or bool(_PERSON_SHAPE.search(folded.replace(" ", "")))
             or bool(_TALK_TO_PERSON.search(bare)) or bool(_SOMEONE.search(bare)) or bool(_BARE_HUMAN.match(bare)))

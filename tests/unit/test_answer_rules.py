@@ -124,6 +124,8 @@ def test_a_person_is_asked_for_in_a_story_only_by_its_question():
     # An elder's 同志 for a clerk (writer BE); a clerk's words reported ask for no one.
     assert asks_for_person("字太多看不明白 你们那里有没有上班的同志给我讲讲")
     assert not asks_for_person("窗口的同志说还要带户口本")
+    # Someone found to go for the citizen is who may go, no one to talk to (writer BH).
+    assert not asks_for_person("叫个亲戚帮我去办行不") and not asks_for_person("找个人替我跑一趟可以吗")
     # A cue word is read within a clause: "送货的活，人事…" holds 活人 only across the comma (writer
     # AV); Cantonese asks for a 职员 to 倾 (writer AU).
     assert not asks_for_person("找了份送货的活，人事叫我去开个证明")

@@ -591,3 +591,21 @@ def test_a_paper_told_handed_in_is_not_asked_but_one_to_bring_is(lexicon):
 ])
 def test_follow_ups_of_the_mountain_and_city_writers_kinds(lexicon, text, aspect):
     assert asked_aspect(text, lexicon)[0] == aspect
+
+
+@pytest.mark.parametrize("text, aspect", [
+    # The kinds phrasing writer BH found missing (tests/data/phrasings/fit_BH.yml), in our own wording:
+    # what comes next, going in at all, an age or income limit, which document, a photo's background,
+    # posting, paying more to hurry, opening hours, the official site.
+    ("递完材料接下来干啥", "steps"),
+    ("一定要到现场吗", "visits"),
+    ("要满多少岁才行", "conditions"),
+    ("是按啥政策来的", "basis"),
+    ("照片要蓝底还是白底", "materials"),
+    ("新证什么时候寄到", "time_limit"),
+    ("加急要加钱吗", "fee"),
+    ("营业时间是几点到几点", "location"),
+    ("官网上能申请吗", "online"),
+])
+def test_follow_ups_of_the_third_phrasing_writers_kinds(lexicon, text, aspect):
+    assert asked_aspect(text, lexicon)[0] == aspect
