@@ -210,5 +210,6 @@ def test_a_phrasing_file_is_follow_ups_asked_after_its_openers_in_turn():
 def test_the_shipped_phrasing_files_load_with_their_parts():
     parts = {f.name: load_scenarios(f) for f in sorted((ROOT / "tests/data/phrasings").glob("*.yml"))}
     assert {name: s.part for name, s in parts.items()} == {"fit_AX.yml": FITTING, "holdout_AY.yml": HELD_OUT,
-                                                   "fit_BC.yml": FITTING, "fit_BH.yml": FITTING}
+                                                   "fit_BC.yml": FITTING, "fit_BH.yml": FITTING,
+                                                   "fit_BK.yml": FITTING}
     assert all(len(s.scenarios) >= 300 for s in parts.values())
