@@ -52,7 +52,7 @@ from actions.replies import answer, clarify, correct, routed_ticket
 from actions.stories import asked_besides_had, asked_in_routed_department, beside_told_had, read_story
 from actions.story_clauses import asked_in_story, wish_reads, wished_in_story
 from actions.turn import Turn
-from actions.umbrellas import option_told_before, told_option, umbrella_options
+from actions.umbrellas import corrected_option, option_told_before, told_option, umbrella_options
 from actions.unsettled import no_matter, without_matter
 from bot.catalogue.lexicons import cue_pattern
 from bot.text.normalize import normalize
@@ -98,7 +98,7 @@ class ActionAnswerMatter(Answering):
         """A message that is none of the special cases of decide(): its steps in order, the
         first that replies ends the turn (each returns its events, or None to pass it on)."""
         turn = Turn.read(tracker)
-        steps = (self._small_talk, self._not_theirs_either, self._department_follow_up, self._in_bundle, self._what_if, self._bare_follow_up,
+        steps = (self._small_talk, self._corrected, self._not_theirs_either, self._department_follow_up, self._in_bundle, self._what_if, self._bare_follow_up,
                  self._alternatives_named,
                  self._lost_document, self._elsewhere, self._had_aside, self._umbrella, self._meant, without_matter)
         try:
@@ -243,6 +243,15 @@ class ActionAnswerMatter(Answering):
             return await clarify(dispatcher, unnamed, limit=len(unnamed))
         return None
 
+    async def _corrected(self, dispatcher: CollectingDispatcher, turn: Turn) -> Optional[List[EventType]]:
+        """"不是补办，是到期了要换" after 身份证补领: the sibling of its topic the correction says is meant."""
+        if not turn.current or turn.button:
+            return None
+        meant = corrected_option(turn.text, turn.current)
+        if not meant:
+            return None
+        return await answer(dispatcher, turn.tracker, meant, turn.aspect or Aspect.OVERVIEW, [turn.current, meant])
+
     async def _elsewhere(self, dispatcher: CollectingDispatcher, turn: Turn) -> Optional[List[EventType]]:
         """"苏州那边怎么补", "香港的身份证到期了": that place's own business, not Zhejiang's."""
         place = None if turn.button else done_elsewhere(turn.text)
@@ -250,7 +259,8 @@ class ActionAnswerMatter(Answering):
             # "上海那边还要去吗" after moving a pension from 上海, as told: a part of the matter in hand.
             return None
         await hall().record_unmatched(turn.tracker.sender_id, turn.text, channel_of(turn.tracker))
-        return await elsewhere_answer(dispatcher, place, turn.matter or next(iter(turn.ranked), None))
+        # (a follow-up the matcher names nothing in surely stays on the matter in hand, not its lean)
+        return await elsewhere_answer(dispatcher, place, turn.matter or turn.current or next(iter(turn.ranked), None))
 
     async def _had_aside(self, dispatcher: CollectingDispatcher, turn: Turn) -> Optional[List[EventType]]:
         """The matcher unsure of a message that tells a thing had: what its other clauses, read alone,

@@ -229,11 +229,12 @@ def done_elsewhere(text: str) -> Optional[str]:
     Zhejiang place named only as where the citizen now is ("…我人在杭州") is not."""
     if not find_elsewhere(text) or names_zhejiang(text) or says(text, "here"):
         return None
-    # "我係香港身份證，可唔可以申請", "我是台湾居民": who the citizen is, not where the matter is.
+    # "我係香港身份證，可唔可以申請", "我是台湾居民": who the citizen is, not where the matter is;
+    # "伊爸妈人在国外，我去办好伐": where someone is (人在), not where it is done.
     folded = _IDENTITY.sub("", normalize(text).replace(" ", ""))
     for place in elsewhere_words():
         p = re.escape(place)
-        if place in folded and (re.search(p + _THERE + _ASKS_OF_US, folded) or re.search("在" + p + _DONE_THERE, folded)
+        if place in folded and (re.search(p + _THERE + _ASKS_OF_US, folded) or re.search("(?<!人)在" + p + _DONE_THERE, folded)
                                 or re.search(p + _THINGS, folded)):
             return place
     return None

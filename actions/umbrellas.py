@@ -98,6 +98,27 @@ def option_told_among(text: str, candidates: Sequence[str]) -> Optional[str]:
     return None
 
 
+# "不是补办，是到期了要换" (Wu "勿是…"): the one said not to be meant, then the one that is.
+_NOT_BUT = re.compile(r"^(?:我)?(?:不是|勿是|弗是|并不是|不是要|没有)[\u4e00-\u9fff]{1,8}?(?:的)?(?:是|而是|我是|就是|只是)(?P<meant>[\u4e00-\u9fff]{2,})")
+
+
+def corrected_option(text: str, current: str) -> Optional[str]:
+    """The matter of the current one's topic a correction says is meant ("不是补办，是到期了要换"
+    after 身份证补领: 换领), or None when the message corrects nothing or names no one other option."""
+    folded = normalize(text).replace(" ", "")
+    found = _NOT_BUT.match(folded)
+    if not found:
+        return None
+    meant = found.group("meant")
+    for entry in umbrella_words():
+        if current not in entry.options:
+            continue
+        told = [code for code in _told(entry, meant) if code != current]
+        if len(told) == 1:
+            return told[0]
+    return None
+
+
 def _named(folded: str) -> Iterator[Umbrella]:
     """The topics a question names: one of their words, and one of their `with` words if they list any."""
     for entry in umbrella_words():

@@ -1913,3 +1913,13 @@ def test_a_card_never_had_and_wanted_new_turns_to_applying_for_it(stack):
     assert answer(stack.say(sender, "社保卡找不着了 怎么补"))["matter"] == "renshe.social_card_lost"
     replies = stack.say(sender, "我儿子从来没办过这个卡 他要新办一张 咋弄")
     assert answer(replies)["matter"] == "renshe.social_card_apply"
+
+
+def test_not_this_one_but_that_one_corrects_to_the_sibling_meant(stack):
+    # Writer BI: "勿是补办，是到期了要换" after 身份证补领 stayed on 补领 for every follow-up.
+    sender = me()
+    assert answer(stack.say(sender, "身份证要去补一张 怎么弄"))["matter"] == "gongan.id_card_lost"
+    assert answer(stack.say(sender, "勿是补，是快到期了要换"))["matter"] == "gongan.id_card_renew"
+    replies = stack.say(sender, "要钞票伐")
+    assert (answer(replies)["matter"], answer(replies)["aspect"]) == ("gongan.id_card_renew", "fee")
+

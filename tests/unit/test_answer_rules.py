@@ -46,6 +46,8 @@ def test_a_feared_trip_is_no_failed_trip():
     assert went_and_failed("到了服务中心发现门口台阶那么高，没有无障碍通道，只好回来了")
     assert not went_and_failed("老板拖欠工资我去了厂里三次都不给")  # a grievance against someone else
     assert not went_and_failed("怕去了窗口好几次都办不好")
+    # A smell told, then the village told about it several times: a grievance, no failed trip (writer BI).
+    assert not went_and_failed("隔壁养殖场臭得晚上不敢开窗 跟村里说了好几趟也没用")
     # Goods sent back are no application sent back.
     assert not went_and_failed("从东阳一家批发部进的货是假冒牌子的，卖出去被顾客退回来，批发部现在不认账")
     # Sent back to come again, or told the thing was not done: went and failed, in any words.
@@ -126,6 +128,8 @@ def test_a_person_is_asked_for_in_a_story_only_by_its_question():
     assert not asks_for_person("窗口的同志说还要带户口本")
     # Someone found to go for the citizen is who may go, no one to talk to (writer BH).
     assert not asks_for_person("叫个亲戚帮我去办行不") and not asks_for_person("找个人替我跑一趟可以吗")
+    # The office's people, whoever they are (writer BJ).
+    assert asks_for_person("看不懂 能不能叫你们那边的人直接跟我联系")
     # A cue word is read within a clause: "送货的活，人事…" holds 活人 only across the comma (writer
     # AV); Cantonese asks for a 职员 to 倾 (writer AU).
     assert not asks_for_person("找了份送货的活，人事叫我去开个证明")
@@ -193,6 +197,8 @@ def test_business_done_elsewhere_is_told_apart_from_bringing_it_here():
     # What the other place asks the citizen to get done here is ours; going back there is not.
     assert done_elsewhere("女儿在加拿大读书，那边要我们开个无犯罪记录证明") is None
     assert done_elsewhere("南京那边要我回去办") == "南京"
+    # Where someone is (人在) is not where it is done (writer BI: "伊爸妈人在国外，我去办好伐").
+    assert done_elsewhere("他爸妈人在国外，我去帮他办行吗") is None
     for ours in ("我把南京的公积金转到杭州来要什么手续", "老家安徽的户口想迁过来", "我是河南的，在义乌打工，居住证怎么办",
                  "我妈要回四川住半年，异地就医备案怎么弄", "在江苏交了五年社保，退休了怎么办"):
         assert done_elsewhere(ours) is None, ours

@@ -609,3 +609,14 @@ def test_follow_ups_of_the_mountain_and_city_writers_kinds(lexicon, text, aspect
 ])
 def test_follow_ups_of_the_third_phrasing_writers_kinds(lexicon, text, aspect):
     assert asked_aspect(text, lexicon)[0] == aspect
+
+
+@pytest.mark.parametrize("text, aspect", [
+    # Writers BI and BJ, in our own wording: paying by phone (Wu 好…伐), whether one may still join,
+    # the latest date to do it.
+    ("手机好交伐", "online"),
+    ("年纪大了还交得进去伐", "conditions"),
+    ("最晚啥时候之前要报", "time_limit"),
+])
+def test_follow_ups_of_the_wu_and_hotline_writers_kinds(lexicon, text, aspect):
+    assert asked_aspect(text, lexicon)[0] == aspect

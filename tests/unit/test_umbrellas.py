@@ -83,3 +83,13 @@ def test_an_answer_to_which_one_told_by_the_words_that_tell_the_options_apart():
 def test_a_baby_told_born_a_month_ago_is_the_newborn_s_insurance():
     # Writer BF: "娃儿生了一个月了…想给他办医保" was asked whether it was the adults' insurance.
     assert umbrella_options("伢儿生了两个月了 想给他办医保", ["yibao.newborn_enroll"]) is None
+
+
+def test_a_correction_says_which_sibling_of_the_topic_is_meant():
+    from actions.umbrellas import corrected_option
+
+    # Writer BI: "勿是补办，是到期了要换" after 身份证补领 stayed on 补领.
+    assert corrected_option("不是丢了，是快到期了要换", "gongan.id_card_lost") == "gongan.id_card_renew"
+    assert corrected_option("不是第一次办 是丢了", "gongan.id_card_first") == "gongan.id_card_lost"
+    assert corrected_option("不是这个", "gongan.id_card_lost") is None
+    assert corrected_option("要带什么", "gongan.id_card_lost") is None
