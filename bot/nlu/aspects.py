@@ -55,9 +55,11 @@ def _modal(phrase: str, aspect: str) -> bool:
 
 def _told_time(text: str, phrase: str, start: int) -> bool:
     """"这几天死了好多", "前几天去过", "想去海南住几个月", "最近几个月一到晚上就排水", "拖了好几个月",
-    "实岁还差几个月":
+    "实岁还差几个月", "社保断了几个月还能办吗":
     a time the citizen tells, not a time limit asked."""
-    return phrase.startswith(("几天", "几日", "几个月")) and start > 0 and text[start - 1] in "这前过头住待呆玩期近好差"
+    # (了 before months tells them: "断了几个月"; before days it may ask: "交了几天能到账")
+    return phrase.startswith(("几天", "几日", "几个月")) and start > 0 and (
+        text[start - 1] in "这前过头住待呆玩期近好差" or (text[start - 1] == "了" and phrase.startswith("几个月")))
 
 
 # Words of the lexicon that ask no aspect where they stand: what a thing is ("这个登记是个啥东西"

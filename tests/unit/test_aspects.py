@@ -620,3 +620,19 @@ def test_follow_ups_of_the_third_phrasing_writers_kinds(lexicon, text, aspect):
 ])
 def test_follow_ups_of_the_wu_and_hotline_writers_kinds(lexicon, text, aspect):
     assert asked_aspect(text, lexicon)[0] == aspect
+
+
+@pytest.mark.parametrize("text, aspect", [
+    # Phrasing writer BK's kinds, in our own wording: whether another paper will stand in, what happens
+    # between handing in and the result, a nearer office and its hours, a rule's age; months told as
+    # a lapse are no time asked.
+    ("存折行吗 没有银行卡", "materials"),
+    ("交了以后还要审核吗", "steps"),
+    ("就近能办吗 我在镇上", "location"),
+    ("中午午休有人吗", "location"),
+    ("这是今年的新规定吗", "basis"),
+    ("医保断了几个月还能交吗", "conditions"),
+    ("交了几天能到账", "time_limit"),
+])
+def test_follow_ups_of_the_fourth_phrasing_writers_kinds(lexicon, text, aspect):
+    assert asked_aspect(text, lexicon)[0] == aspect
