@@ -98,8 +98,9 @@ def option_told_among(text: str, candidates: Sequence[str]) -> Optional[str]:
     return None
 
 
-# "不是补办，是到期了要换" (Wu "勿是…"): the one said not to be meant, then the one that is.
-_NOT_BUT = re.compile(r"^(?:我)?(?:不是|勿是|弗是|并不是|不是要|没有)[\u4e00-\u9fff]{1,8}?(?:的)?(?:是|而是|我是|就是|只是)(?P<meant>[\u4e00-\u9fff]{2,})")
+# "不是补办，是到期了要换" (Wu "勿是…"; 弗 the normaliser already folds to 不): the one said not to be
+# meant, then the one that is.
+_NOT_BUT = re.compile(r"^(?:我)?(?:不是|勿是|并不是|不是要|没有)[\u4e00-\u9fff]{1,8}?(?:的)?(?:是|而是|我是|就是|只是)(?P<meant>[\u4e00-\u9fff]{2,})")
 
 
 def corrected_option(text: str, current: str) -> Optional[str]:
